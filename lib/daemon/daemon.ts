@@ -1,0 +1,144 @@
+import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { BehaviorSubject, ReplaySubject, Subject, subscribeOn, type Observable } from 'rxjs';
+import { checkCommand, commandEquals, type Command } from '../command.js';
+import { eventFactory, type DaemonEvent } from '../events.js';
+import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
+import type { Adoptee } from './running.js';
+import { initialState, nextState, type DaemonState } from './state.js';
+import { superviseResolved } from './supervise.js';
+
+/** Why `start()` refused: the daemon already ended, and a daemon runs once. */
+export interface DaemonError {
+  readonly code: 'ESTOPPED' | 'ECLOSED' | 'EGAVEUP';
+  readonly message: string;
+}
+
+const endedWith: Record<'stopped' | 'closed' | 'gave-up', DaemonError> = {
+  stopped: { code: 'ESTOPPED', message: 'the daemon was stopped; create a new Daemon to run the command again' },
+  closed: { code: 'ECLOSED', message: 'the daemon was closed; restore it from a snapshot to supervise the process again' },
+  'gave-up': { code: 'EGAVEUP', message: 'the restart policy gave up; create a new Daemon to run the command again' },
+};
+
+/**
+ * The imperative face of {@link supervise}: one command kept running, with
+ * `start`, `stop` and `close` instead of subjects.
+ *
+ * `events$` is hot; a subscriber that subscribes right after `start()`
+ * returns, in the same tick, still sees `spawning`: nothing is emitted inside
+ * `start()` itself.
+ *
+ * @example
+ * const daemon = new Daemon({ command: 'envoy', args: ['-c', 'envoy.yaml'], id: 'proxy' }, { pidFile: '/run/proxy.pid' });
+ * daemon.events$.subscribe((event) => console.log(event.type));
+ * daemon.start();
+ * // later
+ * await daemon.stop();
+ */
+export class Daemon {
+  /** Every lifecycle event, hot; completes after the terminal one. */
+  readonly events$: Observable<DaemonEvent>;
+  /** The current state, replayed to each new subscriber. */
+  readonly state$: Observable<DaemonState>;
+  readonly command: Command;
+
+  readonly #options: ResolvedOptions;
+  readonly #events = new Subject<DaemonEvent>();
+  readonly #state = new BehaviorSubject<DaemonState>(initialState);
+  // Replayed: a stop asked for before the pipeline is subscribed still reaches it.
+  readonly #stop$ = new ReplaySubject<void>(1);
+  readonly #close$ = new ReplaySubject<void>(1);
+  readonly #done: Promise<void>;
+  #settle: { resolve: () => void; reject: (error: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
+  #phase: 'new' | 'started' | 'ended' = 'new';
+
+  constructor(command: Command, options: DaemonOptions = {}) {
+    this.command = checkCommand(command);
+    this.#options = resolveOptions(options);
+    this.events$ = this.#events.asObservable();
+    this.state$ = this.#state.asObservable();
+    this.#done = new Promise<void>((resolve, reject) => {
+      this.#settle = { resolve, reject };
+    });
+    // stop() may be awaited by nobody; a bug surfacing through it must not also be an unhandled rejection.
+    this.#done.catch(() => undefined);
+  }
+
+  /** The current state. */
+  get state(): DaemonState {
+    return this.#state.value;
+  }
+
+  /** The options in force, with every default applied. */
+  get options(): ResolvedOptions {
+    return this.#options;
+  }
+
+  /** S1: starts supervising. Idempotent; a Left once the daemon has ended. */
+  start(): Either<DaemonError, void> {
+    return this.begin(undefined);
+  }
+
+  /**
+   * S3: SIGINT, `gracefulStopMs`, SIGKILL. Resolves when the process is gone
+   * and the pid file removed. Idempotent; before `start()` it marks the
+   * daemon stopped; after `close()` it does nothing.
+   */
+  stop(): Promise<void> {
+    if (this.#phase === 'new') this.endBeforeStart('stopped');
+    else if (this.#phase === 'started') this.#stop$.next();
+    return this.#done;
+  }
+
+  /** S4: stops supervising and leaves the process running; the pid file stays. */
+  close(): void {
+    if (this.#phase === 'new') this.endBeforeStart('closed');
+    else if (this.#phase === 'started') this.#close$.next();
+  }
+
+  /** S6: the same command, args, cwd, env, id and token. */
+  equals(other: Daemon): boolean {
+    return commandEquals(this.command, other.command);
+  }
+
+  /** Starts the pipeline, adopting `adoptee` first when given. */
+  protected begin(adoptee: Adoptee | undefined): Either<DaemonError, void> {
+    if (this.#phase === 'started') return right(undefined);
+    const ended = this.#state.value.status;
+    if (ended === 'stopped' || ended === 'closed' || ended === 'gave-up') return left(endedWith[ended]);
+    this.#phase = 'started';
+    superviseResolved(this.command, this.#options, { stop$: this.#stop$, close$: this.#close$, adopt: adoptee })
+      // Subscribed on the scheduler, so whoever subscribes to events$ right after start() sees the first event.
+      .pipe(subscribeOn(this.#options.scheduler))
+      .subscribe({
+        next: (event) => {
+          this.publish(event);
+        },
+        error: (error: unknown) => {
+          this.#phase = 'ended';
+          this.#events.error(error);
+          this.#settle.reject(error);
+        },
+        complete: () => {
+          this.finish();
+        },
+      });
+    return right(undefined);
+  }
+
+  private publish(event: DaemonEvent): void {
+    this.#state.next(nextState(this.#state.value, event));
+    this.#events.next(event);
+  }
+
+  private endBeforeStart(type: 'stopped' | 'closed'): void {
+    this.publish(eventFactory(() => this.#options.scheduler.now(), this.command.id)(type, {}));
+    this.finish();
+  }
+
+  private finish(): void {
+    this.#phase = 'ended';
+    this.#events.complete();
+    this.#state.complete();
+    this.#settle.resolve();
+  }
+}

@@ -1,0 +1,54 @@
+import type { DaemonEvent } from '../events.js';
+import type { Logger } from '../logger.js';
+
+const describe = (event: DaemonEvent): string => {
+  switch (event.type) {
+    case 'spawning':
+      return `spawning (attempt ${event.attempt})`;
+    case 'started':
+      return `started pid ${event.pid} (attempt ${event.attempt})`;
+    case 'spawn-failed':
+      return `spawn failed (attempt ${event.attempt}): ${event.error.message}`;
+    case 'adopted':
+      return `adopted pid ${event.pid}`;
+    case 'healthy':
+      return `pid ${event.pid} is healthy`;
+    case 'exited':
+      return `pid ${event.pid} exited${event.adopted ? '' : event.signal === null ? ` with code ${String(event.code)}` : ` by ${event.signal}`}`;
+    case 'backoff':
+      return `waiting ${event.delayMs} ms before attempt ${event.attempt}`;
+    case 'stopping':
+    case 'killing':
+      return `sent ${event.signal} to pid ${event.pid}`;
+    case 'stopped':
+      return 'stopped';
+    case 'closed':
+      return event.pid === undefined ? 'closed' : `closed, pid ${event.pid} left running`;
+    case 'gave-up':
+      return `gave up after ${event.attempts} attempts (${event.reason})`;
+    case 'pidfile-error':
+      return `pid file ${event.path}: ${event.error.message}`;
+  }
+};
+
+const level = (event: DaemonEvent): keyof Logger => {
+  switch (event.type) {
+    case 'spawning':
+    case 'healthy':
+      return 'debug';
+    case 'spawn-failed':
+    case 'backoff':
+    case 'killing':
+    case 'pidfile-error':
+      return 'warn';
+    case 'gave-up':
+      return 'error';
+    default:
+      return 'info';
+  }
+};
+
+/** Writes one event to a logger as a line. Events carry no token, so neither do these lines. */
+export const logEvent = (logger: Logger, event: DaemonEvent): void => {
+  logger[level(event)](`rxdaemon${event.id === undefined ? '' : `[${event.id}]`}: ${describe(event)}`);
+};

@@ -1,0 +1,98 @@
+/** Fields every event carries: `at` is the scheduler's `now()` in ms; `id` is the command's id, when it has one. */
+interface EventBase {
+  readonly at: number;
+  readonly id?: string;
+}
+
+/** Before each spawn; `attempt` counts from 1 and restarts at 1 after a healthy run. */
+export interface SpawningEvent extends EventBase { readonly type: 'spawning'; readonly attempt: number }
+/** The process runs. */
+export interface StartedEvent extends EventBase { readonly type: 'started'; readonly pid: number; readonly attempt: number }
+/** Spawning itself failed (ENOENT, EACCES, …); counts as an attempt. */
+export interface SpawnFailedEvent extends EventBase {
+  readonly type: 'spawn-failed';
+  readonly attempt: number;
+  readonly error: { readonly code: string; readonly message: string };
+}
+/** Watching a live process this supervisor did not start. */
+export interface AdoptedEvent extends EventBase { readonly type: 'adopted'; readonly pid: number }
+/** It ran `healthyAfterMs`; the attempt counter is reset. */
+export interface HealthyEvent extends EventBase { readonly type: 'healthy'; readonly pid: number }
+/** It ended. For an adopted process the code and signal are unknown (null). */
+export interface ExitedEvent extends EventBase {
+  readonly type: 'exited';
+  readonly pid: number;
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly adopted: boolean;
+}
+/** Waiting `delayMs` before spawn number `attempt`. */
+export interface BackoffEvent extends EventBase { readonly type: 'backoff'; readonly attempt: number; readonly delayMs: number }
+/** The graceful signal was sent. */
+export interface StoppingEvent extends EventBase { readonly type: 'stopping'; readonly pid: number; readonly signal: NodeJS.Signals }
+/** The grace period ran out; SIGKILL was sent. */
+export interface KillingEvent extends EventBase { readonly type: 'killing'; readonly pid: number; readonly signal: NodeJS.Signals }
+/** Terminal: the process is gone and the pid file removed. */
+export interface StoppedEvent extends EventBase { readonly type: 'stopped' }
+/** Terminal: supervision ended; the process, if any, keeps running. */
+export interface ClosedEvent extends EventBase { readonly type: 'closed'; readonly pid?: number }
+/**
+ * Terminal: the restart policy said no more. `reason` tells whether attempts
+ * ran out or the last exit is one the policy does not restart.
+ */
+export interface GaveUpEvent extends EventBase {
+  readonly type: 'gave-up';
+  readonly attempts: number;
+  readonly reason: 'attempts-exhausted' | 'not-restarted';
+}
+/** Writing or removing the pid file failed; the daemon runs on. */
+export interface PidFileErrorEvent extends EventBase {
+  readonly type: 'pidfile-error';
+  readonly path: string;
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+/** Everything a supervised daemon reports, as a union to switch on by `type`. */
+export type DaemonEvent =
+  | SpawningEvent
+  | StartedEvent
+  | SpawnFailedEvent
+  | AdoptedEvent
+  | HealthyEvent
+  | ExitedEvent
+  | BackoffEvent
+  | StoppingEvent
+  | KillingEvent
+  | StoppedEvent
+  | ClosedEvent
+  | GaveUpEvent
+  | PidFileErrorEvent;
+
+/** The `type` of any daemon event. */
+export type DaemonEventType = DaemonEvent['type'];
+
+/** The event of a given type. */
+export type DaemonEventOf<T extends DaemonEventType> = Extract<DaemonEvent, { type: T }>;
+
+/** The events after which a daemon's stream completes. */
+export const isTerminal = (event: DaemonEvent): event is StoppedEvent | ClosedEvent | GaveUpEvent =>
+  event.type === 'stopped' || event.type === 'closed' || event.type === 'gave-up';
+
+type Fields<T extends DaemonEventType> = Omit<DaemonEventOf<T>, 'type' | 'at' | 'id'>;
+
+/** Builds events stamped with a clock and tagged with a daemon's id. */
+export type EventFactory = <T extends DaemonEventType>(type: T, fields: Fields<T>) => DaemonEventOf<T>;
+
+export const eventFactory =
+  (now: () => number, id: string | undefined): EventFactory =>
+  (type, fields) =>
+    ({ type, at: now(), ...(id === undefined ? {} : { id }), ...fields }) as never;
+
+/** An error as events carry it: a code and a message, never the error object with its stack and options. */
+export const errorFields = (error: unknown): { code: string; message: string } => {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { code: typeof code === 'string' ? code : 'EUNKNOWN', message: error.message };
+  }
+  return { code: 'EUNKNOWN', message: String(error) };
+};

@@ -1,0 +1,45 @@
+// The public API of rxdaemon: exports only, no logic.
+export { commandEquals, type Command } from './command.js';
+export { isTerminal } from './events.js';
+export type {
+  AdoptedEvent,
+  BackoffEvent,
+  ClosedEvent,
+  DaemonEvent,
+  DaemonEventOf,
+  DaemonEventType,
+  ExitedEvent,
+  GaveUpEvent,
+  HealthyEvent,
+  KillingEvent,
+  PidFileErrorEvent,
+  SpawnFailedEvent,
+  SpawningEvent,
+  StartedEvent,
+  StoppedEvent,
+  StoppingEvent,
+} from './events.js';
+export type { Logger } from './logger.js';
+export type { DaemonOptions, ResolvedOptions } from './options.js';
+export { consulBackoff, type ConsulBackoffOptions } from './policy/consul-backoff.js';
+export { exponentialBackoff, type ExponentialBackoffOptions } from './policy/exponential-backoff.js';
+export type { Jitter } from './policy/jitter.js';
+export { noRestart } from './policy/no-restart.js';
+export { restartOn, type RestartOnOptions, type RestartWhen } from './policy/restart-on.js';
+export type { LastRun, RestartDecision, RestartPolicy, RestartState } from './policy/restart-policy.js';
+export type {
+  ChildHandle,
+  ExitStatus,
+  KillError,
+  KillTarget,
+  ProcessDriver,
+  ProcessProbe,
+  SpawnFailure,
+  SpawnSpec,
+  StdioTarget,
+} from './process/driver.js';
+export { ExecaDriver, execaDriver } from './process/execa-driver.js';
+export { Daemon, type DaemonError } from './daemon/daemon.js';
+export type { Adoptee } from './daemon/running.js';
+export type { DaemonState, DaemonStatus } from './daemon/state.js';
+export { supervise, type SuperviseOptions } from './daemon/supervise.js';

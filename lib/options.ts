@@ -1,0 +1,95 @@
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { silentLogger, type Logger } from './logger.js';
+import { consulBackoff } from './policy/consul-backoff.js';
+import type { RestartPolicy } from './policy/restart-policy.js';
+import type { ProcessDriver, StdioTarget } from './process/driver.js';
+import { execaDriver } from './process/execa-driver.js';
+import { checkDuration, checkNonEmptyString, checkNonNegativeInteger, checkPositiveDuration } from './validate.js';
+
+/** How a daemon is run and supervised. Every field is optional. */
+export interface DaemonOptions {
+  /** Written atomically with the pid after every spawn; removed on stop, kept on close. */
+  readonly pidFile?: string;
+  /** How long stop waits after SIGINT before SIGKILL. Default 5000 ms. */
+  readonly gracefulStopMs?: number;
+  /** Default {@link consulBackoff}(). */
+  readonly restart?: RestartPolicy;
+  /** Liveness poll of an adopted process. Default 1000 ms. */
+  readonly pollIntervalMs?: number;
+  /** Signal the whole process group while the process leads it. Default true. */
+  readonly killProcessGroup?: boolean;
+  /** A path (opened for append, 0600), `'ignore'` (default) or `'inherit'`; never a pipe. */
+  readonly stdout?: string;
+  /** Like `stdout`. */
+  readonly stderr?: string;
+  /** Names of the variables that carry the id and the token. Default `RXDAEMON_ID`, `RXDAEMON_TOKEN`. */
+  readonly envNames?: { readonly id?: string; readonly token?: string };
+  readonly uid?: number;
+  readonly gid?: number;
+  /** Default `asyncScheduler`; a `TestScheduler` makes every timing rule virtual. */
+  readonly scheduler?: SchedulerLike;
+  /** Default: the execa driver. `rxdaemon/testing` has a fake. */
+  readonly driver?: ProcessDriver;
+  /** Default: silent. `console` and pino fit. */
+  readonly logger?: Logger;
+}
+
+/** {@link DaemonOptions} with every default applied and every value checked. */
+export interface ResolvedOptions {
+  readonly pidFile: string | undefined;
+  readonly gracefulStopMs: number;
+  readonly restart: RestartPolicy;
+  readonly pollIntervalMs: number;
+  /** How often a stopping adopted process is polled, so stop() resolves soon after it exits. */
+  readonly stopPollIntervalMs: number;
+  readonly killProcessGroup: boolean;
+  readonly stdout: StdioTarget;
+  readonly stderr: StdioTarget;
+  readonly envNames: { readonly id: string; readonly token: string };
+  readonly uid: number | undefined;
+  readonly gid: number | undefined;
+  readonly scheduler: SchedulerLike;
+  readonly driver: ProcessDriver;
+  readonly logger: Logger;
+}
+
+const STOP_POLL_INTERVAL_MS = 10;
+
+const stdio = (name: string, value: unknown): StdioTarget => {
+  if (value === undefined || value === 'ignore') return 'ignore';
+  if (value === 'inherit') return 'inherit';
+  return { file: checkNonEmptyString(name, value) };
+};
+
+const optional = <T>(value: T | undefined, check: (value: T) => T): T | undefined =>
+  value === undefined ? undefined : check(value);
+
+const checkPolicy = (value: unknown): RestartPolicy => {
+  const policy = value as Partial<RestartPolicy> | null;
+  if (typeof policy !== 'object' || policy === null || typeof policy.next !== 'function') {
+    throw new TypeError('Expected the `restart` option to be a restart policy such as consulBackoff(), got ' + typeof value + '.');
+  }
+  checkPositiveDuration('restart.healthyAfterMs', policy.healthyAfterMs);
+  return policy as RestartPolicy;
+};
+
+/** Applies the defaults once, at the edge; inner code never re-checks them. */
+export const resolveOptions = (options: DaemonOptions = {}): ResolvedOptions => ({
+  pidFile: optional(options.pidFile, (path) => checkNonEmptyString('pidFile', path)),
+  gracefulStopMs: checkDuration('gracefulStopMs', options.gracefulStopMs ?? 5_000),
+  restart: options.restart === undefined ? consulBackoff() : checkPolicy(options.restart),
+  pollIntervalMs: checkPositiveDuration('pollIntervalMs', options.pollIntervalMs ?? 1_000),
+  stopPollIntervalMs: STOP_POLL_INTERVAL_MS,
+  killProcessGroup: options.killProcessGroup ?? true,
+  stdout: stdio('stdout', options.stdout),
+  stderr: stdio('stderr', options.stderr),
+  envNames: {
+    id: checkNonEmptyString('envNames.id', options.envNames?.id ?? 'RXDAEMON_ID'),
+    token: checkNonEmptyString('envNames.token', options.envNames?.token ?? 'RXDAEMON_TOKEN'),
+  },
+  uid: optional(options.uid, (uid) => checkNonNegativeInteger('uid', uid)),
+  gid: optional(options.gid, (gid) => checkNonNegativeInteger('gid', gid)),
+  scheduler: options.scheduler ?? asyncScheduler,
+  driver: options.driver ?? execaDriver(),
+  logger: options.logger ?? silentLogger,
+});

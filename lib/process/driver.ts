@@ -1,0 +1,92 @@
+import type { Either } from 'fp-ts/lib/Either.js';
+import type { Observable } from 'rxjs';
+
+/** Where a child's stdout or stderr goes: never a pipe, which would kill it with SIGPIPE once the supervisor is gone. */
+export type StdioTarget = 'ignore' | 'inherit' | { readonly file: string };
+
+/** Everything a driver needs to start one process; options are already resolved. */
+export interface SpawnSpec {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd: string | undefined;
+  /** Added on top of the supervisor's environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Removed from the inherited environment before `env` is added. */
+  readonly dropEnv: readonly string[];
+  readonly stdout: StdioTarget;
+  readonly stderr: StdioTarget;
+  readonly uid: number | undefined;
+  readonly gid: number | undefined;
+}
+
+/** How a process ended: an exit code, or the signal that killed it, never both. */
+export interface ExitStatus {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** A process this supervisor started and still holds. */
+export interface ChildHandle {
+  readonly pid: number;
+  /** Emits once when the process has been reaped, then completes; replayed to late subscribers. */
+  readonly exit$: Observable<ExitStatus>;
+  /** Lets go of the process: it keeps running and no longer keeps the supervisor alive. */
+  release(): void;
+}
+
+/** Why a spawn failed, as an errno-style code and a message free of secrets. */
+export interface SpawnFailure {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** What the OS says about a pid, learnt without sending a signal. */
+export interface ProcessProbe {
+  /** `foreign`: it exists but this user may not signal it (EPERM). A zombie is `dead`. */
+  readonly state: 'alive' | 'dead' | 'foreign';
+  /** Start time since boot (Linux: /proc/<pid>/stat field 22); null where the OS does not tell. */
+  readonly startTime: string | null;
+}
+
+/** The process a signal is meant for; `startTime` guards against a reused pid. */
+export interface KillTarget {
+  readonly pid: number;
+  readonly startTime: string | null;
+}
+
+/** Why a signal was not delivered. `ESRCH` and `EPIDREUSED` both mean: the process we meant is gone. */
+export interface KillError {
+  readonly code: 'ESRCH' | 'EPERM' | 'EPIDREUSED' | 'EINVAL';
+  readonly message: string;
+}
+
+/**
+ * The seam between the pipeline and the operating system. The pipeline
+ * reaches processes and files only through a driver, and time only through
+ * its scheduler, so {@link FakeDriver} can replay every rule in virtual time.
+ */
+export interface ProcessDriver {
+  /** The supervisor's own pid, which may never be adopted or signalled. */
+  readonly ownPid: number;
+  /**
+   * Starts a process in its own session. Emits the handle synchronously on
+   * subscription when the process was created, then completes; errors with a
+   * {@link SpawnFailure} (possibly later) when it was not. Unsubscribing never
+   * touches the process.
+   */
+  spawn(spec: SpawnSpec): Observable<ChildHandle>;
+  /**
+   * Sends `signal` to the target, or to its process group when `group` is set
+   * and the target still leads its group. Refuses a pid that is not this
+   * driver's live child and whose start time differs from the target's.
+   */
+  kill(target: KillTarget, signal: NodeJS.Signals, group: boolean): Either<KillError, void>;
+  /** Looks at a pid without signalling it. */
+  probe(pid: number): ProcessProbe;
+  /** This boot's identity (Linux: /proc/sys/kernel/random/boot_id), or null where the OS has none. */
+  bootId(): string | null;
+  /** Atomically replaces `path` with `data` (mode 0600 unless given); completes or errors. */
+  writeFile(path: string, data: string, mode?: number): Observable<void>;
+  /** Removes `path`; a file that is already gone is success. */
+  removeFile(path: string): Observable<void>;
+}

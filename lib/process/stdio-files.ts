@@ -1,0 +1,29 @@
+import { closeSync, openSync } from 'node:fs';
+import type { StdioTarget } from './driver.js';
+
+/** What child_process takes for one stdio slot. */
+export type NativeStdio = 'ignore' | 'inherit' | number;
+
+/**
+ * Opens the files a child writes to, for append and 0600 (a log can hold
+ * secrets), and hands them over as raw descriptors: the child gets its own
+ * copy of each, so it goes on writing after the supervisor is gone, which a
+ * stream piped through the parent would not. The caller closes them right
+ * after the spawn. If one fails to open, those already opened are closed.
+ */
+export const openStdio = (stdout: StdioTarget, stderr: StdioTarget): [NativeStdio, NativeStdio] => {
+  const out = open(stdout);
+  try {
+    return [out, open(stderr)];
+  } catch (error) {
+    closeStdio([out]);
+    throw error;
+  }
+};
+
+const open = (target: StdioTarget): NativeStdio => (typeof target === 'string' ? target : openSync(target.file, 'a', 0o600));
+
+/** Closes the supervisor's copies of the descriptors {@link openStdio} opened. */
+export const closeStdio = (stdio: readonly NativeStdio[]): void => {
+  for (const fd of stdio) if (typeof fd === 'number') closeSync(fd);
+};

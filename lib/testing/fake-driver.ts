@@ -1,0 +1,248 @@
+import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { asyncScheduler, AsyncSubject, defer, Observable, of, throwError, type SchedulerLike } from 'rxjs';
+import type {
+  ChildHandle,
+  ExitStatus,
+  KillError,
+  KillTarget,
+  ProcessDriver,
+  ProcessProbe,
+  SpawnFailure,
+  SpawnSpec,
+} from '../process/driver.js';
+
+/** How one fake process behaves, in virtual time. */
+export interface FakeProcessScript {
+  /** Spawning fails with this errno code (`ENOENT`, `EACCES`, …), a moment later, as a real spawn does. */
+  readonly spawnError?: string;
+  /** Exits by itself after this many ms; runs until signalled when absent. */
+  readonly exitAfterMs?: number;
+  /** The code it exits with by itself. Default 0. */
+  readonly exitCode?: number;
+  /** Dies of this signal instead of exiting with a code. */
+  readonly exitSignal?: NodeJS.Signals;
+  /**
+   * What SIGINT and SIGTERM do: `exit` (default) kills it at once, as the
+   * default action does; `ignore` does nothing; `{ exitAfterMs, exitCode }`
+   * cleans up for that long, then exits with the code (default 0).
+   */
+  readonly onSigint?: 'exit' | 'ignore' | { readonly exitAfterMs: number; readonly exitCode?: number };
+}
+
+/** A signal the fake delivered or refused, with the virtual time it was sent. */
+export interface FakeSignal {
+  readonly pid: number;
+  readonly signal: NodeJS.Signals;
+  readonly group: boolean;
+  readonly at: number;
+}
+
+/** A fake process as the test sees it. */
+export interface FakeProcess {
+  readonly pid: number;
+  readonly startTime: string;
+  /** Spawned by this driver (a child) or added by the test (a process to adopt). */
+  readonly spawned: boolean;
+  alive: boolean;
+  exit?: ExitStatus;
+}
+
+/** Options of {@link FakeDriver}. */
+export interface FakeDriverOptions {
+  /** The clock of every fake process. Default `asyncScheduler`, which `TestScheduler.run` makes virtual. */
+  readonly scheduler?: SchedulerLike;
+  /** The pid the fake supervisor has. Default 1. */
+  readonly ownPid?: number;
+  /** The boot id it reports. Default `fake-boot`. */
+  readonly bootId?: string | null;
+  /** The first pid it hands out. Default 1000. */
+  readonly firstPid?: number;
+}
+
+type Script = FakeProcessScript | ((spawn: number, spec: SpawnSpec) => FakeProcessScript);
+
+/**
+ * A {@link ProcessDriver} whose processes are scripted in virtual time: they
+ * exit after a given time with a code or a signal, ignore SIGINT, or fail to
+ * spawn. It records every spawn and every signal, and keeps files in memory,
+ * so a marble test can assert exactly what the supervisor did and when.
+ *
+ * @example
+ * new TestScheduler(assert.deepStrictEqual).run(({ expectObservable }) => {
+ *   const driver = new FakeDriver({ exitAfterMs: 0, exitCode: 1 });
+ *   const spawns$ = supervise({ command: 'x' }, { driver }).pipe(
+ *     filter((e) => e.type === 'spawning'), map((e) => e.attempt), take(4));
+ *   expectObservable(spawns$).toBe('(abc) 1995ms (d|)', { a: 1, b: 2, c: 3, d: 4 });
+ * });
+ */
+export class FakeDriver implements ProcessDriver {
+  readonly ownPid: number;
+  /** Every spawn asked for, in order. */
+  readonly spawns: SpawnSpec[] = [];
+  /** Every signal sent, in order (refused ones are not listed). */
+  readonly signals: FakeSignal[] = [];
+  /** Every process, by pid. */
+  readonly processes = new Map<number, FakeProcess>();
+  /** The files written, by path. */
+  readonly files = new Map<string, string>();
+  /** Paths whose writes and removals fail with EACCES. */
+  readonly unwritable = new Set<string>();
+
+  private readonly scheduler: SchedulerLike;
+  private readonly boot: string | null;
+  private nextPid: number;
+  private readonly exits = new Map<number, AsyncSubject<ExitStatus>>();
+  private readonly scripts = new Map<number, FakeProcessScript>();
+
+  constructor(
+    private readonly script: Script = {},
+    options: FakeDriverOptions = {},
+  ) {
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.ownPid = options.ownPid ?? 1;
+    this.boot = options.bootId === undefined ? 'fake-boot' : options.bootId;
+    this.nextPid = options.firstPid ?? 1000;
+  }
+
+  spawn(spec: SpawnSpec): Observable<ChildHandle> {
+    return new Observable<ChildHandle>((subscriber) => {
+      this.spawns.push(spec);
+      const script = typeof this.script === 'function' ? this.script(this.spawns.length, spec) : this.script;
+      if (script.spawnError !== undefined) {
+        const failure: SpawnFailure = { code: script.spawnError, message: `spawn ${spec.command} ${script.spawnError}` };
+        return this.scheduler.schedule(() => {
+          subscriber.error(failure);
+        });
+      }
+      const fake = this.add(true);
+      this.scripts.set(fake.pid, script);
+      if (script.exitAfterMs !== undefined) {
+        const status: ExitStatus =
+          script.exitSignal === undefined ? { code: script.exitCode ?? 0, signal: null } : { code: null, signal: script.exitSignal };
+        this.scheduler.schedule(() => {
+          this.end(fake.pid, status);
+        }, script.exitAfterMs);
+      }
+      subscriber.next({ pid: fake.pid, exit$: this.exitOf(fake.pid), release: () => undefined });
+      subscriber.complete();
+      return undefined;
+    });
+  }
+
+  /**
+   * Adds a running process the supervisor did not start, to be adopted.
+   * It exits after `exitAfterMs` when given, or when {@link end} is called.
+   */
+  addProcess(options: { readonly exitAfterMs?: number } = {}): FakeProcess {
+    const fake = this.add(false);
+    if (options.exitAfterMs !== undefined) {
+      this.scheduler.schedule(() => {
+        this.end(fake.pid, { code: 0, signal: null });
+      }, options.exitAfterMs);
+    }
+    return fake;
+  }
+
+  /** Ends a process now, as if it exited or was killed from outside. */
+  end(pid: number, status: ExitStatus): void {
+    const fake = this.processes.get(pid);
+    if (fake?.alive !== true) return;
+    fake.alive = false;
+    fake.exit = status;
+    this.exitOf(pid);
+    const exit$ = this.exits.get(pid);
+    exit$?.next(status);
+    exit$?.complete();
+  }
+
+  /**
+   * Simulates pid reuse: the process at `pid` is gone and another one, with
+   * another start time, now holds the pid.
+   */
+  reusePid(pid: number): FakeProcess {
+    this.end(pid, { code: null, signal: 'SIGKILL' });
+    const fake: FakeProcess = { pid, startTime: `${this.scheduler.now()}-reused`, spawned: false, alive: true };
+    this.processes.set(pid, fake);
+    this.exits.delete(pid);
+    return fake;
+  }
+
+  kill(target: KillTarget, signal: NodeJS.Signals, group: boolean): Either<KillError, void> {
+    const { pid } = target;
+    if (!Number.isSafeInteger(pid) || pid <= 1 || pid === this.ownPid) {
+      return left({ code: 'EINVAL', message: `refusing to signal pid ${String(pid)}` });
+    }
+    const fake = this.processes.get(pid);
+    if (fake === undefined || !fake.alive) return left({ code: 'ESRCH', message: `process ${pid} is gone` });
+    if (target.startTime !== null && target.startTime !== fake.startTime) {
+      return left({ code: 'EPIDREUSED', message: `pid ${pid} now belongs to another process` });
+    }
+    this.signals.push({ pid, signal, group, at: this.scheduler.now() });
+    this.deliver(fake, signal);
+    return right(undefined);
+  }
+
+  probe(pid: number): ProcessProbe {
+    const fake = this.processes.get(pid);
+    if (fake === undefined || pid <= 1 || pid === this.ownPid) return { state: 'dead', startTime: null };
+    return { state: fake.alive ? 'alive' : 'dead', startTime: fake.startTime };
+  }
+
+  bootId(): string | null {
+    return this.boot;
+  }
+
+  writeFile(path: string, data: string): Observable<void> {
+    return defer(() => {
+      if (this.unwritable.has(path)) return throwError(() => eacces(path));
+      this.files.set(path, data);
+      return of(undefined);
+    });
+  }
+
+  removeFile(path: string): Observable<void> {
+    return defer(() => {
+      if (this.unwritable.has(path)) return throwError(() => eacces(path));
+      this.files.delete(path);
+      return of(undefined);
+    });
+  }
+
+  /** The signals sent so far, as `SIGNAL@ms` strings, for compact assertions. */
+  signalLog(): string[] {
+    return this.signals.map(({ signal, at }) => `${signal}@${at}`);
+  }
+
+  private add(spawned: boolean): FakeProcess {
+    const pid = this.nextPid++;
+    const fake: FakeProcess = { pid, startTime: String(this.scheduler.now()), spawned, alive: true };
+    this.processes.set(pid, fake);
+    return fake;
+  }
+
+  private exitOf(pid: number): Observable<ExitStatus> {
+    let exit$ = this.exits.get(pid);
+    if (exit$ === undefined) {
+      exit$ = new AsyncSubject<ExitStatus>();
+      this.exits.set(pid, exit$);
+    }
+    return exit$.asObservable();
+  }
+
+  private deliver(fake: FakeProcess, signal: NodeJS.Signals): void {
+    const onSigint = this.scripts.get(fake.pid)?.onSigint ?? 'exit';
+    if (signal === 'SIGKILL' || ((signal === 'SIGINT' || signal === 'SIGTERM') && onSigint === 'exit')) {
+      // A real process dies of a signal a moment after it is sent, never inside kill(2).
+      this.scheduler.schedule(() => {
+        this.end(fake.pid, { code: null, signal });
+      });
+    } else if ((signal === 'SIGINT' || signal === 'SIGTERM') && typeof onSigint === 'object') {
+      this.scheduler.schedule(() => {
+        this.end(fake.pid, { code: onSigint.exitCode ?? 0, signal: null });
+      }, onSigint.exitAfterMs);
+    }
+  }
+}
+
+const eacces = (path: string): NodeJS.ErrnoException =>
+  Object.assign(new Error(`EACCES: permission denied, open '${path}'`), { code: 'EACCES' });

@@ -1,0 +1,52 @@
+// Options are checked once, where they enter, with a message a user can act
+// on. A bad option is a bug in the caller, so it throws a TypeError.
+
+const describe = (value: unknown): string => {
+  let shown: string;
+  try {
+    shown = typeof value === 'string' ? value : ((JSON.stringify(value) as string | undefined) ?? String(value));
+  } catch {
+    shown = Object.prototype.toString.call(value);
+  }
+  return `\`${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}\` (${value === null ? 'null' : typeof value})`;
+};
+
+const check = <T>(name: string, value: unknown, ok: (value: unknown) => value is T, expected: string): T => {
+  if (!ok(value)) throw new TypeError(`Expected the \`${name}\` option to be ${expected}, got ${describe(value)}.`);
+  return value;
+};
+
+const isNonNegativeInteger = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isPositiveInteger = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
+
+/** An integer ≥ 0 (a duration or a count). */
+export const checkNonNegativeInteger = (name: string, value: unknown): number =>
+  check(name, value, isNonNegativeInteger, 'a non-negative integer');
+
+// Timers overflow past 2^31 − 1 ms and then fire at once: a longer duration is refused.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const isDuration = (value: unknown): value is number => isNonNegativeInteger(value) && value <= MAX_TIMER_MS;
+
+/** A duration in ms: an integer in [0, 2^31 − 1], the range a timer can wait. */
+export const checkDuration = (name: string, value: unknown): number =>
+  check(name, value, isDuration, 'an integer number of ms between 0 and 2147483647');
+
+/** A duration in ms that is at least 1. */
+export const checkPositiveDuration = (name: string, value: unknown): number =>
+  check(name, value, (v): v is number => isDuration(v) && v > 0, 'an integer number of ms between 1 and 2147483647');
+
+/** An integer ≥ 1. */
+export const checkPositiveInteger = (name: string, value: unknown): number =>
+  check(name, value, isPositiveInteger, 'a positive integer');
+
+/** A finite number ≥ `min`. */
+export const checkNumberAtLeast = (name: string, value: unknown, min: number): number =>
+  check(name, value, (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= min, `a finite number >= ${min}`);
+
+/** One of a fixed set of strings. */
+export const checkOneOf = <T extends string>(name: string, value: unknown, allowed: readonly T[]): T =>
+  check(name, value, (v): v is T => allowed.includes(v as T), `one of ${allowed.map((a) => `\`${a}\``).join(', ')}`);
+
+/** A string that is not empty. */
+export const checkNonEmptyString = (name: string, value: unknown): string =>
+  check(name, value, (v): v is string => typeof v === 'string' && v.length > 0, 'a non-empty string');
