@@ -4,7 +4,12 @@
 const describe = (value: unknown): string => {
   let shown: string;
   try {
-    shown = typeof value === 'string' ? value : ((JSON.stringify(value) as string | undefined) ?? String(value));
+    // JSON.stringify has no text for undefined, functions and symbols.
+    shown =
+      typeof value === 'string' ? value
+      : typeof value === 'bigint' ? `${value}n`
+      : value === undefined || typeof value === 'function' || typeof value === 'symbol' ? typeof value
+      : JSON.stringify(value);
   } catch {
     shown = Object.prototype.toString.call(value);
   }

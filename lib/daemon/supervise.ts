@@ -52,10 +52,11 @@ export const superviseResolved = (
     const untilTerminal = takeWhile((event: DaemonEvent) => !isTerminal(event), true);
     let ended = false;
     const subscription = merge(
-      // Subscribed first, so when the ending comes the restart loop is gone before the stop looks for the current process.
+      // Before the loop, which queues its first pid file write as soon as it is subscribed.
+      ctx.effects.events$,
+      // Before the ending, so when the ending comes the loop is gone before the stop looks for the current process.
       restartLoop$(ctx, adopt).pipe(takeUntil(ending$)),
       ending$.pipe(mergeMap((ending) => (ending === 'stop' ? stop() : close$(ctx)))),
-      ctx.effects.events$,
     )
       .pipe(
         untilTerminal,
