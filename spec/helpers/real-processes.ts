@@ -1,0 +1,128 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { filter, firstValueFrom, ReplaySubject, timeout, type Observable } from 'rxjs';
+import type { Daemon } from '../../lib/daemon/daemon.js';
+import type { DaemonEvent } from '../../lib/events.js';
+
+/** The helper program of the real-process specs. */
+export const CHILD = fileURLToPath(new URL('../fixtures/child.mjs', import.meta.url));
+
+/** A command that runs the helper program with some flags. */
+export const child = (...flags: string[]) => ({ command: process.execPath, args: [CHILD, ...flags] });
+
+/** Waits until `condition` holds, checking every 10 ms; fails after `deadlineMs` naming what it waited for. */
+export const waitFor = async (what: string, condition: () => boolean, deadlineMs = 5_000): Promise<void> => {
+  const end = Date.now() + deadlineMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+/** Whether a pid is a live process (a zombie is not). */
+export const isAlive = (pid: number): boolean => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+};
+
+/** The pids of this process's zombie children. */
+export const zombieChildren = (): number[] =>
+  readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return state === 'Z' && Number(ppid) === process.pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+
+/** How many file descriptors this process has open. */
+export const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+/** Reads a file, or undefined when it is not there. */
+export const readIfThere = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * What one real-process test owns: a temp dir, its daemons, and every pid it
+ * learnt of. `cleanup()` stops the daemons, SIGKILLs whatever is still
+ * alive (the group too) and removes the dir, even after a failed test.
+ */
+export class Sandbox {
+  readonly dir = mkdtempSync(join(tmpdir(), 'rxdaemon-spec-'));
+  private readonly daemons: Daemon[] = [];
+  private readonly pids = new Set<number>();
+
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  /** Records every event of a daemon (replayed to late readers) and remembers every pid it reports. */
+  track(daemon: Daemon): Observable<DaemonEvent> {
+    this.daemons.push(daemon);
+    const events = new ReplaySubject<DaemonEvent>();
+    daemon.events$.subscribe({
+      next: (event) => {
+        if ('pid' in event && event.pid !== undefined) this.pids.add(event.pid);
+        events.next(event);
+      },
+      error: (error: unknown) => {
+        events.error(error);
+      },
+      complete: () => {
+        events.complete();
+      },
+    });
+    return events;
+  }
+
+  /** Remembers a pid to kill at cleanup. */
+  own(pid: number): number {
+    this.pids.add(pid);
+    return pid;
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.race([Promise.all(this.daemons.map((daemon) => daemon.stop())), new Promise((resolve) => setTimeout(resolve, 3_000))]);
+    for (const pid of [...this.pids].filter(isAlive)) {
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {
+          // Already gone, which is the hoped-for case.
+        }
+      }
+    }
+    await waitFor('the sandbox processes to be reaped', () => [...this.pids].every((pid) => !isAlive(pid)), 3_000);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The first event matching `predicate`, or a failure after `deadlineMs`. */
+export const nextEvent = <T extends DaemonEvent>(
+  events$: Observable<DaemonEvent>,
+  predicate: (event: DaemonEvent) => event is T,
+  deadlineMs = 5_000,
+): Promise<T> => firstValueFrom(events$.pipe(filter(predicate), timeout(deadlineMs)));
+
+/** A type guard for one event type, with an optional further condition. */
+export const is =
+  <K extends DaemonEvent['type']>(type: K, also: (event: Extract<DaemonEvent, { type: K }>) => boolean = () => true) =>
+  (event: DaemonEvent): event is Extract<DaemonEvent, { type: K }> =>
+    event.type === type && also(event as Extract<DaemonEvent, { type: K }>);
