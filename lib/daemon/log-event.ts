@@ -1,7 +1,8 @@
 import type { DaemonEvent } from '../events.js';
 import type { Logger } from '../logger.js';
 
-const describe = (event: DaemonEvent): string => {
+/** One event as a short line of text, without its time or id. */
+export const describeEvent = (event: DaemonEvent): string => {
   switch (event.type) {
     case 'spawning':
       return `spawning (attempt ${event.attempt})`;
@@ -31,7 +32,8 @@ const describe = (event: DaemonEvent): string => {
   }
 };
 
-const level = (event: DaemonEvent): keyof Logger => {
+/** How loud an event is: a crash loop warns, giving up is an error, the rest is routine. */
+export const eventLevel = (event: DaemonEvent): keyof Logger => {
   switch (event.type) {
     case 'spawning':
     case 'healthy':
@@ -50,5 +52,5 @@ const level = (event: DaemonEvent): keyof Logger => {
 
 /** Writes one event to a logger as a line. Events carry no token, so neither do these lines. */
 export const logEvent = (logger: Logger, event: DaemonEvent): void => {
-  logger[level(event)](`rxdaemon${event.id === undefined ? '' : `[${event.id}]`}: ${describe(event)}`);
+  logger[eventLevel(event)](`rxdaemon${event.id === undefined ? '' : `[${event.id}]`}: ${describeEvent(event)}`);
 };

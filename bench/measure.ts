@@ -1,0 +1,46 @@
+// Small helpers shared by the benchmarks: timing, medians, a table.
+
+/** The median of some numbers. */
+export const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+};
+
+/** Milliseconds since an arbitrary origin, with sub-ms resolution. */
+export const now = (): number => performance.now();
+
+/** One row of the benchmark table. */
+export interface Row {
+  readonly target: string;
+  readonly subject: string;
+  readonly value: number;
+  readonly unit: string;
+  /** The baseline's value in the same unit, measured in the same run. */
+  readonly baseline?: number;
+  /** The target, in words (e.g. `≤ 1.3×`). */
+  readonly goal?: string;
+  /** Whether the row meets its goal; absent for context rows. */
+  readonly met?: boolean;
+}
+
+const fmt = (value: number): string => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
+
+/** The table, as Markdown, so it can be pasted into the README as it is. */
+export const table = (rows: readonly Row[]): string => {
+  const lines = [
+    '| target | subject | median | × baseline | goal | met |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map((row) =>
+      [
+        row.target,
+        row.subject,
+        `${fmt(row.value)} ${row.unit}`,
+        row.baseline === undefined ? '' : `${(row.value / row.baseline).toFixed(2)}×`,
+        row.goal ?? '',
+        row.met === undefined ? '' : row.met ? 'yes' : '**no**',
+      ].join(' | '),
+    ),
+  ];
+  return lines.map((line) => `| ${line.replace(/^\| | \|$/g, '')} |`.replace('| | ', '| ')).join('\n');
+};
