@@ -17,7 +17,10 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { parserOptions: { projectService: false } },
+    // Plain JS here runs on Node, whose globals ESLint does not know.
+    rules: { ...tseslint.configs.disableTypeChecked.rules, 'no-undef': 'off' },
   },
 );
