@@ -43,3 +43,5 @@ export { Daemon, type DaemonError } from './daemon/daemon.js';
 export type { Adoptee } from './daemon/running.js';
 export type { DaemonState, DaemonStatus } from './daemon/state.js';
 export { supervise, type SuperviseOptions } from './daemon/supervise.js';
+export { DaemonSnapshot, Pid } from './snapshot/codec.js';
+export type { RestoreError } from './snapshot/restore-error.js';

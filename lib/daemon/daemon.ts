@@ -1,8 +1,14 @@
-import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { chain, left, map, right, type Either } from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { BehaviorSubject, ReplaySubject, Subject, subscribeOn, type Observable } from 'rxjs';
 import { checkCommand, commandEquals, type Command } from '../command.js';
 import { eventFactory, type DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
+import { execaDriver } from '../process/execa-driver.js';
+import { checkSnapshot, decodeSnapshot } from '../snapshot/check-snapshot.js';
+import type { DaemonSnapshot, Pid } from '../snapshot/codec.js';
+import type { RestoreError } from '../snapshot/restore-error.js';
+import { hashToken } from '../snapshot/token-hash.js';
 import type { Adoptee } from './running.js';
 import { initialState, nextState, type DaemonState } from './state.js';
 import { superviseResolved } from './supervise.js';
@@ -50,6 +56,10 @@ export class Daemon {
   readonly #done: Promise<void>;
   #settle: { resolve: () => void; reject: (error: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
   #phase: 'new' | 'started' | 'ended' = 'new';
+  #adoptee: Adoptee | undefined;
+  /** The process supervised now, and its start time, for snapshots. */
+  #process: { readonly pid: number; readonly startTime: string | null } | undefined;
+  #tokenHash: string | undefined;
 
   constructor(command: Command, options: DaemonOptions = {}) {
     this.command = checkCommand(command);
@@ -75,7 +85,7 @@ export class Daemon {
 
   /** S1: starts supervising. Idempotent; a Left once the daemon has ended. */
   start(): Either<DaemonError, void> {
-    return this.begin(undefined);
+    return this.#begin(undefined);
   }
 
   /**
@@ -100,9 +110,61 @@ export class Daemon {
     return commandEquals(this.command, other.command);
   }
 
+  /**
+   * S7: what a later supervisor needs to adopt the process: undefined unless
+   * a process is running (or was left running by `close()`). The token is
+   * never in it, only a salted hash, made once per daemon so that the
+   * snapshot of an unchanged daemon does not change.
+   */
+  snapshot(): DaemonSnapshot | undefined {
+    const { status } = this.#state.value;
+    const process = this.#process;
+    if (process === undefined || (status !== 'running' && status !== 'closed')) return undefined;
+    const { command, args = [], env = {}, cwd, id, token } = this.command;
+    if (token !== undefined) this.#tokenHash ??= hashToken(token);
+    return {
+      version: 1,
+      pid: process.pid as Pid,
+      startTime: process.startTime,
+      bootId: this.#options.driver.bootId(),
+      command,
+      args: [...args],
+      env: { ...env },
+      ...(cwd === undefined ? {} : { cwd }),
+      ...(id === undefined ? {} : { id }),
+      ...(this.#tokenHash === undefined ? {} : { tokenHash: this.#tokenHash }),
+    };
+  }
+
+  /**
+   * S8: a daemon already supervising the process a snapshot records, or a
+   * Left saying why not (naming the bad field of a malformed input). The
+   * input is anything: it is decoded, never trusted, and no signal is sent
+   * while deciding. Give the same `token` the snapshotted command had.
+   *
+   * @example
+   * const restored = Daemon.restore(JSON.parse(readFileSync('proxy.json', 'utf8')), { token });
+   * if (isRight(restored)) restored.right.events$.subscribe(console.log);
+   */
+  static restore(input: unknown, options: DaemonOptions & { readonly token?: string } = {}): Either<RestoreError, Daemon> {
+    const { token, ...daemonOptions } = options;
+    const driver = daemonOptions.driver ?? execaDriver();
+    return pipe(
+      decodeSnapshot(input),
+      chain((snapshot) => checkSnapshot(snapshot, driver, token)),
+      map(({ command, adoptee, tokenHash }) => {
+        const daemon = new Daemon(command, daemonOptions);
+        daemon.#tokenHash = tokenHash;
+        daemon.#begin(adoptee);
+        return daemon;
+      }),
+    );
+  }
+
   /** Starts the pipeline, adopting `adoptee` first when given. */
-  protected begin(adoptee: Adoptee | undefined): Either<DaemonError, void> {
+  #begin(adoptee: Adoptee | undefined): Either<DaemonError, void> {
     if (this.#phase === 'started') return right(undefined);
+    this.#adoptee = adoptee;
     const ended = this.#state.value.status;
     if (ended === 'stopped' || ended === 'closed' || ended === 'gave-up') return left(endedWith[ended]);
     this.#phase = 'started';
@@ -126,8 +188,17 @@ export class Daemon {
   }
 
   private publish(event: DaemonEvent): void {
+    this.track(event);
     this.#state.next(nextState(this.#state.value, event));
     this.#events.next(event);
+  }
+
+  // The start time is read when `started` is emitted, in the spawn's own
+  // call stack: the child cannot have been reaped yet, so its pid is still its.
+  private track(event: DaemonEvent): void {
+    if (event.type === 'started') this.#process = { pid: event.pid, startTime: this.#options.driver.probe(event.pid).startTime };
+    else if (event.type === 'adopted') this.#process = { pid: event.pid, startTime: this.#adoptee?.startTime ?? null };
+    else if (event.type === 'exited') this.#process = undefined;
   }
 
   private endBeforeStart(type: 'stopped' | 'closed'): void {

@@ -130,11 +130,13 @@ export class FakeDriver implements ProcessDriver {
   }
 
   /**
-   * Adds a running process the supervisor did not start, to be adopted.
-   * It exits after `exitAfterMs` when given, or when {@link end} is called.
+   * Adds a running process the supervisor did not start, to be adopted. It
+   * exits after `exitAfterMs` when given, or when {@link end} is called, and
+   * answers SIGINT as `onSigint` says.
    */
-  addProcess(options: { readonly exitAfterMs?: number } = {}): FakeProcess {
+  addProcess(options: Pick<FakeProcessScript, 'exitAfterMs' | 'onSigint'> = {}): FakeProcess {
     const fake = this.add(false);
+    this.scripts.set(fake.pid, options);
     if (options.exitAfterMs !== undefined) {
       this.scheduler.schedule(() => {
         this.end(fake.pid, { code: 0, signal: null });

@@ -1,0 +1,78 @@
+import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
+import type { Command } from '../command.js';
+import type { Adoptee } from '../daemon/running.js';
+import type { ProcessDriver } from '../process/driver.js';
+import { DaemonSnapshot } from './codec.js';
+import { reportDecodeErrors } from './decode-errors.js';
+import { restoreError, type RestoreError } from './restore-error.js';
+import { tokenMatches } from './token-hash.js';
+
+/** What a good snapshot gives back: the command to run again and the process to adopt. */
+export interface Restorable {
+  readonly command: Command;
+  readonly adoptee: Adoptee;
+  readonly tokenHash: string | undefined;
+}
+
+/** S8, first half: is it a snapshot at all? Decoding never throws, even on a hostile object. */
+export const decodeSnapshot = (input: unknown): Either<RestoreError, DaemonSnapshot> => {
+  try {
+    const decoded = DaemonSnapshot.decode(input);
+    if (isLeft(decoded)) {
+      const { field, message } = reportDecodeErrors(decoded.left);
+      return left(restoreError('EINVALID', `invalid snapshot: ${message}`, field));
+    }
+    return right(decoded.right);
+  } catch (error) {
+    // A getter or a proxy that throws: not a snapshot, whatever it is.
+    return left(restoreError('EINVALID', `invalid snapshot: reading it failed (${error instanceof Error ? error.message : 'unknown error'})`));
+  }
+};
+
+const checkToken = (snapshot: DaemonSnapshot, token: string | undefined): RestoreError | undefined => {
+  if (snapshot.tokenHash === undefined) {
+    return token === undefined ? undefined : restoreError('ETOKEN', 'the snapshot was taken without a token, but a token was given', 'tokenHash');
+  }
+  if (token === undefined) return restoreError('ETOKEN', 'the snapshot records a token; give the same token to restore it', 'tokenHash');
+  return tokenMatches(token, snapshot.tokenHash) ? undefined : restoreError('ETOKEN', 'the token does not match the one the snapshot records', 'tokenHash');
+};
+
+/**
+ * S8, second half: is the recorded process still there, still the same one,
+ * and ours to supervise? It looks with /proc and kill(pid, 0) only: no
+ * signal is ever sent while deciding.
+ */
+export const checkSnapshot = (
+  snapshot: DaemonSnapshot,
+  driver: ProcessDriver,
+  token: string | undefined,
+): Either<RestoreError, Restorable> => {
+  const { pid } = snapshot;
+  if (pid === driver.ownPid) return left(restoreError('EOWNPID', `pid ${pid} is this supervisor's own`, 'pid'));
+  const tokenError = checkToken(snapshot, token);
+  if (tokenError !== undefined) return left(tokenError);
+  const bootId = driver.bootId();
+  if (snapshot.bootId !== bootId) {
+    return left(restoreError('EBOOT', `the snapshot was taken in boot ${String(snapshot.bootId)}, this is boot ${String(bootId)}`, 'bootId'));
+  }
+  const probe = driver.probe(pid);
+  if (probe.state === 'dead') return left(restoreError('EDEAD', `process ${pid} is gone`, 'pid'));
+  if (probe.state === 'foreign') return left(restoreError('EFOREIGN', `process ${pid} belongs to another user`, 'pid'));
+  if (snapshot.startTime !== probe.startTime) {
+    return left(
+      restoreError('EPIDREUSED', `pid ${pid} now belongs to another process (started at ${String(probe.startTime)}, not ${String(snapshot.startTime)})`, 'startTime'),
+    );
+  }
+  return right({
+    command: {
+      command: snapshot.command,
+      args: snapshot.args,
+      env: snapshot.env,
+      ...(snapshot.cwd === undefined ? {} : { cwd: snapshot.cwd }),
+      ...(snapshot.id === undefined ? {} : { id: snapshot.id }),
+      ...(token === undefined ? {} : { token }),
+    },
+    adoptee: { pid, startTime: snapshot.startTime },
+    tokenHash: snapshot.tokenHash,
+  });
+};

@@ -1,0 +1,40 @@
+import * as t from 'io-ts';
+
+// Members of unions and intersections appear in an error's path as indices
+// ('0', '1'); a user thinks of the field, not of the codec's structure.
+const isStructural = (type: t.Decoder<unknown, unknown>): boolean =>
+  type instanceof t.UnionType || type instanceof t.IntersectionType || type instanceof t.ExactType;
+
+const show = (value: unknown): string => {
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'string') return value.length > 40 ? `'${value.slice(0, 37)}...' (${value.length} characters)` : `'${value}'`;
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return String(value);
+};
+
+const describe = (error: t.ValidationError): { field: string; message: string } => {
+  const context = error.context;
+  const keys: string[] = [];
+  let expected = context.at(-1)?.type.name ?? 'a value';
+  context.forEach((entry, i) => {
+    const parent = context[i - 1];
+    if (parent === undefined) return;
+    if (parent.type instanceof t.UnionType) {
+      // The union's own name says everything it accepts.
+      expected = parent.type.name;
+      return;
+    }
+    if (!isStructural(parent.type)) keys.push(entry.key);
+  });
+  const field = keys.join('.') || '(the whole snapshot)';
+  return { field, message: `\`${field}\`: expected ${expected}, got ${show(error.value)}` };
+};
+
+/** The first bad field of a failed decode, and a message naming every bad field (up to three). */
+export const reportDecodeErrors = (errors: t.Errors): { field: string; message: string } => {
+  const described = errors.map(describe);
+  const unique = described.filter((entry, i) => described.findIndex((other) => other.field === entry.field) === i);
+  const first = unique[0] ?? { field: '(the whole snapshot)', message: 'invalid snapshot' };
+  const more = unique.length > 3 ? `; and ${unique.length - 3} more` : '';
+  return { field: first.field, message: unique.slice(0, 3).map((entry) => entry.message).join('; ') + more };
+};
