@@ -64,7 +64,7 @@ export const DaemonSnapshot = t.exact(
     }),
     t.partial({ cwd: Text, id: Text, tokenHash: TokenHash }),
   ]),
-  'DaemonSnapshot',
+  'a snapshot object',
 );
 
 /** A decoded snapshot. */
