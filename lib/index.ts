@@ -45,3 +45,22 @@ export type { DaemonState, DaemonStatus } from './daemon/state.js';
 export { supervise, type SuperviseOptions } from './daemon/supervise.js';
 export { DaemonSnapshot, Pid } from './snapshot/codec.js';
 export type { RestoreError } from './snapshot/restore-error.js';
+export { coalesce } from './manager/coalesce.js';
+export type {
+  FleetEvent,
+  InvalidEntryEvent,
+  ManagerClosedEvent,
+  ManagerEvent,
+  ManagerRefusedEvent,
+  ManagerStoppedEvent,
+  ReconcileEvent,
+  RestoredEvent,
+  RestoreSkippedEvent,
+  SnapshotCorruptEvent,
+  SnapshotErrorEvent,
+  SnapshotWrittenEvent,
+} from './manager/events.js';
+export { isManagerTerminal } from './manager/events.js';
+export { manage, type DesiredSet, type ManagerOptions } from './manager/manage.js';
+export { Manager } from './manager/manager.js';
+export { planReconcile, type ReconcilePlan } from './manager/reconcile.js';

@@ -1,4 +1,5 @@
-import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { isLeft, left, map, right, type Either } from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import type { Command } from '../command.js';
 import type { Adoptee } from '../daemon/running.js';
 import type { ProcessDriver } from '../process/driver.js';
@@ -29,7 +30,8 @@ export const decodeSnapshot = (input: unknown): Either<RestoreError, DaemonSnaps
   }
 };
 
-const checkToken = (snapshot: DaemonSnapshot, token: string | undefined): RestoreError | undefined => {
+/** Whether `token` is the one the snapshot's command had (none for none). */
+export const checkToken = (snapshot: DaemonSnapshot, token: string | undefined): RestoreError | undefined => {
   if (snapshot.tokenHash === undefined) {
     return token === undefined ? undefined : restoreError('ETOKEN', 'the snapshot was taken without a token, but a token was given', 'tokenHash');
   }
@@ -42,15 +44,9 @@ const checkToken = (snapshot: DaemonSnapshot, token: string | undefined): Restor
  * and ours to supervise? It looks with /proc and kill(pid, 0) only: no
  * signal is ever sent while deciding.
  */
-export const checkSnapshot = (
-  snapshot: DaemonSnapshot,
-  driver: ProcessDriver,
-  token: string | undefined,
-): Either<RestoreError, Restorable> => {
+export const checkProcess = (snapshot: DaemonSnapshot, driver: ProcessDriver): Either<RestoreError, Adoptee> => {
   const { pid } = snapshot;
   if (pid === driver.ownPid) return left(restoreError('EOWNPID', `pid ${pid} is this supervisor's own`, 'pid'));
-  const tokenError = checkToken(snapshot, token);
-  if (tokenError !== undefined) return left(tokenError);
   const bootId = driver.bootId();
   if (snapshot.bootId !== bootId) {
     return left(restoreError('EBOOT', `the snapshot was taken in boot ${String(snapshot.bootId)}, this is boot ${String(bootId)}`, 'bootId'));
@@ -63,16 +59,29 @@ export const checkSnapshot = (
       restoreError('EPIDREUSED', `pid ${pid} now belongs to another process (started at ${String(probe.startTime)}, not ${String(snapshot.startTime)})`, 'startTime'),
     );
   }
-  return right({
-    command: {
-      command: snapshot.command,
-      args: snapshot.args,
-      env: snapshot.env,
-      ...(snapshot.cwd === undefined ? {} : { cwd: snapshot.cwd }),
-      ...(snapshot.id === undefined ? {} : { id: snapshot.id }),
-      ...(token === undefined ? {} : { token }),
-    },
-    adoptee: { pid, startTime: snapshot.startTime },
-    tokenHash: snapshot.tokenHash,
-  });
+  return right({ pid, startTime: snapshot.startTime });
+};
+
+/** The command a snapshot records, with the token given back (it is never stored). */
+export const commandOf = (snapshot: DaemonSnapshot, token: string | undefined): Command => ({
+  command: snapshot.command,
+  args: snapshot.args,
+  env: snapshot.env,
+  ...(snapshot.cwd === undefined ? {} : { cwd: snapshot.cwd }),
+  ...(snapshot.id === undefined ? {} : { id: snapshot.id }),
+  ...(token === undefined ? {} : { token }),
+});
+
+/** S8 as a whole: the token, then the process. */
+export const checkSnapshot = (
+  snapshot: DaemonSnapshot,
+  driver: ProcessDriver,
+  token: string | undefined,
+): Either<RestoreError, Restorable> => {
+  const tokenError = checkToken(snapshot, token);
+  if (tokenError !== undefined) return left(tokenError);
+  return pipe(
+    checkProcess(snapshot, driver),
+    map((adoptee) => ({ command: commandOf(snapshot, token), adoptee, tokenHash: snapshot.tokenHash })),
+  );
 };

@@ -1,0 +1,85 @@
+import type { DaemonEvent } from '../events.js';
+
+interface At {
+  readonly at: number;
+}
+
+/** One reconcile (M1): what it started, stopped and replaced, and how many it left alone. */
+export interface ReconcileEvent extends At {
+  readonly type: 'reconcile';
+  readonly started: readonly string[];
+  readonly stopped: readonly string[];
+  readonly replaced: readonly string[];
+  readonly unchanged: number;
+}
+/** M6: an entry of the desired set whose id is not a safe file name, or whose command is malformed; it alone is skipped. */
+export interface InvalidEntryEvent extends At {
+  readonly type: 'invalid-entry';
+  readonly id: string;
+  readonly message: string;
+}
+/** M4: a snapshot entry that was not adopted (dead, reused pid, another boot, malformed …). */
+export interface RestoreSkippedEvent extends At {
+  readonly type: 'restore-skipped';
+  readonly id: string;
+  readonly code: string;
+  readonly message: string;
+}
+/** M4: the restore at start is done: which ids were adopted and kept supervising. */
+export interface RestoredEvent extends At {
+  readonly type: 'restored';
+  readonly adopted: readonly string[];
+}
+/** M3: snapshot.json was written. */
+export interface SnapshotWrittenEvent extends At {
+  readonly type: 'snapshot-written';
+  readonly path: string;
+  readonly daemons: number;
+}
+/** M3: writing snapshot.json failed; the manager runs on and tries again at the next change. */
+export interface SnapshotErrorEvent extends At {
+  readonly type: 'snapshot-error';
+  readonly path: string;
+  readonly error: { readonly code: string; readonly message: string };
+}
+/** A snapshot.json that could not be read was set aside for inspection, and the manager started empty. */
+export interface SnapshotCorruptEvent extends At {
+  readonly type: 'snapshot-corrupt';
+  readonly path: string;
+  readonly movedTo: string;
+  readonly message: string;
+}
+/** Terminal: the manager could not start. `ELOCKED`: another live manager owns the data dir (M7). `EDATADIR`: the data dir cannot be created or written. */
+export interface ManagerRefusedEvent extends At {
+  readonly type: 'manager-refused';
+  readonly code: 'ELOCKED' | 'EDATADIR';
+  readonly message: string;
+}
+/** Terminal (M5): every daemon detached and left running; the final snapshot is written. */
+export interface ManagerClosedEvent extends At {
+  readonly type: 'manager-closed';
+}
+/** Terminal (M5): every daemon stopped; the snapshot is empty. */
+export interface ManagerStoppedEvent extends At {
+  readonly type: 'manager-stopped';
+}
+
+/** The manager's own events. */
+export type FleetEvent =
+  | ReconcileEvent
+  | InvalidEntryEvent
+  | RestoreSkippedEvent
+  | RestoredEvent
+  | SnapshotWrittenEvent
+  | SnapshotErrorEvent
+  | SnapshotCorruptEvent
+  | ManagerRefusedEvent
+  | ManagerClosedEvent
+  | ManagerStoppedEvent;
+
+/** Everything `manage()` emits: every daemon's events (each with its `id`), and the manager's own. */
+export type ManagerEvent = DaemonEvent | FleetEvent;
+
+/** The events after which the manager's stream completes. */
+export const isManagerTerminal = (event: ManagerEvent): boolean =>
+  event.type === 'manager-refused' || event.type === 'manager-closed' || event.type === 'manager-stopped';

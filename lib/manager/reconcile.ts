@@ -1,0 +1,30 @@
+import { commandEquals, type Command } from '../command.js';
+
+/** What one reconcile does (M1): ids to start, to stop, to replace (stop, then start anew), and how many it leaves alone. */
+export interface ReconcilePlan {
+  readonly start: readonly string[];
+  readonly stop: readonly string[];
+  readonly replace: readonly string[];
+  readonly unchanged: readonly string[];
+}
+
+/**
+ * Compares the running set with the desired one, by `equals` (S6). Pure:
+ * it decides, the manager acts.
+ */
+export const planReconcile = (running: ReadonlyMap<string, Command>, desired: ReadonlyMap<string, Command>): ReconcilePlan => {
+  const start: string[] = [];
+  const replace: string[] = [];
+  const unchanged: string[] = [];
+  for (const [id, command] of desired) {
+    const current = running.get(id);
+    if (current === undefined) start.push(id);
+    else if (commandEquals(current, command)) unchanged.push(id);
+    else replace.push(id);
+  }
+  const stop = [...running.keys()].filter((id) => !desired.has(id));
+  return { start, stop, replace, unchanged };
+};
+
+/** Whether a plan changes anything. */
+export const isNoop = (plan: ReconcilePlan): boolean => plan.start.length + plan.stop.length + plan.replace.length === 0;
