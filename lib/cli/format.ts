@@ -1,23 +1,30 @@
 import { describeEvent, eventLevel } from '../daemon/log-event.js';
-import type { DaemonEvent } from '../events.js';
+import { isFleetEvent, type ManagerEvent } from '../manager/events.js';
+import { describeFleetEvent, fleetEventLevel } from '../manager/log-fleet-event.js';
 
 const ANSI = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, grey: 90 } as const;
 type Colour = keyof typeof ANSI;
 
-const colourOf = (event: DaemonEvent): Colour => {
+const colourOf = (event: ManagerEvent): Colour => {
   switch (event.type) {
     case 'started':
     case 'adopted':
     case 'healthy':
+    case 'restored':
       return 'green';
     case 'stopped':
     case 'closed':
+    case 'manager-closed':
+    case 'manager-stopped':
       return 'blue';
     case 'stopping':
     case 'exited':
+    case 'reconcile':
       return 'cyan';
-    default:
-      return eventLevel(event) === 'debug' ? 'grey' : eventLevel(event) === 'error' ? 'red' : 'yellow';
+    default: {
+      const level = isFleetEvent(event) ? fleetEventLevel(event) : eventLevel(event);
+      return level === 'error' ? 'red' : level === 'warn' ? 'yellow' : 'grey';
+    }
   }
 };
 
@@ -28,10 +35,11 @@ const paint = (text: string, colour: Colour, on: boolean): string => (on ? `\u00
 
 /**
  * One event as a human line: wall-clock time, the daemon's id, what
- * happened. Coloured by how much it matters when `colour` is set.
+ * happened, coloured by how much it matters when `colour` is set.
  */
-export const formatEvent = (event: DaemonEvent, colour: boolean, now = new Date()): string => {
+export const formatEvent = (event: ManagerEvent, colour: boolean, now = new Date()): string => {
   const time = now.toISOString().slice(11, 23);
-  const id = event.id === undefined ? '' : `${paint(`[${event.id}]`, 'magenta', colour)} `;
-  return `${paint(time, 'grey', colour)} ${id}${paint(describeEvent(event), colourOf(event), colour)}`;
+  const id = 'id' in event && event.id !== undefined && !isFleetEvent(event) ? `${paint(`[${event.id}]`, 'magenta', colour)} ` : '';
+  const text = isFleetEvent(event) ? describeFleetEvent(event) : describeEvent(event);
+  return `${paint(time, 'grey', colour)} ${id}${paint(text, colourOf(event), colour)}`;
 };

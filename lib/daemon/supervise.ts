@@ -6,7 +6,7 @@ import { DaemonContext } from './context.js';
 import { close$, gracefulStop$ } from './graceful-stop.js';
 import { logEvent } from './log-event.js';
 import { restartLoop$ } from './restart-loop.js';
-import type { Adoptee } from './running.js';
+import { adoptedProcess, type Adoptee } from './running.js';
 
 /** What {@link supervise} takes on top of {@link DaemonOptions}. */
 export interface SuperviseOptions extends DaemonOptions {
@@ -44,6 +44,8 @@ export const superviseResolved = (
 ): Observable<DaemonEvent> =>
   new Observable<DaemonEvent>((subscriber) => {
     const ctx = new DaemonContext(command, resolved);
+    // An adopted process is current from the start: a stop that comes before the loop runs must still reach it.
+    if (adopt !== undefined) ctx.current = adoptedProcess(adopt, resolved.driver, resolved.scheduler);
     const ending$ = merge(stop$.pipe(map(() => 'stop' as const)), detach$.pipe(map(() => 'close' as const))).pipe(take(1), share());
     // The graceful stop runs once and to its end, even when its subscriber leaves half-way.
     let stopping$: Observable<DaemonEvent> | undefined;

@@ -80,6 +80,22 @@ export type FleetEvent =
 /** Everything `manage()` emits: every daemon's events (each with its `id`), and the manager's own. */
 export type ManagerEvent = DaemonEvent | FleetEvent;
 
+const FLEET_TYPES = new Set<string>([
+  'reconcile',
+  'invalid-entry',
+  'restore-skipped',
+  'restored',
+  'snapshot-written',
+  'snapshot-error',
+  'snapshot-corrupt',
+  'manager-refused',
+  'manager-closed',
+  'manager-stopped',
+] satisfies FleetEvent['type'][]);
+
+/** Whether an event is the manager's own rather than one of its daemons'. */
+export const isFleetEvent = (event: ManagerEvent): event is FleetEvent => FLEET_TYPES.has(event.type);
+
 /** The events after which the manager's stream completes. */
 export const isManagerTerminal = (event: ManagerEvent): boolean =>
   event.type === 'manager-refused' || event.type === 'manager-closed' || event.type === 'manager-stopped';

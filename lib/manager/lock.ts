@@ -19,8 +19,9 @@ const readOwner = (path: string): Owner | undefined => {
   }
 };
 
-const ownerIsAlive = (owner: Owner, driver: ProcessDriver): boolean => {
-  if (owner.pid === driver.ownPid) return false;
+const ownerIsAlive = (owner: Owner, me: Owner, driver: ProcessDriver): boolean => {
+  // Our own pid: another manager in this very process, unless the lock is from an earlier process that had our pid.
+  if (owner.pid === me.pid) return owner.startTime === me.startTime;
   const probe = driver.probe(owner.pid);
   return probe.state !== 'dead' && (owner.startTime === null || probe.startTime === owner.startTime);
 };
@@ -62,7 +63,7 @@ const tryToLock = (path: string, driver: ProcessDriver): Either<string, DataDirL
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const owner = readOwner(path);
-      if (owner !== undefined && ownerIsAlive(owner, driver)) {
+      if (owner !== undefined && ownerIsAlive(owner, me, driver)) {
         return left(`the data dir is in use by a running manager (pid ${owner.pid}); stop it first, or use another --data-dir`);
       }
       try {

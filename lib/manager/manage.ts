@@ -26,7 +26,8 @@ import { resolveOptions, type DaemonOptions } from '../options.js';
 import { checkDuration } from '../validate.js';
 import { coalesce } from './coalesce.js';
 import { DataDir } from './data-dir.js';
-import { isManagerTerminal, type ManagerEvent } from './events.js';
+import { isFleetEvent, isManagerTerminal, type ManagerEvent } from './events.js';
+import { logFleetEvent } from './log-fleet-event.js';
 import { Fleet } from './fleet.js';
 import { checkId } from './ids.js';
 import { acquireLock, type DataDirLock } from './lock.js';
@@ -87,7 +88,7 @@ export const manage = (desired$: Observable<DesiredSet>, options: ManagerOptions
   checkDuration('quietMs', quietMs);
   checkDuration('maxWaitMs', maxWaitMs);
   checkDuration('snapshotIntervalMs', snapshotIntervalMs);
-  const { scheduler, driver } = resolveOptions(daemonOptions);
+  const { scheduler, driver, logger } = resolveOptions(daemonOptions);
   const refused = (code: 'ELOCKED' | 'EDATADIR', message: string): Observable<ManagerEvent> =>
     of({ type: 'manager-refused', at: scheduler.now(), code, message });
 
@@ -176,7 +177,13 @@ export const manage = (desired$: Observable<DesiredSet>, options: ManagerOptions
         snapshots$.pipe(takeUntil(ending$)),
         ending$.pipe(concatMap(finish)),
       )
-        .pipe(takeWhile((event) => !isManagerTerminal(event), true))
+        .pipe(
+          takeWhile((event) => !isManagerTerminal(event), true),
+          tap((event) => {
+            // Daemon events are logged by their own pipeline.
+            if (isFleetEvent(event)) logFleetEvent(logger, event);
+          }),
+        )
         .subscribe({
           next: (event) => {
             ended ||= isManagerTerminal(event);

@@ -12,7 +12,7 @@ const show = (value: unknown): string => {
   return String(value);
 };
 
-const describe = (error: t.ValidationError): { field: string; message: string } => {
+const describe = (error: t.ValidationError, whole: string): { field: string; message: string } => {
   const context = error.context;
   const keys: string[] = [];
   let expected = context.at(-1)?.type.name ?? 'a value';
@@ -26,15 +26,18 @@ const describe = (error: t.ValidationError): { field: string; message: string } 
     }
     if (!isStructural(parent.type)) keys.push(entry.key);
   });
-  const field = keys.join('.') || '(the whole snapshot)';
+  const field = keys.join('.') || whole;
   return { field, message: `\`${field}\`: expected ${expected}, got ${show(error.value)}` };
 };
 
-/** The first bad field of a failed decode, and a message naming every bad field (up to three). */
-export const reportDecodeErrors = (errors: t.Errors): { field: string; message: string } => {
-  const described = errors.map(describe);
+/**
+ * The first bad field of a failed decode, and a message naming every bad
+ * field (up to three). `whole` names the input itself, for an error at the top.
+ */
+export const reportDecodeErrors = (errors: t.Errors, whole = '(the whole snapshot)'): { field: string; message: string } => {
+  const described = errors.map((error) => describe(error, whole));
   const unique = described.filter((entry, i) => described.findIndex((other) => other.field === entry.field) === i);
-  const first = unique[0] ?? { field: '(the whole snapshot)', message: 'invalid snapshot' };
+  const first = unique[0] ?? { field: whole, message: `invalid ${whole}` };
   const more = unique.length > 3 ? `; and ${unique.length - 3} more` : '';
   return { field: first.field, message: unique.slice(0, 3).map((entry) => entry.message).join('; ') + more };
 };

@@ -1,4 +1,4 @@
-import { asyncScheduler, map, take, timer, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, map, of, take, timer, type SchedulerLike } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { supervise } from '../../lib/daemon/supervise.js';
 import type { DaemonEvent } from '../../lib/events.js';
@@ -89,6 +89,17 @@ describe('supervise: an adopted process (S8)', () => {
     });
     expect(seen).toEqual(['adopted@0', 'stopping@100', 'exited@500', 'stopped@500']);
     expect(driver.signalLog()).toEqual(['SIGINT@100']);
+  });
+
+  it('a stop that comes before the loop runs still stops the adopted process', () => {
+    const driver = new FakeDriver({});
+    const adopt = adopting(driver);
+    const seen: string[] = [];
+    inVirtualTime(() => {
+      supervise({ command: 'x' }, { driver, adopt, stop$: of('at once') }).subscribe((event) => seen.push(`${event.type}@${event.at}`));
+    });
+    expect(seen).toEqual(['stopping@0', 'exited@10', 'stopped@10']);
+    expect(driver.processes.get(adopt.pid)?.alive).toBe(false);
   });
 
   it('all adopted processes of a scheduler share one poll timer', () => {

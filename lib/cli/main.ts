@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { manageCommand } from './manage.js';
+import { consoleOutput, EXIT, UsageError } from './output.js';
+import { run } from './run.js';
+import { status } from './status.js';
+import { USAGE } from './usage.js';
+
+// `--help` before `--` only: after it, the words belong to the daemon's command.
+const wantsHelp = (args: readonly string[]): boolean => {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
+};
+
+/** Runs the command line with `argv` (without node and the script) and resolves with the exit code. */
+const main = async (argv: readonly string[]): Promise<number> => {
+  const [command, ...args] = argv;
+  try {
+    if (wantsHelp(args)) return help();
+    switch (command) {
+      case 'run':
+        return await run(args, consoleOutput);
+      case 'manage':
+        return await manageCommand(args, consoleOutput);
+      case 'status':
+        return status(args);
+      case '--help':
+      case '-h':
+      case 'help':
+        return help();
+      default:
+        throw new UsageError(command === undefined ? 'a command is required' : `unknown command '${command}'`);
+    }
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`rxdaemon: ${error.message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+};
+
+const help = (): number => {
+  process.stdout.write(USAGE);
+  return EXIT.ok;
+};
+
+// Set, not process.exit(): stdout may still be draining into a pipe.
+process.exitCode = await main(process.argv.slice(2));
