@@ -51,8 +51,18 @@ export const run = async (args: readonly string[], output: (json: boolean) => Ou
   };
   const state = values.state;
   const daemon = await daemonFor({ command: executable, args: rest }, options, state, out);
-  return new Promise<number>((resolve) => {
-    let leaving = false;
+  let leaving = false;
+  const leave = (): void => {
+    if (leaving) return;
+    leaving = true;
+    if (values['keep-on-exit'] === true) {
+      if (state !== undefined) writeState(state, daemon.snapshot());
+      daemon.close();
+    } else void daemon.stop();
+  };
+  process.on('SIGINT', leave);
+  process.on('SIGTERM', leave);
+  const code = await new Promise<number>((resolve) => {
     daemon.events$.subscribe({
       next: (event) => {
         out.event(event);
@@ -62,21 +72,15 @@ export const run = async (args: readonly string[], output: (json: boolean) => Ou
         }
       },
       complete: () => {
-        process.off('SIGINT', leave);
-        process.off('SIGTERM', leave);
         resolve(daemon.state.status === 'gave-up' ? EXIT.failure : EXIT.ok);
       },
     });
-    const leave = (): void => {
-      if (leaving) return;
-      leaving = true;
-      if (values['keep-on-exit'] === true) {
-        if (state !== undefined) writeState(state, daemon.snapshot());
-        daemon.close();
-      } else void daemon.stop();
-    };
-    process.on('SIGINT', leave);
-    process.on('SIGTERM', leave);
     daemon.start();
   });
+  // Only now, after the signal that ended the daemon has been handled: while
+  // write-file-atomic writes, signal-exit listens too, and re-raises a signal
+  // that finds no other listener, which would kill this process by it.
+  process.off('SIGINT', leave);
+  process.off('SIGTERM', leave);
+  return code;
 };

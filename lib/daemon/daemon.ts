@@ -119,7 +119,7 @@ export class Daemon {
   snapshot(): DaemonSnapshot | undefined {
     const { status } = this.#state.value;
     const process = this.#process;
-    if (process === undefined || (status !== 'running' && status !== 'closed')) return undefined;
+    if (process === undefined || status === 'stopping' || status === 'stopped' || status === 'gave-up') return undefined;
     const { command, args = [], env = {}, cwd, id, token } = this.command;
     if (token !== undefined) this.#tokenHash ??= hashToken(token);
     return {
@@ -165,6 +165,8 @@ export class Daemon {
   #begin(adoptee: Adoptee | undefined): Either<DaemonError, void> {
     if (this.#phase === 'started') return right(undefined);
     this.#adoptee = adoptee;
+    // Known before `adopted` is emitted, so a snapshot taken right after restore() holds it.
+    if (adoptee !== undefined) this.#process = adoptee;
     const ended = this.#state.value.status;
     if (ended === 'stopped' || ended === 'closed' || ended === 'gave-up') return left(endedWith[ended]);
     this.#phase = 'started';

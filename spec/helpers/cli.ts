@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { ManagerEvent } from '../../lib/manager/events.js';
+import { waitFor } from './real-processes.js';
+
+const MAIN = fileURLToPath(new URL('../../lib/cli/main.ts', import.meta.url));
+// An absolute path: the CLI runs in a temp dir, where `--import tsx` would not resolve.
+const TSX = createRequire(import.meta.url).resolve('tsx/esm');
+
+/** A running `rxdaemon` command line, with what it printed so far. */
+export interface Cli {
+  readonly process: ChildProcess;
+  readonly pid: number;
+  stdout: string;
+  stderr: string;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>;
+  /** The `--json` events printed so far. */
+  events(): ManagerEvent[];
+  /** Waits for an event printed with `--json`. */
+  event(what: string, match: (event: ManagerEvent) => boolean, deadlineMs?: number): Promise<ManagerEvent>;
+}
+
+/** Starts `rxdaemon ARGS…` from the TypeScript sources, in `cwd`. */
+export const cli = (args: readonly string[], cwd: string): Cli => {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run: Cli = {
+    process: child,
+    pid: child.pid ?? -1,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+    events: () =>
+      run.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as ManagerEvent),
+    event: async (what, match, deadlineMs = 10_000) => {
+      await waitFor(`${what} (stderr so far: ${run.stderr.slice(-300)})`, () => run.events().some(match), deadlineMs);
+      const found = run.events().find(match);
+      if (found === undefined) throw new Error(`lost ${what}`);
+      return found;
+    },
+  };
+  child.stdout.on('data', (chunk: Buffer) => {
+    run.stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    run.stderr += chunk.toString();
+  });
+  return run;
+};
+
+/** Runs `rxdaemon ARGS…` to its end. */
+export const cliToEnd = async (args: readonly string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> => {
+  const run = cli(args, cwd);
+  const code = await run.exited;
+  return { code, stdout: run.stdout, stderr: run.stderr };
+};
