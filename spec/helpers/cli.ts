@@ -30,7 +30,7 @@ export const cli = (args: readonly string[], cwd: string): Cli => {
     pid: child.pid ?? -1,
     stdout: '',
     stderr: '',
-    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+    exited: new Promise((resolve) => child.once('exit', (code) => { resolve(code); })),
     events: () =>
       run.stdout
         .split('\n')
