@@ -1,36 +1,50 @@
-// npm run demo: one flaky program kept alive by rxdaemon, its lifecycle
-// printed live. Ctrl-C stops it gracefully. `npm run demo -- --for 5000`
-// stops by itself after 5 s.
+// npm run demo: a manager keeps three services alive, one of them flaky,
+// and prints their lifecycle live. After a few seconds the desired set
+// changes (one service added, one changed) and only those are touched.
+// Ctrl-C stops everything gracefully; `npm run demo -- --for 8000` stops by
+// itself after 8 s.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { consulBackoff, Daemon } from '../lib/index.js';
+import { BehaviorSubject } from 'rxjs';
+import { consulBackoff, Manager, type Command, type DesiredSet } from '../lib/index.js';
 import { formatEvent, wantsColour } from '../lib/cli/format.js';
 
 const forIndex = process.argv.indexOf('--for');
 const runForMs = forIndex > 0 ? Number(process.argv[forIndex + 1]) : undefined;
 const colour = wantsColour(process.stdout);
-
-const daemon = new Daemon(
-  { command: process.execPath, args: [fileURLToPath(new URL('flaky.mjs', import.meta.url))], id: 'flaky' },
-  // Shorter than the defaults, so a minute of demo shows backoff and the healthy reset.
-  {
-    restart: consulBackoff({ freeAttempts: 2, baseDelayMs: 250, maxDelayMs: 2_000, healthyAfterMs: 2_000 }),
-    gracefulStopMs: 1_000,
-    // The child writes straight to this terminal: no pipe through the supervisor.
-    stdout: 'inherit',
-    stderr: 'inherit',
-  },
-);
-daemon.events$.subscribe((event) => {
-  console.log(formatEvent(event, colour));
+const service = (...args: string[]): Command => ({
+  command: process.execPath,
+  args: [fileURLToPath(new URL('service.mjs', import.meta.url)), ...args],
 });
-daemon.start();
-console.log(`supervising examples/flaky.mjs; ${runForMs === undefined ? 'Ctrl-C' : `${runForMs} ms`} to stop\n`);
+
+const dataDir = mkdtempSync(join(tmpdir(), 'rxdaemon-demo-'));
+const desired$ = new BehaviorSubject<DesiredSet>({ web: service(), worker: service(), flaky: service('--flaky') });
+const manager = new Manager(desired$, {
+  dataDir,
+  // Shorter than the defaults, so a minute of demo shows backoff and the healthy reset.
+  restart: consulBackoff({ freeAttempts: 2, baseDelayMs: 250, maxDelayMs: 2_000, healthyAfterMs: 2_000 }),
+  gracefulStopMs: 1_000,
+});
+manager.events$.subscribe((event) => {
+  // A snapshot is written after most changes; the line would only be noise here.
+  if (event.type !== 'snapshot-written') console.log(formatEvent(event, colour));
+});
+manager.run();
+console.log(`managing 3 services; logs in ${join(dataDir, 'logs')}; ${runForMs === undefined ? 'Ctrl-C' : `${runForMs} ms`} to stop\n`);
+
+setTimeout(() => {
+  console.log('\n-- the desired set changes: `cache` is added, `worker` gets a new argument --\n');
+  desired$.next({ ...desired$.value, cache: service(), worker: service('--v2') });
+}, 4_000).unref();
 
 let stopping = false;
 const stop = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
-  await daemon.stop();
+  await manager.kill();
+  rmSync(dataDir, { recursive: true, force: true });
   process.exit(0);
 };
 process.on('SIGINT', () => void stop());
