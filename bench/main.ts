@@ -1,12 +1,26 @@
-// npm run bench: rxdaemon against the physical limit, every ratio taken
+// npm run bench: rxdaemon against the physical limit; every ratio is taken
 // against a baseline measured in the same run. `-- --quick` is a smoke run
-// for CI: it asserts nothing about time.
+// for CI that finishes in well under a minute; it asserts nothing about time.
 import { cpus, totalmem } from 'node:os';
+import { crashDay } from './crash-day.js';
+import { fleet } from './fleet.js';
+import { managerScale } from './manager-scale.js';
 import { table, type Row } from './measure.js';
 import { restartCycle } from './restart-cycle.js';
+import { stopLatency } from './stop-latency.js';
 
 const quick = process.argv.includes('--quick');
-const rows: Row[] = [...(await restartCycle(quick))];
+const rows: Row[] = [];
+for (const [name, section] of [
+  ['P1 restart cycle', () => restartCycle(quick)],
+  ['P2 stop latency', () => stopLatency(quick)],
+  ['P3 fleet', () => fleet(quick)],
+  ['P4 a day of crash loop', () => Promise.resolve(crashDay())],
+  ['P5 manager scale', () => managerScale(quick)],
+] as const) {
+  process.stderr.write(`${name}…\n`);
+  rows.push(...(await section()));
+}
 
 console.log(`rxdaemon bench${quick ? ' (quick)' : ''}: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB\n`);
 console.log(table(rows));

@@ -1,4 +1,4 @@
-// Small helpers shared by the benchmarks: timing, medians, a table.
+// Small helpers shared by the benchmarks: clocks, medians, the table.
 
 /** The median of some numbers. */
 export const median = (values: readonly number[]): number => {
@@ -10,14 +10,17 @@ export const median = (values: readonly number[]): number => {
 /** Milliseconds since an arbitrary origin, with sub-ms resolution. */
 export const now = (): number => performance.now();
 
+/** Waits `ms` of wall time. */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** One row of the benchmark table. */
 export interface Row {
   readonly target: string;
   readonly subject: string;
   readonly value: number;
   readonly unit: string;
-  /** The baseline's value in the same unit, measured in the same run. */
-  readonly baseline?: number;
+  /** The ratio against the baseline measured in the same run, when there is one. */
+  readonly ratio?: number;
   /** The target, in words (e.g. `≤ 1.3×`). */
   readonly goal?: string;
   /** Whether the row meets its goal; absent for context rows. */
@@ -27,20 +30,19 @@ export interface Row {
 const fmt = (value: number): string => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
 
 /** The table, as Markdown, so it can be pasted into the README as it is. */
-export const table = (rows: readonly Row[]): string => {
-  const lines = [
+export const table = (rows: readonly Row[]): string =>
+  [
     '| target | subject | median | × baseline | goal | met |',
     '| --- | --- | --- | --- | --- | --- |',
-    ...rows.map((row) =>
-      [
-        row.target,
-        row.subject,
-        `${fmt(row.value)} ${row.unit}`,
-        row.baseline === undefined ? '' : `${(row.value / row.baseline).toFixed(2)}×`,
-        row.goal ?? '',
-        row.met === undefined ? '' : row.met ? 'yes' : '**no**',
-      ].join(' | '),
+    ...rows.map(
+      (row) =>
+        `| ${[
+          row.target,
+          row.subject,
+          `${fmt(row.value)} ${row.unit}`,
+          row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}×`,
+          row.goal ?? '',
+          row.met === undefined ? '' : row.met ? 'yes' : '**no**',
+        ].join(' | ')} |`,
     ),
-  ];
-  return lines.map((line) => `| ${line.replace(/^\| | \|$/g, '')} |`.replace('| | ', '| ')).join('\n');
-};
+  ].join('\n');

@@ -57,8 +57,8 @@ export class Daemon {
   #settle: { resolve: () => void; reject: (error: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
   #phase: 'new' | 'started' | 'ended' = 'new';
   #adoptee: Adoptee | undefined;
-  /** The process supervised now, and its start time, for snapshots. */
-  #process: { readonly pid: number; readonly startTime: string | null } | undefined;
+  /** The process supervised now, and its start time (undefined until first needed), for snapshots. */
+  #process: { readonly pid: number; startTime: string | null | undefined } | undefined;
   #tokenHash: string | undefined;
 
   constructor(command: Command, options: DaemonOptions = {}) {
@@ -125,7 +125,7 @@ export class Daemon {
     return {
       version: 1,
       pid: process.pid as Pid,
-      startTime: process.startTime,
+      startTime: this.startTimeOfCurrent(),
       bootId: this.#options.driver.bootId(),
       command,
       args: [...args],
@@ -166,7 +166,7 @@ export class Daemon {
     if (this.#phase === 'started') return right(undefined);
     this.#adoptee = adoptee;
     // Known before `adopted` is emitted, so a snapshot taken right after restore() holds it.
-    if (adoptee !== undefined) this.#process = adoptee;
+    if (adoptee !== undefined) this.#process = { ...adoptee };
     const ended = this.#state.value.status;
     if (ended === 'stopped' || ended === 'closed' || ended === 'gave-up') return left(endedWith[ended]);
     this.#phase = 'started';
@@ -195,12 +195,25 @@ export class Daemon {
     this.#events.next(event);
   }
 
-  // The start time is read when `started` is emitted, in the spawn's own
-  // call stack: the child cannot have been reaped yet, so its pid is still its.
   private track(event: DaemonEvent): void {
-    if (event.type === 'started') this.#process = { pid: event.pid, startTime: this.#options.driver.probe(event.pid).startTime };
+    if (event.type === 'started') this.#process = { pid: event.pid, startTime: undefined };
     else if (event.type === 'adopted') this.#process = { pid: event.pid, startTime: this.#adoptee?.startTime ?? null };
     else if (event.type === 'exited') this.#process = undefined;
+    // Released now: from here on only the start time tells this process from a later one with its pid.
+    else if (event.type === 'closed') this.startTimeOfCurrent();
+  }
+
+  /**
+   * The start time of the current process, read once and kept. Read lazily,
+   * off the restart path: while a child of ours is current its exit has not
+   * been observed, and Node observes an exit in the same callback that reaps
+   * it, so its pid cannot belong to anyone else yet.
+   */
+  private startTimeOfCurrent(): string | null {
+    const process = this.#process;
+    if (process === undefined) return null;
+    if (process.startTime === undefined) process.startTime = this.#options.driver.probe(process.pid).startTime;
+    return process.startTime;
   }
 
   private endBeforeStart(type: 'stopped' | 'closed'): void {

@@ -1,5 +1,5 @@
 import type { DaemonEvent } from '../events.js';
-import type { Logger } from '../logger.js';
+import { silentLogger, type Logger } from '../logger.js';
 
 /** One event as a short line of text, without its time or id. */
 export const describeEvent = (event: DaemonEvent): string => {
@@ -52,5 +52,7 @@ export const eventLevel = (event: DaemonEvent): keyof Logger => {
 
 /** Writes one event to a logger as a line. Events carry no token, so neither do these lines. */
 export const logEvent = (logger: Logger, event: DaemonEvent): void => {
+  // The default logger would throw the line away: do not build it (a restart loop makes many).
+  if (logger === silentLogger) return;
   logger[eventLevel(event)](`rxdaemon${event.id === undefined ? '' : `[${event.id}]`}: ${describeEvent(event)}`);
 };

@@ -1,0 +1,121 @@
+// P3: 1,000 supervised `sleep` processes: the supervisor's memory for each,
+// its CPU while idle, and how long stopping them all takes; then 1,000
+// adopted ones, polled at 1 Hz. respawn stops a fleet of its own as the peer.
+import { spawn, type ChildProcess } from 'node:child_process';
+import respawn from 'respawn';
+import { filter, firstValueFrom, Subject, type Subscription } from 'rxjs';
+import { Daemon, supervise } from '../lib/index.js';
+import { readProcStat } from '../lib/process/proc-stat.js';
+import { now, sleep, type Row } from './measure.js';
+
+const settledRss = async (): Promise<number> => {
+  // --expose-gc is given by `npm run bench`; without it the figure is noisier, not wrong.
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc?.();
+    await sleep(50);
+  }
+  return process.memoryUsage().rss;
+};
+
+/** Share of one core used over `ms` of wall time. */
+const idleCpu = async (ms: number): Promise<number> => {
+  const before = process.cpuUsage();
+  await sleep(ms);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1_000 / ms;
+};
+
+const spawnSleepers = async (count: number): Promise<ChildProcess[]> => {
+  const children = Array.from({ length: count }, () => spawn('sleep', ['1000'], { stdio: 'ignore', detached: true }));
+  await Promise.all(children.map((child) => new Promise((resolve) => child.once('spawn', resolve))));
+  return children;
+};
+
+const killAll = async (children: readonly ChildProcess[]): Promise<void> => {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise((resolve) => {
+          child.once('exit', resolve);
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+};
+
+/** KB of supervisor RSS per plain child: what holding a child costs Node itself. */
+const plainRss = async (count: number): Promise<number> => {
+  const before = await settledRss();
+  const children = await spawnSleepers(count);
+  const perChild = (await settledRss()) - before;
+  await killAll(children);
+  return perChild / count / 1024;
+};
+
+const supervised = async (count: number, idleMs: number) => {
+  const before = await settledRss();
+  const daemons = Array.from({ length: count }, () => new Daemon({ command: 'sleep', args: ['1000'] }));
+  await Promise.all(
+    daemons.map((daemon) => {
+      const started = firstValueFrom(daemon.events$.pipe(filter((event) => event.type === 'started')));
+      daemon.start();
+      return started;
+    }),
+  );
+  const kbEach = ((await settledRss()) - before) / count / 1024;
+  const cpu = await idleCpu(idleMs);
+  const start = now();
+  await Promise.all(daemons.map((daemon) => daemon.stop()));
+  return { kbEach, cpu, stopMs: now() - start };
+};
+
+const adopted = async (count: number, idleMs: number) => {
+  const children = await spawnSleepers(count);
+  const stop$ = new Subject<void>();
+  const subscriptions: Subscription[] = children.map((child) => {
+    const pid = child.pid ?? -1;
+    return supervise({ command: 'sleep', args: ['1000'] }, { adopt: { pid, startTime: readProcStat(pid)?.startTime ?? null }, stop$ }).subscribe();
+  });
+  // Past the first tick, so the measure sees steady polling.
+  await sleep(1_100);
+  const cpu = await idleCpu(idleMs);
+  stop$.next();
+  await killAll(children);
+  for (const subscription of subscriptions) subscription.unsubscribe();
+  return cpu;
+};
+
+/** respawn's stop of a fleet of `count` monitors of `sleep`. */
+const respawnStop = async (count: number): Promise<number> => {
+  const monitors = Array.from({ length: count }, () => respawn(['sleep', '1000'], { maxRestarts: -1, kill: 5_000, stdio: 'ignore' }));
+  await Promise.all(
+    monitors.map(
+      (monitor) =>
+        new Promise((resolve) => {
+          monitor.once('spawn', resolve);
+          monitor.start();
+        }),
+    ),
+  );
+  const start = now();
+  await Promise.all(monitors.map((monitor) => new Promise<void>((resolve) => monitor.stop(resolve))));
+  return now() - start;
+};
+
+export const fleet = async (quick: boolean): Promise<Row[]> => {
+  const count = quick ? 50 : 1_000;
+  const idleMs = quick ? 1_000 : 5_000;
+  const plain = await plainRss(count);
+  const ours = await supervised(count, idleMs);
+  const adoptedCpu = await adopted(count, idleMs);
+  const peerCount = quick ? 30 : 300;
+  const peerStopMs = await respawnStop(peerCount);
+  return [
+    { target: 'P3', subject: `RSS per plain child_process child (baseline, ${count})`, value: plain, unit: 'KB', ratio: 1 },
+    { target: 'P3', subject: `RSS per supervised process (${count})`, value: ours.kbEach, unit: 'KB', goal: '≤ 80 KB', met: ours.kbEach <= 80 },
+    { target: 'P3', subject: `idle CPU, ${count} supervised`, value: ours.cpu * 100, unit: '% of a core', goal: '≤ 1 %', met: ours.cpu <= 0.01 },
+    { target: 'P3', subject: `stop all ${count} supervised`, value: ours.stopMs, unit: 'ms', goal: '< 1000 ms', met: ours.stopMs < 1_000 },
+    { target: 'P3', subject: `idle CPU, ${count} adopted polled at 1 Hz`, value: adoptedCpu * 100, unit: '% of a core', goal: '≤ 1 %', met: adoptedCpu <= 0.01 },
+    { target: 'P3', subject: `respawn (peer): stop all ${peerCount}`, value: peerStopMs, unit: 'ms' },
+  ];
+};
