@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import respawn from 'respawn';
 import { filter, firstValueFrom } from 'rxjs';
-import { consulBackoff, Daemon } from '../lib/index.js';
+import { consulBackoff, Daemon, defaultDriver, execaDriver, type ProcessDriver } from '../lib/index.js';
 import { median, now, type Row } from './measure.js';
 
 const TRUE = '/bin/true';
@@ -39,8 +39,8 @@ const execaLoop = (cycles: number): Promise<number> =>
   });
 
 /** A daemon of /bin/true whose restarts are all immediate. */
-const daemonLoop = async (cycles: number): Promise<number> => {
-  const daemon = new Daemon({ command: TRUE }, { restart: consulBackoff({ freeAttempts: Number.MAX_SAFE_INTEGER }) });
+const daemonLoop = async (cycles: number, driver: ProcessDriver = defaultDriver()): Promise<number> => {
+  const daemon = new Daemon({ command: TRUE }, { driver, restart: consulBackoff({ freeAttempts: Number.MAX_SAFE_INTEGER }) });
   let exits = 0;
   const done = firstValueFrom(daemon.events$.pipe(filter((event) => event.type === 'exited' && ++exits === cycles)));
   const result = await perCycle(cycles, async () => {
@@ -75,22 +75,31 @@ const respawnLoop = async (cycles: number): Promise<number> => {
 export const restartCycle = async (quick: boolean): Promise<Row[]> => {
   const cycles = quick ? 20 : 50;
   const rounds = quick ? 2 : 15;
-  const subjects = { execa: execaLoop, rxdaemon: daemonLoop, respawn: respawnLoop };
-  const ms: Record<keyof typeof subjects | 'baseline', number[]> = { baseline: [], execa: [], rxdaemon: [], respawn: [] };
-  const ratios: Record<keyof typeof subjects, number[]> = { execa: [], rxdaemon: [], respawn: [] };
+  const subjects = {
+    execa: execaLoop,
+    rxdaemon: (n: number) => daemonLoop(n),
+    rxdaemonExeca: (n: number) => daemonLoop(n, execaDriver()),
+    respawn: respawnLoop,
+  };
+  type Subject = keyof typeof subjects;
+  const names = Object.keys(subjects) as Subject[];
+  const ms = Object.fromEntries([...names, 'baseline'].map((name) => [name, [] as number[]])) as Record<Subject | 'baseline', number[]>;
+  const ratios = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Subject, number[]>;
   await spawnLoop(10);
   for (let round = 0; round < rounds; round++) {
     const before = await spawnLoop(cycles);
-    const results = { execa: await execaLoop(cycles), rxdaemon: await daemonLoop(cycles), respawn: await respawnLoop(cycles) };
+    const results: Partial<Record<Subject, number>> = {};
+    for (const name of names) results[name] = await subjects[name](cycles);
     const baseline = (before + (await spawnLoop(cycles))) / 2;
     ms.baseline.push(baseline);
-    for (const name of Object.keys(subjects) as (keyof typeof subjects)[]) {
-      ms[name].push(results[name]);
-      ratios[name].push(results[name] / baseline);
+    for (const name of names) {
+      const value = results[name] ?? NaN;
+      ms[name].push(value);
+      ratios[name].push(value / baseline);
     }
   }
   const baseline = median(ms.baseline);
-  const row = (subject: string, name: keyof typeof subjects, goal?: string, limit?: number): Row => ({
+  const row = (subject: string, name: Subject, goal?: string, limit?: number): Row => ({
     target: 'P1',
     subject,
     value: median(ms[name]),
@@ -101,7 +110,8 @@ export const restartCycle = async (quick: boolean): Promise<Row[]> => {
   return [
     { target: 'P1', subject: 'child_process.spawn loop (baseline)', value: baseline, unit: 'ms/cycle', ratio: 1 },
     row('execa loop (context)', 'execa'),
-    row('rxdaemon restart cycle', 'rxdaemon', '≤ 1.3×', 1.3),
+    row('rxdaemon restart cycle (default driver)', 'rxdaemon', '≤ 1.3×', 1.3),
+    row('rxdaemon restart cycle, execaDriver()', 'rxdaemonExeca'),
     row('respawn (peer)', 'respawn'),
   ];
 };

@@ -34,11 +34,13 @@ export type {
   KillTarget,
   ProcessDriver,
   ProcessProbe,
+  ProcessWatch,
   SpawnFailure,
   SpawnSpec,
   StdioTarget,
 } from './process/driver.js';
-export { ExecaDriver, execaDriver } from './process/execa-driver.js';
+export { ChildProcessDriver, defaultDriver, execaDriver } from './process/child-process-driver.js';
+export { execaLaunch, nodeLaunch, type Launch, type Launched } from './process/launch.js';
 export { Daemon, type DaemonError } from './daemon/daemon.js';
 export type { Adoptee } from './daemon/running.js';
 export type { DaemonState, DaemonStatus } from './daemon/state.js';

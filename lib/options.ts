@@ -3,7 +3,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { consulBackoff } from './policy/consul-backoff.js';
 import type { RestartPolicy } from './policy/restart-policy.js';
 import type { ProcessDriver, StdioTarget } from './process/driver.js';
-import { execaDriver } from './process/execa-driver.js';
+import { defaultDriver } from './process/child-process-driver.js';
 import { checkDuration, checkNonEmptyString, checkNonNegativeInteger, checkPositiveDuration } from './validate.js';
 
 /** How a daemon is run and supervised. Every field is optional. */
@@ -28,7 +28,7 @@ export interface DaemonOptions {
   readonly gid?: number;
   /** Default `asyncScheduler`; a `TestScheduler` makes every timing rule virtual. */
   readonly scheduler?: SchedulerLike;
-  /** Default: the execa driver. `rxdaemon/testing` has a fake. */
+  /** Default: {@link defaultDriver}, node's child_process; {@link execaDriver} launches through execa. `rxdaemon/testing` has a fake. */
   readonly driver?: ProcessDriver;
   /** Default: silent. `console` and pino fit. */
   readonly logger?: Logger;
@@ -90,6 +90,6 @@ export const resolveOptions = (options: DaemonOptions = {}): ResolvedOptions => 
   uid: optional(options.uid, (uid) => checkNonNegativeInteger('uid', uid)),
   gid: optional(options.gid, (gid) => checkNonNegativeInteger('gid', gid)),
   scheduler: options.scheduler ?? asyncScheduler,
-  driver: options.driver ?? execaDriver(),
+  driver: options.driver ?? defaultDriver(),
   logger: options.logger ?? silentLogger,
 });

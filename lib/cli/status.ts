@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { DataDir } from '../manager/data-dir.js';
-import { execaDriver } from '../process/execa-driver.js';
+import { defaultDriver } from '../process/child-process-driver.js';
 import { checkProcess, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import { parse, required } from './args.js';
 import { EXIT } from './output.js';
@@ -21,7 +21,7 @@ export interface DaemonStatusLine {
 const managerOf = (dataDir: DataDir): string => {
   try {
     const { pid } = JSON.parse(readFileSync(dataDir.lockPath, 'utf8')) as { pid?: unknown };
-    const alive = typeof pid === 'number' && execaDriver().probe(pid).state !== 'dead';
+    const alive = typeof pid === 'number' && defaultDriver().probe(pid).state !== 'dead';
     return `manager pid ${String(pid)} ${alive ? 'running' : 'gone'}`;
   } catch {
     return 'no manager';
@@ -39,7 +39,7 @@ export const statusOf = (dataDir: DataDir): DaemonStatusLine[] => {
   return Object.entries(daemons).map(([id, entry]) => {
     const decoded = decodeSnapshot(entry);
     if (isLeft(decoded)) return { id, pid: null, alive: false, command: '?', reason: decoded.left.message };
-    const checked = checkProcess(decoded.right, execaDriver());
+    const checked = checkProcess(decoded.right, defaultDriver());
     const line = { id, pid: decoded.right.pid, command: [decoded.right.command, ...decoded.right.args].join(' ') };
     return isLeft(checked) ? { ...line, alive: false, reason: checked.left.message } : { ...line, alive: true };
   });

@@ -4,7 +4,7 @@ import { BehaviorSubject, ReplaySubject, Subject, subscribeOn, type Observable }
 import { checkCommand, commandEquals, type Command } from '../command.js';
 import { eventFactory, type DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
-import { execaDriver } from '../process/execa-driver.js';
+import { defaultDriver } from '../process/child-process-driver.js';
 import { checkSnapshot, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import type { DaemonSnapshot, Pid } from '../snapshot/codec.js';
 import type { RestoreError } from '../snapshot/restore-error.js';
@@ -148,7 +148,7 @@ export class Daemon {
    */
   static restore(input: unknown, options: DaemonOptions & { readonly token?: string } = {}): Either<RestoreError, Daemon> {
     const { token, ...daemonOptions } = options;
-    const driver = daemonOptions.driver ?? execaDriver();
+    const driver = daemonOptions.driver ?? defaultDriver();
     return pipe(
       decodeSnapshot(input),
       chain((snapshot) => checkSnapshot(snapshot, driver, token)),

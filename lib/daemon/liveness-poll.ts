@@ -1,43 +1,89 @@
-import { filter, interval, map, share, take, type Observable, type SchedulerLike } from 'rxjs';
-import type { ExitStatus, ProcessDriver } from '../process/driver.js';
+import { interval, Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import type { ExitStatus, KillTarget, ProcessDriver, ProcessWatch } from '../process/driver.js';
 
-const ticks = new WeakMap<SchedulerLike, Map<number, Observable<number>>>();
+interface Watcher {
+  readonly watch: ProcessWatch;
+  readonly onGone: () => void;
+}
 
 /**
- * One timer per scheduler and period, shared by every adopted process that
- * polls at that period: 1,000 adopted processes cost one timer, not 1,000.
- * It stops when its last watcher leaves.
+ * Every process polled at one period on one scheduler: one timer for all of
+ * them, and at each tick one pass over their watches. It runs only while it
+ * has something to watch.
  */
-export const sharedInterval = (periodMs: number, scheduler: SchedulerLike): Observable<number> => {
-  let byPeriod = ticks.get(scheduler);
+class PollGroup {
+  private readonly watchers = new Set<Watcher>();
+  private ticking: Subscription | undefined;
+
+  constructor(
+    private readonly periodMs: number,
+    private readonly scheduler: SchedulerLike,
+  ) {}
+
+  add(watcher: Watcher): void {
+    this.watchers.add(watcher);
+    this.ticking ??= interval(this.periodMs, this.scheduler).subscribe(() => {
+      this.tick();
+    });
+  }
+
+  remove(watcher: Watcher): void {
+    this.watchers.delete(watcher);
+    if (this.watchers.size === 0) {
+      this.ticking?.unsubscribe();
+      this.ticking = undefined;
+    }
+  }
+
+  private tick(): void {
+    for (const watcher of [...this.watchers]) {
+      if (watcher.watch.gone()) {
+        this.remove(watcher);
+        watcher.onGone();
+      }
+    }
+  }
+}
+
+const groups = new WeakMap<SchedulerLike, Map<number, PollGroup>>();
+
+const groupFor = (periodMs: number, scheduler: SchedulerLike): PollGroup => {
+  let byPeriod = groups.get(scheduler);
   if (byPeriod === undefined) {
     byPeriod = new Map();
-    ticks.set(scheduler, byPeriod);
+    groups.set(scheduler, byPeriod);
   }
-  let tick$ = byPeriod.get(periodMs);
-  if (tick$ === undefined) {
-    tick$ = interval(periodMs, scheduler).pipe(share());
-    byPeriod.set(periodMs, tick$);
+  let group = byPeriod.get(periodMs);
+  if (group === undefined) {
+    group = new PollGroup(periodMs, scheduler);
+    byPeriod.set(periodMs, group);
   }
-  return tick$;
+  return group;
 };
 
 /** An adopted process's end is unknown: neither code nor signal can be learnt from outside. */
 const UNKNOWN_EXIT: ExitStatus = { code: null, signal: null };
 
 /**
- * Emits once, on the first tick at which the process is gone: no such pid,
- * a zombie, or a pid that now belongs to a process with another start time.
+ * Emits once, then completes, on the first tick at which the process is
+ * gone: exited, a zombie, or its pid now held by another process. All
+ * processes polled at one period on one scheduler share one timer, so 1,000
+ * adopted processes cost one timer, not 1,000.
  */
-export const pollUntilGone = (
-  driver: ProcessDriver,
-  pid: number,
-  startTime: string | null,
-  tick$: Observable<number>,
-): Observable<ExitStatus> =>
-  tick$.pipe(
-    map(() => driver.probe(pid)),
-    filter((probe) => probe.state === 'dead' || (startTime !== null && probe.startTime !== null && probe.startTime !== startTime)),
-    take(1),
-    map(() => UNKNOWN_EXIT),
-  );
+export const pollUntilGone = (driver: ProcessDriver, target: KillTarget, periodMs: number, scheduler: SchedulerLike): Observable<ExitStatus> =>
+  new Observable<ExitStatus>((subscriber) => {
+    const watch = driver.watch(target);
+    const group = groupFor(periodMs, scheduler);
+    const watcher: Watcher = {
+      watch,
+      onGone: () => {
+        subscriber.next(UNKNOWN_EXIT);
+        subscriber.complete();
+      },
+    };
+    group.add(watcher);
+    return () => {
+      group.remove(watcher);
+      watch.close();
+    };
+  });

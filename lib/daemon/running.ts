@@ -1,7 +1,7 @@
 import { type Observable } from 'rxjs';
 import type { ChildHandle, ExitStatus, ProcessDriver } from '../process/driver.js';
 import type { SchedulerLike } from 'rxjs';
-import { pollUntilGone, sharedInterval } from './liveness-poll.js';
+import { pollUntilGone } from './liveness-poll.js';
 
 /**
  * A process under supervision, whether this supervisor started it or
@@ -41,6 +41,6 @@ export const adoptedProcess = (adoptee: Adoptee, driver: ProcessDriver, schedule
   pid: adoptee.pid,
   adopted: true,
   startTime: adoptee.startTime,
-  exit: (pollMs) => pollUntilGone(driver, adoptee.pid, adoptee.startTime, sharedInterval(pollMs, scheduler)),
+  exit: (pollMs) => pollUntilGone(driver, adoptee, pollMs, scheduler),
   release: () => undefined,
 });

@@ -48,6 +48,14 @@ export interface ProcessProbe {
   readonly startTime: string | null;
 }
 
+/** A cheap look at one process, repeated at every tick of a liveness poll. */
+export interface ProcessWatch {
+  /** Whether the process is gone: exited (a zombie counts), or its pid now names another process. */
+  gone(): boolean;
+  /** Frees what the watch holds. */
+  close(): void;
+}
+
 /** The process a signal is meant for; `startTime` guards against a reused pid. */
 export interface KillTarget {
   readonly pid: number;
@@ -83,6 +91,8 @@ export interface ProcessDriver {
   kill(target: KillTarget, signal: NodeJS.Signals, group: boolean): Either<KillError, void>;
   /** Looks at a pid without signalling it. */
   probe(pid: number): ProcessProbe;
+  /** Starts watching a process this driver did not start, for a liveness poll; never signals it. */
+  watch(target: KillTarget): ProcessWatch;
   /** This boot's identity (Linux: /proc/sys/kernel/random/boot_id), or null where the OS has none. */
   bootId(): string | null;
   /** Atomically replaces `path` with `data` (mode 0600 unless given); completes or errors. */

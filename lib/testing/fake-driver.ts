@@ -7,6 +7,7 @@ import type {
   KillTarget,
   ProcessDriver,
   ProcessProbe,
+  ProcessWatch,
   SpawnFailure,
   SpawnSpec,
 } from '../process/driver.js';
@@ -188,6 +189,15 @@ export class FakeDriver implements ProcessDriver {
     const fake = this.processes.get(pid);
     if (fake === undefined || pid <= 1 || pid === this.ownPid) return { state: 'dead', startTime: null };
     return { state: fake.alive ? 'alive' : 'dead', startTime: fake.startTime };
+  }
+
+  watch(target: KillTarget): ProcessWatch {
+    // Holds the process as it is now: a later one given the same pid (reusePid) is another object.
+    const fake = this.processes.get(target.pid);
+    return {
+      gone: () => fake?.alive !== true || (target.startTime !== null && target.startTime !== fake.startTime),
+      close: () => undefined,
+    };
   }
 
   bootId(): string | null {

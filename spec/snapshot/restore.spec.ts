@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { isLeft, isRight, type Either } from 'fp-ts/lib/Either.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
-import { ExecaDriver } from '../../lib/process/execa-driver.js';
+import { ChildProcessDriver } from '../../lib/process/child-process-driver.js';
 import type { RestoreError } from '../../lib/snapshot/restore-error.js';
 import { hashToken } from '../../lib/snapshot/token-hash.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
@@ -222,7 +222,7 @@ describe('Daemon.restore: properties', () => {
   it('with the real driver, looks only with signal 0, and refuses a live process with another start time', () => {
     const kill = vi.spyOn(process, 'kill');
     try {
-      const driver = new ExecaDriver();
+      const driver = new ChildProcessDriver();
       fc.assert(
         fc.property(fc.integer({ min: 2, max: 4_194_304 }), fc.stringMatching(/^\d{1,20}$/), (pid, startTime) => {
           const result = keep(Daemon.restore({ version: 1, pid, startTime, bootId: driver.bootId(), command: 'x', args: [], env: {} }, { driver }));

@@ -1,45 +1,33 @@
 import type { ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { execa } from 'execa';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { AsyncSubject, defer, from, Observable } from 'rxjs';
 import writeFileAtomic from 'write-file-atomic';
-import type { ChildHandle, ExitStatus, KillError, KillTarget, ProcessDriver, ProcessProbe, SpawnFailure, SpawnSpec } from './driver.js';
+import type { ChildHandle, ExitStatus, KillError, KillTarget, ProcessDriver, ProcessProbe, ProcessWatch, SpawnFailure, SpawnSpec } from './driver.js';
 import { readBootId, readProcStat } from './proc-stat.js';
+import { execaLaunch, nodeLaunch, type Launch, type Launched } from './launch.js';
 import { closeStdio, openStdio, type NativeStdio } from './stdio-files.js';
+import { watchProcess } from './watch-process.js';
 
 const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
 
 const spawnFailure = (spec: SpawnSpec, error: unknown): SpawnFailure => {
   const code = errnoOf(error) ?? 'EUNKNOWN';
-  // Built from the errno alone: execa's own message can quote the environment's
-  // effect on the command line, and the token must never reach an event.
+  // Built from the errno alone: a launcher's own message can quote more of the
+  // command than an event should carry, and the token must never reach one.
   const reason = error instanceof Error && errnoOf(error) === undefined ? `: ${error.message.split('\n')[0] ?? ''}` : '';
   return { code, message: `spawn ${spec.command} ${code}${reason}` };
 };
-
-// The supervisor's environment, without the variables the spec drops (an
-// outer supervisor's id and token must not leak into this child), plus the
-// spec's own.
-const childEnv = (spec: SpawnSpec): Record<string, string | undefined> => ({
-  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !spec.dropEnv.includes(name))),
-  ...spec.env,
-});
-
-// execa hands any descriptor number straight to child_process ("native"
-// stdio), but its types name only 3–9; a log file's descriptor can be any.
-const asExecaStdio = (stdio: NativeStdio): 'ignore' | 'inherit' | 3 => stdio as 'ignore' | 'inherit' | 3;
 
 /** A pid that can be handed to kill(2) without meaning "a group" or "everyone". */
 const isSignallablePid = (pid: number, ownPid: number): boolean => Number.isSafeInteger(pid) && pid > 1 && pid !== ownPid;
 
 /**
- * The default driver: execa 9 with the options a daemon needs. The child is
- * detached into its own session (setsid), so a Ctrl-C to the supervisor's
- * terminal does not reach it; no cleanup hook kills it when the supervisor
- * exits; nothing is buffered; stdio is a raw descriptor or nothing.
+ * The driver of real processes. How a process is created is its `launch`
+ * ({@link nodeLaunch} by default, or {@link execaLaunch}); everything after
+ * (its exit, signals, liveness, files) is the same for both.
  */
-export class ExecaDriver implements ProcessDriver {
+export class ChildProcessDriver implements ProcessDriver {
   readonly ownPid = process.pid;
   /**
    * Children started here and not yet reaped. Node reaps a child and runs its
@@ -49,27 +37,15 @@ export class ExecaDriver implements ProcessDriver {
   private readonly live = new Map<number, ChildProcess>();
   private boot: string | null | undefined;
 
+  constructor(private readonly launch: Launch = nodeLaunch) {}
+
   spawn(spec: SpawnSpec): Observable<ChildHandle> {
     return new Observable<ChildHandle>((subscriber) => {
-      let child: ChildProcess & PromiseLike<{ failed: boolean; code?: string; cause?: unknown }>;
+      let launched: Launched;
       let stdio: NativeStdio[] = [];
       try {
         const [stdout, stderr] = (stdio = openStdio(spec.stdout, spec.stderr));
-        child = execa(spec.command, [...spec.args], {
-          cwd: spec.cwd,
-          env: childEnv(spec),
-          extendEnv: false,
-          detached: true,
-          cleanup: false,
-          buffer: false,
-          reject: false,
-          stdin: 'ignore',
-          stdout: asExecaStdio(stdout),
-          stderr: asExecaStdio(stderr),
-          forceKillAfterDelay: false,
-          ...(spec.uid === undefined ? {} : { uid: spec.uid }),
-          ...(spec.gid === undefined ? {} : { gid: spec.gid }),
-        }) as never;
+        launched = this.launch(spec, stdout, stderr);
       } catch (error) {
         subscriber.error(spawnFailure(spec, error));
         return;
@@ -77,15 +53,13 @@ export class ExecaDriver implements ProcessDriver {
         // The child holds its own copies; ours would leak one descriptor per restart.
         closeStdio(stdio);
       }
+      const { child, failure } = launched;
       const pid = child.pid;
       if (pid === undefined) {
         // No process was created; the reason arrives asynchronously.
-        const fail = (error: unknown): void => {
+        void failure.then((error) => {
           subscriber.error(spawnFailure(spec, error));
-        };
-        child.then((result) => {
-          fail(result.cause ?? result);
-        }, fail);
+        });
         return;
       }
       subscriber.next(this.track(pid, child));
@@ -93,11 +67,9 @@ export class ExecaDriver implements ProcessDriver {
     });
   }
 
-  private track(pid: number, child: ChildProcess & PromiseLike<unknown>): ChildHandle {
+  private track(pid: number, child: ChildProcess): ChildHandle {
     const exit$ = new AsyncSubject<ExitStatus>();
     this.live.set(pid, child);
-    // execa's promise would otherwise keep a reference to the result; nothing in it is needed.
-    child.then(undefined, () => undefined);
     child.once('exit', (code, signal) => {
       this.live.delete(pid);
       exit$.next({ code, signal });
@@ -151,6 +123,10 @@ export class ExecaDriver implements ProcessDriver {
     }
   }
 
+  watch(target: KillTarget): ProcessWatch {
+    return watchProcess(target, this.ownPid, (pid) => this.probe(pid));
+  }
+
   bootId(): string | null {
     this.boot ??= readBootId();
     return this.boot;
@@ -165,8 +141,12 @@ export class ExecaDriver implements ProcessDriver {
   }
 }
 
-let shared: ExecaDriver | undefined;
+let node: ChildProcessDriver | undefined;
+let viaExeca: ChildProcessDriver | undefined;
 
-/** The process-wide execa driver: one table of live children for all daemons. */
-export const execaDriver = (): ExecaDriver => (shared ??= new ExecaDriver());
+/** The default driver, process-wide (one table of live children for all daemons): node's child_process. */
+export const defaultDriver = (): ChildProcessDriver => (node ??= new ChildProcessDriver(nodeLaunch));
+
+/** The same driver launching through execa 9, for those who want execa's handling of commands; it costs more per restart. */
+export const execaDriver = (): ChildProcessDriver => (viaExeca ??= new ChildProcessDriver(execaLaunch));
 

@@ -1,0 +1,64 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { KillTarget, ProcessProbe, ProcessWatch } from './driver.js';
+import { readProcStat } from './proc-stat.js';
+
+// One buffer for every read: statm is one short line, and the polls run one
+// after another on the event loop.
+const STATM = Buffer.alloc(128);
+const ZERO = 0x30;
+const SPACE = 0x20;
+
+const gone: ProcessWatch = { gone: () => true, close: () => undefined };
+
+/**
+ * Watches a process through a descriptor of its /proc/<pid>/statm, opened
+ * once. The descriptor stays bound to that very process: once it is reaped,
+ * reads fail with ESRCH even if its pid is handed to a new process, so the
+ * start time is checked once, here, and never again. A zombie has no memory
+ * left, and its statm reads all zeros. Each look is one pread(2) of a short
+ * line (about 2.5 µs, where reading /proc/<pid>/stat afresh and kill(pid, 0)
+ * cost about 44 µs): what lets 1,000 adopted processes be polled every
+ * second for well under 1 % of a core. Where there is no /proc (or no
+ * descriptor to be had), it falls back to probing the pid at each look.
+ */
+export const watchProcess = (target: KillTarget, ownPid: number, probe: (pid: number) => ProcessProbe): ProcessWatch => {
+  const { pid, startTime } = target;
+  if (!Number.isSafeInteger(pid) || pid <= 1 || pid === ownPid) return gone;
+  let fd: number | undefined;
+  try {
+    fd = openSync(`/proc/${pid}/statm`, 'r');
+  } catch {
+    return probing(target, probe);
+  }
+  const stat = readProcStat(pid);
+  if (stat === undefined || (startTime !== null && stat.startTime !== startTime)) {
+    closeSync(fd);
+    return gone;
+  }
+  const descriptor = fd;
+  let closed = false;
+  return {
+    gone: () => {
+      try {
+        const length = readSync(descriptor, STATM, 0, STATM.length, 0);
+        // "0 0 0 0 0 0 0": a zombie, dead though not yet reaped.
+        return length < 2 || (STATM[0] === ZERO && STATM[1] === SPACE);
+      } catch {
+        return true;
+      }
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      closeSync(descriptor);
+    },
+  };
+};
+
+const probing = ({ pid, startTime }: KillTarget, probe: (pid: number) => ProcessProbe): ProcessWatch => ({
+  gone: () => {
+    const seen = probe(pid);
+    return seen.state === 'dead' || (startTime !== null && seen.startTime !== null && seen.startTime !== startTime);
+  },
+  close: () => undefined,
+});
