@@ -101,7 +101,7 @@ const respawnStop = async (count: number): Promise<number> => {
     ),
   );
   const start = now();
-  await Promise.all(monitors.map((monitor) => new Promise<void>((resolve) => monitor.stop(resolve))));
+  await Promise.all(monitors.map((monitor) => new Promise<void>((resolve) => { monitor.stop(resolve); })));
   return now() - start;
 };
 
