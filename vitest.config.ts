@@ -1,4 +1,12 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// The examples import rxdaemon by its name, as a user's code does; in this
+// repository the name means the sources.
+const alias = {
+  'rxdaemon/testing': fileURLToPath(new URL('lib/testing/index.ts', import.meta.url)),
+  rxdaemon: fileURLToPath(new URL('lib/index.ts', import.meta.url)),
+};
 
 // Two projects: virtual-time specs run in parallel; specs that start real
 // processes run one file at a time, in one worker, so a shared 2-core machine
@@ -7,9 +15,10 @@ export default defineConfig({
   test: {
     projects: [
       {
+        resolve: { alias },
         test: {
           name: 'unit',
-          include: ['spec/**/*.spec.ts'],
+          include: ['spec/**/*.spec.ts', 'examples/**/*.spec.ts'],
           exclude: ['spec/integration/**'],
         },
       },

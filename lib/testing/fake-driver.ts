@@ -30,7 +30,7 @@ export interface FakeProcessScript {
   readonly onSigint?: 'exit' | 'ignore' | { readonly exitAfterMs: number; readonly exitCode?: number };
 }
 
-/** A signal the fake delivered or refused, with the virtual time it was sent. */
+/** A signal the fake delivered, with the virtual time it was sent (refused ones are not recorded). */
 export interface FakeSignal {
   readonly pid: number;
   readonly signal: NodeJS.Signals;
