@@ -6,7 +6,7 @@ import { FakeDriver } from 'rxdaemon/testing';
 import { describe, expect, it } from 'vitest';
 import { sidecarHealth } from './sidecar.js';
 
-const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+const scheduler = () => new TestScheduler((actual, expected) => { expect(actual).toEqual(expected); });
 
 describe('sidecarHealth', () => {
   it('is up after 5 s of running, down while it restarts, up again', () => {

@@ -2,6 +2,7 @@ import { chain, left, map, right, type Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { BehaviorSubject, ReplaySubject, Subject, subscribeOn, type Observable } from 'rxjs';
 import { checkCommand, commandEquals, type Command } from '../command.js';
+import { deferred } from '../deferred.js';
 import { eventFactory, type DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import { defaultDriver } from '../process/child-process-driver.js';
@@ -53,8 +54,7 @@ export class Daemon {
   // Replayed: a stop asked for before the pipeline is subscribed still reaches it.
   readonly #stop$ = new ReplaySubject<void>(1);
   readonly #close$ = new ReplaySubject<void>(1);
-  readonly #done: Promise<void>;
-  #settle: { resolve: () => void; reject: (error: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
+  readonly #done = deferred<undefined>();
   #phase: 'new' | 'started' | 'ended' = 'new';
   #adoptee: Adoptee | undefined;
   /** The process supervised now, and its start time (undefined until first needed), for snapshots. */
@@ -66,21 +66,13 @@ export class Daemon {
     this.#options = resolveOptions(options);
     this.events$ = this.#events.asObservable();
     this.state$ = this.#state.asObservable();
-    this.#done = new Promise<void>((resolve, reject) => {
-      this.#settle = { resolve, reject };
-    });
     // stop() may be awaited by nobody; a bug surfacing through it must not also be an unhandled rejection.
-    this.#done.catch(() => undefined);
+    this.#done.promise.catch(() => undefined);
   }
 
   /** The current state. */
   get state(): DaemonState {
     return this.#state.value;
-  }
-
-  /** The options in force, with every default applied. */
-  get options(): ResolvedOptions {
-    return this.#options;
   }
 
   /** S1: starts supervising. Idempotent; a Left once the daemon has ended. */
@@ -96,7 +88,7 @@ export class Daemon {
   stop(): Promise<void> {
     if (this.#phase === 'new') this.endBeforeStart('stopped');
     else if (this.#phase === 'started') this.#stop$.next();
-    return this.#done;
+    return this.#done.promise;
   }
 
   /** S4: stops supervising and leaves the process running; the pid file stays. */
@@ -180,7 +172,7 @@ export class Daemon {
         error: (error: unknown) => {
           this.#phase = 'ended';
           this.#events.error(error);
-          this.#settle.reject(error);
+          this.#done.reject(error);
         },
         complete: () => {
           this.finish();
@@ -225,6 +217,6 @@ export class Daemon {
     this.#phase = 'ended';
     this.#events.complete();
     this.#state.complete();
-    this.#settle.resolve();
+    this.#done.resolve(undefined);
   }
 }

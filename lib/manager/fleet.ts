@@ -1,5 +1,5 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { concat, defer, EMPTY, ignoreElements, merge, of, Subject, type Observable, type SchedulerLike } from 'rxjs';
+import { catchError, concat, defer, EMPTY, ignoreElements, merge, of, Subject, type Observable, type SchedulerLike } from 'rxjs';
 import type { Command } from '../command.js';
 import { Daemon } from '../daemon/daemon.js';
 import { superviseResolved } from '../daemon/supervise.js';
@@ -123,11 +123,6 @@ export class Fleet {
     });
   }
 
-  /** The number of daemons supervised now. */
-  get size(): number {
-    return this.daemons.size;
-  }
-
   private settled(): Observable<never> {
     return merge(...this.retiring.values());
   }
@@ -160,7 +155,8 @@ export class Fleet {
   }
 
   private chain(id: string, gone$: Observable<never>): void {
-    const chained$ = concat(this.retiring.get(id) ?? EMPTY, gone$);
+    // A daemon that erred (a bug, already carried by follow()) is as gone as one that stopped.
+    const chained$ = concat(this.retiring.get(id) ?? EMPTY, gone$.pipe(catchError(() => EMPTY)));
     this.retiring.set(id, chained$);
     chained$.subscribe({
       complete: () => {
@@ -171,9 +167,15 @@ export class Fleet {
 
   private follow(id: string, daemon: Daemon): void {
     this.daemons.set(id, daemon);
-    daemon.events$.subscribe((event) => {
-      this.emit(event);
-      if (CHANGES_SNAPSHOT.has(event.type)) this.changed$.next();
+    daemon.events$.subscribe({
+      next: (event) => {
+        this.emit(event);
+        if (CHANGES_SNAPSHOT.has(event.type)) this.changed$.next();
+      },
+      // A daemon errs only on a bug (a restart policy that throws, say): the manager's stream carries it.
+      error: (error: unknown) => {
+        this.events$.error(error);
+      },
     });
   }
 

@@ -1,4 +1,5 @@
 import { ReplaySubject, Subject, type Observable } from 'rxjs';
+import { deferred } from '../deferred.js';
 import { manage, type DesiredSet, type ManagerOptions } from './manage.js';
 import { isManagerTerminal, type ManagerEvent } from './events.js';
 
@@ -19,8 +20,7 @@ export class Manager {
   readonly #events = new Subject<ManagerEvent>();
   readonly #close$ = new ReplaySubject<void>(1);
   readonly #kill$ = new ReplaySubject<void>(1);
-  readonly #done: Promise<ManagerEvent | undefined>;
-  #settle: (last: ManagerEvent | undefined) => void = () => undefined;
+  readonly #done = deferred<ManagerEvent | undefined>();
   #last: ManagerEvent | undefined;
   #running = false;
 
@@ -29,9 +29,6 @@ export class Manager {
     private readonly options: Omit<ManagerOptions, 'close$' | 'kill$'> = {},
   ) {
     this.events$ = this.#events.asObservable();
-    this.#done = new Promise((resolve) => {
-      this.#settle = resolve;
-    });
   }
 
   /** Starts managing. Idempotent. */
@@ -45,11 +42,11 @@ export class Manager {
       },
       error: (error: unknown) => {
         this.#events.error(error);
-        this.#settle(undefined);
+        this.#done.resolve(undefined);
       },
       complete: () => {
         this.#events.complete();
-        this.#settle(this.#last);
+        this.#done.resolve(this.#last);
       },
     });
   }
@@ -68,6 +65,6 @@ export class Manager {
 
   /** Resolves with the terminal event (`manager-closed`, `manager-stopped`, `manager-refused`) once the manager has ended. */
   ended(): Promise<ManagerEvent | undefined> {
-    return this.#running ? this.#done : Promise.resolve(undefined);
+    return this.#running ? this.#done.promise : Promise.resolve(undefined);
   }
 }

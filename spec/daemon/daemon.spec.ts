@@ -149,3 +149,18 @@ describe('Daemon', () => {
     expect(make({ command: 'x' }).equals(make({ command: 'x', args: [], env: {} }))).toBe(true);
   });
 });
+
+describe('Daemon: a bug is not swallowed', () => {
+  it('a restart policy that throws errors events$, and stop() rejects with it', async () => {
+    const scheduler = testScheduler();
+    const driver = new FakeDriver({ exitAfterMs: 10 }, { scheduler });
+    const broken = { healthyAfterMs: 1_000, next: () => { throw new Error('policy bug'); } };
+    const daemon = new Daemon({ command: 'x' }, { driver, scheduler, restart: broken });
+    let failure: unknown;
+    daemon.events$.subscribe({ error: (error: unknown) => (failure = error) });
+    daemon.start();
+    scheduler.flush();
+    expect(failure).toEqual(new Error('policy bug'));
+    await expect(daemon.stop()).rejects.toThrow('policy bug');
+  });
+});

@@ -38,3 +38,11 @@ describe('coalesce (M2)', () => {
     });
   });
 });
+
+describe('coalesce: errors', () => {
+  it('passes an error on at once, dropping what is pending', () => {
+    inVirtualTime(({ cold, expectObservable }) => {
+      expectObservable(cold('a 10ms #').pipe(coalesce(500, 5_000, asyncScheduler))).toBe('11ms #');
+    });
+  });
+});
