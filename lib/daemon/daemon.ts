@@ -56,7 +56,6 @@ export class Daemon {
   readonly #close$ = new ReplaySubject<void>(1);
   readonly #done = deferred<undefined>();
   #phase: 'new' | 'started' | 'ended' = 'new';
-  #adoptee: Adoptee | undefined;
   /** The process supervised now, and its start time (undefined until first needed), for snapshots. */
   #process: { readonly pid: number; startTime: string | null | undefined } | undefined;
   #tokenHash: string | undefined;
@@ -156,7 +155,6 @@ export class Daemon {
   /** Starts the pipeline, adopting `adoptee` first when given. */
   #begin(adoptee: Adoptee | undefined): Either<DaemonError, void> {
     if (this.#phase === 'started') return right(undefined);
-    this.#adoptee = adoptee;
     // Known before `adopted` is emitted, so a snapshot taken right after restore() holds it.
     if (adoptee !== undefined) this.#process = { ...adoptee };
     const ended = this.#state.value.status;
@@ -188,8 +186,8 @@ export class Daemon {
   }
 
   private track(event: DaemonEvent): void {
+    // An adopted process is current from restore() on (#begin).
     if (event.type === 'started') this.#process = { pid: event.pid, startTime: undefined };
-    else if (event.type === 'adopted') this.#process = { pid: event.pid, startTime: this.#adoptee?.startTime ?? null };
     else if (event.type === 'exited') this.#process = undefined;
     // Released now: from here on only the start time tells this process from a later one with its pid.
     else if (event.type === 'closed') this.startTimeOfCurrent();

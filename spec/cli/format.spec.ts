@@ -6,7 +6,13 @@ const at = new Date('2026-11-26T12:34:56.789Z');
 
 describe('formatEvent', () => {
   it.each<[ManagerEvent, string]>([
+    [{ type: 'spawning', at: 0, id: 'web', attempt: 2 }, '12:34:56.789 [web] spawning (attempt 2)'],
     [{ type: 'started', at: 0, id: 'web', pid: 42, attempt: 1 }, '12:34:56.789 [web] started pid 42 (attempt 1)'],
+    [{ type: 'adopted', at: 0, pid: 42 }, '12:34:56.789 adopted pid 42'],
+    [{ type: 'healthy', at: 0, pid: 42 }, '12:34:56.789 pid 42 is healthy'],
+    [{ type: 'stopping', at: 0, pid: 42, signal: 'SIGINT' }, '12:34:56.789 sent SIGINT to pid 42'],
+    [{ type: 'killing', at: 0, pid: 42, signal: 'SIGKILL' }, '12:34:56.789 sent SIGKILL to pid 42'],
+    [{ type: 'stopped', at: 0 }, '12:34:56.789 stopped'],
     [{ type: 'exited', at: 0, id: 'web', pid: 42, code: null, signal: 'SIGKILL', adopted: false }, '12:34:56.789 [web] pid 42 exited by SIGKILL'],
     [{ type: 'exited', at: 0, pid: 42, code: 3, signal: null, adopted: false }, '12:34:56.789 pid 42 exited with code 3'],
     [{ type: 'exited', at: 0, pid: 42, code: null, signal: null, adopted: true }, '12:34:56.789 pid 42 exited'],

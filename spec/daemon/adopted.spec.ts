@@ -129,3 +129,22 @@ describe('supervise: an adopted process (S8)', () => {
     expect(exits.every((at, i) => at === Math.ceil((100 * (i + 1)) / 1_000) * 1_000)).toBe(true);
   });
 });
+
+describe('supervise: stopping an adopted process whose pid was just reused', () => {
+  it('sends nothing to the stranger and ends when the poll sees the change', () => {
+    const driver = new FakeDriver({});
+    const adopt = adopting(driver);
+    const seen: string[] = [];
+    const lines: string[] = [];
+    const log = (line: string) => lines.push(line);
+    inVirtualTime(({ cold }) => {
+      cold('50ms r').subscribe(() => driver.reusePid(adopt.pid));
+      supervise({ command: 'x' }, { driver, adopt, stop$: timer(100), logger: { debug: log, info: log, warn: log, error: log } }).subscribe((event) =>
+        seen.push(`${event.type}@${event.at}`),
+      );
+    });
+    expect(seen).toEqual(['adopted@0', 'exited@110', 'stopped@110']);
+    expect(driver.signals).toEqual([]);
+    expect(lines).toContain(`rxdaemon: SIGINT to ${adopt.pid} not sent: pid ${adopt.pid} now belongs to another process`);
+  });
+});

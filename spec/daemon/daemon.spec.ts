@@ -164,3 +164,27 @@ describe('Daemon: a bug is not swallowed', () => {
     await expect(daemon.stop()).rejects.toThrow('policy bug');
   });
 });
+
+describe('Daemon: close', () => {
+  it('before start marks it closed; start is then a Left', () => {
+    const daemon = new Daemon({ command: 'x' }, { driver: new FakeDriver(), scheduler: testScheduler() });
+    daemon.close();
+    expect(daemon.state.status).toBe('closed');
+    const started = daemon.start();
+    expect(isLeft(started) && started.left.code).toBe('ECLOSED');
+  });
+
+  it('during a backoff closes with no process to leave running', () => {
+    const scheduler = testScheduler();
+    const driver = new FakeDriver({ exitAfterMs: 0, exitCode: 1 }, { scheduler });
+    const daemon = new Daemon({ command: 'x' }, { driver, scheduler });
+    const seen = collect(daemon);
+    daemon.start();
+    scheduler.schedule(() => {
+      daemon.close();
+    }, 1_000);
+    scheduler.flush();
+    expect(seen.at(-1)).toBe('closed@1000');
+    expect(daemon.snapshot()).toBeUndefined();
+  });
+});
