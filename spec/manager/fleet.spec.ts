@@ -20,7 +20,8 @@ describe('Fleet.restore (M4)', () => {
     fleet.events$.subscribe((event) => events.push(event));
     const entry = { version: 1, pid: dead.pid, startTime: dead.startTime, bootId: 'fake-boot', command: 'x', args: [], env: {} };
     fleet.restore({ '../escape': entry, malformed: { ...entry, pid: 'one' }, gone: entry }, new Map());
-    expect(events.filter((event) => event.type === 'restore-skipped').map((event) => (event.type === 'restore-skipped' ? [event.id, event.code] : []))).toEqual([
+    const skipped = events.flatMap((event) => (event.type === 'restore-skipped' ? [[event.id, event.code]] : []));
+    expect(skipped).toEqual([
       ['../escape', 'EINVALID'],
       ['malformed', 'EINVALID'],
       ['gone', 'EDEAD'],
