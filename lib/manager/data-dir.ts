@@ -9,6 +9,9 @@ import { errorFields } from '../events.js';
 /** The stored shape of snapshot.json: versioned; each daemon's entry is decoded on its own, so one bad entry spoils nothing else. */
 const ManagerSnapshot = t.type({ version: t.literal(1), daemons: t.record(t.string, t.unknown) });
 
+/** The text of snapshot.json for some daemons: compact, since `rxdaemon status` is how a human reads it. */
+export const snapshotText = (daemons: Readonly<Record<string, unknown>>): string => `${JSON.stringify({ version: 1, daemons })}\n`;
+
 /** What reading snapshot.json found. */
 export type SnapshotRead =
   | { readonly kind: 'none' }
@@ -77,9 +80,8 @@ export class DataDir {
     }
   }
 
-  /** Writes snapshot.json atomically, 0600. */
-  writeSnapshot(daemons: Readonly<Record<string, unknown>>): Observable<void> {
-    const text = `${JSON.stringify({ version: 1, daemons }, null, 2)}\n`;
+  /** Writes snapshot.json atomically, 0600: the text {@link snapshotText} made. */
+  writeSnapshot(text: string): Observable<void> {
     return defer(() => from(writeFileAtomic(this.snapshotPath, text, { mode: 0o600 })));
   }
 

@@ -25,7 +25,7 @@ import { errorFields } from '../events.js';
 import { resolveOptions, type DaemonOptions } from '../options.js';
 import { checkDuration } from '../validate.js';
 import { coalesce } from './coalesce.js';
-import { DataDir } from './data-dir.js';
+import { DataDir, snapshotText } from './data-dir.js';
 import { isFleetEvent, isManagerTerminal, type ManagerEvent } from './events.js';
 import { logFleetEvent } from './log-fleet-event.js';
 import { Fleet } from './fleet.js';
@@ -109,9 +109,9 @@ export const manage = (desired$: Observable<DesiredSet>, options: ManagerOptions
         defer(() => {
           if (dataDir === undefined) return EMPTY;
           const daemons = fleet.snapshot();
-          const text = JSON.stringify(daemons);
+          const text = snapshotText(daemons);
           if (text === lastWritten) return EMPTY;
-          return dataDir.writeSnapshot(daemons).pipe(
+          return dataDir.writeSnapshot(text).pipe(
             map((): ManagerEvent => {
               lastWritten = text;
               return { type: 'snapshot-written', at: scheduler.now(), path: dataDir.snapshotPath, daemons: Object.keys(daemons).length };
