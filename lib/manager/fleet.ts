@@ -9,7 +9,10 @@ import type { ProcessDriver } from '../process/driver.js';
 import { checkProcess, checkToken, commandOf, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import type { DaemonSnapshot } from '../snapshot/codec.js';
 import type { DataDir } from './data-dir.js';
-import type { ManagerEvent } from './events.js';
+import type { FleetEvent, ManagerEvent } from './events.js';
+
+// Omit, distributed over a union.
+type WithoutAt<T> = T extends unknown ? Omit<T, 'at'> : never;
 import { checkId } from './ids.js';
 import { planReconcile } from './reconcile.js';
 
@@ -185,7 +188,8 @@ export class Fleet {
     return { ...this.options, pidFile: dataDir.pidFile(id), stdout: dataDir.stdout(id), stderr: dataDir.stderr(id) };
   }
 
-  private emit(event: ManagerEvent | Omit<ManagerEvent, 'at'>): void {
-    this.events$.next({ at: this.scheduler.now(), ...event } as ManagerEvent);
+  /** A daemon's event as it is; one of the manager's own, stamped now. */
+  private emit(event: DaemonEvent | WithoutAt<FleetEvent>): void {
+    this.events$.next('at' in event ? event : ({ ...event, at: this.scheduler.now() }));
   }
 }

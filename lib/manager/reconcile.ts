@@ -25,6 +25,3 @@ export const planReconcile = (running: ReadonlyMap<string, Command>, desired: Re
   const stop = [...running.keys()].filter((id) => !desired.has(id));
   return { start, stop, replace, unchanged };
 };
-
-/** Whether a plan changes anything. */
-export const isNoop = (plan: ReconcilePlan): boolean => plan.start.length + plan.stop.length + plan.replace.length === 0;

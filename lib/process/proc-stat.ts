@@ -37,9 +37,6 @@ export const readProcStat = (pid: number): ProcStat | undefined => {
   }
 };
 
-/** Whether this OS has a /proc that tells start times (Linux). */
-export const hasProcStat = (): boolean => readProcStat(process.pid) !== undefined;
-
 /** This boot's id; null where the OS has none. */
 export const readBootId = (): string | null => {
   try {
