@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -19,10 +20,14 @@ const exportedDocs = (): { name: string; doc: string }[] => {
   });
 };
 
+const README = fileURLToPath(new URL('../README.md', import.meta.url));
+
 describe('the public API', () => {
-  it('gives every exported symbol a doc comment', () => {
+  it('gives every exported symbol a doc comment and a row in the README’s reference', () => {
     const exports = exportedDocs();
     expect(exports.length).toBeGreaterThan(50);
     expect(exports.filter(({ doc }) => doc.trim() === '').map(({ name }) => name)).toEqual([]);
+    const readme = readFileSync(README, 'utf8');
+    expect(exports.filter(({ name }) => !readme.includes(`| \`${name}\` |`)).map(({ name }) => name)).toEqual([]);
   }, 30_000);
 });
