@@ -1,7 +1,7 @@
 import { concat, defer, type Observable } from 'rxjs';
 import type { DaemonEvent } from '../events.js';
 import type { DaemonContext } from './context.js';
-import { adoptedProcess, type Adoptee } from './running.js';
+import type { Running } from './running.js';
 import { supervising$, untilExit$ } from './watch.js';
 
 /**
@@ -9,9 +9,5 @@ import { supervising$, untilExit$ } from './watch.js';
  * process is gone (`exited`, adopted). The attempt counter starts at 0, so
  * its replacement is spawned as attempt 1, under the usual policy.
  */
-export const adoptedRun$ = (ctx: DaemonContext, adoptee: Adoptee): Observable<DaemonEvent> =>
-  defer(() => {
-    const { driver, scheduler } = ctx.options;
-    const running = adoptedProcess(adoptee, driver, scheduler);
-    return concat(supervising$(ctx, running, ctx.event('adopted', { pid: adoptee.pid })), untilExit$(ctx, running));
-  });
+export const adoptedRun$ = (ctx: DaemonContext, adopted: Running): Observable<DaemonEvent> =>
+  defer(() => concat(supervising$(ctx, adopted, ctx.event('adopted', { pid: adopted.pid })), untilExit$(ctx, adopted)));

@@ -2,7 +2,7 @@ import { concat, defer, EMPTY, of, retry, throwError, timer, type Observable } f
 import type { DaemonEvent } from '../events.js';
 import { adoptedRun$ } from './adopted.js';
 import type { DaemonContext } from './context.js';
-import type { Adoptee } from './running.js';
+import type { Running } from './running.js';
 import { spawnedRun$ } from './spawned.js';
 
 /**
@@ -38,8 +38,8 @@ const decide$ = (ctx: DaemonContext): Observable<DaemonEvent> =>
  * delay the policy computed; a zero delay resubscribes at once, without a
  * timer, so an immediate restart costs no event-loop turn.
  */
-export const restartLoop$ = (ctx: DaemonContext, adopt: Adoptee | undefined): Observable<DaemonEvent> => {
-  let adoptee = adopt;
+export const restartLoop$ = (ctx: DaemonContext, adopted: Running | undefined): Observable<DaemonEvent> => {
+  let adoptee = adopted;
   const run$ = defer(() => {
     const first = adoptee;
     adoptee = undefined;

@@ -44,8 +44,9 @@ export const superviseResolved = (
 ): Observable<DaemonEvent> =>
   new Observable<DaemonEvent>((subscriber) => {
     const ctx = new DaemonContext(command, resolved);
+    const adopted = adopt === undefined ? undefined : adoptedProcess(adopt, resolved.driver, resolved.scheduler);
     // An adopted process is current from the start: a stop that comes before the loop runs must still reach it.
-    if (adopt !== undefined) ctx.current = adoptedProcess(adopt, resolved.driver, resolved.scheduler);
+    ctx.current = adopted;
     const ending$ = merge(stop$.pipe(map(() => 'stop' as const)), detach$.pipe(map(() => 'close' as const))).pipe(take(1), share());
     // The graceful stop runs once and to its end, even when its subscriber leaves half-way.
     let stopping$: Observable<DaemonEvent> | undefined;
@@ -57,7 +58,7 @@ export const superviseResolved = (
       // Before the loop, which queues its first pid file write as soon as it is subscribed.
       ctx.effects.events$,
       // Before the ending, so when the ending comes the loop is gone before the stop looks for the current process.
-      restartLoop$(ctx, adopt).pipe(takeUntil(ending$)),
+      restartLoop$(ctx, adopted).pipe(takeUntil(ending$)),
       ending$.pipe(mergeMap((ending) => (ending === 'stop' ? stop() : close$(ctx)))),
     )
       .pipe(

@@ -1,4 +1,5 @@
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { chain, isLeft, isRight, map } from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
 import { catchError, concat, defer, EMPTY, ignoreElements, merge, of, Subject, type Observable, type SchedulerLike } from 'rxjs';
 import type { Command } from '../command.js';
 import { Daemon } from '../daemon/daemon.js';
@@ -6,7 +7,7 @@ import { superviseResolved } from '../daemon/supervise.js';
 import type { DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions } from '../options.js';
 import type { ProcessDriver } from '../process/driver.js';
-import { checkProcess, checkToken, commandOf, decodeSnapshot } from '../snapshot/check-snapshot.js';
+import { checkProcess, commandOf, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import type { DaemonSnapshot } from '../snapshot/codec.js';
 import type { DataDir } from './data-dir.js';
 import type { FleetEvent, ManagerEvent } from './events.js';
@@ -74,27 +75,26 @@ export class Fleet {
         skip('EINVALID', idError.left);
         continue;
       }
-      const decoded = decodeSnapshot(entry);
-      if (isLeft(decoded)) {
-        skip(decoded.left.code, decoded.left.message);
-        continue;
-      }
-      const adoptee = checkProcess(decoded.right, this.driver);
-      if (isLeft(adoptee)) {
-        skip(adoptee.left.code, adoptee.left.message);
-        continue;
-      }
       const wanted = desired.get(id);
-      if (wanted !== undefined && checkToken(decoded.right, wanted.token) === undefined) {
+      if (wanted !== undefined) {
         const restored = Daemon.restore(entry, { ...this.optionsFor(id), token: wanted.token });
-        if (isLeft(restored)) skip(restored.left.code, restored.left.message);
-        else {
+        if (isRight(restored)) {
           this.follow(id, restored.right);
           adopted.push(id);
+          continue;
         }
-      } else {
-        this.stopAdopted(id, decoded.right, adoptee.right);
+        // Any refusal but the token's ends here; a process recorded with another token is to be stopped.
+        if (restored.left.code !== 'ETOKEN') {
+          skip(restored.left.code, restored.left.message);
+          continue;
+        }
       }
+      const toStop = pipe(
+        decodeSnapshot(entry),
+        chain((snapshot) => pipe(checkProcess(snapshot, this.driver), map((adoptee) => ({ snapshot, adoptee })))),
+      );
+      if (isLeft(toStop)) skip(toStop.left.code, toStop.left.message);
+      else this.stopAdopted(id, toStop.right.snapshot, toStop.right.adoptee);
     }
     this.emit({ type: 'restored', adopted });
     this.reconcile(desired);

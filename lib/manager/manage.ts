@@ -88,7 +88,7 @@ export const manage = (desired$: Observable<DesiredSet>, options: ManagerOptions
   checkDuration('quietMs', quietMs);
   checkDuration('maxWaitMs', maxWaitMs);
   checkDuration('snapshotIntervalMs', snapshotIntervalMs);
-  const { scheduler, driver, logger } = resolveOptions(daemonOptions);
+  const { scheduler, driver, logger, restart } = resolveOptions(daemonOptions);
   const refused = (code: 'ELOCKED' | 'EDATADIR', message: string): Observable<ManagerEvent> =>
     of({ type: 'manager-refused', at: scheduler.now(), code, message });
 
@@ -103,7 +103,8 @@ export const manage = (desired$: Observable<DesiredSet>, options: ManagerOptions
       lock = locked.right;
     }
     return new Observable<ManagerEvent>((subscriber) => {
-      const fleet = new Fleet({ ...daemonOptions, scheduler, driver }, dataDir);
+      // Resolved once here, so a thousand daemons share one policy rather than each making the default.
+      const fleet = new Fleet({ ...daemonOptions, scheduler, driver, restart }, dataDir);
       let lastWritten: string | undefined;
       const writeSnapshot$ = (): Observable<ManagerEvent> =>
         defer(() => {
@@ -123,12 +124,17 @@ export const manage = (desired$: Observable<DesiredSet>, options: ManagerOptions
       const apply = (desired: DesiredSet, first: boolean): void => {
         const { commands, rejected } = validate(desired);
         for (const { id, message } of rejected) fleet.events$.next({ type: 'invalid-entry', at: scheduler.now(), id, message });
-        const read = first && dataDir !== undefined ? dataDir.readSnapshot(scheduler.now()) : { kind: 'none' as const };
-        if (read.kind === 'corrupt') {
-          fleet.events$.next({ type: 'snapshot-corrupt', at: scheduler.now(), path: dataDir?.snapshotPath ?? '', movedTo: read.movedTo, message: read.message });
+        if (first && dataDir !== undefined) {
+          const read = dataDir.readSnapshot(scheduler.now());
+          if (read.kind === 'corrupt') {
+            fleet.events$.next({ type: 'snapshot-corrupt', at: scheduler.now(), path: dataDir.snapshotPath, movedTo: read.movedTo, message: read.message });
+          }
+          if (read.kind === 'ok') {
+            fleet.restore(read.daemons, commands);
+            return;
+          }
         }
-        if (read.kind === 'ok') fleet.restore(read.daemons, commands);
-        else fleet.reconcile(commands);
+        fleet.reconcile(commands);
       };
 
       // The first set at once; every later one coalesced (M2).

@@ -4,7 +4,8 @@ import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { AsyncSubject, defer, from, Observable } from 'rxjs';
 import writeFileAtomic from 'write-file-atomic';
 import type { ChildHandle, ExitStatus, KillError, KillTarget, ProcessDriver, ProcessProbe, ProcessWatch, SpawnFailure, SpawnSpec } from './driver.js';
-import { readBootId, readProcStat } from './proc-stat.js';
+import { isSignallablePid } from './pid.js';
+import { hasExited, readBootId, readProcStat } from './proc-stat.js';
 import { execaLaunch, nodeLaunch, type Launch, type Launched } from './launch.js';
 import { closeStdio, openStdio, type NativeStdio } from './stdio-files.js';
 import { watchProcess } from './watch-process.js';
@@ -18,9 +19,6 @@ const spawnFailure = (spec: SpawnSpec, error: unknown): SpawnFailure => {
   const reason = error instanceof Error && errnoOf(error) === undefined ? `: ${error.message.split('\n')[0] ?? ''}` : '';
   return { code, message: `spawn ${spec.command} ${code}${reason}` };
 };
-
-/** A pid that can be handed to kill(2) without meaning "a group" or "everyone". */
-const isSignallablePid = (pid: number, ownPid: number): boolean => Number.isSafeInteger(pid) && pid > 1 && pid !== ownPid;
 
 /**
  * The driver of real processes. How a process is created is its `launch`
@@ -92,7 +90,7 @@ export class ChildProcessDriver implements ProcessDriver {
     if (!own) {
       // Not our unreaped child: the pid may belong to someone else by now.
       if (stat === undefined && target.startTime !== null) return left({ code: 'ESRCH', message: `process ${pid} is gone` });
-      if (stat !== undefined && (stat.state === 'Z' || stat.state === 'X')) return left({ code: 'ESRCH', message: `process ${pid} is gone` });
+      if (stat !== undefined && hasExited(stat)) return left({ code: 'ESRCH', message: `process ${pid} is gone` });
       if (stat !== undefined && target.startTime !== null && stat.startTime !== target.startTime) {
         return left({ code: 'EPIDREUSED', message: `pid ${pid} now belongs to another process` });
       }
@@ -113,7 +111,7 @@ export class ChildProcessDriver implements ProcessDriver {
   probe(pid: number): ProcessProbe {
     if (!isSignallablePid(pid, this.ownPid)) return { state: 'dead', startTime: null };
     const stat = readProcStat(pid);
-    if (stat !== undefined && (stat.state === 'Z' || stat.state === 'X')) return { state: 'dead', startTime: stat.startTime };
+    if (stat !== undefined && hasExited(stat)) return { state: 'dead', startTime: stat.startTime };
     try {
       // Signal 0 delivers nothing: it only asks whether the pid exists and may be signalled.
       process.kill(pid, 0);

@@ -28,6 +28,9 @@ export const parseProcStat = (text: string): ProcStat | undefined => {
   return { state, pgrp: Number(pgrp), session: Number(session), startTime };
 };
 
+/** Whether the process has exited: a zombie (Z) not yet reaped, or dead (X). */
+export const hasExited = (stat: ProcStat): boolean => stat.state === 'Z' || stat.state === 'X';
+
 /** Reads /proc/<pid>/stat; undefined when the process is gone or the OS has no /proc. */
 export const readProcStat = (pid: number): ProcStat | undefined => {
   try {

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { KillTarget, ProcessProbe, ProcessWatch } from './driver.js';
+import { isSignallablePid } from './pid.js';
 import { readProcStat } from './proc-stat.js';
 
 // One buffer for every read: statm is one short line, and the polls run one
@@ -23,7 +24,7 @@ const gone: ProcessWatch = { gone: () => true, close: () => undefined };
  */
 export const watchProcess = (target: KillTarget, ownPid: number, probe: (pid: number) => ProcessProbe): ProcessWatch => {
   const { pid, startTime } = target;
-  if (!Number.isSafeInteger(pid) || pid <= 1 || pid === ownPid) return gone;
+  if (!isSignallablePid(pid, ownPid)) return gone;
   let fd: number | undefined;
   try {
     fd = openSync(`/proc/${pid}/statm`, 'r');

@@ -11,6 +11,7 @@ import type {
   SpawnFailure,
   SpawnSpec,
 } from '../process/driver.js';
+import { isSignallablePid } from '../process/pid.js';
 
 /** How one fake process behaves, in virtual time. */
 export interface FakeProcessScript {
@@ -172,7 +173,7 @@ export class FakeDriver implements ProcessDriver {
 
   kill(target: KillTarget, signal: NodeJS.Signals, group: boolean): Either<KillError, void> {
     const { pid } = target;
-    if (!Number.isSafeInteger(pid) || pid <= 1 || pid === this.ownPid) {
+    if (!isSignallablePid(pid, this.ownPid)) {
       return left({ code: 'EINVAL', message: `refusing to signal pid ${String(pid)}` });
     }
     const fake = this.processes.get(pid);
@@ -187,7 +188,7 @@ export class FakeDriver implements ProcessDriver {
 
   probe(pid: number): ProcessProbe {
     const fake = this.processes.get(pid);
-    if (fake === undefined || pid <= 1 || pid === this.ownPid) return { state: 'dead', startTime: null };
+    if (fake === undefined || !isSignallablePid(pid, this.ownPid)) return { state: 'dead', startTime: null };
     return { state: fake.alive ? 'alive' : 'dead', startTime: fake.startTime };
   }
 
