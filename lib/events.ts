@@ -25,6 +25,13 @@ export interface ExitedEvent extends EventBase {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly adopted: boolean;
+  /** The run's attempt; 0 for an adopted process. */
+  readonly attempt: number;
+  /** How long it ran, from its start (or its adoption). */
+  readonly runMs: number;
+  /** Whether the supervisor asked for this end; then `reason` says why. */
+  readonly requested: boolean;
+  readonly reason?: 'stop';
 }
 /** Waiting `delayMs` before spawn number `attempt`. */
 export interface BackoffEvent extends EventBase { readonly type: 'backoff'; readonly attempt: number; readonly delayMs: number }

@@ -31,7 +31,6 @@ export type {
   ChildHandle,
   ExitStatus,
   KillError,
-  KillTarget,
   ProcessDriver,
   ProcessProbe,
   ProcessWatch,
@@ -42,7 +41,7 @@ export type {
 export { ChildProcessDriver, defaultDriver, execaDriver } from './process/child-process-driver.js';
 export { execaLaunch, nodeLaunch, type Launch, type Launched } from './process/launch.js';
 export { Daemon, type DaemonError } from './daemon/daemon.js';
-export type { Adoptee } from './daemon/running.js';
+export type { ProcessIdentity } from './process/identity.js';
 export type { DaemonState, DaemonStatus } from './daemon/state.js';
 export { supervise, type SuperviseOptions } from './daemon/supervise.js';
 export { DaemonSnapshot, Pid } from './snapshot/codec.js';

@@ -4,14 +4,16 @@ import { consulBackoff } from './policy/consul-backoff.js';
 import type { RestartPolicy } from './policy/restart-policy.js';
 import type { ProcessDriver, StdioTarget } from './process/driver.js';
 import { defaultDriver } from './process/child-process-driver.js';
-import { checkDuration, checkNonEmptyString, checkNonNegativeInteger, checkPositiveDuration } from './validate.js';
+import { checkDuration, checkNonEmptyString, checkNonNegativeInteger, checkPositiveDuration, checkSignal } from './validate.js';
 
 /** How a daemon is run and supervised. Every field is optional. */
 export interface DaemonOptions {
   /** Written atomically with the pid after every spawn; removed on stop, kept on close. */
   readonly pidFile?: string;
-  /** How long stop waits after SIGINT before SIGKILL. Default 5000 ms. */
+  /** How long stop waits after the stop signal before SIGKILL. Default 5000 ms. */
   readonly gracefulStopMs?: number;
+  /** The signal that asks the process to stop. Default `SIGINT`; nginx wants `SIGQUIT`, many daemons `SIGTERM`. */
+  readonly stopSignal?: NodeJS.Signals;
   /** Default {@link consulBackoff}(). */
   readonly restart?: RestartPolicy;
   /** Liveness poll of an adopted process. Default 1000 ms. */
@@ -38,6 +40,7 @@ export interface DaemonOptions {
 export interface ResolvedOptions {
   readonly pidFile: string | undefined;
   readonly gracefulStopMs: number;
+  readonly stopSignal: NodeJS.Signals;
   readonly restart: RestartPolicy;
   readonly pollIntervalMs: number;
   /** How often a stopping adopted process is polled, so stop() resolves soon after it exits. */
@@ -77,6 +80,7 @@ const checkPolicy = (value: unknown): RestartPolicy => {
 export const resolveOptions = (options: DaemonOptions = {}): ResolvedOptions => ({
   pidFile: optional(options.pidFile, (path) => checkNonEmptyString('pidFile', path)),
   gracefulStopMs: checkDuration('gracefulStopMs', options.gracefulStopMs ?? 5_000),
+  stopSignal: checkSignal('stopSignal', options.stopSignal ?? 'SIGINT'),
   restart: options.restart === undefined ? consulBackoff() : checkPolicy(options.restart),
   pollIntervalMs: checkPositiveDuration('pollIntervalMs', options.pollIntervalMs ?? 1_000),
   stopPollIntervalMs: STOP_POLL_INTERVAL_MS,

@@ -1,3 +1,5 @@
+import { constants } from 'node:os';
+
 // Options are checked once, where they enter, with a message a user can act
 // on. A bad option is a bug in the caller, so it throws a TypeError.
 
@@ -51,6 +53,12 @@ export const checkNumberAtLeast = (name: string, value: unknown, min: number): n
 /** One of a fixed set of strings. */
 export const checkOneOf = <T extends string>(name: string, value: unknown, allowed: readonly T[]): T =>
   check(name, value, (v): v is T => allowed.includes(v as T), `one of ${allowed.map((a) => `\`${a}\``).join(', ')}`);
+
+const SIGNALS = Object.keys(constants.signals) as NodeJS.Signals[];
+
+/** A signal name this OS knows (`SIGTERM`, `SIGQUIT`, …). */
+export const checkSignal = (name: string, value: unknown): NodeJS.Signals =>
+  check(name, value, (v): v is NodeJS.Signals => SIGNALS.includes(v as NodeJS.Signals), 'a signal name such as `SIGTERM`');
 
 /** A string that is not empty. */
 export const checkNonEmptyString = (name: string, value: unknown): string =>

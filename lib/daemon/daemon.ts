@@ -1,6 +1,6 @@
 import { chain, left, map, right, type Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { BehaviorSubject, ReplaySubject, Subject, subscribeOn, type Observable } from 'rxjs';
+import { ReplaySubject, Subject, subscribeOn, type Observable } from 'rxjs';
 import { checkCommand, commandEquals, type Command } from '../command.js';
 import { deferred } from '../deferred.js';
 import { eventFactory, type DaemonEvent } from '../events.js';
@@ -10,15 +10,17 @@ import { checkSnapshot, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import type { DaemonSnapshot, Pid } from '../snapshot/codec.js';
 import type { RestoreError } from '../snapshot/restore-error.js';
 import { hashToken } from '../snapshot/token-hash.js';
-import type { Adoptee } from './running.js';
+import type { ProcessIdentity } from '../process/identity.js';
 import { initialState, nextState, type DaemonState } from './state.js';
 import { superviseResolved } from './supervise.js';
 
-/** Why `start()` refused: the daemon already ended, and a daemon runs once. */
+/** Why `start()` refused: the daemon is being stopped or already ended, and a daemon runs once. */
 export interface DaemonError {
   readonly code: 'ESTOPPED' | 'ECLOSED' | 'EGAVEUP';
   readonly message: string;
 }
+
+const STOPPING: DaemonError = { code: 'ESTOPPED', message: 'the daemon is being stopped; create a new Daemon to run the command again' };
 
 const endedWith: Record<'stopped' | 'closed' | 'gave-up', DaemonError> = {
   stopped: { code: 'ESTOPPED', message: 'the daemon was stopped; create a new Daemon to run the command again' },
@@ -44,18 +46,20 @@ const endedWith: Record<'stopped' | 'closed' | 'gave-up', DaemonError> = {
 export class Daemon {
   /** Every lifecycle event, hot; completes after the terminal one. */
   readonly events$: Observable<DaemonEvent>;
-  /** The current state, replayed to each new subscriber. */
+  /** The current state, replayed to each new subscriber, also after the daemon ended. */
   readonly state$: Observable<DaemonState>;
   readonly command: Command;
 
   readonly #options: ResolvedOptions;
   readonly #events = new Subject<DaemonEvent>();
-  readonly #state = new BehaviorSubject<DaemonState>(initialState);
+  // Replayed even after completion (a BehaviorSubject would replay nothing then).
+  readonly #state = new ReplaySubject<DaemonState>(1);
+  #current: DaemonState = initialState;
   // Replayed: a stop asked for before the pipeline is subscribed still reaches it.
   readonly #stop$ = new ReplaySubject<void>(1);
   readonly #close$ = new ReplaySubject<void>(1);
   readonly #done = deferred<undefined>();
-  #phase: 'new' | 'started' | 'ended' = 'new';
+  #phase: 'new' | 'started' | 'stopping' | 'ended' = 'new';
   /** The process supervised now, and its start time (undefined until first needed), for snapshots. */
   #process: { readonly pid: number; startTime: string | null | undefined } | undefined;
   #tokenHash: string | undefined;
@@ -65,16 +69,17 @@ export class Daemon {
     this.#options = resolveOptions(options);
     this.events$ = this.#events.asObservable();
     this.state$ = this.#state.asObservable();
+    this.#state.next(initialState);
     // stop() may be awaited by nobody; a bug surfacing through it must not also be an unhandled rejection.
     this.#done.promise.catch(() => undefined);
   }
 
   /** The current state. */
   get state(): DaemonState {
-    return this.#state.value;
+    return this.#current;
   }
 
-  /** S1: starts supervising. Idempotent; a Left once the daemon has ended. */
+  /** S1: starts supervising. Idempotent; a Left while a stop is under way and once the daemon has ended. */
   start(): Either<DaemonError, void> {
     return this.#begin(undefined);
   }
@@ -86,7 +91,10 @@ export class Daemon {
    */
   stop(): Promise<void> {
     if (this.#phase === 'new') this.endBeforeStart('stopped');
-    else if (this.#phase === 'started') this.#stop$.next();
+    else if (this.#phase === 'started') {
+      this.#phase = 'stopping';
+      this.#stop$.next();
+    }
     return this.#done.promise;
   }
 
@@ -103,14 +111,15 @@ export class Daemon {
 
   /**
    * S7: what a later supervisor needs to adopt the process: undefined unless
-   * a process is running (or was left running by `close()`). The token is
-   * never in it, only a salted hash, made once per daemon so that the
-   * snapshot of an unchanged daemon does not change.
+   * a process is supervised (or was left running by `close()`). A process
+   * being stopped is still there, and so still in the snapshot, until its
+   * exit is observed. The token is never in it, only a salted hash, made
+   * once per daemon so that the snapshot of an unchanged daemon does not
+   * change.
    */
   snapshot(): DaemonSnapshot | undefined {
-    const { status } = this.#state.value;
     const process = this.#process;
-    if (process === undefined || status === 'stopping' || status === 'stopped' || status === 'gave-up') return undefined;
+    if (process === undefined) return undefined;
     const { command, args = [], env = {}, cwd, id, token } = this.command;
     if (token !== undefined) this.#tokenHash ??= hashToken(token);
     return {
@@ -153,11 +162,12 @@ export class Daemon {
   }
 
   /** Starts the pipeline, adopting `adoptee` first when given. */
-  #begin(adoptee: Adoptee | undefined): Either<DaemonError, void> {
+  #begin(adoptee: ProcessIdentity | undefined): Either<DaemonError, void> {
     if (this.#phase === 'started') return right(undefined);
+    if (this.#phase === 'stopping') return left(STOPPING);
     // Known before `adopted` is emitted, so a snapshot taken right after restore() holds it.
     if (adoptee !== undefined) this.#process = { ...adoptee };
-    const ended = this.#state.value.status;
+    const ended = this.#current.status;
     if (ended === 'stopped' || ended === 'closed' || ended === 'gave-up') return left(endedWith[ended]);
     this.#phase = 'started';
     superviseResolved(this.command, this.#options, { stop$: this.#stop$, close$: this.#close$, adopt: adoptee })
@@ -181,7 +191,8 @@ export class Daemon {
 
   private publish(event: DaemonEvent): void {
     this.track(event);
-    this.#state.next(nextState(this.#state.value, event));
+    this.#current = nextState(this.#current, event);
+    this.#state.next(this.#current);
     this.#events.next(event);
   }
 

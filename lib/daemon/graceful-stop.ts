@@ -1,60 +1,34 @@
-import { concat, defer, EMPTY, mergeMap, of, race, timer, type Observable } from 'rxjs';
 import { isRight } from 'fp-ts/lib/Either.js';
+import { concat, defer, EMPTY, mergeMap, of, race, timer, type Observable } from 'rxjs';
 import type { DaemonEvent } from '../events.js';
-import type { DaemonContext } from './context.js';
-import type { Running } from './running.js';
-import { exited$ } from './watch.js';
-
-// A SIGKILL that was refused because the process is already gone (ESRCH, a
-// reused pid) needs no report: its exit is about to be observed.
-const kill$ = (ctx: DaemonContext, running: Running, exit$: Observable<DaemonEvent>): Observable<DaemonEvent> =>
-  defer(() => {
-    ctx.signal(running, 'SIGKILL');
-    return concat(of(ctx.event('killing', { pid: running.pid, signal: 'SIGKILL' })), exit$);
-  });
+import { exited$, type Run, type StopReason } from './exit.js';
+import type { RunEnd } from './run-end.js';
+import type { Supervision } from './supervision.js';
 
 /**
- * S3 for a running process: SIGINT, then up to `gracefulStopMs` for the
- * exit, then SIGKILL and the exit confirmed. An adopted process is polled
- * fast meanwhile, so the stop ends soon after it does.
+ * S3 for a running process: the stop signal, then up to `gracefulStopMs`
+ * for the exit, then SIGKILL and the exit confirmed; it ends with the
+ * run's `exited` (requested, with `reason`) and its end. An adopted process
+ * is polled fast meanwhile, so the stop ends soon after it does.
  */
-const stopProcess$ = (ctx: DaemonContext, running: Running): Observable<DaemonEvent> =>
+export const gracefulStop$ = (sup: Supervision, run: Run, reason: StopReason): Observable<DaemonEvent | RunEnd> =>
   defer(() => {
-    const { gracefulStopMs, scheduler, stopPollIntervalMs, logger } = ctx.options;
-    const exit$ = exited$(ctx, running, stopPollIntervalMs);
-    const sent = ctx.signal(running, 'SIGINT');
+    const { running } = run;
+    const { gracefulStopMs, scheduler, stopPollIntervalMs, stopSignal, logger } = sup.options;
+    const exit$ = running.exit(stopPollIntervalMs).pipe(mergeMap((status) => exited$(sup, run, status, reason)));
+    const sent = sup.signal(running, stopSignal);
     if (!isRight(sent)) {
       // Gone already (its exit is on the way) or not ours to signal: either way, SIGKILL after the grace period settles it.
-      logger.debug(`rxdaemon: SIGINT to ${running.pid} not sent: ${sent.left.message}`);
+      logger.debug(`rxdaemon: ${stopSignal} to ${running.pid} not sent: ${sent.left.message}`);
     }
-    const graceRanOut$ = timer(gracefulStopMs, scheduler).pipe(mergeMap(() => kill$(ctx, running, exit$)));
+    // A SIGKILL refused because the process is already gone (ESRCH, a reused
+    // pid) needs no report: its exit is about to be observed.
+    const kill$ = defer(() => {
+      sup.signal(running, 'SIGKILL');
+      return concat(of(sup.event('killing', { pid: running.pid, signal: 'SIGKILL' })), exit$);
+    });
     return concat(
-      isRight(sent) ? of(ctx.event('stopping', { pid: running.pid, signal: 'SIGINT' })) : EMPTY,
-      race(exit$, graceRanOut$),
+      isRight(sent) ? of(sup.event('stopping', { pid: running.pid, signal: stopSignal })) : EMPTY,
+      race(exit$, timer(gracefulStopMs, scheduler).pipe(mergeMap(() => kill$))),
     );
-  });
-
-/**
- * The graceful stop (S3): ends the current process if there is one, then
- * removes the pid file (even when signalling failed) and emits `stopped`.
- * A stop during backoff has no process, so it ends at once.
- */
-export const gracefulStop$ = (ctx: DaemonContext): Observable<DaemonEvent> =>
-  defer(() => {
-    const running = ctx.current;
-    return concat(
-      running === undefined ? EMPTY : stopProcess$(ctx, running),
-      defer(() => {
-        ctx.pidFile.removeThen(() => ctx.event('stopped', {}));
-        return EMPTY;
-      }),
-    );
-  });
-
-/** S4: stops supervising without a signal. The process runs on, the pid file stays. */
-export const close$ = (ctx: DaemonContext): Observable<DaemonEvent> =>
-  defer(() => {
-    const running = ctx.current;
-    running?.release();
-    return of(ctx.event('closed', running === undefined ? {} : { pid: running.pid }));
   });

@@ -1,36 +1,34 @@
-import { catchError, concat, defer, ignoreElements, of, type Observable } from 'rxjs';
-import type { EffectQueue } from '../daemon/effect-queue.js';
+import { catchError, defer, EMPTY, ignoreElements, of, type Observable } from 'rxjs';
 import { errorFields, type DaemonEvent, type EventFactory } from '../events.js';
-import type { ProcessDriver } from './driver.js';
+import type { ProcessDriver } from '../process/driver.js';
 
 /**
- * The pid file of one daemon (S2–S4). Failing to write or remove it is a
- * `pidfile-error` event, never a failure of the daemon.
+ * The pid file of one daemon (S2–S4). Each effect is a stream that
+ * completes when the file is written or removed; a failure is a
+ * `pidfile-error` event, never a failure of the daemon. A run writes it
+ * before it watches its process, and the end of supervision removes it only
+ * after the last run ended, so a removal can never be overtaken by the write
+ * of an earlier pid.
  */
-export class PidFile {
-  constructor(
-    private readonly path: string | undefined,
-    private readonly driver: ProcessDriver,
-    private readonly event: EventFactory,
-    private readonly queue: EffectQueue,
-  ) {}
-
+export interface PidFile {
   /** Replaces the file's content with the decimal pid and a newline. */
-  write(pid: number): void {
-    this.queue.enqueue(this.attempt((path) => this.driver.writeFile(path, `${pid}\n`)));
-  }
-
-  /** Removes the file, then emits the event `then` builds (stamped when it is emitted). */
-  removeThen(then: () => DaemonEvent): void {
-    this.queue.enqueue(concat(this.attempt((path) => this.driver.removeFile(path)), defer(() => of(then()))));
-  }
-
-  private attempt(effect: (path: string) => Observable<void>): Observable<DaemonEvent> {
-    const { path } = this;
-    if (path === undefined) return of();
-    return defer(() => effect(path)).pipe(
-      ignoreElements(),
-      catchError((error: unknown) => of(this.event('pidfile-error', { path, error: errorFields(error) }))),
-    );
-  }
+  write$(pid: number): Observable<DaemonEvent>;
+  /** Removes the file. */
+  remove$(): Observable<DaemonEvent>;
 }
+
+const NO_PID_FILE: PidFile = { write$: () => EMPTY, remove$: () => EMPTY };
+
+/** The pid file at `path`, or one that does nothing when there is no path. */
+export const pidFile = (path: string | undefined, driver: ProcessDriver, event: EventFactory): PidFile => {
+  if (path === undefined) return NO_PID_FILE;
+  const attempt = (effect: () => Observable<void>): Observable<DaemonEvent> =>
+    defer(effect).pipe(
+      ignoreElements(),
+      catchError((error: unknown) => of(event('pidfile-error', { path, error: errorFields(error) }))),
+    );
+  return {
+    write$: (pid) => attempt(() => driver.writeFile(path, `${pid}\n`)),
+    remove$: () => attempt(() => driver.removeFile(path)),
+  };
+};

@@ -1,12 +1,12 @@
-import { map, merge, mergeMap, NEVER, Observable, share, take, takeUntil, takeWhile, tap } from 'rxjs';
+import { AsyncSubject, map, merge, NEVER, Observable, take, type Subscription } from 'rxjs';
 import { checkCommand, type Command } from '../command.js';
-import { isTerminal, type DaemonEvent } from '../events.js';
+import type { DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
-import { DaemonContext } from './context.js';
-import { close$, gracefulStop$ } from './graceful-stop.js';
+import type { ProcessIdentity } from '../process/identity.js';
 import { logEvent } from './log-event.js';
 import { restartLoop$ } from './restart-loop.js';
-import { adoptedProcess, type Adoptee } from './running.js';
+import { adoptedProcess } from './running.js';
+import { supervision, type Ending } from './supervision.js';
 
 /** What {@link supervise} takes on top of {@link DaemonOptions}. */
 export interface SuperviseOptions extends DaemonOptions {
@@ -15,7 +15,7 @@ export interface SuperviseOptions extends DaemonOptions {
   /** The first emission detaches, leaving the process running; the stream completes after `closed`. */
   readonly close$?: Observable<unknown>;
   /** Start by watching this live process instead of spawning (see `Daemon.restore`). */
-  readonly adopt?: Adoptee;
+  readonly adopt?: ProcessIdentity;
 }
 
 /**
@@ -40,43 +40,47 @@ export const supervise = (cmd: Command, options: SuperviseOptions = {}): Observa
 export const superviseResolved = (
   command: Command,
   resolved: ResolvedOptions,
-  { stop$ = NEVER, close$: detach$ = NEVER, adopt }: Pick<SuperviseOptions, 'stop$' | 'close$' | 'adopt'>,
+  { stop$ = NEVER, close$ = NEVER, adopt }: Pick<SuperviseOptions, 'stop$' | 'close$' | 'adopt'>,
 ): Observable<DaemonEvent> =>
   new Observable<DaemonEvent>((subscriber) => {
-    const ctx = new DaemonContext(command, resolved);
-    const adopted = adopt === undefined ? undefined : adoptedProcess(adopt, resolved.driver, resolved.scheduler);
-    // An adopted process is current from the start: a stop that comes before the loop runs must still reach it.
-    ctx.current = adopted;
-    const ending$ = merge(stop$.pipe(map(() => 'stop' as const)), detach$.pipe(map(() => 'close' as const))).pipe(take(1), share());
-    // The graceful stop runs once and to its end, even when its subscriber leaves half-way.
-    let stopping$: Observable<DaemonEvent> | undefined;
-    const stop = (): Observable<DaemonEvent> =>
-      (stopping$ ??= gracefulStop$(ctx).pipe(share({ resetOnRefCountZero: false, resetOnComplete: false })));
-    const untilTerminal = takeWhile((event: DaemonEvent) => !isTerminal(event), true);
+    // The first ending asked for, kept and replayed: every part of the
+    // pipeline that looks for it, at any later moment, sees that one.
+    const ending = new AsyncSubject<Ending>();
+    const askEnd = (kind: Ending): void => {
+      ending.next(kind);
+      ending.complete();
+    };
+    const asked: Subscription = merge(stop$.pipe(map((): Ending => 'stop')), close$.pipe(map((): Ending => 'close')))
+      .pipe(take(1))
+      .subscribe(askEnd);
+    const sup = supervision(command, resolved, ending);
+    const adoptee = adopt === undefined ? undefined : adoptedProcess(adopt, resolved.driver, resolved.scheduler);
+    let deliver = (event: DaemonEvent): void => {
+      subscriber.next(event);
+    };
     let ended = false;
-    const subscription = merge(
-      // Before the loop, which queues its first pid file write as soon as it is subscribed.
-      ctx.effects.events$,
-      // Before the ending, so when the ending comes the loop is gone before the stop looks for the current process.
-      restartLoop$(ctx, adopted).pipe(takeUntil(ending$)),
-      ending$.pipe(mergeMap((ending) => (ending === 'stop' ? stop() : close$(ctx)))),
-    )
-      .pipe(
-        untilTerminal,
-        tap((event) => {
-          ended ||= isTerminal(event);
-          logEvent(resolved.logger, event);
-        }),
-      )
-      .subscribe(subscriber);
+    restartLoop$(sup, adoptee).subscribe({
+      next: (event) => {
+        logEvent(resolved.logger, event);
+        deliver(event);
+      },
+      error: (error: unknown) => {
+        ended = true;
+        subscriber.error(error);
+      },
+      complete: () => {
+        ended = true;
+        asked.unsubscribe();
+        subscriber.complete();
+      },
+    });
     return () => {
-      subscription.unsubscribe();
-      // Nothing this library starts outlives it by accident: an unsubscribe
-      // stops the process (or lets a stop under way finish), in the background.
-      if (!ended) {
-        merge(stop(), ctx.effects.events$).pipe(untilTerminal).subscribe((event) => {
-          logEvent(resolved.logger, event);
-        });
-      }
+      if (ended) return;
+      // Nothing this library starts outlives it by accident: leaving is a
+      // stop (or lets an ending under way finish). The same pipeline runs on
+      // to its own terminal event, unseen but logged.
+      asked.unsubscribe();
+      deliver = () => undefined;
+      askEnd('stop');
     };
   });

@@ -3,9 +3,11 @@ import { rm } from 'node:fs/promises';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { AsyncSubject, defer, from, Observable } from 'rxjs';
 import writeFileAtomic from 'write-file-atomic';
-import type { ChildHandle, ExitStatus, KillError, KillTarget, ProcessDriver, ProcessProbe, ProcessWatch, SpawnFailure, SpawnSpec } from './driver.js';
+import type { ChildHandle, ExitStatus, KillError, ProcessDriver, ProcessProbe, ProcessWatch, SpawnFailure, SpawnSpec } from './driver.js';
+import type { ProcessIdentity } from './identity.js';
 import { isSignallablePid } from './pid.js';
-import { hasExited, readBootId, readProcStat } from './proc-stat.js';
+import { endGroup } from './signal.js';
+import { hasExited, lookUpProcStat, readBootId, type ProcStat } from './proc-stat.js';
 import { execaLaunch, nodeLaunch, type Launch, type Launched } from './launch.js';
 import { closeStdio, openStdio, type NativeStdio } from './stdio-files.js';
 import { watchProcess } from './watch-process.js';
@@ -18,6 +20,25 @@ const spawnFailure = (spec: SpawnSpec, error: unknown): SpawnFailure => {
   // command than an event should carry, and the token must never reach one.
   const reason = error instanceof Error && errnoOf(error) === undefined ? `: ${error.message.split('\n')[0] ?? ''}` : '';
   return { code, message: `spawn ${spec.command} ${code}${reason}` };
+};
+
+// Why a process that is not our unreaped child must not be signalled as
+// `target`: gone, someone else's, unseen, or another process by now.
+const refusal = (target: ProcessIdentity, seen: ProcessProbe | undefined, stat: ProcStat | undefined): KillError | undefined => {
+  const { pid } = target;
+  if (stat !== undefined && hasExited(stat)) return { code: 'ESRCH', message: `process ${pid} is gone` };
+  // Recorded without a start time, the pid alone is its identity: kill(2) will tell.
+  if (seen === undefined) return undefined;
+  switch (seen.state) {
+    case 'dead':
+      return { code: 'ESRCH', message: `process ${pid} is gone` };
+    case 'foreign':
+      return { code: 'EPERM', message: `process ${pid} belongs to another user` };
+    case 'hidden':
+      return { code: 'EPERM', message: `not signalling pid ${pid}: /proc does not show it, so its start time cannot be checked` };
+    case 'alive':
+      return seen.startTime === target.startTime ? undefined : { code: 'EPIDREUSED', message: `pid ${pid} now belongs to another process` };
+  }
 };
 
 /**
@@ -82,22 +103,21 @@ export class ChildProcessDriver implements ProcessDriver {
     };
   }
 
-  kill(target: KillTarget, signal: NodeJS.Signals, group: boolean): Either<KillError, void> {
+  kill(target: ProcessIdentity, signal: NodeJS.Signals, group: boolean): Either<KillError, void> {
     const { pid } = target;
     if (!isSignallablePid(pid, this.ownPid)) return left({ code: 'EINVAL', message: `refusing to signal pid ${String(pid)}` });
     const own = this.live.has(pid);
-    const stat = readProcStat(pid);
+    const { seen, stat } = this.look(pid, !own && target.startTime !== null);
     if (!own) {
-      // Not our unreaped child: the pid may belong to someone else by now.
-      if (stat === undefined && target.startTime !== null) return left({ code: 'ESRCH', message: `process ${pid} is gone` });
-      if (stat !== undefined && hasExited(stat)) return left({ code: 'ESRCH', message: `process ${pid} is gone` });
-      if (stat !== undefined && target.startTime !== null && stat.startTime !== target.startTime) {
-        return left({ code: 'EPIDREUSED', message: `pid ${pid} now belongs to another process` });
-      }
+      // Not our unreaped child: the pid may belong to someone else by now,
+      // and only its start time tells. One we cannot see is neither gone nor
+      // to be signalled blindly.
+      const refused = refusal(target, seen, stat);
+      if (refused !== undefined) return left(refused);
     }
     // Signal the group only while the process still leads it; a child that
-    // left its group must not take the group it left with it. Without /proc,
-    // a child of ours still leads the group it was started in.
+    // left its group must not take the group it left with it. Without a
+    // stat, a child of ours still leads the group it was started in.
     const leads = stat === undefined ? own : stat.pgrp === pid;
     try {
       process.kill(group && leads ? -pid : pid, signal);
@@ -108,20 +128,37 @@ export class ChildProcessDriver implements ProcessDriver {
     }
   }
 
+  endGroup(leader: ProcessIdentity): void {
+    endGroup(leader);
+  }
+
   probe(pid: number): ProcessProbe {
     if (!isSignallablePid(pid, this.ownPid)) return { state: 'dead', startTime: null };
-    const stat = readProcStat(pid);
-    if (stat !== undefined && hasExited(stat)) return { state: 'dead', startTime: stat.startTime };
+    return this.look(pid, true).seen ?? { state: 'dead', startTime: null };
+  }
+
+  /**
+   * The process's stat, and, when `probing`, what it is: /proc first, then
+   * kill(pid, 0), which settles whether it exists (ESRCH) and is ours to
+   * signal (EPERM) whatever /proc did or did not show.
+   */
+  private look(pid: number, probing: boolean): { seen: ProcessProbe | undefined; stat: ProcStat | undefined } {
+    const look = lookUpProcStat(pid);
+    const stat = look.kind === 'found' ? look.stat : undefined;
+    if (!probing) return { seen: undefined, stat };
+    const startTime = stat?.startTime ?? null;
+    if (stat !== undefined && hasExited(stat)) return { seen: { state: 'dead', startTime }, stat };
     try {
       // Signal 0 delivers nothing: it only asks whether the pid exists and may be signalled.
       process.kill(pid, 0);
-      return { state: 'alive', startTime: stat?.startTime ?? null };
     } catch (error) {
-      return { state: errnoOf(error) === 'EPERM' ? 'foreign' : 'dead', startTime: stat?.startTime ?? null };
+      return { seen: { state: errnoOf(error) === 'EPERM' ? 'foreign' : 'dead', startTime }, stat };
     }
+    // It exists and is ours to signal; without its stat it is not known to be the one meant.
+    return { seen: { state: stat === undefined ? 'hidden' : 'alive', startTime }, stat };
   }
 
-  watch(target: KillTarget): ProcessWatch {
+  watch(target: ProcessIdentity): ProcessWatch {
     return watchProcess(target, this.ownPid, (pid) => this.probe(pid));
   }
 

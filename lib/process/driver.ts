@@ -1,5 +1,6 @@
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { Observable } from 'rxjs';
+import type { ProcessIdentity } from './identity.js';
 
 /** Where a child's stdout or stderr goes: never a pipe, which would kill it with SIGPIPE once the supervisor is gone. */
 export type StdioTarget = 'ignore' | 'inherit' | { readonly file: string };
@@ -42,8 +43,14 @@ export interface SpawnFailure {
 
 /** What the OS says about a pid, learnt without sending a signal. */
 export interface ProcessProbe {
-  /** `foreign`: it exists but this user may not signal it (EPERM). A zombie is `dead`. */
-  readonly state: 'alive' | 'dead' | 'foreign';
+  /**
+   * `foreign`: it exists but this user may not signal it (EPERM). `hidden`:
+   * it exists and may be signalled, but /proc does not show it (a `hidepid`
+   * mount, another pid namespace's /proc), so its start time, and whether it
+   * is the process one means, cannot be told: neither gone nor safe to act
+   * on. A zombie is `dead`.
+   */
+  readonly state: 'alive' | 'dead' | 'foreign' | 'hidden';
   /** Start time since boot (Linux: /proc/<pid>/stat field 22); null where the OS does not tell. */
   readonly startTime: string | null;
 }
@@ -54,12 +61,6 @@ export interface ProcessWatch {
   gone(): boolean;
   /** Frees what the watch holds. */
   close(): void;
-}
-
-/** The process a signal is meant for; `startTime` guards against a reused pid. */
-export interface KillTarget {
-  readonly pid: number;
-  readonly startTime: string | null;
 }
 
 /** Why a signal was not delivered. `ESRCH` and `EPIDREUSED` both mean: the process we meant is gone. */
@@ -88,11 +89,18 @@ export interface ProcessDriver {
    * and the target still leads its group. Refuses a pid that is not this
    * driver's live child and whose start time differs from the target's.
    */
-  kill(target: KillTarget, signal: NodeJS.Signals, group: boolean): Either<KillError, void>;
+  kill(target: ProcessIdentity, signal: NodeJS.Signals, group: boolean): Either<KillError, void>;
+  /**
+   * S5, after a group leader's exit has been observed: SIGKILLs whatever is
+   * left in its process group (a dead nginx master's workers, which would
+   * otherwise keep its port). It never signals a group whose id another
+   * process now holds as its pid.
+   */
+  endGroup(leader: ProcessIdentity): void;
   /** Looks at a pid without signalling it. */
   probe(pid: number): ProcessProbe;
   /** Starts watching a process this driver did not start, for a liveness poll; never signals it. */
-  watch(target: KillTarget): ProcessWatch;
+  watch(target: ProcessIdentity): ProcessWatch;
   /** This boot's identity (Linux: /proc/sys/kernel/random/boot_id), or null where the OS has none. */
   bootId(): string | null;
   /** Atomically replaces `path` with `data` (mode 0600 unless given); completes or errors. */

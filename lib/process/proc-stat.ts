@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 /** The fields of /proc/<pid>/stat that supervision needs. */
 export interface ProcStat {
@@ -11,33 +11,65 @@ export interface ProcStat {
 }
 
 /**
- * Parses the text of /proc/<pid>/stat. The command name (field 2) is in
- * parentheses and may itself hold spaces and ')', so the fields are counted
- * from after the *last* ')'.
+ * Parses the text of /proc/<pid>/stat: `pid (comm) state ppid pgrp session …`.
+ * The command name (field 2) is whatever the process called itself, up to
+ * 15 bytes, and may hold spaces, newlines, '(' and ')' (`a) b`, `x) R 1 1`):
+ * only the *last* ')' of the text ends it, since no later field can hold
+ * one. Undefined for a text that is not such a line.
  */
 export const parseProcStat = (text: string): ProcStat | undefined => {
+  const open = text.indexOf(' (');
   const close = text.lastIndexOf(')');
-  if (close < 0) return undefined;
+  if (open < 1 || close < open || !/^\d+$/.test(text.slice(0, open))) return undefined;
   // fields[0] is field 3 (state), so field n is fields[n - 3].
-  const fields = text.slice(close + 2).trim().split(' ');
+  const fields = text.slice(close + 1).trim().split(' ');
   const [state, , pgrp, session] = fields;
   const startTime = fields[22 - 3];
-  if (state === undefined || pgrp === undefined || session === undefined || startTime === undefined || !/^\d+$/.test(startTime)) {
-    return undefined;
-  }
+  const isNumber = (field: string | undefined): field is string => field !== undefined && /^\d+$/.test(field);
+  if (state === undefined || !/^[A-Za-z]$/.test(state) || !isNumber(pgrp) || !isNumber(session) || !isNumber(startTime)) return undefined;
   return { state, pgrp: Number(pgrp), session: Number(session), startTime };
 };
 
 /** Whether the process has exited: a zombie (Z) not yet reaped, or dead (X). */
 export const hasExited = (stat: ProcStat): boolean => stat.state === 'Z' || stat.state === 'X';
 
-/** Reads /proc/<pid>/stat; undefined when the process is gone or the OS has no /proc. */
-export const readProcStat = (pid: number): ProcStat | undefined => {
+/**
+ * What a look at /proc/<pid>/stat found. Only ENOENT and ESRCH mean the
+ * process is gone; EACCES or EPERM (a /proc mounted with `hidepid`), no /proc
+ * at all, or a text that does not parse mean we cannot see it, which says
+ * nothing about whether it lives.
+ */
+export type ProcStatLook =
+  | { readonly kind: 'found'; readonly stat: ProcStat }
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'hidden'; readonly reason: string };
+
+let procMounted: boolean | undefined;
+// Without /proc, every pid is ENOENT: that is blindness, not absence.
+const hasProc = (): boolean => (procMounted ??= existsSync('/proc/self/stat'));
+
+/** Reads /proc/<pid>/stat, telling a process that is gone from one we cannot see. */
+export const lookUpProcStat = (pid: number): ProcStatLook => {
+  let text: string;
   try {
-    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'latin1'));
-  } catch {
-    return undefined;
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'an unknown error';
+    if ((code === 'ENOENT' || code === 'ESRCH') && hasProc()) return { kind: 'gone' };
+    return { kind: 'hidden', reason: code === 'ENOENT' ? 'there is no /proc' : `/proc/${pid}/stat: ${code}` };
   }
+  const stat = parseProcStat(text);
+  return stat === undefined ? { kind: 'hidden', reason: `/proc/${pid}/stat does not parse` } : { kind: 'found', stat };
+};
+
+/**
+ * The stat of a process, or undefined when it cannot be read for any reason.
+ * Use it only where that reason does not matter (one's own pid); where gone
+ * and unseen lead to different acts, use {@link lookUpProcStat}.
+ */
+export const readProcStat = (pid: number): ProcStat | undefined => {
+  const look = lookUpProcStat(pid);
+  return look.kind === 'found' ? look.stat : undefined;
 };
 
 /** This boot's id; null where the OS has none. */

@@ -1,7 +1,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { KillTarget, ProcessProbe, ProcessWatch } from './driver.js';
+import type { ProcessProbe, ProcessWatch } from './driver.js';
+import type { ProcessIdentity } from './identity.js';
 import { isSignallablePid } from './pid.js';
-import { readProcStat } from './proc-stat.js';
+import { lookUpProcStat } from './proc-stat.js';
 
 // One buffer for every read: statm is one short line, and the polls run one
 // after another on the event loop.
@@ -22,7 +23,7 @@ const gone: ProcessWatch = { gone: () => true, close: () => undefined };
  * second for well under 1 % of a core. Where there is no /proc (or no
  * descriptor to be had), it falls back to probing the pid at each look.
  */
-export const watchProcess = (target: KillTarget, ownPid: number, probe: (pid: number) => ProcessProbe): ProcessWatch => {
+export const watchProcess = (target: ProcessIdentity, ownPid: number, probe: (pid: number) => ProcessProbe): ProcessWatch => {
   const { pid, startTime } = target;
   if (!isSignallablePid(pid, ownPid)) return gone;
   let fd: number | undefined;
@@ -31,10 +32,11 @@ export const watchProcess = (target: KillTarget, ownPid: number, probe: (pid: nu
   } catch {
     return probing(target, probe);
   }
-  const stat = readProcStat(pid);
-  if (stat === undefined || (startTime !== null && stat.startTime !== startTime)) {
+  const look = lookUpProcStat(pid);
+  if (look.kind !== 'found' || (startTime !== null && look.stat.startTime !== startTime)) {
     closeSync(fd);
-    return gone;
+    // One we cannot see is not gone: each look then asks kill(pid, 0).
+    return look.kind === 'hidden' ? probing(target, probe) : gone;
   }
   const descriptor = fd;
   let closed = false;
@@ -56,7 +58,7 @@ export const watchProcess = (target: KillTarget, ownPid: number, probe: (pid: nu
   };
 };
 
-const probing = ({ pid, startTime }: KillTarget, probe: (pid: number) => ProcessProbe): ProcessWatch => ({
+const probing = ({ pid, startTime }: ProcessIdentity, probe: (pid: number) => ProcessProbe): ProcessWatch => ({
   gone: () => {
     const seen = probe(pid);
     return seen.state === 'dead' || (startTime !== null && seen.startTime !== null && seen.startTime !== startTime);

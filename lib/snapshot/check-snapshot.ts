@@ -1,7 +1,7 @@
 import { isLeft, left, map, right, type Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { Command } from '../command.js';
-import type { Adoptee } from '../daemon/running.js';
+import type { ProcessIdentity } from '../process/identity.js';
 import type { ProcessDriver } from '../process/driver.js';
 import { DaemonSnapshot } from './codec.js';
 import { reportDecodeErrors } from './decode-errors.js';
@@ -11,7 +11,7 @@ import { tokenMatches } from './token-hash.js';
 /** What a good snapshot gives back: the command to run again and the process to adopt. */
 export interface Restorable {
   readonly command: Command;
-  readonly adoptee: Adoptee;
+  readonly adoptee: ProcessIdentity;
   readonly tokenHash: string | undefined;
 }
 
@@ -44,7 +44,7 @@ export const checkToken = (snapshot: DaemonSnapshot, token: string | undefined):
  * and ours to supervise? It looks with /proc and kill(pid, 0) only: no
  * signal is ever sent while deciding.
  */
-export const checkProcess = (snapshot: DaemonSnapshot, driver: ProcessDriver): Either<RestoreError, Adoptee> => {
+export const checkProcess = (snapshot: DaemonSnapshot, driver: ProcessDriver): Either<RestoreError, ProcessIdentity> => {
   const { pid } = snapshot;
   if (pid === driver.ownPid) return left(restoreError('EOWNPID', `pid ${pid} is this supervisor's own`, 'pid'));
   const bootId = driver.bootId();
@@ -54,6 +54,10 @@ export const checkProcess = (snapshot: DaemonSnapshot, driver: ProcessDriver): E
   const probe = driver.probe(pid);
   if (probe.state === 'dead') return left(restoreError('EDEAD', `process ${pid} is gone`, 'pid'));
   if (probe.state === 'foreign') return left(restoreError('EFOREIGN', `process ${pid} belongs to another user`, 'pid'));
+  // Recorded without a start time, the pid alone was its identity, and still is.
+  if (probe.state === 'hidden' && snapshot.startTime !== null) {
+    return left(restoreError('EHIDDEN', `process ${pid} exists, but /proc does not show it (a hidepid mount?), so whether it is the recorded one cannot be told`, 'pid'));
+  }
   if (snapshot.startTime !== probe.startTime) {
     return left(
       restoreError('EPIDREUSED', `pid ${pid} now belongs to another process (started at ${String(probe.startTime)}, not ${String(snapshot.startTime)})`, 'startTime'),

@@ -4,13 +4,13 @@ import type {
   ChildHandle,
   ExitStatus,
   KillError,
-  KillTarget,
   ProcessDriver,
   ProcessProbe,
   ProcessWatch,
   SpawnFailure,
   SpawnSpec,
 } from '../process/driver.js';
+import type { ProcessIdentity } from '../process/identity.js';
 import { isSignallablePid } from '../process/pid.js';
 
 /** How one fake process behaves, in virtual time. */
@@ -87,6 +87,8 @@ export class FakeDriver implements ProcessDriver {
   readonly processes = new Map<number, FakeProcess>();
   /** The files written, by path. */
   readonly files = new Map<string, string>();
+  /** Every group whose leftovers were ended after its leader exited (S5), with the virtual time. */
+  readonly endedGroups: { readonly pid: number; readonly at: number }[] = [];
   /** Paths whose writes and removals fail with EACCES. */
   readonly unwritable = new Set<string>();
 
@@ -171,7 +173,7 @@ export class FakeDriver implements ProcessDriver {
     return fake;
   }
 
-  kill(target: KillTarget, signal: NodeJS.Signals, group: boolean): Either<KillError, void> {
+  kill(target: ProcessIdentity, signal: NodeJS.Signals, group: boolean): Either<KillError, void> {
     const { pid } = target;
     if (!isSignallablePid(pid, this.ownPid)) {
       return left({ code: 'EINVAL', message: `refusing to signal pid ${String(pid)}` });
@@ -186,13 +188,18 @@ export class FakeDriver implements ProcessDriver {
     return right(undefined);
   }
 
+  /** Records the group as ended; a fake process has no group members of its own. */
+  endGroup(leader: ProcessIdentity): void {
+    this.endedGroups.push({ pid: leader.pid, at: this.scheduler.now() });
+  }
+
   probe(pid: number): ProcessProbe {
     const fake = this.processes.get(pid);
     if (fake === undefined || !isSignallablePid(pid, this.ownPid)) return { state: 'dead', startTime: null };
     return { state: fake.alive ? 'alive' : 'dead', startTime: fake.startTime };
   }
 
-  watch(target: KillTarget): ProcessWatch {
+  watch(target: ProcessIdentity): ProcessWatch {
     // Holds the process as it is now: a later one given the same pid (reusePid) is another object.
     const fake = this.processes.get(target.pid);
     return {

@@ -38,7 +38,7 @@ describe('supervise: an adopted process (S8)', () => {
     });
     expect(seen).toEqual([
       { type: 'adopted', at: 0, id: 'p', pid: adopt.pid },
-      { type: 'exited', at: 600, id: 'p', pid: adopt.pid, code: null, signal: null, adopted: true },
+      { type: 'exited', at: 600, id: 'p', pid: adopt.pid, code: null, signal: null, adopted: true, attempt: 0, runMs: 600, requested: false },
       { type: 'spawning', at: 600, id: 'p', attempt: 1 },
       { type: 'started', at: 600, id: 'p', pid: adopt.pid + 1, attempt: 1 },
     ]);
@@ -91,14 +91,14 @@ describe('supervise: an adopted process (S8)', () => {
     expect(driver.signalLog()).toEqual(['SIGINT@100']);
   });
 
-  it('a stop that comes before the loop runs still stops the adopted process', () => {
+  it('a stop that comes before the loop runs still stops the adopted process (adopted first, so its pid is known)', () => {
     const driver = new FakeDriver({});
     const adopt = adopting(driver);
     const seen: string[] = [];
     inVirtualTime(() => {
       supervise({ command: 'x' }, { driver, adopt, stop$: of('at once') }).subscribe((event) => seen.push(`${event.type}@${event.at}`));
     });
-    expect(seen).toEqual(['stopping@0', 'exited@10', 'stopped@10']);
+    expect(seen).toEqual(['adopted@0', 'stopping@0', 'exited@10', 'stopped@10']);
     expect(driver.processes.get(adopt.pid)?.alive).toBe(false);
   });
 

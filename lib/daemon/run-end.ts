@@ -1,0 +1,19 @@
+import type { LastRun } from '../policy/restart-policy.js';
+
+/** How a run ended: as the restart policy sees it, or detached by `close` with its process left running. */
+export type RunOutcome = LastRun | { readonly kind: 'closed'; readonly pid: number };
+
+/**
+ * The last item of every run: how it ended, as a value the restart loop
+ * folds. It never leaves the loop; the loop turns it into what comes next
+ * (a backoff, the next run, or a terminal event).
+ */
+export class RunEnd {
+  constructor(
+    /** The run's attempt number; 0 for an adopted process. */
+    readonly attempt: number,
+    readonly outcome: RunOutcome,
+    /** How long its process ran, from its own start (0 when none started). */
+    readonly runMs: number,
+  ) {}
+}

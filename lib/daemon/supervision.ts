@@ -1,0 +1,60 @@
+import type { Either } from 'fp-ts/lib/Either.js';
+import type { Observable } from 'rxjs';
+import type { Command } from '../command.js';
+import { eventFactory, type EventFactory } from '../events.js';
+import type { ResolvedOptions } from '../options.js';
+import type { KillError, SpawnSpec } from '../process/driver.js';
+import { pidFile, type PidFile } from './pid-file.js';
+import type { Running } from './running.js';
+
+/** How supervision is asked to end: `stop` ends the process, `close` leaves it running. */
+export type Ending = 'stop' | 'close';
+
+/**
+ * What every run of one subscription to `supervise()` shares. It is fixed
+ * for the subscription's life: what changes from run to run (the attempt,
+ * the process) flows through the restart loop as values.
+ */
+export interface Supervision {
+  readonly options: ResolvedOptions;
+  readonly spec: SpawnSpec;
+  readonly event: EventFactory;
+  readonly pidFile: PidFile;
+  /** The one ending asked for, replayed to whoever subscribes later; silent until then. */
+  readonly ending$: Observable<Ending>;
+  /** Signals a process (or its group), guarded against pid reuse by the driver. */
+  signal(running: Running, signal: NodeJS.Signals): Either<KillError, void>;
+}
+
+/** The child's environment on top of the supervisor's: the command's own, then the id and token variables. */
+const specOf = (command: Command, options: ResolvedOptions): SpawnSpec => {
+  const { envNames } = options;
+  return {
+    command: command.command,
+    args: command.args ?? [],
+    cwd: command.cwd,
+    env: {
+      ...command.env,
+      ...(command.id === undefined ? {} : { [envNames.id]: command.id }),
+      ...(command.token === undefined ? {} : { [envNames.token]: command.token }),
+    },
+    dropEnv: [envNames.id, envNames.token],
+    stdout: options.stdout,
+    stderr: options.stderr,
+    uid: options.uid,
+    gid: options.gid,
+  };
+};
+
+export const supervision = (command: Command, options: ResolvedOptions, ending$: Observable<Ending>): Supervision => {
+  const { scheduler, driver, killProcessGroup } = options;
+  const event = eventFactory(() => scheduler.now(), command.id);
+  return {
+    options,
+    spec: specOf(command, options),
+    event,
+    pidFile: pidFile(options.pidFile, driver, event),
+    ending$,
+    signal: (running, signal) => driver.kill(running, signal, killProcessGroup),
+  };
+};
