@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { manageCommand } from './manage.js';
-import { consoleOutput, EXIT, UsageError } from './output.js';
+import { consoleOutput, EXIT, UsageError, writeErr, writeOut } from './output.js';
 import { run } from './run.js';
 import { status } from './status.js';
 import { USAGE } from './usage.js';
@@ -32,13 +32,13 @@ const main = async (argv: readonly string[]): Promise<number> => {
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`rxdaemon: ${error.message}\n\n${USAGE}`);
+    writeErr(`rxdaemon: ${error.message}\n\n${USAGE}`);
     return EXIT.usage;
   }
 };
 
 const help = (): number => {
-  process.stdout.write(USAGE);
+  writeOut(USAGE);
   return EXIT.ok;
 };
 

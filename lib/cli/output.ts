@@ -1,6 +1,41 @@
 import type { ManagerEvent } from '../manager/events.js';
 import { formatEvent, wantsColour } from './format.js';
 
+/**
+ * Writes to a stream that its reader may close at any moment (`| head -2`,
+ * a `| grep` ended by the same Ctrl-C): the first error (EPIPE) is taken in
+ * and ends the writing, and nothing is ever thrown. Supervision and a stop
+ * must go on to their end whether or not anyone still reads what we print.
+ */
+const writerTo = (stream: NodeJS.WriteStream): ((text: string) => void) => {
+  let broken = false;
+  // Without a listener, an EPIPE emitted as 'error' kills the process.
+  stream.on('error', () => {
+    broken = true;
+  });
+  return (text) => {
+    if (broken || stream.destroyed) return;
+    try {
+      stream.write(text);
+    } catch {
+      broken = true;
+    }
+  };
+};
+
+let writers: { readonly out: (text: string) => void; readonly err: (text: string) => void } | undefined;
+const stdio = () => (writers ??= { out: writerTo(process.stdout), err: writerTo(process.stderr) });
+
+/** Writes to stdout; a closed stdout is not an error. */
+export const writeOut = (text: string): void => {
+  stdio().out(text);
+};
+
+/** Writes to stderr; a closed stderr is not an error. */
+export const writeErr = (text: string): void => {
+  stdio().err(text);
+};
+
 /** How the command line prints events: one JSON object a line (`--json`), or a readable line. */
 export interface Output {
   event(event: ManagerEvent): void;
@@ -8,15 +43,15 @@ export interface Output {
   note(message: string): void;
 }
 
-/** Prints to this process's stdout and stderr. */
+/** Prints to this process's stdout and stderr, neither of which may stop it by closing. */
 export const consoleOutput = (json: boolean): Output => {
   const colour = !json && wantsColour(process.stdout);
   return {
     event: (event) => {
-      process.stdout.write(`${json ? JSON.stringify(event) : formatEvent(event, colour)}\n`);
+      writeOut(`${json ? JSON.stringify(event) : formatEvent(event, colour)}\n`);
     },
     note: (message) => {
-      process.stderr.write(`rxdaemon: ${message}\n`);
+      writeErr(`rxdaemon: ${message}\n`);
     },
   };
 };

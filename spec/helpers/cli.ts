@@ -22,9 +22,12 @@ export interface Cli {
   event(what: string, match: (event: ManagerEvent) => boolean, deadlineMs?: number): Promise<ManagerEvent>;
 }
 
+/** The node arguments that run `rxdaemon ARGS…` from the TypeScript sources. */
+export const cliArgv = (args: readonly string[]): string[] => ['--import', TSX, MAIN, ...args];
+
 /** Starts `rxdaemon ARGS…` from the TypeScript sources, in `cwd`. */
 export const cli = (args: readonly string[], cwd: string): Cli => {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, cliArgv(args), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const run: Cli = {
     process: child,
     pid: child.pid ?? -1,
