@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { DataDir } from '../manager/data-dir.js';
+import { lockHolder } from '../manager/lock.js';
 import { defaultDriver } from '../process/child-process-driver.js';
 import { checkProcess, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import { parse, required } from './args.js';
@@ -19,13 +20,9 @@ export interface DaemonStatusLine {
 }
 
 const managerOf = (dataDir: DataDir): string => {
-  try {
-    const { pid } = JSON.parse(readFileSync(dataDir.lockPath, 'utf8')) as { pid?: unknown };
-    const alive = typeof pid === 'number' && defaultDriver().probe(pid).state !== 'dead';
-    return `manager pid ${String(pid)} ${alive ? 'running' : 'gone'}`;
-  } catch {
-    return 'no manager';
-  }
+  const holder = lockHolder(dataDir.lockPath, defaultDriver());
+  if (isLeft(holder)) return `manager unknown (${holder.left})`;
+  return holder.right === undefined ? 'no manager' : `manager pid ${holder.right.pid} ${holder.right.alive ? 'running' : 'gone'}`;
 };
 
 /** What the data dir's snapshot records, each entry checked against the live system (start time and boot included). */

@@ -1,10 +1,10 @@
-import { accessSync, constants, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { isLeft, right, type Either } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { defer, from, type Observable } from 'rxjs';
-import writeFileAtomic from 'write-file-atomic';
+import { defer, of, type Observable } from 'rxjs';
 import { errorFields } from '../events.js';
+import { ensurePrivateDir, readFileSafe, writeFileSafe } from '../process/files.js';
 
 /** The stored shape of snapshot.json: versioned; each daemon's entry is decoded on its own, so one bad entry spoils nothing else. */
 const ManagerSnapshot = t.type({ version: t.literal(1), daemons: t.record(t.string, t.unknown) });
@@ -21,8 +21,9 @@ export type SnapshotRead =
 /**
  * M3: the layout of a manager's data dir, and the only code that touches
  * it. `logs/<id>-stdout.log`, `logs/<id>-stderr.log`, `pids/<id>.pid`,
- * `snapshot.json`, `lock`. Directories are 0700 and files 0600: logs and
- * snapshots can hold secrets.
+ * `snapshot.json`, and the lock (`lock.d/`, see lock.ts). Directories are
+ * 0700 and files 0600: logs and snapshots can hold secrets. Every file is
+ * written through process/files.ts, which follows no symlink.
  */
 export class DataDir {
   constructor(readonly root: string) {}
@@ -47,17 +48,17 @@ export class DataDir {
     return join(this.root, 'logs', `${id}-stderr.log`);
   }
 
-  /** Creates the dirs that are missing and checks they can be written. */
-  prepare(): Either<{ code: string; message: string }, void> {
-    try {
-      for (const dir of [this.root, join(this.root, 'logs'), join(this.root, 'pids')]) {
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
-        accessSync(dir, constants.W_OK | constants.X_OK);
-      }
-      return right(undefined);
-    } catch (error) {
-      return left(errorFields(error));
+  /**
+   * Makes the data dir, `logs/` and `pids/` private before anything in them
+   * is read or written: created 0700 when missing, made 0700 when more open.
+   * One that is a symlink or another user's is refused, saying so.
+   */
+  prepare(): Either<{ readonly code: string; readonly message: string }, void> {
+    for (const dir of [this.root, join(this.root, 'logs'), join(this.root, 'pids')]) {
+      const ready = ensurePrivateDir(dir);
+      if (isLeft(ready)) return ready;
     }
+    return right(undefined);
   }
 
   /**
@@ -65,13 +66,14 @@ export class DataDir {
    * renamed aside (never deleted) so a human can look at it.
    */
   readSnapshot(now: number): SnapshotRead {
-    let text: string;
+    let text: string | undefined;
     try {
-      text = readFileSync(this.snapshotPath, 'utf8');
+      text = readFileSafe(this.snapshotPath);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'none' };
+      // A symlink is set aside too: renaming moves the link, never its target.
       return this.setAside(now, errorFields(error).message);
     }
+    if (text === undefined) return { kind: 'none' };
     try {
       const decoded = ManagerSnapshot.decode(JSON.parse(text));
       return decoded._tag === 'Right' ? { kind: 'ok', daemons: decoded.right.daemons } : this.setAside(now, 'not a manager snapshot (version 1)');
@@ -80,9 +82,12 @@ export class DataDir {
     }
   }
 
-  /** Writes snapshot.json atomically, 0600: the text {@link snapshotText} made. */
+  /** Writes snapshot.json atomically, 0600, replacing a symlink there rather than its target: the text {@link snapshotText} made. */
   writeSnapshot(text: string): Observable<void> {
-    return defer(() => from(writeFileAtomic(this.snapshotPath, text, { mode: 0o600 })));
+    return defer(() => {
+      writeFileSafe(this.snapshotPath, text);
+      return of(undefined);
+    });
   }
 
   private setAside(now: number, message: string): SnapshotRead {

@@ -1,44 +1,164 @@
-import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { errorFields } from '../events.js';
 import type { ProcessDriver } from '../process/driver.js';
+import { createFileSafe, ensurePrivateDir, readFileSafe, removeFileSafe, writeFileSafe } from '../process/files.js';
 import { readProcStat } from '../process/proc-stat.js';
 
-/** Who owns a data dir: a pid and its start time, so a reused pid is not taken for the owner. */
+/*
+ * M7: one manager per data dir, decided by one atomic step.
+ *
+ * POSIX has no compare-and-swap on a path, so a dead owner's lock is never
+ * replaced; it is succeeded. The lock at `path` is a sequence of
+ * generations, `path.d/1`, `path.d/2`, …, each naming the manager that
+ * created it; a 0.1 manager's plain file at `path` is generation 0. The
+ * holder is the creator of the highest generation. To take over from
+ * generation n, a manager reads that its owner is dead (or released it)
+ * and then creates n+1 with link(2), which fails if the name exists: of any
+ * number of managers that read the same dead n, exactly one creates n+1,
+ * and the others find n+1 held by a live owner when they look again.
+ *
+ * That argument needs each name to be created once. The holder deletes the
+ * generations below its own (the lock would grow by a file per start
+ * otherwise), so a manager that read n long ago, stalled, and links n+1
+ * after it was deleted must learn that it lost. `path.d/top` tells it:
+ * the holder writes its generation there (atomically) before it deletes
+ * anything below, and only holders write it, in increasing order. So a
+ * name was used before exactly when `top` is at or above it, once one has
+ * linked it: a winner whose `top` is below its generation is the only
+ * holder, one whose `top` is not removes its file and looks again. Lookups
+ * start at `top` and walk up name by name (the generations at and above
+ * `top` are never deleted while it points there), so no step trusts a
+ * directory listing to be a snapshot.
+ *
+ * Release rewrites the holder's generation, atomically, with `released`:
+ * the name stays, and a released lock reads like a dead owner's, which
+ * matters when the next manager runs in this very process.
+ */
+
+/** Who created a generation: a pid and its start time, so a reused pid is not taken for the owner. */
 interface Owner {
   readonly pid: number;
   readonly startTime: string | null;
 }
 
-const readOwner = (path: string): Owner | undefined => {
-  try {
-    const owner = JSON.parse(readFileSync(path, 'utf8')) as Partial<Owner> | null;
-    return typeof owner?.pid === 'number' ? { pid: owner.pid, startTime: typeof owner.startTime === 'string' ? owner.startTime : null } : undefined;
-  } catch {
-    return undefined;
-  }
-};
-
-const ownerIsAlive = (owner: Owner, me: Owner, driver: ProcessDriver): boolean => {
-  // Our own pid: another manager in this very process, unless the lock is from an earlier process that had our pid.
-  if (owner.pid === me.pid) return owner.startTime === me.startTime;
-  const probe = driver.probe(owner.pid);
-  return probe.state !== 'dead' && (owner.startTime === null || probe.startTime === owner.startTime);
-};
+/** A generation's content. */
+interface Generation extends Owner {
+  readonly released: boolean;
+}
 
 /** The lock a manager holds on its data dir. */
 export interface DataDirLock {
   release(): void;
 }
 
+/** Who holds a data dir's lock, as `rxdaemon status` tells it. */
+export interface LockHolder {
+  readonly pid: number;
+  /** Whether that process (pid and start time) still runs. */
+  readonly alive: boolean;
+}
+
+// Each retry follows another manager's move; a handful means they keep racing, and a refusal is honest.
+const MAX_TRIES = 8;
+
+const generations = (path: string): string => `${path}.d`;
+const generationPath = (path: string, n: number): string => (n === 0 ? path : join(generations(path), String(n)));
+const topPath = (path: string): string => join(generations(path), 'top');
+
+/** An owner named by a generation's text; undefined for no text, or text that names none. */
+const parseGeneration = (text: string | undefined): Generation | undefined => {
+  if (text === undefined) return undefined;
+  try {
+    const { pid, startTime, released } = JSON.parse(text) as Partial<Record<keyof Generation, unknown>>;
+    if (typeof pid !== 'number') return undefined;
+    return { pid, startTime: typeof startTime === 'string' ? startTime : null, released: released === true };
+  } catch {
+    return undefined;
+  }
+};
+
+/** The generation `top` names; 0 before any 0.2 manager held the lock. A `top` that is not a number is refused: guessing could make two holders. */
+const readTop = (path: string): number => {
+  const text = readFileSafe(topPath(path));
+  if (text === undefined) return 0;
+  if (!/^\d+\n$/.test(text)) throw Object.assign(new Error(`${topPath(path)} does not hold a generation number`), { code: 'EINVAL' });
+  return Number(text);
+};
+
+const exists = (path: string): boolean => lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+
+/** The highest generation, found from `top` up, one name at a time. */
+const highest = (path: string): number => {
+  let n = readTop(path);
+  while (exists(generationPath(path, n + 1))) n++;
+  return n;
+};
+
+/** What generation `n` says: 'gone' when it was deleted while we looked; undefined when no owner is named (none yet, or unreadable JSON). */
+const readGeneration = (path: string, n: number): Generation | 'gone' | undefined => {
+  const text = readFileSafe(generationPath(path, n));
+  return text === undefined && n > 0 ? 'gone' : parseGeneration(text);
+};
+
+const isAlive = (owner: Owner, me: Owner, driver: ProcessDriver): boolean => {
+  // Our own pid: another manager in this very process, unless the lock is from an earlier process that had our pid.
+  if (owner.pid === me.pid) return owner.startTime === me.startTime;
+  const probe = driver.probe(owner.pid);
+  return probe.state !== 'dead' && (owner.startTime === null || probe.startTime === owner.startTime);
+};
+
+const holds = (generation: Generation | undefined, me: Owner, driver: ProcessDriver): generation is Generation =>
+  generation !== undefined && !generation.released && isAlive(generation, me, driver);
+
 /**
- * M7: one manager per data dir. The lock file names its owner; it is
- * created with link(2), which fails if the file exists, so of two managers
- * starting at once only one wins. A lock whose owner is dead (or whose pid
- * was reused) is taken over: it is renamed aside first, and only the
- * manager whose rename succeeded may create the new one.
+ * The new holder's housekeeping: `top` first, then what is below it (older
+ * generations, a 0.1 lock, files of managers that lost). The lock is held
+ * either way, so a failure here only leaves files for the next holder: the
+ * walk up from an older `top` finds the generations above it.
+ */
+const tidy = (path: string, mine: number): void => {
+  try {
+    writeFileSafe(topPath(path), `${mine}\n`);
+    removeFileSafe(path);
+    for (const name of readdirSync(generations(path))) {
+      if (/^\d+$/.test(name) && Number(name) < mine) removeFileSafe(join(generations(path), name));
+    }
+  } catch {
+    // Left for the next holder, as above.
+  }
+};
+
+const lockOf = (path: string, mine: number, me: Owner): DataDirLock => {
+  let released = false;
+  return {
+    release: () => {
+      if (released) return;
+      released = true;
+      try {
+        writeFileSafe(generationPath(path, mine), JSON.stringify({ ...me, released: true }));
+      } catch {
+        // The data dir is gone or unwritable: the lock is freed anyway when this process ends.
+      }
+    },
+  };
+};
+
+/**
+ * M7: takes the lock of a data dir (`path` is the data dir's `lock`; the
+ * generations live in `path.d/`, a private dir). A lock held by a live
+ * manager (pid and start time) refuses; a dead or released one is taken
+ * over, and of managers starting at the same instant exactly one wins.
+ * Left says why the lock was not taken, in words for the user.
+ *
+ * @example
+ * const lock = acquireLock(join(dataDir, 'lock'), defaultDriver());
+ * if (isRight(lock)) lock.right.release();
  */
 export const acquireLock = (path: string, driver: ProcessDriver): Either<string, DataDirLock> => {
+  const dir = ensurePrivateDir(generations(path));
+  if (isLeft(dir)) return left(`cannot lock the data dir: ${dir.left.message}`);
   try {
     return tryToLock(path, driver);
   } catch (error) {
@@ -48,33 +168,46 @@ export const acquireLock = (path: string, driver: ProcessDriver): Either<string,
 
 const tryToLock = (path: string, driver: ProcessDriver): Either<string, DataDirLock> => {
   const me: Owner = { pid: driver.ownPid, startTime: readProcStat(driver.ownPid)?.startTime ?? null };
-  const draft = `${path}.${me.pid}`;
-  writeFileSync(draft, JSON.stringify(me), { mode: 0o600 });
-  try {
-    for (let tries = 0; tries < 3; tries++) {
-      try {
-        linkSync(draft, path);
-        return right({
-          release: () => {
-            if (readOwner(path)?.pid === me.pid) rmSync(path, { force: true });
-          },
-        });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const owner = readOwner(path);
-      if (owner !== undefined && ownerIsAlive(owner, me, driver)) {
-        return left(`the data dir is in use by a running manager (pid ${owner.pid}); stop it first, or use another --data-dir`);
-      }
-      try {
-        renameSync(path, `${path}.stale-${me.pid}`);
-        rmSync(`${path}.stale-${me.pid}`, { force: true });
-      } catch {
-        // Another manager moved the stale lock first; look again.
-      }
+  for (let tries = 0; tries < MAX_TRIES; tries++) {
+    const n = highest(path);
+    const current = readGeneration(path, n);
+    if (current === 'gone') continue;
+    // A 0.1 manager still running beside generations of ours is an owner too.
+    const legacy = n === 0 ? undefined : parseGeneration(readFileSafe(path));
+    const owner = [current, legacy].find((generation) => holds(generation, me, driver));
+    if (owner !== undefined) return left(`the data dir is in use by a running manager (pid ${owner.pid}); stop it first, or use another --data-dir`);
+    const mine = n + 1;
+    // The one atomic step: of all who read n, one creates n+1.
+    if (!createFileSafe(generationPath(path, mine), JSON.stringify(me))) continue;
+    if (readTop(path) >= mine) {
+      // The name had been used and deleted since we read n: a later generation holds the lock.
+      removeFileSafe(generationPath(path, mine));
+      continue;
     }
-    return left('could not take the data dir lock: another manager keeps taking it');
-  } finally {
-    rmSync(draft, { force: true });
+    tidy(path, mine);
+    return right(lockOf(path, mine, me));
+  }
+  return left('could not take the data dir lock: other managers kept taking it; try again');
+};
+
+/**
+ * Who holds the lock at `path` (a data dir's `lock`), without touching it:
+ * undefined when no manager ever did or the last one released it. Left
+ * says why the lock could not be read.
+ *
+ * @example
+ * const holder = lockHolder(join(dataDir, 'lock'), defaultDriver());
+ */
+export const lockHolder = (path: string, driver: ProcessDriver): Either<string, LockHolder | undefined> => {
+  try {
+    const me: Owner = { pid: driver.ownPid, startTime: readProcStat(driver.ownPid)?.startTime ?? null };
+    for (let tries = 0; tries < MAX_TRIES; tries++) {
+      const generation = readGeneration(path, highest(path));
+      if (generation === 'gone') continue;
+      return right(generation === undefined || generation.released ? undefined : { pid: generation.pid, alive: isAlive(generation, me, driver) });
+    }
+    return left('the lock changed hands too often to read');
+  } catch (error) {
+    return left(errorFields(error).message);
   }
 };

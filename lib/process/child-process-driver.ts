@@ -1,14 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
-import { rm } from 'node:fs/promises';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { AsyncSubject, defer, from, Observable } from 'rxjs';
-import writeFileAtomic from 'write-file-atomic';
-import type { ChildHandle, ExitStatus, KillError, ProcessDriver, ProcessProbe, ProcessWatch, SpawnFailure, SpawnSpec } from './driver.js';
+import { AsyncSubject, defer, Observable, of } from 'rxjs';
+import type { ChildHandle, ExitStatus, KillError, Marked, ProcessDriver, ProcessProbe, ProcessWatch, SpawnFailure, SpawnSpec } from './driver.js';
 import type { ProcessIdentity } from './identity.js';
 import { isSignallablePid } from './pid.js';
 import { endGroup } from './signal.js';
+import { findByEnvironment } from './environ-scan.js';
 import { hasExited, lookUpProcStat, readBootId, type ProcStat } from './proc-stat.js';
 import { execaLaunch, nodeLaunch, type Launch, type Launched } from './launch.js';
+import { removeFileSafe, writeFileSafe } from './files.js';
 import { closeStdio, openStdio, type NativeStdio } from './stdio-files.js';
 import { watchProcess } from './watch-process.js';
 
@@ -132,6 +132,10 @@ export class ChildProcessDriver implements ProcessDriver {
     endGroup(leader);
   }
 
+  findMarked(name: string, value: string, alsoRead: string): Marked[] {
+    return findByEnvironment(name, value, alsoRead, this.ownPid);
+  }
+
   probe(pid: number): ProcessProbe {
     if (!isSignallablePid(pid, this.ownPid)) return { state: 'dead', startTime: null };
     return this.look(pid, true).seen ?? { state: 'dead', startTime: null };
@@ -168,11 +172,17 @@ export class ChildProcessDriver implements ProcessDriver {
   }
 
   writeFile(path: string, data: string, mode = 0o600): Observable<void> {
-    return defer(() => from(writeFileAtomic(path, data, { mode })));
+    return defer(() => {
+      writeFileSafe(path, data, mode);
+      return of(undefined);
+    });
   }
 
   removeFile(path: string): Observable<void> {
-    return defer(() => from(rm(path, { force: true })));
+    return defer(() => {
+      removeFileSafe(path);
+      return of(undefined);
+    });
   }
 }
 

@@ -1,12 +1,15 @@
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import type { StdioTarget } from './driver.js';
+import { openAppendSafe } from './files.js';
 
 /** What child_process takes for one stdio slot. */
 export type NativeStdio = 'ignore' | 'inherit' | number;
 
 /**
  * Opens the files a child writes to, for append and 0600 (a log can hold
- * secrets), and hands them over as raw descriptors: the child gets its own
+ * secrets), never through a symlink and never a FIFO, another user's file
+ * or one with a second hard link ({@link openAppendSafe}), and hands them
+ * over as raw descriptors: the child gets its own
  * copy of each, so it goes on writing after the supervisor is gone, which a
  * stream piped through the parent would not. The caller closes them right
  * after the spawn. If one fails to open, those already opened are closed.
@@ -21,7 +24,7 @@ export const openStdio = (stdout: StdioTarget, stderr: StdioTarget): [NativeStdi
   }
 };
 
-const open = (target: StdioTarget): NativeStdio => (typeof target === 'string' ? target : openSync(target.file, 'a', 0o600));
+const open = (target: StdioTarget): NativeStdio => (typeof target === 'string' ? target : openAppendSafe(target.file));
 
 /** Closes the supervisor's copies of the descriptors {@link openStdio} opened. */
 export const closeStdio = (stdio: readonly NativeStdio[]): void => {
