@@ -1,7 +1,8 @@
-import { isRight } from 'fp-ts/lib/Either.js';
+import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import type { Command } from '../command.js';
 import { Daemon } from '../daemon/daemon.js';
 import type { DaemonOptions } from '../options.js';
+import type { RestoreError } from '../snapshot/restore-error.js';
 import { integerOption, parse } from './args.js';
 import { EXIT, UsageError, type Output } from './output.js';
 import { readState, writeState } from './state-file.js';
@@ -16,21 +17,35 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-/** The daemon to run: the survivor the state file records, when it runs the same command; a new one otherwise. */
-const daemonFor = async (command: Command, options: DaemonOptions, state: string | undefined, output: Output): Promise<Daemon> => {
+// Restore refusals that say the recorded process is gone: starting afresh
+// cannot make a second copy. Any other (not a snapshot, another user's, one
+// /proc does not show) may hide a live process.
+const GONE: readonly RestoreError['code'][] = ['EDEAD', 'EPIDREUSED', 'EBOOT'];
+
+const untrusted = (state: string, what: string): Either<string, never> =>
+  left(`${what}; it may record a process that still runs, so none is started. Look at ${state}, and remove it once no process it records runs (or give another --state).`);
+
+/**
+ * The daemon to run: the survivor the state file records, when it runs the
+ * same command; a new one when there is no state file or the process it
+ * records is gone. A Left when the state file cannot be trusted to say.
+ */
+const daemonFor = async (command: Command, options: DaemonOptions, state: string | undefined, output: Output): Promise<Either<string, Daemon>> => {
   const fresh = new Daemon(command, options);
-  if (state === undefined) return fresh;
+  if (state === undefined) return right(fresh);
   const recorded = readState(state);
-  if (recorded === undefined) return fresh;
-  const restored = Daemon.restore(recorded, options);
-  if (!isRight(restored)) {
-    output.note(`not adopting what ${state} records: ${restored.left.message}`);
-    return fresh;
+  if (isLeft(recorded)) return untrusted(state, recorded.left);
+  if (recorded.right === undefined) return right(fresh);
+  const restored = Daemon.restore(recorded.right, options);
+  if (isLeft(restored)) {
+    if (!GONE.includes(restored.left.code)) return untrusted(state, `${state} cannot be adopted: ${restored.left.message}`);
+    output.note(`not adopting what ${state} records: ${restored.left.message}; starting afresh`);
+    return right(fresh);
   }
-  if (restored.right.equals(fresh)) return restored.right;
+  if (restored.right.equals(fresh)) return right(restored.right);
   output.note(`${state} records another command; stopping its process first`);
   await restored.right.stop();
-  return fresh;
+  return right(fresh);
 };
 
 /**
@@ -50,13 +65,23 @@ export const run = async (args: readonly string[], output: (json: boolean) => Ou
     ...(values.stderr === undefined ? {} : { stderr: values.stderr }),
   };
   const state = values.state;
-  const daemon = await daemonFor({ command: executable, args: rest }, options, state, out);
+  const chosen = await daemonFor({ command: executable, args: rest }, options, state, out);
+  if (isLeft(chosen)) {
+    out.note(chosen.left);
+    return EXIT.failure;
+  }
+  const daemon = chosen.right;
+  const record = (): void => {
+    if (state === undefined) return;
+    const written = writeState(state, daemon.snapshot());
+    if (isLeft(written)) out.note(`${written.left}; a later run cannot adopt this process`);
+  };
   let leaving = false;
   const leave = (): void => {
     if (leaving) return;
     leaving = true;
     if (values['keep-on-exit'] === true) {
-      if (state !== undefined) writeState(state, daemon.snapshot());
+      record();
       daemon.close();
     } else void daemon.stop();
   };
@@ -67,9 +92,7 @@ export const run = async (args: readonly string[], output: (json: boolean) => Ou
       next: (event) => {
         out.event(event);
         // The state follows the process, so even a SIGKILLed rxdaemon leaves a survivor to adopt.
-        if (state !== undefined && (event.type === 'started' || event.type === 'adopted' || event.type === 'stopped' || event.type === 'gave-up')) {
-          writeState(state, daemon.snapshot());
-        }
+        if (event.type === 'started' || event.type === 'adopted' || event.type === 'stopped' || event.type === 'gave-up') record();
       },
       complete: () => {
         resolve(daemon.state.status === 'gave-up' ? EXIT.failure : EXIT.ok);
@@ -77,9 +100,8 @@ export const run = async (args: readonly string[], output: (json: boolean) => Ou
     });
     daemon.start();
   });
-  // Only now, after the signal that ended the daemon has been handled: while
-  // write-file-atomic writes, signal-exit listens too, and re-raises a signal
-  // that finds no other listener, which would kill this process by it.
+  // Only now that the daemon has ended: a second Ctrl-C during its stop
+  // must find a listener, or it would kill this process and orphan the child.
   process.off('SIGINT', leave);
   process.off('SIGTERM', leave);
   return code;

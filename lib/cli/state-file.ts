@@ -1,18 +1,41 @@
-import { readFileSync, rmSync } from 'node:fs';
-import writeFileAtomic from 'write-file-atomic';
+import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { errorFields } from '../events.js';
+import { readFileSafe, removeFileSafe, writeFileSafe } from '../process/files.js';
 import type { DaemonSnapshot } from '../snapshot/codec.js';
 
-/** Reads a state file; undefined when there is none, or it is not JSON (restore then says why it is no snapshot). */
-export const readState = (path: string): unknown => {
+/**
+ * Reads a `--state` file without following a symlink: undefined when there
+ * is none, its JSON otherwise (restore then decides whether it is a
+ * snapshot). A file that cannot be read (EACCES, a directory, a symlink) or
+ * is not JSON is a Left saying what was found: it may record a process that
+ * still runs, so it is never taken for "no state".
+ */
+export const readState = (path: string): Either<string, unknown> => {
+  let text: string | undefined;
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    return undefined;
+    text = readFileSafe(path);
+  } catch (error) {
+    return left(errorFields(error).message);
+  }
+  if (text === undefined) return right(undefined);
+  try {
+    return right(JSON.parse(text));
+  } catch (error) {
+    return left(`${path} is not JSON (${errorFields(error).message})`);
   }
 };
 
-/** Writes the snapshot atomically, 0600; removes the file when there is no live process to record. */
-export const writeState = (path: string, snapshot: DaemonSnapshot | undefined): void => {
-  if (snapshot === undefined) rmSync(path, { force: true });
-  else writeFileAtomic.sync(path, `${JSON.stringify(snapshot)}\n`, { mode: 0o600 });
+/**
+ * Records the snapshot atomically, 0600, never through a symlink; removes
+ * the file when there is no live process to record. A Left says why it
+ * could not.
+ */
+export const writeState = (path: string, snapshot: DaemonSnapshot | undefined): Either<string, void> => {
+  try {
+    if (snapshot === undefined) removeFileSafe(path);
+    else writeFileSafe(path, `${JSON.stringify(snapshot)}\n`);
+    return right(undefined);
+  } catch (error) {
+    return left(errorFields(error).message);
+  }
 };
