@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { AsyncSubject, defer, Observable, of } from 'rxjs';
-import type { ChildHandle, ExitStatus, KillError, Marked, ProcessDriver, ProcessProbe, ProcessWatch, SpawnFailure, SpawnSpec } from './driver.js';
+import type { ChildHandle, ExitStatus, KillError, Marked, ProcessDriver, ProcessProbe, ProcessWatch, SpawnSpec } from './driver.js';
 import type { ProcessIdentity } from './identity.js';
 import { isSignallablePid } from './pid.js';
 import { endGroup } from './signal.js';
@@ -9,18 +9,11 @@ import { findByEnvironment } from './environ-scan.js';
 import { hasExited, lookUpProcStat, readBootId, type ProcStat } from './proc-stat.js';
 import { execaLaunch, nodeLaunch, type Launch, type Launched } from './launch.js';
 import { removeFileSafe, writeFileSafe } from './files.js';
+import { spawnFailure } from './spawn-failure.js';
 import { closeStdio, openStdio, type NativeStdio } from './stdio-files.js';
 import { watchProcess } from './watch-process.js';
 
 const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
-
-const spawnFailure = (spec: SpawnSpec, error: unknown): SpawnFailure => {
-  const code = errnoOf(error) ?? 'EUNKNOWN';
-  // Built from the errno alone: a launcher's own message can quote more of the
-  // command than an event should carry, and the token must never reach one.
-  const reason = error instanceof Error && errnoOf(error) === undefined ? `: ${error.message.split('\n')[0] ?? ''}` : '';
-  return { code, message: `spawn ${spec.command} ${code}${reason}` };
-};
 
 // Why a process that is not our unreaped child must not be signalled as
 // `target`: gone, someone else's, unseen, or another process by now.

@@ -126,7 +126,7 @@ describe('a supervised real process', () => {
     const events$ = sandbox.track(daemon);
     daemon.start();
     const failed = await nextEvent(events$, is('spawn-failed'));
-    expect(failed.error).toEqual({ code: 'ENOENT', message: `spawn ${sandbox.path('no-such-binary')} ENOENT` });
+    expect(failed.error).toEqual({ code: 'ENOENT', message: `spawn ${sandbox.path('no-such-binary')}: ${sandbox.path('no-such-binary')} does not exist (ENOENT)` });
     const backoff = await nextEvent(events$, is('backoff'));
     expect(backoff).toMatchObject({ attempt: 3, delayMs: 40 });
     await nextEvent(events$, is('spawn-failed', (e) => e.attempt === 4));

@@ -1,0 +1,126 @@
+import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { delimiter, dirname, resolve } from 'node:path';
+import type { SpawnFailure, SpawnSpec } from './driver.js';
+
+// After a spawn failed, the OS has said one errno (ENOENT for a missing
+// binary, a missing cwd and a missing interpreter alike). This looks again,
+// off the hot path, at what the spawn needed, and names what is wrong. No
+// message holds the token or a variable's value; PATH is shown, as the list
+// that was searched.
+
+const codeOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
+
+/** What is at a path (following links, as exec and chdir do), or the errno that says why nothing is. */
+const look = (path: string): { readonly stats: Stats } | { readonly code: string } => {
+  try {
+    return { stats: statSync(path) };
+  } catch (error) {
+    return { code: codeOf(error) ?? 'EUNKNOWN' };
+  }
+};
+
+const missing = (code: string): string => (code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'has a file where a directory should be on its way' : `cannot be reached (${code})`);
+
+/** A directory the spawn needed (its cwd, an output file's), and what is wrong with it. */
+const directoryProblem = (what: string, path: string): string | undefined => {
+  const found = look(path);
+  if ('code' in found) return `${what} ${path} ${missing(found.code)}`;
+  return found.stats.isDirectory() ? undefined : `${what} ${path} is not a directory`;
+};
+
+/** The output file that could not be opened: its directory, else what opening it said (files.ts names the path and why). */
+const outputProblem = (spec: SpawnSpec, error: unknown): string | undefined => {
+  const message = error instanceof Error ? error.message : '';
+  for (const [name, target] of [['stdout', spec.stdout], ['stderr', spec.stderr]] as const) {
+    if (typeof target === 'string') continue;
+    const dir = directoryProblem(`the directory of its ${name} file ${target.file},`, dirname(resolve(target.file)));
+    if (dir !== undefined) return dir;
+    if (message.includes(target.file)) return `its ${name} file: ${message}`;
+  }
+  return undefined;
+};
+
+// The PATH the child's lookup uses: the child's own environment's.
+const searchPath = (spec: SpawnSpec, env: NodeJS.ProcessEnv): string | undefined =>
+  Object.hasOwn(spec.env, 'PATH') ? spec.env.PATH : spec.dropEnv.includes('PATH') ? undefined : env.PATH;
+
+/** The #! interpreter of a script, when it has one. */
+const interpreterOf = (path: string): string | undefined => {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(256);
+    const line = head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('latin1').split('\n')[0] ?? '';
+    return line.startsWith('#!') ? line.slice(2).trim().split(/\s+/)[0] : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+};
+
+/** What is wrong with the program itself, found where exec would look for it. */
+const programProblem = (spec: SpawnSpec, code: string, env: NodeJS.ProcessEnv): string | undefined => {
+  const cwd = spec.cwd ?? process.cwd();
+  const { command } = spec;
+  const path = searchPath(spec, env);
+  const candidates = command.includes('/') ? [resolve(cwd, command)] : (path ?? '').split(delimiter).map((dir) => resolve(cwd, dir, command));
+  const found = candidates.map((candidate) => ({ candidate, at: look(candidate) })).find(({ at }) => 'stats' in at);
+  if (found === undefined || !('stats' in found.at)) {
+    if (command.includes('/')) return `${candidates[0] ?? command} does not exist`;
+    return path === undefined || path === '' ? `${command} cannot be looked up: there is no PATH` : `${command} is not in PATH (searched: ${path})`;
+  }
+  const { candidate, at } = found;
+  if (at.stats.isDirectory()) return `${candidate} is a directory`;
+  if (!at.stats.isFile()) return `${candidate} is not a regular file`;
+  if ((at.stats.mode & 0o111) === 0) return `${candidate} is not executable (mode ${(at.stats.mode & 0o777).toString(8).padStart(4, '0')})`;
+  const interpreter = interpreterOf(candidate);
+  if (code === 'ENOENT' && interpreter !== undefined && 'code' in look(interpreter)) return `its interpreter ${interpreter} (the #! line of ${candidate}) does not exist`;
+  if (code === 'EACCES') return `${candidate} cannot be run: permission denied (a noexec mount, or a directory on its way that cannot be searched)`;
+  return undefined;
+};
+
+/** What the OS said, in words, where looking again finds nothing more precise. */
+const REASONS: Readonly<Record<string, string>> = {
+  E2BIG: 'its arguments and environment are too long for the OS',
+  EMFILE: 'this process has too many open files',
+  ENFILE: 'the system has too many open files',
+  EAGAIN: 'too many processes',
+  ENOMEM: 'not enough memory',
+};
+
+/** Why the spawn failed, in words; undefined when nothing more than the errno can be said. */
+const diagnose = (spec: SpawnSpec, error: unknown, env: NodeJS.ProcessEnv): string | undefined => {
+  const code = codeOf(error) ?? 'EUNKNOWN';
+  // child_process marks its own failures `syscall: 'spawn …'`; anything else was thrown while opening an output file.
+  const launched = (error as NodeJS.ErrnoException | null)?.syscall?.startsWith('spawn') === true;
+  if (!launched) return outputProblem(spec, error);
+  if (spec.cwd !== undefined) {
+    const cwd = directoryProblem('its working directory', spec.cwd);
+    if (cwd !== undefined) return cwd;
+  }
+  if (code === 'EPERM' && (spec.uid !== undefined || spec.gid !== undefined)) {
+    return `switching to uid ${String(spec.uid ?? '(same)')} and gid ${String(spec.gid ?? '(same)')} is not permitted`;
+  }
+  return programProblem(spec, code, env) ?? REASONS[code];
+};
+
+/**
+ * The `spawn-failed` error of a spawn that failed with `error`: an
+ * errno-style code and a message naming the real cause (a missing binary
+ * with the PATH searched, one that is not executable, a missing cwd, a
+ * missing directory of an output file, a missing #! interpreter …). Call it
+ * only after a failure: it looks at the file system again.
+ *
+ * @example
+ * spawnFailure({ ...spec, cwd: '/nope' }, error).message; // 'spawn sleep: its working directory /nope does not exist (ENOENT)'
+ */
+export const spawnFailure = (spec: SpawnSpec, error: unknown, env: NodeJS.ProcessEnv = process.env): SpawnFailure => {
+  const code = codeOf(error) ?? 'EUNKNOWN';
+  const cause = diagnose(spec, error, env);
+  if (cause !== undefined) return { code, message: `spawn ${spec.command}: ${cause} (${code})` };
+  // Built from the errno alone: a launcher's own message can quote more of
+  // the command than an event should carry, and the token must never reach one.
+  const reason = error instanceof Error && codeOf(error) === undefined ? `: ${error.message.split('\n')[0] ?? ''}` : '';
+  return { code, message: `spawn ${spec.command} ${code}${reason}` };
+};
