@@ -144,7 +144,7 @@ describe('the data dir lock (M7)', () => {
     expect(read(generation(2))).toMatchObject({ pid: c.pid });
   });
 
-  it('follows no symlink: one at a generation, at `top`, at the 0.1 lock or as `lock.d` is refused, its target untouched', () => {
+  it('follows no symlink: one at 0.1’s draft is left alone; one at a generation, at `top`, at the 0.1 lock or as `lock.d` is refused; no target is touched', () => {
     const driver = new FakeDriver({}, { ownPid: process.pid });
     const target = join(dir, 'passwd');
     writeFileSync(target, 'root:x:0:0\n', { mode: 0o644 });
@@ -152,6 +152,12 @@ describe('the data dir lock (M7)', () => {
       expect(readFileSync(target, 'utf8')).toBe('root:x:0:0\n');
       expect(statSync(target).mode & 0o777).toBe(0o644);
     };
+    // Where 0.1 wrote its draft, through whatever was there.
+    symlinkSync(target, `${lock}.${process.pid}`);
+    held(acquireLock(lock, driver)).release();
+    untouched();
+    rmSync(`${lock}.d`, { recursive: true });
+
     mkdirSync(`${lock}.d`);
     for (const [planted, reason] of [
       [generation(1), `cannot lock the data dir: cannot read ${generation(1)}: it is a symlink`],
