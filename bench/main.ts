@@ -16,7 +16,7 @@ for (const [name, section] of [
   ['P2 stop latency', () => stopLatency(quick)],
   ['P3 fleet', () => fleet(quick)],
   ['P4 a day of crash loop', () => Promise.resolve(crashDay())],
-  ['P5 manager scale', () => managerScale(quick)],
+  ['P5 manager scale', () => Promise.resolve(managerScale(quick))],
 ] as const) {
   process.stderr.write(`${name}…\n`);
   rows.push(...(await section()));

@@ -46,7 +46,7 @@ export type { DaemonState, DaemonStatus } from './daemon/state.js';
 export { supervise, type SuperviseOptions } from './daemon/supervise.js';
 export { DaemonSnapshot, Pid } from './snapshot/codec.js';
 export type { RestoreError } from './snapshot/restore-error.js';
-export { coalesce } from './manager/coalesce.js';
+export { coalesce, type CoalesceTiming } from './manager/coalesce.js';
 export type {
   FleetEvent,
   InvalidEntryEvent,

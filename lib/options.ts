@@ -28,6 +28,13 @@ export interface DaemonOptions {
   readonly envNames?: { readonly id?: string; readonly token?: string };
   readonly uid?: number;
   readonly gid?: number;
+  /**
+   * Given to the child as `RXDAEMON_SCOPE`: marks every process of one
+   * manager's data dir, so that a manager killed between a spawn and its
+   * record can find the process afterwards (M8). The manager sets it; it is
+   * not secret. A scope the supervisor itself inherited never reaches a child.
+   */
+  readonly scope?: string;
   /** Default `asyncScheduler`; a `TestScheduler` makes every timing rule virtual. */
   readonly scheduler?: SchedulerLike;
   /** Default: {@link defaultDriver}, node's child_process; {@link execaDriver} launches through execa. `rxdaemon/testing` has a fake. */
@@ -51,6 +58,7 @@ export interface ResolvedOptions {
   readonly envNames: { readonly id: string; readonly token: string };
   readonly uid: number | undefined;
   readonly gid: number | undefined;
+  readonly scope: string | undefined;
   readonly scheduler: SchedulerLike;
   readonly driver: ProcessDriver;
   readonly logger: Logger;
@@ -93,6 +101,7 @@ export const resolveOptions = (options: DaemonOptions = {}): ResolvedOptions => 
   },
   uid: optional(options.uid, (uid) => checkNonNegativeInteger('uid', uid)),
   gid: optional(options.gid, (gid) => checkNonNegativeInteger('gid', gid)),
+  scope: optional(options.scope, (scope) => checkNonEmptyString('scope', scope)),
   scheduler: options.scheduler ?? asyncScheduler,
   driver: options.driver ?? defaultDriver(),
   logger: options.logger ?? silentLogger,

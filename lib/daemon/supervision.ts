@@ -26,9 +26,17 @@ export interface Supervision {
   signal(running: Running, signal: NodeJS.Signals): Either<KillError, void>;
 }
 
-/** The child's environment on top of the supervisor's: the command's own, then the id and token variables. */
+/** The variable that carries a manager's scope (M8). */
+export const SCOPE_VARIABLE = 'RXDAEMON_SCOPE';
+
+/**
+ * The child's environment on top of the supervisor's: the command's own,
+ * then the id, token and scope variables. Those three are dropped from what
+ * the supervisor inherited: an outer supervisor's must never leak into this
+ * child, where they would make it pass for the outer one's.
+ */
 const specOf = (command: Command, options: ResolvedOptions): SpawnSpec => {
-  const { envNames } = options;
+  const { envNames, scope } = options;
   return {
     command: command.command,
     args: command.args ?? [],
@@ -37,8 +45,9 @@ const specOf = (command: Command, options: ResolvedOptions): SpawnSpec => {
       ...command.env,
       ...(command.id === undefined ? {} : { [envNames.id]: command.id }),
       ...(command.token === undefined ? {} : { [envNames.token]: command.token }),
+      ...(scope === undefined ? {} : { [SCOPE_VARIABLE]: scope }),
     },
-    dropEnv: [envNames.id, envNames.token],
+    dropEnv: [envNames.id, envNames.token, SCOPE_VARIABLE],
     stdout: options.stdout,
     stderr: options.stderr,
     uid: options.uid,

@@ -1,5 +1,13 @@
 import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 
+/** How {@link coalesce} waits (M2). */
+export interface CoalesceTiming {
+  /** Quiet time after the last value before it is emitted. */
+  readonly quietMs: number;
+  /** Longest wait after the first value not yet emitted, however busy the source. */
+  readonly maxWaitMs: number;
+}
+
 /**
  * M2: emits the latest value once the source has been quiet for `quietMs`,
  * and never later than `maxWaitMs` after the first value it has not yet
@@ -7,10 +15,10 @@ import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Sub
  * completion it emits what is pending, then completes.
  *
  * @example
- * desired$.pipe(coalesce(500, 5_000, scheduler)) // one reconcile per burst
+ * desired$.pipe(coalesce({ quietMs: 500, maxWaitMs: 5_000 }, scheduler)) // one reconcile per burst
  */
 export const coalesce =
-  <T>(quietMs: number, maxWaitMs: number, scheduler: SchedulerLike): MonoTypeOperatorFunction<T> =>
+  <T>({ quietMs, maxWaitMs }: CoalesceTiming, scheduler: SchedulerLike): MonoTypeOperatorFunction<T> =>
   (source) =>
     new Observable<T>((subscriber) => {
       let pending: { readonly value: T } | undefined;

@@ -25,6 +25,17 @@ export interface RestoreSkippedEvent extends At {
   readonly code: string;
   readonly message: string;
 }
+/**
+ * M8: a live process of this data dir's scope that no record holds: its
+ * manager was killed between starting it and recording it. It is stopped
+ * (its stop's events follow, with its id), never left unsupervised.
+ */
+export interface StrayEvent extends At {
+  readonly type: 'stray';
+  /** Its `RXDAEMON_ID`, or '' when it has none. */
+  readonly id: string;
+  readonly pid: number;
+}
 /** M4: the restore at start is done: which ids were adopted and kept supervising. */
 export interface RestoredEvent extends At {
   readonly type: 'restored';
@@ -69,6 +80,7 @@ export type FleetEvent =
   | ReconcileEvent
   | InvalidEntryEvent
   | RestoreSkippedEvent
+  | StrayEvent
   | RestoredEvent
   | SnapshotWrittenEvent
   | SnapshotErrorEvent
@@ -84,6 +96,7 @@ const FLEET_TYPES = new Set<string>([
   'reconcile',
   'invalid-entry',
   'restore-skipped',
+  'stray',
   'restored',
   'snapshot-written',
   'snapshot-error',

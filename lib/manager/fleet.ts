@@ -1,50 +1,43 @@
-import { chain, isLeft, isRight, map } from 'fp-ts/lib/Either.js';
+import { chain, isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { catchError, concat, defer, EMPTY, ignoreElements, merge, of, Subject, type Observable, type SchedulerLike } from 'rxjs';
+import { AsyncSubject, catchError, concat, defer, EMPTY, ignoreElements, merge, of, Subject, type Observable } from 'rxjs';
 import type { Command } from '../command.js';
 import { Daemon } from '../daemon/daemon.js';
 import { superviseResolved } from '../daemon/supervise.js';
 import type { DaemonEvent } from '../events.js';
-import { resolveOptions, type DaemonOptions } from '../options.js';
-import type { ProcessDriver } from '../process/driver.js';
-import { checkProcess, commandOf, decodeSnapshot } from '../snapshot/check-snapshot.js';
-import type { DaemonSnapshot } from '../snapshot/codec.js';
+import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
+import type { Marked } from '../process/driver.js';
+import type { ProcessIdentity } from '../process/identity.js';
+import { checkProcess, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import type { DataDir } from './data-dir.js';
 import type { FleetEvent, ManagerEvent } from './events.js';
+import { checkId } from './ids.js';
+import { planReconcile } from './reconcile.js';
+import type { Records } from './records.js';
 
 // Omit, distributed over a union.
 type WithoutAt<T> = T extends unknown ? Omit<T, 'at'> : never;
-import { checkId } from './ids.js';
-import { planReconcile } from './reconcile.js';
-
-// The events after which a snapshot may have changed.
-const CHANGES_SNAPSHOT = new Set<DaemonEvent['type']>(['started', 'adopted', 'exited', 'stopped', 'closed', 'gave-up']);
 
 /**
  * The set of daemons a manager runs, keyed by id. It acts on plans (M1),
- * restores from a snapshot (M4), and ends by closing or killing (M5). Every
- * daemon of an id waits for the previous one of that id to be gone, so two
- * never share a pid file or a log at once.
+ * restores what an earlier manager recorded (M4, M8), and ends by closing
+ * or killing (M5). Every daemon of an id waits for the previous process of
+ * that id to be gone, so two never share a pid file, a log or a record.
  */
 export class Fleet {
   readonly events$ = new Subject<ManagerEvent>();
-  /** Pinged whenever the snapshot may have changed. */
+  /** Pinged whenever a record changed. */
   readonly changed$ = new Subject<void>();
   private readonly daemons = new Map<string, Daemon>();
-  /** Per id: completes when the daemons of that id being stopped are gone. */
+  /** Per id: completes when the processes of that id being stopped are gone. */
   private readonly retiring = new Map<string, Observable<never>>();
 
-  private readonly driver: ProcessDriver;
-  private readonly scheduler: SchedulerLike;
-
-  /** `options` are every daemon's; with a data dir, each gets its own pid file and logs there. */
+  /** `options` are every daemon's; with a data dir, each gets its own pid file and logs there, and its records are kept. */
   constructor(
-    private readonly options: DaemonOptions & { readonly driver: ProcessDriver; readonly scheduler: SchedulerLike },
+    private readonly options: DaemonOptions & Pick<ResolvedOptions, 'driver' | 'scheduler'>,
     private readonly dataDir: DataDir | undefined,
-  ) {
-    this.driver = options.driver;
-    this.scheduler = options.scheduler;
-  }
+    private readonly records: Records | undefined,
+  ) {}
 
   /** M1: brings the running set to `desired`, touching only the ids that differ. */
   reconcile(desired: ReadonlyMap<string, Command>): void {
@@ -59,16 +52,22 @@ export class Fleet {
   }
 
   /**
-   * M4: adopts the live processes of a snapshot whose id is desired with the
-   * same token, and stops the others (absent, or recorded with another
+   * M4: adopts the live processes recorded for an id that is desired with
+   * the same token, and stops the others (absent, or recorded with another
    * token: adopted only to be stopped, never respawned). Dead or invalid
-   * entries are skipped with a warning. Then the first reconcile runs.
+   * records are skipped with a warning. M8: `marked` are the live
+   * processes of this data dir's scope; a session leader among them that no
+   * record holds, and whose parent is not one of them, was started by a
+   * manager killed before it could record it: it is stopped. Then the first
+   * reconcile runs.
    */
-  restore(entries: Readonly<Record<string, unknown>>, desired: ReadonlyMap<string, Command>): void {
+  restore(found: ReadonlyMap<string, unknown>, marked: readonly Marked[], desired: ReadonlyMap<string, Command>): void {
     const adopted: string[] = [];
-    for (const [id, entry] of Object.entries(entries)) {
+    const held = new Set<number>();
+    for (const [id, entry] of found) {
       const skip = (code: string, message: string): void => {
         this.emit({ type: 'restore-skipped', id, code, message });
+        this.record(id, undefined);
       };
       const idError = checkId(id);
       if (isLeft(idError)) {
@@ -79,6 +78,7 @@ export class Fleet {
       if (wanted !== undefined) {
         const restored = Daemon.restore(entry, { ...this.optionsFor(id), token: wanted.token });
         if (isRight(restored)) {
+          held.add(restored.right.snapshot()?.pid ?? 0);
           this.follow(id, restored.right);
           adopted.push(id);
           continue;
@@ -91,23 +91,23 @@ export class Fleet {
       }
       const toStop = pipe(
         decodeSnapshot(entry),
-        chain((snapshot) => pipe(checkProcess(snapshot, this.driver), map((adoptee) => ({ snapshot, adoptee })))),
+        chain((snapshot) => checkProcess(snapshot, this.options.driver)),
       );
       if (isLeft(toStop)) skip(toStop.left.code, toStop.left.message);
-      else this.stopAdopted(id, toStop.right.snapshot, toStop.right.adoptee);
+      else {
+        held.add(toStop.right.pid);
+        this.stopAdopted(id, toStop.right);
+      }
+    }
+    const pids = new Set(marked.map(({ pid }) => pid));
+    for (const stray of marked) {
+      if (stray.pid !== stray.session || held.has(stray.pid) || pids.has(stray.ppid)) continue;
+      const id = stray.also ?? '';
+      this.emit({ type: 'stray', id, pid: stray.pid });
+      this.stopAdopted(id, stray);
     }
     this.emit({ type: 'restored', adopted });
     this.reconcile(desired);
-  }
-
-  /** What snapshot.json should hold now: every supervised daemon with a live process. */
-  snapshot(): Record<string, DaemonSnapshot> {
-    const entries: Record<string, DaemonSnapshot> = {};
-    for (const [id, daemon] of this.daemons) {
-      const snapshot = daemon.snapshot();
-      if (snapshot !== undefined) entries[id] = snapshot;
-    }
-    return entries;
   }
 
   /** M5 close: detaches every daemon; completes once the stops already under way are done. */
@@ -147,14 +147,24 @@ export class Fleet {
     this.chain(id, daemon.events$.pipe(ignoreElements()));
   }
 
-  /** Stops a process of a snapshot that is not to be kept, without ever respawning it. */
-  private stopAdopted(id: string, snapshot: DaemonSnapshot, adoptee: { pid: number; startTime: string | null }): void {
-    const events$ = new Subject<DaemonEvent>();
-    events$.subscribe((event) => {
-      this.emit(event);
+  /** Stops a live process that is not to be kept, without ever respawning it; it stays recorded until it is gone. */
+  private stopAdopted(id: string, identity: ProcessIdentity): void {
+    const options = resolveOptions(this.optionsFor(id));
+    // The command is never run: this supervision only stops what it adopts.
+    const gone$ = new AsyncSubject<never>();
+    superviseResolved({ command: 'adopted', id }, options, { adopt: identity, stop$: of(true) }).subscribe({
+      next: (event) => {
+        this.emit(event);
+        if (event.type === 'exited') this.record(id, undefined);
+      },
+      error: (error: unknown) => {
+        gone$.error(error);
+      },
+      complete: () => {
+        gone$.complete();
+      },
     });
-    superviseResolved(commandOf(snapshot, undefined), resolveOptions(this.optionsFor(id)), { adopt: adoptee, stop$: of(true) }).subscribe(events$);
-    this.chain(id, events$.pipe(ignoreElements()));
+    this.chain(id, gone$);
   }
 
   private chain(id: string, gone$: Observable<never>): void {
@@ -172,14 +182,22 @@ export class Fleet {
     this.daemons.set(id, daemon);
     daemon.events$.subscribe({
       next: (event) => {
+        // M8: the record first, in the same tick as the spawn, before anything else is done with the process.
+        if (event.type === 'started' || event.type === 'adopted') this.record(id, daemon.snapshot());
+        else if (event.type === 'exited') this.record(id, undefined);
         this.emit(event);
-        if (CHANGES_SNAPSHOT.has(event.type)) this.changed$.next();
       },
       // A daemon errs only on a bug (a restart policy that throws, say): the manager's stream carries it.
       error: (error: unknown) => {
         this.events$.error(error);
       },
     });
+  }
+
+  private record(id: string, snapshot: unknown): void {
+    if (this.records === undefined) return;
+    this.records.set(id, snapshot);
+    this.changed$.next();
   }
 
   private optionsFor(id: string): DaemonOptions {
@@ -190,6 +208,6 @@ export class Fleet {
 
   /** A daemon's event as it is; one of the manager's own, stamped now. */
   private emit(event: DaemonEvent | WithoutAt<FleetEvent>): void {
-    this.events$.next('at' in event ? event : ({ ...event, at: this.scheduler.now() }));
+    this.events$.next('at' in event ? event : { ...event, at: this.options.scheduler.now() });
   }
 }

@@ -12,6 +12,8 @@ export const describeFleetEvent = (event: FleetEvent): string => {
       return `skipped ${JSON.stringify(event.id)}: ${event.message}`;
     case 'restore-skipped':
       return `not restoring ${event.id}: ${event.message}`;
+    case 'stray':
+      return `stopping pid ${event.pid}${event.id === '' ? '' : ` (${event.id})`}: a process of this data dir that no record holds`;
     case 'restored':
       return `restored: adopted ${list(event.adopted)}`;
     case 'snapshot-written':
@@ -34,6 +36,7 @@ export const fleetEventLevel = (event: FleetEvent): keyof Logger => {
   switch (event.type) {
     case 'invalid-entry':
     case 'restore-skipped':
+    case 'stray':
     case 'snapshot-error':
     case 'snapshot-corrupt':
       return 'warn';

@@ -63,6 +63,14 @@ export interface ProcessWatch {
   close(): void;
 }
 
+/** A live process found carrying a mark in its environment (see `ProcessDriver.findMarked`). */
+export interface Marked extends ProcessIdentity {
+  readonly ppid: number;
+  readonly session: number;
+  /** The value of the variable asked for with `alsoRead`, when it has it. */
+  readonly also: string | undefined;
+}
+
 /** Why a signal was not delivered. `ESRCH` and `EPIDREUSED` both mean: the process we meant is gone. */
 export interface KillError {
   readonly code: 'ESRCH' | 'EPERM' | 'EPIDREUSED' | 'EINVAL';
@@ -101,6 +109,13 @@ export interface ProcessDriver {
   probe(pid: number): ProcessProbe;
   /** Starts watching a process this driver did not start, for a liveness poll; never signals it. */
   watch(target: ProcessIdentity): ProcessWatch;
+  /**
+   * Every live process whose environment, as it was at exec, holds
+   * `name=value`, with the value of `alsoRead` (M8: the processes of one
+   * manager's scope, and their ids). Only processes this user may inspect
+   * are seen; where the OS cannot tell, none.
+   */
+  findMarked(name: string, value: string, alsoRead: string): Marked[];
   /** This boot's identity (Linux: /proc/sys/kernel/random/boot_id), or null where the OS has none. */
   bootId(): string | null;
   /** Atomically replaces `path` with `data` (mode 0600 unless given); completes or errors. */

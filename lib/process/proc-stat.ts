@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 export interface ProcStat {
   /** One letter: R, S, D, Z (zombie), X (dead), T, … */
   readonly state: string;
+  /** Its parent: init (or a subreaper) once the parent is gone. */
+  readonly ppid: number;
   readonly pgrp: number;
   readonly session: number;
   /** Field 22: clock ticks after boot at which the process started. Kept as text: it is compared, never computed with. */
@@ -23,11 +25,13 @@ export const parseProcStat = (text: string): ProcStat | undefined => {
   if (open < 1 || close < open || !/^\d+$/.test(text.slice(0, open))) return undefined;
   // fields[0] is field 3 (state), so field n is fields[n - 3].
   const fields = text.slice(close + 1).trim().split(' ');
-  const [state, , pgrp, session] = fields;
+  const [state, ppid, pgrp, session] = fields;
   const startTime = fields[22 - 3];
   const isNumber = (field: string | undefined): field is string => field !== undefined && /^\d+$/.test(field);
-  if (state === undefined || !/^[A-Za-z]$/.test(state) || !isNumber(pgrp) || !isNumber(session) || !isNumber(startTime)) return undefined;
-  return { state, pgrp: Number(pgrp), session: Number(session), startTime };
+  if (state === undefined || !/^[A-Za-z]$/.test(state) || !isNumber(ppid) || !isNumber(pgrp) || !isNumber(session) || !isNumber(startTime)) {
+    return undefined;
+  }
+  return { state, ppid: Number(ppid), pgrp: Number(pgrp), session: Number(session), startTime };
 };
 
 /** Whether the process has exited: a zombie (Z) not yet reaped, or dead (X). */

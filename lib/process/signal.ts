@@ -1,4 +1,4 @@
-import { hasExited, readProcStat } from './proc-stat.js';
+import { hasExited, lookUpProcStat } from './proc-stat.js';
 import type { ProcessIdentity } from './identity.js';
 
 /**
@@ -11,8 +11,10 @@ import type { ProcessIdentity } from './identity.js';
  * case, means nothing was left.
  */
 export const endGroup = (leader: ProcessIdentity): void => {
-  const stat = readProcStat(leader.pid);
-  if (stat !== undefined && !(hasExited(stat) && leader.startTime !== null && stat.startTime === leader.startTime)) return;
+  const look = lookUpProcStat(leader.pid);
+  // Unseen (a hidepid /proc) is not known to be free: leave it.
+  if (look.kind === 'hidden') return;
+  if (look.kind === 'found' && !(hasExited(look.stat) && leader.startTime !== null && look.stat.startTime === leader.startTime)) return;
   try {
     process.kill(-leader.pid, 'SIGKILL');
   } catch {

@@ -4,6 +4,7 @@ import type {
   ChildHandle,
   ExitStatus,
   KillError,
+  Marked,
   ProcessDriver,
   ProcessProbe,
   ProcessWatch,
@@ -45,8 +46,21 @@ export interface FakeProcess {
   readonly startTime: string;
   /** Spawned by this driver (a child) or added by the test (a process to adopt). */
   readonly spawned: boolean;
+  /** Its environment as a child sees it: for a spawned one, what the spec added. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Its parent: this driver's `ownPid` for a spawned one, 1 (init) for an added one unless given. */
+  readonly ppid: number;
+  /** Its session: its own pid (a session leader) unless given. */
+  readonly session: number;
   alive: boolean;
   exit?: ExitStatus;
+}
+
+/** What {@link FakeDriver.addProcess} takes: how the process behaves, and what it looks like from outside. */
+export interface AddedProcess extends Pick<FakeProcessScript, 'exitAfterMs' | 'onSigint'> {
+  readonly env?: Readonly<Record<string, string>>;
+  readonly ppid?: number;
+  readonly session?: number;
 }
 
 /** Options of {@link FakeDriver}. */
@@ -118,7 +132,7 @@ export class FakeDriver implements ProcessDriver {
           subscriber.error(failure);
         });
       }
-      const fake = this.add(true);
+      const fake = this.add(true, spec.env, this.ownPid);
       this.scripts.set(fake.pid, script);
       if (script.exitAfterMs !== undefined) {
         const status: ExitStatus =
@@ -138,8 +152,8 @@ export class FakeDriver implements ProcessDriver {
    * exits after `exitAfterMs` when given, or when {@link end} is called, and
    * answers SIGINT as `onSigint` says.
    */
-  addProcess(options: Pick<FakeProcessScript, 'exitAfterMs' | 'onSigint'> = {}): FakeProcess {
-    const fake = this.add(false);
+  addProcess(options: AddedProcess = {}): FakeProcess {
+    const fake = this.add(false, options.env ?? {}, options.ppid ?? 1, options.session);
     this.scripts.set(fake.pid, options);
     if (options.exitAfterMs !== undefined) {
       this.scheduler.schedule(() => {
@@ -167,7 +181,7 @@ export class FakeDriver implements ProcessDriver {
    */
   reusePid(pid: number): FakeProcess {
     this.end(pid, { code: null, signal: 'SIGKILL' });
-    const fake: FakeProcess = { pid, startTime: `${this.scheduler.now()}-reused`, spawned: false, alive: true };
+    const fake: FakeProcess = { pid, startTime: `${this.scheduler.now()}-reused`, spawned: false, env: {}, ppid: 1, session: pid, alive: true };
     this.processes.set(pid, fake);
     this.exits.delete(pid);
     return fake;
@@ -186,6 +200,12 @@ export class FakeDriver implements ProcessDriver {
     this.signals.push({ pid, signal, group, at: this.scheduler.now() });
     this.deliver(fake, signal);
     return right(undefined);
+  }
+
+  findMarked(name: string, value: string, alsoRead: string): Marked[] {
+    return [...this.processes.values()]
+      .filter((fake) => fake.alive && fake.env[name] === value)
+      .map(({ pid, startTime, ppid, session, env }) => ({ pid, startTime, ppid, session, also: env[alsoRead] }));
   }
 
   /** Records the group as ended; a fake process has no group members of its own. */
@@ -233,9 +253,9 @@ export class FakeDriver implements ProcessDriver {
     return this.signals.map(({ signal, at }) => `${signal}@${at}`);
   }
 
-  private add(spawned: boolean): FakeProcess {
+  private add(spawned: boolean, env: Readonly<Record<string, string>>, ppid: number, session?: number): FakeProcess {
     const pid = this.nextPid++;
-    const fake: FakeProcess = { pid, startTime: String(this.scheduler.now()), spawned, alive: true };
+    const fake: FakeProcess = { pid, startTime: String(this.scheduler.now()), spawned, env, ppid, session: session ?? pid, alive: true };
     this.processes.set(pid, fake);
     return fake;
   }

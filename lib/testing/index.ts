@@ -3,4 +3,4 @@
  * virtual time.
  */
 export { FakeDriver } from './fake-driver.js';
-export type { FakeDriverOptions, FakeProcess, FakeProcessScript, FakeSignal } from './fake-driver.js';
+export type { AddedProcess, FakeDriverOptions, FakeProcess, FakeProcessScript, FakeSignal } from './fake-driver.js';

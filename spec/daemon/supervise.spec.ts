@@ -268,7 +268,7 @@ describe('supervise: what reaches the child', () => {
       command: 'x',
       args: ['-v'],
       env: { A: '1', RXDAEMON_ID: 'web', RXDAEMON_TOKEN: 's3cret' },
-      dropEnv: ['RXDAEMON_ID', 'RXDAEMON_TOKEN'],
+      dropEnv: ['RXDAEMON_ID', 'RXDAEMON_TOKEN', 'RXDAEMON_SCOPE'],
     });
   });
 
@@ -299,7 +299,7 @@ describe('supervise: what reaches the child', () => {
       'Expected the `gracefulStopMs` option to be an integer number of ms between 0 and 2147483647, got `-1` (number).',
     );
     expect(() => supervise({ command: '' })).toThrow("Expected the command's `command` to be a non-empty string");
-    expect(() => supervise({ command: 'x', token: 42 as never })).toThrow("Expected the command's `token` to be a string, got `number`");
+    expect(() => supervise({ command: 'x', token: 42 as never })).toThrow("Expected the command's `token` to be a string without NUL of at most 131072 characters, got a number.");
   });
 
   it('completes only on a terminal event', () => {

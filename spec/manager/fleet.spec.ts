@@ -1,9 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { asyncScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { DataDir } from '../../lib/manager/data-dir.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { Fleet } from '../../lib/manager/fleet.js';
 import { Manager } from '../../lib/manager/manager.js';
@@ -15,11 +11,11 @@ describe('Fleet.restore (M4)', () => {
     const driver = new FakeDriver({}, { scheduler: asyncScheduler });
     const dead = driver.addProcess();
     driver.end(dead.pid, { code: 0, signal: null });
-    const fleet = new Fleet({ driver, scheduler: asyncScheduler }, undefined);
+    const fleet = new Fleet({ driver, scheduler: asyncScheduler }, undefined, undefined);
     const events: ManagerEvent[] = [];
     fleet.events$.subscribe((event) => events.push(event));
     const entry = { version: 1, pid: dead.pid, startTime: dead.startTime, bootId: 'fake-boot', command: 'x', args: [], env: {} };
-    fleet.restore({ '../escape': entry, malformed: { ...entry, pid: 'one' }, gone: entry }, new Map());
+    fleet.restore(new Map(Object.entries({ '../escape': entry, malformed: { ...entry, pid: 'one' }, gone: entry })), [], new Map());
     const skipped = events.flatMap((event) => (event.type === 'restore-skipped' ? [[event.id, event.code]] : []));
     expect(skipped).toEqual([
       ['../escape', 'EINVALID'],
@@ -28,20 +24,6 @@ describe('Fleet.restore (M4)', () => {
     ]);
     expect(events.map((event) => event.type).slice(-2)).toEqual(['restored', 'reconcile']);
     expect(driver.signals).toEqual([]);
-  });
-});
-
-describe('DataDir.readSnapshot', () => {
-  it('sets aside a snapshot.json that cannot be read as a file', () => {
-    const root = mkdtempSync(join(tmpdir(), 'rxdaemon-datadir-'));
-    try {
-      mkdirSync(join(root, 'snapshot.json'));
-      const read = new DataDir(root).readSnapshot(42);
-      expect(read).toMatchObject({ kind: 'corrupt', movedTo: join(root, 'snapshot.json.corrupt-42') });
-      expect(read.kind === 'corrupt' && read.message).toContain('EISDIR');
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
   });
 });
 

@@ -1,0 +1,81 @@
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { concat, concatMap, connect, defer, EMPTY, from, map, take, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { checkCommand, type Command } from '../command.js';
+import { errorFields } from '../events.js';
+import type { Marked } from '../process/driver.js';
+import { coalesce, type CoalesceTiming } from './coalesce.js';
+import type { ManagerEvent } from './events.js';
+import type { Fleet } from './fleet.js';
+import { checkId } from './ids.js';
+import type { DesiredSet } from './manage.js';
+import type { Found } from './records.js';
+
+/** What the first desired set is reconciled against: an earlier manager's records and its scope's live processes. */
+export interface Restore {
+  readonly found: Found;
+  readonly marked: readonly Marked[];
+  readonly snapshotPath: string;
+}
+
+/** Splits a desired set into the entries to run and an event for each entry that cannot be (M6). */
+const validate = (desired: DesiredSet, now: number): { commands: Map<string, Command>; rejected: ManagerEvent[] } => {
+  const commands = new Map<string, Command>();
+  const rejected: ManagerEvent[] = [];
+  const reject = (id: string, message: string): void => {
+    rejected.push({ type: 'invalid-entry', at: now, id, message });
+  };
+  for (const [id, command] of Object.entries(desired)) {
+    const checked = checkId(id);
+    if (isLeft(checked)) {
+      reject(id, checked.left);
+      continue;
+    }
+    try {
+      commands.set(id, checkCommand({ ...command, id }));
+    } catch (error) {
+      reject(id, errorFields(error).message);
+    }
+  }
+  return { commands, rejected };
+};
+
+const apply$ = (fleet: Fleet, desired: DesiredSet, restore: Restore | undefined, scheduler: SchedulerLike): Observable<ManagerEvent> =>
+  defer(() => {
+    const now = scheduler.now();
+    const { commands, rejected } = validate(desired, now);
+    const corrupt = restore?.found.corrupt;
+    const warnings: ManagerEvent[] =
+      corrupt === undefined || restore === undefined ? rejected : [...rejected, { type: 'snapshot-corrupt', at: now, path: restore.snapshotPath, ...corrupt }];
+    return concat(
+      from(warnings),
+      defer(() => {
+        if (restore === undefined) fleet.reconcile(commands);
+        else fleet.restore(restore.found.daemons, restore.marked, commands);
+        return EMPTY;
+      }),
+    );
+  });
+
+/**
+ * Keeps a fleet equal to the latest desired set: the first set at once,
+ * against what an earlier manager left (M4, M8); every later one coalesced
+ * (M2). Emits the warnings about each set; the fleet emits what it does.
+ */
+export const reconciling =
+  (fleet: Fleet, restore: Restore | undefined, timing: CoalesceTiming, scheduler: SchedulerLike): OperatorFunction<DesiredSet, ManagerEvent> =>
+  (desired$) =>
+    desired$.pipe(
+      connect((shared$) =>
+        concat(
+          shared$.pipe(
+            take(1),
+            map((desired) => apply$(fleet, desired, restore, scheduler)),
+          ),
+          shared$.pipe(
+            coalesce(timing, scheduler),
+            map((desired) => apply$(fleet, desired, undefined, scheduler)),
+          ),
+        ),
+      ),
+      concatMap((applied$) => applied$),
+    );

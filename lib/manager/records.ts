@@ -1,0 +1,144 @@
+import { closeSync, ftruncateSync, renameSync, writeSync } from 'node:fs';
+import * as t from 'io-ts';
+import { errorFields } from '../events.js';
+import { openAppendSafe, readFileSafe, writeFileSafe } from '../process/files.js';
+import type { DataDir } from './data-dir.js';
+
+/**
+ * snapshot.json: versioned; `seq` is the last journal line it includes (0
+ * in a 0.1 data dir, which has no journal). Each daemon's entry is decoded
+ * on its own, so one bad entry spoils nothing else.
+ */
+const StoredSnapshot = t.intersection([t.type({ version: t.literal(1), daemons: t.record(t.string, t.unknown) }), t.partial({ seq: t.number })]);
+
+/** One line of the journal: a daemon's live process, or none (null) from that moment on. */
+const JournalLine = t.type({ seq: t.number, id: t.string, snapshot: t.unknown });
+
+/** What a starting manager finds: the last record of every id, and what it could not read. */
+export interface Found {
+  readonly daemons: ReadonlyMap<string, unknown>;
+  /** snapshot.json could not be read and was set aside (`movedTo`), never deleted. */
+  readonly corrupt?: { readonly message: string; readonly movedTo: string };
+}
+
+/**
+ * M8: the manager's records of its processes, on disk before it does
+ * anything else with them. Every change (a process started, adopted, gone)
+ * is one line appended to `journal`, synchronously, in the same tick as the
+ * event that made it: one write(2), so a thousand spawns cost a thousand
+ * short appends rather than a thousand rewrites of the whole snapshot. Now
+ * and then (`compact`) the records are written whole to snapshot.json,
+ * atomically, and the journal is emptied. A journal line carries a sequence
+ * number and snapshot.json the last one it includes, so a manager killed
+ * between the two steps never replays a line older than the snapshot over it.
+ */
+export class Records {
+  readonly #dataDir: DataDir;
+  /** Every id's record, as the JSON text it is written with. */
+  readonly #current: Map<string, string>;
+  readonly #journal: number;
+  #seq: number;
+  #dirty = false;
+
+  private constructor(dataDir: DataDir, found: ReadonlyMap<string, unknown>, seq: number) {
+    this.#dataDir = dataDir;
+    this.#current = new Map([...found].map(([id, snapshot]) => [id, JSON.stringify(snapshot)]));
+    this.#seq = seq;
+    this.#journal = openAppendSafe(dataDir.journalPath);
+  }
+
+  /**
+   * Reads what an earlier manager recorded in a data dir and opens the journal
+   * to append to. A snapshot.json that cannot be read is set aside; a torn
+   * last journal line (a manager killed mid-write) is ignored.
+   */
+  static open(dataDir: DataDir, now: number): { readonly records: Records; readonly found: Found } {
+    const snapshot = readSnapshot(dataDir.snapshotPath, now);
+    const daemons = new Map(Object.entries(snapshot.daemons));
+    let seq = snapshot.seq;
+    for (const line of readJournal(dataDir.journalPath)) {
+      if (line.seq <= snapshot.seq) continue;
+      if (line.snapshot === null) daemons.delete(line.id);
+      else daemons.set(line.id, line.snapshot);
+      seq = Math.max(seq, line.seq);
+    }
+    const found: Found = snapshot.corrupt === undefined ? { daemons } : { daemons, corrupt: snapshot.corrupt };
+    return { records: new Records(dataDir, daemons, seq), found };
+  }
+
+  /** Records `id`'s live process (its snapshot), or that it has none. On disk when this returns. */
+  set(id: string, snapshot: unknown): void {
+    const text = snapshot === undefined ? undefined : JSON.stringify(snapshot);
+    if (this.#current.get(id) === text) return;
+    if (text === undefined) this.#current.delete(id);
+    else this.#current.set(id, text);
+    this.#seq += 1;
+    writeSync(this.#journal, `{"seq":${this.#seq},"id":${JSON.stringify(id)},"snapshot":${text ?? 'null'}}\n`);
+    this.#dirty = true;
+  }
+
+  /** Whether anything changed since the last {@link compact}. */
+  get dirty(): boolean {
+    return this.#dirty;
+  }
+
+  /**
+   * Writes every record to snapshot.json (atomic, 0600), then empties the
+   * journal; returns how many daemons it holds. Throws what writing threw.
+   */
+  compact(): number {
+    // Made of the texts already written to the journal: nothing is serialised twice.
+    const daemons = [...this.#current].map(([id, text]) => `${JSON.stringify(id)}:${text}`).join(',');
+    writeFileSafe(this.#dataDir.snapshotPath, `{"version":1,"seq":${this.#seq},"daemons":{${daemons}}}\n`);
+    ftruncateSync(this.#journal, 0);
+    this.#dirty = false;
+    return this.#current.size;
+  }
+
+  close(): void {
+    closeSync(this.#journal);
+  }
+}
+
+interface ReadSnapshot {
+  readonly daemons: Readonly<Record<string, unknown>>;
+  readonly seq: number;
+  readonly corrupt?: Found['corrupt'];
+}
+
+const readSnapshot = (path: string, now: number): ReadSnapshot => {
+  let problem: string;
+  try {
+    const text = readFileSafe(path);
+    if (text === undefined) return { daemons: {}, seq: 0 };
+    const decoded = StoredSnapshot.decode(JSON.parse(text));
+    if (decoded._tag === 'Right') return { daemons: decoded.right.daemons, seq: decoded.right.seq ?? 0 };
+    problem = 'not a manager snapshot (version 1)';
+  } catch (error) {
+    problem = errorFields(error).message;
+  }
+  return { daemons: {}, seq: 0, corrupt: setAside(path, now, problem) };
+};
+
+const setAside = (path: string, now: number, message: string): NonNullable<Found['corrupt']> => {
+  const movedTo = `${path}.corrupt-${now}`;
+  try {
+    renameSync(path, movedTo);
+    return { message, movedTo };
+  } catch (error) {
+    return { message: `${message}; could not set it aside: ${errorFields(error).message}`, movedTo: path };
+  }
+};
+
+const readJournal = (path: string): t.TypeOf<typeof JournalLine>[] => {
+  const text = readFileSafe(path) ?? '';
+  return text.split('\n').flatMap((line) => {
+    try {
+      const decoded = JournalLine.decode(JSON.parse(line));
+      return decoded._tag === 'Right' ? [decoded.right] : [];
+    } catch {
+      // The last line of a manager killed mid-append; nothing after it was written.
+      return [];
+    }
+  });
+};

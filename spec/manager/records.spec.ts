@@ -1,0 +1,101 @@
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DataDir } from '../../lib/manager/data-dir.js';
+import { Records } from '../../lib/manager/records.js';
+
+let root: string;
+let dataDir: DataDir;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'rxdaemon-records-'));
+  dataDir = new DataDir(root);
+});
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+const reopen = () => {
+  const opened = Records.open(dataDir, 42);
+  opened.records.close();
+  return opened.found;
+};
+
+describe('Records (M8)', () => {
+  it('every change is on disk when set() returns: a manager killed right after finds it', () => {
+    const { records } = Records.open(dataDir, 0);
+    records.set('web', { pid: 100 });
+    records.set('api', { pid: 200 });
+    records.set('web', undefined);
+    // No compaction, no close: as a SIGKILL would leave it.
+    expect(Object.fromEntries(reopen().daemons)).toEqual({ api: { pid: 200 } });
+    records.close();
+  });
+
+  it('compaction writes snapshot.json (0600) and empties the journal; later changes go on from there', () => {
+    const { records } = Records.open(dataDir, 0);
+    records.set('web', { pid: 100 });
+    expect(records.compact()).toBe(1);
+    expect(JSON.parse(readFileSync(dataDir.snapshotPath, 'utf8'))).toEqual({ version: 1, seq: 1, daemons: { web: { pid: 100 } } });
+    expect(statSync(dataDir.snapshotPath).mode & 0o777).toBe(0o600);
+    expect(readFileSync(dataDir.journalPath, 'utf8')).toBe('');
+    records.set('web', { pid: 101 });
+    records.close();
+    expect(Object.fromEntries(reopen().daemons)).toEqual({ web: { pid: 101 } });
+  });
+
+  it('never replays a journal line older than the snapshot (a manager killed between writing it and emptying the journal)', () => {
+    const { records } = Records.open(dataDir, 0);
+    records.set('web', { pid: 100 });
+    records.set('web', undefined);
+    records.set('web', { pid: 200 });
+    const journal = readFileSync(dataDir.journalPath, 'utf8');
+    records.compact();
+    records.close();
+    // Put the old lines back, as if the journal had not been emptied.
+    writeFileSync(dataDir.journalPath, journal);
+    expect(Object.fromEntries(reopen().daemons)).toEqual({ web: { pid: 200 } });
+  });
+
+  it('ignores a torn last line of the journal', () => {
+    const { records } = Records.open(dataDir, 0);
+    records.set('web', { pid: 100 });
+    records.close();
+    appendFileSync(dataDir.journalPath, '{"seq":2,"id":"web","snap');
+    expect(Object.fromEntries(reopen().daemons)).toEqual({ web: { pid: 100 } });
+  });
+
+  it('writes nothing for a change that changes nothing', () => {
+    const { records } = Records.open(dataDir, 0);
+    records.set('web', { pid: 100 });
+    records.set('web', { pid: 100 });
+    records.set('gone', undefined);
+    records.close();
+    expect(readFileSync(dataDir.journalPath, 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('reads a 0.1 snapshot.json (no seq)', () => {
+    writeFileSync(dataDir.snapshotPath, JSON.stringify({ version: 1, daemons: { web: { pid: 7 } } }));
+    expect(Object.fromEntries(reopen().daemons)).toEqual({ web: { pid: 7 } });
+  });
+
+  it('sets aside, never deletes, a snapshot.json that is not one, is a directory, or is a symlink', () => {
+    const outside = join(root, 'outside');
+    writeFileSync(outside, 'precious');
+    for (const plant of [() => { writeFileSync(dataDir.snapshotPath, '{ nope'); }, () => { mkdirSync(dataDir.snapshotPath); }, () => { symlinkSync(outside, dataDir.snapshotPath); }]) {
+      rmSync(`${dataDir.snapshotPath}.corrupt-42`, { recursive: true, force: true });
+      plant();
+      const found = reopen();
+      expect(found.corrupt?.movedTo).toBe(`${dataDir.snapshotPath}.corrupt-42`);
+      expect(found.daemons.size).toBe(0);
+    }
+    expect(readFileSync(outside, 'utf8')).toBe('precious');
+  });
+
+  it('refuses a journal that is a symlink, rather than reading or appending through it', () => {
+    const outside = join(root, 'outside');
+    writeFileSync(outside, '');
+    symlinkSync(outside, dataDir.journalPath);
+    expect(() => Records.open(dataDir, 0)).toThrow(/journal: it is a symlink/);
+  });
+});
