@@ -53,17 +53,10 @@ export class Records {
    * last journal line (a manager killed mid-write) is ignored.
    */
   static open(dataDir: DataDir, now: number): { readonly records: Records; readonly found: Found } {
-    const snapshot = readSnapshot(dataDir.snapshotPath, now);
-    const daemons = new Map(Object.entries(snapshot.daemons));
-    let seq = snapshot.seq;
-    for (const line of readJournal(dataDir.journalPath)) {
-      if (line.seq <= snapshot.seq) continue;
-      if (line.snapshot === null) daemons.delete(line.id);
-      else daemons.set(line.id, line.snapshot);
-      seq = Math.max(seq, line.seq);
-    }
-    const found: Found = snapshot.corrupt === undefined ? { daemons } : { daemons, corrupt: snapshot.corrupt };
-    return { records: new Records(dataDir, daemons, seq), found };
+    const read = readRecords(dataDir);
+    const corrupt = read.problem === undefined ? undefined : setAside(dataDir.snapshotPath, now, read.problem);
+    const found: Found = corrupt === undefined ? { daemons: read.daemons } : { daemons: read.daemons, corrupt };
+    return { records: new Records(dataDir, read.daemons, read.seq), found };
   }
 
   /** Records `id`'s live process (its snapshot), or that it has none. On disk when this returns. */
@@ -100,24 +93,41 @@ export class Records {
   }
 }
 
-interface ReadSnapshot {
-  readonly daemons: Readonly<Record<string, unknown>>;
+/** What a data dir records, read without changing anything; `problem` says why snapshot.json could not be read, when it could not. */
+export interface ReadRecords {
+  readonly daemons: ReadonlyMap<string, unknown>;
   readonly seq: number;
-  readonly corrupt?: Found['corrupt'];
+  readonly problem?: string;
 }
 
-const readSnapshot = (path: string, now: number): ReadSnapshot => {
-  let problem: string;
+/**
+ * Reads snapshot.json and replays the journal lines after it, touching
+ * nothing (`rxdaemon status` looks with it). Throws when the journal cannot
+ * be read: records that cannot be read are never guessed around.
+ */
+export const readRecords = (dataDir: DataDir): ReadRecords => {
+  const snapshot = readSnapshot(dataDir.snapshotPath);
+  const daemons = new Map(Object.entries(snapshot.daemons));
+  let seq = snapshot.seq;
+  for (const line of readJournal(dataDir.journalPath)) {
+    if (line.seq <= snapshot.seq) continue;
+    if (line.snapshot === null) daemons.delete(line.id);
+    else daemons.set(line.id, line.snapshot);
+    seq = Math.max(seq, line.seq);
+  }
+  return snapshot.problem === undefined ? { daemons, seq } : { daemons, seq, problem: snapshot.problem };
+};
+
+const readSnapshot = (path: string): { readonly daemons: Readonly<Record<string, unknown>>; readonly seq: number; readonly problem?: string } => {
   try {
     const text = readFileSafe(path);
     if (text === undefined) return { daemons: {}, seq: 0 };
     const decoded = StoredSnapshot.decode(JSON.parse(text));
     if (decoded._tag === 'Right') return { daemons: decoded.right.daemons, seq: decoded.right.seq ?? 0 };
-    problem = 'not a manager snapshot (version 1)';
+    return { daemons: {}, seq: 0, problem: 'not a manager snapshot (version 1)' };
   } catch (error) {
-    problem = errorFields(error).message;
+    return { daemons: {}, seq: 0, problem: errorFields(error).message };
   }
-  return { daemons: {}, seq: 0, corrupt: setAside(path, now, problem) };
 };
 
 const setAside = (path: string, now: number, message: string): NonNullable<Found['corrupt']> => {
