@@ -1,12 +1,11 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { BehaviorSubject } from 'rxjs';
-import { commandEquals } from '../command.js';
+import { BehaviorSubject, firstValueFrom } from 'rxjs';
 import type { DesiredSet } from '../manager/manage.js';
 import { Manager } from '../manager/manager.js';
 import { parse, required } from './args.js';
 import { readConfig } from './config.js';
+import { configReloads$ } from './config-reloads.js';
+import { configUpdates, readSettled$ } from './config-updates.js';
 import { EXIT, UsageError, type Output } from './output.js';
 
 const OPTIONS = {
@@ -16,28 +15,11 @@ const OPTIONS = {
   'keep-on-exit': { type: 'boolean' },
 } as const;
 
-const sameSet = (a: DesiredSet, b: DesiredSet): boolean =>
-  Object.keys(a).length === Object.keys(b).length &&
-  Object.entries(a).every(([id, command]) => {
-    const other = b[id];
-    return other !== undefined && commandEquals(command, other);
-  });
-
-/**
- * Watches the config for changes. Editors save by replacing the file, so
- * the directory is watched and events are filtered by name.
- */
-const watchConfig = (path: string, onChange: () => void): FSWatcher => {
-  const name = basename(path);
-  return watch(dirname(path), (_, file) => {
-    if (file === name) onChange();
-  });
-};
-
 /**
  * `rxdaemon manage --config FILE --data-dir DIR`: a manager until SIGINT or
- * SIGTERM. An invalid config at start is exit 2; later it is reported and
- * the running set kept. A data dir owned by a live manager is exit 2, and
+ * SIGTERM. The config is read again on any sign of a change and on SIGHUP
+ * (see {@link configUpdates}). An invalid config at start is exit 2; later
+ * it is reported once and the running set kept. A data dir owned by a live manager is exit 2, and
  * nothing in it is touched.
  */
 export const manageCommand = async (args: readonly string[], output: (json: boolean) => Output): Promise<number> => {
@@ -45,20 +27,28 @@ export const manageCommand = async (args: readonly string[], output: (json: bool
   const config = required('config', values.config);
   const dataDir = required('data-dir', values['data-dir']);
   const out = output(values.json === true);
-  const initial = readConfig(config);
-  if (isLeft(initial)) throw new UsageError(initial.left);
+  const read = (): ReturnType<typeof readConfig> => readConfig(config);
+  // A config being saved as the manager starts is waited for, as on a reload.
+  const initial = await firstValueFrom(readSettled$(read));
+  if (isLeft(initial)) throw new UsageError(initial.left.message);
   const desired$ = new BehaviorSubject<DesiredSet>(initial.right);
-  const reload = (): void => {
-    const next = readConfig(config);
-    if (isLeft(next)) out.note(`${next.left}; keeping the running set`);
-    else if (!sameSet(next.right, desired$.value)) desired$.next(next.right);
-  };
   const manager = new Manager(desired$, { dataDir });
-  const watcher = watchConfig(config, reload);
+  const updates = configUpdates(read, initial.right, configReloads$(config)).subscribe((update) => {
+    switch (update.kind) {
+      case 'changed':
+        desired$.next(update.desired);
+        return;
+      case 'unchanged':
+        out.note(`SIGHUP: ${config} is unchanged; nothing to do`);
+        return;
+      case 'invalid':
+        out.note(`${update.message}; keeping the running set`);
+        return;
+    }
+  });
   const leave = (): void => {
     void (values['keep-on-exit'] === true ? manager.close() : manager.kill());
   };
-  process.on('SIGHUP', reload);
   process.on('SIGINT', leave);
   process.on('SIGTERM', leave);
   manager.events$.subscribe((event) => {
@@ -66,8 +56,7 @@ export const manageCommand = async (args: readonly string[], output: (json: bool
   });
   manager.run();
   const last = await manager.ended();
-  watcher.close();
-  process.off('SIGHUP', reload);
+  updates.unsubscribe();
   process.off('SIGINT', leave);
   process.off('SIGTERM', leave);
   if (last?.type === 'manager-refused') {

@@ -24,9 +24,12 @@ const describe = (error: t.ValidationError, whole: string): { field: string; mes
       expected = parent.type.name;
       return;
     }
-    if (!isStructural(parent.type)) keys.push(entry.key);
+    // An empty key names no field: a codec that wraps another under itself.
+    if (!isStructural(parent.type) && entry.key !== '') keys.push(entry.key);
   });
   const field = keys.join('.') || whole;
+  // A codec that knows better than "expected X" says so itself (an unknown field and the name meant).
+  if (error.message !== undefined) return { field, message: `\`${field}\`: ${error.message}` };
   return { field, message: `\`${field}\`: expected ${expected}, got ${show(error.value)}` };
 };
 

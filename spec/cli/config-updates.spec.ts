@@ -1,0 +1,80 @@
+import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { describe, expect, it } from 'vitest';
+import type { ConfigError } from '../../lib/cli/config.js';
+import { configUpdates, type ConfigUpdate, type Reload } from '../../lib/cli/config-updates.js';
+import type { DesiredSet } from '../../lib/manager/manage.js';
+import { testScheduler } from '../helpers/virtual-time.js';
+
+const A: DesiredSet = { a: { command: 'x' } };
+const B: DesiredSet = { a: { command: 'x' }, b: { command: 'y' } };
+const half: Either<ConfigError, DesiredSet> = left({ message: 'c.json: invalid JSON at line 1, column 14: Unexpected end of JSON input', incomplete: true });
+const bad: Either<ConfigError, DesiredSet> = left({ message: 'invalid config c.json: `daemons.a.arg`: unknown field; did you mean `args`?', incomplete: false });
+
+/** A `read` that returns `results` one after the other (the last one for ever), counting its calls. */
+const reads = (...results: Either<ConfigError, DesiredSet>[]) => {
+  const read = Object.assign(
+    () => {
+      const result = results[Math.min(read.calls, results.length - 1)];
+      read.calls++;
+      if (result === undefined) throw new Error('no result scripted');
+      return result;
+    },
+    { calls: 0 },
+  );
+  return read;
+};
+
+const VALUES: Record<string, Reload> = { c: 'change', h: 'hup' };
+const changed = (desired: DesiredSet): ConfigUpdate => ({ kind: 'changed', desired });
+const invalid = (result: Either<ConfigError, DesiredSet>): ConfigUpdate => ({ kind: 'invalid', message: result._tag === 'Left' ? result.left.message : '' });
+
+describe('configUpdates: the config as it changes (finding 13)', () => {
+  it('waits for a file still being written: read again every 100 ms, and no error said for it', () => {
+    const read = reads(half, half, right(B));
+    testScheduler().run(({ hot, expectObservable }) => {
+      // Settled 100 ms after the event, then two more reads 100 ms apart.
+      expectObservable(configUpdates(read, A, hot('-c', VALUES))).toBe('301ms u', { u: changed(B) });
+    });
+    expect(read.calls).toBe(3);
+  });
+
+  it('says once what stays wrong with a file that no longer changes, after about 1 s of reads', () => {
+    const read = reads(half);
+    testScheduler().run(({ hot, expectObservable }) => {
+      expectObservable(configUpdates(read, A, hot('-c', VALUES))).toBe('1101ms u', { u: invalid(half) });
+    });
+    expect(read.calls).toBe(11);
+  });
+
+  it('reports the same error once however many events come, again on SIGHUP, and again after a good config in between', () => {
+    const read = reads(bad, bad, bad, right(B), bad);
+    testScheduler().run(({ hot, expectObservable }) => {
+      const reloads = hot('-c 199ms c 199ms h 199ms c 199ms c', VALUES);
+      expectObservable(configUpdates(read, A, reloads)).toBe('101ms i 399ms i 199ms b 199ms i', { i: invalid(bad), b: changed(B) });
+    });
+  });
+
+  it('an unchanged config does nothing on a change event; on SIGHUP it says so', () => {
+    const read = reads(right({ a: { command: 'x', args: [] } }));
+    testScheduler().run(({ hot, expectObservable }) => {
+      expectObservable(configUpdates(read, A, hot('-c 199ms h', VALUES))).toBe('301ms u', { u: { kind: 'unchanged' } });
+    });
+  });
+
+  it('a burst of events (an editor’s save, a ConfigMap’s swap) is one read; a SIGHUP in it still gets its answer', () => {
+    const read = reads(right(A));
+    testScheduler().run(({ hot, expectObservable }) => {
+      expectObservable(configUpdates(read, A, hot('ccchc', VALUES))).toBe('104ms u', { u: { kind: 'unchanged' } });
+    });
+    expect(read.calls).toBe(1);
+  });
+
+  it('a newer event cancels the retries of an older one', () => {
+    const read = reads(half, half, right(B));
+    testScheduler().run(({ hot, expectObservable }) => {
+      // Reads at 100 and 200 (retry), then the second event's read at 250 finds it whole.
+      expectObservable(configUpdates(read, A, hot('c 149ms c', VALUES))).toBe('250ms u', { u: changed(B) });
+    });
+    expect(read.calls).toBe(3);
+  });
+});

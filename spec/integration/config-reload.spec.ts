@@ -1,0 +1,144 @@
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ManagerEvent } from '../../lib/manager/events.js';
+import { cli, cliToEnd, type Cli } from '../helpers/cli.js';
+import { CHILD, Sandbox, waitFor } from '../helpers/real-processes.js';
+
+let sandbox: Sandbox;
+const clis: Cli[] = [];
+beforeEach(() => {
+  sandbox = new Sandbox();
+});
+afterEach(async () => {
+  for (const run of clis.splice(0)) {
+    if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGKILL');
+    await run.exited;
+  }
+  await sandbox.cleanup();
+});
+
+const daemon = { command: process.execPath, args: [CHILD] };
+const configText = (...ids: string[]): string => `${JSON.stringify({ daemons: Object.fromEntries(ids.map((id) => [id, daemon])) }, null, 2)}\n`;
+
+const manage = (config: string): Cli => {
+  const run = cli(['manage', '--json', '--config', config, '--data-dir', sandbox.path('data')], sandbox.dir);
+  clis.push(run);
+  sandbox.own(run.pid);
+  return run;
+};
+
+const started = async (run: Cli, id: string): Promise<void> => {
+  const event = await run.event(`${id} started`, (e) => e.type === 'started' && e.id === id);
+  sandbox.own(event.type === 'started' ? event.pid : -1);
+};
+
+const startedIds = (run: Cli): string[] => run.events().flatMap((e: ManagerEvent) => (e.type === 'started' && e.id !== undefined ? [e.id] : []));
+
+const stop = async (run: Cli): Promise<void> => {
+  run.process.kill('SIGINT');
+  expect(await run.exited).toBe(0);
+};
+
+describe('rxdaemon manage follows its config (finding 13)', () => {
+  it('waits for a file still being written: half a JSON for 300 ms is no error, and the whole one is applied', async () => {
+    const config = sandbox.path('daemons.json');
+    writeFileSync(config, configText('a'));
+    const run = manage(config);
+    await started(run, 'a');
+    const text = configText('a', 'b');
+    // An ordinary save by a slow writer: truncate, half, a pause, the rest.
+    const fd = openSync(config, 'w');
+    writeSync(fd, text.slice(0, text.length / 2));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    writeSync(fd, text.slice(text.length / 2));
+    closeSync(fd);
+    await started(run, 'b');
+    expect(run.stderr).toBe('');
+    await stop(run);
+  });
+
+  it('follows an editor’s rename-save', async () => {
+    const config = sandbox.path('daemons.json');
+    writeFileSync(config, configText('a'));
+    const run = manage(config);
+    await started(run, 'a');
+    const temp = sandbox.path('.daemons.json.swp');
+    writeFileSync(temp, configText('a', 'b'));
+    renameSync(temp, config);
+    await started(run, 'b');
+    expect(startedIds(run).sort()).toEqual(['a', 'b']);
+    await stop(run);
+  });
+
+  it('follows a Kubernetes ConfigMap’s symlink swap (config.json -> ..data/config.json, ..data swapped by rename)', async () => {
+    const volume = sandbox.path('configmap');
+    const generation = (name: string, text: string): void => {
+      mkdirSync(join(volume, name), { recursive: true });
+      writeFileSync(join(volume, name, 'config.json'), text);
+    };
+    generation('..2026_01_01_00_00_00.1', configText('a'));
+    symlinkSync('..2026_01_01_00_00_00.1', join(volume, '..data'));
+    symlinkSync('..data/config.json', join(volume, 'config.json'));
+    const run = manage(join(volume, 'config.json'));
+    await started(run, 'a');
+
+    // What the kubelet does: a new generation, a new link beside ..data, renamed over it, the old one removed.
+    generation('..2026_01_01_00_01_00.2', configText('a', 'b'));
+    symlinkSync('..2026_01_01_00_01_00.2', join(volume, '..data_tmp'));
+    renameSync(join(volume, '..data_tmp'), join(volume, '..data'));
+    rmSync(join(volume, '..2026_01_01_00_00_00.1'), { recursive: true });
+    await started(run, 'b');
+    expect(run.stderr).toBe('');
+    await stop(run);
+  });
+
+  it('a SIGHUP with an unchanged config does nothing, and says so in one line', async () => {
+    const config = sandbox.path('daemons.json');
+    writeFileSync(config, configText('a'));
+    const run = manage(config);
+    await started(run, 'a');
+    const before = run.events().length;
+    run.process.kill('SIGHUP');
+    await waitFor('the note', () => run.stderr.includes('unchanged'));
+    expect(run.stderr).toBe(`rxdaemon: SIGHUP: ${config} is unchanged; nothing to do\n`);
+    expect(run.events().slice(before).filter((e) => e.type !== 'snapshot-written')).toEqual([]);
+    await stop(run);
+  });
+
+  it('says once what is wrong with a file, however often it is saved so; the running set is kept', async () => {
+    const config = sandbox.path('daemons.json');
+    writeFileSync(config, configText('a'));
+    const run = manage(config);
+    await started(run, 'a');
+    const typo = JSON.stringify({ daemons: { a: daemon, b: { command: 'sleep', arg: ['1'] } } });
+    writeFileSync(config, typo);
+    await waitFor('the report', () => run.stderr.includes('did you mean'));
+    writeFileSync(config, typo);
+    writeFileSync(config, typo);
+    // A different mistake is reported: by then the saves before it were read.
+    writeFileSync(config, JSON.stringify({ daemons: { a: daemon, b: { comand: 'sleep' } } }));
+    await waitFor('the second report', () => run.stderr.includes('`daemons.b.comand`'), 8_000);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe(`rxdaemon: invalid config ${config}: \`daemons.b.arg\`: unknown field; did you mean \`args\`?; keeping the running set`);
+    expect(startedIds(run)).toEqual(['a']);
+    await stop(run);
+  });
+
+  it('refuses to start with an unknown field, naming it and the name meant (exit 2)', async () => {
+    const config = sandbox.path('daemons.json');
+    writeFileSync(config, JSON.stringify({ daemons: { web: { command: 'sleep', arg: ['1'] } } }));
+    const { code, stderr } = await cliToEnd(['manage', '--config', config, '--data-dir', sandbox.path('data')], sandbox.dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain('`daemons.web.arg`: unknown field; did you mean `args`?');
+  });
+
+  it('refuses to start with a JSON error, naming its line and column (exit 2)', async () => {
+    const config = sandbox.path('daemons.json');
+    writeFileSync(config, '{\n  "daemons": {\n    "web": { "command": "sleep", }\n  }\n}\n');
+    const { code, stderr } = await cliToEnd(['manage', '--config', config, '--data-dir', sandbox.path('data')], sandbox.dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${config}: invalid JSON at line 3, column 34: Expected double-quoted property name`);
+  });
+});
