@@ -1,6 +1,8 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
+import { lockHolder } from '../../lib/manager/lock.js';
+import { defaultDriver } from '../../lib/process/child-process-driver.js';
 import { cli, cliToEnd, type Cli } from '../helpers/cli.js';
 import { CHILD, isAlive, Sandbox, waitFor } from '../helpers/real-processes.js';
 
@@ -135,18 +137,19 @@ describe('rxdaemon manage and status', () => {
     expect(human.stdout).toMatch(/manager pid \d+ running, 2 daemons/);
 
     const snapshotBefore = readFileSync(`${data}/snapshot.json`, 'utf8');
-    const lockBefore = readFileSync(`${data}/lock`, 'utf8');
+    const lockFiles = () => readdirSync(`${data}/lock.d`).map((name) => [name, readFileSync(`${data}/lock.d/${name}`, 'utf8')]);
+    const lockBefore = lockFiles();
     const refused = await cliToEnd(['manage', '--config', path, '--data-dir', data], sandbox.dir);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('in use by a running manager');
     expect(readFileSync(`${data}/snapshot.json`, 'utf8')).toBe(snapshotBefore);
-    expect(readFileSync(`${data}/lock`, 'utf8')).toBe(lockBefore);
+    expect(lockFiles()).toEqual(lockBefore);
     expect([...pids.values()].every(isAlive)).toBe(true);
 
     second.process.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect([...pids.values()].some(isAlive)).toBe(false);
-    expect(existsSync(`${data}/lock`)).toBe(false);
+    expect(lockHolder(`${data}/lock`, defaultDriver())).toEqual({ _tag: 'Right', right: undefined });
   });
 
   it('reloads its config when it changes and on SIGHUP; an invalid config is reported and the running set kept', async () => {

@@ -133,7 +133,7 @@ describe('the manager with real processes', () => {
     manager.run();
     const last = await manager.ended();
     expect(last).toMatchObject({ type: 'manager-refused', code: 'EDATADIR' });
-    expect(last?.type === 'manager-refused' && last.message).toContain('ENOTDIR');
+    expect(last?.type === 'manager-refused' && last.message).toContain('not a directory');
   });
 
   it('a second manager on a live manager’s data dir is refused, and a dead owner’s lock is taken over', async () => {
