@@ -20,7 +20,7 @@ describe('parseProcStat: the command name is whatever a process calls itself (pi
     ['nothing at all', ''],
     ['UTF-8 bytes read as latin1', Buffer.from('dæmon) Z 9', 'utf8').toString('latin1')],
   ])('reads the fields after a name with %s', (_, comm) => {
-    expect(parseProcStat(statOf(comm))).toEqual({ state: 'S', pgrp: 4242, session: 4242, startTime: '987654' });
+    expect(parseProcStat(statOf(comm))).toEqual({ state: 'S', ppid: 1, pgrp: 4242, session: 4242, startTime: '987654' });
   });
 
   it('reads any name of at most 15 bytes right', () => {
@@ -28,7 +28,7 @@ describe('parseProcStat: the command name is whatever a process calls itself (pi
     fc.assert(
       fc.property(fc.string({ unit: byte, maxLength: 15 }), fc.integer({ min: 2, max: 4_194_304 }), fc.bigInt({ min: 0n, max: 2n ** 63n }), (comm, pid, start) => {
         const text = `${pid} (${comm}) R 1 ${pid} ${pid + 1} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 ${start} 0 0\n`;
-        expect(parseProcStat(text)).toEqual({ state: 'R', pgrp: pid, session: pid + 1, startTime: String(start) });
+        expect(parseProcStat(text)).toEqual({ state: 'R', ppid: 1, pgrp: pid, session: pid + 1, startTime: String(start) });
       }),
     );
   });
