@@ -19,18 +19,20 @@ import { readProcStat } from '../process/proc-stat.js';
  * number of managers that read the same dead n, exactly one creates n+1,
  * and the others find n+1 held by a live owner when they look again.
  *
- * That argument needs each name to be created once. The holder deletes the
- * generations below its own (the lock would grow by a file per start
- * otherwise), so a manager that read n long ago, stalled, and links n+1
- * after it was deleted must learn that it lost. `path.d/top` tells it:
- * the holder writes its generation there (atomically) before it deletes
- * anything below, and only holders write it, in increasing order. So a
- * name was used before exactly when `top` is at or above it, once one has
- * linked it: a winner whose `top` is below its generation is the only
- * holder, one whose `top` is not removes its file and looks again. Lookups
- * start at `top` and walk up name by name (the generations at and above
- * `top` are never deleted while it points there), so no step trusts a
- * directory listing to be a snapshot.
+ * That argument needs each name to be created once, yet the holder deletes
+ * the generations below its own (or the lock would grow by a file per
+ * start). So a manager that read n long ago, stalled, and links n+1 after a
+ * later holder deleted it must learn that it lost: `path.d/top` tells it.
+ * Only a holder writes `top`, its own generation, atomically, before it
+ * deletes anything below; holders follow one another, so `top` only grows,
+ * and a name is deleted only once `top` is above it. Right after linking
+ * n+1, then: if `top` is below n+1, the name was never used before, nothing
+ * above it exists (a generation is created only by one who read the one
+ * below it), and every earlier owner is dead or released, so the linker is
+ * the holder. If `top` is at or above n+1, it lost: it removes its file and
+ * looks again. Lookups start at `top` and walk up name by name, since the
+ * generations from `top` up are never deleted while it points there: no
+ * step trusts a directory listing to be a snapshot.
  *
  * Release rewrites the holder's generation, atomically, with `released`:
  * the name stays, and a released lock reads like a dead owner's, which
@@ -96,10 +98,19 @@ const highest = (path: string): number => {
   return n;
 };
 
-/** What generation `n` says: 'gone' when it was deleted while we looked; undefined when no owner is named (none yet, or unreadable JSON). */
+/**
+ * What generation `n` says: 'gone' when it was deleted while we looked;
+ * undefined when no owner is named (none yet, or unreadable JSON). The
+ * generation `top` names is never deleted, so its absence is damage, and a
+ * guess could make two holders: it throws, saying how to repair.
+ */
 const readGeneration = (path: string, n: number): Generation | 'gone' | undefined => {
   const text = readFileSafe(generationPath(path, n));
-  return text === undefined && n > 0 ? 'gone' : parseGeneration(text);
+  if (text !== undefined || n === 0) return parseGeneration(text);
+  if (readTop(path) !== n) return 'gone';
+  throw Object.assign(new Error(`${generationPath(path, n)} is missing, though ${topPath(path)} names it; if no manager runs on this data dir, remove ${generations(path)}`), {
+    code: 'ENOENT',
+  });
 };
 
 const isAlive = (owner: Owner, me: Owner, driver: ProcessDriver): boolean => {

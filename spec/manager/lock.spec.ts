@@ -177,6 +177,15 @@ describe('the data dir lock (M7)', () => {
     expect(readdirSync(join(dir, 'elsewhere'))).toEqual([]);
   });
 
+  it('is refused, saying how to repair it, when the generation `top` names is missing', () => {
+    mkdirSync(`${lock}.d`);
+    writeFileSync(generation('top'), '3\n');
+    const driver = new FakeDriver({}, { ownPid: process.pid });
+    const damage = `${generation(3)} is missing, though ${generation('top')} names it; if no manager runs on this data dir, remove ${lock}.d`;
+    expect(acquireLock(lock, driver)).toEqual({ _tag: 'Left', left: `cannot lock the data dir: ${damage}` });
+    expect(lockHolder(lock, driver)).toEqual({ _tag: 'Left', left: damage });
+  });
+
   it('tells who holds it, without taking it', () => {
     const processes = world();
     const owner = processes.addProcess();
