@@ -66,6 +66,9 @@ export interface ResolvedOptions {
 
 const STOP_POLL_INTERVAL_MS = 10;
 
+// A policy is a pure value: every daemon left to the default shares this one.
+const DEFAULT_RESTART = consulBackoff();
+
 const stdio = (name: string, value: unknown): StdioTarget => {
   if (value === undefined || value === 'ignore') return 'ignore';
   if (value === 'inherit') return 'inherit';
@@ -89,7 +92,7 @@ export const resolveOptions = (options: DaemonOptions = {}): ResolvedOptions => 
   pidFile: optional(options.pidFile, (path) => checkNonEmptyString('pidFile', path)),
   gracefulStopMs: checkDuration('gracefulStopMs', options.gracefulStopMs ?? 5_000),
   stopSignal: checkSignal('stopSignal', options.stopSignal ?? 'SIGINT'),
-  restart: options.restart === undefined ? consulBackoff() : checkPolicy(options.restart),
+  restart: options.restart === undefined ? DEFAULT_RESTART : checkPolicy(options.restart),
   pollIntervalMs: checkPositiveDuration('pollIntervalMs', options.pollIntervalMs ?? 1_000),
   stopPollIntervalMs: STOP_POLL_INTERVAL_MS,
   killProcessGroup: options.killProcessGroup ?? true,

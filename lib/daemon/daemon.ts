@@ -1,8 +1,8 @@
 import { chain, left, map, right, type Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { ReplaySubject, Subject, subscribeOn, type Observable } from 'rxjs';
+import { AsyncSubject, Observable, Subject } from 'rxjs';
 import { checkCommand, commandEquals, type Command } from '../command.js';
-import { deferred } from '../deferred.js';
+import { deferred, type Deferred } from '../deferred.js';
 import { eventFactory, type DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import { defaultDriver } from '../process/child-process-driver.js';
@@ -12,7 +12,8 @@ import type { RestoreError } from '../snapshot/restore-error.js';
 import { hashToken } from '../snapshot/token-hash.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import { initialState, nextState, type DaemonState } from './state.js';
-import { superviseResolved } from './supervise.js';
+import { askEnd, superviseResolved } from './supervise.js';
+import type { Ending } from './supervision.js';
 
 /** Why `start()` refused: the daemon is being stopped or already ended, and a daemon runs once. */
 export interface DaemonError {
@@ -52,13 +53,12 @@ export class Daemon {
 
   readonly #options: ResolvedOptions;
   readonly #events = new Subject<DaemonEvent>();
-  // Replayed even after completion (a BehaviorSubject would replay nothing then).
-  readonly #state = new ReplaySubject<DaemonState>(1);
   #current: DaemonState = initialState;
-  // Replayed: a stop asked for before the pipeline is subscribed still reaches it.
-  readonly #stop$ = new ReplaySubject<void>(1);
-  readonly #close$ = new ReplaySubject<void>(1);
-  readonly #done = deferred<undefined>();
+  /** The ending asked of the running pipeline; a stop asked for before the pipeline is subscribed still reaches it (replayed). */
+  #ending: AsyncSubject<Ending> | undefined;
+  /** Made when someone waits for the end (most never do: a thousand daemons need no thousand promises). */
+  #done: Deferred<undefined> | undefined;
+  #failure: { readonly error: unknown } | undefined;
   #phase: 'new' | 'started' | 'stopping' | 'ended' = 'new';
   /** The process supervised now, and its start time (undefined until first needed), for snapshots. */
   #process: { readonly pid: number; startTime: string | null | undefined } | undefined;
@@ -68,10 +68,26 @@ export class Daemon {
     this.command = checkCommand(command);
     this.#options = resolveOptions(options);
     this.events$ = this.#events.asObservable();
-    this.state$ = this.#state.asObservable();
-    this.#state.next(initialState);
-    // stop() may be awaited by nobody; a bug surfacing through it must not also be an unhandled rejection.
-    this.#done.promise.catch(() => undefined);
+    // The state is the fold of the events: replayed by reading it, not by keeping a subject per daemon.
+    this.state$ = new Observable<DaemonState>((subscriber) => {
+      subscriber.next(this.#current);
+      if (this.#phase === 'ended') {
+        if (this.#failure === undefined) subscriber.complete();
+        else subscriber.error(this.#failure.error);
+        return undefined;
+      }
+      return this.#events.subscribe({
+        next: () => {
+          subscriber.next(this.#current);
+        },
+        error: (error: unknown) => {
+          subscriber.error(error);
+        },
+        complete: () => {
+          subscriber.complete();
+        },
+      });
+    });
   }
 
   /** The current state. */
@@ -93,15 +109,15 @@ export class Daemon {
     if (this.#phase === 'new') this.endBeforeStart('stopped');
     else if (this.#phase === 'started') {
       this.#phase = 'stopping';
-      this.#stop$.next();
+      this.#ask('stop');
     }
-    return this.#done.promise;
+    return this.ended();
   }
 
   /** S4: stops supervising and leaves the process running; the pid file stays. */
   close(): void {
     if (this.#phase === 'new') this.endBeforeStart('closed');
-    else if (this.#phase === 'started') this.#close$.next();
+    else if (this.#phase === 'started') this.#ask('close');
   }
 
   /** S6: the same command, args, cwd, env, id and token. */
@@ -170,29 +186,45 @@ export class Daemon {
     const ended = this.#current.status;
     if (ended === 'stopped' || ended === 'closed' || ended === 'gave-up') return left(endedWith[ended]);
     this.#phase = 'started';
-    superviseResolved(this.command, this.#options, { stop$: this.#stop$, close$: this.#close$, adopt: adoptee })
-      // Subscribed on the scheduler, so whoever subscribes to events$ right after start() sees the first event.
-      .pipe(subscribeOn(this.#options.scheduler))
-      .subscribe({
+    const ending = (this.#ending = new AsyncSubject<Ending>());
+    // Subscribed on the scheduler, so whoever subscribes to events$ right after start() sees the first event.
+    this.#options.scheduler.schedule(() => {
+      superviseResolved(this.command, this.#options, ending, adoptee).subscribe({
         next: (event) => {
           this.publish(event);
         },
         error: (error: unknown) => {
           this.#phase = 'ended';
+          this.#failure = { error };
           this.#events.error(error);
-          this.#done.reject(error);
+          this.#done?.reject(error);
         },
         complete: () => {
           this.finish();
         },
       });
+    });
     return right(undefined);
+  }
+
+  #ask(ending: Ending): void {
+    if (this.#ending !== undefined) askEnd(this.#ending, ending);
+  }
+
+  /** Resolves when the daemon has ended (rejects with the bug that ended it). */
+  private ended(): Promise<void> {
+    if (this.#phase === 'ended') return this.#failure === undefined ? Promise.resolve() : Promise.reject(this.#failure.error);
+    if (this.#done === undefined) {
+      this.#done = deferred<undefined>();
+      // stop() may be awaited by nobody; a bug surfacing through it must not also be an unhandled rejection.
+      this.#done.promise.catch(() => undefined);
+    }
+    return this.#done.promise;
   }
 
   private publish(event: DaemonEvent): void {
     this.track(event);
     this.#current = nextState(this.#current, event);
-    this.#state.next(this.#current);
     this.#events.next(event);
   }
 
@@ -225,7 +257,6 @@ export class Daemon {
   private finish(): void {
     this.#phase = 'ended';
     this.#events.complete();
-    this.#state.complete();
-    this.#done.resolve(undefined);
+    this.#done?.resolve(undefined);
   }
 }

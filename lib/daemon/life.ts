@@ -1,4 +1,4 @@
-import { connect, defer, map, merge, mergeMap, of, take, takeUntil, timer, type Observable } from 'rxjs';
+import { defer, Observable, of, type Subscription } from 'rxjs';
 import type { DaemonEvent } from '../events.js';
 import type { ExitStatus } from '../process/driver.js';
 import { exited$, type Run } from './exit.js';
@@ -8,13 +8,6 @@ import type { Ending, Supervision } from './supervision.js';
 
 /** What ends a run: its process's own exit, or an ending asked for. */
 type Outcome = { readonly kind: 'exit'; readonly status: ExitStatus } | { readonly kind: Ending };
-
-const outcome$ = (sup: Supervision, run: Run): Observable<Outcome> =>
-  // The exit first, so an exit already known when the run starts watching ends it as an exit.
-  merge(
-    run.running.exit(sup.options.pollIntervalMs).pipe(map((status) => ({ kind: 'exit', status }) as const)),
-    sup.ending$.pipe(map((kind) => ({ kind }) as const)),
-  ).pipe(take(1));
 
 const settle$ = (sup: Supervision, run: Run, outcome: Outcome): Observable<DaemonEvent | RunEnd> => {
   switch (outcome.kind) {
@@ -33,20 +26,50 @@ const settle$ = (sup: Supervision, run: Run, outcome: Outcome): Observable<Daemo
 
 /**
  * A running process, followed to the end of its run: its exit, or the stop
- * or close asked for meanwhile. R2: a run of `healthyAfterMs`, timed from
- * the process's own start and so never counting a backoff, is `healthy`.
+ * or close asked for meanwhile, whichever comes first; then what that
+ * outcome calls for, ending with the run's {@link RunEnd}. R2: a run of
+ * `healthyAfterMs`, timed from the process's own start and so never
+ * counting a backoff, is `healthy`.
+ *
+ * This is the state a daemon spends its life in, a thousand of them at
+ * once, so it is written out by hand rather than composed of operators:
+ * three subscriptions and one timer, where `merge`, `take`, `connect`,
+ * `takeUntil` and `mergeMap` held a dozen subscribers and some seventy
+ * closures per daemon (P3).
  */
-export const life$ = (sup: Supervision, run: Run): Observable<DaemonEvent | RunEnd> => {
-  const { restart, scheduler } = sup.options;
-  return outcome$(sup, run).pipe(
-    connect((decided$) =>
-      merge(
-        timer(restart.healthyAfterMs, scheduler).pipe(
-          map(() => sup.event('healthy', { pid: run.running.pid })),
-          takeUntil(decided$),
-        ),
-        decided$.pipe(mergeMap((outcome) => settle$(sup, run, outcome))),
-      ),
-    ),
-  );
-};
+export const life$ = (sup: Supervision, run: Run): Observable<DaemonEvent | RunEnd> =>
+  new Observable((subscriber) => {
+    const { restart, scheduler, pollIntervalMs } = sup.options;
+    const watching: Subscription[] = [];
+    let settling: Subscription | undefined;
+    const decide = (outcome: Outcome): void => {
+      if (settling !== undefined) return;
+      for (const watch of watching.splice(0)) watch.unsubscribe();
+      settling = settle$(sup, run, outcome).subscribe(subscriber);
+    };
+    // A watch whose subscription returns after the outcome (one emitted synchronously) is let go at once.
+    const watch = (subscription: Subscription): void => {
+      if (settling === undefined) watching.push(subscription);
+      else subscription.unsubscribe();
+    };
+    // The exit first, so an exit already known when the run starts watching ends it as an exit.
+    watch(
+      run.running.exit(pollIntervalMs).subscribe((status) => {
+        decide({ kind: 'exit', status });
+      }),
+    );
+    watch(
+      sup.ending$.subscribe((kind) => {
+        decide({ kind });
+      }),
+    );
+    watch(
+      scheduler.schedule(() => {
+        subscriber.next(sup.event('healthy', { pid: run.running.pid }));
+      }, restart.healthyAfterMs),
+    );
+    return () => {
+      for (const watch of watching) watch.unsubscribe();
+      settling?.unsubscribe();
+    };
+  });

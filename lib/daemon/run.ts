@@ -1,6 +1,6 @@
-import { catchError, concat, defer, map, mergeMap, of, type Observable } from 'rxjs';
+import { concat, defer, Observable, of, type Subscription } from 'rxjs';
 import type { DaemonEvent } from '../events.js';
-import type { ChildHandle, SpawnFailure } from '../process/driver.js';
+import type { SpawnFailure } from '../process/driver.js';
 import { life$ } from './life.js';
 import { RunEnd } from './run-end.js';
 import { spawnedProcess, type Running } from './running.js';
@@ -9,31 +9,47 @@ import type { Supervision } from './supervision.js';
 /** What a run emits: its events, and last of all its {@link RunEnd}. */
 export type RunItem = DaemonEvent | RunEnd;
 
-type SpawnOutcome = { readonly ok: true; readonly handle: ChildHandle } | { readonly ok: false; readonly failure: SpawnFailure };
-
 /**
  * One run of a process this supervisor starts: `spawning`, then `started`,
  * the pid file, and the process followed to its end; or `spawn-failed`
- * (R3: an attempt like any other).
+ * (R3: an attempt like any other). Written out by hand, as {@link life$} is:
+ * a run lasts as long as its process.
  */
 export const spawnedRun$ = (sup: Supervision, attempt: number): Observable<RunItem> =>
-  concat(
-    of(sup.event('spawning', { attempt })),
-    sup.options.driver.spawn(sup.spec).pipe(
-      map((handle): SpawnOutcome => ({ ok: true, handle })),
-      catchError((failure: SpawnFailure) => of<SpawnOutcome>({ ok: false, failure })),
-      mergeMap((outcome) => {
-        if (!outcome.ok) {
-          const { code, message } = outcome.failure;
-          return of(sup.event('spawn-failed', { attempt, error: { code, message } }), new RunEnd(attempt, { kind: 'spawn-failed' }, 0));
-        }
-        const running = spawnedProcess(outcome.handle);
-        const run = { running, attempt, startedAt: sup.options.scheduler.now() };
-        // S2: the pid file follows every spawn, after `started` so its error can never come first.
-        return concat(of(sup.event('started', { pid: running.pid, attempt })), sup.pidFile.write$(running.pid), life$(sup, run));
-      }),
-    ),
-  );
+  new Observable<RunItem>((subscriber) => {
+    const { driver, scheduler } = sup.options;
+    let followed: Subscription | undefined;
+    subscriber.next(sup.event('spawning', { attempt }));
+    // Only a spawn still under way is kept: a finished one holds nothing worth a daemon's lifetime.
+    let spawning: Subscription | undefined = driver.spawn(sup.spec).subscribe({
+      next: (handle) => {
+        const running = spawnedProcess(handle);
+        subscriber.next(sup.event('started', { pid: running.pid, attempt }));
+        const run = { running, attempt, startedAt: scheduler.now() };
+        // S2: the pid file follows every spawn, after `started` so its error can never come first; then the process is followed.
+        const writing = sup.pidFile.write$(running.pid).subscribe({
+          next: (event) => {
+            subscriber.next(event);
+          },
+          complete: () => {
+            followed = life$(sup, run).subscribe(subscriber);
+          },
+        });
+        // Written synchronously (the usual case), the life is already followed.
+        followed ??= writing;
+      },
+      error: ({ code, message }: SpawnFailure) => {
+        subscriber.next(sup.event('spawn-failed', { attempt, error: { code, message } }));
+        subscriber.next(new RunEnd(attempt, { kind: 'spawn-failed' }, 0));
+        subscriber.complete();
+      },
+    });
+    if (spawning.closed) spawning = undefined;
+    return () => {
+      spawning?.unsubscribe();
+      followed?.unsubscribe();
+    };
+  });
 
 /**
  * The first run of a restored daemon: `adopted`, then the process followed

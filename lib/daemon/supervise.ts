@@ -1,4 +1,4 @@
-import { AsyncSubject, map, merge, NEVER, Observable, take, type Subscription } from 'rxjs';
+import { AsyncSubject, defer, map, merge, Observable } from 'rxjs';
 import { checkCommand, type Command } from '../command.js';
 import type { DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
@@ -33,33 +33,54 @@ export interface SuperviseOptions extends DaemonOptions {
  *   .subscribe((event) => console.log(event.type));
  * // later: stop$.next();
  */
-export const supervise = (cmd: Command, options: SuperviseOptions = {}): Observable<DaemonEvent> =>
-  superviseResolved(checkCommand(cmd), resolveOptions(options), options);
+export const supervise = (cmd: Command, options: SuperviseOptions = {}): Observable<DaemonEvent> => {
+  const command = checkCommand(cmd);
+  const resolved = resolveOptions(options);
+  const { stop$, close$, adopt } = options;
+  return defer(() => {
+    const ending = new AsyncSubject<Ending>();
+    const asked: Observable<Ending>[] = [];
+    if (stop$ !== undefined) asked.push(stop$.pipe(map((): Ending => 'stop')));
+    if (close$ !== undefined) asked.push(close$.pipe(map((): Ending => 'close')));
+    return new Observable<DaemonEvent>((subscriber) => {
+      // Subscribed first, so a stop$ that has already emitted (replayed) stops before anything is spawned.
+      const asking = merge(...asked).subscribe((kind) => {
+        askEnd(ending, kind);
+      });
+      const supervising = superviseResolved(command, resolved, ending, adopt).subscribe(subscriber);
+      return () => {
+        asking.unsubscribe();
+        supervising.unsubscribe();
+      };
+    });
+  });
+};
 
-/** {@link supervise} for a command and options already checked. */
+/** Asks for an ending; only the first one asked for counts, and it is replayed to whoever looks later. */
+export const askEnd = (ending: AsyncSubject<Ending>, kind: Ending): void => {
+  ending.next(kind);
+  ending.complete();
+};
+
+/**
+ * {@link supervise} for a command and options already checked. `ending`
+ * holds the ending asked for: whoever owns it asks through
+ * {@link askEnd}, and every part of the pipeline that looks for it, at any
+ * later moment, sees that one.
+ */
 export const superviseResolved = (
   command: Command,
   resolved: ResolvedOptions,
-  { stop$ = NEVER, close$ = NEVER, adopt }: Pick<SuperviseOptions, 'stop$' | 'close$' | 'adopt'>,
+  ending: AsyncSubject<Ending>,
+  adopt?: ProcessIdentity,
 ): Observable<DaemonEvent> =>
   new Observable<DaemonEvent>((subscriber) => {
-    // The first ending asked for, kept and replayed: every part of the
-    // pipeline that looks for it, at any later moment, sees that one.
-    const ending = new AsyncSubject<Ending>();
-    const askEnd = (kind: Ending): void => {
-      ending.next(kind);
-      ending.complete();
-    };
-    const asked: Subscription = merge(stop$.pipe(map((): Ending => 'stop')), close$.pipe(map((): Ending => 'close')))
-      .pipe(take(1))
-      .subscribe(askEnd);
     const sup = supervision(command, resolved, ending);
-    const adoptee = adopt === undefined ? undefined : adoptedProcess(adopt, resolved.driver, resolved.scheduler);
     let deliver = (event: DaemonEvent): void => {
       subscriber.next(event);
     };
     let ended = false;
-    restartLoop$(sup, adoptee).subscribe({
+    restartLoop$(sup, adopt === undefined ? undefined : adoptedProcess(adopt, resolved.driver, resolved.scheduler)).subscribe({
       next: (event) => {
         logEvent(resolved.logger, event);
         deliver(event);
@@ -70,7 +91,6 @@ export const superviseResolved = (
       },
       complete: () => {
         ended = true;
-        asked.unsubscribe();
         subscriber.complete();
       },
     });
@@ -79,8 +99,7 @@ export const superviseResolved = (
       // Nothing this library starts outlives it by accident: leaving is a
       // stop (or lets an ending under way finish). The same pipeline runs on
       // to its own terminal event, unseen but logged.
-      asked.unsubscribe();
       deliver = () => undefined;
-      askEnd('stop');
+      askEnd(ending, 'stop');
     };
   });

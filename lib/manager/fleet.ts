@@ -1,9 +1,10 @@
 import { chain, isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { AsyncSubject, catchError, concat, defer, EMPTY, ignoreElements, merge, of, Subject, type Observable } from 'rxjs';
+import { AsyncSubject, catchError, concat, defer, EMPTY, ignoreElements, merge, Subject, type Observable } from 'rxjs';
 import type { Command } from '../command.js';
 import { Daemon } from '../daemon/daemon.js';
-import { superviseResolved } from '../daemon/supervise.js';
+import { askEnd, superviseResolved } from '../daemon/supervise.js';
+import type { Ending } from '../daemon/supervision.js';
 import type { DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import type { Marked } from '../process/driver.js';
@@ -152,7 +153,9 @@ export class Fleet {
     const options = resolveOptions(this.optionsFor(id));
     // The command is never run: this supervision only stops what it adopts.
     const gone$ = new AsyncSubject<never>();
-    superviseResolved({ command: 'adopted', id }, options, { adopt: identity, stop$: of(true) }).subscribe({
+    const stop = new AsyncSubject<Ending>();
+    askEnd(stop, 'stop');
+    superviseResolved({ command: 'adopted', id }, options, stop, identity).subscribe({
       next: (event) => {
         this.emit(event);
         if (event.type === 'exited') this.record(id, undefined);
