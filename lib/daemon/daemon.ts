@@ -213,11 +213,14 @@ export class Daemon {
 
   /** Resolves when the daemon has ended (rejects with the bug that ended it). */
   private ended(): Promise<void> {
-    if (this.#phase === 'ended') return this.#failure === undefined ? Promise.resolve() : Promise.reject(this.#failure.error);
     if (this.#done === undefined) {
       this.#done = deferred<undefined>();
       // stop() may be awaited by nobody; a bug surfacing through it must not also be an unhandled rejection.
       this.#done.promise.catch(() => undefined);
+      if (this.#phase === 'ended') {
+        if (this.#failure === undefined) this.#done.resolve(undefined);
+        else this.#done.reject(this.#failure.error);
+      }
     }
     return this.#done.promise;
   }

@@ -117,6 +117,8 @@ const isAlive = (owner: Owner, me: Owner, driver: ProcessDriver): boolean => {
   // Our own pid: another manager in this very process, unless the lock is from an earlier process that had our pid.
   if (owner.pid === me.pid) return owner.startTime === me.startTime;
   const probe = driver.probe(owner.pid);
+  // A process we cannot see (a hidepid /proc) may be the owner: taking its lock over would be a guess.
+  if (probe.state === 'hidden') return true;
   return probe.state !== 'dead' && (owner.startTime === null || probe.startTime === owner.startTime);
 };
 
