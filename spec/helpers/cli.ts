@@ -26,8 +26,11 @@ export interface Cli {
 export const cliArgv = (args: readonly string[]): string[] => ['--import', TSX, MAIN, ...args];
 
 /** Starts `rxdaemon ARGS…` from the TypeScript sources, in `cwd`. */
-export const cli = (args: readonly string[], cwd: string): Cli => {
-  const child = spawn(process.execPath, cliArgv(args), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export const cli = (args: readonly string[], cwd: string): Cli => nodeProgram(cliArgv(args), cwd);
+
+/** Starts `node ARGV…` in `cwd`, a program that prints `--json` events as the CLI does. */
+export const nodeProgram = (argv: readonly string[], cwd: string): Cli => {
+  const child = spawn(process.execPath, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const run: Cli = {
     process: child,
     pid: child.pid ?? -1,

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import type { ManagerEvent } from '../../lib/manager/events.js';
+
+/** A live session leader carrying a data dir's scope, the id it carries, and its whole environment. */
+export interface ScopeProcess {
+  readonly pid: number;
+  readonly id: string | undefined;
+  readonly env: ReadonlyMap<string, string>;
+}
+
+/**
+ * The `RXDAEMON_SCOPE` of a data dir, computed here as DESIGN M8 and
+ * open-data-dir.ts's `scopeOf` say (the first 16 hex digits of the SHA-256
+ * of its real path), not imported: a spec that used the manager's own
+ * function would count with the manager's mistakes.
+ */
+export const scopeOfDir = (dataDir: string): string => createHash('sha256').update(realpathSync(dataDir)).digest('hex').slice(0, 16);
+
+const variables = (pid: string): Map<string, string> | undefined => {
+  try {
+    const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    return new Map(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+  } catch {
+    return undefined;
+  }
+};
+
+/** The state and session of a pid from /proc/<pid>/stat, or undefined once it is gone. */
+const statOf = (pid: string): { state: string; session: number } | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // After the name's last ')': state ppid pgrp session …
+    const [state = '', , , session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state, session: Number(session) };
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Every live (not zombie) session leader whose environment carries the
+ * scope of `dataDir`: what a manager of that data dir started and nobody
+ * has ended yet, supervised or not.
+ */
+export const scopeProcesses = (dataDir: string): ScopeProcess[] => {
+  const scope = scopeOfDir(dataDir);
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((entry) => {
+      const env = variables(entry);
+      if (env?.get('RXDAEMON_SCOPE') !== scope) return [];
+      const stat = statOf(entry);
+      if (stat === undefined || stat.state === 'Z' || stat.state === 'X' || stat.session !== Number(entry)) return [];
+      return [{ pid: Number(entry), id: env.get('RXDAEMON_ID'), env }];
+    });
+};
+
+/** {@link scopeProcesses} as id → pids, sorted, for assertions that read well when they fail. */
+export const scopeProcessesById = (dataDir: string): Record<string, number[]> => {
+  const byId: Record<string, number[]> = {};
+  for (const { pid, id = '(no id)' } of scopeProcesses(dataDir)) (byId[id] ??= []).push(pid);
+  for (const pids of Object.values(byId)) pids.sort((a, b) => a - b);
+  return byId;
+};
+
+/** The pids a manager says it supervises now: each it reported `started` or `adopted`, and not yet `exited`. */
+export const supervisedPids = (events: readonly ManagerEvent[]): Set<number> => {
+  const pids = new Set<number>();
+  for (const event of events) {
+    if (event.type === 'started' || event.type === 'adopted') pids.add(event.pid);
+    else if (event.type === 'exited') pids.delete(event.pid);
+  }
+  return pids;
+};
+
+/**
+ * What is wrong with a data dir's processes against what its manager
+ * reports and what is desired, or undefined when nothing is (M8): exactly
+ * one live process per desired id, no other id, and every process of the
+ * scope one the manager supervises.
+ */
+export const scopeProblem = (dataDir: string, events: readonly ManagerEvent[], desired: readonly string[]): string | undefined => {
+  const byId = scopeProcessesById(dataDir);
+  const supervised = supervisedPids(events);
+  const problems = [
+    ...desired.filter((id) => byId[id]?.length !== 1).map((id) => `${id}: ${byId[id]?.length ?? 0} processes`),
+    ...Object.keys(byId).filter((id) => !desired.includes(id)).map((id) => `${id}: not desired, still running`),
+    ...Object.values(byId).flat().filter((pid) => !supervised.has(pid)).map((pid) => `pid ${pid}: not supervised`),
+  ];
+  return problems.length === 0 ? undefined : `${problems.join('; ')} (processes: ${JSON.stringify(byId)}, supervised: ${JSON.stringify([...supervised])})`;
+};
+
+/** The events a program printed with `--json` so far, whole lines only (a chunk may end mid-line). */
+export const printedEvents = (stdout: string): ManagerEvent[] =>
+  stdout
+    .slice(0, stdout.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as ManagerEvent);
+
+/**
+ * Waits until the manager printing `stdout()` has restored and the data
+ * dir's processes are exactly what it should run ({@link scopeProblem}),
+ * and `also` finds nothing wrong either; fails after `deadlineMs` saying
+ * what was still wrong.
+ */
+export const settled = async (
+  dataDir: string,
+  stdout: () => string,
+  desired: readonly string[],
+  also: () => string | undefined = () => undefined,
+  deadlineMs = 10_000,
+): Promise<void> => {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const events = printedEvents(stdout());
+    const problem = events.some((event) => event.type === 'restored') ? (scopeProblem(dataDir, events, desired) ?? also()) : 'no `restored` event yet';
+    if (problem === undefined) return;
+    if (Date.now() > end) throw new Error(`not settled after ${deadlineMs} ms: ${problem}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
