@@ -1,0 +1,219 @@
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ManagerEvent } from '../../lib/manager/events.js';
+import { bundle, type Bundled } from '../helpers/bundle.js';
+import { nodeProgram, type Cli } from '../helpers/cli.js';
+import { CHILD, isAlive, Sandbox, waitFor } from '../helpers/real-processes.js';
+import { printedEvents, scopeProcesses, scopeProcessesById, settled } from '../helpers/scope.js';
+
+// Findings 1 and 2 of issue 8, with real processes and real SIGKILLs (M8):
+// a manager killed right after it spawned, respawned or replaced a process,
+// or while a removed daemon was in its grace period, is followed by a
+// manager that ends with exactly one process per desired id — the same
+// pids, adopted — and none of an id no longer desired; its kill then leaves
+// nothing of the data dir's scope. Processes are counted by scanning /proc
+// for session leaders carrying the data dir's RXDAEMON_SCOPE, not by asking
+// the manager.
+
+let programs: Bundled;
+let bundleDir: string;
+beforeAll(() => {
+  bundleDir = mkdtempSync(join(tmpdir(), 'rxdaemon-bundle-'));
+  programs = bundle(bundleDir);
+});
+afterAll(() => {
+  rmSync(bundleDir, { recursive: true, force: true });
+});
+
+let sandbox: Sandbox;
+const runs: Cli[] = [];
+beforeEach(() => {
+  sandbox = new Sandbox();
+});
+afterEach(async () => {
+  for (const run of runs.splice(0)) {
+    if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGKILL');
+    await run.exited;
+  }
+  // Whatever a failed test left in the scope is ended too.
+  if (existsSync(data())) for (const { pid } of scopeProcesses(data())) sandbox.own(pid);
+  await sandbox.cleanup();
+});
+
+const data = (): string => sandbox.path('data');
+
+const start = (argv: readonly string[]): Cli => {
+  const run = nodeProgram(argv, sandbox.dir);
+  runs.push(run);
+  sandbox.own(run.pid);
+  return run;
+};
+
+/** `rxdaemon manage --json` (bundled) on the sandbox's data dir. */
+const manageCli = (config: string): Cli => start([programs.cli, 'manage', '--json', '--config', config, '--data-dir', data()]);
+
+/** The library's Manager in a process of its own (spec/fixtures/manager-process.ts), where the grace period can be set. */
+const manageFixture = (desired: string, graceMs: number): Cli => start([programs.manager, data(), desired, String(graceMs)]);
+
+/** Writes a file as an editor saves it: whole, then renamed over the old one. */
+const save = (path: string, content: unknown): string => {
+  writeFileSync(`${path}.new`, JSON.stringify(content));
+  renameSync(`${path}.new`, path);
+  return path;
+};
+const cliConfig = (daemons: Record<string, unknown>): string => save(sandbox.path('daemons.json'), { daemons });
+const fixtureConfig = (daemons: Record<string, unknown>): string => save(sandbox.path('desired.json'), daemons);
+
+const sleep = (seconds: number) => ({ command: 'sleep', args: [String(seconds)] });
+const childCommand = (...flags: string[]) => ({ command: process.execPath, args: [CHILD, ...flags] });
+
+/**
+ * SIGKILLs a manager the moment what it printed satisfies `ready`, from its
+ * stdout listener (no poll between the line and the kill; a 5 ms poll too,
+ * for conditions on time), and resolves with what it had printed once it
+ * is dead.
+ */
+const killWhen = async (run: Cli, what: string, ready: (events: ManagerEvent[]) => boolean, deadlineMs = 15_000): Promise<ManagerEvent[]> => {
+  const stdout = run.process.stdout;
+  if (stdout === null) throw new Error('no stdout');
+  await new Promise<void>((resolve, reject) => {
+    const look = (): void => {
+      if (!ready(printedEvents(run.stdout))) return;
+      run.process.kill('SIGKILL');
+      finish();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      finish();
+      reject(new Error(`timed out after ${deadlineMs} ms waiting for ${what}; stderr: ${run.stderr.slice(-500)}`));
+    }, deadlineMs);
+    const poll = setInterval(look, 5);
+    const finish = (): void => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      stdout.off('data', look);
+    };
+    stdout.on('data', look);
+    look();
+  });
+  await run.exited;
+  return printedEvents(run.stdout);
+};
+
+const started = (events: readonly ManagerEvent[], id: string, also: (event: Extract<ManagerEvent, { type: 'started' }>) => boolean = () => true): boolean =>
+  events.some((event) => event.type === 'started' && event.id === id && also(event));
+
+/** Each id's last process as the manager reported it: the last `started` or `adopted`. */
+const lastPids = (events: readonly ManagerEvent[]): Record<string, number> => {
+  const pids: Record<string, number> = {};
+  for (const event of events) if ((event.type === 'started' || event.type === 'adopted') && event.id !== undefined) pids[event.id] = event.pid;
+  return pids;
+};
+
+const adoptedPids = (events: readonly ManagerEvent[]): Record<string, number> => lastPids(events.filter((event) => event.type === 'adopted'));
+
+const recordedInSnapshot = (): string[] => Object.keys((JSON.parse(readFileSync(join(data(), 'snapshot.json'), 'utf8')) as { daemons: object }).daemons).sort();
+
+/**
+ * The next manager on the data dir: it settles with exactly one process per
+ * id in `ids`, which are the killed manager's very pids, adopted (never a
+ * second copy, never a stray); its kill (SIGINT) then leaves none at all.
+ */
+const nextManagerAdoptsAll = async (next: Cli, before: Record<string, number>, ids: readonly string[]): Promise<void> => {
+  await settled(data(), () => next.stdout, ids);
+  const events = printedEvents(next.stdout);
+  expect(events.filter((event) => event.type === 'stray')).toEqual([]);
+  expect(adoptedPids(events)).toEqual(Object.fromEntries(ids.map((id) => [id, before[id]])));
+  expect(scopeProcessesById(data())).toEqual(Object.fromEntries(ids.map((id) => [id, [before[id]]])));
+  next.process.kill('SIGINT');
+  expect(await next.exited).toBe(0);
+  expect(scopeProcesses(data())).toEqual([]);
+};
+
+describe('finding 1: a manager SIGKILLed right after a spawn leaves no duplicate (rxdaemon manage)', () => {
+  const three = { a: sleep(1000), b: sleep(1001), c: sleep(1002) };
+
+  it('0.6 s after start, while snapshot.json holds only the first: the next manager adopts all three', async () => {
+    const config = cliConfig(three);
+    const since = Date.now();
+    const first = manageCli(config);
+    const events = await killWhen(first, 'three started, 0.6 s after start', (printed) => ['a', 'b', 'c'].every((id) => started(printed, id)) && Date.now() - since >= 600);
+    // The window of the finding: the throttled snapshot.json does not hold every process yet; the journal does.
+    expect(recordedInSnapshot().length).toBeLessThan(3);
+    await nextManagerAdoptsAll(manageCli(config), lastPids(events), ['a', 'b', 'c']);
+  });
+
+  it('the moment the last one’s `started` is printed', async () => {
+    const config = cliConfig(three);
+    const events = await killWhen(manageCli(config), 'c started', (printed) => started(printed, 'c'));
+    await nextManagerAdoptsAll(manageCli(config), lastPids(events), ['a', 'b', 'c']);
+  });
+
+  it('the moment a crashing one is respawned', async () => {
+    const config = cliConfig({ a: sleep(1000), b: sleep(1001), crash: { command: 'sh', args: ['-c', 'sleep 1.5; exit 1'] } });
+    const events = await killWhen(manageCli(config), 'crash respawned', (printed) => started(printed, 'crash', (event) => event.attempt === 2));
+    await nextManagerAdoptsAll(manageCli(config), lastPids(events), ['a', 'b', 'crash']);
+  });
+
+  it('the moment the replacement of a changed one is started (a config change)', async () => {
+    const config = cliConfig(three);
+    const first = manageCli(config);
+    await first.event('three started', (event) => event.type === 'started' && event.id === 'c');
+    const replaced = printedEvents(first.stdout).find((event) => event.type === 'started' && event.id === 'b');
+    cliConfig({ ...three, b: sleep(2001) });
+    const events = await killWhen(first, 'the new b started', (printed) => started(printed, 'b', (event) => event.pid !== (replaced?.type === 'started' ? replaced.pid : 0)));
+    expect(events.some((event) => event.type === 'reconcile' && event.replaced.includes('b'))).toBe(true);
+    await nextManagerAdoptsAll(manageCli(config), lastPids(events), ['a', 'b', 'c']);
+  });
+});
+
+describe('finding 2: a daemon removed by a config change is never lost during its grace period (library Manager)', () => {
+  // `a` ignores SIGINT: its stop lasts the whole grace period, 10 s here.
+  const before = (): Record<string, unknown> => ({ a: childCommand('--on-sigint', 'ignore', '--env-to', sandbox.path('a-ready')), b: childCommand() });
+  const after = { b: childCommand(), c: childCommand() };
+
+  /** Starts a manager on {a, b}, changes it to {b, c}, and SIGKILLs it once `a` is being stopped and `c` runs. */
+  const killDuringGrace = async (): Promise<Record<string, number>> => {
+    const first = manageFixture(fixtureConfig(before()), 10_000);
+    for (const id of ['a', 'b']) await first.event(`${id} started`, (event) => event.type === 'started' && event.id === id);
+    // Written once its SIGINT handler is in place: a SIGINT before that would end it at once.
+    await waitFor('a to ignore SIGINT', () => existsSync(sandbox.path('a-ready')));
+    fixtureConfig(after);
+    first.process.kill('SIGHUP');
+    const events = await killWhen(first, 'a stopping and c started', (printed) => printed.some((event) => event.type === 'stopping' && event.id === 'a') && started(printed, 'c'));
+    const pids = lastPids(events);
+    expect(isAlive(pids.a ?? -1)).toBe(true);
+    return pids;
+  };
+
+  it('the next manager finds `a` recorded, not desired, and stops it; b and c are adopted', async () => {
+    const pids = await killDuringGrace();
+    const next = manageFixture(fixtureConfig(after), 300);
+    await settled(data(), () => next.stdout, ['b', 'c']);
+    await next.event('a stopped', (event) => event.type === 'stopped' && event.id === 'a');
+    const events = printedEvents(next.stdout);
+    expect(isAlive(pids.a ?? -1)).toBe(false);
+    expect(events.some((event) => event.type === 'killing' && event.id === 'a' && event.pid === pids.a)).toBe(true);
+    expect(adoptedPids(events)).toEqual({ a: pids.a, b: pids.b, c: pids.c });
+    expect(events.find((event) => event.type === 'restored')).toMatchObject({ adopted: ['b', 'c'] });
+    next.process.kill('SIGINT');
+    expect(await next.exited).toBe(0);
+    expect(scopeProcesses(data())).toEqual([]);
+  });
+
+  it('and when that manager is SIGKILLed in `a`’s grace period too, the one after it still stops `a`', async () => {
+    const pids = await killDuringGrace();
+    const second = manageFixture(fixtureConfig(after), 10_000);
+    await killWhen(second, 'a being stopped again', (printed) => printed.some((event) => event.type === 'stopping' && event.id === 'a' && event.pid === pids.a));
+    expect(isAlive(pids.a ?? -1)).toBe(true);
+    const third = manageFixture(fixtureConfig(after), 300);
+    await settled(data(), () => third.stdout, ['b', 'c']);
+    expect(isAlive(pids.a ?? -1)).toBe(false);
+    expect(adoptedPids(printedEvents(third.stdout))).toEqual({ a: pids.a, b: pids.b, c: pids.c });
+    third.process.kill('SIGINT');
+    expect(await third.exited).toBe(0);
+    expect(scopeProcesses(data())).toEqual([]);
+  });
+});
