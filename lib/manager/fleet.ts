@@ -32,6 +32,12 @@ export class Fleet {
   private readonly daemons = new Map<string, Daemon>();
   /** Per id: completes when the processes of that id being stopped are gone. */
   private readonly retiring = new Map<string, Observable<never>>();
+  /**
+   * Ids never to be started by this manager, and why: a process recorded
+   * for each still runs, but it can neither be adopted nor stopped (another
+   * user's, or hidden by /proc). Starting the id would run a second copy.
+   */
+  private readonly held = new Map<string, string>();
 
   /** `options` are every daemon's; with a data dir, each gets its own pid file and logs there, and its records are kept. */
   constructor(
@@ -41,7 +47,11 @@ export class Fleet {
   ) {}
 
   /** M1: brings the running set to `desired`, touching only the ids that differ. */
-  reconcile(desired: ReadonlyMap<string, Command>): void {
+  reconcile(wanted: ReadonlyMap<string, Command>): void {
+    const desired = new Map([...wanted].filter(([id]) => !this.held.has(id)));
+    for (const [id, why] of this.held) {
+      if (wanted.has(id)) this.emit({ type: 'invalid-entry', id, message: `not started: ${why}` });
+    }
     const plan = planReconcile(new Map([...this.daemons].map(([id, daemon]) => [id, daemon.command])), desired);
     // Announced first, so the events of the daemons it touches follow it.
     this.emit({ type: 'reconcile', started: plan.start, stopped: plan.stop, replaced: plan.replace, unchanged: plan.unchanged.length });
@@ -68,7 +78,9 @@ export class Fleet {
     for (const [id, entry] of found) {
       const skip = (code: string, message: string): void => {
         this.emit({ type: 'restore-skipped', id, code, message });
-        this.record(id, undefined);
+        // Still there, and not ours to end: its record stays, and its id is held, never started twice.
+        if (code === 'EFOREIGN' || code === 'EHIDDEN') this.held.set(id, `a process recorded for it still runs and cannot be supervised (${message})`);
+        else this.record(id, undefined);
       };
       const idError = checkId(id);
       if (isLeft(idError)) {

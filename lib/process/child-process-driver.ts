@@ -166,7 +166,8 @@ export class ChildProcessDriver implements ProcessDriver {
 
   writeFile(path: string, data: string, mode = 0o600): Observable<void> {
     return defer(() => {
-      writeFileSafe(path, data, mode);
+      // Pid files: rewritten at every spawn, not worth an fsync each (see writeFileSafe).
+      writeFileSafe(path, data, mode, false);
       return of(undefined);
     });
   }

@@ -118,7 +118,7 @@ export interface ProcessDriver {
   findMarked(name: string, value: string, alsoRead: string): Marked[];
   /** This boot's identity (Linux: /proc/sys/kernel/random/boot_id), or null where the OS has none. */
   bootId(): string | null;
-  /** Atomically replaces `path` with `data` (mode 0600 unless given); completes or errors. */
+  /** Atomically replaces `path` with `data` (mode 0600 unless given), never through a symlink; completes or errors. Used for pid files: not fsynced. */
   writeFile(path: string, data: string, mode?: number): Observable<void>;
   /** Removes `path`; a file that is already gone is success. */
   removeFile(path: string): Observable<void>;

@@ -58,6 +58,8 @@ export interface FakeProcess {
 
 /** What {@link FakeDriver.addProcess} takes: how the process behaves, and what it looks like from outside. */
 export interface AddedProcess extends Pick<FakeProcessScript, 'exitAfterMs' | 'onSigint'> {
+  /** Another user's: it can be seen but not signalled (EPERM). */
+  readonly foreign?: boolean;
   readonly env?: Readonly<Record<string, string>>;
   readonly ppid?: number;
   readonly session?: number;
@@ -111,6 +113,7 @@ export class FakeDriver implements ProcessDriver {
   private nextPid: number;
   private readonly exits = new Map<number, AsyncSubject<ExitStatus>>();
   private readonly scripts = new Map<number, FakeProcessScript>();
+  private readonly foreign = new Set<number>();
 
   constructor(
     private readonly script: Script = {},
@@ -154,6 +157,7 @@ export class FakeDriver implements ProcessDriver {
    */
   addProcess(options: AddedProcess = {}): FakeProcess {
     const fake = this.add(false, options.env ?? {}, options.ppid ?? 1, options.session);
+    if (options.foreign === true) this.foreign.add(fake.pid);
     this.scripts.set(fake.pid, options);
     if (options.exitAfterMs !== undefined) {
       this.scheduler.schedule(() => {
@@ -197,6 +201,7 @@ export class FakeDriver implements ProcessDriver {
     if (target.startTime !== null && target.startTime !== fake.startTime) {
       return left({ code: 'EPIDREUSED', message: `pid ${pid} now belongs to another process` });
     }
+    if (this.foreign.has(pid)) return left({ code: 'EPERM', message: `kill ${signal} ${pid}: EPERM` });
     this.signals.push({ pid, signal, group, at: this.scheduler.now() });
     this.deliver(fake, signal);
     return right(undefined);
@@ -216,7 +221,8 @@ export class FakeDriver implements ProcessDriver {
   probe(pid: number): ProcessProbe {
     const fake = this.processes.get(pid);
     if (fake === undefined || !isSignallablePid(pid, this.ownPid)) return { state: 'dead', startTime: null };
-    return { state: fake.alive ? 'alive' : 'dead', startTime: fake.startTime };
+    if (!fake.alive) return { state: 'dead', startTime: fake.startTime };
+    return { state: this.foreign.has(pid) ? 'foreign' : 'alive', startTime: fake.startTime };
   }
 
   watch(target: ProcessIdentity): ProcessWatch {

@@ -112,3 +112,24 @@ describe('M8: processes of the data dir that no record holds', () => {
     expect(driver.signals).toEqual([]);
   });
 });
+
+describe('M4/M8: a recorded process that still runs but cannot be supervised', () => {
+  it('holds its id: never started a second time, and said so at every reconcile', () => {
+    const driver = new FakeDriver();
+    const seen: ManagerEvent[] = [];
+    inVirtualTime(({ hot, cold }) => {
+      const foreign = driver.addProcess({ foreign: true });
+      const { records } = Records.open(new DataDir(root), 0);
+      records.set('web', { version: 1, pid: foreign.pid, startTime: foreign.startTime, bootId: 'fake-boot', command: 'web', args: [], env: {} });
+      records.close();
+      const sets: Record<string, DesiredSet> = { a: { web: { command: 'web' } }, b: { web: { command: 'web' }, api: { command: 'api' } } };
+      const desired$: Observable<DesiredSet> = hot('a 999ms b', sets);
+      manage(desired$, { driver, dataDir: root, kill$: cold('5s k') }).subscribe((event) => seen.push(event));
+    });
+    expect(seen.filter((event) => event.type === 'restore-skipped').map((event) => 'code' in event && event.code)).toEqual(['EFOREIGN']);
+    expect(seen.filter((event) => event.type === 'invalid-entry').map(line)).toEqual(['invalid-entry:web@0', 'invalid-entry:web@1500']);
+    expect(driver.spawns.map((spec) => spec.command)).toEqual(['api']);
+    // Its record stays for a later manager that can see it.
+    expect(recorded()).toEqual({ web: 1000 });
+  });
+});
