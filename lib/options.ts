@@ -87,8 +87,16 @@ const checkPolicy = (value: unknown): RestartPolicy => {
   return policy as RestartPolicy;
 };
 
-/** Applies the defaults once, at the edge; inner code never re-checks them. */
-export const resolveOptions = (options: DaemonOptions = {}): ResolvedOptions => ({
+let defaults: ResolvedOptions | undefined;
+
+/**
+ * Applies the defaults once, at the edge; inner code never re-checks them.
+ * Daemons given no options share one resolved value.
+ */
+export const resolveOptions = (options?: DaemonOptions): ResolvedOptions =>
+  options === undefined ? (defaults ??= resolve({})) : resolve(options);
+
+const resolve = (options: DaemonOptions): ResolvedOptions => ({
   pidFile: optional(options.pidFile, (path) => checkNonEmptyString('pidFile', path)),
   gracefulStopMs: checkDuration('gracefulStopMs', options.gracefulStopMs ?? 5_000),
   stopSignal: checkSignal('stopSignal', options.stopSignal ?? 'SIGINT'),

@@ -12,7 +12,7 @@ import type { RestoreError } from '../snapshot/restore-error.js';
 import { hashToken } from '../snapshot/token-hash.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import { initialState, nextState, type DaemonState } from './state.js';
-import { askEnd, superviseResolved } from './supervise.js';
+import { askEnd, supervising$ } from './supervise.js';
 import type { Ending } from './supervision.js';
 
 /** Why `start()` refused: the daemon is being stopped or already ended, and a daemon runs once. */
@@ -64,7 +64,7 @@ export class Daemon {
   #process: { readonly pid: number; startTime: string | null | undefined } | undefined;
   #tokenHash: string | undefined;
 
-  constructor(command: Command, options: DaemonOptions = {}) {
+  constructor(command: Command, options?: DaemonOptions) {
     this.command = checkCommand(command);
     this.#options = resolveOptions(options);
     this.events$ = this.#events.asObservable();
@@ -189,7 +189,7 @@ export class Daemon {
     const ending = (this.#ending = new AsyncSubject<Ending>());
     // Subscribed on the scheduler, so whoever subscribes to events$ right after start() sees the first event.
     this.#options.scheduler.schedule(() => {
-      superviseResolved(this.command, this.#options, ending, adoptee).subscribe({
+      supervising$(this.command, this.#options, ending, adoptee).subscribe({
         next: (event) => {
           this.publish(event);
         },

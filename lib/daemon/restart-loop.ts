@@ -1,5 +1,6 @@
 import { concat, defer, map, merge, Observable, of, switchAll, take, timer, type Observer, type Subscription } from 'rxjs';
 import { isTerminal, type DaemonEvent } from '../events.js';
+import { logEvent } from './log-event.js';
 import { RunEnd } from './run-end.js';
 import { adoptedRun$, spawnedRun$, type RunItem } from './run.js';
 import type { Running } from './running.js';
@@ -33,7 +34,8 @@ const backoff$ = (sup: Supervision, delayMs: number): Step =>
 
 /**
  * The restart loop: a run (the adopted process first, if any, then spawns),
- * then what its end calls for, again and again until a terminal event.
+ * then what its end calls for, again and again until a terminal event;
+ * each event is logged as it leaves.
  * Each step is a stream: a run ends with its {@link RunEnd}; what follows a
  * run ends with a terminal event, or with {@link NEXT_RUN} when the next
  * run is due, after the policy's delay on the scheduler (none for a zero
@@ -88,6 +90,7 @@ export const restartLoop$ = (sup: Supervision, adoptee: Running | undefined): Ob
     const observer: Partial<Observer<RunItem | typeof NEXT_RUN>> = {
       next: (item) => {
         if (item !== NEXT_RUN && !(item instanceof RunEnd)) {
+          logEvent(sup.options.logger, item);
           subscriber.next(item);
           if (isTerminal(item)) subscriber.complete();
           return;

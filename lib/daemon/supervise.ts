@@ -3,7 +3,6 @@ import { checkCommand, type Command } from '../command.js';
 import type { DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import type { ProcessIdentity } from '../process/identity.js';
-import { logEvent } from './log-event.js';
 import { restartLoop$ } from './restart-loop.js';
 import { adoptedProcess } from './running.js';
 import { supervision, type Ending } from './supervision.js';
@@ -63,11 +62,17 @@ export const askEnd = (ending: AsyncSubject<Ending>, kind: Ending): void => {
 };
 
 /**
- * {@link supervise} for a command and options already checked. `ending`
- * holds the ending asked for: whoever owns it asks through
+ * The pipeline of one daemon, for a command and options already checked.
+ * `ending` holds the ending asked for: whoever owns it asks through
  * {@link askEnd}, and every part of the pipeline that looks for it, at any
- * later moment, sees that one.
+ * later moment, sees that one. For owners that never unsubscribe (the
+ * `Daemon` facade, the manager); {@link superviseResolved} adds the
+ * unsubscribe-is-a-stop rule.
  */
+export const supervising$ = (command: Command, resolved: ResolvedOptions, ending: AsyncSubject<Ending>, adopt?: ProcessIdentity): Observable<DaemonEvent> =>
+  restartLoop$(supervision(command, resolved, ending), adopt === undefined ? undefined : adoptedProcess(adopt, resolved.driver, resolved.scheduler));
+
+/** {@link supervising$} for a subscriber that may leave: leaving is a stop, which runs on to its end. */
 export const superviseResolved = (
   command: Command,
   resolved: ResolvedOptions,
@@ -75,14 +80,12 @@ export const superviseResolved = (
   adopt?: ProcessIdentity,
 ): Observable<DaemonEvent> =>
   new Observable<DaemonEvent>((subscriber) => {
-    const sup = supervision(command, resolved, ending);
     let deliver = (event: DaemonEvent): void => {
       subscriber.next(event);
     };
     let ended = false;
-    restartLoop$(sup, adopt === undefined ? undefined : adoptedProcess(adopt, resolved.driver, resolved.scheduler)).subscribe({
+    supervising$(command, resolved, ending, adopt).subscribe({
       next: (event) => {
-        logEvent(resolved.logger, event);
         deliver(event);
       },
       error: (error: unknown) => {

@@ -3,7 +3,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { AsyncSubject, catchError, concat, defer, EMPTY, ignoreElements, merge, Subject, type Observable } from 'rxjs';
 import type { Command } from '../command.js';
 import { Daemon } from '../daemon/daemon.js';
-import { askEnd, superviseResolved } from '../daemon/supervise.js';
+import { askEnd, supervising$ } from '../daemon/supervise.js';
 import type { Ending } from '../daemon/supervision.js';
 import type { DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
@@ -167,7 +167,7 @@ export class Fleet {
     const gone$ = new AsyncSubject<never>();
     const stop = new AsyncSubject<Ending>();
     askEnd(stop, 'stop');
-    superviseResolved({ command: 'adopted', id }, options, stop, identity).subscribe({
+    supervising$({ command: 'adopted', id }, options, stop, identity).subscribe({
       next: (event) => {
         this.emit(event);
         if (event.type === 'exited') this.record(id, undefined);
