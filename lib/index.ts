@@ -57,6 +57,7 @@ export type {
   ReconcileEvent,
   RestoredEvent,
   RestoreSkippedEvent,
+  StrayEvent,
   SnapshotCorruptEvent,
   SnapshotErrorEvent,
   SnapshotWrittenEvent,
