@@ -196,6 +196,8 @@ describe('finding 2: a daemon removed by a config change is never lost during it
     const events = printedEvents(next.stdout);
     expect(isAlive(pids.a ?? -1)).toBe(false);
     expect(events.some((event) => event.type === 'killing' && event.id === 'a' && event.pid === pids.a)).toBe(true);
+    // Found in the records, not by the scan for strays: a stopping daemon stays recorded until it is gone.
+    expect(events.filter((event) => event.type === 'stray')).toEqual([]);
     expect(adoptedPids(events)).toEqual({ a: pids.a, b: pids.b, c: pids.c });
     expect(events.find((event) => event.type === 'restored')).toMatchObject({ adopted: ['b', 'c'] });
     next.process.kill('SIGINT');
@@ -211,6 +213,7 @@ describe('finding 2: a daemon removed by a config change is never lost during it
     const third = manageFixture(fixtureConfig(after), 300);
     await settled(data(), () => third.stdout, ['b', 'c']);
     expect(isAlive(pids.a ?? -1)).toBe(false);
+    expect(printedEvents(third.stdout).filter((event) => event.type === 'stray')).toEqual([]);
     expect(adoptedPids(printedEvents(third.stdout))).toEqual({ a: pids.a, b: pids.b, c: pids.c });
     third.process.kill('SIGINT');
     expect(await third.exited).toBe(0);
