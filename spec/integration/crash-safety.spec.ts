@@ -135,13 +135,18 @@ const nextManagerAdoptsAll = async (next: Cli, before: Record<string, number>, i
 describe('finding 1: a manager SIGKILLed right after a spawn leaves no duplicate (rxdaemon manage)', () => {
   const three = { a: sleep(1000), b: sleep(1001), c: sleep(1002) };
 
-  it('0.6 s after start, while snapshot.json holds only the first: the next manager adopts all three', async () => {
+  it('0.6 s after start, while snapshot.json holds only the first: status shows all three, the next manager adopts them', async () => {
     const config = cliConfig(three);
     const since = Date.now();
     const first = manageCli(config);
     const events = await killWhen(first, 'three started, 0.6 s after start', (printed) => ['a', 'b', 'c'].every((id) => started(printed, id)) && Date.now() - since >= 600);
     // The window of the finding: the throttled snapshot.json does not hold every process yet; the journal does.
     expect(recordedInSnapshot().length).toBeLessThan(3);
+    // And `status`, which reads both, shows all three while no manager runs.
+    const status = start([programs.cli, 'status', '--json', '--data-dir', data()]);
+    expect(await status.exited).toBe(0);
+    const lines = status.stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string; pid: number; alive: boolean });
+    expect(lines.map(({ id, pid, alive }) => [id, pid, alive]).sort()).toEqual(['a', 'b', 'c'].map((id) => [id, lastPids(events)[id], true]));
     await nextManagerAdoptsAll(manageCli(config), lastPids(events), ['a', 'b', 'c']);
   });
 
