@@ -38,12 +38,12 @@ const statOf = (pid: string): { state: string; session: number } | undefined => 
   }
 };
 
-/**
- * Every live (not zombie) session leader whose environment carries the
- * scope of `dataDir`: what a manager of that data dir started and nobody
- * has ended yet, supervised or not.
- */
-export const scopeProcesses = (dataDir: string): ScopeProcess[] => {
+interface Marked extends ScopeProcess {
+  readonly session: number;
+}
+
+/** Every live (not zombie) process whose environment carries the scope of `dataDir`. */
+const marked = (dataDir: string): Marked[] => {
   const scope = scopeOfDir(dataDir);
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
@@ -51,9 +51,30 @@ export const scopeProcesses = (dataDir: string): ScopeProcess[] => {
       const env = variables(entry);
       if (env?.get('RXDAEMON_SCOPE') !== scope) return [];
       const stat = statOf(entry);
-      if (stat === undefined || stat.state === 'Z' || stat.state === 'X' || stat.session !== Number(entry)) return [];
-      return [{ pid: Number(entry), id: env.get('RXDAEMON_ID'), env }];
+      if (stat === undefined || stat.state === 'Z' || stat.state === 'X') return [];
+      return [{ pid: Number(entry), id: env.get('RXDAEMON_ID'), env, session: stat.session }];
     });
+};
+
+/**
+ * Every live (not zombie) session leader whose environment carries the
+ * scope of `dataDir`: what a manager of that data dir started and nobody
+ * has ended yet, supervised or not.
+ */
+export const scopeProcesses = (dataDir: string): ScopeProcess[] =>
+  marked(dataDir)
+    .filter(({ pid, session }) => pid === session)
+    .map(({ pid, id, env }) => ({ pid, id, env }));
+
+/**
+ * The processes of the scope left behind by a session leader that is
+ * gone: descendants (a worker, a grandchild) in a session whose leader no
+ * longer runs. Nobody supervises them; S5 ends them with their leader.
+ */
+export const scopeOrphans = (dataDir: string): number[] => {
+  const all = marked(dataDir);
+  const leaders = new Set(all.filter(({ pid, session }) => pid === session).map(({ pid }) => pid));
+  return all.filter(({ pid, session }) => pid !== session && !leaders.has(session)).map(({ pid }) => pid);
 };
 
 /** {@link scopeProcesses} as id → pids, sorted, for assertions that read well when they fail. */
@@ -77,8 +98,9 @@ export const supervisedPids = (events: readonly ManagerEvent[]): Set<number> => 
 /**
  * What is wrong with a data dir's processes against what its manager
  * reports and what is desired, or undefined when nothing is (M8): exactly
- * one live process per desired id, no other id, and every process of the
- * scope one the manager supervises.
+ * one live process per desired id, no other id, every session leader of
+ * the scope one the manager supervises, and no process of the scope left
+ * behind by a leader that is gone (S5).
  */
 export const scopeProblem = (dataDir: string, events: readonly ManagerEvent[], desired: readonly string[]): string | undefined => {
   const byId = scopeProcessesById(dataDir);
@@ -87,6 +109,7 @@ export const scopeProblem = (dataDir: string, events: readonly ManagerEvent[], d
     ...desired.filter((id) => byId[id]?.length !== 1).map((id) => `${id}: ${byId[id]?.length ?? 0} processes`),
     ...Object.keys(byId).filter((id) => !desired.includes(id)).map((id) => `${id}: not desired, still running`),
     ...Object.values(byId).flat().filter((pid) => !supervised.has(pid)).map((pid) => `pid ${pid}: not supervised`),
+    ...scopeOrphans(dataDir).map((pid) => `pid ${pid}: left behind by its session leader`),
   ];
   return problems.length === 0 ? undefined : `${problems.join('; ')} (processes: ${JSON.stringify(byId)}, supervised: ${JSON.stringify([...supervised])})`;
 };
