@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
 import type { DaemonEvent } from '../../lib/events.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
+import { fate, statFields, type Fate } from '../helpers/process-fate.js';
 import { is, nextEvent, readIfThere, Sandbox, waitFor } from '../helpers/real-processes.js';
 
 // Finding 7 of issue 8, with real processes: when a group leader dies, what
@@ -25,40 +26,6 @@ afterEach(async () => {
 const fastRestarts = consulBackoff({ freeAttempts: 1_000_000 });
 
 const GROUP_LEADER = fileURLToPath(new URL('../fixtures/group-leader.mjs', import.meta.url));
-
-/**
- * What /proc tells of a process. `gone`: no longer there, or a zombie.
- * `dying`: a SIGKILL is pending or its exit has begun, and nothing can save
- * it now; the kernel acts on a SIGKILL only once the process is next
- * scheduled, so right after kill(2) its target is still running for a while.
- * `alive`: neither.
- */
-type Fate = 'gone' | 'dying' | 'alive';
-
-const SIGKILL_BIT = 1n << 8n; // signal 9 in the hex masks of /proc/<pid>/status
-const PF_EXITING = 0x4; // in the flags of /proc/<pid>/stat
-
-/** The fields of /proc/<pid>/stat after the command name, which ends at the last ')': state ppid pgrp session tty tpgid flags … */
-const statFields = (pid: number): string[] => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-};
-
-const fate = (pid: number): Fate => {
-  let fields: string[];
-  let status: string;
-  try {
-    fields = statFields(pid);
-    status = readFileSync(`/proc/${pid}/status`, 'latin1');
-  } catch {
-    return 'gone';
-  }
-  const [state, , , , , , flags] = fields;
-  if (state === 'Z' || state === 'X') return 'gone';
-  const pending = (mask: string) => BigInt(`0x${new RegExp(`^${mask}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1] ?? '0'}`);
-  const killed = ((pending('SigPnd') | pending('ShdPnd')) & SIGKILL_BIT) !== 0n;
-  return killed || (Number(flags) & PF_EXITING) !== 0 ? 'dying' : 'alive';
-};
 
 /** The processes of the process group `pgid` that are not gone, each with its {@link Fate}. */
 const group = (pgid: number): Record<number, Fate> => {
