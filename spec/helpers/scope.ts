@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 
 /** A live session leader carrying a data dir's scope, the id it carries, and its whole environment. */
@@ -85,33 +86,48 @@ export const scopeProcessesById = (dataDir: string): Record<string, number[]> =>
   return byId;
 };
 
-/** The pids a manager says it supervises now: each it reported `started` or `adopted`, and not yet `exited`. */
-export const supervisedPids = (events: readonly ManagerEvent[]): Set<number> => {
-  const pids = new Set<number>();
+/**
+ * The pids a manager says it supervises now: each it reported `started` or
+ * `adopted`, and not yet `exited`; `kept`, those of them it keeps running:
+ * neither a stray nor being stopped.
+ */
+export const supervisedPids = (events: readonly ManagerEvent[]): { readonly all: Set<number>; readonly kept: Set<number> } => {
+  const all = new Set<number>();
+  const kept = new Set<number>();
+  const strays = new Set<number>();
   for (const event of events) {
-    if (event.type === 'started' || event.type === 'adopted') pids.add(event.pid);
-    else if (event.type === 'exited') pids.delete(event.pid);
+    if (event.type === 'stray') strays.add(event.pid);
+    else if (event.type === 'started' || event.type === 'adopted') {
+      all.add(event.pid);
+      if (!strays.has(event.pid)) kept.add(event.pid);
+    } else if (event.type === 'stopping') kept.delete(event.pid);
+    else if (event.type === 'exited') {
+      all.delete(event.pid);
+      kept.delete(event.pid);
+    }
   }
-  return pids;
+  return { all, kept };
 };
 
 /**
  * What is wrong with a data dir's processes against what its manager
  * reports and what is desired, or undefined when nothing is (M8): exactly
- * one live process per desired id, no other id, every session leader of
- * the scope one the manager supervises, and no process of the scope left
+ * one live process per desired id, one the manager keeps (not a stray or a
+ * replaced process on its way out); no other id; every session leader of
+ * the scope one the manager supervises; and no process of the scope left
  * behind by a leader that is gone (S5).
  */
 export const scopeProblem = (dataDir: string, events: readonly ManagerEvent[], desired: readonly string[]): string | undefined => {
   const byId = scopeProcessesById(dataDir);
-  const supervised = supervisedPids(events);
+  const { all, kept } = supervisedPids(events);
   const problems = [
     ...desired.filter((id) => byId[id]?.length !== 1).map((id) => `${id}: ${byId[id]?.length ?? 0} processes`),
+    ...desired.flatMap((id) => byId[id] ?? []).filter((pid) => all.has(pid) && !kept.has(pid)).map((pid) => `pid ${pid}: being stopped`),
     ...Object.keys(byId).filter((id) => !desired.includes(id)).map((id) => `${id}: not desired, still running`),
-    ...Object.values(byId).flat().filter((pid) => !supervised.has(pid)).map((pid) => `pid ${pid}: not supervised`),
+    ...Object.values(byId).flat().filter((pid) => !all.has(pid)).map((pid) => `pid ${pid}: not supervised`),
     ...scopeOrphans(dataDir).map((pid) => `pid ${pid}: left behind by its session leader`),
   ];
-  return problems.length === 0 ? undefined : `${problems.join('; ')} (processes: ${JSON.stringify(byId)}, supervised: ${JSON.stringify([...supervised])})`;
+  return problems.length === 0 ? undefined : `${problems.join('; ')} (processes: ${JSON.stringify(byId)}, supervised: ${JSON.stringify([...all])})`;
 };
 
 /** The events a program printed with `--json` so far, whole lines only (a chunk may end mid-line). */
@@ -143,4 +159,34 @@ export const settled = async (
     if (Date.now() > end) throw new Error(`not settled after ${deadlineMs} ms: ${problem}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+};
+
+/**
+ * Each id's recorded pid, as a starting manager reads a data dir (M8):
+ * snapshot.json, then every journal line after its `seq`, in order; a torn
+ * last line is ignored. Read here rather than with records.ts, so a spec
+ * checks the files, not the reader.
+ */
+export const recordedPids = (dataDir: string): Map<string, number> => {
+  const read = (name: string): string => {
+    try {
+      return readFileSync(join(dataDir, name), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const snapshot = JSON.parse(read('snapshot.json') || '{"daemons":{}}') as { seq?: number; daemons: Record<string, { pid: number }> };
+  const pids = new Map(Object.entries(snapshot.daemons).map(([id, entry]) => [id, entry.pid]));
+  for (const line of read('journal').split('\n')) {
+    let entry: { seq: number; id: string; snapshot: { pid: number } | null };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      continue;
+    }
+    if (entry.seq <= (snapshot.seq ?? 0)) continue;
+    if (entry.snapshot === null) pids.delete(entry.id);
+    else pids.set(entry.id, entry.snapshot.pid);
+  }
+  return pids;
 };

@@ -5,8 +5,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { bundle, type Bundled } from '../helpers/bundle.js';
 import { nodeProgram, type Cli } from '../helpers/cli.js';
-import { CHILD, Sandbox } from '../helpers/real-processes.js';
-import { printedEvents, scopeProcesses, settled } from '../helpers/scope.js';
+import { CHILD, isAlive, Sandbox } from '../helpers/real-processes.js';
+import { printedEvents, recordedPids, scopeProcesses, settled } from '../helpers/scope.js';
 
 // The chaos spec of DESIGN M8 and issue 8: a manager over a data dir with a
 // few services — one crash-looping, one that ignores SIGINT (its stop lasts
@@ -16,7 +16,9 @@ import { printedEvents, scopeProcesses, settled } from '../helpers/scope.js';
 // restarts, its replaces and its stops. After each kill a new manager must
 // settle with exactly one live process per desired id, running the
 // desired command, no process of the scope it does not supervise, and none
-// of an id no longer desired. Every random choice comes from one seeded
+// of an id no longer desired; and every process a killed manager had
+// reported and not seen exit is in its records on disk (snapshot.json and
+// the journal, read by the spec itself). Every random choice comes from one seeded
 // PRNG: CHAOS_SEED=<seed> replays the choices of a failed run (timings stay
 // real). CHAOS_ROUNDS overrides the number of rounds.
 
@@ -150,12 +152,44 @@ const phasesAtKill = (events: readonly ManagerEvent[], killedAt: number): string
   return phases.length === 0 ? ['while running'] : phases;
 };
 
-/** A checker's strays, and whether the killed manager had printed `started` for each (then its record was lost: a bug). */
+/**
+ * M8, read off the files: every process the killed manager reported
+ * `started` or `adopted` (other than a stray it was stopping), whose exit it
+ * had not reported and which still runs, is in the records under its id.
+ * A manager records before it reports, so any such process missing from
+ * them is a lost record.
+ */
+const unrecorded = (victim: readonly ManagerEvent[], records: ReadonlyMap<string, number>): string[] => {
+  const strays = new Set(victim.flatMap((event) => (event.type === 'stray' ? [event.pid] : [])));
+  const live = new Map<number, string>();
+  for (const event of victim) {
+    if ((event.type === 'started' || event.type === 'adopted') && !strays.has(event.pid)) live.set(event.pid, event.id ?? '');
+    else if (event.type === 'exited') live.delete(event.pid);
+  }
+  return [...live]
+    .filter(([pid, id]) => records.get(id) !== pid && isAlive(pid))
+    .map(([pid, id]) => `${id} pid ${pid} (records: ${JSON.stringify(Object.fromEntries(records))})`);
+};
+
+/**
+ * The records read back: a process the records hold is the checker's to
+ * adopt (or stop) through them, never to find as a stray, unless it died
+ * between the checker's scan and its restore (its record skipped).
+ */
+const misread = (checker: readonly ManagerEvent[], records: ReadonlyMap<string, number>): string[] =>
+  checker.flatMap((event) =>
+    event.type === 'stray' && records.get(event.id) === event.pid && !checker.some((seen) => seen.type === 'restore-skipped' && seen.id === event.id)
+      ? [`${event.id} pid ${event.pid} is recorded, yet found a stray`]
+      : [],
+  );
+
+/** What a checker said about each stray it found: what the killed manager had printed about its pid, and whether the checker had just skipped its record. */
 const straysOf = (checker: readonly ManagerEvent[], victim: readonly ManagerEvent[]): string[] =>
   checker.flatMap((event) => {
     if (event.type !== 'stray') return [];
-    const printed = victim.find((seen) => (seen.type === 'started' || seen.type === 'adopted') && seen.pid === event.pid);
-    return [`stray ${event.id} pid ${event.pid} (${printed === undefined ? 'never reported by the killed manager' : `the killed manager had printed ${printed.type} for it`})`];
+    const about = victim.filter((seen) => 'pid' in seen && seen.pid === event.pid).map((seen) => seen.type);
+    const skipped = checker.flatMap((seen) => (seen.type === 'restore-skipped' && seen.id === event.id ? [`; its record skipped: ${seen.code} ${seen.message}`] : []));
+    return [`stray ${event.id} pid ${event.pid} (the killed manager printed: ${about.join(' ') || 'nothing about it'}${skipped.join('')})`];
   });
 
 /** Which live processes do not run their id's desired generation (a replace not yet done), if any. */
@@ -200,7 +234,10 @@ describe('M8 chaos: a manager SIGKILLed at random moments', () => {
       for (const name of phase) phases.set(name, (phases.get(name) ?? 0) + 1);
       found.changes += applied.length;
       history.push(`round ${round}: killed ${Math.round(killAt)} ms after start (${phase.join(', ')}); changes: ${applied.join(', ') || 'none'}; desired: ${desired.ids().join(' ')}`);
+      const lost = unrecorded(victimEvents, recordedPids(data()));
+      if (lost.length > 0) fail(round, `records lost: ${lost.join('; ')}\nthe killed manager printed:\n${victim.stdout.slice(-4000)}`);
 
+      const records = recordedPids(data());
       const checker = manager();
       try {
         await settled(data(), () => checker.stdout, desired.ids(), () => staleGenerations(desired));
@@ -208,15 +245,15 @@ describe('M8 chaos: a manager SIGKILLed at random moments', () => {
         fail(round, `${error instanceof Error ? error.message : String(error)}; checker stderr: ${checker.stderr.slice(-300)}`);
       }
       const events = printedEvents(checker.stdout);
-      const strays = straysOf(events, victimEvents);
-      found.strays.push(...strays.map((stray) => `round ${round}: ${stray}`));
-      // A process reported started was recorded first (M8): finding it a stray means its record was lost.
-      const lost = strays.filter((stray) => stray.includes('printed started'));
-      if (lost.length > 0) fail(round, `records lost: ${lost.join('; ')}`);
+      const wrong = misread(events, records);
+      if (wrong.length > 0) fail(round, `records misread: ${wrong.join('; ')}`);
+      found.strays.push(...straysOf(events, victimEvents).map((stray) => `round ${round}: ${stray}`));
       found.skipped += events.filter((event) => event.type === 'restore-skipped').length;
       found.adopted += events.flatMap((event) => (event.type === 'restored' ? event.adopted : [])).length;
       // Settled, its state is the next round's to restore: killed too, a kill at a quiet moment.
       await killed(checker);
+      const lostByChecker = unrecorded(printedEvents(checker.stdout), recordedPids(data()));
+      if (lostByChecker.length > 0) fail(round, `records lost by the checker: ${lostByChecker.join('; ')}`);
     }
 
     const last = manager();
