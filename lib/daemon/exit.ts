@@ -1,4 +1,4 @@
-import { defer, of, type Observable } from 'rxjs';
+import { concat, defer, EMPTY, ignoreElements, interval, of, takeWhile, type Observable } from 'rxjs';
 import type { DaemonEvent, ExitedEvent } from '../events.js';
 import type { ExitStatus } from '../process/driver.js';
 import { RunEnd } from './run-end.js';
@@ -17,19 +17,46 @@ export type StopReason = NonNullable<ExitedEvent['reason']>;
 
 /**
  * A run's end, once its process is gone: whatever is left of its process
- * group is ended first (S5), so a respawn never meets a dead leader's
- * workers still holding its port; then `exited`, and the {@link RunEnd}.
+ * group is ended first, and waited for (S5), so a respawn never meets a
+ * dead leader's workers still holding its port; then `exited`, and the
+ * {@link RunEnd}. `runMs` is the run's, not counting that wait.
  */
 export const exited$ = (sup: Supervision, run: Run, status: ExitStatus, reason?: StopReason): Observable<DaemonEvent | RunEnd> =>
   defer(() => {
     const { running, attempt, startedAt } = run;
     const { driver, killProcessGroup, scheduler } = sup.options;
-    if (killProcessGroup) driver.endGroup(running);
     const runMs = scheduler.now() - startedAt;
+    const ended = killProcessGroup && driver.endGroup(running);
     const { code, signal } = status;
     const requested = reason !== undefined;
-    return of(
-      sup.event('exited', { pid: running.pid, code, signal, adopted: running.adopted, attempt, runMs, requested, ...(requested ? { reason } : {}) }),
-      new RunEnd(attempt, { kind: 'exited', code, signal, adopted: running.adopted }, runMs),
+    return concat(
+      ended ? leftoversGone$(sup, running.pid) : EMPTY,
+      defer(() =>
+        of(
+          sup.event('exited', { pid: running.pid, code, signal, adopted: running.adopted, attempt, runMs, requested, ...(requested ? { reason } : {}) }),
+          new RunEnd(attempt, { kind: 'exited', code, signal, adopted: running.adopted }, runMs),
+        ),
+      ),
     );
   });
+
+/** How long the end of a run waits for leftovers it SIGKILLed to be gone: orphans nobody reaps (a supervisor that is PID 1) stay zombies forever. */
+const LEFTOVERS_WAIT_MS = 1_000;
+
+/**
+ * Completes once nothing is left in the group: a SIGKILL takes effect when
+ * its target next runs, a moment after it is sent, and until then the
+ * leftovers may still hold the port a respawn needs. Polled fast, on the
+ * scheduler, and never for more than {@link LEFTOVERS_WAIT_MS}.
+ */
+const leftoversGone$ = (sup: Supervision, pgid: number): Observable<never> => {
+  const { driver, scheduler, stopPollIntervalMs } = sup.options;
+  return defer(() =>
+    driver.groupRemains(pgid)
+      ? interval(stopPollIntervalMs, scheduler).pipe(
+          takeWhile((tick) => driver.groupRemains(pgid) && (tick + 1) * stopPollIntervalMs < LEFTOVERS_WAIT_MS),
+          ignoreElements(),
+        )
+      : EMPTY,
+  );
+};

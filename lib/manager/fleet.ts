@@ -66,21 +66,27 @@ export class Fleet {
    * M4: adopts the live processes recorded for an id that is desired with
    * the same token, and stops the others (absent, or recorded with another
    * token: adopted only to be stopped, never respawned). Dead or invalid
-   * records are skipped with a warning. M8: `marked` are the live
-   * processes of this data dir's scope; a session leader among them that no
-   * record holds, and whose parent is not one of them, was started by a
-   * manager killed before it could record it: it is stopped. Then the first
-   * reconcile runs.
+   * records are skipped with a warning; what is left in a dead recorded
+   * leader's group is ended (S5). M8: `marked` are the live processes of
+   * this data dir's scope; a session leader among them that no record
+   * holds, and whose parent is not one of them, was started by a manager
+   * killed before it could record it: it is stopped; a member whose
+   * session leader is gone is what is left of a daemon that died while no
+   * manager ran: its group is ended. Then the first reconcile runs.
    */
   restore(found: ReadonlyMap<string, unknown>, marked: readonly Marked[], desired: ReadonlyMap<string, Command>): void {
     const adopted: string[] = [];
-    const held = new Set<number>();
+    const supervised = new Set<number>();
     for (const [id, entry] of found) {
+      // Whatever becomes of its record, a recorded process is never a stray: one that died since the scan would be taken for both.
+      const decoded = decodeSnapshot(entry);
+      if (isRight(decoded)) supervised.add(decoded.right.pid);
       const skip = (code: string, message: string): void => {
         this.emit({ type: 'restore-skipped', id, code, message });
         // Still there, and not ours to end: its record stays, and its id is held, never started twice.
         if (code === 'EFOREIGN' || code === 'EHIDDEN') this.held.set(id, `a process recorded for it still runs and cannot be supervised (${message})`);
         else this.record(id, undefined);
+        if (code === 'EDEAD' && isRight(decoded)) this.endLeftovers(decoded.right);
       };
       const idError = checkId(id);
       if (isLeft(idError)) {
@@ -91,7 +97,6 @@ export class Fleet {
       if (wanted !== undefined) {
         const restored = Daemon.restore(entry, { ...this.optionsFor(id), token: wanted.token });
         if (isRight(restored)) {
-          held.add(restored.right.snapshot()?.pid ?? 0);
           this.follow(id, restored.right);
           adopted.push(id);
           continue;
@@ -103,21 +108,26 @@ export class Fleet {
         }
       }
       const toStop = pipe(
-        decodeSnapshot(entry),
+        decoded,
         chain((snapshot) => checkProcess(snapshot, this.options.driver)),
       );
       if (isLeft(toStop)) skip(toStop.left.code, toStop.left.message);
-      else {
-        held.add(toStop.right.pid);
-        this.stopAdopted(id, toStop.right);
-      }
+      else this.stopAdopted(id, toStop.right);
     }
     const pids = new Set(marked.map(({ pid }) => pid));
-    for (const stray of marked) {
-      if (stray.pid !== stray.session || held.has(stray.pid) || pids.has(stray.ppid)) continue;
-      const id = stray.also ?? '';
-      this.emit({ type: 'stray', id, pid: stray.pid });
-      this.stopAdopted(id, stray);
+    const orphaned = new Map<number, string>();
+    for (const candidate of marked) {
+      const id = candidate.also ?? '';
+      if (candidate.pid !== candidate.session) {
+        if (!pids.has(candidate.session)) orphaned.set(candidate.session, id);
+        continue;
+      }
+      if (supervised.has(candidate.pid) || pids.has(candidate.ppid)) continue;
+      this.emit({ type: 'stray', id, pid: candidate.pid });
+      this.stopAdopted(id, candidate);
+    }
+    for (const [session, id] of orphaned) {
+      if (this.options.killProcessGroup !== false && this.options.driver.endGroup({ pid: session, startTime: null })) this.emit({ type: 'stray', id, pid: session });
     }
     this.emit({ type: 'restored', adopted });
     this.reconcile(desired);
@@ -158,6 +168,11 @@ export class Fleet {
     this.daemons.delete(id);
     void daemon.stop();
     this.chain(id, daemon.events$.pipe(ignoreElements()));
+  }
+
+  /** S5 for a recorded leader that died while no manager ran: what is left in its group is ended. */
+  private endLeftovers(leader: ProcessIdentity): void {
+    if (this.options.killProcessGroup !== false) this.options.driver.endGroup(leader);
   }
 
   /** Stops a live process that is not to be kept, without ever respawning it; it stays recorded until it is gone. */

@@ -47,6 +47,12 @@ export class Records {
     this.#journal = openAppendSafe(dataDir.journalPath);
   }
 
+  /** Appends one whole line: a short write (a full disk) is finished or thrown, never left torn. */
+  #append(line: string): void {
+    const bytes = Buffer.from(line);
+    for (let written = 0; written < bytes.length; ) written += writeSync(this.#journal, bytes, written);
+  }
+
   /**
    * Reads what an earlier manager recorded in a data dir and opens the journal
    * to append to. A snapshot.json that cannot be read is set aside; a torn
@@ -56,7 +62,10 @@ export class Records {
     const read = readRecords(dataDir);
     const corrupt = read.problem === undefined ? undefined : setAside(dataDir.snapshotPath, now, read.problem);
     const found: Found = corrupt === undefined ? { daemons: read.daemons } : { daemons: read.daemons, corrupt };
-    return { records: new Records(dataDir, read.daemons, read.seq), found };
+    const records = new Records(dataDir, read.daemons, read.seq);
+    // A manager killed mid-append left a torn last line: cut it, or the next line would be glued to it and lost.
+    ftruncateSync(records.#journal, read.journalBytes);
+    return { records, found };
   }
 
   /** Records `id`'s live process (its snapshot), or that it has none. On disk when this returns. */
@@ -66,7 +75,7 @@ export class Records {
     if (text === undefined) this.#current.delete(id);
     else this.#current.set(id, text);
     this.#seq += 1;
-    writeSync(this.#journal, `{"seq":${this.#seq},"id":${JSON.stringify(id)},"snapshot":${text ?? 'null'}}\n`);
+    this.#append(`{"seq":${this.#seq},"id":${JSON.stringify(id)},"snapshot":${text ?? 'null'}}\n`);
     this.#dirty = true;
   }
 
@@ -97,6 +106,8 @@ export class Records {
 export interface ReadRecords {
   readonly daemons: ReadonlyMap<string, unknown>;
   readonly seq: number;
+  /** How many bytes of the journal are whole lines. */
+  readonly journalBytes: number;
   readonly problem?: string;
 }
 
@@ -109,13 +120,16 @@ export const readRecords = (dataDir: DataDir): ReadRecords => {
   const snapshot = readSnapshot(dataDir.snapshotPath);
   const daemons = new Map(Object.entries(snapshot.daemons));
   let seq = snapshot.seq;
-  for (const line of readJournal(dataDir.journalPath)) {
+  const journal = readFileSafe(dataDir.journalPath) ?? '';
+  const whole = journal.slice(0, journal.lastIndexOf('\n') + 1);
+  for (const line of journalLines(whole)) {
     if (line.seq <= snapshot.seq) continue;
     if (line.snapshot === null) daemons.delete(line.id);
     else daemons.set(line.id, line.snapshot);
     seq = Math.max(seq, line.seq);
   }
-  return snapshot.problem === undefined ? { daemons, seq } : { daemons, seq, problem: snapshot.problem };
+  const read = { daemons, seq, journalBytes: Buffer.byteLength(whole) };
+  return snapshot.problem === undefined ? read : { ...read, problem: snapshot.problem };
 };
 
 const readSnapshot = (path: string): { readonly daemons: Readonly<Record<string, unknown>>; readonly seq: number; readonly problem?: string } => {
@@ -140,15 +154,13 @@ const setAside = (path: string, now: number, message: string): NonNullable<Found
   }
 };
 
-const readJournal = (path: string): t.TypeOf<typeof JournalLine>[] => {
-  const text = readFileSafe(path) ?? '';
-  return text.split('\n').flatMap((line) => {
+const journalLines = (text: string): t.TypeOf<typeof JournalLine>[] =>
+  text.split('\n').flatMap((line) => {
     try {
       const decoded = JournalLine.decode(JSON.parse(line));
       return decoded._tag === 'Right' ? [decoded.right] : [];
     } catch {
-      // The last line of a manager killed mid-append; nothing after it was written.
+      // An empty line, or one a human mangled: it records nothing.
       return [];
     }
   });
-};

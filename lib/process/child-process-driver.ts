@@ -4,7 +4,7 @@ import { AsyncSubject, defer, Observable, of } from 'rxjs';
 import type { ChildHandle, ExitStatus, KillError, Marked, ProcessDriver, ProcessProbe, ProcessWatch, SpawnSpec } from './driver.js';
 import type { ProcessIdentity } from './identity.js';
 import { isSignallablePid } from './pid.js';
-import { endGroup } from './signal.js';
+import { endGroup, groupRemains } from './signal.js';
 import { findByEnvironment } from './environ-scan.js';
 import { hasExited, lookUpProcStat, readBootId, type ProcStat } from './proc-stat.js';
 import { execaLaunch, nodeLaunch, type Launch, type Launched } from './launch.js';
@@ -121,8 +121,12 @@ export class ChildProcessDriver implements ProcessDriver {
     }
   }
 
-  endGroup(leader: ProcessIdentity): void {
-    endGroup(leader);
+  endGroup(leader: ProcessIdentity): boolean {
+    return endGroup(leader);
+  }
+
+  groupRemains(pgid: number): boolean {
+    return groupRemains(pgid);
   }
 
   findMarked(name: string, value: string, alsoRead: string): Marked[] {

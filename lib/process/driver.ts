@@ -101,10 +101,12 @@ export interface ProcessDriver {
   /**
    * S5, after a group leader's exit has been observed: SIGKILLs whatever is
    * left in its process group (a dead nginx master's workers, which would
-   * otherwise keep its port). It never signals a group whose id another
-   * process now holds as its pid.
+   * otherwise keep its port), and says whether anything was. It never
+   * signals a group whose id another process now holds as its pid.
    */
-  endGroup(leader: ProcessIdentity): void;
+  endGroup(leader: ProcessIdentity): boolean;
+  /** Whether any live process (zombies aside) is still in the group `pgid`. */
+  groupRemains(pgid: number): boolean;
   /** Looks at a pid without signalling it. */
   probe(pid: number): ProcessProbe;
   /** Starts watching a process this driver did not start, for a liveness poll; never signals it. */

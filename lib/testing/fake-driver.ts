@@ -214,8 +214,21 @@ export class FakeDriver implements ProcessDriver {
   }
 
   /** Records the group as ended; a fake process has no group members of its own. */
-  endGroup(leader: ProcessIdentity): void {
+  /**
+   * Records the group as ended, and ends its members: the live processes
+   * added with `session` set to the leader's pid (a fake group is its
+   * session). Says whether there were any.
+   */
+  endGroup(leader: ProcessIdentity): boolean {
     this.endedGroups.push({ pid: leader.pid, at: this.scheduler.now() });
+    const members = [...this.processes.values()].filter((fake) => fake.alive && fake.session === leader.pid && fake.pid !== leader.pid);
+    for (const member of members) this.end(member.pid, { code: null, signal: 'SIGKILL' });
+    return members.length > 0;
+  }
+
+  /** Members are ended at once, so none is ever left. */
+  groupRemains(): boolean {
+    return false;
   }
 
   probe(pid: number): ProcessProbe {

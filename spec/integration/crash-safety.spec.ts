@@ -227,12 +227,10 @@ describe('finding 2: a daemon removed by a config change is never lost during it
 });
 
 describe('S5 across a manager’s death: a leader that dies while no manager runs', () => {
-  // KNOWN BUG, reported with issue 8's M8 work: the next manager skips the
-  // dead leader's record (EDEAD) and never ends what is left in its group,
-  // and its scan for strays looks at session leaders only, so the
-  // grandchild runs on, unsupervised, past the manager's own kill. Flip
-  // `it.fails` to `it` once fleet.ts ends a dead recorded leader's group.
-  it.fails('leaves nothing of its group behind: the next manager ends it', async () => {
+  // The next manager skips the dead leader's record (EDEAD): it must still
+  // end what is left in its group, or the grandchild runs on, unsupervised,
+  // past the manager's own kill.
+  it('leaves nothing of its group behind: the next manager ends it', async () => {
     const grandchild = sandbox.path('grandchild.pid');
     const first = manageFixture(fixtureConfig({ a: childCommand('--grandchild', grandchild) }), 300);
     const leader = lastPids([await first.event('a started', (event) => event.type === 'started' && event.id === 'a')]).a ?? -1;

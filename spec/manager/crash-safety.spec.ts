@@ -113,6 +113,29 @@ describe('M8: processes of the data dir that no record holds', () => {
   });
 });
 
+describe('S5/M8: what is left of a daemon whose leader died while no manager ran', () => {
+  it('is ended: the group of a dead recorded leader, and marked members whose session leader is gone', () => {
+    const driver = new FakeDriver();
+    const seen: string[] = [];
+    inVirtualTime(({ cold }) => {
+      const leader = driver.addProcess();
+      const worker = driver.addProcess({ session: leader.pid, ppid: 1, env: { RXDAEMON_SCOPE: scopeOf(root), RXDAEMON_ID: 'web' } });
+      const { records } = Records.open(new DataDir(root), 0);
+      records.set('web', { version: 1, pid: leader.pid, startTime: leader.startTime, bootId: 'fake-boot', command: 'web', args: [], env: {} });
+      records.close();
+      driver.end(leader.pid, { code: null, signal: 'SIGKILL' });
+      // A second daemon's leftover, its leader gone and never recorded.
+      const lost = driver.addProcess({ session: 4242, env: { RXDAEMON_SCOPE: scopeOf(root), RXDAEMON_ID: 'api' } });
+      const desired$ = new BehaviorSubject<DesiredSet>({ web: { command: 'web' } });
+      manage(desired$, { driver, dataDir: root, kill$: cold('1s k') }).subscribe((event) => seen.push(line(event)));
+      expect([worker.alive, lost.alive]).toEqual([false, false]);
+    });
+    expect(driver.endedGroups.filter(({ at }) => at === 0).map(({ pid }) => pid)).toEqual(expect.arrayContaining([1000, 4242]));
+    expect(seen.slice(0, 2)).toEqual(['restore-skipped:web@0', 'stray:api@0']);
+    expect(driver.spawns).toHaveLength(1);
+  });
+});
+
 describe('M4/M8: a recorded process that still runs but cannot be supervised', () => {
   it('holds its id: never started a second time, and said so at every reconcile', () => {
     const driver = new FakeDriver();

@@ -57,12 +57,17 @@ describe('Records (M8)', () => {
     expect(Object.fromEntries(reopen().daemons)).toEqual({ web: { pid: 200 } });
   });
 
-  it('ignores a torn last line of the journal', () => {
+  it('ignores a torn last line of the journal, and cuts it so the next record is not glued to it', () => {
     const { records } = Records.open(dataDir, 0);
     records.set('web', { pid: 100 });
     records.close();
-    appendFileSync(dataDir.journalPath, '{"seq":2,"id":"web","snap');
-    expect(Object.fromEntries(reopen().daemons)).toEqual({ web: { pid: 100 } });
+    appendFileSync(dataDir.journalPath, '{"seq":2,"id":"api","snapshot":{"pi');
+    const next = Records.open(dataDir, 0);
+    expect(Object.fromEntries(next.found.daemons)).toEqual({ web: { pid: 100 } });
+    next.records.set('db', { pid: 300 });
+    next.records.set('cache', { pid: 400 });
+    next.records.close();
+    expect(Object.fromEntries(reopen().daemons)).toEqual({ web: { pid: 100 }, db: { pid: 300 }, cache: { pid: 400 } });
   });
 
   it('writes nothing for a change that changes nothing', () => {
