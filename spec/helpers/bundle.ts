@@ -1,3 +1,5 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
@@ -33,4 +35,42 @@ export const bundle = (outdir: string): Bundled => {
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   });
   return { cli: join(outdir, 'cli.mjs'), manager: join(outdir, 'manager.mjs') };
+};
+
+/** A program bundled where any user can run it, and the way to remove it. */
+export interface Shared {
+  readonly path: string;
+  remove(): void;
+}
+
+/**
+ * Bundles one TypeScript program into a single file in a fresh directory
+ * that any user may read (0755, the file 0644), for specs that run it as
+ * `nobody`: the repository itself may sit in a private directory (a CI
+ * checkout under a 0700 temp dir), where `nobody` could not load tsx or the
+ * sources.
+ */
+export const bundleForAnyone = (entry: string): Shared => {
+  const outdir = mkdtempSync(join(tmpdir(), 'rxdaemon-bundle-'));
+  chmodSync(outdir, 0o755);
+  const name = entry.replace(/^.*\//, '').replace(/\.ts$/, '');
+  buildSync({
+    entryPoints: { [name]: entry },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'error',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+  const path = join(outdir, `${name}.mjs`);
+  chmodSync(path, 0o644);
+  return {
+    path,
+    remove: () => {
+      rmSync(outdir, { recursive: true, force: true });
+    },
+  };
 };

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { waitFor } from './real-processes.js';
 
-const MAIN = fileURLToPath(new URL('../../lib/cli/main.ts', import.meta.url));
+export const MAIN = fileURLToPath(new URL('../../lib/cli/main.ts', import.meta.url));
 // An absolute path: the CLI runs in a temp dir, where `--import tsx` would not resolve.
 const TSX = createRequire(import.meta.url).resolve('tsx/esm');
 

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cli, cliArgv, type Cli } from '../helpers/cli.js';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { bundleForAnyone } from '../helpers/bundle.js';
+import { cli, MAIN, type Cli } from '../helpers/cli.js';
 import { CHILD, Sandbox, waitFor } from '../helpers/real-processes.js';
 
 let sandbox: Sandbox;
@@ -44,7 +45,11 @@ describe('rxdaemon run --state F: a state file it cannot trust is refused, sayin
     const state = sandbox.path('state.json');
     writeFileSync(state, snapshotOf(process.pid, '1'));
     chmodSync(state, 0o000);
-    const child = spawn(process.execPath, cliArgv(['run', '--json', '--state', state, '--', 'sleep', '60']), {
+    const cli = bundleForAnyone(MAIN);
+    onTestFinished(() => {
+      cli.remove();
+    });
+    const child = spawn(process.execPath, [cli.path, 'run', '--json', '--state', state, '--', 'sleep', '60'], {
       cwd: sandbox.dir,
       uid: 65534,
       gid: 65534,

@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChildProcessDriver } from '../../lib/process/child-process-driver.js';
 import { lookUpProcStat, parseProcStat } from '../../lib/process/proc-stat.js';
+import { bundleForAnyone } from '../helpers/bundle.js';
 import { isAlive, Sandbox, waitFor } from '../helpers/real-processes.js';
 
 let sandbox: Sandbox;
@@ -78,7 +78,6 @@ describe('/proc/<pid>/stat of a real process with a hostile name', () => {
 // Where /proc does not show a process, rxdaemon must not take it for gone:
 // run as another user under a hidepid mount, and as root with no /proc at all.
 const LOOK = fileURLToPath(new URL('../fixtures/look-at-pid.ts', import.meta.url));
-const TSX = createRequire(import.meta.url).resolve('tsx/esm');
 const canUnshare = spawnSync('unshare', ['-m', 'true']).status === 0;
 
 interface Looked {
@@ -90,10 +89,16 @@ interface Looked {
 
 const lookFrom = (mount: string, asNobody: boolean, pid: number, startTime: string): Looked => {
   const user = asNobody ? 'setpriv --reuid=65534 --regid=65534 --clear-groups ' : '';
-  const shell = `${mount} && exec ${user}"$0" --import "$1" "$2" "$3" "$4"`;
-  const run = spawnSync('unshare', ['-m', 'sh', '-c', shell, process.execPath, TSX, LOOK, String(pid), startTime], { encoding: 'utf8', timeout: 20_000 });
-  if (run.status !== 0) throw new Error(`look-at-pid failed (${String(run.status)}): ${run.stderr}`);
-  return JSON.parse(run.stdout) as Looked;
+  const shell = `${mount} && exec ${user}"$0" "$1" "$2" "$3"`;
+  // Bundled where nobody can read it: the repository may sit in a private directory.
+  const look = bundleForAnyone(LOOK);
+  try {
+    const run = spawnSync('unshare', ['-m', 'sh', '-c', shell, process.execPath, look.path, String(pid), startTime], { encoding: 'utf8', timeout: 20_000 });
+    if (run.status !== 0) throw new Error(`look-at-pid failed (${String(run.status)}): ${run.stderr}`);
+    return JSON.parse(run.stdout) as Looked;
+  } finally {
+    look.remove();
+  }
 };
 
 describe.runIf(canUnshare && process.getuid?.() === 0)('a process rxdaemon cannot see is not gone', () => {
