@@ -59,7 +59,7 @@ const memory = (count: number, rounds: number) => {
 
 const supervised = async (count: number, idleMs: number) => {
   const daemons = Array.from({ length: count }, () => new Daemon({ command: 'sleep', args: ['1000'] }));
-  const healthy = Promise.all(daemons.map((daemon) => firstValueFrom(daemon.events$.pipe(filter((event) => event.type === 'healthy')))));
+  const healthy = Promise.all(daemons.map((daemon) => firstValueFrom(daemon.events$.pipe(filter((event) => event.type === 'stable')))));
   await Promise.all(
     daemons.map((daemon) => {
       const started = firstValueFrom(daemon.events$.pipe(filter((event) => event.type === 'started')));

@@ -24,7 +24,7 @@ const desired$ = new BehaviorSubject<DesiredSet>({ web: service(), worker: servi
 const manager = new Manager(desired$, {
   dataDir,
   // Shorter than the defaults, so a minute of demo shows backoff and the healthy reset.
-  restart: consulBackoff({ freeAttempts: 2, baseDelayMs: 250, maxDelayMs: 2_000, healthyAfterMs: 2_000 }),
+  restart: consulBackoff({ freeAttempts: 2, baseDelayMs: 250, maxDelayMs: 2_000, stableAfterMs: 2_000 }),
   gracefulStopMs: 1_000,
 });
 manager.events$.subscribe((event) => {

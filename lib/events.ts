@@ -1,10 +1,12 @@
+import type { GiveUpReason } from './policy/restart-policy.js';
+
 /** Fields every event carries: `at` is the scheduler's `now()` in ms; `id` is the command's id, when it has one. */
 interface EventBase {
   readonly at: number;
   readonly id?: string;
 }
 
-/** Before each spawn; `attempt` counts from 1 and restarts at 1 after a healthy run. */
+/** Before each spawn; `attempt` counts from 1 and restarts at 1 after a stable run. */
 export interface SpawningEvent extends EventBase { readonly type: 'spawning'; readonly attempt: number }
 /** The process runs. */
 export interface StartedEvent extends EventBase { readonly type: 'started'; readonly pid: number; readonly attempt: number }
@@ -16,8 +18,8 @@ export interface SpawnFailedEvent extends EventBase {
 }
 /** Watching a live process this supervisor did not start. */
 export interface AdoptedEvent extends EventBase { readonly type: 'adopted'; readonly pid: number }
-/** It ran `healthyAfterMs`; the attempt counter is reset. */
-export interface HealthyEvent extends EventBase { readonly type: 'healthy'; readonly pid: number }
+/** It ran `stableAfterMs`; the attempt counter is reset (R2). Not a health check: that is `health`. */
+export interface StableEvent extends EventBase { readonly type: 'stable'; readonly pid: number }
 /** It ended. For an adopted process the code and signal are unknown (null). */
 export interface ExitedEvent extends EventBase {
   readonly type: 'exited';
@@ -31,7 +33,7 @@ export interface ExitedEvent extends EventBase {
   readonly runMs: number;
   /** Whether the supervisor asked for this end; then `reason` says why. */
   readonly requested: boolean;
-  readonly reason?: 'stop';
+  readonly reason?: 'stop' | 'restart';
 }
 /** Waiting `delayMs` before spawn number `attempt`. */
 export interface BackoffEvent extends EventBase { readonly type: 'backoff'; readonly attempt: number; readonly delayMs: number }
@@ -43,14 +45,18 @@ export interface KillingEvent extends EventBase { readonly type: 'killing'; read
 export interface StoppedEvent extends EventBase { readonly type: 'stopped' }
 /** Terminal: supervision ended; the process, if any, keeps running. */
 export interface ClosedEvent extends EventBase { readonly type: 'closed'; readonly pid?: number }
-/**
- * Terminal: the restart policy said no more. `reason` tells whether attempts
- * ran out or the last exit is one the policy does not restart.
- */
+/** Terminal: a limit of the restart policy ran out (of attempts, or of restarts within a time). */
 export interface GaveUpEvent extends EventBase {
   readonly type: 'gave-up';
   readonly attempts: number;
-  readonly reason: 'attempts-exhausted' | 'not-restarted';
+  readonly reason: GiveUpReason;
+}
+/** Terminal: the run ended and the restart rule does not restart that kind of end (exit 0 under `on-failure`, any end under `never`). */
+export interface CompletedEvent extends EventBase {
+  readonly type: 'completed';
+  /** How the last run ended; both null after a failed spawn or for an adopted process. */
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
 }
 /** Writing or removing the pid file failed; the daemon runs on. */
 export interface PidFileErrorEvent extends EventBase {
@@ -65,7 +71,7 @@ export type DaemonEvent =
   | StartedEvent
   | SpawnFailedEvent
   | AdoptedEvent
-  | HealthyEvent
+  | StableEvent
   | ExitedEvent
   | BackoffEvent
   | StoppingEvent
@@ -73,6 +79,7 @@ export type DaemonEvent =
   | StoppedEvent
   | ClosedEvent
   | GaveUpEvent
+  | CompletedEvent
   | PidFileErrorEvent;
 
 /** The `type` of any daemon event. */
@@ -82,8 +89,8 @@ export type DaemonEventType = DaemonEvent['type'];
 export type DaemonEventOf<T extends DaemonEventType> = Extract<DaemonEvent, { type: T }>;
 
 /** The events after which a daemon's stream completes. */
-export const isTerminal = (event: DaemonEvent): event is StoppedEvent | ClosedEvent | GaveUpEvent =>
-  event.type === 'stopped' || event.type === 'closed' || event.type === 'gave-up';
+export const isTerminal = (event: DaemonEvent): event is StoppedEvent | ClosedEvent | GaveUpEvent | CompletedEvent =>
+  event.type === 'stopped' || event.type === 'closed' || event.type === 'gave-up' || event.type === 'completed';
 
 type Fields<T extends DaemonEventType> = Omit<DaemonEventOf<T>, 'type' | 'at' | 'id'>;
 

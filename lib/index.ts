@@ -10,7 +10,8 @@ export type {
   DaemonEventType,
   ExitedEvent,
   GaveUpEvent,
-  HealthyEvent,
+  StableEvent,
+  CompletedEvent,
   KillingEvent,
   PidFileErrorEvent,
   SpawnFailedEvent,
@@ -26,7 +27,9 @@ export { exponentialBackoff, type ExponentialBackoffOptions } from './policy/exp
 export type { Jitter } from './policy/jitter.js';
 export { noRestart } from './policy/no-restart.js';
 export { restartOn, type RestartOnOptions, type RestartWhen } from './policy/restart-on.js';
-export type { LastRun, RestartDecision, RestartPolicy, RestartState } from './policy/restart-policy.js';
+export type { GiveUpReason, LastRun, RestartDecision, RestartPolicy, RestartState } from './policy/restart-policy.js';
+export { withJitter } from './policy/with-jitter.js';
+export { limitRestarts, type LimitRestartsOptions } from './policy/limit-restarts.js';
 export type {
   ChildHandle,
   ExitStatus,
@@ -42,7 +45,7 @@ export { ChildProcessDriver, defaultDriver, execaDriver } from './process/child-
 export { execaLaunch, nodeLaunch, type Launch, type Launched } from './process/launch.js';
 export { Daemon, type DaemonError } from './daemon/daemon.js';
 export type { ProcessIdentity } from './process/identity.js';
-export type { DaemonState, DaemonStatus } from './daemon/state.js';
+export type { DaemonState, DaemonStatus, LastExit } from './daemon/state.js';
 export { supervise, type SuperviseOptions } from './daemon/supervise.js';
 export { DaemonSnapshot, Pid } from './snapshot/codec.js';
 export type { RestoreError } from './snapshot/restore-error.js';

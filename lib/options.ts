@@ -83,7 +83,7 @@ const checkPolicy = (value: unknown): RestartPolicy => {
   if (typeof policy !== 'object' || policy === null || typeof policy.next !== 'function') {
     throw new TypeError('Expected the `restart` option to be a restart policy such as consulBackoff(), got ' + typeof value + '.');
   }
-  checkPositiveDuration('restart.healthyAfterMs', policy.healthyAfterMs);
+  checkPositiveDuration('restart.stableAfterMs', policy.stableAfterMs);
   return policy as RestartPolicy;
 };
 

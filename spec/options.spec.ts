@@ -6,7 +6,7 @@ import { resolveOptions } from '../lib/options.js';
 describe('options and commands are checked where they enter', () => {
   it.each([
     [{ restart: {} }, 'Expected the `restart` option to be a restart policy such as consulBackoff(), got object.'],
-    [{ restart: { next: () => ({ kind: 'give-up' }), healthyAfterMs: -1 } }, 'Expected the `restart.healthyAfterMs` option to be an integer number of ms between 1 and 2147483647, got `-1` (number).'],
+    [{ restart: { next: () => ({ kind: 'give-up' }), stableAfterMs: -1 } }, 'Expected the `restart.stableAfterMs` option to be an integer number of ms between 1 and 2147483647, got `-1` (number).'],
     [{ uid: -1 }, 'Expected the `uid` option to be a non-negative integer, got `-1` (number).'],
     [{ gid: 1.5 }, 'Expected the `gid` option to be a non-negative integer, got `1.5` (number).'],
     [{ pollIntervalMs: 0 }, 'Expected the `pollIntervalMs` option to be an integer number of ms between 1 and 2147483647, got `0` (number).'],

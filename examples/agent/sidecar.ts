@@ -22,12 +22,12 @@ export const sidecarCommand = (service: string) => ({
 export const sidecarHealth = (service: string, options: Pick<DaemonOptions, 'driver' | 'scheduler'> & { stop$?: Observable<unknown> } = {}): Observable<SidecarHealth> =>
   supervise(sidecarCommand(service), {
     ...options,
-    restart: exponentialBackoff({ baseDelayMs: 500, maxDelayMs: 4_000, healthyAfterMs: 5_000, maxAttempts: 5 }),
+    restart: exponentialBackoff({ baseDelayMs: 500, maxDelayMs: 4_000, stableAfterMs: 5_000, maxAttempts: 5 }),
   }).pipe(
-    filter((event) => ['spawning', 'healthy', 'exited', 'gave-up'].includes(event.type)),
+    filter((event) => ['spawning', 'stable', 'exited', 'gave-up'].includes(event.type)),
     map((event): SidecarHealth => {
       switch (event.type) {
-        case 'healthy':
+        case 'stable':
           return 'up';
         case 'exited':
           return 'down';

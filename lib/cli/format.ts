@@ -9,7 +9,8 @@ const colourOf = (event: ManagerEvent): Colour => {
   switch (event.type) {
     case 'started':
     case 'adopted':
-    case 'healthy':
+    case 'stable':
+    case 'completed':
     case 'restored':
       return 'green';
     case 'stopped':

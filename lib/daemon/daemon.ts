@@ -1,9 +1,9 @@
 import { chain, left, map, right, type Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { AsyncSubject, Observable, Subject } from 'rxjs';
+import { AsyncSubject, filter, firstValueFrom, Observable, Subject } from 'rxjs';
 import { checkCommand, commandEquals, type Command } from '../command.js';
 import { deferred, type Deferred } from '../deferred.js';
-import { eventFactory, type DaemonEvent } from '../events.js';
+import { eventFactory, isTerminal, type DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import { defaultDriver } from '../process/child-process-driver.js';
 import { checkSnapshot, decodeSnapshot } from '../snapshot/check-snapshot.js';
@@ -54,6 +54,8 @@ export class Daemon {
   readonly #options: ResolvedOptions;
   readonly #events = new Subject<DaemonEvent>();
   #current: DaemonState = initialState;
+  /** Restarts asked of the running pipeline. */
+  readonly #restarts = new Subject<void>();
   /** The ending asked of the running pipeline; a stop asked for before the pipeline is subscribed still reaches it (replayed). */
   #ending: AsyncSubject<Ending> | undefined;
   /** Made when someone waits for the end (most never do: a thousand daemons need no thousand promises). */
@@ -112,6 +114,25 @@ export class Daemon {
       this.#ask('stop');
     }
     return this.ended();
+  }
+
+  /**
+   * Restarts the process: a graceful stop (`exited`, `reason: 'restart'`),
+   * then an immediate spawn as attempt 1, whatever the restart policy would
+   * say; during a backoff, the spawn at once. Resolves at the new process's
+   * `started` (or `spawn-failed`); rejects when the daemon is not running
+   * (before `start()`, while stopping, once ended) or ends meanwhile.
+   *
+   * @example
+   * await daemon.restart(); // e.g. after its configuration file changed
+   */
+  restart(): Promise<void> {
+    if (this.#phase !== 'started') return Promise.reject(new Error(`cannot restart a daemon that is ${this.#phase === 'new' ? 'not started' : this.#phase === 'stopping' ? 'being stopped' : this.#current.status}`));
+    const restarted = firstValueFrom(this.#events.pipe(filter((event) => event.type === 'started' || event.type === 'spawn-failed' || isTerminal(event))));
+    this.#restarts.next();
+    return restarted.then((event) => {
+      if (isTerminal(event)) throw new Error(`the daemon ended (${event.type}) before it restarted`);
+    });
   }
 
   /** S4: stops supervising and leaves the process running; the pid file stays. */
@@ -189,7 +210,7 @@ export class Daemon {
     const ending = (this.#ending = new AsyncSubject<Ending>());
     // Subscribed on the scheduler, so whoever subscribes to events$ right after start() sees the first event.
     this.#options.scheduler.schedule(() => {
-      supervising$(this.command, this.#options, ending, adoptee).subscribe({
+      supervising$(this.command, this.#options, { ending, restart$: this.#restarts }, adoptee).subscribe({
         next: (event) => {
           this.publish(event);
         },

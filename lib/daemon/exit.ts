@@ -34,7 +34,7 @@ export const exited$ = (sup: Supervision, run: Run, status: ExitStatus, reason?:
       defer(() =>
         of(
           sup.event('exited', { pid: running.pid, code, signal, adopted: running.adopted, attempt, runMs, requested, ...(requested ? { reason } : {}) }),
-          new RunEnd(attempt, { kind: 'exited', code, signal, adopted: running.adopted }, runMs),
+          new RunEnd(attempt, { kind: 'exited', code, signal, adopted: running.adopted }, runMs, reason),
         ),
       ),
     );

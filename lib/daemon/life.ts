@@ -6,15 +6,16 @@ import { gracefulStop$ } from './graceful-stop.js';
 import { RunEnd } from './run-end.js';
 import type { Ending, Supervision } from './supervision.js';
 
-/** What ends a run: its process's own exit, or an ending asked for. */
-type Outcome = { readonly kind: 'exit'; readonly status: ExitStatus } | { readonly kind: Ending };
+/** What ends a run: its process's own exit, an ending asked for, or a restart asked for. */
+type Outcome = { readonly kind: 'exit'; readonly status: ExitStatus } | { readonly kind: Ending | 'restart' };
 
 const settle$ = (sup: Supervision, run: Run, outcome: Outcome): Observable<DaemonEvent | RunEnd> => {
   switch (outcome.kind) {
     case 'exit':
       return exited$(sup, run, outcome.status);
     case 'stop':
-      return gracefulStop$(sup, run, 'stop');
+    case 'restart':
+      return gracefulStop$(sup, run, outcome.kind);
     case 'close':
       // S4: no signal; the process runs on, and the pid file stays.
       return defer(() => {
@@ -25,11 +26,11 @@ const settle$ = (sup: Supervision, run: Run, outcome: Outcome): Observable<Daemo
 };
 
 /**
- * A running process, followed to the end of its run: its exit, or the stop
- * or close asked for meanwhile, whichever comes first; then what that
+ * A running process, followed to the end of its run: its exit, or the stop,
+ * close or restart asked for meanwhile, whichever comes first; then what that
  * outcome calls for, ending with the run's {@link RunEnd}. R2: a run of
- * `healthyAfterMs`, timed from the process's own start and so never
- * counting a backoff, is `healthy`.
+ * `stableAfterMs`, timed from the process's own start and so never
+ * counting a backoff, is `stable`.
  *
  * This is the state a daemon spends its life in, a thousand of them at
  * once, so it is written out by hand rather than composed of operators:
@@ -64,9 +65,14 @@ export const life$ = (sup: Supervision, run: Run): Observable<DaemonEvent | RunE
       }),
     );
     watch(
+      sup.restart$.subscribe(() => {
+        decide({ kind: 'restart' });
+      }),
+    );
+    watch(
       scheduler.schedule(() => {
-        subscriber.next(sup.event('healthy', { pid: run.running.pid }));
-      }, restart.healthyAfterMs),
+        subscriber.next(sup.event('stable', { pid: run.running.pid }));
+      }, restart.stableAfterMs),
     );
     return () => {
       for (const watch of watching) watch.unsubscribe();

@@ -12,8 +12,8 @@ export const describeEvent = (event: DaemonEvent): string => {
       return `spawn failed (attempt ${event.attempt}): ${event.error.message}`;
     case 'adopted':
       return `adopted pid ${event.pid}`;
-    case 'healthy':
-      return `pid ${event.pid} is healthy`;
+    case 'stable':
+      return `pid ${event.pid} is stable`;
     case 'exited':
       return `pid ${event.pid} exited${event.adopted ? '' : event.signal === null ? ` with code ${String(event.code)}` : ` by ${event.signal}`}`;
     case 'backoff':
@@ -27,6 +27,8 @@ export const describeEvent = (event: DaemonEvent): string => {
       return event.pid === undefined ? 'closed' : `closed, pid ${event.pid} left running`;
     case 'gave-up':
       return `gave up after ${event.attempts} attempts (${event.reason})`;
+    case 'completed':
+      return `completed: ${event.signal === null ? `exit code ${String(event.code)}` : `killed by ${event.signal}`}, not restarted by its rule`;
     case 'pidfile-error':
       return `pid file ${event.path}: ${event.error.message}`;
   }
@@ -36,7 +38,7 @@ export const describeEvent = (event: DaemonEvent): string => {
 export const eventLevel = (event: DaemonEvent): keyof Logger => {
   switch (event.type) {
     case 'spawning':
-    case 'healthy':
+    case 'stable':
       return 'debug';
     case 'spawn-failed':
     case 'backoff':

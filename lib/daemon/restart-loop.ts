@@ -6,13 +6,18 @@ import { adoptedRun$, spawnedRun$, type RunItem } from './run.js';
 import type { Running } from './running.js';
 import type { Ending, Supervision } from './supervision.js';
 
-/** Emitted by what follows a run when the next run is due. */
+/** Emitted by what follows a run when the next run is due; `RESTART_NOW` when it is due at once, as attempt 1 (a restart asked for). */
 const NEXT_RUN = Symbol('next run');
-type Step = Observable<RunItem | typeof NEXT_RUN>;
+const RESTART_NOW = Symbol('restart now');
+type Marker = typeof NEXT_RUN | typeof RESTART_NOW;
+type Step = Observable<RunItem | Marker>;
 
 /** The end of supervision asked for: `closed` at once; `stopped` once the pid file is gone. */
 const finish$ = (sup: Supervision, ending: Ending): Observable<DaemonEvent> =>
   ending === 'close' ? of(sup.event('closed', {})) : concat(sup.pidFile.remove$(), defer(() => of(sup.event('stopped', {}))));
+
+/** A terminal event the policy decided, once the pid file is gone. */
+const last$ = (sup: Supervision, event: () => DaemonEvent): Observable<DaemonEvent> => concat(sup.pidFile.remove$(), defer(() => of(event())));
 
 /** The ending asked for so far, if any: it is replayed, so a subscription answers at once. */
 const askedNow = (sup: Supervision): Ending | undefined => {
@@ -25,24 +30,30 @@ const askedNow = (sup: Supervision): Ending | undefined => {
   return asked;
 };
 
-/** The policy's delay, unless an ending is asked for meanwhile: a stop during a backoff ends it at once. */
+/**
+ * The policy's delay, unless an ending is asked for meanwhile (a stop
+ * during a backoff ends it at once) or a restart (it spawns at once, as
+ * attempt 1).
+ */
 const backoff$ = (sup: Supervision, delayMs: number): Step =>
   merge(
     sup.ending$.pipe(map((ending) => finish$(sup, ending))),
     timer(delayMs, sup.options.scheduler).pipe(map(() => of(NEXT_RUN))),
+    sup.restart$.pipe(map(() => of(RESTART_NOW))),
   ).pipe(take(1), switchAll());
 
 /**
  * The restart loop: a run (the adopted process first, if any, then spawns),
  * then what its end calls for, again and again until a terminal event;
- * each event is logged as it leaves.
- * Each step is a stream: a run ends with its {@link RunEnd}; what follows a
- * run ends with a terminal event, or with {@link NEXT_RUN} when the next
- * run is due, after the policy's delay on the scheduler (none for a zero
- * delay). The attempt counter flows from run to run here and nowhere else:
- * R2 resets it after a run of `healthyAfterMs`. An ending asked for at any
- * moment wins over whatever the policy would do next, and every terminal
- * event comes out of this loop.
+ * each event is logged as it leaves. Each step is a stream: a run ends with
+ * its {@link RunEnd}; what follows a run ends with a terminal event, or
+ * with a marker when the next run is due, after the policy's delay on the
+ * scheduler (none for a zero delay). What the policy decides from (R5)
+ * flows from run to run here and nowhere else: the attempt (reset by a
+ * stable run, R2, and by a restart asked for), the restarts so far, the
+ * policy's own memory. An ending asked for at any moment wins over
+ * whatever the policy would do next, and every terminal event comes out of
+ * this loop.
  *
  * The loop subscribes one step at a time, by hand rather than with
  * `repeat` and `mergeMap`, because it lives as long as its daemon (P3); a
@@ -50,29 +61,41 @@ const backoff$ = (sup: Supervision, delayMs: number): Step =>
  */
 export const restartLoop$ = (sup: Supervision, adoptee: Running | undefined): Observable<DaemonEvent> =>
   new Observable<DaemonEvent>((subscriber) => {
-    const { restart } = sup.options;
+    const { restart, scheduler } = sup.options;
     let attempt = 0;
+    let runs = 0;
+    let memory: unknown;
     let current: Subscription | undefined;
     let queued: Step | undefined;
     let stepping = false;
 
     const nextRun = (): Step => {
       const asked = askedNow(sup);
-      return asked === undefined ? spawnedRun$(sup, attempt + 1) : finish$(sup, asked);
+      if (asked !== undefined) return finish$(sup, asked);
+      runs += 1;
+      return spawnedRun$(sup, attempt + 1);
     };
 
     const afterRun = (end: RunEnd): Step => {
-      const { outcome } = end;
+      const { outcome, runMs } = end;
       if (outcome.kind === 'closed') return of(sup.event('closed', { pid: outcome.pid }));
-      attempt = end.runMs >= restart.healthyAfterMs ? 0 : end.attempt;
       const asked = askedNow(sup);
       if (asked !== undefined) return finish$(sup, asked);
-      const decision = restart.next({ attempt: attempt + 1, last: outcome });
-      if (decision.kind === 'give-up') {
-        return concat(sup.pidFile.remove$(), defer(() => of(sup.event('gave-up', { attempts: attempt, reason: decision.reason }))));
+      if (end.reason === 'restart') return of(RESTART_NOW);
+      attempt = runMs >= restart.stableAfterMs ? 0 : end.attempt;
+      const decision = restart.next({ attempt: attempt + 1, restarts: Math.max(0, runs - 1), last: outcome, runMs, now: scheduler.now(), memory });
+      switch (decision.kind) {
+        case 'give-up':
+          return last$(sup, () => sup.event('gave-up', { attempts: attempt, reason: decision.reason }));
+        case 'complete': {
+          const { code, signal } = outcome.kind === 'exited' ? outcome : { code: null, signal: null };
+          return last$(sup, () => sup.event('completed', { code, signal }));
+        }
+        case 'spawn':
+          memory = decision.memory;
+          if (decision.delayMs === 0) return of(NEXT_RUN);
+          return concat(of(sup.event('backoff', { attempt: attempt + 1, delayMs: decision.delayMs })), backoff$(sup, decision.delayMs));
       }
-      if (decision.delayMs === 0) return of(NEXT_RUN);
-      return concat(of(sup.event('backoff', { attempt: attempt + 1, delayMs: decision.delayMs })), backoff$(sup, decision.delayMs));
     };
 
     const step = (step$: Step): void => {
@@ -87,9 +110,9 @@ export const restartLoop$ = (sup: Supervision, adoptee: Running | undefined): Ob
       stepping = false;
     };
 
-    const observer: Partial<Observer<RunItem | typeof NEXT_RUN>> = {
+    const observer: Partial<Observer<RunItem | Marker>> = {
       next: (item) => {
-        if (item !== NEXT_RUN && !(item instanceof RunEnd)) {
+        if (item !== NEXT_RUN && item !== RESTART_NOW && !(item instanceof RunEnd)) {
           logEvent(sup.options.logger, item);
           subscriber.next(item);
           if (isTerminal(item)) subscriber.complete();
@@ -97,7 +120,8 @@ export const restartLoop$ = (sup: Supervision, adoptee: Running | undefined): Ob
         }
         let next$: Step;
         try {
-          next$ = item === NEXT_RUN ? nextRun() : afterRun(item);
+          if (item === RESTART_NOW) attempt = 0;
+          next$ = item instanceof RunEnd ? afterRun(item) : nextRun();
         } catch (error) {
           // A policy that throws is a bug: the stream errs with it, as an operator's would.
           subscriber.error(error);
@@ -110,6 +134,7 @@ export const restartLoop$ = (sup: Supervision, adoptee: Running | undefined): Ob
       },
     };
 
+    if (adoptee !== undefined) runs += 1;
     step(adoptee === undefined ? nextRun() : adoptedRun$(sup, adoptee));
     return () => {
       current?.unsubscribe();

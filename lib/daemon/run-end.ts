@@ -1,3 +1,4 @@
+import type { ExitedEvent } from '../events.js';
 import type { LastRun } from '../policy/restart-policy.js';
 
 /** How a run ended: as the restart policy sees it, or detached by `close` with its process left running. */
@@ -15,5 +16,7 @@ export class RunEnd {
     readonly outcome: RunOutcome,
     /** How long its process ran, from its own start (0 when none started). */
     readonly runMs: number,
+    /** Why the supervisor ended it, when it did. */
+    readonly reason?: ExitedEvent['reason'],
   ) {}
 }

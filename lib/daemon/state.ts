@@ -1,10 +1,20 @@
-import type { DaemonEvent } from '../events.js';
+import type { DaemonEvent, ExitedEvent } from '../events.js';
 
 /**
  * Where a daemon is in its life. `waiting`: between two runs (after an exit
- * or a failed spawn, during a backoff). The last three are terminal.
+ * or a failed spawn, during a backoff). The last four are terminal.
  */
-export type DaemonStatus = 'idle' | 'spawning' | 'running' | 'waiting' | 'stopping' | 'stopped' | 'closed' | 'gave-up';
+export type DaemonStatus = 'idle' | 'spawning' | 'running' | 'waiting' | 'stopping' | 'stopped' | 'closed' | 'completed' | 'gave-up';
+
+/** How the last run ended, as a daemon's state keeps it. */
+export interface LastExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** When it was seen to end (the scheduler's clock). */
+  readonly at: number;
+  /** Why the supervisor ended it, when it did. */
+  readonly reason?: ExitedEvent['reason'];
+}
 
 /** A daemon's current state, as `Daemon.state$` replays it. */
 export interface DaemonState {
@@ -13,41 +23,53 @@ export interface DaemonState {
   readonly pid?: number;
   /** Whether that process was adopted rather than spawned. */
   readonly adopted?: boolean;
-  /** The attempt counter, as the last `spawning` or `backoff` set it. */
+  /** The attempt counter, as the last `spawning` or `backoff` set it; reset by a stable run. */
   readonly attempt: number;
+  /** Spawns after the first run (spawned or adopted); never reset. */
+  readonly restarts: number;
+  /** When the current process started (or was adopted). */
+  readonly since?: number;
+  /** How the last run ended. */
+  readonly lastExit?: LastExit;
 }
 
 /** Before `start()`. */
-export const initialState: DaemonState = { status: 'idle', attempt: 0 };
+export const initialState: DaemonState = { status: 'idle', attempt: 0, restarts: 0 };
+
+/** The counters and the last exit, which every state after the first carries on. */
+const kept = ({ attempt, restarts, lastExit }: DaemonState): DaemonState =>
+  lastExit === undefined ? { status: 'idle', attempt, restarts } : { status: 'idle', attempt, restarts, lastExit };
 
 /** The state after an event: a pure fold over the event stream. */
 export const nextState = (state: DaemonState, event: DaemonEvent): DaemonState => {
   switch (event.type) {
     case 'spawning':
-      return { status: 'spawning', attempt: event.attempt };
+      return { ...kept(state), status: 'spawning', attempt: event.attempt, restarts: state.status === 'idle' ? state.restarts : state.restarts + 1 };
     case 'started':
-      return { status: 'running', pid: event.pid, adopted: false, attempt: event.attempt };
+      return { ...kept(state), status: 'running', pid: event.pid, adopted: false, attempt: event.attempt, since: event.at };
     case 'adopted':
-      return { status: 'running', pid: event.pid, adopted: true, attempt: 0 };
-    case 'healthy':
+      return { ...kept(state), status: 'running', pid: event.pid, adopted: true, attempt: 0, since: event.at };
+    case 'stable':
       return { ...state, attempt: 0 };
-    case 'exited':
+    case 'exited': {
+      const lastExit: LastExit = { code: event.code, signal: event.signal, at: event.at, ...(event.reason === undefined ? {} : { reason: event.reason }) };
       // An exit during a stop is the stop succeeding, not a wait for the next run.
-      return { status: state.status === 'stopping' ? 'stopping' : 'waiting', attempt: state.attempt };
+      return { ...kept(state), status: state.status === 'stopping' ? 'stopping' : 'waiting', lastExit };
+    }
     case 'spawn-failed':
     case 'backoff':
-      return { status: 'waiting', attempt: state.attempt };
+      return { ...kept(state), status: 'waiting' };
     case 'stopping':
     case 'killing':
       return { ...state, status: 'stopping' };
-    case 'stopped':
-      return { status: 'stopped', attempt: state.attempt };
     case 'closed':
       return event.pid === undefined
-        ? { status: 'closed', attempt: state.attempt }
-        : { status: 'closed', pid: event.pid, adopted: state.adopted ?? false, attempt: state.attempt };
+        ? { ...kept(state), status: 'closed' }
+        : { ...kept(state), status: 'closed', pid: event.pid, adopted: state.adopted ?? false, ...(state.since === undefined ? {} : { since: state.since }) };
+    case 'stopped':
+    case 'completed':
     case 'gave-up':
-      return { status: 'gave-up', attempt: state.attempt };
+      return { ...kept(state), status: event.type };
     case 'pidfile-error':
       return state;
   }

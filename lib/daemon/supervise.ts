@@ -1,4 +1,4 @@
-import { AsyncSubject, defer, map, merge, Observable } from 'rxjs';
+import { AsyncSubject, defer, map, merge, NEVER, Observable } from 'rxjs';
 import { checkCommand, type Command } from '../command.js';
 import type { DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
@@ -13,6 +13,8 @@ export interface SuperviseOptions extends DaemonOptions {
   readonly stop$?: Observable<unknown>;
   /** The first emission detaches, leaving the process running; the stream completes after `closed`. */
   readonly close$?: Observable<unknown>;
+  /** Each emission restarts the process: a graceful stop, then an immediate spawn as attempt 1 (during a backoff: the spawn at once). */
+  readonly restart$?: Observable<unknown>;
   /** Start by watching this live process instead of spawning (see `Daemon.restore`). */
   readonly adopt?: ProcessIdentity;
 }
@@ -21,7 +23,8 @@ export interface SuperviseOptions extends DaemonOptions {
  * Keeps one command running. Subscribing spawns it (or adopts `adopt`); the
  * stream emits its lifecycle events, restarts it under the restart policy
  * when it ends, and completes after a terminal event: `stopped` (after
- * `stop$`), `closed` (after `close$`) or `gave-up`. It errors only on a bug.
+ * `stop$`), `closed` (after `close$`), `completed` (an end its rule does
+ * not restart) or `gave-up` (a limit ran out). It errors only on a bug.
  *
  * Unsubscribing is not a detach: it starts the graceful stop, which runs to
  * its end in the background. Only `close$` leaves a process running.
@@ -35,7 +38,7 @@ export interface SuperviseOptions extends DaemonOptions {
 export const supervise = (cmd: Command, options: SuperviseOptions = {}): Observable<DaemonEvent> => {
   const command = checkCommand(cmd);
   const resolved = resolveOptions(options);
-  const { stop$, close$, adopt } = options;
+  const { stop$, close$, restart$ = NEVER, adopt } = options;
   return defer(() => {
     const ending = new AsyncSubject<Ending>();
     const asked: Observable<Ending>[] = [];
@@ -46,7 +49,7 @@ export const supervise = (cmd: Command, options: SuperviseOptions = {}): Observa
       const asking = merge(...asked).subscribe((kind) => {
         askEnd(ending, kind);
       });
-      const supervising = superviseResolved(command, resolved, ending, adopt).subscribe(subscriber);
+      const supervising = superviseResolved(command, resolved, { ending, restart$ }, adopt).subscribe(subscriber);
       return () => {
         asking.unsubscribe();
         supervising.unsubscribe();
@@ -62,29 +65,35 @@ export const askEnd = (ending: AsyncSubject<Ending>, kind: Ending): void => {
 };
 
 /**
- * The pipeline of one daemon, for a command and options already checked.
- * `ending` holds the ending asked for: whoever owns it asks through
- * {@link askEnd}, and every part of the pipeline that looks for it, at any
- * later moment, sees that one. For owners that never unsubscribe (the
+ * What the owner of a daemon's pipeline asks of it: `ending` holds the
+ * ending asked for (the owner asks through {@link askEnd}, and every part
+ * of the pipeline that looks for it, at any later moment, sees that one);
+ * each emission of `restart$` asks for a restart.
+ */
+export interface Requests {
+  readonly ending: AsyncSubject<Ending>;
+  readonly restart$: Observable<unknown>;
+}
+
+/**
+ * The pipeline of one daemon, for a command and options already checked. For owners that never unsubscribe (the
  * `Daemon` facade, the manager); {@link superviseResolved} adds the
  * unsubscribe-is-a-stop rule.
  */
-export const supervising$ = (command: Command, resolved: ResolvedOptions, ending: AsyncSubject<Ending>, adopt?: ProcessIdentity): Observable<DaemonEvent> =>
-  restartLoop$(supervision(command, resolved, ending), adopt === undefined ? undefined : adoptedProcess(adopt, resolved.driver, resolved.scheduler));
+export const supervising$ = (command: Command, resolved: ResolvedOptions, requests: Requests, adopt?: ProcessIdentity): Observable<DaemonEvent> =>
+  restartLoop$(
+    supervision(command, resolved, requests.ending, requests.restart$),
+    adopt === undefined ? undefined : adoptedProcess(adopt, resolved.driver, resolved.scheduler),
+  );
 
 /** {@link supervising$} for a subscriber that may leave: leaving is a stop, which runs on to its end. */
-export const superviseResolved = (
-  command: Command,
-  resolved: ResolvedOptions,
-  ending: AsyncSubject<Ending>,
-  adopt?: ProcessIdentity,
-): Observable<DaemonEvent> =>
+export const superviseResolved = (command: Command, resolved: ResolvedOptions, requests: Requests, adopt?: ProcessIdentity): Observable<DaemonEvent> =>
   new Observable<DaemonEvent>((subscriber) => {
     let deliver = (event: DaemonEvent): void => {
       subscriber.next(event);
     };
     let ended = false;
-    supervising$(command, resolved, ending, adopt).subscribe({
+    supervising$(command, resolved, requests, adopt).subscribe({
       next: (event) => {
         deliver(event);
       },
@@ -103,6 +112,6 @@ export const superviseResolved = (
       // stop (or lets an ending under way finish). The same pipeline runs on
       // to its own terminal event, unseen but logged.
       deliver = () => undefined;
-      askEnd(ending, 'stop');
+      askEnd(requests.ending, 'stop');
     };
   });

@@ -22,6 +22,8 @@ export interface Supervision {
   readonly pidFile: PidFile;
   /** The one ending asked for, replayed to whoever subscribes later; silent until then. */
   readonly ending$: Observable<Ending>;
+  /** Each emission asks for a restart: the running process stopped gracefully, then an immediate spawn as attempt 1. Hot. */
+  readonly restart$: Observable<unknown>;
   /** Signals a process (or its group), guarded against pid reuse by the driver. */
   signal(running: Running, signal: NodeJS.Signals): Either<KillError, void>;
 }
@@ -55,7 +57,7 @@ const specOf = (command: Command, options: ResolvedOptions): SpawnSpec => {
   };
 };
 
-export const supervision = (command: Command, options: ResolvedOptions, ending$: Observable<Ending>): Supervision => {
+export const supervision = (command: Command, options: ResolvedOptions, ending$: Observable<Ending>, restart$: Observable<unknown>): Supervision => {
   const { scheduler, driver, killProcessGroup } = options;
   const event = eventFactory(() => scheduler.now(), command.id);
   return {
@@ -64,6 +66,7 @@ export const supervision = (command: Command, options: ResolvedOptions, ending$:
     event,
     pidFile: pidFile(options.pidFile, driver, event),
     ending$,
+    restart$,
     signal: (running, signal) => driver.kill(running, signal, killProcessGroup),
   };
 };

@@ -1,6 +1,6 @@
 import { chain, isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { AsyncSubject, catchError, concat, defer, EMPTY, ignoreElements, merge, Subject, type Observable } from 'rxjs';
+import { AsyncSubject, NEVER, catchError, concat, defer, EMPTY, ignoreElements, merge, Subject, type Observable } from 'rxjs';
 import type { Command } from '../command.js';
 import { Daemon } from '../daemon/daemon.js';
 import { askEnd, supervising$ } from '../daemon/supervise.js';
@@ -182,7 +182,7 @@ export class Fleet {
     const gone$ = new AsyncSubject<never>();
     const stop = new AsyncSubject<Ending>();
     askEnd(stop, 'stop');
-    supervising$({ command: 'adopted', id }, options, stop, identity).subscribe({
+    supervising$({ command: 'adopted', id }, options, { ending: stop, restart$: NEVER }, identity).subscribe({
       next: (event) => {
         this.emit(event);
         if (event.type === 'exited') this.record(id, undefined);

@@ -1,10 +1,9 @@
 import { checkDuration, checkNumberAtLeast, checkOneOf, checkPositiveDuration, checkPositiveInteger } from '../validate.js';
 import { jittered, type Jitter } from './jitter.js';
-import { restartOn, type RestartOnOptions } from './restart-on.js';
 import { giveUp, spawnAfter, type RestartPolicy } from './restart-policy.js';
 
 /** Options of {@link exponentialBackoff}. */
-export interface ExponentialBackoffOptions extends RestartOnOptions {
+export interface ExponentialBackoffOptions {
   /** Delay before the second attempt. Default 1000 ms. */
   readonly baseDelayMs?: number;
   /** Growth per attempt. Default 2. */
@@ -13,9 +12,9 @@ export interface ExponentialBackoffOptions extends RestartOnOptions {
   readonly maxDelayMs?: number;
   /** Default `none`. */
   readonly jitter?: Jitter;
-  /** A run this long resets the attempt counter. Default 10 000 ms. */
-  readonly healthyAfterMs?: number;
-  /** Consecutive attempts before giving up (`gave-up`). Default: never. */
+  /** A run this long is stable and resets the attempt counter. Default 10 000 ms. */
+  readonly stableAfterMs?: number;
+  /** Consecutive attempts before giving up (`gave-up`, `attempts-exhausted`). Default: never. */
   readonly maxAttempts?: number;
   /** The random source of jitter, in [0, 1). Default `Math.random`. */
   readonly random?: () => number;
@@ -24,7 +23,7 @@ export interface ExponentialBackoffOptions extends RestartOnOptions {
 /**
  * Classic capped exponential backoff: attempt 1 spawns at once, attempt n ≥ 2
  * waits `min(baseDelayMs × factor^(n−2), maxDelayMs)`, jittered; after
- * `maxAttempts` consecutive attempts without a healthy run it gives up.
+ * `maxAttempts` consecutive attempts without a stable run it gives up.
  *
  * @example
  * exponentialBackoff({ baseDelayMs: 100, factor: 3, jitter: 'full', maxAttempts: 10 });
@@ -34,18 +33,15 @@ export const exponentialBackoff = (options: ExponentialBackoffOptions = {}): Res
   const factor = checkNumberAtLeast('factor', options.factor ?? 2, 1);
   const maxDelayMs = checkDuration('maxDelayMs', options.maxDelayMs ?? 60_000);
   const jitter = checkOneOf('jitter', options.jitter ?? 'none', ['none', 'full', 'equal']);
-  const healthyAfterMs = checkPositiveDuration('healthyAfterMs', options.healthyAfterMs ?? 10_000);
+  const stableAfterMs = checkPositiveDuration('stableAfterMs', options.stableAfterMs ?? 10_000);
   const maxAttempts = options.maxAttempts === undefined ? Infinity : checkPositiveInteger('maxAttempts', options.maxAttempts);
   const random = options.random ?? Math.random;
-  return restartOn(
-    {
-      healthyAfterMs,
-      next: ({ attempt }) => {
-        if (attempt > maxAttempts) return giveUp('attempts-exhausted');
-        if (attempt === 1) return spawnAfter(0);
-        return spawnAfter(jittered(Math.min(maxDelayMs, baseDelayMs * factor ** (attempt - 2)), jitter, random));
-      },
+  return {
+    stableAfterMs,
+    next: ({ attempt }) => {
+      if (attempt > maxAttempts) return giveUp('attempts-exhausted');
+      if (attempt === 1) return spawnAfter(0);
+      return spawnAfter(jittered(Math.min(maxDelayMs, baseDelayMs * factor ** (attempt - 2)), jitter, random));
     },
-    options,
-  );
+  };
 };

@@ -1,32 +1,68 @@
 /** How the previous run ended, as a policy sees it. */
 export type LastRun =
-  | { readonly kind: 'exited'; readonly code: number | null; readonly signal: NodeJS.Signals | null; readonly adopted: boolean }
+  | {
+      readonly kind: 'exited';
+      readonly code: number | null;
+      readonly signal: NodeJS.Signals | null;
+      /** An adopted process's end is unknown: code and signal are null. */
+      readonly adopted: boolean;
+    }
   | { readonly kind: 'spawn-failed' };
 
-/** What a policy decides from: the attempt about to be made (1 = first since start or since a healthy run), and how the last run ended. */
+/**
+ * R5: what a policy decides from, after every run. Everything a rule such
+ * as "at most 5 restarts in 60 s" needs is here, so a policy is a pure
+ * function, testable with a table and in virtual time.
+ */
 export interface RestartState {
+  /** The attempt about to be made: 1 is the first since the start or since a stable run. */
   readonly attempt: number;
-  /** Absent before the very first spawn. */
-  readonly last?: LastRun;
+  /** Spawns after the first so far (this one not counted); never reset. */
+  readonly restarts: number;
+  /** How the run just ended. */
+  readonly last: LastRun;
+  /** How long that run's process ran (0 when it failed to spawn). */
+  readonly runMs: number;
+  /** The scheduler's clock, ms. */
+  readonly now: number;
+  /** What this policy kept with its previous decision (see {@link RestartDecision}); absent after the first run. */
+  readonly memory?: unknown;
 }
 
-/** Spawn after `delayMs`, or stop restarting. */
+/**
+ * Spawn after `delayMs` (keeping `memory` for the next decision, when the
+ * policy needs one); give up, because a limit ran out (`gave-up`); or
+ * complete, because the rule does not restart this kind of end
+ * (`completed`).
+ */
 export type RestartDecision =
-  | { readonly kind: 'spawn'; readonly delayMs: number }
-  | { readonly kind: 'give-up'; readonly reason: 'attempts-exhausted' | 'not-restarted' };
+  | { readonly kind: 'spawn'; readonly delayMs: number; readonly memory?: unknown }
+  | { readonly kind: 'give-up'; readonly reason: GiveUpReason }
+  | { readonly kind: 'complete' };
+
+/** Which limit ran out. */
+export type GiveUpReason = 'attempts-exhausted' | 'restarts-exhausted';
 
 /**
- * A restart policy is a value: a pure decision from {@link RestartState} and
- * the run time after which a process counts as healthy (which resets the
- * attempt counter). Compose them with {@link restartOn} and {@link withJitter}.
+ * A restart policy is a value: a pure decision from {@link RestartState},
+ * and the run time after which a process is stable (which resets the
+ * attempt counter). Compose them as Effect's `Schedule`s compose:
+ * {@link restartOn}, {@link withJitter}, {@link limitRestarts}.
+ *
+ * @example
+ * const policy = limitRestarts(withJitter(consulBackoff(), 'full'), { max: 5, withinMs: 60_000 });
  */
 export interface RestartPolicy {
-  readonly healthyAfterMs: number;
+  readonly stableAfterMs: number;
   next(state: RestartState): RestartDecision;
 }
 
 /** Spawn after `delayMs`. */
-export const spawnAfter = (delayMs: number): RestartDecision => ({ kind: 'spawn', delayMs });
+export const spawnAfter = (delayMs: number, memory?: unknown): RestartDecision =>
+  memory === undefined ? { kind: 'spawn', delayMs } : { kind: 'spawn', delayMs, memory };
 
-/** Stop restarting. */
-export const giveUp = (reason: 'attempts-exhausted' | 'not-restarted'): RestartDecision => ({ kind: 'give-up', reason });
+/** Stop restarting: a limit ran out. */
+export const giveUp = (reason: GiveUpReason): RestartDecision => ({ kind: 'give-up', reason });
+
+/** Stop restarting: the rule does not restart this end. */
+export const complete: RestartDecision = { kind: 'complete' };

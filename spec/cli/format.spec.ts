@@ -9,7 +9,7 @@ describe('formatEvent', () => {
     [{ type: 'spawning', at: 0, id: 'web', attempt: 2 }, '12:34:56.789 [web] spawning (attempt 2)'],
     [{ type: 'started', at: 0, id: 'web', pid: 42, attempt: 1 }, '12:34:56.789 [web] started pid 42 (attempt 1)'],
     [{ type: 'adopted', at: 0, pid: 42 }, '12:34:56.789 adopted pid 42'],
-    [{ type: 'healthy', at: 0, pid: 42 }, '12:34:56.789 pid 42 is healthy'],
+    [{ type: 'stable', at: 0, pid: 42 }, '12:34:56.789 pid 42 is stable'],
     [{ type: 'stopping', at: 0, pid: 42, signal: 'SIGINT' }, '12:34:56.789 sent SIGINT to pid 42'],
     [{ type: 'killing', at: 0, pid: 42, signal: 'SIGKILL' }, '12:34:56.789 sent SIGKILL to pid 42'],
     [{ type: 'stopped', at: 0 }, '12:34:56.789 stopped'],
@@ -37,7 +37,7 @@ describe('formatEvent', () => {
   });
 
   it('colours by how much an event matters, only when asked', () => {
-    expect(formatEvent({ type: 'gave-up', at: 0, attempts: 1, reason: 'not-restarted' }, true, at)).toContain('\u001B[31m');
+    expect(formatEvent({ type: 'gave-up', at: 0, attempts: 1, reason: 'restarts-exhausted' }, true, at)).toContain('\u001B[31m');
     expect(formatEvent({ type: 'backoff', at: 0, attempt: 4, delayMs: 1 }, true, at)).toContain('\u001B[33m');
     expect(formatEvent({ type: 'started', at: 0, pid: 1, attempt: 1 }, true, at)).toContain('\u001B[32m');
     expect(formatEvent({ type: 'started', at: 0, pid: 1, attempt: 1 }, false, at)).not.toContain('\u001B[');

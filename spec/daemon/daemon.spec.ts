@@ -80,7 +80,7 @@ describe('Daemon', () => {
     await stopped;
     expect(resolved).toBe(true);
     // flush() ran the healthy timer before stop() was called.
-    expect(seen).toEqual(['spawning@0', 'started@0', 'healthy@10000', 'stopping@10000', 'killing@12000', 'exited@12000', 'stopped@12000']);
+    expect(seen).toEqual(['spawning@0', 'started@0', 'stable@10000', 'stopping@10000', 'killing@12000', 'exited@12000', 'stopped@12000']);
     expect(driver.processes.get(1000)?.alive).toBe(false);
     expect(driver.files.has('/x.pid')).toBe(false);
   });
@@ -112,7 +112,7 @@ describe('Daemon', () => {
     expect(driver.signals).toEqual([]);
     expect(driver.processes.get(1000)?.alive).toBe(true);
     expect(driver.files.get('/a.pid')).toBe('1000\n');
-    expect(daemon.state).toEqual({ status: 'closed', pid: 1000, adopted: false, attempt: 0 });
+    expect(daemon.state).toEqual({ status: 'closed', pid: 1000, adopted: false, attempt: 0, restarts: 0, since: 0 });
   });
 
   it('state$ follows the life of the process', () => {
@@ -154,7 +154,7 @@ describe('Daemon: a bug is not swallowed', () => {
   it('a restart policy that throws errors events$, and stop() rejects with it', async () => {
     const scheduler = testScheduler();
     const driver = new FakeDriver({ exitAfterMs: 10 }, { scheduler });
-    const broken = { healthyAfterMs: 1_000, next: () => { throw new Error('policy bug'); } };
+    const broken = { stableAfterMs: 1_000, next: () => { throw new Error('policy bug'); } };
     const daemon = new Daemon({ command: 'x' }, { driver, scheduler, restart: broken });
     let failure: unknown;
     daemon.events$.subscribe({ error: (error: unknown) => (failure = error) });

@@ -2,6 +2,7 @@ import { filter, map, NEVER, of, take, takeWhile, timer, type Observable } from 
 import { describe, expect, it } from 'vitest';
 import type { DaemonEvent, DaemonEventType } from '../../lib/events.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
+import { restartOn } from '../../lib/policy/restart-on.js';
 import { exponentialBackoff } from '../../lib/policy/exponential-backoff.js';
 import { supervise } from '../../lib/daemon/supervise.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
@@ -55,10 +56,10 @@ describe('supervise: restarts (R1–R3)', () => {
     inVirtualTime(() => {
       supervise({ command: 'x' }, { driver })
         .pipe(
-          filter((event) => event.type === 'spawning' || event.type === 'healthy'),
+          filter((event) => event.type === 'spawning' || event.type === 'stable'),
           take(8),
         )
-        .subscribe((event) => attempts.push(event.type === 'spawning' ? `spawn#${event.attempt}@${event.at}` : `healthy@${event.at}`));
+        .subscribe((event) => attempts.push(event.type === 'spawning' ? `spawn#${event.attempt}@${event.at}` : `stable@${event.at}`));
     });
     // Healthy at 2 s + 10 s, measured from run 4's own start: the backoff before it never counts.
     expect(attempts).toEqual([
@@ -66,7 +67,7 @@ describe('supervise: restarts (R1–R3)', () => {
       'spawn#2@0',
       'spawn#3@0',
       'spawn#4@2000',
-      'healthy@12000',
+      'stable@12000',
       'spawn#1@14000',
       'spawn#2@14000',
       'spawn#3@14000',
@@ -131,15 +132,15 @@ describe('supervise: restarts (R1–R3)', () => {
 
   it('R4: on-failure lets a clean exit end the daemon', () => {
     const driver = new FakeDriver({ exitAfterMs: 50, exitCode: 0 });
-    const seen = timeline(supervise({ command: 'x' }, { driver, restart: consulBackoff({ restartOn: 'on-failure' }) }));
-    expect(seen).toEqual(['spawning@0', 'started@0', 'exited@50', 'gave-up@50']);
+    const seen = timeline(supervise({ command: 'x' }, { driver, restart: restartOn(consulBackoff(), { when: 'on-failure' }) }));
+    expect(seen).toEqual(['spawning@0', 'started@0', 'exited@50', 'completed@50']);
   });
 
   it('R4: a process killed by a signal reports the signal and no code', () => {
     const driver = new FakeDriver((n) => (n === 1 ? { exitAfterMs: 10, exitSignal: 'SIGSEGV' } : {}));
     const events: DaemonEvent[] = [];
     inVirtualTime(() => {
-      supervise({ command: 'x' }, { driver, restart: consulBackoff({ restartOn: 'on-failure' }) })
+      supervise({ command: 'x' }, { driver, restart: restartOn(consulBackoff(), { when: 'on-failure' }) })
         .pipe(takeWhile((event) => event.type !== 'started' || event.attempt < 2, true))
         .subscribe((event) => events.push(event));
     });
@@ -305,7 +306,7 @@ describe('supervise: what reaches the child', () => {
   it('completes only on a terminal event', () => {
     inVirtualTime(({ expectObservable }) => {
       const events$ = supervise({ command: 'x' }, { driver: new FakeDriver(), close$: NEVER, stop$: NEVER }).pipe(map((e) => e.type));
-      expectObservable(events$).toBe('(ab) 9996ms c', { a: 'spawning', b: 'started', c: 'healthy' });
+      expectObservable(events$).toBe('(ab) 9996ms c', { a: 'spawning', b: 'started', c: 'stable' });
     });
   });
 });

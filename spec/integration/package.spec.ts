@@ -67,7 +67,7 @@ daemon.start();
 import { Daemon, manage, type DaemonEvent, type ManagerEvent, type RestartPolicy } from 'rxdaemon';
 import { FakeDriver } from 'rxdaemon/testing';
 import { of } from 'rxjs';
-const policy: RestartPolicy = { healthyAfterMs: 1000, next: ({ attempt }) => ({ kind: 'spawn', delayMs: attempt * 10 }) };
+const policy: RestartPolicy = { stableAfterMs: 1000, next: ({ attempt }) => ({ kind: 'spawn', delayMs: attempt * 10 }) };
 const daemon = new Daemon({ command: 'sleep', args: ['1'] }, { restart: policy, driver: new FakeDriver() });
 const started = daemon.start();
 const restored = Daemon.restore({}, {});

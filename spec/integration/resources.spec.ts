@@ -143,7 +143,7 @@ const expectFlat = (before: Resources, after: Resources, cycles: number): void =
  * which wait their delay: a quiet moment of the loop to measure in.
  */
 const pausingAt = (pauses: ReadonlyMap<number, number>): RestartPolicy => ({
-  healthyAfterMs: 10_000,
+  stableAfterMs: 10_000,
   next: ({ attempt }) => spawnAfter(pauses.get(attempt) ?? 0),
 });
 

@@ -124,7 +124,7 @@ describe('manage (M1, M2)', () => {
 
 describe('manage: a bug is not swallowed', () => {
   it('a daemon’s error (a throwing policy) errors the manager’s stream', () => {
-    const broken = { healthyAfterMs: 1_000, next: () => { throw new Error('policy bug'); } };
+    const broken = { stableAfterMs: 1_000, next: () => { throw new Error('policy bug'); } };
     let failure: unknown;
     inVirtualTime(({ hot }) => {
       manage(hot('a', { a: A }), { driver: new FakeDriver({ exitAfterMs: 10 }), restart: broken }).subscribe({

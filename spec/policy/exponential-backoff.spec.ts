@@ -1,10 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exponentialBackoff } from '../../lib/policy/exponential-backoff.js';
-import type { LastRun } from '../../lib/policy/restart-policy.js';
+import { stateOf } from '../helpers/policy.js';
 
-const died: LastRun = { kind: 'exited', code: 1, signal: null, adopted: false };
-const next = (policy: ReturnType<typeof exponentialBackoff>, attempt: number) => policy.next({ attempt, last: died });
+const next = (policy: ReturnType<typeof exponentialBackoff>, attempt: number) => policy.next(stateOf(attempt));
 
 describe('exponentialBackoff', () => {
   it('spawns the first attempt at once, then base × factor^(n−2), capped', () => {

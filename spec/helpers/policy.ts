@@ -1,0 +1,14 @@
+import type { LastRun, RestartState } from '../../lib/policy/restart-policy.js';
+
+/** A run that ended with `code` (or `signal`). */
+export const exit = (code: number | null, signal: NodeJS.Signals | null = null): LastRun => ({ kind: 'exited', code, signal, adopted: false });
+
+/** What a policy is asked after a run: the attempt about to be made, the rest ordinary unless given. */
+export const stateOf = (attempt: number, more: Partial<RestartState> = {}): RestartState => ({
+  attempt,
+  restarts: attempt - 1,
+  last: exit(1),
+  runMs: 5,
+  now: 0,
+  ...more,
+});
