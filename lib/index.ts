@@ -39,7 +39,7 @@ export type {
   ProcessWatch,
   SpawnFailure,
   SpawnSpec,
-  StdioTarget,
+  Stdio,
 } from './process/driver.js';
 export { ChildProcessDriver, defaultDriver, execaDriver } from './process/child-process-driver.js';
 export { execaLaunch, nodeLaunch, type Launch, type Launched } from './process/launch.js';
@@ -67,5 +67,6 @@ export type {
 } from './manager/events.js';
 export { isManagerTerminal } from './manager/events.js';
 export { manage, type DesiredSet, type ManagerOptions } from './manager/manage.js';
+export { serviceEquals, type Service, type ServiceOptions } from './manager/service.js';
 export { Manager } from './manager/manager.js';
 export { planReconcile, type ReconcilePlan } from './manager/reconcile.js';

@@ -2,9 +2,9 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { silentLogger, type Logger } from './logger.js';
 import { consulBackoff } from './policy/consul-backoff.js';
 import type { RestartPolicy } from './policy/restart-policy.js';
-import type { ProcessDriver, StdioTarget } from './process/driver.js';
+import type { ProcessDriver, Stdio } from './process/driver.js';
 import { defaultDriver } from './process/child-process-driver.js';
-import { checkDuration, checkNonEmptyString, checkNonNegativeInteger, checkPositiveDuration, checkSignal } from './validate.js';
+import { check, checkDuration, checkNonEmptyString, checkNonNegativeInteger, checkPositiveDuration, checkSignal } from './validate.js';
 
 /** How a daemon is run and supervised. Every field is optional. */
 export interface DaemonOptions {
@@ -20,10 +20,10 @@ export interface DaemonOptions {
   readonly pollIntervalMs?: number;
   /** Signal the whole process group while the process leads it. Default true. */
   readonly killProcessGroup?: boolean;
-  /** A path (opened for append, 0600), `'ignore'` (default) or `'inherit'`; never a pipe. */
-  readonly stdout?: string;
+  /** `'ignore'` (default), `'inherit'`, or `{ file }` (opened for append, 0600, never through a symlink); never a pipe. */
+  readonly stdout?: Stdio;
   /** Like `stdout`. */
-  readonly stderr?: string;
+  readonly stderr?: Stdio;
   /** Names of the variables that carry the id and the token. Default `RXDAEMON_ID`, `RXDAEMON_TOKEN`. */
   readonly envNames?: { readonly id?: string; readonly token?: string };
   readonly uid?: number;
@@ -53,8 +53,8 @@ export interface ResolvedOptions {
   /** How often a stopping adopted process is polled, so stop() resolves soon after it exits. */
   readonly stopPollIntervalMs: number;
   readonly killProcessGroup: boolean;
-  readonly stdout: StdioTarget;
-  readonly stderr: StdioTarget;
+  readonly stdout: Stdio;
+  readonly stderr: Stdio;
   readonly envNames: { readonly id: string; readonly token: string };
   readonly uid: number | undefined;
   readonly gid: number | undefined;
@@ -69,11 +69,13 @@ const STOP_POLL_INTERVAL_MS = 10;
 // A policy is a pure value: every daemon left to the default shares this one.
 const DEFAULT_RESTART = consulBackoff();
 
-const stdio = (name: string, value: unknown): StdioTarget => {
-  if (value === undefined || value === 'ignore') return 'ignore';
-  if (value === 'inherit') return 'inherit';
-  return { file: checkNonEmptyString(name, value) };
-};
+const isStdio = (value: unknown): value is Stdio =>
+  value === 'ignore' ||
+  value === 'inherit' ||
+  (typeof value === 'object' && value !== null && typeof (value as { file?: unknown }).file === 'string' && (value as { file: string }).file.length > 0);
+
+// A bare path is refused, not taken for a file: `'pipe'` would otherwise quietly create a file named pipe.
+const stdio = (name: string, value: unknown): Stdio => (value === undefined ? 'ignore' : check(name, value, isStdio, "`'ignore'`, `'inherit'` or `{ file: path }`"));
 
 const optional = <T>(value: T | undefined, check: (value: T) => T): T | undefined =>
   value === undefined ? undefined : check(value);

@@ -18,7 +18,7 @@ const describe = (value: unknown): string => {
   return `\`${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}\` (${value === null ? 'null' : typeof value})`;
 };
 
-const check = <T>(name: string, value: unknown, ok: (value: unknown) => value is T, expected: string): T => {
+export const check = <T>(name: string, value: unknown, ok: (value: unknown) => value is T, expected: string): T => {
   if (!ok(value)) throw new TypeError(`Expected the \`${name}\` option to be ${expected}, got ${describe(value)}.`);
   return value;
 };

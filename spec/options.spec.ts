@@ -10,7 +10,8 @@ describe('options and commands are checked where they enter', () => {
     [{ uid: -1 }, 'Expected the `uid` option to be a non-negative integer, got `-1` (number).'],
     [{ gid: 1.5 }, 'Expected the `gid` option to be a non-negative integer, got `1.5` (number).'],
     [{ pollIntervalMs: 0 }, 'Expected the `pollIntervalMs` option to be an integer number of ms between 1 and 2147483647, got `0` (number).'],
-    [{ stdout: '' }, 'Expected the `stdout` option to be a non-empty string, got `` (string).'],
+    [{ stdout: 'pipe' }, "Expected the `stdout` option to be `'ignore'`, `'inherit'` or `{ file: path }`, got `pipe` (string)."],
+    [{ stderr: { file: '' } }, "Expected the `stderr` option to be `'ignore'`, `'inherit'` or `{ file: path }`, got `{\"file\":\"\"}` (object)."],
     [{ envNames: { id: '' } }, 'Expected the `envNames.id` option to be a non-empty string, got `` (string).'],
     [{ pidFile: 7 }, 'Expected the `pidFile` option to be a non-empty string, got `7` (number).'],
   ])('%j', (options, message) => {

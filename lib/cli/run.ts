@@ -2,6 +2,7 @@ import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import type { Command } from '../command.js';
 import { Daemon } from '../daemon/daemon.js';
 import type { DaemonOptions } from '../options.js';
+import type { Stdio } from '../process/driver.js';
 import type { RestoreError } from '../snapshot/restore-error.js';
 import { integerOption, parse } from './args.js';
 import { EXIT, UsageError, type Output } from './output.js';
@@ -20,6 +21,9 @@ const OPTIONS = {
 // Restore refusals that say the recorded process is gone: starting afresh
 // cannot make a second copy. Any other (not a snapshot, another user's, one
 // /proc does not show) may hide a live process.
+/** `--stdout inherit`, `--stdout ignore`, or a file. */
+const stdioOf = (value: string): Stdio => (value === 'inherit' || value === 'ignore' ? value : { file: value });
+
 const GONE: readonly RestoreError['code'][] = ['EDEAD', 'EPIDREUSED', 'EBOOT'];
 
 const untrusted = (state: string, what: string): Either<string, never> =>
@@ -61,8 +65,8 @@ export const run = async (args: readonly string[], output: (json: boolean) => Ou
   const options: DaemonOptions = {
     gracefulStopMs: integerOption('grace', values.grace, 5_000),
     ...(values['pid-file'] === undefined ? {} : { pidFile: values['pid-file'] }),
-    ...(values.stdout === undefined ? {} : { stdout: values.stdout }),
-    ...(values.stderr === undefined ? {} : { stderr: values.stderr }),
+    ...(values.stdout === undefined ? {} : { stdout: stdioOf(values.stdout) }),
+    ...(values.stderr === undefined ? {} : { stderr: stdioOf(values.stderr) }),
   };
   const state = values.state;
   const chosen = await daemonFor({ command: executable, args: rest }, options, state, out);

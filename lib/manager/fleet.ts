@@ -4,17 +4,19 @@ import { AsyncSubject, NEVER, catchError, concat, defer, EMPTY, ignoreElements, 
 import type { Command } from '../command.js';
 import { Daemon } from '../daemon/daemon.js';
 import { askEnd, supervising$ } from '../daemon/supervise.js';
-import type { Ending } from '../daemon/supervision.js';
+import { SCOPE_VARIABLE, type Ending } from '../daemon/supervision.js';
 import type { DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import type { Marked } from '../process/driver.js';
 import type { ProcessIdentity } from '../process/identity.js';
+import { SPAWN_WINDOW_TICKS, type SpawnIntent } from '../process/spawn-intent.js';
 import { checkProcess, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import type { DataDir } from './data-dir.js';
 import type { FleetEvent, ManagerEvent } from './events.js';
 import { checkId } from './ids.js';
 import { planReconcile } from './reconcile.js';
-import type { Records } from './records.js';
+import type { Found, Records } from './records.js';
+import { partsOf, type Service, type ServiceOptions } from './service.js';
 
 // Omit, distributed over a union.
 type WithoutAt<T> = T extends unknown ? Omit<T, 'at'> : never;
@@ -30,6 +32,8 @@ export class Fleet {
   /** Pinged whenever a record changed. */
   readonly changed$ = new Subject<void>();
   private readonly daemons = new Map<string, Daemon>();
+  /** What each daemon of `daemons` runs, as the desired set said it (the reconcile compares these). */
+  private readonly services = new Map<string, Service>();
   /** Per id: completes when the processes of that id being stopped are gone. */
   private readonly retiring = new Map<string, Observable<never>>();
   /**
@@ -47,18 +51,18 @@ export class Fleet {
   ) {}
 
   /** M1: brings the running set to `desired`, touching only the ids that differ. */
-  reconcile(wanted: ReadonlyMap<string, Command>): void {
+  reconcile(wanted: ReadonlyMap<string, Service>): void {
     const desired = new Map([...wanted].filter(([id]) => !this.held.has(id)));
     for (const [id, why] of this.held) {
       if (wanted.has(id)) this.emit({ type: 'invalid-entry', id, message: `not started: ${why}` });
     }
-    const plan = planReconcile(new Map([...this.daemons].map(([id, daemon]) => [id, daemon.command])), desired);
+    const plan = planReconcile(this.services, desired);
     // Announced first, so the events of the daemons it touches follow it.
     this.emit({ type: 'reconcile', started: plan.start, stopped: plan.stop, replaced: plan.replace, unchanged: plan.unchanged.length });
     for (const id of [...plan.stop, ...plan.replace]) this.retire(id);
     for (const id of [...plan.replace, ...plan.start]) {
-      const command = desired.get(id);
-      if (command !== undefined) this.launch(id, command);
+      const service = desired.get(id);
+      if (service !== undefined) this.launch(id, service);
     }
   }
 
@@ -72,12 +76,14 @@ export class Fleet {
    * holds, and whose parent is not one of them, was started by a manager
    * killed before it could record it: it is stopped; a member whose
    * session leader is gone is what is left of a daemon that died while no
-   * manager ran: its group is ended. Then the first reconcile runs.
+   * manager ran: its group is ended. A spawn whose process the scope scan
+   * cannot see is found by its intent (see {@link stopUnrecordedSpawns}).
+   * Then the first reconcile runs.
    */
-  restore(found: ReadonlyMap<string, unknown>, marked: readonly Marked[], desired: ReadonlyMap<string, Command>): void {
+  restore(found: Pick<Found, 'daemons' | 'spawning'>, marked: readonly Marked[], desired: ReadonlyMap<string, Service>): void {
     const adopted: string[] = [];
     const supervised = new Set<number>();
-    for (const [id, entry] of found) {
+    for (const [id, entry] of found.daemons) {
       // Whatever becomes of its record, a recorded process is never a stray: one that died since the scan would be taken for both.
       const decoded = decodeSnapshot(entry);
       if (isRight(decoded)) supervised.add(decoded.right.pid);
@@ -95,8 +101,11 @@ export class Fleet {
       }
       const wanted = desired.get(id);
       if (wanted !== undefined) {
-        const restored = Daemon.restore(entry, { ...this.optionsFor(id), token: wanted.token });
+        const { options } = partsOf(wanted);
+        const restored = Daemon.restore(entry, { ...this.optionsFor(id, options), token: wanted.token });
         if (isRight(restored)) {
+          // Run with the desired options, it differs from the desired service only if its command does.
+          this.services.set(id, { ...restored.right.command, ...options });
           this.follow(id, restored.right);
           adopted.push(id);
           continue;
@@ -129,8 +138,53 @@ export class Fleet {
     for (const [session, id] of orphaned) {
       if (this.options.killProcessGroup !== false && this.options.driver.endGroup({ pid: session, startTime: null })) this.emit({ type: 'stray', id, pid: session });
     }
+    this.stopUnrecordedSpawns(found.spawning, new Set([...supervised, ...pids]));
     this.emit({ type: 'restored', adopted });
     this.reconcile(desired);
+  }
+
+  /**
+   * M8: the processes of spawns whose manager was killed between the intent
+   * and the record, where the scope scan cannot see them: a daemon that
+   * overwrote its environment (nginx, PostgreSQL), or one whose environment
+   * this user may not read. Each unresolved intent of this boot is looked
+   * for (`ProcessDriver.findSpawned`): a session leader started right after
+   * it, running its executable, that no record holds and the scope scan did
+   * not find (`claimed`), is stopped as a stray. One whose executable cannot
+   * be read is not guessed about either way: it is reported, and its id is
+   * held, as a recorded process that cannot be told apart holds it (never
+   * started while a copy may run: for a daemon that binds a port, a second
+   * copy only crash-loops while the first serves unsupervised), and the
+   * intent is kept, so a manager started while that process still runs
+   * holds the id too, and one started once it is gone does not.
+   */
+  private stopUnrecordedSpawns(spawning: ReadonlyMap<string, SpawnIntent>, claimed: Set<number>): void {
+    const { driver } = this.options;
+    // Ticks since boot mean nothing in another boot, whose processes are all gone. Latest first:
+    // a process is the spawn of the last intent before it started (a failed spawn's intent may precede it).
+    const intents = [...spawning].filter(([, intent]) => intent.boot === driver.bootId()).sort(([, a], [, b]) => b.at - a.at);
+    if (intents.length === 0) return;
+    const found = driver.findSpawned(
+      intents.map(([, intent]) => intent),
+      SPAWN_WINDOW_TICKS,
+      SCOPE_VARIABLE,
+    );
+    intents.forEach(([id, intent], index) => {
+      for (const spawned of found[index] ?? []) {
+        if (claimed.has(spawned.pid)) continue;
+        claimed.add(spawned.pid);
+        if (spawned.executable === 'same') {
+          this.emit({ type: 'stray', id, pid: spawned.pid });
+          this.stopAdopted(id, spawned);
+          continue;
+        }
+        const after = `${((Number(spawned.startTime) - intent.at) / 100).toFixed(2)} s after a spawn of ${intent.command} that a killed manager never recorded`;
+        const message = `process ${spawned.pid}, started ${after}, may be that spawn's, and its executable cannot be read (it is not dumpable) to tell`;
+        this.emit({ type: 'restore-skipped', id, code: 'EHIDDEN', message });
+        this.held.set(id, `${message}; once it is gone, a manager started anew starts ${id}`);
+        this.records?.keep(id, intent);
+      }
+    });
   }
 
   /** M5 close: detaches every daemon; completes once the stops already under way are done. */
@@ -153,8 +207,10 @@ export class Fleet {
     return merge(...this.retiring.values());
   }
 
-  private launch(id: string, command: Command): void {
-    const daemon = new Daemon(command, this.optionsFor(id));
+  private launch(id: string, service: Service): void {
+    const { command, options } = partsOf(service);
+    const daemon = new Daemon(command, this.optionsFor(id, options));
+    this.services.set(id, service);
     this.follow(id, daemon);
     const previous = this.retiring.get(id);
     if (previous === undefined) daemon.start();
@@ -166,6 +222,7 @@ export class Fleet {
     const daemon = this.daemons.get(id);
     if (daemon === undefined) return;
     this.daemons.delete(id);
+    this.services.delete(id);
     void daemon.stop();
     this.chain(id, daemon.events$.pipe(ignoreElements()));
   }
@@ -215,7 +272,11 @@ export class Fleet {
         // M8: the record first, in the same tick as the spawn, before anything else is done with the process.
         if (event.type === 'started' || event.type === 'adopted') this.record(id, daemon.snapshot());
         else if (event.type === 'exited') this.record(id, undefined);
+        // The intent of a failed spawn resolves to nothing: a compaction drops it (a spawn failing in a loop would grow the journal).
+        else if (event.type === 'spawn-failed' && this.records !== undefined) this.changed$.next();
         this.emit(event);
+        // M8: the intent last of all, after every handler of the event, so that only the spawn's own steps lie between it and the fork.
+        if (event.type === 'spawning') this.intend(id, daemon.command);
       },
       // A daemon errs only on a bug (a restart policy that throws, say): the manager's stream carries it.
       error: (error: unknown) => {
@@ -224,16 +285,26 @@ export class Fleet {
     });
   }
 
+  /** M8: writes down the spawn `id` is about to make (see `Records.intend`); without a data dir, nothing. */
+  private intend(id: string, { command, cwd, env = {} }: Command): void {
+    if (this.records === undefined) return;
+    // What the daemon's spawn drops from the inherited environment (its id, token and scope variables) is never PATH.
+    const intent = this.options.driver.spawnIntent({ command, cwd, env, dropEnv: [] });
+    if (intent !== null) this.records.intend(id, intent);
+  }
+
   private record(id: string, snapshot: unknown): void {
     if (this.records === undefined) return;
     this.records.set(id, snapshot);
     this.changed$.next();
   }
 
-  private optionsFor(id: string): DaemonOptions {
+  /** The manager's options for every daemon, the service's own over them; with a data dir, its pid file and (unless the service says otherwise) its logs there. */
+  private optionsFor(id: string, own: ServiceOptions = {}): DaemonOptions {
     const { dataDir } = this;
-    if (dataDir === undefined) return this.options;
-    return { ...this.options, pidFile: dataDir.pidFile(id), stdout: dataDir.stdout(id), stderr: dataDir.stderr(id) };
+    const options = { ...this.options, ...own };
+    if (dataDir === undefined) return options;
+    return { ...options, pidFile: dataDir.pidFile(id), stdout: own.stdout ?? { file: dataDir.stdout(id) }, stderr: own.stderr ?? { file: dataDir.stderr(id) } };
   }
 
   /** A daemon's event as it is; one of the manager's own, stamped now. */

@@ -1,6 +1,6 @@
 import { isLeft, right, type Either } from 'fp-ts/lib/Either.js';
 import { concat, concatMap, defer, EMPTY, map, merge, NEVER, Observable, of, share, take, takeUntil, takeWhile, tap } from 'rxjs';
-import type { Command } from '../command.js';
+import type { Service } from './service.js';
 import { resolveOptions, type DaemonOptions } from '../options.js';
 import { checkDuration } from '../validate.js';
 import { compact$, compacting } from './compacting.js';
@@ -10,8 +10,8 @@ import { logFleetEvent } from './log-fleet-event.js';
 import { openDataDir, type OpenedDataDir } from './open-data-dir.js';
 import { reconciling } from './reconciling.js';
 
-/** The desired state: one command per id. The id is the key; a command's own `id` is replaced by it. */
-export type DesiredSet = Readonly<Record<string, Command>>;
+/** The desired state: one service per id (a plain `Command` is a service with no options of its own). The id is the key; a command's own `id` is replaced by it. */
+export type DesiredSet = Readonly<Record<string, Service>>;
 
 /** Options of {@link manage}: every daemon's options, plus the manager's own. */
 export interface ManagerOptions extends Omit<DaemonOptions, 'pidFile' | 'stdout' | 'stderr' | 'scope'> {
@@ -82,7 +82,7 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
     let ended = false;
     const subscription = merge(
       fleet.events$,
-      desired$.pipe(reconciling(fleet, restore, timing, daemon.scheduler), takeUntil(ending$)),
+      desired$.pipe(reconciling(fleet, restore, { ...timing, withDataDir: opened !== undefined }, daemon.scheduler), takeUntil(ending$)),
       opened === undefined ? EMPTY : fleet.changed$.pipe(compacting(opened.records, opened.dataDir.snapshotPath, snapshotIntervalMs, daemon.scheduler), takeUntil(ending$)),
       ending$.pipe(concatMap((ending) => finish$(fleet, opened, ending, settings))),
     )

@@ -1,4 +1,4 @@
-import { commandEquals, type Command } from '../command.js';
+import { serviceEquals, type Service } from './service.js';
 
 /** What one reconcile does (M1): ids to start, to stop, to replace (stop, then start anew), and how many it leaves alone. */
 export interface ReconcilePlan {
@@ -9,17 +9,17 @@ export interface ReconcilePlan {
 }
 
 /**
- * Compares the running set with the desired one, by `equals` (S6). Pure:
+ * Compares the running set with the desired one, by `serviceEquals` (S6). Pure:
  * it decides, the manager acts.
  */
-export const planReconcile = (running: ReadonlyMap<string, Command>, desired: ReadonlyMap<string, Command>): ReconcilePlan => {
+export const planReconcile = (running: ReadonlyMap<string, Service>, desired: ReadonlyMap<string, Service>): ReconcilePlan => {
   const start: string[] = [];
   const replace: string[] = [];
   const unchanged: string[] = [];
   for (const [id, command] of desired) {
     const current = running.get(id);
     if (current === undefined) start.push(id);
-    else if (commandEquals(current, command)) unchanged.push(id);
+    else if (serviceEquals(current, command)) unchanged.push(id);
     else replace.push(id);
   }
   const stop = [...running.keys()].filter((id) => !desired.has(id));

@@ -1,6 +1,5 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { concat, concatMap, connect, defer, EMPTY, from, map, take, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { checkCommand, type Command } from '../command.js';
 import { errorFields } from '../events.js';
 import type { Marked } from '../process/driver.js';
 import { coalesce, type CoalesceTiming } from './coalesce.js';
@@ -9,6 +8,7 @@ import type { Fleet } from './fleet.js';
 import { checkId } from './ids.js';
 import type { DesiredSet } from './manage.js';
 import type { Found } from './records.js';
+import { checkService, type Service } from './service.js';
 
 /** What the first desired set is reconciled against: an earlier manager's records and its scope's live processes. */
 export interface Restore {
@@ -18,8 +18,8 @@ export interface Restore {
 }
 
 /** Splits a desired set into the entries to run and an event for each entry that cannot be (M6). */
-const validate = (desired: DesiredSet, now: number): { commands: Map<string, Command>; rejected: ManagerEvent[] } => {
-  const commands = new Map<string, Command>();
+const validate = (desired: DesiredSet, withDataDir: boolean, now: number): { commands: Map<string, Service>; rejected: ManagerEvent[] } => {
+  const commands = new Map<string, Service>();
   const rejected: ManagerEvent[] = [];
   const reject = (id: string, message: string): void => {
     rejected.push({ type: 'invalid-entry', at: now, id, message });
@@ -31,7 +31,7 @@ const validate = (desired: DesiredSet, now: number): { commands: Map<string, Com
       continue;
     }
     try {
-      commands.set(id, checkCommand({ ...command, id }));
+      commands.set(id, checkService(command, id, withDataDir));
     } catch (error) {
       reject(id, errorFields(error).message);
     }
@@ -39,10 +39,10 @@ const validate = (desired: DesiredSet, now: number): { commands: Map<string, Com
   return { commands, rejected };
 };
 
-const apply$ = (fleet: Fleet, desired: DesiredSet, restore: Restore | undefined, scheduler: SchedulerLike): Observable<ManagerEvent> =>
+const apply$ = (fleet: Fleet, desired: DesiredSet, restore: Restore | undefined, withDataDir: boolean, scheduler: SchedulerLike): Observable<ManagerEvent> =>
   defer(() => {
     const now = scheduler.now();
-    const { commands, rejected } = validate(desired, now);
+    const { commands, rejected } = validate(desired, withDataDir, now);
     const corrupt = restore?.found.corrupt;
     const warnings: ManagerEvent[] =
       corrupt === undefined || restore === undefined ? rejected : [...rejected, { type: 'snapshot-corrupt', at: now, path: restore.snapshotPath, ...corrupt }];
@@ -50,7 +50,7 @@ const apply$ = (fleet: Fleet, desired: DesiredSet, restore: Restore | undefined,
       from(warnings),
       defer(() => {
         if (restore === undefined) fleet.reconcile(commands);
-        else fleet.restore(restore.found.daemons, restore.marked, commands);
+        else fleet.restore(restore.found, restore.marked, commands);
         return EMPTY;
       }),
     );
@@ -62,18 +62,18 @@ const apply$ = (fleet: Fleet, desired: DesiredSet, restore: Restore | undefined,
  * (M2). Emits the warnings about each set; the fleet emits what it does.
  */
 export const reconciling =
-  (fleet: Fleet, restore: Restore | undefined, timing: CoalesceTiming, scheduler: SchedulerLike): OperatorFunction<DesiredSet, ManagerEvent> =>
+  (fleet: Fleet, restore: Restore | undefined, timing: CoalesceTiming & { readonly withDataDir: boolean }, scheduler: SchedulerLike): OperatorFunction<DesiredSet, ManagerEvent> =>
   (desired$) =>
     desired$.pipe(
       connect((shared$) =>
         concat(
           shared$.pipe(
             take(1),
-            map((desired) => apply$(fleet, desired, restore, scheduler)),
+            map((desired) => apply$(fleet, desired, restore, timing.withDataDir, scheduler)),
           ),
           shared$.pipe(
             coalesce(timing, scheduler),
-            map((desired) => apply$(fleet, desired, undefined, scheduler)),
+            map((desired) => apply$(fleet, desired, undefined, timing.withDataDir, scheduler)),
           ),
         ),
       ),

@@ -1,9 +1,10 @@
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { Observable } from 'rxjs';
 import type { ProcessIdentity } from './identity.js';
+import type { SpawnIntent } from './spawn-intent.js';
 
 /** Where a child's stdout or stderr goes: never a pipe, which would kill it with SIGPIPE once the supervisor is gone. */
-export type StdioTarget = 'ignore' | 'inherit' | { readonly file: string };
+export type Stdio = 'ignore' | 'inherit' | { readonly file: string };
 
 /** Everything a driver needs to start one process; options are already resolved. */
 export interface SpawnSpec {
@@ -14,8 +15,8 @@ export interface SpawnSpec {
   readonly env: Readonly<Record<string, string>>;
   /** Removed from the inherited environment before `env` is added. */
   readonly dropEnv: readonly string[];
-  readonly stdout: StdioTarget;
-  readonly stderr: StdioTarget;
+  readonly stdout: Stdio;
+  readonly stderr: Stdio;
   readonly uid: number | undefined;
   readonly gid: number | undefined;
 }
@@ -71,6 +72,20 @@ export interface Marked extends ProcessIdentity {
   readonly also: string | undefined;
 }
 
+/**
+ * A live session leader that may be the process of a spawn whose record a
+ * killed manager never wrote (see `ProcessDriver.findSpawned`).
+ */
+export interface Spawned extends ProcessIdentity {
+  readonly startTime: string;
+  /**
+   * `same`: /proc/<pid>/exe is the spawn's executable. `unreadable`: it
+   * could not be read (a process that is not dumpable, seen by a user other
+   * than root), so whether it is the spawn's cannot be told.
+   */
+  readonly executable: 'same' | 'unreadable';
+}
+
 /** Why a signal was not delivered. `ESRCH` and `EPIDREUSED` both mean: the process we meant is gone. */
 export interface KillError {
   readonly code: 'ESRCH' | 'EPERM' | 'EPIDREUSED' | 'EINVAL';
@@ -118,6 +133,21 @@ export interface ProcessDriver {
    * are seen; where the OS cannot tell, none.
    */
   findMarked(name: string, value: string, alsoRead: string): Marked[];
+  /**
+   * M8, just before a spawn: the moment (ticks since boot) and what decides
+   * the file it runs (the command, the absolute cwd, the child's PATH), for
+   * a manager to write down before the fork. Null where the OS tells no
+   * time since boot: nothing could be found by it later.
+   */
+  spawnIntent(spec: Pick<SpawnSpec, 'command' | 'cwd' | 'env' | 'dropEnv'>): SpawnIntent | null;
+  /**
+   * M8: for each intent (of this boot), the live processes that may be its
+   * spawn's: session leaders started at most `within` ticks after it that
+   * this user may signal, whose environment does not visibly carry
+   * `unlessMarked`, running the intent's executable (`same`) or one that
+   * cannot be read (`unreadable`). Where the OS cannot tell, none.
+   */
+  findSpawned(intents: readonly SpawnIntent[], within: number, unlessMarked: string): Spawned[][];
   /** This boot's identity (Linux: /proc/sys/kernel/random/boot_id), or null where the OS has none. */
   bootId(): string | null;
   /** Atomically replaces `path` with `data` (mode 0600 unless given), never through a symlink; completes or errors. Used for pid files: not fsynced. */

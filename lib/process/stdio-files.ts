@@ -1,5 +1,5 @@
 import { closeSync } from 'node:fs';
-import type { StdioTarget } from './driver.js';
+import type { Stdio } from './driver.js';
 import { openAppendSafe } from './files.js';
 
 /** What child_process takes for one stdio slot. */
@@ -14,7 +14,7 @@ export type NativeStdio = 'ignore' | 'inherit' | number;
  * stream piped through the parent would not. The caller closes them right
  * after the spawn. If one fails to open, those already opened are closed.
  */
-export const openStdio = (stdout: StdioTarget, stderr: StdioTarget): [NativeStdio, NativeStdio] => {
+export const openStdio = (stdout: Stdio, stderr: Stdio): [NativeStdio, NativeStdio] => {
   const out = open(stdout);
   try {
     return [out, open(stderr)];
@@ -24,7 +24,7 @@ export const openStdio = (stdout: StdioTarget, stderr: StdioTarget): [NativeStdi
   }
 };
 
-const open = (target: StdioTarget): NativeStdio => (typeof target === 'string' ? target : openAppendSafe(target.file));
+const open = (target: Stdio): NativeStdio => (typeof target === 'string' ? target : openAppendSafe(target.file));
 
 /** Closes the supervisor's copies of the descriptors {@link openStdio} opened. */
 export const closeStdio = (stdio: readonly NativeStdio[]): void => {

@@ -8,11 +8,13 @@ import type {
   ProcessDriver,
   ProcessProbe,
   ProcessWatch,
+  Spawned,
   SpawnFailure,
   SpawnSpec,
 } from '../process/driver.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import { isSignallablePid } from '../process/pid.js';
+import type { SpawnIntent } from '../process/spawn-intent.js';
 
 /** How one fake process behaves, in virtual time. */
 export interface FakeProcessScript {
@@ -52,6 +54,8 @@ export interface FakeProcess {
   readonly ppid: number;
   /** Its session: its own pid (a session leader) unless given. */
   readonly session: number;
+  /** What its /proc/<pid>/exe would show: a spawned one's command; null when it cannot be read; undefined for one no spawn ran. */
+  readonly executable: string | null | undefined;
   alive: boolean;
   exit?: ExitStatus;
 }
@@ -63,6 +67,13 @@ export interface AddedProcess extends Pick<FakeProcessScript, 'exitAfterMs' | 'o
   readonly env?: Readonly<Record<string, string>>;
   readonly ppid?: number;
   readonly session?: number;
+  /**
+   * What its /proc/<pid>/exe shows, to be taken for the process of a spawn
+   * of that command (a fake spawn's executable is its command). `null`: it
+   * cannot be read, as a non-dumpable process's cannot by a user other than
+   * root. Absent: a program no spawn runs.
+   */
+  readonly executable?: string | null;
 }
 
 /** Options of {@link FakeDriver}. */
@@ -135,7 +146,7 @@ export class FakeDriver implements ProcessDriver {
           subscriber.error(failure);
         });
       }
-      const fake = this.add(true, spec.env, this.ownPid);
+      const fake = this.add(true, spec.env, this.ownPid, undefined, spec.command);
       this.scripts.set(fake.pid, script);
       if (script.exitAfterMs !== undefined) {
         const status: ExitStatus =
@@ -156,7 +167,7 @@ export class FakeDriver implements ProcessDriver {
    * answers SIGINT as `onSigint` says.
    */
   addProcess(options: AddedProcess = {}): FakeProcess {
-    const fake = this.add(false, options.env ?? {}, options.ppid ?? 1, options.session);
+    const fake = this.add(false, options.env ?? {}, options.ppid ?? 1, options.session, options.executable);
     if (options.foreign === true) this.foreign.add(fake.pid);
     this.scripts.set(fake.pid, options);
     if (options.exitAfterMs !== undefined) {
@@ -185,7 +196,7 @@ export class FakeDriver implements ProcessDriver {
    */
   reusePid(pid: number): FakeProcess {
     this.end(pid, { code: null, signal: 'SIGKILL' });
-    const fake: FakeProcess = { pid, startTime: `${this.scheduler.now()}-reused`, spawned: false, env: {}, ppid: 1, session: pid, alive: true };
+    const fake: FakeProcess = { pid, startTime: `${this.scheduler.now()}-reused`, spawned: false, env: {}, ppid: 1, session: pid, executable: undefined, alive: true };
     this.processes.set(pid, fake);
     this.exits.delete(pid);
     return fake;
@@ -213,7 +224,29 @@ export class FakeDriver implements ProcessDriver {
       .map(({ pid, startTime, ppid, session, env }) => ({ pid, startTime, ppid, session, also: env[alsoRead] }));
   }
 
-  /** Records the group as ended; a fake process has no group members of its own. */
+  /**
+   * The intent of a spawn now. A fake tick is a virtual millisecond: the
+   * start time of a fake process is the virtual time it was spawned or
+   * added at, so intents and start times share one unit. The fake has no
+   * cwd or PATH: its executables are commands as given.
+   */
+  spawnIntent(spec: Pick<SpawnSpec, 'command'>): SpawnIntent {
+    return { command: spec.command, at: this.scheduler.now(), boot: this.boot };
+  }
+
+  /** Answered from its own live processes, as the real scan answers from /proc (the fake's exe of a spawn is its command). */
+  findSpawned(intents: readonly SpawnIntent[], within: number, unlessMarked: string): Spawned[][] {
+    return intents.map((intent) =>
+      [...this.processes.values()]
+        .filter(({ pid, session, alive, env, startTime, executable }) => {
+          const started = Number(startTime);
+          const inWindow = started >= intent.at && started <= intent.at + within;
+          return alive && session === pid && inWindow && !this.foreign.has(pid) && !(unlessMarked in env) && (executable === null || executable === intent.command);
+        })
+        .map(({ pid, startTime, executable }): Spawned => ({ pid, startTime, executable: executable === null ? 'unreadable' : 'same' })),
+    );
+  }
+
   /**
    * Records the group as ended, and ends its members: the live processes
    * added with `session` set to the leader's pid (a fake group is its
@@ -272,9 +305,9 @@ export class FakeDriver implements ProcessDriver {
     return this.signals.map(({ signal, at }) => `${signal}@${at}`);
   }
 
-  private add(spawned: boolean, env: Readonly<Record<string, string>>, ppid: number, session?: number): FakeProcess {
+  private add(spawned: boolean, env: Readonly<Record<string, string>>, ppid: number, session: number | undefined, executable: string | null | undefined): FakeProcess {
     const pid = this.nextPid++;
-    const fake: FakeProcess = { pid, startTime: String(this.scheduler.now()), spawned, env, ppid, session: session ?? pid, alive: true };
+    const fake: FakeProcess = { pid, startTime: String(this.scheduler.now()), spawned, env, ppid, session: session ?? pid, executable, alive: true };
     this.processes.set(pid, fake);
     return fake;
   }

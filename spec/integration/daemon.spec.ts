@@ -162,7 +162,7 @@ describe('a supervised real process', () => {
   it('writes stdout and stderr to files (0600) that the child keeps writing after the supervisor lets go', async () => {
     const stdout = sandbox.path('out.log');
     const stderr = sandbox.path('err.log');
-    const daemon = new Daemon(child('--print', 'hello'), { stdout, stderr });
+    const daemon = new Daemon(child('--print', 'hello'), { stdout: { file: stdout }, stderr: { file: stderr } });
     const events$ = sandbox.track(daemon);
     daemon.start();
     await nextEvent(events$, is('started'));
@@ -175,7 +175,7 @@ describe('a supervised real process', () => {
 
   it('appends to an existing stdout file rather than truncating it', async () => {
     const stdout = sandbox.path('out.log');
-    const daemon = new Daemon(child('--print', 'again', '--exit-after', '50'), { stdout, restart: fastRestarts });
+    const daemon = new Daemon(child('--print', 'again', '--exit-after', '50'), { stdout: { file: stdout }, restart: fastRestarts });
     const events$ = sandbox.track(daemon);
     daemon.start();
     await nextEvent(events$, is('started', (e) => e.attempt === 3));
@@ -189,7 +189,7 @@ describe('a supervised real process', () => {
   it('after 200 crash cycles: no zombie, no growth in open file descriptors', async () => {
     const stdout = sandbox.path('out.log');
     const cycle = async (count: number) => {
-      const daemon = new Daemon({ command: '/bin/true' }, { restart: fastRestarts, stdout, pidFile: sandbox.path('t.pid') });
+      const daemon = new Daemon({ command: '/bin/true' }, { restart: fastRestarts, stdout: { file: stdout }, pidFile: sandbox.path('t.pid') });
       const events$ = sandbox.track(daemon);
       daemon.start();
       await nextEvent(events$, is('exited', () => daemon.state.attempt >= count), 20_000);

@@ -42,7 +42,7 @@ describe.each([
     const statFile = sandbox.path('stat.json');
     const stdout = sandbox.path('out.log');
     const stderr = sandbox.path('err.log');
-    const daemon = new Daemon(child('--stat-to', statFile, '--print', 'hi'), { driver, stdout, stderr });
+    const daemon = new Daemon(child('--stat-to', statFile, '--print', 'hi'), { driver, stdout: { file: stdout }, stderr: { file: stderr } });
     const events$ = sandbox.track(daemon);
     daemon.start();
     const { pid } = await nextEvent(events$, is('started'));
@@ -70,7 +70,7 @@ describe.each([
     const cases = [
       [{ command: sandbox.path('missing') }, {}, 'ENOENT'],
       [{ ...child(), cwd: sandbox.path('nowhere') }, {}, 'ENOENT'],
-      [child(), { stdout: sandbox.path('no-dir/out.log') }, 'ENOENT'],
+      [child(), { stdout: { file: sandbox.path('no-dir/out.log') } }, 'ENOENT'],
     ] as const;
     for (const [command, options, code] of cases) {
       const daemon = new Daemon(command, { driver, restart: noRestart, ...options });

@@ -99,7 +99,7 @@ describe('the files a daemon writes', () => {
         [sandbox.path('linked.log'), 'EMLINK'],
         [sandbox.path('theirs.log'), 'EPERM'],
       ] as const) {
-        const daemon = new Daemon(child('--write', marker, '--print', 'written through'), { stdout });
+        const daemon = new Daemon(child('--write', marker, '--print', 'written through'), { stdout: { file: stdout } });
         const events$ = sandbox.track(daemon);
         daemon.start();
         const failed = await nextEvent(events$, is('spawn-failed'));

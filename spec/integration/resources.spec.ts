@@ -156,7 +156,7 @@ describe('S9 resources', () => {
         [1_001, 60_000],
       ]),
     );
-    const daemon = new Daemon({ command: '/bin/false' }, { restart, stdout: path('out.log'), stderr: path('err.log'), pidFile: path('f.pid') });
+    const daemon = new Daemon({ command: '/bin/false' }, { restart, stdout: { file: path('out.log') }, stderr: { file: path('err.log') }, pidFile: path('f.pid') });
     // Nothing here keeps the events: keeping them would itself be heap growth.
     const pause = (cycles: number) => nextEvent(daemon.events$, is('backoff', (e) => e.attempt === cycles + 1), 20_000);
     const at200 = pause(200);

@@ -73,7 +73,7 @@ describe('spawn-failed names the real cause (finding 12)', () => {
 
   it('a missing directory of the stdout file', async () => {
     const out = sandbox.path('no-dir/out.log');
-    expect(await failureOf({ command: 'sleep', args: ['1'] }, { stdout: out })).toEqual({
+    expect(await failureOf({ command: 'sleep', args: ['1'] }, { stdout: { file: out } })).toEqual({
       code: 'ENOENT',
       message: `spawn sleep: the directory of its stdout file ${out}, ${sandbox.path('no-dir')} does not exist (ENOENT)`,
     });
@@ -82,7 +82,7 @@ describe('spawn-failed names the real cause (finding 12)', () => {
   it('a stderr file that is a directory', async () => {
     const err = sandbox.path('err.log');
     mkdirSync(err);
-    expect((await failureOf(child(), { stderr: err })).message).toBe(`spawn ${process.execPath}: its stderr file: cannot append to ${err}: it is a directory (EISDIR)`);
+    expect((await failureOf(child(), { stderr: { file: err } })).message).toBe(`spawn ${process.execPath}: its stderr file: cannot append to ${err}: it is a directory (EISDIR)`);
   });
 
   it('never holds the token or a variable’s value', async () => {

@@ -1,0 +1,66 @@
+import { checkCommand, commandEquals, type Command } from '../command.js';
+import { resolveOptions, type DaemonOptions } from '../options.js';
+
+/** The options one service of a manager may have of its own; the rest are the manager's, for all. */
+export type ServiceOptions = Pick<DaemonOptions, 'gracefulStopMs' | 'stopSignal' | 'restart' | 'killProcessGroup' | 'stdout' | 'stderr' | 'uid' | 'gid'>;
+
+/** The names of {@link ServiceOptions}: what a service's entry may hold besides its command. */
+export const SERVICE_OPTIONS = ['gracefulStopMs', 'stopSignal', 'restart', 'killProcessGroup', 'stdout', 'stderr', 'uid', 'gid'] as const satisfies readonly (keyof ServiceOptions)[];
+
+/**
+ * One entry of a desired set: what to run, with its own options. A plain
+ * `Command` is a service with no options of its own.
+ *
+ * @example
+ * const envoy: Service = { command: 'envoy', args: ['-c', 'envoy.yaml'], stopSignal: 'SIGTERM', gracefulStopMs: 20_000 };
+ */
+export interface Service extends Command, ServiceOptions {}
+
+/** A service split into its command and its own options. */
+export const partsOf = (service: Service): { readonly command: Command; readonly options: ServiceOptions } => {
+  const { command, args, cwd, env, id, token } = service;
+  const options: Partial<Record<keyof ServiceOptions, unknown>> = {};
+  for (const name of SERVICE_OPTIONS) if (service[name] !== undefined) options[name] = service[name];
+  return {
+    command: { command, ...(args === undefined ? {} : { args }), ...(cwd === undefined ? {} : { cwd }), ...(env === undefined ? {} : { env }), ...(id === undefined ? {} : { id }), ...(token === undefined ? {} : { token }) },
+    options: options as ServiceOptions,
+  };
+};
+
+/**
+ * Whether two option values are the same: data by value (numbers,
+ * strings, `{ file }`, arrays, plain objects), functions and everything
+ * else by identity, so a policy is the same policy only when it is the
+ * same object.
+ */
+const sameValue = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
+  if (Object.getPrototypeOf(a) !== Object.prototype || Object.getPrototypeOf(b) !== Object.prototype) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+};
+
+/** S6 for services: the same command (see `commandEquals`) and the same options, functions compared by identity. */
+export const serviceEquals = (a: Service, b: Service): boolean =>
+  commandEquals(a, b) && SERVICE_OPTIONS.every((name) => sameValue(a[name], b[name]));
+
+/**
+ * Checks a service where it enters a manager, as its id's: the command and
+ * each option, with an error a user can act on (a TypeError naming the
+ * field). With a data dir, output goes to its logs (or a file of the
+ * service's choosing), never to the manager's own stdout: a daemon that
+ * outlives its manager would write to a terminal long gone.
+ */
+export const checkService = (service: Service, id: string, withDataDir: boolean): Service => {
+  const checked: Service = { ...service, id };
+  checkCommand(checked);
+  resolveOptions(partsOf(checked).options);
+  for (const stream of ['stdout', 'stderr'] as const) {
+    if (withDataDir && checked[stream] === 'inherit') {
+      throw new TypeError(`Expected the \`${stream}\` option to be 'ignore' or { file } under a manager with a data dir (its logs are there), got 'inherit'.`);
+    }
+  }
+  return checked;
+};
