@@ -39,7 +39,7 @@ describe('services: options per daemon', () => {
       const desired$: Observable<DesiredSet> = hot('a 999ms b 999ms c', sets);
       manage(desired$, { driver, kill$: cold('10s k') }).subscribe((event) => seen.push(event));
     });
-    expect(seen.filter((event) => event.type === 'reconcile').map((event) => event.type === 'reconcile' && event.replaced)).toEqual([[], ['db'], ['web']]);
+    expect(seen.flatMap((event) => (event.type === 'reconcile' ? [event.replaced] : []))).toEqual([[], ['db'], ['web']]);
   });
 
   it('without a data dir a service may inherit the manager’s output; with one it may not, and only it is skipped', () => {
