@@ -18,7 +18,12 @@ export interface InvalidEntryEvent extends At {
   readonly id: string;
   readonly message: string;
 }
-/** M4: a snapshot entry that was not adopted (dead, reused pid, another boot, malformed …). */
+/**
+ * M4: a snapshot entry that was not adopted (dead, reused pid, another boot,
+ * malformed …). M8, `EHIDDEN` also: a process that may be the spawn a killed
+ * manager never recorded, but cannot be told apart (its executable cannot
+ * be read); its id is held.
+ */
 export interface RestoreSkippedEvent extends At {
   readonly type: 'restore-skipped';
   readonly id: string;
@@ -27,12 +32,14 @@ export interface RestoreSkippedEvent extends At {
 }
 /**
  * M8: a live process of this data dir's scope that no record holds: its
- * manager was killed between starting it and recording it. It is stopped
- * (its stop's events follow, with its id), never left unsupervised.
+ * manager was killed between starting it and recording it. Found by the
+ * scope in its environment, or, where that no longer shows it, by the
+ * intent written before its spawn. It is stopped (its stop's events
+ * follow, with its id), never left unsupervised.
  */
 export interface StrayEvent extends At {
   readonly type: 'stray';
-  /** Its `RXDAEMON_ID`, or '' when it has none. */
+  /** Its `RXDAEMON_ID` (or its intent's id), or '' when it has none. */
   readonly id: string;
   readonly pid: number;
 }

@@ -2,21 +2,39 @@ import { closeSync, ftruncateSync, renameSync, writeSync } from 'node:fs';
 import * as t from 'io-ts';
 import { errorFields } from '../events.js';
 import { openAppendSafe, readFileSafe, writeFileSafe } from '../process/files.js';
+import { SpawnIntent } from '../process/spawn-intent.js';
 import type { DataDir } from './data-dir.js';
 
 /**
  * snapshot.json: versioned; `seq` is the last journal line it includes (0
  * in a 0.1 data dir, which has no journal). Each daemon's entry is decoded
- * on its own, so one bad entry spoils nothing else.
+ * on its own, so one bad entry spoils nothing else. `spawning` holds the
+ * intents a manager keeps unresolved on purpose (see {@link Records.keep}).
  */
-const StoredSnapshot = t.intersection([t.type({ version: t.literal(1), daemons: t.record(t.string, t.unknown) }), t.partial({ seq: t.number })]);
+const StoredSnapshot = t.intersection([
+  t.type({ version: t.literal(1), daemons: t.record(t.string, t.unknown) }),
+  t.partial({ seq: t.number, spawning: t.record(t.string, t.unknown) }),
+]);
 
-/** One line of the journal: a daemon's live process, or none (null) from that moment on. */
-const JournalLine = t.type({ seq: t.number, id: t.string, snapshot: t.unknown });
+/**
+ * One line of the journal: a spawn's intent (M8: written just before the
+ * fork), or a daemon's live process, or none (null) from that moment on.
+ * The intent comes first: a record line's `snapshot` is anything, even absent.
+ */
+const JournalLine = t.union([t.type({ seq: t.number, id: t.string, spawning: SpawnIntent }), t.type({ seq: t.number, id: t.string, snapshot: t.unknown })]);
 
-/** What a starting manager finds: the last record of every id, and what it could not read. */
+/**
+ * What a starting manager finds: the last record of every id, the
+ * unresolved intents, and what it could not read. An intent is resolved by
+ * the next record line of its id (the process it started, or none); one
+ * left unresolved is a spawn that failed (nothing to find) or one whose
+ * manager was killed between the intent and the record: its process runs,
+ * and only the intent tells of it.
+ */
 export interface Found {
   readonly daemons: ReadonlyMap<string, unknown>;
+  /** Per id, the intent no record line followed. */
+  readonly spawning: ReadonlyMap<string, SpawnIntent>;
   /** snapshot.json could not be read and was set aside (`movedTo`), never deleted. */
   readonly corrupt?: { readonly message: string; readonly movedTo: string };
 }
@@ -31,11 +49,15 @@ export interface Found {
  * atomically, and the journal is emptied. A journal line carries a sequence
  * number and snapshot.json the last one it includes, so a manager killed
  * between the two steps never replays a line older than the snapshot over it.
+ * Before every spawn, an intent line ({@link intend}) says when it happens
+ * and what it runs; the records themselves never change for it.
  */
 export class Records {
   readonly #dataDir: DataDir;
   /** Every id's record, as the JSON text it is written with. */
   readonly #current: Map<string, string>;
+  /** Intents carried over compactions (see {@link keep}), as JSON text. */
+  readonly #kept = new Map<string, string>();
   readonly #journal: number;
   #seq: number;
   #dirty = false;
@@ -61,7 +83,7 @@ export class Records {
   static open(dataDir: DataDir, now: number): { readonly records: Records; readonly found: Found } {
     const read = readRecords(dataDir);
     const corrupt = read.problem === undefined ? undefined : setAside(dataDir.snapshotPath, now, read.problem);
-    const found: Found = corrupt === undefined ? { daemons: read.daemons } : { daemons: read.daemons, corrupt };
+    const found: Found = corrupt === undefined ? { daemons: read.daemons, spawning: read.spawning } : { daemons: read.daemons, spawning: read.spawning, corrupt };
     const records = new Records(dataDir, read.daemons, read.seq);
     // A manager killed mid-append left a torn last line: cut it, or the next line would be glued to it and lost.
     ftruncateSync(records.#journal, read.journalBytes);
@@ -76,7 +98,31 @@ export class Records {
     else this.#current.set(id, text);
     this.#seq += 1;
     this.#append(`{"seq":${this.#seq},"id":${JSON.stringify(id)},"snapshot":${text ?? 'null'}}\n`);
+    // The line resolves any intent of the id.
+    this.#kept.delete(id);
     this.#dirty = true;
+  }
+
+  /**
+   * M8: `id` is about to spawn. On disk when this returns. It changes no
+   * record and asks for no compaction: the next record line of the id
+   * resolves it, and a compaction drops it, which is safe because none
+   * runs between an intent and its fork (the two are one synchronous turn,
+   * with nothing but the spawn's own steps in between).
+   */
+  intend(id: string, intent: SpawnIntent): void {
+    this.#seq += 1;
+    this.#append(`{"seq":${this.#seq},"id":${JSON.stringify(id)},"spawning":${JSON.stringify(intent)}}\n`);
+  }
+
+  /**
+   * Keeps an intent found at open unresolved across compactions, until a
+   * record line of its id resolves it: a manager that cannot tell whether a
+   * live process is that spawn's (and so holds the id) leaves the same
+   * question to the next one, rather than the answer "nothing".
+   */
+  keep(id: string, intent: SpawnIntent): void {
+    this.#kept.set(id, JSON.stringify(intent));
   }
 
   /** Whether anything changed since the last {@link compact}. */
@@ -90,8 +136,9 @@ export class Records {
    */
   compact(): number {
     // Made of the texts already written to the journal: nothing is serialised twice.
-    const daemons = [...this.#current].map(([id, text]) => `${JSON.stringify(id)}:${text}`).join(',');
-    writeFileSafe(this.#dataDir.snapshotPath, `{"version":1,"seq":${this.#seq},"daemons":{${daemons}}}\n`);
+    const entries = (texts: ReadonlyMap<string, string>): string => [...texts].map(([id, text]) => `${JSON.stringify(id)}:${text}`).join(',');
+    const spawning = this.#kept.size === 0 ? '' : `,"spawning":{${entries(this.#kept)}}`;
+    writeFileSafe(this.#dataDir.snapshotPath, `{"version":1,"seq":${this.#seq},"daemons":{${entries(this.#current)}}${spawning}}\n`);
     ftruncateSync(this.#journal, 0);
     this.#dirty = false;
     return this.#current.size;
@@ -105,6 +152,8 @@ export class Records {
 /** What a data dir records, read without changing anything; `problem` says why snapshot.json could not be read, when it could not. */
 export interface ReadRecords {
   readonly daemons: ReadonlyMap<string, unknown>;
+  /** See {@link Found.spawning}. */
+  readonly spawning: ReadonlyMap<string, SpawnIntent>;
   readonly seq: number;
   /** How many bytes of the journal are whole lines. */
   readonly journalBytes: number;
@@ -119,28 +168,43 @@ export interface ReadRecords {
 export const readRecords = (dataDir: DataDir): ReadRecords => {
   const snapshot = readSnapshot(dataDir.snapshotPath);
   const daemons = new Map(Object.entries(snapshot.daemons));
+  // Each kept intent decoded on its own; one that is not an intent tells of nothing.
+  const spawning = new Map(Object.entries(snapshot.spawning).flatMap(([id, intent]) => (SpawnIntent.is(intent) ? [[id, intent] as const] : [])));
   let seq = snapshot.seq;
   const journal = readFileSafe(dataDir.journalPath) ?? '';
   const whole = journal.slice(0, journal.lastIndexOf('\n') + 1);
   for (const line of journalLines(whole)) {
     if (line.seq <= snapshot.seq) continue;
+    seq = Math.max(seq, line.seq);
+    if ('spawning' in line) {
+      spawning.set(line.id, line.spawning);
+      continue;
+    }
+    spawning.delete(line.id);
     if (line.snapshot === null) daemons.delete(line.id);
     else daemons.set(line.id, line.snapshot);
-    seq = Math.max(seq, line.seq);
   }
-  const read = { daemons, seq, journalBytes: Buffer.byteLength(whole) };
+  const read = { daemons, spawning, seq, journalBytes: Buffer.byteLength(whole) };
   return snapshot.problem === undefined ? read : { ...read, problem: snapshot.problem };
 };
 
-const readSnapshot = (path: string): { readonly daemons: Readonly<Record<string, unknown>>; readonly seq: number; readonly problem?: string } => {
+interface ReadSnapshot {
+  readonly daemons: Readonly<Record<string, unknown>>;
+  readonly spawning: Readonly<Record<string, unknown>>;
+  readonly seq: number;
+  readonly problem?: string;
+}
+
+const readSnapshot = (path: string): ReadSnapshot => {
+  const none = { daemons: {}, spawning: {}, seq: 0 };
   try {
     const text = readFileSafe(path);
-    if (text === undefined) return { daemons: {}, seq: 0 };
+    if (text === undefined) return none;
     const decoded = StoredSnapshot.decode(JSON.parse(text));
-    if (decoded._tag === 'Right') return { daemons: decoded.right.daemons, seq: decoded.right.seq ?? 0 };
-    return { daemons: {}, seq: 0, problem: 'not a manager snapshot (version 1)' };
+    if (decoded._tag === 'Right') return { daemons: decoded.right.daemons, spawning: decoded.right.spawning ?? {}, seq: decoded.right.seq ?? 0 };
+    return { ...none, problem: 'not a manager snapshot (version 1)' };
   } catch (error) {
-    return { daemons: {}, seq: 0, problem: errorFields(error).message };
+    return { ...none, problem: errorFields(error).message };
   }
 };
 

@@ -1,11 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { AsyncSubject, defer, Observable, of } from 'rxjs';
-import type { ChildHandle, ExitStatus, KillError, Marked, ProcessDriver, ProcessProbe, ProcessWatch, SpawnSpec } from './driver.js';
+import type { ChildHandle, ExitStatus, KillError, Marked, ProcessDriver, ProcessProbe, ProcessWatch, Spawned, SpawnSpec } from './driver.js';
 import type { ProcessIdentity } from './identity.js';
 import { isSignallablePid } from './pid.js';
 import { endGroup, groupRemains } from './signal.js';
 import { findByEnvironment } from './environ-scan.js';
+import { executablesOf, programLookupOf } from './program.js';
+import type { SpawnIntent } from './spawn-intent.js';
+import { findSpawnedProcesses } from './spawned-scan.js';
+import { readUptimeTicks } from './uptime.js';
 import { hasExited, lookUpProcStat, readBootId, type ProcStat } from './proc-stat.js';
 import { execaLaunch, nodeLaunch, type Launch, type Launched } from './launch.js';
 import { removeFileSafe, writeFileSafe } from './files.js';
@@ -131,6 +135,17 @@ export class ChildProcessDriver implements ProcessDriver {
 
   findMarked(name: string, value: string, alsoRead: string): Marked[] {
     return findByEnvironment(name, value, alsoRead, this.ownPid);
+  }
+
+  spawnIntent(spec: Pick<SpawnSpec, 'command' | 'cwd' | 'env' | 'dropEnv'>): SpawnIntent | null {
+    const at = readUptimeTicks();
+    // The child inherits this process's cwd and environment: its lookup is resolved against them.
+    return at === null ? null : { ...programLookupOf(spec, { cwd: process.cwd(), env: process.env }), at, boot: this.bootId() };
+  }
+
+  findSpawned(intents: readonly SpawnIntent[], within: number, unlessMarked: string): Spawned[][] {
+    const queries = intents.map((intent) => ({ after: intent.at, within, executables: executablesOf(intent) }));
+    return findSpawnedProcesses(queries, unlessMarked, this.ownPid);
   }
 
   probe(pid: number): ProcessProbe {

@@ -12,7 +12,8 @@ const entryAt = (environ: Buffer, key: Buffer): number => {
   return at === -1 ? -1 : at + 1;
 };
 
-const valueOf = (environ: Buffer, name: string): string | undefined => {
+/** The value of `name` in an environ's text (`NAME=value` entries, each NUL-terminated), or undefined when it has none. */
+export const environValue = (environ: Buffer, name: string): string | undefined => {
   const key = Buffer.from(`${name}=`);
   const at = entryAt(environ, key);
   if (at === -1) return undefined;
@@ -44,11 +45,11 @@ export const findByEnvironment = (name: string, value: string, alsoRead: string,
     } catch {
       continue;
     }
-    if (valueOf(environ, name) !== value) continue;
+    if (environValue(environ, name) !== value) continue;
     const look = lookUpProcStat(pid);
     if (look.kind !== 'found' || hasExited(look.stat)) continue;
     const { ppid, session, startTime } = look.stat;
-    found.push({ pid, startTime, ppid, session, also: valueOf(environ, alsoRead) });
+    found.push({ pid, startTime, ppid, session, also: environValue(environ, alsoRead) });
   }
   return found;
 };

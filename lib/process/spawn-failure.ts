@@ -1,6 +1,7 @@
-import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import { delimiter, dirname, resolve } from 'node:path';
+import { statSync, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { SpawnFailure, SpawnSpec } from './driver.js';
+import { candidatesOf, searchPathOf, shebangOf } from './program.js';
 
 // After a spawn failed, the OS has said one errno (ENOENT for a missing
 // binary, a missing cwd and a missing interpreter alike). This looks again,
@@ -40,31 +41,12 @@ const outputProblem = (spec: SpawnSpec, error: unknown): string | undefined => {
   return undefined;
 };
 
-// The PATH the child's lookup uses: the child's own environment's.
-const searchPath = (spec: SpawnSpec, env: NodeJS.ProcessEnv): string | undefined =>
-  Object.hasOwn(spec.env, 'PATH') ? spec.env.PATH : spec.dropEnv.includes('PATH') ? undefined : env.PATH;
-
-/** The #! interpreter of a script, when it has one. */
-const interpreterOf = (path: string): string | undefined => {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const head = Buffer.alloc(256);
-    const line = head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('latin1').split('\n')[0] ?? '';
-    return line.startsWith('#!') ? line.slice(2).trim().split(/\s+/)[0] : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-};
-
 /** What is wrong with the program itself, found where exec would look for it. */
 const programProblem = (spec: SpawnSpec, code: string, env: NodeJS.ProcessEnv): string | undefined => {
   const cwd = spec.cwd ?? process.cwd();
   const { command } = spec;
-  const path = searchPath(spec, env);
-  const candidates = command.includes('/') ? [resolve(cwd, command)] : (path ?? '').split(delimiter).map((dir) => resolve(cwd, dir, command));
+  const path = searchPathOf(spec, env);
+  const candidates = candidatesOf(command, cwd, path);
   const found = candidates.map((candidate) => ({ candidate, at: look(candidate) })).find(({ at }) => 'stats' in at);
   if (found === undefined || !('stats' in found.at)) {
     if (command.includes('/')) return `${candidates[0] ?? command} does not exist`;
@@ -74,7 +56,7 @@ const programProblem = (spec: SpawnSpec, code: string, env: NodeJS.ProcessEnv): 
   if (at.stats.isDirectory()) return `${candidate} is a directory`;
   if (!at.stats.isFile()) return `${candidate} is not a regular file`;
   if ((at.stats.mode & 0o111) === 0) return `${candidate} is not executable (mode ${(at.stats.mode & 0o777).toString(8).padStart(4, '0')})`;
-  const interpreter = interpreterOf(candidate);
+  const interpreter = shebangOf(candidate)?.[0];
   if (code === 'ENOENT' && interpreter !== undefined && 'code' in look(interpreter)) return `its interpreter ${interpreter} (the #! line of ${candidate}) does not exist`;
   if (code === 'EACCES') return `${candidate} cannot be run: permission denied (a noexec mount, or a directory on its way that cannot be searched)`;
   return undefined;

@@ -164,7 +164,7 @@ export const settled = async (
 /**
  * Each id's recorded pid, as a starting manager reads a data dir (M8):
  * snapshot.json, then every journal line after its `seq`, in order; a torn
- * last line is ignored. Read here rather than with records.ts, so a spec
+ * last line is ignored, and so are intents. Read here rather than with records.ts, so a spec
  * checks the files, not the reader.
  */
 export const recordedPids = (dataDir: string): Map<string, number> => {
@@ -178,13 +178,14 @@ export const recordedPids = (dataDir: string): Map<string, number> => {
   const snapshot = JSON.parse(read('snapshot.json') || '{"daemons":{}}') as { seq?: number; daemons: Record<string, { pid: number }> };
   const pids = new Map(Object.entries(snapshot.daemons).map(([id, entry]) => [id, entry.pid]));
   for (const line of read('journal').split('\n')) {
-    let entry: { seq: number; id: string; snapshot: { pid: number } | null };
+    let entry: { seq: number; id: string; snapshot?: { pid: number } | null };
     try {
       entry = JSON.parse(line) as typeof entry;
     } catch {
       continue;
     }
-    if (entry.seq <= (snapshot.seq ?? 0)) continue;
+    // An intent line (`spawning`, written before a spawn) records no process.
+    if (entry.seq <= (snapshot.seq ?? 0) || entry.snapshot === undefined) continue;
     if (entry.snapshot === null) pids.delete(entry.id);
     else pids.set(entry.id, entry.snapshot.pid);
   }

@@ -1,14 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BehaviorSubject, type Observable } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Daemon } from '../../lib/daemon/daemon.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { manage, type DesiredSet } from '../../lib/manager/manage.js';
 import { DataDir } from '../../lib/manager/data-dir.js';
 import { scopeOf } from '../../lib/manager/open-data-dir.js';
 import { Records } from '../../lib/manager/records.js';
-import { FakeDriver } from '../../lib/testing/fake-driver.js';
+import type { ChildHandle, SpawnSpec } from '../../lib/process/driver.js';
+import { FakeDriver, type FakeProcess } from '../../lib/testing/fake-driver.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
 
 let root: string;
@@ -26,7 +28,7 @@ const recorded = (): Record<string, number> => {
   return Object.fromEntries([...found.daemons].map(([id, entry]) => [id, (entry as { pid: number }).pid]));
 };
 
-const line = (event: ManagerEvent): string => `${event.type}${'id' in event && event.id !== undefined ? `:${event.id}` : ''}@${event.at}`;
+const line = (event: ManagerEvent): string => `${event.type}${'id' in event ? `:${event.id}` : ''}@${event.at}`;
 
 describe('M8: a record is on disk before the manager does anything else with its process', () => {
   it('is written in the same tick as `started`, long before the snapshot interval', () => {
@@ -154,5 +156,174 @@ describe('M4/M8: a recorded process that still runs but cannot be supervised', (
     expect(driver.spawns.map((spec) => spec.command)).toEqual(['api']);
     // Its record stays for a later manager that can see it.
     expect(recorded()).toEqual({ web: 1000 });
+  });
+});
+
+describe('M8: a spawn whose process no longer shows the scope, found by the intent written before it', () => {
+  /** What a manager SIGKILLed right after forking `web` leaves on disk: its files as they were when it called spawn. */
+  class KilledAtFork extends FakeDriver {
+    left: { readonly journal: string; readonly snapshot: string | undefined } | undefined;
+
+    override spawn(spec: SpawnSpec): Observable<ChildHandle> {
+      const read = (path: string): string | undefined => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
+      if (spec.env.RXDAEMON_ID === 'web' && this.left === undefined) this.left = { journal: read(join(root, 'journal')) ?? '', snapshot: read(join(root, 'snapshot.json')) };
+      return super.spawn(spec);
+    }
+  }
+
+  /** Runs a manager of {web, api} until `web` is spawned, then puts the data dir back as a SIGKILL at that fork would have left it. */
+  const killedAfterForkingWeb = (): void => {
+    const driver = new KilledAtFork();
+    inVirtualTime(({ cold }) => {
+      manage(new BehaviorSubject<DesiredSet>({ api: { command: 'api' }, web: { command: 'web' } }), { driver, dataDir: root, kill$: cold('1s k') }).subscribe();
+    });
+    const left = driver.left;
+    if (left === undefined) throw new Error('web was never spawned');
+    writeFileSync(join(root, 'journal'), left.journal);
+    if (left.snapshot === undefined) rmSync(join(root, 'snapshot.json'), { force: true });
+    else writeFileSync(join(root, 'snapshot.json'), left.snapshot);
+  };
+
+  // The dead manager's fake processes are not the next one's: pids from 2000 on, so none is taken for a recorded one.
+  const nextWorld = (): FakeDriver => new FakeDriver({}, { firstPid: 2000 });
+
+  /** The next manager of {web}, started `startAt` virtual ms (fake ticks) after the intent, right after `before` set up its driver: its events. */
+  const nextManager = (driver: FakeDriver, before: () => void = () => undefined, startAt = 0): string[] => {
+    const seen: string[] = [];
+    inVirtualTime(({ cold }) => {
+      cold(startAt === 0 ? 'm' : `${startAt}ms m`).subscribe(() => {
+        before();
+        manage(new BehaviorSubject<DesiredSet>({ web: { command: 'web' } }), { driver, dataDir: root, kill$: cold('5s k') }).subscribe((event) => seen.push(line(event)));
+      });
+    });
+    return seen;
+  };
+
+  it('is written last before the fork, and resolved by the record of the process it started', () => {
+    killedAfterForkingWeb();
+    const { records, found } = Records.open(new DataDir(root), 0);
+    records.close();
+    // The last line the dead manager wrote: web's intent, at the virtual ms (a fake tick) of its spawn.
+    expect(readFileSync(join(root, 'journal'), 'utf8').trim().split('\n').at(-1)).toMatch(/^\{"seq":\d+,"id":"web","spawning":\{"command":"web","at":0,"boot":"fake-boot"\}\}$/);
+    expect(Object.fromEntries(found.spawning)).toEqual({ web: { command: 'web', at: 0, boot: 'fake-boot' } });
+    expect(recorded()).toEqual({ api: 1000 });
+  });
+
+  it('a process of that spawn whose environment lost the scope is stopped, and exactly one is started in its place', () => {
+    killedAfterForkingWeb();
+    const driver = nextWorld();
+    let orphan: FakeProcess | undefined;
+    // It overwrote its environment (nginx, PostgreSQL): nothing in it tells of the scope; its executable still does.
+    const seen = nextManager(driver, () => (orphan = driver.addProcess({ executable: 'web' })));
+    expect(orphan?.pid).toBe(2000);
+    // The api process the dead manager recorded is gone in this fake world: skipped, not a stray.
+    expect(seen.filter((event) => !event.startsWith('snapshot')).slice(0, 9)).toEqual([
+      'restore-skipped:api@0',
+      'stray:web@0',
+      'adopted:web@0',
+      'stopping:web@0',
+      'restored@0',
+      'reconcile@0',
+      'exited:web@10',
+      'stopped:web@10',
+      'spawning:web@10',
+    ]);
+    expect(orphan?.alive).toBe(false);
+    expect(driver.spawns.map((spec) => spec.command)).toEqual(['web']);
+  });
+
+  it('one whose executable cannot be read is reported and holds the id, for this manager and the next, until it is gone', () => {
+    killedAfterForkingWeb();
+    const driver = nextWorld();
+    const events: ManagerEvent[] = [];
+    let unseen: FakeProcess | undefined;
+    inVirtualTime(({ cold }) => {
+      // Its environment cannot be read either, as a non-dumpable process's cannot by a manager that is not root.
+      unseen = driver.addProcess({ executable: null });
+      manage(new BehaviorSubject<DesiredSet>({ web: { command: 'web' } }), { driver, dataDir: root, kill$: cold('5s k') }).subscribe((event) => events.push(event));
+    });
+    const skipped = events.find((event) => event.type === 'restore-skipped' && event.id === 'web');
+    expect(skipped).toMatchObject({ code: 'EHIDDEN', message: expect.stringMatching(/^process 2000, started 0\.00 s after a spawn of web that a killed manager never recorded, may be that spawn's/) as unknown });
+    expect(events.filter((event) => event.type === 'invalid-entry').map(line)).toEqual(['invalid-entry:web@0']);
+    expect(driver.spawns).toEqual([]);
+    expect(driver.signals).toEqual([]);
+    // Kept across the final compaction: the next manager asks the same question.
+    const next = nextWorld();
+    const again = nextManager(next, () => next.addProcess({ executable: null }));
+    expect(again).toContain('restore-skipped:web@0');
+    expect(next.spawns).toEqual([]);
+    // Once it is gone, a manager starts web, and the intent is resolved.
+    expect(unseen?.alive).toBe(true);
+    const after = nextWorld();
+    expect(nextManager(after)).toContain('spawning:web@0');
+    expect(after.spawns.map((spec) => spec.command)).toEqual(['web']);
+    const { records, found } = Records.open(new DataDir(root), 0);
+    records.close();
+    expect(found.spawning.size).toBe(0);
+  });
+
+  const leftAlone: readonly (readonly [string, (driver: FakeDriver) => void, number?])[] = [
+    ['started more than 50 ticks after the intent', (driver) => driver.addProcess({ executable: 'web' }), 51],
+    ['running another program', (driver) => driver.addProcess({ executable: 'nginx' })],
+    ['not a session leader', (driver) => driver.addProcess({ executable: 'web', session: 4242 })],
+    ['carrying another data dir’s scope', (driver) => driver.addProcess({ executable: 'web', env: { RXDAEMON_SCOPE: 'another-data-dir' } })],
+    ['another user’s', (driver) => driver.addProcess({ executable: 'web', foreign: true })],
+  ];
+
+  for (const [what, add, startAt = 0] of leftAlone) {
+    it(`a process ${what} is left alone`, () => {
+      killedAfterForkingWeb();
+      const driver = nextWorld();
+      const seen = nextManager(driver, () => {
+        add(driver);
+      }, startAt);
+      expect(seen.filter((event) => event.startsWith('stray') || event.startsWith('restore-skipped:web'))).toEqual([]);
+      expect(driver.signals.filter(({ pid }) => pid === 2000)).toEqual([]);
+      expect(driver.processes.get(2000)?.alive).toBe(true);
+    });
+  }
+
+  it('an intent of another boot finds nothing: its ticks count another boot’s time', () => {
+    killedAfterForkingWeb();
+    const driver = new FakeDriver({}, { bootId: 'another-boot', firstPid: 2000 });
+    const seen = nextManager(driver, () => driver.addProcess({ executable: 'web' }));
+    expect(seen.filter((event) => event.startsWith('stray'))).toEqual([]);
+    expect(driver.processes.get(2000)?.alive).toBe(true);
+  });
+});
+
+describe('M8: what an intent costs, and who pays it', () => {
+  it('a failed spawn’s intent is dropped at once by a compaction, before the failure is reported', () => {
+    const driver = new FakeDriver((n) => (n === 1 ? { spawnError: 'ENOENT' } : {}));
+    const pending: number[] = [];
+    inVirtualTime(({ cold }) => {
+      manage(new BehaviorSubject<DesiredSet>({ web: { command: 'web' } }), { driver, dataDir: root, kill$: cold('10s k') }).subscribe((event) => {
+        if (event.type === 'spawn-failed') {
+          const { records, found } = Records.open(new DataDir(root), 0);
+          records.close();
+          pending.push(found.spawning.size);
+        }
+      });
+    });
+    expect(pending).toEqual([0]);
+    expect(driver.spawns).toHaveLength(2);
+  });
+
+  it('only a manager with a data dir writes intents: one driver call per spawn; bare daemons and managers without a data dir make none', () => {
+    const driver = new FakeDriver({ exitAfterMs: 100, exitCode: 1 });
+    const intents = vi.spyOn(driver, 'spawnIntent');
+    inVirtualTime(({ cold }) => {
+      manage(new BehaviorSubject<DesiredSet>({ web: { command: 'web' } }), { driver, kill$: cold('1s k') }).subscribe();
+      const daemon = new Daemon({ command: 'bare' }, { driver });
+      daemon.start();
+      cold('1s s').subscribe(() => void daemon.stop());
+    });
+    expect(intents).not.toHaveBeenCalled();
+    const spawns = driver.spawns.length;
+    inVirtualTime(({ cold }) => {
+      manage(new BehaviorSubject<DesiredSet>({ web: { command: 'web' } }), { driver, dataDir: root, kill$: cold('1s k') }).subscribe();
+    });
+    expect(driver.spawns.length - spawns).toBeGreaterThan(2);
+    expect(intents).toHaveBeenCalledTimes(driver.spawns.length - spawns);
   });
 });

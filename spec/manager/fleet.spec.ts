@@ -15,7 +15,8 @@ describe('Fleet.restore (M4)', () => {
     const events: ManagerEvent[] = [];
     fleet.events$.subscribe((event) => events.push(event));
     const entry = { version: 1, pid: dead.pid, startTime: dead.startTime, bootId: 'fake-boot', command: 'x', args: [], env: {} };
-    fleet.restore(new Map(Object.entries({ '../escape': entry, malformed: { ...entry, pid: 'one' }, gone: entry })), [], new Map());
+    const daemons = new Map(Object.entries({ '../escape': entry, malformed: { ...entry, pid: 'one' }, gone: entry }));
+    fleet.restore({ daemons, spawning: new Map() }, [], new Map());
     const skipped = events.flatMap((event) => (event.type === 'restore-skipped' ? [[event.id, event.code]] : []));
     expect(skipped).toEqual([
       ['../escape', 'EINVALID'],

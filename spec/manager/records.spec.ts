@@ -104,3 +104,60 @@ describe('Records (M8)', () => {
     expect(() => Records.open(dataDir, 0)).toThrow(/journal: it is a symlink/);
   });
 });
+
+describe('Records: the intent written before every spawn (M8)', () => {
+  const intent = (at: number, command = 'nginx') => ({ command, cwd: '/srv', path: '/usr/sbin:/usr/bin', at, boot: 'b1' });
+
+  it('is on disk when intend() returns, and is reported while no record line of its id follows it', () => {
+    const { records } = Records.open(dataDir, 0);
+    records.set('db', { pid: 100 });
+    records.intend('web', intent(500));
+    records.intend('db', intent(510, 'postgres'));
+    // Killed here: no record line for either.
+    const found = reopen();
+    expect(Object.fromEntries(found.spawning)).toEqual({ web: intent(500), db: intent(510, 'postgres') });
+    // The records themselves do not change for an intent.
+    expect(Object.fromEntries(found.daemons)).toEqual({ db: { pid: 100 } });
+    records.close();
+  });
+
+  it('is resolved by the next record line of its id, the process it started or none; only the last intent of an id counts', () => {
+    const { records } = Records.open(dataDir, 0);
+    records.intend('web', intent(500));
+    records.set('web', { pid: 200 });
+    records.intend('api', intent(600, 'api'));
+    records.set('api', undefined); // a record line saying "none" (gone): it resolves too
+    records.set('api', { pid: 300 });
+    records.set('api', undefined);
+    records.intend('web', intent(700));
+    records.intend('web', intent(800));
+    const found = reopen();
+    expect(Object.fromEntries(found.spawning)).toEqual({ web: intent(800) });
+    expect(Object.fromEntries(found.daemons)).toEqual({ web: { pid: 200 } });
+    records.close();
+  });
+
+  it('is dropped by a compaction (no spawn is in flight during one), unless kept; a kept one is in snapshot.json until a record line resolves it', () => {
+    const { records } = Records.open(dataDir, 0);
+    records.intend('web', intent(500));
+    records.intend('api', intent(600, 'api'));
+    records.keep('api', intent(600, 'api'));
+    records.compact();
+    expect(JSON.parse(readFileSync(dataDir.snapshotPath, 'utf8'))).toEqual({ version: 1, seq: 2, daemons: {}, spawning: { api: intent(600, 'api') } });
+    expect(Object.fromEntries(reopen().spawning)).toEqual({ api: intent(600, 'api') });
+    records.compact();
+    expect(Object.fromEntries(reopen().spawning)).toEqual({ api: intent(600, 'api') });
+    records.set('api', { pid: 300 });
+    expect(reopen().spawning.size).toBe(0);
+    records.compact();
+    expect(JSON.parse(readFileSync(dataDir.snapshotPath, 'utf8'))).toEqual({ version: 1, seq: 3, daemons: { api: { pid: 300 } } });
+    records.close();
+  });
+
+  it('ignores a torn intent line, and a kept intent in snapshot.json that is not one', () => {
+    writeFileSync(dataDir.snapshotPath, JSON.stringify({ version: 1, seq: 0, daemons: {}, spawning: { web: { at: 'soon' }, api: intent(600, 'api') } }));
+    appendFileSync(dataDir.journalPath, '{"seq":1,"id":"db","spawning":{"command":"postgres","at":7');
+    const found = reopen();
+    expect(Object.fromEntries(found.spawning)).toEqual({ api: intent(600, 'api') });
+  });
+});
