@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import { afterAll, beforeAll } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -73,4 +74,24 @@ export const bundleForAnyone = (entry: string): Shared => {
       rmSync(outdir, { recursive: true, force: true });
     },
   };
+};
+
+/**
+ * The programs of {@link bundle}, built once for the spec file that calls
+ * this (before its first test) in a temp dir removed after its last: read
+ * `.cli` and `.manager` inside tests. The dir is readable by every user, so
+ * a test may run a manager as `nobody`.
+ */
+export const useBundle = (): Bundled => {
+  const programs = { cli: '', manager: '' };
+  let outdir = '';
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'rxdaemon-bundle-'));
+    chmodSync(outdir, 0o755);
+    Object.assign(programs, bundle(outdir));
+  });
+  afterAll(() => {
+    rmSync(outdir, { recursive: true, force: true });
+  });
+  return programs;
 };

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { ManagerEvent } from '../../lib/manager/events.js';
@@ -28,9 +28,9 @@ export const cliArgv = (args: readonly string[]): string[] => ['--import', TSX, 
 /** Starts `rxdaemon ARGS…` from the TypeScript sources, in `cwd`. */
 export const cli = (args: readonly string[], cwd: string): Cli => nodeProgram(cliArgv(args), cwd);
 
-/** Starts `node ARGV…` in `cwd`, a program that prints `--json` events as the CLI does. */
-export const nodeProgram = (argv: readonly string[], cwd: string): Cli => {
-  const child = spawn(process.execPath, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `node ARGV…` in `cwd`, a program that prints `--json` events as the CLI does; as another user, or with more variables, when `options` say so. */
+export const nodeProgram = (argv: readonly string[], cwd: string, options: Pick<SpawnOptions, 'uid' | 'gid' | 'env'> = {}): Cli => {
+  const child = spawn(process.execPath, argv, { ...options, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const run: Cli = {
     process: child,
     pid: child.pid ?? -1,
@@ -63,4 +63,10 @@ export const cliToEnd = async (args: readonly string[], cwd: string): Promise<{ 
   const run = cli(args, cwd);
   const code = await run.exited;
   return { code, stdout: run.stdout, stderr: run.stderr };
+};
+
+/** SIGKILLs a program unless it has ended, and waits for its exit. */
+export const killed = async (run: Cli): Promise<void> => {
+  if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGKILL');
+  await run.exited;
 };

@@ -1,10 +1,8 @@
-import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import { bundle, type Bundled } from '../helpers/bundle.js';
-import { nodeProgram, type Cli } from '../helpers/cli.js';
+import { useBundle } from '../helpers/bundle.js';
+import { killed, nodeProgram, type Cli } from '../helpers/cli.js';
 import { CHILD, isAlive, Sandbox } from '../helpers/real-processes.js';
 import { printedEvents, recordedPids, scopeProcesses, settled } from '../helpers/scope.js';
 
@@ -83,15 +81,7 @@ class Desired {
   }
 }
 
-let programs: Bundled;
-let bundleDir: string;
-beforeAll(() => {
-  bundleDir = mkdtempSync(join(tmpdir(), 'rxdaemon-bundle-'));
-  programs = bundle(bundleDir);
-});
-afterAll(() => {
-  rmSync(bundleDir, { recursive: true, force: true });
-});
+const programs = useBundle();
 
 let sandbox: Sandbox;
 const runs: Cli[] = [];
@@ -112,11 +102,6 @@ const manager = (): Cli => {
   runs.push(run);
   sandbox.own(run.pid);
   return run;
-};
-
-const killed = async (run: Cli): Promise<void> => {
-  if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGKILL');
-  await run.exited;
 };
 
 /** Written whole, then renamed: a manager reading it at any moment reads one version or the other. */

@@ -1,10 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import { bundle, type Bundled } from '../helpers/bundle.js';
-import { nodeProgram, type Cli } from '../helpers/cli.js';
+import { useBundle } from '../helpers/bundle.js';
+import { killed, nodeProgram, type Cli } from '../helpers/cli.js';
 import { CHILD, isAlive, Sandbox, waitFor } from '../helpers/real-processes.js';
 import { printedEvents, scopeProcesses, scopeProcessesById, settled } from '../helpers/scope.js';
 
@@ -17,15 +16,7 @@ import { printedEvents, scopeProcesses, scopeProcessesById, settled } from '../h
 // for session leaders carrying the data dir's RXDAEMON_SCOPE, not by asking
 // the manager.
 
-let programs: Bundled;
-let bundleDir: string;
-beforeAll(() => {
-  bundleDir = mkdtempSync(join(tmpdir(), 'rxdaemon-bundle-'));
-  programs = bundle(bundleDir);
-});
-afterAll(() => {
-  rmSync(bundleDir, { recursive: true, force: true });
-});
+const programs = useBundle();
 
 let sandbox: Sandbox;
 const runs: Cli[] = [];
@@ -33,10 +24,7 @@ beforeEach(() => {
   sandbox = new Sandbox();
 });
 afterEach(async () => {
-  for (const run of runs.splice(0)) {
-    if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGKILL');
-    await run.exited;
-  }
+  for (const run of runs.splice(0)) await killed(run);
   // Whatever a failed test left in the scope is ended too.
   if (existsSync(data())) for (const { pid } of scopeProcesses(data())) sandbox.own(pid);
   await sandbox.cleanup();
