@@ -51,7 +51,11 @@ export { DaemonSnapshot, Pid } from './snapshot/codec.js';
 export type { RestoreError } from './snapshot/restore-error.js';
 export { coalesce, type CoalesceTiming } from './manager/coalesce.js';
 export type {
+  ControlRefusedEvent,
+  ControlRequest,
+  DesiredErrorEvent,
   FleetEvent,
+  ManagedDaemonEvent,
   InvalidEntryEvent,
   ManagerClosedEvent,
   ManagerEvent,
@@ -65,7 +69,7 @@ export type {
   SnapshotErrorEvent,
   SnapshotWrittenEvent,
 } from './manager/events.js';
-export { isManagerTerminal } from './manager/events.js';
+export { isFleetEvent, isManagerTerminal } from './manager/events.js';
 export { manage, type DesiredSet, type ManagerOptions } from './manager/manage.js';
 export { serviceEquals, type Service, type ServiceOptions } from './manager/service.js';
 export { Manager } from './manager/manager.js';

@@ -1,4 +1,4 @@
-import type { ManagerEvent } from '../manager/events.js';
+import type { PrintedEvent } from './format.js';
 import { formatEvent, wantsColour } from './format.js';
 
 /**
@@ -38,7 +38,7 @@ export const writeErr = (text: string): void => {
 
 /** How the command line prints events: one JSON object a line (`--json`), or a readable line. */
 export interface Output {
-  event(event: ManagerEvent): void;
+  event(event: PrintedEvent): void;
   /** A note from the command itself (not an event), to stderr so it never mixes with `--json` lines. */
   note(message: string): void;
 }

@@ -82,9 +82,35 @@ export interface ManagerStoppedEvent extends At {
   readonly type: 'manager-stopped';
 }
 
+/**
+ * An error of the desired-set stream (`desired$`): not a bug of the
+ * manager's. The running set is kept; no set comes after an error, so the
+ * manager runs on with the last one until it is closed or killed.
+ */
+export interface DesiredErrorEvent extends At {
+  readonly type: 'desired-error';
+  readonly error: { readonly code: string; readonly message: string };
+}
+/** M9: a request for one daemon (`restart`, `stop`, `start`) that could not be carried out, and why. */
+export interface ControlRefusedEvent extends At {
+  readonly type: 'control-refused';
+  readonly id: string;
+  readonly request: ControlRequest['type'];
+  readonly message: string;
+}
+
+/** M9: what can be asked of one daemon of a running manager. */
+export interface ControlRequest {
+  /** `restart`: a graceful stop, then an immediate spawn; `stop`: stopped, and held down until `start`; `start`: run again, if desired. */
+  readonly type: 'restart' | 'stop' | 'start';
+  readonly id: string;
+}
+
 /** The manager's own events. */
 export type FleetEvent =
   | ReconcileEvent
+  | DesiredErrorEvent
+  | ControlRefusedEvent
   | InvalidEntryEvent
   | RestoreSkippedEvent
   | StrayEvent
@@ -96,11 +122,16 @@ export type FleetEvent =
   | ManagerClosedEvent
   | ManagerStoppedEvent;
 
+/** A daemon's event as a manager emits it: always with the daemon's id. */
+export type ManagedDaemonEvent = DaemonEvent & { readonly id: string };
+
 /** Everything `manage()` emits: every daemon's events (each with its `id`), and the manager's own. */
-export type ManagerEvent = DaemonEvent | FleetEvent;
+export type ManagerEvent = ManagedDaemonEvent | FleetEvent;
 
 const FLEET_TYPES = new Set<string>([
   'reconcile',
+  'desired-error',
+  'control-refused',
   'invalid-entry',
   'restore-skipped',
   'stray',
@@ -114,8 +145,8 @@ const FLEET_TYPES = new Set<string>([
 ] satisfies FleetEvent['type'][]);
 
 /** Whether an event is the manager's own rather than one of its daemons'. */
-export const isFleetEvent = (event: ManagerEvent): event is FleetEvent => FLEET_TYPES.has(event.type);
+export const isFleetEvent = (event: DaemonEvent | FleetEvent): event is FleetEvent => FLEET_TYPES.has(event.type);
 
 /** The events after which the manager's stream completes. */
-export const isManagerTerminal = (event: ManagerEvent): boolean =>
+export const isManagerTerminal = (event: ManagerEvent): event is ManagerRefusedEvent | ManagerClosedEvent | ManagerStoppedEvent =>
   event.type === 'manager-refused' || event.type === 'manager-closed' || event.type === 'manager-stopped';

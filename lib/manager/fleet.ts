@@ -5,14 +5,14 @@ import type { Command } from '../command.js';
 import { Daemon } from '../daemon/daemon.js';
 import { askEnd, supervising$ } from '../daemon/supervise.js';
 import { SCOPE_VARIABLE, type Ending } from '../daemon/supervision.js';
-import type { DaemonEvent } from '../events.js';
+import { errorFields, type DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import type { Marked } from '../process/driver.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import { SPAWN_WINDOW_TICKS, type SpawnIntent } from '../process/spawn-intent.js';
 import { checkProcess, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import type { DataDir } from './data-dir.js';
-import type { FleetEvent, ManagerEvent } from './events.js';
+import type { ControlRequest, FleetEvent, ManagedDaemonEvent, ManagerEvent } from './events.js';
 import { checkId } from './ids.js';
 import { planReconcile } from './reconcile.js';
 import type { Found, Records } from './records.js';
@@ -42,6 +42,10 @@ export class Fleet {
    * user's, or hidden by /proc). Starting the id would run a second copy.
    */
   private readonly held = new Map<string, string>();
+  /** Ids stopped by request (M9), held down until started again. */
+  private readonly stoppedOnRequest = new Set<string>();
+  /** The last desired set, for a start on request. */
+  private desired: ReadonlyMap<string, Service> = new Map();
 
   /** `options` are every daemon's; with a data dir, each gets its own pid file and logs there, and its records are kept. */
   constructor(
@@ -52,7 +56,10 @@ export class Fleet {
 
   /** M1: brings the running set to `desired`, touching only the ids that differ. */
   reconcile(wanted: ReadonlyMap<string, Service>): void {
-    const desired = new Map([...wanted].filter(([id]) => !this.held.has(id)));
+    this.desired = wanted;
+    // A service that leaves the desired set is forgotten, its hold with it.
+    for (const id of this.stoppedOnRequest) if (!wanted.has(id)) this.stoppedOnRequest.delete(id);
+    const desired = new Map([...wanted].filter(([id]) => !this.held.has(id) && !this.stoppedOnRequest.has(id)));
     for (const [id, why] of this.held) {
       if (wanted.has(id)) this.emit({ type: 'invalid-entry', id, message: `not started: ${why}` });
     }
@@ -187,6 +194,43 @@ export class Fleet {
     });
   }
 
+  /**
+   * M9: one request for one daemon. `restart`: a graceful stop, then an
+   * immediate spawn; `stop`: stopped, and held down (through later desired
+   * sets too) until `start`; `start`: runs it again if it is desired. What
+   * cannot be done is a `control-refused` event.
+   */
+  control({ type, id }: ControlRequest): void {
+    const refuse = (message: string): void => {
+      this.emit({ type: 'control-refused', id, request: type, message });
+    };
+    const daemon = this.daemons.get(id);
+    const known = this.desired.has(id) || daemon !== undefined;
+    if (!known) {
+      refuse(`no service ${JSON.stringify(id)} is desired`);
+      return;
+    }
+    switch (type) {
+      case 'restart':
+        if (daemon === undefined) refuse(this.stoppedOnRequest.has(id) ? 'it was stopped on request; start it first' : 'it is not running');
+        else
+          daemon.restart().catch((error: unknown) => {
+            refuse(errorFields(error).message);
+          });
+        return;
+      case 'stop':
+        this.stoppedOnRequest.add(id);
+        this.retire(id);
+        return;
+      case 'start': {
+        if (!this.stoppedOnRequest.delete(id) || daemon !== undefined) return;
+        const service = this.desired.get(id);
+        if (service !== undefined && !this.held.has(id)) this.launch(id, service);
+        return;
+      }
+    }
+  }
+
   /** M5 close: detaches every daemon; completes once the stops already under way are done. */
   closeAll(): Observable<never> {
     return defer(() => {
@@ -307,8 +351,8 @@ export class Fleet {
     return { ...options, pidFile: dataDir.pidFile(id), stdout: own.stdout ?? { file: dataDir.stdout(id) }, stderr: own.stderr ?? { file: dataDir.stderr(id) } };
   }
 
-  /** A daemon's event as it is; one of the manager's own, stamped now. */
+  /** A daemon's event as it is (every daemon of a manager is given its id, so every event of one has it); one of the manager's own, stamped now. */
   private emit(event: DaemonEvent | WithoutAt<FleetEvent>): void {
-    this.events$.next('at' in event ? event : { ...event, at: this.options.scheduler.now() });
+    this.events$.next('at' in event ? (event as ManagedDaemonEvent) : { ...event, at: this.options.scheduler.now() });
   }
 }

@@ -8,6 +8,10 @@ export const describeFleetEvent = (event: FleetEvent): string => {
   switch (event.type) {
     case 'reconcile':
       return `reconcile: started ${list(event.started)}; stopped ${list(event.stopped)}; replaced ${list(event.replaced)}; ${event.unchanged} unchanged`;
+    case 'desired-error':
+      return `the desired set failed (${event.error.message}); keeping the running set`;
+    case 'control-refused':
+      return `cannot ${event.request} ${event.id}: ${event.message}`;
     case 'invalid-entry':
       return `skipped ${JSON.stringify(event.id)}: ${event.message}`;
     case 'restore-skipped':
@@ -35,6 +39,8 @@ export const describeFleetEvent = (event: FleetEvent): string => {
 export const fleetEventLevel = (event: FleetEvent): keyof Logger => {
   switch (event.type) {
     case 'invalid-entry':
+    case 'desired-error':
+    case 'control-refused':
     case 'restore-skipped':
     case 'stray':
     case 'snapshot-error':

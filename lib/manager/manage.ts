@@ -1,10 +1,10 @@
 import { isLeft, right, type Either } from 'fp-ts/lib/Either.js';
-import { concat, concatMap, defer, EMPTY, map, merge, NEVER, Observable, of, share, take, takeUntil, takeWhile, tap } from 'rxjs';
+import { concat, concatMap, defer, EMPTY, ignoreElements, map, merge, NEVER, Observable, of, share, take, takeUntil, takeWhile, tap } from 'rxjs';
 import type { Service } from './service.js';
 import { resolveOptions, type DaemonOptions } from '../options.js';
 import { checkDuration } from '../validate.js';
 import { compact$, compacting } from './compacting.js';
-import { isFleetEvent, isManagerTerminal, type ManagerEvent } from './events.js';
+import { isFleetEvent, isManagerTerminal, type ControlRequest, type ManagerEvent } from './events.js';
 import { Fleet } from './fleet.js';
 import { logFleetEvent } from './log-fleet-event.js';
 import { openDataDir, type OpenedDataDir } from './open-data-dir.js';
@@ -27,13 +27,15 @@ export interface ManagerOptions extends Omit<DaemonOptions, 'pidFile' | 'stdout'
   readonly close$?: Observable<unknown>;
   /** The first emission stops every daemon and empties the snapshot (M5); the stream completes after `manager-stopped`. */
   readonly kill$?: Observable<unknown>;
+  /** M9: requests for one daemon at a time (`restart`, `stop`, `start`); one that cannot be carried out is a `control-refused` event. */
+  readonly control$?: Observable<ControlRequest>;
 }
 
 type Settings = ReturnType<typeof settle>;
 
 /** The manager's options checked and defaulted once; the daemons' own, resolved once, shared by all of them. */
 const settle = (options: ManagerOptions) => {
-  const { dataDir, quietMs = 500, maxWaitMs = 5_000, snapshotIntervalMs = 1_000, close$ = NEVER, kill$ = NEVER, ...daemon } = options;
+  const { dataDir, quietMs = 500, maxWaitMs = 5_000, snapshotIntervalMs = 1_000, close$ = NEVER, kill$ = NEVER, control$ = NEVER, ...daemon } = options;
   const { scheduler, driver, logger, restart, envNames } = resolveOptions(daemon);
   return {
     dataDir,
@@ -41,6 +43,7 @@ const settle = (options: ManagerOptions) => {
     snapshotIntervalMs: checkDuration('snapshotIntervalMs', snapshotIntervalMs),
     close$,
     kill$,
+    control$,
     // Resolved once here, so a thousand daemons share one policy rather than each making the default.
     daemon: { ...daemon, scheduler, driver, restart },
     logger,
@@ -84,6 +87,13 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
       fleet.events$,
       desired$.pipe(reconciling(fleet, restore, { ...timing, withDataDir: opened !== undefined }, daemon.scheduler), takeUntil(ending$)),
       opened === undefined ? EMPTY : fleet.changed$.pipe(compacting(opened.records, opened.dataDir.snapshotPath, snapshotIntervalMs, daemon.scheduler), takeUntil(ending$)),
+      settings.control$.pipe(
+        takeUntil(ending$),
+        tap((request) => {
+          fleet.control(request);
+        }),
+        ignoreElements(),
+      ),
       ending$.pipe(concatMap((ending) => finish$(fleet, opened, ending, settings))),
     )
       .pipe(

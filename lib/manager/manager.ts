@@ -1,12 +1,43 @@
-import { ReplaySubject, Subject, type Observable } from 'rxjs';
+import { asyncScheduler, filter, firstValueFrom, ReplaySubject, Subject, type Observable } from 'rxjs';
+import { nextState, initialState, type DaemonState } from '../daemon/state.js';
 import { deferred } from '../deferred.js';
+import { isTerminal } from '../events.js';
+import { isFleetEvent, isManagerTerminal, type ControlRequest, type ManagedDaemonEvent, type ManagerClosedEvent, type ManagerEvent, type ManagerStoppedEvent } from './events.js';
 import { manage, type DesiredSet, type ManagerOptions } from './manage.js';
-import { isManagerTerminal, type ManagerEvent } from './events.js';
+
+/** A manager that ended other than by close or kill: refused at start, or a bug. */
+const endedOtherwise = (last: ManagerEvent | undefined): Error =>
+  last?.type === 'manager-refused'
+    ? Object.assign(new Error(`the manager was refused: ${last.message}`), { code: last.code })
+    : new Error('the manager ended without closing or stopping');
+
+/**
+ * The states of a manager's daemons, by id, as its events fold them. A
+ * daemon's state starts over after a terminal event (a replaced or
+ * restarted-by-request daemon is a new one); a daemon the reconcile
+ * stopped because it is no longer desired leaves the map once stopped.
+ */
+const foldStates = (states: ReadonlyMap<string, DaemonState>, leaving: Set<string>, event: ManagerEvent): ReadonlyMap<string, DaemonState> => {
+  if (event.type === 'reconcile') {
+    for (const id of event.stopped) leaving.add(id);
+    return states;
+  }
+  if (isFleetEvent(event)) return states;
+  const next = new Map(states);
+  const before = states.get(event.id);
+  next.set(event.id, nextState(before === undefined || isTerminalStatus(before) ? initialState : before, event));
+  if (isTerminal(event) && leaving.delete(event.id)) next.delete(event.id);
+  return next;
+};
+
+const isTerminalStatus = ({ status }: DaemonState): boolean => status === 'stopped' || status === 'closed' || status === 'completed' || status === 'gave-up';
 
 /**
  * The imperative face of {@link manage}: `run` starts it, `close` detaches
- * every daemon (they keep running, the snapshot keeps them), `kill` stops
- * them all. `events$` is hot.
+ * every daemon (they keep running, the records keep them), `kill` stops
+ * them all; `restart`, `stop` and `start` act on one daemon (M9).
+ * `events$` is hot; nothing is emitted inside `run()`, so a subscriber
+ * right after it sees every event from the first.
  *
  * @example
  * const manager = new Manager(desired$, { dataDir: '/var/lib/agent/daemons' });
@@ -17,54 +48,133 @@ import { isManagerTerminal, type ManagerEvent } from './events.js';
 export class Manager {
   /** Every event of every daemon, and the manager's own; completes after the terminal one. */
   readonly events$: Observable<ManagerEvent>;
+  /** The state of every daemon, by id; the latest is replayed to each new subscriber, also after the end. */
+  readonly states$: Observable<ReadonlyMap<string, DaemonState>>;
   readonly #events = new Subject<ManagerEvent>();
+  readonly #states = new ReplaySubject<ReadonlyMap<string, DaemonState>>(1);
   readonly #close$ = new ReplaySubject<void>(1);
   readonly #kill$ = new ReplaySubject<void>(1);
+  readonly #control$ = new Subject<ControlRequest>();
   readonly #done = deferred<ManagerEvent | undefined>();
-  #last: ManagerEvent | undefined;
   #running = false;
 
   constructor(
     private readonly desired$: Observable<DesiredSet>,
-    private readonly options: Omit<ManagerOptions, 'close$' | 'kill$'> = {},
+    private readonly options: Omit<ManagerOptions, 'close$' | 'kill$' | 'control$'> = {},
   ) {
     this.events$ = this.#events.asObservable();
+    this.states$ = this.#states.asObservable();
+    this.#states.next(new Map());
+    // Nobody may wait for the end; a bug surfacing through it must not also be an unhandled rejection.
+    this.#done.promise.catch(() => undefined);
   }
 
-  /** Starts managing. Idempotent. */
+  /** Starts managing, on the scheduler (nothing is emitted inside `run()`). Idempotent. */
   run(): void {
     if (this.#running) return;
     this.#running = true;
-    manage(this.desired$, { ...this.options, close$: this.#close$, kill$: this.#kill$ }).subscribe({
-      next: (event) => {
-        if (isManagerTerminal(event)) this.#last = event;
-        this.#events.next(event);
-      },
-      error: (error: unknown) => {
-        this.#events.error(error);
-        this.#done.resolve(undefined);
-      },
-      complete: () => {
-        this.#events.complete();
-        this.#done.resolve(this.#last);
-      },
+    let states: ReadonlyMap<string, DaemonState> = new Map();
+    const leaving = new Set<string>();
+    let last: ManagerEvent | undefined;
+    (this.options.scheduler ?? asyncScheduler).schedule(() => {
+      manage(this.desired$, { ...this.options, close$: this.#close$, kill$: this.#kill$, control$: this.#control$ }).subscribe({
+        next: (event) => {
+          if (isManagerTerminal(event)) last = event;
+          const folded = foldStates(states, leaving, event);
+          if (folded !== states) this.#states.next((states = folded));
+          this.#events.next(event);
+        },
+        error: (error: unknown) => {
+          this.#events.error(error);
+          this.#states.error(error);
+          this.#done.reject(error);
+        },
+        complete: () => {
+          this.#events.complete();
+          this.#states.complete();
+          this.#done.resolve(last);
+        },
+      });
     });
   }
 
-  /** M5: detaches every daemon and writes the final snapshot. Resolves with the terminal event. */
-  close(): Promise<ManagerEvent | undefined> {
+  /** M5: detaches every daemon and writes the final records. Resolves with `manager-closed`; rejects if the manager ended otherwise (refused, or a bug). */
+  close(): Promise<ManagerClosedEvent> {
     this.#close$.next();
-    return this.ended();
+    return this.#endedWith('manager-closed');
   }
 
-  /** M5: stops every daemon and empties the snapshot. Resolves with the terminal event. */
-  kill(): Promise<ManagerEvent | undefined> {
+  /** M5: stops every daemon and empties the records. Resolves with `manager-stopped`; rejects if the manager ended otherwise. */
+  kill(): Promise<ManagerStoppedEvent> {
     this.#kill$.next();
-    return this.ended();
+    return this.#endedWith('manager-stopped');
   }
 
-  /** Resolves with the terminal event (`manager-closed`, `manager-stopped`, `manager-refused`) once the manager has ended. */
+  /**
+   * M9: restarts one daemon (a graceful stop, then an immediate spawn).
+   * Resolves at its new process's `started` (or `spawn-failed`); rejects
+   * when the request is refused (`control-refused`: not desired, not
+   * running) or the manager ends first.
+   */
+  restart(id: string): Promise<void> {
+    return this.#request({ type: 'restart', id }, (event) => event.type === 'started' || event.type === 'spawn-failed');
+  }
+
+  /** M9: stops one daemon, and holds it down (through later desired sets too) until {@link start}. Resolves once it is stopped. */
+  stop(id: string): Promise<void> {
+    return this.#request({ type: 'stop', id }, isTerminal);
+  }
+
+  /** M9: lets a daemon held down by {@link stop} run again, if it is desired. */
+  start(id: string): void {
+    this.#control$.next({ type: 'start', id });
+  }
+
+  #runs(id: string): boolean {
+    let runs = false;
+    this.#states
+      .subscribe((states) => {
+        const state = states.get(id);
+        runs = state !== undefined && !isTerminalStatus(state);
+      })
+      .unsubscribe();
+    return runs;
+  }
+
+  /** Resolves with the terminal event (`manager-closed`, `manager-stopped`, `manager-refused`) once the manager has ended; undefined if it never ran. */
   ended(): Promise<ManagerEvent | undefined> {
     return this.#running ? this.#done.promise : Promise.resolve(undefined);
+  }
+
+  async #endedWith<T extends 'manager-closed' | 'manager-stopped'>(type: T): Promise<Extract<ManagerEvent, { type: T }>> {
+    if (!this.#running) throw new Error('the manager was never run');
+    const last = await this.#done.promise;
+    if (last?.type !== type) throw endedOtherwise(last);
+    return last as Extract<ManagerEvent, { type: T }>;
+  }
+
+  /** Sends a request and resolves at the first event of its daemon that `done` accepts; rejects at its refusal or the manager's end. */
+  async #request(request: ControlRequest, done: (event: ManagedDaemonEvent) => boolean): Promise<void> {
+    if (!this.#running) throw new Error('the manager was never run');
+    // Nothing of it runs now (held down, waiting for its turn, ended): a stop is done already.
+    if (request.type === 'stop' && !this.#runs(request.id)) {
+      this.#control$.next(request);
+      return;
+    }
+    const outcome = firstValueFrom(
+      this.#events.pipe(
+        filter(
+          (event) =>
+            isManagerTerminal(event) ||
+            (event.type === 'control-refused' && event.id === request.id && event.request === request.type) ||
+            (!isFleetEvent(event) && event.id === request.id && done(event)),
+        ),
+      ),
+      { defaultValue: undefined },
+    );
+    this.#control$.next(request);
+    const event = await outcome;
+    if (event?.type === 'control-refused') throw new Error(`cannot ${request.type} ${request.id}: ${event.message}`);
+    if (event === undefined || isManagerTerminal(event)) throw new Error(`the manager ended before ${request.id} could ${request.type}`);
   }
 }

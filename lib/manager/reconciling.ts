@@ -1,5 +1,5 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { concat, concatMap, connect, defer, EMPTY, from, map, take, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { catchError, concat, concatMap, connect, defer, EMPTY, from, map, of, take, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { errorFields } from '../events.js';
 import type { Marked } from '../process/driver.js';
 import { coalesce, type CoalesceTiming } from './coalesce.js';
@@ -60,10 +60,34 @@ const apply$ = (fleet: Fleet, desired: DesiredSet, restore: Restore | undefined,
  * Keeps a fleet equal to the latest desired set: the first set at once,
  * against what an earlier manager left (M4, M8); every later one coalesced
  * (M2). Emits the warnings about each set; the fleet emits what it does.
+ * When `desired$` completes, the last set is kept; when it errs (a fault of
+ * the user's stream, not of the manager), a set still waiting is applied,
+ * then `desired-error`, and the running set is kept all the same.
  */
 export const reconciling =
   (fleet: Fleet, restore: Restore | undefined, timing: CoalesceTiming & { readonly withDataDir: boolean }, scheduler: SchedulerLike): OperatorFunction<DesiredSet, ManagerEvent> =>
   (desired$) =>
+    defer(() => {
+      let failure: { readonly error: unknown } | undefined;
+      const sets$ = desired$.pipe(
+        catchError((error: unknown) => {
+          failure = { error };
+          return EMPTY;
+        }),
+      );
+      return concat(
+        applied$(sets$, fleet, restore, timing, scheduler),
+        defer(() => (failure === undefined ? EMPTY : of<ManagerEvent>({ type: 'desired-error', at: scheduler.now(), error: errorFields(failure.error) }))),
+      );
+    });
+
+const applied$ = (
+  desired$: Observable<DesiredSet>,
+  fleet: Fleet,
+  restore: Restore | undefined,
+  timing: CoalesceTiming & { readonly withDataDir: boolean },
+  scheduler: SchedulerLike,
+): Observable<ManagerEvent> =>
     desired$.pipe(
       connect((shared$) =>
         concat(

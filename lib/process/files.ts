@@ -231,6 +231,21 @@ export const removeFileSafe = (path: string): void => {
 };
 
 /**
+ * `mkdir -p`, 0700, one level at a time. Node's own recursive mkdir never
+ * returns where a parent refuses creation with ENOENT (a path under
+ * /proc): it retries forever, and a manager given such a data dir hung.
+ */
+const makeDirs = (path: string): void => {
+  const parent = dirname(path);
+  if (parent !== path && lstatOrUndefined(parent) === undefined) makeDirs(parent);
+  try {
+    mkdirSync(path, { mode: 0o700 });
+  } catch (error) {
+    if (codeOf(error) !== 'EEXIST') throw error;
+  }
+};
+
+/**
  * A private directory: created 0700 (with missing parents) when absent; an
  * existing one must be a real directory (not a symlink) owned by the
  * effective uid, and is made 0700 if its mode is anything else. Left says
@@ -243,7 +258,7 @@ export const removeFileSafe = (path: string): void => {
  */
 export const ensurePrivateDir = (path: string): Either<{ readonly code: string; readonly message: string }, void> => {
   try {
-    mkdirSync(path, { recursive: true, mode: 0o700 });
+    makeDirs(path);
   } catch (error) {
     // Something that is not a directory is there (a file, a dangling link): the open below says what.
     if (lstatOrUndefined(path) === undefined) return left(problem('create the directory', path, error));

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatEvent, wantsColour } from '../../lib/cli/format.js';
-import type { ManagerEvent } from '../../lib/manager/events.js';
+import { formatEvent, wantsColour, type PrintedEvent } from '../../lib/cli/format.js';
 
 const at = new Date('2026-11-26T12:34:56.789Z');
 
 describe('formatEvent', () => {
-  it.each<[ManagerEvent, string]>([
+  it.each<[PrintedEvent, string]>([
     [{ type: 'spawning', at: 0, id: 'web', attempt: 2 }, '12:34:56.789 [web] spawning (attempt 2)'],
     [{ type: 'started', at: 0, id: 'web', pid: 42, attempt: 1 }, '12:34:56.789 [web] started pid 42 (attempt 1)'],
     [{ type: 'adopted', at: 0, pid: 42 }, '12:34:56.789 adopted pid 42'],

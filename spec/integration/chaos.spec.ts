@@ -124,7 +124,7 @@ const phasesAtKill = (events: readonly ManagerEvent[], killedAt: number): string
   for (const event of events) {
     if (event.type === 'stopping') stopping.add(event.pid);
     if (event.type === 'exited') stopping.delete(event.pid);
-    if ('id' in event && event.id !== undefined) last.set(event.id, event);
+    if ('id' in event) last.set(event.id, event);
   }
   const phases = [
     ...(events.some((event) => event.type === 'started' && killedAt - event.at < 20) ? ['within 20 ms of a spawn'] : []),
@@ -148,7 +148,7 @@ const unrecorded = (victim: readonly ManagerEvent[], records: ReadonlyMap<string
   const strays = new Set(victim.flatMap((event) => (event.type === 'stray' ? [event.pid] : [])));
   const live = new Map<number, string>();
   for (const event of victim) {
-    if ((event.type === 'started' || event.type === 'adopted') && !strays.has(event.pid)) live.set(event.pid, event.id ?? '');
+    if ((event.type === 'started' || event.type === 'adopted') && !strays.has(event.pid)) live.set(event.pid, event.id);
     else if (event.type === 'exited') live.delete(event.pid);
   }
   return [...live]

@@ -33,7 +33,7 @@ const started = async (run: Cli, id: string): Promise<void> => {
   sandbox.own(event.type === 'started' ? event.pid : -1);
 };
 
-const startedIds = (run: Cli): string[] => run.events().flatMap((e: ManagerEvent) => (e.type === 'started' && e.id !== undefined ? [e.id] : []));
+const startedIds = (run: Cli): string[] => run.events().flatMap((e: ManagerEvent) => (e.type === 'started' ? [e.id] : []));
 
 const stop = async (run: Cli): Promise<void> => {
   run.process.kill('SIGINT');

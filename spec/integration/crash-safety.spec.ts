@@ -96,7 +96,7 @@ const started = (events: readonly ManagerEvent[], id: string, also: (event: Extr
 /** Each id's last process as the manager reported it: the last `started` or `adopted`. */
 const lastPids = (events: readonly ManagerEvent[]): Record<string, number> => {
   const pids: Record<string, number> = {};
-  for (const event of events) if ((event.type === 'started' || event.type === 'adopted') && event.id !== undefined) pids[event.id] = event.pid;
+  for (const event of events) if (event.type === 'started' || event.type === 'adopted') pids[event.id] = event.pid;
   return pids;
 };
 

@@ -71,7 +71,7 @@ describe('the manager with real processes', () => {
     const desired: DesiredSet = { a: child(), b: { ...child(), token: 'tok-b' } };
     const first = startManager(new BehaviorSubject(desired));
     const pids = await Promise.all(['a', 'b'].map(async (id) => startedPid(await first.next((e) => e.type === 'started' && e.id === id, id))));
-    expect((await first.manager.close())?.type).toBe('manager-closed');
+    expect((await first.manager.close()).type).toBe('manager-closed');
     expect(pids.every(isAlive)).toBe(true);
     expect(Object.values(snapshotOnDisk()).map((entry) => entry.pid).sort()).toEqual([...pids].sort());
     expect(readFileSync(sandbox.path('data/snapshot.json'), 'utf8')).not.toContain('tok-b');
@@ -82,7 +82,7 @@ describe('the manager with real processes', () => {
     const reconcile = await second.next((e) => e.type === 'reconcile', 'the first reconcile');
     expect(reconcile).toMatchObject({ started: [], replaced: [], stopped: [], unchanged: 2 });
 
-    expect((await second.manager.kill())?.type).toBe('manager-stopped');
+    expect((await second.manager.kill()).type).toBe('manager-stopped');
     expect(pids.some(isAlive)).toBe(false);
     expect(snapshotOnDisk()).toEqual({});
   });

@@ -34,6 +34,6 @@ describe('Manager', () => {
     expect(await manager.ended()).toBeUndefined();
     manager.run();
     manager.run();
-    expect((await manager.kill())?.type).toBe('manager-stopped');
+    expect((await manager.kill()).type).toBe('manager-stopped');
   });
 });

@@ -19,7 +19,7 @@ const run = (marbles: string, values: Record<string, DesiredSet>, driver = new F
     const kill$ = ends === '' ? undefined : cold(ends);
     manage(desired$, { driver, kill$ }).subscribe((event) => seen.push(event));
   });
-  return { seen, driver, line: seen.map((e) => `${e.type}${'id' in e && e.id !== undefined ? `:${e.id}` : ''}@${e.at}`) };
+  return { seen, driver, line: seen.map((e) => `${e.type}${'id' in e ? `:${e.id}` : ''}@${e.at}`) };
 };
 
 describe('manage (M1, M2)', () => {

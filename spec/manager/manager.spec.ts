@@ -1,0 +1,143 @@
+import { BehaviorSubject, concat, of, throwError, type Observable } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { DaemonState } from '../../lib/daemon/state.js';
+import type { ManagerEvent } from '../../lib/manager/events.js';
+import { manage, type DesiredSet } from '../../lib/manager/manage.js';
+import { Manager } from '../../lib/manager/manager.js';
+import { FakeDriver } from '../../lib/testing/fake-driver.js';
+import { inVirtualTime, testScheduler } from '../helpers/virtual-time.js';
+
+const line = (event: ManagerEvent): string => `${event.type}${'id' in event ? `:${event.id}` : ''}@${event.at}`;
+
+describe('Manager: RxJS contracts', () => {
+  it('emits nothing inside run(): a subscriber right after it sees the first reconcile', () => {
+    const scheduler = testScheduler();
+    const manager = new Manager(of({ a: { command: 'a' } }), { driver: new FakeDriver({}, { scheduler }), scheduler });
+    const inside: ManagerEvent[] = [];
+    const early = manager.events$.subscribe((event) => inside.push(event));
+    manager.run();
+    expect(inside).toEqual([]);
+    early.unsubscribe();
+    const seen: string[] = [];
+    manager.events$.subscribe((event) => seen.push(line(event)));
+    scheduler.flush();
+    expect(seen.slice(0, 2)).toEqual(['reconcile@0', 'spawning:a@0']);
+  });
+
+  it('close() and kill() resolve with their terminal events; both reject when the manager was never run or was refused', async () => {
+    const scheduler = testScheduler();
+    const manager = new Manager(of({ a: { command: 'a' } }), { driver: new FakeDriver({}, { scheduler }), scheduler });
+    await expect(manager.kill()).rejects.toThrow('the manager was never run');
+    manager.run();
+    const killed = manager.kill();
+    scheduler.flush();
+    expect(await killed).toEqual({ type: 'manager-stopped', at: 0 });
+    const refused = new Manager(of({}), { dataDir: '/proc/not-a-data-dir', scheduler });
+    refused.run();
+    const closing = refused.close();
+    scheduler.flush();
+    await expect(closing).rejects.toThrow(/^the manager was refused: cannot use the data dir \/proc\/not-a-data-dir/);
+  });
+
+  it('states$ replays every daemon’s state, also after the end; a daemon no longer desired leaves it', async () => {
+    const scheduler = testScheduler();
+    const desired$ = new BehaviorSubject<DesiredSet>({ a: { command: 'a' }, b: { command: 'b' } });
+    const manager = new Manager(desired$, { driver: new FakeDriver({}, { scheduler }), scheduler, quietMs: 10 });
+    const ids: string[][] = [];
+    manager.states$.subscribe((states) => ids.push([...states].map(([id, state]) => `${id}:${state.status}`)));
+    manager.run();
+    scheduler.flush();
+    desired$.next({ a: { command: 'a' } });
+    scheduler.flush();
+    expect(ids.at(-1)).toEqual(['a:running']);
+    expect(ids).toContainEqual(['a:running', 'b:running']);
+    const killed = manager.kill();
+    scheduler.flush();
+    await killed;
+    const last = await new Promise<ReadonlyMap<string, DaemonState>>((resolve) => manager.states$.subscribe(resolve));
+    expect(last.get('a')?.status).toBe('stopped');
+  });
+});
+
+describe('manage: the desired set’s own end', () => {
+  it('an error of desired$ keeps the running set and is a desired-error event', () => {
+    const seen: string[] = [];
+    const driver = new FakeDriver();
+    inVirtualTime(({ cold }) => {
+      const desired$ = concat(of<DesiredSet>({ a: { command: 'a' } }), throwError(() => new Error('config server gone')));
+      manage(desired$, { driver, kill$: cold('5s k') }).subscribe((event) => seen.push(event.type === 'desired-error' ? `desired-error:${event.error.message}@${event.at}` : line(event)));
+    });
+    expect(seen).toContain('desired-error:config server gone@0');
+    expect(seen.filter((event) => event.startsWith('stopping'))).toEqual(['stopping:a@5000']);
+    expect(seen.at(-1)).toBe('manager-stopped@5000');
+  });
+
+  it('completion of desired$ keeps the last set running', () => {
+    const seen: string[] = [];
+    inVirtualTime(({ cold }) => {
+      manage(of<DesiredSet>({ a: { command: 'a' } }), { driver: new FakeDriver(), kill$: cold('5s k') }).subscribe((event) => seen.push(line(event)));
+    });
+    expect(seen.filter((event) => event.startsWith('stopping'))).toEqual(['stopping:a@5000']);
+  });
+});
+
+describe('M9: one daemon at a time', () => {
+  const managed = () => {
+    const scheduler = testScheduler();
+    const driver = new FakeDriver({}, { scheduler });
+    const desired$ = new BehaviorSubject<DesiredSet>({ web: { command: 'web' }, db: { command: 'db' } });
+    const manager = new Manager(desired$, { driver, scheduler, quietMs: 10 });
+    const seen: string[] = [];
+    manager.events$.subscribe((event) => seen.push(line(event)));
+    manager.run();
+    scheduler.flush();
+    return { scheduler, driver, desired$, manager, seen };
+  };
+
+  it('restart(id): a graceful stop, then an immediate spawn, of that one only', async () => {
+    const { scheduler, manager, seen } = managed();
+    const restarted = manager.restart('web');
+    scheduler.flush();
+    await restarted;
+    // Both ran until stable (10 s) before the request.
+    expect(seen.filter((event) => event.endsWith('@10000') && !event.startsWith('stable'))).toEqual(['stopping:web@10000', 'exited:web@10000', 'spawning:web@10000', 'started:web@10000']);
+  });
+
+  it('stop(id) holds it down through later desired sets until start(id)', async () => {
+    const { scheduler, desired$, manager, seen } = managed();
+    const stopped = manager.stop('db');
+    scheduler.flush();
+    await stopped;
+    desired$.next({ web: { command: 'web' }, db: { command: 'db' } });
+    scheduler.flush();
+    expect(seen.filter((event) => event.startsWith('spawning:db'))).toHaveLength(1);
+    manager.start('db');
+    scheduler.flush();
+    expect(seen.filter((event) => event.startsWith('spawning:db'))).toHaveLength(2);
+  });
+
+  it('a request for an id that is not desired, or a restart of one held down, is refused, and the promise says why', async () => {
+    const { scheduler, manager, seen } = managed();
+    const unknown = manager.restart('nope');
+    scheduler.flush();
+    await expect(unknown).rejects.toThrow('cannot restart nope: no service "nope" is desired');
+    const stopped = manager.stop('db');
+    scheduler.flush();
+    await stopped;
+    const held = manager.restart('db');
+    scheduler.flush();
+    await expect(held).rejects.toThrow('cannot restart db: it was stopped on request; start it first');
+    expect(seen.filter((event) => event.startsWith('control-refused'))).toEqual(['control-refused:nope@10000', 'control-refused:db@10000']);
+  });
+
+  it('through manage(): control$ requests', () => {
+    const seen: string[] = [];
+    inVirtualTime(({ cold }) => {
+      const control$: Observable<{ type: 'restart'; id: string }> = cold('100ms r', { r: { type: 'restart', id: 'web' } });
+      manage(of<DesiredSet>({ web: { command: 'web' } }), { driver: new FakeDriver(), control$, kill$: cold('1s k') }).subscribe((event) => seen.push(line(event)));
+    });
+    expect(seen).toContain('stopping:web@100');
+    expect(seen.filter((event) => event.startsWith('spawning'))).toEqual(['spawning:web@0', 'spawning:web@100']);
+  });
+});
+
