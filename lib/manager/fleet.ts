@@ -186,9 +186,9 @@ export class Fleet {
           continue;
         }
         const after = `${((Number(spawned.startTime) - intent.at) / 100).toFixed(2)} s after a spawn of ${intent.command} that a killed manager never recorded`;
-        const message = `process ${spawned.pid}, started ${after}, may be that spawn's, and its executable cannot be read (it is not dumpable) to tell`;
+        const message = `process ${spawned.pid}, started ${after}, may be that spawn's: its executable, which would tell, cannot be read (a process that is not dumpable hides it from a user other than root)`;
         this.emit({ type: 'restore-skipped', id, code: 'EHIDDEN', message });
-        this.held.set(id, `${message}; once it is gone, a manager started anew starts ${id}`);
+        this.held.set(id, `${message}; stop it if it is ${id}'s: once it is gone, a manager started anew starts ${id}`);
         this.records?.keep(id, intent);
       }
     });
