@@ -75,10 +75,11 @@ const respawnLoop = async (cycles: number): Promise<number> => {
 export const restartCycle = async (quick: boolean): Promise<Row[]> => {
   const cycles = quick ? 20 : 50;
   const rounds = quick ? 2 : 15;
+  const viaExeca = await execaDriver();
   const subjects = {
     execa: execaLoop,
     rxdaemon: (n: number) => daemonLoop(n),
-    rxdaemonExeca: (n: number) => daemonLoop(n, execaDriver()),
+    rxdaemonExeca: (n: number) => daemonLoop(n, viaExeca),
     respawn: respawnLoop,
   };
   type Subject = keyof typeof subjects;

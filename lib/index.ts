@@ -21,7 +21,7 @@ export type {
   StoppingEvent,
 } from './events.js';
 export type { Logger } from './logger.js';
-export type { DaemonOptions, ResolvedOptions } from './options.js';
+export type { DaemonOptions } from './options.js';
 export { consulBackoff, type ConsulBackoffOptions } from './policy/consul-backoff.js';
 export { exponentialBackoff, type ExponentialBackoffOptions } from './policy/exponential-backoff.js';
 export type { Jitter } from './policy/jitter.js';
@@ -41,15 +41,13 @@ export type {
   SpawnSpec,
   Stdio,
 } from './process/driver.js';
-export { ChildProcessDriver, defaultDriver, execaDriver } from './process/child-process-driver.js';
-export { execaLaunch, nodeLaunch, type Launch, type Launched } from './process/launch.js';
+export { defaultDriver, execaDriver } from './process/child-process-driver.js';
 export { Daemon, type DaemonError } from './daemon/daemon.js';
 export type { ProcessIdentity } from './process/identity.js';
 export type { DaemonState, DaemonStatus, LastExit } from './daemon/state.js';
 export { supervise, type SuperviseOptions } from './daemon/supervise.js';
 export { DaemonSnapshot, Pid } from './snapshot/codec.js';
 export type { RestoreError } from './snapshot/restore-error.js';
-export { coalesce, type CoalesceTiming } from './manager/coalesce.js';
 export type {
   ControlRefusedEvent,
   ControlRequest,
@@ -73,4 +71,3 @@ export { isFleetEvent, isManagerTerminal } from './manager/events.js';
 export { manage, type DesiredSet, type ManagerOptions } from './manager/manage.js';
 export { serviceEquals, type Service, type ServiceOptions } from './manager/service.js';
 export { Manager } from './manager/manager.js';
-export { planReconcile, type ReconcilePlan } from './manager/reconcile.js';

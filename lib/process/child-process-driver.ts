@@ -11,7 +11,7 @@ import type { SpawnIntent } from './spawn-intent.js';
 import { findSpawnedProcesses } from './spawned-scan.js';
 import { readUptimeTicks } from './uptime.js';
 import { hasExited, lookUpProcStat, readBootId, type ProcStat } from './proc-stat.js';
-import { execaLaunch, nodeLaunch, type Launch, type Launched } from './launch.js';
+import { loadExecaLaunch, nodeLaunch, type Launch, type Launched } from './launch.js';
 import { removeFileSafe, writeFileSafe } from './files.js';
 import { spawnFailure } from './spawn-failure.js';
 import { closeStdio, openStdio, type NativeStdio } from './stdio-files.js';
@@ -40,8 +40,8 @@ const refusal = (target: ProcessIdentity, seen: ProcessProbe | undefined, stat: 
 
 /**
  * The driver of real processes. How a process is created is its `launch`
- * ({@link nodeLaunch} by default, or {@link execaLaunch}); everything after
- * (its exit, signals, liveness, files) is the same for both.
+ * ({@link nodeLaunch} by default, or execa's: see {@link execaDriver});
+ * everything after (its exit, signals, liveness, files) is the same for both.
  */
 export class ChildProcessDriver implements ProcessDriver {
   readonly ownPid = process.pid;
@@ -199,12 +199,19 @@ export class ChildProcessDriver implements ProcessDriver {
   }
 }
 
-let node: ChildProcessDriver | undefined;
-let viaExeca: ChildProcessDriver | undefined;
+let node: ProcessDriver | undefined;
+let viaExeca: Promise<ProcessDriver> | undefined;
 
 /** The default driver, process-wide (one table of live children for all daemons): node's child_process. */
-export const defaultDriver = (): ChildProcessDriver => (node ??= new ChildProcessDriver(nodeLaunch));
+export const defaultDriver = (): ProcessDriver => (node ??= new ChildProcessDriver(nodeLaunch));
 
-/** The same driver launching through execa 9, for those who want execa's handling of commands; it costs more per restart. */
-export const execaDriver = (): ChildProcessDriver => (viaExeca ??= new ChildProcessDriver(execaLaunch));
-
+/**
+ * The same driver launching through execa 9, for those who want execa's
+ * handling of commands; it costs more per restart. It resolves once execa is
+ * loaded (on the first call: rxdaemon does not load it otherwise), so that
+ * its `spawn` starts a process synchronously, as every driver's does.
+ *
+ * @example
+ * const daemon = new Daemon({ command: 'envoy' }, { driver: await execaDriver() });
+ */
+export const execaDriver = (): Promise<ProcessDriver> => (viaExeca ??= loadExecaLaunch().then((launch) => new ChildProcessDriver(launch)));

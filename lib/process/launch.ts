@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { execa } from 'execa';
 import type { SpawnSpec } from './driver.js';
 import type { NativeStdio } from './stdio-files.js';
 
@@ -55,23 +54,31 @@ export const nodeLaunch: Launch = (spec, stdout, stderr) => {
 // stdio), but its types name only 3–9; a log file's descriptor can be any.
 const asExecaStdio = (stdio: NativeStdio): 'ignore' | 'inherit' | 3 => stdio as 'ignore' | 'inherit' | 3;
 
-/** execa 9, with no cleanup hook (the daemon must outlive the supervisor), no buffering and no forced kill of its own. */
-export const execaLaunch: Launch = (spec, stdout, stderr) => {
-  const child = execa(spec.command, [...spec.args], {
-    cwd: spec.cwd,
-    env: childEnv(spec, {}),
-    extendEnv: true,
-    detached: true,
-    cleanup: false,
-    buffer: false,
-    reject: false,
-    stdin: 'ignore',
-    stdout: asExecaStdio(stdout),
-    stderr: asExecaStdio(stderr),
-    forceKillAfterDelay: false,
-    ...identity(spec),
-  });
-  // With reject: false the promise always resolves; a failed spawn's result carries the cause.
-  const failure = child.then((result) => (result.failed ? (result.cause ?? result) : undefined));
-  return { child, failure };
+/**
+ * execa 9, with no cleanup hook (the daemon must outlive the supervisor), no
+ * buffering and no forced kill of its own. execa is loaded here, on first
+ * use, not with rxdaemon: it and its dependencies are some 140 modules that
+ * only this launcher needs.
+ */
+export const loadExecaLaunch = async (): Promise<Launch> => {
+  const { execa } = await import('execa');
+  return (spec, stdout, stderr) => {
+    const child = execa(spec.command, [...spec.args], {
+      cwd: spec.cwd,
+      env: childEnv(spec, {}),
+      extendEnv: true,
+      detached: true,
+      cleanup: false,
+      buffer: false,
+      reject: false,
+      stdin: 'ignore',
+      stdout: asExecaStdio(stdout),
+      stderr: asExecaStdio(stderr),
+      forceKillAfterDelay: false,
+      ...identity(spec),
+    });
+    // With reject: false the promise always resolves; a failed spawn's result carries the cause.
+    const failure = child.then((result) => (result.failed ? (result.cause ?? result) : undefined));
+    return { child, failure };
+  };
 };

@@ -18,7 +18,7 @@ afterEach(async () => {
 // Both launchers must give a daemon the same process: what differs is only how it is created.
 describe.each([
   ['node child_process (default)', defaultDriver()],
-  ['execa', execaDriver()],
+  ['execa', await execaDriver()],
 ] as [string, ProcessDriver][])('the %s driver', (_, driver) => {
   it('gives the child the supervisor’s env, the command’s, the id and token, and drops inherited ones', async () => {
     const envFile = sandbox.path('env.json');
@@ -63,7 +63,7 @@ describe.each([
     const { pid } = await nextEvent(killedEvents, is('started'));
     process.kill(pid, 'SIGTERM');
     expect(await nextEvent(killedEvents, is('exited'))).toMatchObject({ code: null, signal: 'SIGTERM' });
-    expect((await firstValueFrom(killedEvents.pipe(toArray()))).at(-1)).toMatchObject({ type: 'gave-up', reason: 'not-restarted' });
+    expect((await firstValueFrom(killedEvents.pipe(toArray()))).at(-1)).toMatchObject({ type: 'completed', signal: 'SIGTERM' });
   });
 
   it('a missing binary, a missing cwd and an unopenable stdout file are spawn failures, not crashes', async () => {
@@ -77,7 +77,7 @@ describe.each([
       const events$ = sandbox.track(daemon);
       daemon.start();
       expect((await nextEvent(events$, is('spawn-failed'))).error.code).toBe(code);
-      await nextEvent(events$, is('gave-up'));
+      await nextEvent(events$, is('completed'));
     }
   });
 });
