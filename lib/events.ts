@@ -18,7 +18,25 @@ export interface SpawnFailedEvent extends EventBase {
 }
 /** Watching a live process this supervisor did not start. */
 export interface AdoptedEvent extends EventBase { readonly type: 'adopted'; readonly pid: number }
-/** It ran `stableAfterMs`; the attempt counter is reset (R2). Not a health check: that is `health`. */
+/** The ready check passed (at once, when there is none): `afterMs` after `started` or `adopted`. */
+export interface ReadyEvent extends EventBase { readonly type: 'ready'; readonly pid: number; readonly afterMs: number }
+/** The ready check did not pass within its timeout: the run failed, and the process is stopped. */
+export interface NotReadyEvent extends EventBase {
+  readonly type: 'not-ready';
+  readonly pid: number;
+  readonly afterMs: number;
+  readonly error: { readonly code: string; readonly message: string };
+}
+/** One health check failed; `failures` counts the failures in a row. */
+export interface HealthFailedEvent extends EventBase {
+  readonly type: 'health-failed';
+  readonly pid: number;
+  readonly failures: number;
+  readonly error: { readonly code: string; readonly message: string };
+}
+/** `failures` health checks failed in a row: the run failed, and the process is stopped. */
+export interface UnhealthyEvent extends EventBase { readonly type: 'unhealthy'; readonly pid: number; readonly failures: number }
+/** It ran `stableAfterMs`, and is ready; the attempt counter is reset (R2). Not a health check: that is `health`. */
 export interface StableEvent extends EventBase { readonly type: 'stable'; readonly pid: number }
 /** It ended. For an adopted process the code and signal are unknown (null). */
 export interface ExitedEvent extends EventBase {
@@ -33,7 +51,7 @@ export interface ExitedEvent extends EventBase {
   readonly runMs: number;
   /** Whether the supervisor asked for this end; then `reason` says why. */
   readonly requested: boolean;
-  readonly reason?: 'stop' | 'restart';
+  readonly reason?: 'stop' | 'restart' | 'not-ready' | 'unhealthy';
 }
 /** Waiting `delayMs` before spawn number `attempt`. */
 export interface BackoffEvent extends EventBase { readonly type: 'backoff'; readonly attempt: number; readonly delayMs: number }
@@ -71,6 +89,10 @@ export type DaemonEvent =
   | StartedEvent
   | SpawnFailedEvent
   | AdoptedEvent
+  | ReadyEvent
+  | NotReadyEvent
+  | HealthFailedEvent
+  | UnhealthyEvent
   | StableEvent
   | ExitedEvent
   | BackoffEvent

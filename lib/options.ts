@@ -1,10 +1,11 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { silentLogger, type Logger } from './logger.js';
 import { consulBackoff } from './policy/consul-backoff.js';
+import type { Check, HealthOptions, ReadyOptions } from './checks/check.js';
 import type { RestartPolicy } from './policy/restart-policy.js';
 import type { ProcessDriver, Stdio } from './process/driver.js';
 import { defaultDriver } from './process/child-process-driver.js';
-import { check, checkDuration, checkNonEmptyString, checkNonNegativeInteger, checkPositiveDuration, checkSignal } from './validate.js';
+import { check, checkDuration, checkFunction, checkNonEmptyString, checkNonNegativeInteger, checkPositiveDuration, checkPositiveInteger, checkSignal } from './validate.js';
 
 /** How a daemon is run and supervised. Every field is optional. */
 export interface DaemonOptions {
@@ -16,6 +17,10 @@ export interface DaemonOptions {
   readonly stopSignal?: NodeJS.Signals;
   /** Default {@link consulBackoff}(). */
   readonly restart?: RestartPolicy;
+  /** When the process counts as ready; without it, ready as soon as it runs. */
+  readonly ready?: ReadyOptions;
+  /** Whether a ready process still works; without it, none is checked. */
+  readonly health?: HealthOptions;
   /** Liveness poll of an adopted process. Default 1000 ms. */
   readonly pollIntervalMs?: number;
   /** Signal the whole process group while the process leads it. Default true. */
@@ -49,6 +54,8 @@ export interface ResolvedOptions {
   readonly gracefulStopMs: number;
   readonly stopSignal: NodeJS.Signals;
   readonly restart: RestartPolicy;
+  readonly ready: { readonly check: Check; readonly intervalMs: number; readonly timeoutMs: number } | undefined;
+  readonly health: { readonly check: Check; readonly intervalMs: number; readonly timeoutMs: number; readonly failures: number } | undefined;
   readonly pollIntervalMs: number;
   /** How often a stopping adopted process is polled, so stop() resolves soon after it exits. */
   readonly stopPollIntervalMs: number;
@@ -77,7 +84,7 @@ const isStdio = (value: unknown): value is Stdio =>
 // A bare path is refused, not taken for a file: `'pipe'` would otherwise quietly create a file named pipe.
 const stdio = (name: string, value: unknown): Stdio => (value === undefined ? 'ignore' : check(name, value, isStdio, "`'ignore'`, `'inherit'` or `{ file: path }`"));
 
-const optional = <T>(value: T | undefined, check: (value: T) => T): T | undefined =>
+const optional = <T, R = T>(value: T | undefined, check: (value: T) => R): R | undefined =>
   value === undefined ? undefined : check(value);
 
 const checkPolicy = (value: unknown): RestartPolicy => {
@@ -87,6 +94,12 @@ const checkPolicy = (value: unknown): RestartPolicy => {
   }
   checkPositiveDuration('restart.stableAfterMs', policy.stableAfterMs);
   return policy as RestartPolicy;
+};
+
+// A driver that keeps time itself (the FakeDriver) takes the pipeline's clock, or refuses another one here, where options enter.
+const onScheduler = (driver: ProcessDriver, scheduler: SchedulerLike): ProcessDriver => {
+  driver.useScheduler?.(scheduler);
+  return driver;
 };
 
 let defaults: ResolvedOptions | undefined;
@@ -103,6 +116,17 @@ const resolve = (options: DaemonOptions): ResolvedOptions => ({
   gracefulStopMs: checkDuration('gracefulStopMs', options.gracefulStopMs ?? 5_000),
   stopSignal: checkSignal('stopSignal', options.stopSignal ?? 'SIGINT'),
   restart: options.restart === undefined ? DEFAULT_RESTART : checkPolicy(options.restart),
+  ready: optional(options.ready, (ready) => ({
+    check: checkFunction('ready.check', ready.check),
+    intervalMs: checkPositiveDuration('ready.intervalMs', ready.intervalMs ?? 100),
+    timeoutMs: checkPositiveDuration('ready.timeoutMs', ready.timeoutMs ?? 60_000),
+  })),
+  health: optional(options.health, (health) => ({
+    check: checkFunction('health.check', health.check),
+    intervalMs: checkPositiveDuration('health.intervalMs', health.intervalMs ?? 10_000),
+    timeoutMs: checkPositiveDuration('health.timeoutMs', health.timeoutMs ?? 5_000),
+    failures: checkPositiveInteger('health.failures', health.failures ?? 3),
+  })),
   pollIntervalMs: checkPositiveDuration('pollIntervalMs', options.pollIntervalMs ?? 1_000),
   stopPollIntervalMs: STOP_POLL_INTERVAL_MS,
   killProcessGroup: options.killProcessGroup ?? true,
@@ -116,6 +140,6 @@ const resolve = (options: DaemonOptions): ResolvedOptions => ({
   gid: optional(options.gid, (gid) => checkNonNegativeInteger('gid', gid)),
   scope: optional(options.scope, (scope) => checkNonEmptyString('scope', scope)),
   scheduler: options.scheduler ?? asyncScheduler,
-  driver: options.driver ?? defaultDriver(),
+  driver: onScheduler(options.driver ?? defaultDriver(), options.scheduler ?? asyncScheduler),
   logger: options.logger ?? silentLogger,
 });

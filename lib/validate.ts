@@ -60,6 +60,10 @@ const SIGNALS = Object.keys(constants.signals) as NodeJS.Signals[];
 export const checkSignal = (name: string, value: unknown): NodeJS.Signals =>
   check(name, value, (v): v is NodeJS.Signals => SIGNALS.includes(v as NodeJS.Signals), 'a signal name such as `SIGTERM`');
 
+/** A function (a check, a callback). */
+export const checkFunction = <F extends (...args: never[]) => unknown>(name: string, value: F): F =>
+  check(name, value, (v): v is F => typeof v === 'function', 'a function');
+
 /** A string that is not empty. */
 export const checkNonEmptyString = (name: string, value: unknown): string =>
   check(name, value, (v): v is string => typeof v === 'string' && v.length > 0, 'a non-empty string');

@@ -21,7 +21,7 @@ export type StopReason = NonNullable<ExitedEvent['reason']>;
  * dead leader's workers still holding its port; then `exited`, and the
  * {@link RunEnd}. `runMs` is the run's, not counting that wait.
  */
-export const exited$ = (sup: Supervision, run: Run, status: ExitStatus, reason?: StopReason): Observable<DaemonEvent | RunEnd> =>
+export const exited$ = (sup: Supervision, run: Run, status: ExitStatus, ready: boolean, reason?: StopReason): Observable<DaemonEvent | RunEnd> =>
   defer(() => {
     const { running, attempt, startedAt } = run;
     const { driver, killProcessGroup, scheduler } = sup.options;
@@ -34,7 +34,7 @@ export const exited$ = (sup: Supervision, run: Run, status: ExitStatus, reason?:
       defer(() =>
         of(
           sup.event('exited', { pid: running.pid, code, signal, adopted: running.adopted, attempt, runMs, requested, ...(requested ? { reason } : {}) }),
-          new RunEnd(attempt, { kind: 'exited', code, signal, adopted: running.adopted }, runMs, reason),
+          new RunEnd(attempt, { kind: 'exited', code, signal, adopted: running.adopted, ...(reason === 'not-ready' || reason === 'unhealthy' ? { reason } : {}) }, runMs, reason, ready),
         ),
       ),
     );

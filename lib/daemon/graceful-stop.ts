@@ -11,11 +11,11 @@ import type { Supervision } from './supervision.js';
  * run's `exited` (requested, with `reason`) and its end. An adopted process
  * is polled fast meanwhile, so the stop ends soon after it does.
  */
-export const gracefulStop$ = (sup: Supervision, run: Run, reason: StopReason): Observable<DaemonEvent | RunEnd> =>
+export const gracefulStop$ = (sup: Supervision, run: Run, reason: StopReason, ready: boolean): Observable<DaemonEvent | RunEnd> =>
   defer(() => {
     const { running } = run;
     const { gracefulStopMs, scheduler, stopPollIntervalMs, stopSignal, logger } = sup.options;
-    const exit$ = running.exit(stopPollIntervalMs).pipe(mergeMap((status) => exited$(sup, run, status, reason)));
+    const exit$ = running.exit(stopPollIntervalMs).pipe(mergeMap((status) => exited$(sup, run, status, ready, reason)));
     const sent = sup.signal(running, stopSignal);
     if (!isRight(sent)) {
       // Gone already (its exit is on the way) or not ours to signal: either way, SIGKILL after the grace period settles it.

@@ -1,57 +1,81 @@
 import { defer, Observable, of, type Subscription } from 'rxjs';
 import type { DaemonEvent } from '../events.js';
 import type { ExitStatus } from '../process/driver.js';
-import { exited$, type Run } from './exit.js';
+import { exited$, type Run, type StopReason } from './exit.js';
 import { gracefulStop$ } from './graceful-stop.js';
 import { RunEnd } from './run-end.js';
 import type { Ending, Supervision } from './supervision.js';
+import type { CheckTarget } from '../checks/check.js';
+import { health$ } from './health.js';
+import { readiness$ } from './readiness.js';
 
-/** What ends a run: its process's own exit, an ending asked for, or a restart asked for. */
-type Outcome = { readonly kind: 'exit'; readonly status: ExitStatus } | { readonly kind: Ending | 'restart' };
+/** What ends a run: its process's own exit, an ending asked for, a restart asked for, or a failed check. */
+type Outcome = { readonly kind: 'exit'; readonly status: ExitStatus } | { readonly kind: Ending | StopReason };
 
-const settle$ = (sup: Supervision, run: Run, outcome: Outcome): Observable<DaemonEvent | RunEnd> => {
+const settle$ = (sup: Supervision, run: Run, outcome: Outcome, ready: boolean): Observable<DaemonEvent | RunEnd> => {
   switch (outcome.kind) {
     case 'exit':
-      return exited$(sup, run, outcome.status);
-    case 'stop':
-    case 'restart':
-      return gracefulStop$(sup, run, outcome.kind);
+      return exited$(sup, run, outcome.status, ready);
     case 'close':
       // S4: no signal; the process runs on, and the pid file stays.
       return defer(() => {
         run.running.release();
-        return of(new RunEnd(run.attempt, { kind: 'closed', pid: run.running.pid }, sup.options.scheduler.now() - run.startedAt));
+        return of(new RunEnd(run.attempt, { kind: 'closed', pid: run.running.pid }, sup.options.scheduler.now() - run.startedAt, undefined, ready));
       });
+    default:
+      return gracefulStop$(sup, run, outcome.kind, ready);
   }
+};
+
+/** What a check of this run looks at. */
+const targetOf = (sup: Supervision, run: Run): CheckTarget => {
+  const { stdout, stderr, scheduler } = sup.options;
+  const id = sup.spec.env[sup.options.envNames.id];
+  return {
+    pid: run.running.pid,
+    ...(id === undefined ? {} : { id }),
+    ...(typeof stdout === 'object' ? { stdout: stdout.file } : {}),
+    ...(typeof stderr === 'object' ? { stderr: stderr.file } : {}),
+    scheduler,
+  };
 };
 
 /**
  * A running process, followed to the end of its run: its exit, or the stop,
- * close or restart asked for meanwhile, whichever comes first; then what that
- * outcome calls for, ending with the run's {@link RunEnd}. R2: a run of
- * `stableAfterMs`, timed from the process's own start and so never
- * counting a backoff, is `stable`.
+ * close or restart asked for meanwhile, or its checks failing, whichever
+ * comes first; then what that outcome calls for, ending with the run's
+ * {@link RunEnd}. On the way: `ready` (at once without a ready check;
+ * `not-ready` past its timeout), then health checks (`health-failed`,
+ * `unhealthy`), and R2: `stable` once it is ready and has run
+ * `stableAfterMs`, timed from its own start and so never counting a
+ * backoff. A decided outcome unsubscribes every check still running: a
+ * slow check never delays a stop, and no check outlives its run.
  *
  * This is the state a daemon spends its life in, a thousand of them at
  * once, so it is written out by hand rather than composed of operators:
- * three subscriptions and one timer, where `merge`, `take`, `connect`,
+ * a few subscriptions and one timer, where `merge`, `take`, `connect`,
  * `takeUntil` and `mergeMap` held a dozen subscribers and some seventy
  * closures per daemon (P3).
  */
 export const life$ = (sup: Supervision, run: Run): Observable<DaemonEvent | RunEnd> =>
   new Observable((subscriber) => {
-    const { restart, scheduler, pollIntervalMs } = sup.options;
+    const { restart, scheduler, pollIntervalMs, health } = sup.options;
+    const { pid } = run.running;
     const watching: Subscription[] = [];
     let settling: Subscription | undefined;
+    let ready = false;
     const decide = (outcome: Outcome): void => {
       if (settling !== undefined) return;
       for (const watch of watching.splice(0)) watch.unsubscribe();
-      settling = settle$(sup, run, outcome).subscribe(subscriber);
+      settling = settle$(sup, run, outcome, ready).subscribe(subscriber);
     };
     // A watch whose subscription returns after the outcome (one emitted synchronously) is let go at once.
     const watch = (subscription: Subscription): void => {
       if (settling === undefined) watching.push(subscription);
       else subscription.unsubscribe();
+    };
+    const emit = (event: DaemonEvent): void => {
+      if (settling === undefined) subscriber.next(event);
     };
     // The exit first, so an exit already known when the run starts watching ends it as an exit.
     watch(
@@ -69,10 +93,36 @@ export const life$ = (sup: Supervision, run: Run): Observable<DaemonEvent | RunE
         decide({ kind: 'restart' });
       }),
     );
+    const target = targetOf(sup, run);
     watch(
-      scheduler.schedule(() => {
-        subscriber.next(sup.event('stable', { pid: run.running.pid }));
-      }, restart.stableAfterMs),
+      readiness$(sup.options.ready, target).subscribe((readiness) => {
+        if (settling !== undefined) return;
+        const afterMs = scheduler.now() - run.startedAt;
+        if (readiness.kind === 'not-ready') {
+          emit(sup.event('not-ready', { pid, afterMs, error: readiness.error }));
+          decide({ kind: 'not-ready' });
+          return;
+        }
+        ready = true;
+        emit(sup.event('ready', { pid, afterMs }));
+        watch(
+          scheduler.schedule(
+            () => {
+              emit(sup.event('stable', { pid }));
+            },
+            Math.max(0, restart.stableAfterMs - afterMs),
+          ),
+        );
+        if (health === undefined) return;
+        watch(
+          health$(health, target).subscribe(({ failures, error, unhealthy }) => {
+            emit(sup.event('health-failed', { pid, failures, error }));
+            if (!unhealthy) return;
+            emit(sup.event('unhealthy', { pid, failures }));
+            decide({ kind: 'unhealthy' });
+          }),
+        );
+      }),
     );
     return () => {
       for (const watch of watching) watch.unsubscribe();

@@ -12,6 +12,14 @@ export const describeEvent = (event: DaemonEvent): string => {
       return `spawn failed (attempt ${event.attempt}): ${event.error.message}`;
     case 'adopted':
       return `adopted pid ${event.pid}`;
+    case 'ready':
+      return `pid ${event.pid} is ready (after ${event.afterMs} ms)`;
+    case 'not-ready':
+      return `pid ${event.pid} not ready after ${event.afterMs} ms: ${event.error.message}`;
+    case 'health-failed':
+      return `pid ${event.pid} health check failed (${event.failures} in a row): ${event.error.message}`;
+    case 'unhealthy':
+      return `pid ${event.pid} is unhealthy: ${event.failures} health checks failed in a row`;
     case 'stable':
       return `pid ${event.pid} is stable`;
     case 'exited':
@@ -44,6 +52,9 @@ export const eventLevel = (event: DaemonEvent): keyof Logger => {
     case 'backoff':
     case 'killing':
     case 'pidfile-error':
+    case 'not-ready':
+    case 'health-failed':
+    case 'unhealthy':
       return 'warn';
     case 'gave-up':
       return 'error';

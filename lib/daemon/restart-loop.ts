@@ -82,7 +82,7 @@ export const restartLoop$ = (sup: Supervision, adoptee: Running | undefined): Ob
       const asked = askedNow(sup);
       if (asked !== undefined) return finish$(sup, asked);
       if (end.reason === 'restart') return of(RESTART_NOW);
-      attempt = runMs >= restart.stableAfterMs ? 0 : end.attempt;
+      attempt = end.ready && runMs >= restart.stableAfterMs ? 0 : end.attempt;
       const decision = restart.next({ attempt: attempt + 1, restarts: Math.max(0, runs - 1), last: outcome, runMs, now: scheduler.now(), memory });
       switch (decision.kind) {
         case 'give-up':

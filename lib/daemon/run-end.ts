@@ -17,6 +17,8 @@ export class RunEnd {
     /** How long its process ran, from its own start (0 when none started). */
     readonly runMs: number,
     /** Why the supervisor ended it, when it did. */
-    readonly reason?: ExitedEvent['reason'],
+    readonly reason: ExitedEvent['reason'],
+    /** Whether it was ready: only a ready run can be stable (R2). */
+    readonly ready: boolean,
   ) {}
 }

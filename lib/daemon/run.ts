@@ -40,7 +40,7 @@ export const spawnedRun$ = (sup: Supervision, attempt: number): Observable<RunIt
       },
       error: ({ code, message }: SpawnFailure) => {
         subscriber.next(sup.event('spawn-failed', { attempt, error: { code, message } }));
-        subscriber.next(new RunEnd(attempt, { kind: 'spawn-failed' }, 0));
+        subscriber.next(new RunEnd(attempt, { kind: 'spawn-failed' }, 0, undefined, false));
         subscriber.complete();
       },
     });

@@ -1,10 +1,11 @@
 import type { DaemonEvent, ExitedEvent } from '../events.js';
 
 /**
- * Where a daemon is in its life. `waiting`: between two runs (after an exit
- * or a failed spawn, during a backoff). The last four are terminal.
+ * Where a daemon is in its life. `starting`: its process runs, not yet
+ * ready; `running`: ready. `waiting`: between two runs (after an exit or a
+ * failed spawn, during a backoff). The last four are terminal.
  */
-export type DaemonStatus = 'idle' | 'spawning' | 'running' | 'waiting' | 'stopping' | 'stopped' | 'closed' | 'completed' | 'gave-up';
+export type DaemonStatus = 'idle' | 'spawning' | 'starting' | 'running' | 'waiting' | 'stopping' | 'stopped' | 'closed' | 'completed' | 'gave-up';
 
 /** How the last run ended, as a daemon's state keeps it. */
 export interface LastExit {
@@ -46,9 +47,11 @@ export const nextState = (state: DaemonState, event: DaemonEvent): DaemonState =
     case 'spawning':
       return { ...kept(state), status: 'spawning', attempt: event.attempt, restarts: state.status === 'idle' ? state.restarts : state.restarts + 1 };
     case 'started':
-      return { ...kept(state), status: 'running', pid: event.pid, adopted: false, attempt: event.attempt, since: event.at };
+      return { ...kept(state), status: 'starting', pid: event.pid, adopted: false, attempt: event.attempt, since: event.at };
     case 'adopted':
-      return { ...kept(state), status: 'running', pid: event.pid, adopted: true, attempt: 0, since: event.at };
+      return { ...kept(state), status: 'starting', pid: event.pid, adopted: true, attempt: 0, since: event.at };
+    case 'ready':
+      return { ...state, status: 'running' };
     case 'stable':
       return { ...state, attempt: 0 };
     case 'exited': {
@@ -71,6 +74,9 @@ export const nextState = (state: DaemonState, event: DaemonEvent): DaemonState =
     case 'gave-up':
       return { ...kept(state), status: event.type };
     case 'pidfile-error':
+    case 'health-failed':
+    case 'not-ready':
+    case 'unhealthy':
       return state;
   }
 };

@@ -8,16 +8,17 @@ export type RestartWhen = 'always' | 'on-failure' | 'never';
 export interface RestartOnOptions {
   /**
    * `always` (as in the Consul reference); `on-failure`: a non-zero code,
-   * any signal, a failed spawn, or an adopted process whose exit status is
-   * unknown; `never`.
+   * any signal, a failed spawn, a run stopped as `not-ready` or `unhealthy`,
+   * or an adopted process whose exit status is unknown; `never`.
    */
   readonly when: RestartWhen;
   /** Exit codes that never restart, whatever `when` says (e.g. 78, "bad configuration"). */
   readonly noRestartCodes?: readonly number[];
 }
 
-// A death by signal has code null: it is a failure, never mistaken for exit 0.
-const failed = (last: LastRun): boolean => last.kind === 'spawn-failed' || last.adopted || last.signal !== null || last.code !== 0;
+// A death by signal has code null: it is a failure, never mistaken for exit 0. A run stopped for failing its checks failed too.
+const failed = (last: LastRun): boolean =>
+  last.kind === 'spawn-failed' || last.adopted || last.reason !== undefined || last.signal !== null || last.code !== 0;
 
 const restarts = (last: LastRun, when: RestartWhen, noRestartCodes: readonly number[]): boolean => {
   if (last.kind === 'exited' && last.code !== null && noRestartCodes.includes(last.code)) return false;

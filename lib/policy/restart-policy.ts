@@ -6,6 +6,8 @@ export type LastRun =
       readonly signal: NodeJS.Signals | null;
       /** An adopted process's end is unknown: code and signal are null. */
       readonly adopted: boolean;
+      /** When the supervisor ended the run because it failed its checks. */
+      readonly reason?: 'not-ready' | 'unhealthy';
     }
   | { readonly kind: 'spawn-failed' };
 

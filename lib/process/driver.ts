@@ -1,5 +1,5 @@
 import type { Either } from 'fp-ts/lib/Either.js';
-import type { Observable } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
 import type { ProcessIdentity } from './identity.js';
 import type { SpawnIntent } from './spawn-intent.js';
 
@@ -150,6 +150,15 @@ export interface ProcessDriver {
   findSpawned(intents: readonly SpawnIntent[], within: number, unlessMarked: string): Spawned[][];
   /** This boot's identity (Linux: /proc/sys/kernel/random/boot_id), or null where the OS has none. */
   bootId(): string | null;
+  /**
+   * Optional, for a driver whose processes keep time of their own (the
+   * FakeDriver of `rxdaemon/testing`): called with the scheduler a daemon's
+   * or a manager's options resolved to, each time they are resolved, so the
+   * driver's clock is the pipeline's. It throws a TypeError to refuse a
+   * scheduler other than the one it already runs on. A real driver needs
+   * none: the OS keeps its processes' time.
+   */
+  useScheduler?(scheduler: SchedulerLike): void;
   /** Atomically replaces `path` with `data` (mode 0600 unless given), never through a symlink; completes or errors. Used for pid files: not fsynced. */
   writeFile(path: string, data: string, mode?: number): Observable<void>;
   /** Removes `path`; a file that is already gone is success. */

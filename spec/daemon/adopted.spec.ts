@@ -18,10 +18,10 @@ describe('supervise: an adopted process (S8)', () => {
       const adopt = adopting(driver, { exitAfterMs: 1_500 });
       const events$ = supervise({ command: 'x' }, { driver, adopt }).pipe(
         map((event) => event.type),
-        take(3),
+        take(4),
       );
-      // Dies at 1.5 s; the 1 s poll sees it at 2 s and the recorded command is spawned at once.
-      expectObservable(events$).toBe('a 1999ms (bc|)', { a: 'adopted', b: 'exited', c: 'spawning' });
+      // Ready at once (no check); dies at 1.5 s; the 1 s poll sees it at 2 s and the recorded command is spawned at once.
+      expectObservable(events$).toBe('(ar) 1996ms (bc|)', { a: 'adopted', r: 'ready', b: 'exited', c: 'spawning' });
     });
   });
 
@@ -32,12 +32,13 @@ describe('supervise: an adopted process (S8)', () => {
     const adopt = inVirtualTime(() => {
       const adopt = adopting(driver, { exitAfterMs: 500 });
       supervise({ command: 'envoy', args: ['-c', 'e.yaml'], id: 'p', token: 't' }, { driver, adopt, pollIntervalMs: 200 })
-        .pipe(take(4))
+        .pipe(take(5))
         .subscribe((event) => seen.push(event));
       return adopt;
     });
     expect(seen).toEqual([
       { type: 'adopted', at: 0, id: 'p', pid: adopt.pid },
+      { type: 'ready', at: 0, id: 'p', pid: adopt.pid, afterMs: 0 },
       { type: 'exited', at: 600, id: 'p', pid: adopt.pid, code: null, signal: null, adopted: true, attempt: 0, runMs: 600, requested: false },
       { type: 'spawning', at: 600, id: 'p', attempt: 1 },
       { type: 'started', at: 600, id: 'p', pid: adopt.pid + 1, attempt: 1 },
@@ -53,7 +54,7 @@ describe('supervise: an adopted process (S8)', () => {
       cold('300ms r').subscribe(() => driver.reusePid(adopt.pid));
       supervise({ command: 'x' }, { driver, adopt, stop$: timer(5_000) }).subscribe((event) => seen.push(`${event.type}@${event.at}`));
     });
-    expect(seen.slice(0, 3)).toEqual(['adopted@0', 'exited@1000', 'spawning@1000']);
+    expect(seen.slice(0, 4)).toEqual(['adopted@0', 'ready@0', 'exited@1000', 'spawning@1000']);
     // The stranger now holding the pid was never signalled.
     expect(driver.signals.filter((signal) => signal.pid === adopt.pid)).toEqual([]);
   });
@@ -65,7 +66,7 @@ describe('supervise: an adopted process (S8)', () => {
     inVirtualTime(() => {
       supervise({ command: 'x' }, { driver, adopt, stop$: timer(2_500) }).subscribe((event) => seen.push(`${event.type}@${event.at}`));
     });
-    expect(seen).toEqual(['adopted@0', 'stopping@2500', 'exited@2510', 'stopped@2510']);
+    expect(seen).toEqual(['adopted@0', 'ready@0', 'stopping@2500', 'exited@2510', 'stopped@2510']);
     expect(driver.signalLog()).toEqual(['SIGINT@2500']);
   });
 
@@ -74,7 +75,7 @@ describe('supervise: an adopted process (S8)', () => {
     const adopt = adopting(driver, { onSigint: 'ignore' });
     inVirtualTime(({ expectObservable, cold }) => {
       const events$ = supervise({ command: 'x' }, { driver, adopt, stop$: cold('100ms s'), gracefulStopMs: 1_000 }).pipe(map((e) => e.type));
-      expectObservable(events$).toBe('a 99ms b 999ms c 9ms (de|)', { a: 'adopted', b: 'stopping', c: 'killing', d: 'exited', e: 'stopped' });
+      expectObservable(events$).toBe('(ar) 96ms b 999ms c 9ms (de|)', { a: 'adopted', r: 'ready', b: 'stopping', c: 'killing', d: 'exited', e: 'stopped' });
     });
     expect(driver.signalLog()).toEqual(['SIGINT@100', 'SIGKILL@1100']);
   });
@@ -87,7 +88,7 @@ describe('supervise: an adopted process (S8)', () => {
       cold('500ms r').subscribe(() => driver.reusePid(adopt.pid));
       supervise({ command: 'x' }, { driver, adopt, stop$: timer(100), gracefulStopMs: 1_000 }).subscribe((event) => seen.push(`${event.type}@${event.at}`));
     });
-    expect(seen).toEqual(['adopted@0', 'stopping@100', 'exited@500', 'stopped@500']);
+    expect(seen).toEqual(['adopted@0', 'ready@0', 'stopping@100', 'exited@500', 'stopped@500']);
     expect(driver.signalLog()).toEqual(['SIGINT@100']);
   });
 
@@ -98,6 +99,7 @@ describe('supervise: an adopted process (S8)', () => {
     inVirtualTime(() => {
       supervise({ command: 'x' }, { driver, adopt, stop$: of('at once') }).subscribe((event) => seen.push(`${event.type}@${event.at}`));
     });
+    // The stop was asked first: no check runs, so no `ready`.
     expect(seen).toEqual(['adopted@0', 'stopping@0', 'exited@10', 'stopped@10']);
     expect(driver.processes.get(adopt.pid)?.alive).toBe(false);
   });
@@ -143,7 +145,7 @@ describe('supervise: stopping an adopted process whose pid was just reused', () 
         seen.push(`${event.type}@${event.at}`),
       );
     });
-    expect(seen).toEqual(['adopted@0', 'exited@110', 'stopped@110']);
+    expect(seen).toEqual(['adopted@0', 'ready@0', 'exited@110', 'stopped@110']);
     expect(driver.signals).toEqual([]);
     expect(lines).toContain(`rxdaemon: SIGINT to ${adopt.pid} not sent: pid ${adopt.pid} now belongs to another process`);
   });

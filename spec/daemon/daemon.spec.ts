@@ -23,7 +23,7 @@ describe('Daemon', () => {
     sub.unsubscribe();
     const seen = collect(daemon);
     scheduler.flush();
-    expect(seen.slice(0, 2)).toEqual(['spawning@0', 'started@0']);
+    expect(seen.slice(0, 3)).toEqual(['spawning@0', 'started@0', 'ready@0']);
   });
 
   it('S1: start is idempotent', () => {
@@ -80,7 +80,7 @@ describe('Daemon', () => {
     await stopped;
     expect(resolved).toBe(true);
     // flush() ran the healthy timer before stop() was called.
-    expect(seen).toEqual(['spawning@0', 'started@0', 'stable@10000', 'stopping@10000', 'killing@12000', 'exited@12000', 'stopped@12000']);
+    expect(seen).toEqual(['spawning@0', 'started@0', 'ready@0', 'stable@10000', 'stopping@10000', 'killing@12000', 'exited@12000', 'stopped@12000']);
     expect(driver.processes.get(1000)?.alive).toBe(false);
     expect(driver.files.has('/x.pid')).toBe(false);
   });
@@ -128,11 +128,13 @@ describe('Daemon', () => {
     expect(states.map((s) => `${s.status}${s.pid === undefined ? '' : `:${s.pid}`}`)).toEqual([
       'idle',
       'spawning',
+      'starting:1000',
       'running:1000',
       'waiting',
       'spawning',
+      'starting:1001',
       'running:1001',
-      'running:1001', // healthy: same status, attempt reset
+      'running:1001', // stable: same status, attempt reset
       'stopping:1001',
       'stopping',
       'stopped',

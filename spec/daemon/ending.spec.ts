@@ -39,10 +39,10 @@ describe('every terminal event comes out of the pipeline that owns it', () => {
     inVirtualTime(({ expectObservable, expectSubscriptions, cold }) => {
       const stop$ = cold<never>('-');
       const types$ = supervise({ command: 'x' }, { driver, logger, stop$ }).pipe(map((event) => event.type));
-      expectObservable(types$, '^ 999ms !').toBe('(abcdefghij)', {
-        a: 'spawning', b: 'started', c: 'exited',
-        d: 'spawning', e: 'started', f: 'exited',
-        g: 'spawning', h: 'started', i: 'exited',
+      expectObservable(types$, '^ 999ms !').toBe('(abrcdesfghtij)', {
+        a: 'spawning', b: 'started', r: 'ready', c: 'exited',
+        d: 'spawning', e: 'started', s: 'ready', f: 'exited',
+        g: 'spawning', h: 'started', t: 'ready', i: 'exited',
         j: 'backoff',
       });
       // Let go of the user's stop$ when the subscriber leaves: the pipeline now stops on its own.
@@ -95,7 +95,7 @@ describe('S5: what a dead leader leaves in its group', () => {
     });
     expect(driver.endedGroups[0]).toEqual({ pid: 1000, at: 300 });
     // The group was already ended when `exited` was emitted, and so before the next spawn.
-    expect(seen).toEqual(['spawning@0:0', 'started@0:0', 'exited@300:1', 'spawning@300:1', 'started@300:1']);
+    expect(seen).toEqual(['spawning@0:0', 'started@0:0', 'ready@0:0', 'exited@300:1', 'spawning@300:1', 'started@300:1']);
   });
 
   it('is ended before `stopped`, and not at all without killProcessGroup', () => {

@@ -42,7 +42,7 @@ describe('completed and gave-up', () => {
 
   it('a limit that runs out gives up', () => {
     const seen = timeline(supervise({ command: 'x' }, { driver: new FakeDriver({ exitAfterMs: 0, exitCode: 1 }), restart: exponentialBackoff({ maxAttempts: 2, baseDelayMs: 10 }) }));
-    expect(seen).toEqual(['spawning@0', 'started@0', 'exited@0', 'backoff@0', 'spawning@10', 'started@10', 'exited@10', 'gave-up@10']);
+    expect(seen).toEqual(['spawning@0', 'started@0', 'ready@0', 'exited@0', 'backoff@0', 'spawning@10', 'started@10', 'ready@10', 'exited@10', 'gave-up@10']);
   });
 });
 
@@ -110,7 +110,7 @@ describe('Daemon.restart()', () => {
     scheduler.schedule(() => void daemon.stop(), 5_000);
     scheduler.flush();
     await restarted;
-    expect(seen.slice(0, 6)).toEqual(['spawning#1@0', 'started#1@0', 'stopping@1000', 'exited#1@1200', 'spawning#1@1200', 'started#1@1200']);
+    expect(seen.slice(0, 8)).toEqual(['spawning#1@0', 'started#1@0', 'ready@0', 'stopping@1000', 'exited#1@1200', 'spawning#1@1200', 'started#1@1200', 'ready@1200']);
     expect(daemon.state.restarts).toBe(1);
   });
 
@@ -137,6 +137,6 @@ describe('Daemon.restart()', () => {
 
   it('through supervise(): each restart$ emission', () => {
     const seen = timeline(supervise({ command: 'x' }, { driver: new FakeDriver(), restart$: timer(100), stop$: timer(200) }));
-    expect(seen).toEqual(['spawning@0', 'started@0', 'stopping@100', 'exited@100', 'spawning@100', 'started@100', 'stopping@200', 'exited@200', 'stopped@200']);
+    expect(seen).toEqual(['spawning@0', 'started@0', 'ready@0', 'stopping@100', 'exited@100', 'spawning@100', 'started@100', 'ready@100', 'stopping@200', 'exited@200', 'stopped@200']);
   });
 });

@@ -114,15 +114,15 @@ describe('supervise: restarts (R1–R3)', () => {
     });
     expect(seen.map((e) => `${e.type}@${e.at}`)).toEqual([
       'spawning@0',
-      'started@0',
+      'started@0', 'ready@0',
       'exited@0',
       'backoff@0',
       'spawning@100',
-      'started@100',
+      'started@100', 'ready@100',
       'exited@100',
       'backoff@100',
       'spawning@300',
-      'started@300',
+      'started@300', 'ready@300',
       'exited@300',
       'gave-up@300',
     ]);
@@ -133,7 +133,7 @@ describe('supervise: restarts (R1–R3)', () => {
   it('R4: on-failure lets a clean exit end the daemon', () => {
     const driver = new FakeDriver({ exitAfterMs: 50, exitCode: 0 });
     const seen = timeline(supervise({ command: 'x' }, { driver, restart: restartOn(consulBackoff(), { when: 'on-failure' }) }));
-    expect(seen).toEqual(['spawning@0', 'started@0', 'exited@50', 'completed@50']);
+    expect(seen).toEqual(['spawning@0', 'started@0', 'ready@0', 'exited@50', 'completed@50']);
   });
 
   it('R4: a process killed by a signal reports the signal and no code', () => {
@@ -171,9 +171,10 @@ describe('supervise: stop (S3) and close (S4)', () => {
     inVirtualTime(({ expectObservable, cold }) => {
       const stop$ = cold('100ms s');
       const events$ = supervise({ command: 'x' }, { driver, stop$, gracefulStopMs: 3_000 }).pipe(map((event) => event.type));
-      expectObservable(events$).toBe('(ab) 96ms c 2999ms (dfg|)', {
+      expectObservable(events$).toBe('(abr) 95ms c 2999ms (dfg|)', {
         a: 'spawning',
         b: 'started',
+        r: 'ready',
         c: 'stopping',
         d: 'killing',
         f: 'exited',
@@ -187,7 +188,7 @@ describe('supervise: stop (S3) and close (S4)', () => {
   it('a cooperative process is not killed: stop ends when it exits', () => {
     const driver = new FakeDriver({ onSigint: { exitAfterMs: 250, exitCode: 0 } });
     const seen = timeline(supervise({ command: 'x' }, { driver, stop$: timer(1_000) }));
-    expect(seen).toEqual(['spawning@0', 'started@0', 'stopping@1000', 'exited@1250', 'stopped@1250']);
+    expect(seen).toEqual(['spawning@0', 'started@0', 'ready@0', 'stopping@1000', 'exited@1250', 'stopped@1250']);
     expect(driver.signalLog()).toEqual(['SIGINT@1000']);
   });
 
@@ -195,7 +196,7 @@ describe('supervise: stop (S3) and close (S4)', () => {
     // The process dies at 500; the stop at 500 comes after: it must not signal the dead pid.
     const driver = new FakeDriver((n) => (n === 1 ? { exitAfterMs: 500 } : { exitAfterMs: 0, spawnError: 'ENOENT' }));
     const seen = timeline(supervise({ command: 'x' }, { driver, stop$: timer(700) }));
-    expect(seen.slice(0, 3)).toEqual(['spawning@0', 'started@0', 'exited@500']);
+    expect(seen.slice(0, 4)).toEqual(['spawning@0', 'started@0', 'ready@0', 'exited@500']);
     expect(seen.at(-1)).toBe('stopped@700');
     expect(driver.signals).toEqual([]);
   });
@@ -257,7 +258,7 @@ describe('supervise: the pid file (S2)', () => {
     const driver = new FakeDriver();
     driver.unwritable.add('/ro/x.pid');
     const seen = timeline(supervise({ command: 'x' }, { driver, pidFile: '/ro/x.pid', stop$: timer(50) }));
-    expect(seen).toEqual(['spawning@0', 'started@0', 'pidfile-error@0', 'stopping@50', 'exited@50', 'pidfile-error@50', 'stopped@50']);
+    expect(seen).toEqual(['spawning@0', 'started@0', 'pidfile-error@0', 'ready@0', 'stopping@50', 'exited@50', 'pidfile-error@50', 'stopped@50']);
   });
 });
 
@@ -306,7 +307,7 @@ describe('supervise: what reaches the child', () => {
   it('completes only on a terminal event', () => {
     inVirtualTime(({ expectObservable }) => {
       const events$ = supervise({ command: 'x' }, { driver: new FakeDriver(), close$: NEVER, stop$: NEVER }).pipe(map((e) => e.type));
-      expectObservable(events$).toBe('(ab) 9996ms c', { a: 'spawning', b: 'started', c: 'stable' });
+      expectObservable(events$).toBe('(abr) 9995ms c', { a: 'spawning', b: 'started', r: 'ready', c: 'stable' });
     });
   });
 });

@@ -40,16 +40,18 @@ describe('manage (M1, M2)', () => {
 
   it('stops the old process of a changed id before starting the new one', () => {
     const { line } = run('a 99ms b', { a: { a: cmd('a') }, b: { a: cmd('a', '--new') } }, new FakeDriver({ onSigint: { exitAfterMs: 300 } }), '2000ms k');
-    expect(line.slice(0, 10)).toEqual([
+    expect(line.slice(0, 12)).toEqual([
       'reconcile@0',
       'spawning:a@0',
       'started:a@0',
+      'ready:a@0',
       'reconcile@600',
       'stopping:a@600',
       'exited:a@900',
       'stopped:a@900',
       'spawning:a@900',
       'started:a@900',
+      'ready:a@900',
       'stopping:a@2000',
     ]);
   });

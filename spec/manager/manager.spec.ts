@@ -100,7 +100,7 @@ describe('M9: one daemon at a time', () => {
     scheduler.flush();
     await restarted;
     // Both ran until stable (10 s) before the request.
-    expect(seen.filter((event) => event.endsWith('@10000') && !event.startsWith('stable'))).toEqual(['stopping:web@10000', 'exited:web@10000', 'spawning:web@10000', 'started:web@10000']);
+    expect(seen.filter((event) => event.endsWith('@10000') && !event.startsWith('stable'))).toEqual(['stopping:web@10000', 'exited:web@10000', 'spawning:web@10000', 'started:web@10000', 'ready:web@10000']);
   });
 
   it('stop(id) holds it down through later desired sets until start(id)', async () => {

@@ -1,0 +1,43 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+
+/** What a check looks at: the process, its id, the paths of its output files, and the scheduler every check runs on. */
+export interface CheckTarget {
+  readonly pid: number;
+  readonly id?: string;
+  /** The path of its stdout file, when its stdout is one. */
+  readonly stdout?: string;
+  /** The path of its stderr file, when its stderr is one. */
+  readonly stderr?: string;
+  readonly scheduler: SchedulerLike;
+}
+
+/**
+ * One attempt at telling whether a daemon works: a value or a completion
+ * passes, an error fails (its message goes into the event). An attempt
+ * that outlives its timeout fails, and is unsubscribed (or, for a promise,
+ * no longer waited for).
+ *
+ * @example
+ * const answers: Check = ({ pid }) => fetch(`http://127.0.0.1:8080/healthz`).then((r) => { if (!r.ok) throw new Error(`${r.status}`); });
+ */
+export type Check = (target: CheckTarget) => Observable<unknown> | PromiseLike<unknown>;
+
+/** When a daemon counts as ready: `check` passes, tried at once and every `intervalMs`, within `timeoutMs` of its start. */
+export interface ReadyOptions {
+  readonly check: Check;
+  /** Default 100 ms. */
+  readonly intervalMs?: number;
+  /** Default 60 000 ms; past it, `not-ready`, and the run fails. */
+  readonly timeoutMs?: number;
+}
+
+/** Whether a ready daemon still works: `check`, every `intervalMs`; `failures` failed attempts in a row make it `unhealthy`. */
+export interface HealthOptions {
+  readonly check: Check;
+  /** Default 10 000 ms. */
+  readonly intervalMs?: number;
+  /** An attempt that takes longer fails. Default 5 000 ms. */
+  readonly timeoutMs?: number;
+  /** Default 3. */
+  readonly failures?: number;
+}

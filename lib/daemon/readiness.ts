@@ -1,0 +1,33 @@
+import { defer, map, mergeMap, of, race, retry, tap, throwError, timer, type Observable } from 'rxjs';
+import type { CheckTarget } from '../checks/check.js';
+import { attempt$, type Verdict } from '../checks/run-check.js';
+import type { ResolvedOptions } from '../options.js';
+
+/** How readiness ended: ready, or not within the timeout, with the last failure. */
+export type Readiness = { readonly kind: 'ready' } | { readonly kind: 'not-ready'; readonly error: { readonly code: string; readonly message: string } };
+
+const READY: Readiness = { kind: 'ready' };
+
+/**
+ * Whether a process becomes ready: its check is tried at once, then every
+ * `intervalMs` after an attempt fails, until one passes; past `timeoutMs`
+ * from the start it is `not-ready`, with the last failure (an attempt still
+ * running then is cut short). Emits one {@link Readiness}. Without a ready
+ * check, a process is ready at once.
+ */
+export const readiness$ = (ready: ResolvedOptions['ready'], target: CheckTarget): Observable<Readiness> => {
+  if (ready === undefined) return of(READY);
+  const { check, intervalMs, timeoutMs } = ready;
+  return defer(() => {
+    let last: Verdict = { ok: false, error: { code: 'ETIMEDOUT', message: `no attempt finished within ${timeoutMs} ms` } };
+    const passed$ = defer(() => attempt$(check, target, undefined)).pipe(
+      tap((verdict) => {
+        last = verdict;
+      }),
+      mergeMap((verdict) => (verdict.ok ? of(READY) : throwError(() => verdict))),
+      retry({ delay: () => timer(intervalMs, target.scheduler) }),
+    );
+    const timedOut$ = timer(timeoutMs, target.scheduler).pipe(map((): Readiness => ({ kind: 'not-ready', error: last.ok ? { code: 'ETIMEDOUT', message: 'timed out' } : last.error })));
+    return race(passed$, timedOut$);
+  });
+};
