@@ -124,6 +124,8 @@ export class Daemon {
    * (before `start()`, while stopping, once ended) or ends meanwhile.
    *
    * @example
+   * const daemon = new Daemon({ command: 'envoy', args: ['-c', 'envoy.yaml'] });
+   * daemon.start();
    * await daemon.restart(); // e.g. after its configuration file changed
    */
   restart(): Promise<void> {
@@ -180,7 +182,7 @@ export class Daemon {
    * while deciding. Give the same `token` the snapshotted command had.
    *
    * @example
-   * const restored = Daemon.restore(JSON.parse(readFileSync('proxy.json', 'utf8')), { token });
+   * const restored = Daemon.restore(JSON.parse(readFileSync('proxy.json', 'utf8')), { token: process.env.PROXY_TOKEN });
    * if (isRight(restored)) restored.right.events$.subscribe(console.log);
    */
   static restore(input: unknown, options: DaemonOptions & { readonly token?: string } = {}): Either<RestoreError, Daemon> {

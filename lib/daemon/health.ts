@@ -21,7 +21,7 @@ export const health$ = (health: NonNullable<ResolvedOptions['health']>, target: 
   const { check, intervalMs, timeoutMs, failures } = health;
   return interval(intervalMs, target.scheduler).pipe(
     exhaustMap(() => attempt$(check, target, timeoutMs)),
-    scan((inARow: { count: number; verdict: Verdict }, verdict) => ({ count: verdict.ok ? 0 : inARow.count + 1, verdict }), { count: 0, verdict: { ok: true } as Verdict }),
+    scan((inARow: { count: number; verdict: Verdict }, verdict) => ({ count: verdict.ok ? 0 : inARow.count + 1, verdict }), { count: 0, verdict: { ok: true } }),
     filter((inARow): inARow is { count: number; verdict: Extract<Verdict, { ok: false }> } => !inARow.verdict.ok),
     map(({ count, verdict }) => ({ failures: count, error: verdict.error, unhealthy: count >= failures })),
   );
