@@ -121,9 +121,10 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
  * stops every daemon, in the background.
  *
  * @example
- * const desired$ = new BehaviorSubject({ web: { command: 'envoy', args: ['-c', 'web.yaml'] } });
+ * const web = { command: 'envoy', args: ['-c', 'web.yaml'] };
+ * const desired$ = new BehaviorSubject<DesiredSet>({ web });
  * manage(desired$, { dataDir: '/var/lib/agent/daemons' }).subscribe((event) => console.log(event));
- * desired$.next({ web: …, api: { command: 'envoy', args: ['-c', 'api.yaml'] } });  // starts `api` only
+ * desired$.next({ web, api: { command: 'envoy', args: ['-c', 'api.yaml'] } }); // starts `api` only
  */
 export const manage = (desired$: Observable<DesiredSet>, options: ManagerOptions = {}): Observable<ManagerEvent> => {
   const settings = settle(options);

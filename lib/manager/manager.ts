@@ -40,6 +40,7 @@ const isTerminalStatus = ({ status }: DaemonState): boolean => status === 'stopp
  * right after it sees every event from the first.
  *
  * @example
+ * const desired$ = new BehaviorSubject<DesiredSet>({ web: { command: 'envoy', args: ['-c', 'web.yaml'] } });
  * const manager = new Manager(desired$, { dataDir: '/var/lib/agent/daemons' });
  * manager.events$.subscribe((event) => console.log(event.type));
  * manager.run();
