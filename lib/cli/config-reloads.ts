@@ -48,7 +48,7 @@ const statChanges$ = (path: string, pollMs: number): Observable<Reload> =>
  * SIGHUP go.
  *
  * @example
- * configUpdates(() => readConfig(path), initial, configReloads$(path)).subscribe(apply);
+ * configUpdates(configReader(path), initial, configReloads$(path)).subscribe(apply);
  */
 export const configReloads$ = (path: string, pollMs = 1_000): Observable<Reload> =>
   merge(directoryEvents$(path), statChanges$(path, pollMs), fromEvent(process, 'SIGHUP').pipe(map((): Reload => 'hup')));

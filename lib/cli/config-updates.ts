@@ -15,8 +15,8 @@ import {
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
-import { commandEquals } from '../command.js';
 import type { DesiredSet } from '../manager/manage.js';
+import { serviceEquals } from '../manager/service.js';
 import type { ConfigError } from './config.js';
 
 /** What set off a reload: a sign that the file may have changed, or a SIGHUP (which always gets an answer). */
@@ -41,11 +41,12 @@ export interface ConfigUpdatesOptions {
 
 type ConfigRead = Either<ConfigError, DesiredSet>;
 
+// As the manager compares (S6): a changed option is a change, a policy the same only when it is the same object.
 const sameSet = (a: DesiredSet, b: DesiredSet): boolean =>
   Object.keys(a).length === Object.keys(b).length &&
-  Object.entries(a).every(([id, command]) => {
+  Object.entries(a).every(([id, service]) => {
     const other = b[id];
-    return other !== undefined && commandEquals(command, other);
+    return other !== undefined && serviceEquals(service, other);
   });
 
 /**
@@ -54,7 +55,7 @@ const sameSet = (a: DesiredSet, b: DesiredSet): boolean =>
  * whole JSON. Emits the last read, then completes.
  *
  * @example
- * const initial = await firstValueFrom(readSettled$(() => readConfig(path)));
+ * const initial = await firstValueFrom(readSettled$(configReader(path)));
  */
 export const readSettled$ = (read: () => ConfigRead, { retryMs = 100, retries = 10, scheduler = asyncScheduler }: ConfigUpdatesOptions = {}): Observable<ConfigRead> => {
   const attempt$ = (done: number): Observable<ConfigRead> =>
@@ -75,7 +76,7 @@ export const readSettled$ = (read: () => ConfigRead, { retryMs = 100, retries = 
  * Completes when `reloads$` does.
  *
  * @example
- * configUpdates(() => readConfig(path), initial, configReloads$(path)).subscribe(apply);
+ * configUpdates(configReader(path), initial, configReloads$(path)).subscribe(apply);
  */
 export const configUpdates = (
   read: () => ConfigRead,

@@ -1,25 +1,64 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { errorFields } from '../events.js';
 import type { DesiredSet } from '../manager/manage.js';
-import { commandFields, Text } from '../snapshot/codec.js';
+import type { Service } from '../manager/service.js';
+import type { RestartPolicy } from '../policy/restart-policy.js';
+import type { Stdio } from '../process/driver.js';
+import { commandFields, NonEmptyText, Text } from '../snapshot/codec.js';
 import { reportDecodeErrors } from '../snapshot/decode-errors.js';
 import { parseJson } from './json.js';
+import { Duration, Flag, NonNegativeInteger, Signal } from './option-codecs.js';
+import { policyCache } from './policy-cache.js';
+import { RestartEntry } from './restart-entry.js';
 import { strictObject } from './strict-codec.js';
+
+const FileTarget = strictObject('{ "file": path }', { file: NonEmptyText }, {});
+
+// A manager always has a data dir, where a service's output goes when its
+// entry says nothing: 'inherit' would hand a daemon that outlives its
+// manager a terminal long gone, and the manager refuses it.
+const OutputEntry = new t.Type<'ignore' | { file: string }, 'ignore' | { file: string }, unknown>(
+  `'ignore' or { "file": path }`,
+  (input): input is 'ignore' | { file: string } => input === 'ignore' || FileTarget.is(input),
+  (input, context) => {
+    if (input === 'inherit') return t.failure(input, context, "'inherit' is not for a manager's daemons (they outlive its terminal): leave it out for the data dir's log, or give 'ignore' or { \"file\": path }");
+    if (input === 'ignore') return t.success(input);
+    return t.UnknownRecord.is(input) ? FileTarget.validate(input, context) : t.failure(input, context);
+  },
+  t.identity,
+);
 
 // The fields of a command are checked by the very codecs a snapshot uses
 // (and `checkCommand` too), so a config that is accepted can always be run,
 // recorded and restored. The token is never recorded, but it is a
-// variable's value in the child.
-const Service = strictObject(
-  'a daemon: { command, args?, cwd?, env?, token? }',
+// variable's value in the child. The options are checked by the library's
+// own rules (option-codecs.ts), so none is refused where it enters the manager.
+const ServiceEntry = strictObject(
+  'a daemon: { command, args?, cwd?, env?, token?, …options }',
   { command: commandFields.command },
-  { args: commandFields.args, cwd: commandFields.cwd, env: commandFields.env, token: Text },
+  {
+    args: commandFields.args,
+    cwd: commandFields.cwd,
+    env: commandFields.env,
+    token: Text,
+    gracefulStopMs: Duration,
+    stopSignal: Signal,
+    restart: RestartEntry,
+    // The checks, `ready` and `health` as data ({ "http": URL } | { "tcp": PORT } | …), come here.
+    killProcessGroup: Flag,
+    stdout: OutputEntry,
+    stderr: OutputEntry,
+    uid: NonNegativeInteger,
+    gid: NonNegativeInteger,
+  },
 );
+type ServiceEntry = t.TypeOf<typeof ServiceEntry>;
 
-/** The config file of `rxdaemon manage`: `{ "daemons": { "<id>": Command } }`; any other field is an error. */
-export const Config = strictObject('a config: { "daemons": { "<id>": { "command": … } } }', { daemons: t.record(t.string, Service) }, {});
+/** The config file of `rxdaemon manage`: `{ "daemons": { "<id>": service } }`; any other field, at any level, is an error. */
+export const Config = strictObject('a config: { "daemons": { "<id>": { "command": … } } }', { daemons: t.record(t.string, ServiceEntry) }, {});
 
 /**
  * Why a config cannot be used. `incomplete`: the file is missing or not
@@ -45,13 +84,41 @@ const readText = (path: string): Either<ConfigError, string> => {
   }
 };
 
-/** Reads and decodes a config file; a Left says what is wrong: the line and column of a JSON error, the path of a bad or unknown field. */
-export const readConfig = (path: string): Either<ConfigError, DesiredSet> => {
-  const text = readText(path);
-  if (isLeft(text)) return text;
-  const json = parseJson(text.right);
-  if (isLeft(json)) return left({ message: `${path}: ${json.left}`, incomplete: true });
-  const decoded = Config.decode(json.right);
-  if (isLeft(decoded)) return left({ message: `invalid config ${path}: ${reportDecodeErrors(decoded.left, '(the whole config)').message}`, incomplete: false });
-  return right(decoded.right.daemons);
+// A relative output file is the config's neighbour, wherever the manager was started.
+const outputIn = (directory: string, entry: 'ignore' | { file: string }): Stdio => (entry === 'ignore' ? entry : { file: resolve(directory, entry.file) });
+
+const serviceOf = (entry: ServiceEntry, directory: string, policyFor: (entry: RestartEntry) => RestartPolicy): Service => {
+  const { restart, stdout, stderr, ...rest } = entry;
+  return {
+    ...rest,
+    ...(restart === undefined ? {} : { restart: policyFor(restart) }),
+    ...(stdout === undefined ? {} : { stdout: outputIn(directory, stdout) }),
+    ...(stderr === undefined ? {} : { stderr: outputIn(directory, stderr) }),
+  };
+};
+
+/**
+ * A reader of the config file at `path`: each call reads and decodes it
+ * again; a Left says what is wrong (the line and column of a JSON error, the
+ * path of a bad or unknown field). Its policies are kept across calls (see
+ * {@link policyCache}): an unchanged `restart` entry gives the very same
+ * policy, so a reload replaces only the services that changed. A relative
+ * `{ "file" }` of `stdout`/`stderr` is resolved against the config's directory.
+ *
+ * @example
+ * const read = configReader('/etc/agent/daemons.json');
+ * const first = read(), again = read(); // equal entries, identical policies
+ */
+export const configReader = (path: string): (() => Either<ConfigError, DesiredSet>) => {
+  const policyFor = policyCache();
+  return () => {
+    const text = readText(path);
+    if (isLeft(text)) return text;
+    const json = parseJson(text.right);
+    if (isLeft(json)) return left({ message: `${path}: ${json.left}`, incomplete: true });
+    const decoded = Config.decode(json.right);
+    if (isLeft(decoded)) return left({ message: `invalid config ${path}: ${reportDecodeErrors(decoded.left, '(the whole config)').message}`, incomplete: false });
+    const directory = dirname(resolve(path));
+    return right(Object.fromEntries(Object.entries(decoded.right.daemons).map(([id, entry]) => [id, serviceOf(entry, directory, policyFor)])));
+  };
 };

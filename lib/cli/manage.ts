@@ -3,7 +3,7 @@ import { BehaviorSubject, firstValueFrom } from 'rxjs';
 import type { DesiredSet } from '../manager/manage.js';
 import { Manager } from '../manager/manager.js';
 import { parse, required } from './args.js';
-import { readConfig } from './config.js';
+import { configReader } from './config.js';
 import { configReloads$ } from './config-reloads.js';
 import { configUpdates, readSettled$ } from './config-updates.js';
 import { EXIT, UsageError, type Output } from './output.js';
@@ -27,7 +27,8 @@ export const manageCommand = async (args: readonly string[], output: (json: bool
   const config = required('config', values.config);
   const dataDir = required('data-dir', values['data-dir']);
   const out = output(values.json === true);
-  const read = (): ReturnType<typeof readConfig> => readConfig(config);
+  // One reader for the whole run: it keeps the policies it built, so an unchanged entry keeps its policy object.
+  const read = configReader(config);
   // A config being saved as the manager starts is waited for, as on a reload.
   const initial = await firstValueFrom(readSettled$(read));
   if (isLeft(initial)) throw new UsageError(initial.left.message);

@@ -2,7 +2,7 @@ import * as t from 'io-ts';
 import { TOKEN_HASH_PATTERN } from './token-hash.js';
 
 /** A codec for values that satisfy a guard; its name is what an error says was expected. */
-const satisfying = <A>(expected: string, guard: (input: unknown) => input is A): t.Type<A, A> =>
+export const satisfying = <A>(expected: string, guard: (input: unknown) => input is A): t.Type<A, A> =>
   new t.Type<A, A, unknown>(expected, guard, (input, context) => (guard(input) ? t.success(input) : t.failure(input, context)), t.identity);
 
 // Linux's own limits: pid_max can be at most 2^22; an argument at most

@@ -77,4 +77,12 @@ describe('configUpdates: the config as it changes (finding 13)', () => {
     });
     expect(read.calls).toBe(3);
   });
+
+  it('a changed option alone is a change, as the manager compares services (S6)', () => {
+    const graceful: DesiredSet = { a: { command: 'x', stopSignal: 'SIGTERM' } };
+    const read = reads(right(graceful));
+    testScheduler().run(({ hot, expectObservable }) => {
+      expectObservable(configUpdates(read, A, hot('-c', VALUES))).toBe('101ms u', { u: changed(graceful) });
+    });
+  });
 });

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readConfig } from '../../lib/cli/config.js';
+import { checkService } from '../../lib/manager/service.js';
+import { configReader } from '../../lib/cli/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rxdaemon-config-'));
 afterAll(() => {
@@ -14,7 +15,9 @@ const file = (name: string, text: string): string => {
   return path;
 };
 
-describe('readConfig', () => {
+const readConfig = (path: string) => configReader(path)();
+
+describe('configReader', () => {
   it('reads the daemons of a config', () => {
     const path = file('ok.json', JSON.stringify({ daemons: { web: { command: 'envoy', args: ['-c', 'x'], env: { A: '1' }, token: 't', cwd: '/' } } }));
     expect(readConfig(path)).toEqual({ _tag: 'Right', right: { web: { command: 'envoy', args: ['-c', 'x'], env: { A: '1' }, token: 't', cwd: '/' } } });
@@ -40,7 +43,7 @@ describe('readConfig', () => {
     );
     expect(leftOf(file('top.json', JSON.stringify({ deamons: {} })))?.message).toContain('`deamons`: unknown field; did you mean `daemons`?');
     expect(leftOf(file('far.json', JSON.stringify({ daemons: { web: { command: 'envoy', restartPolicy: 'always' } } })))?.message).toContain(
-      '`daemons.web.restartPolicy`: unknown field (known: command, args, cwd, env, token)',
+      '`daemons.web.restartPolicy`: unknown field (known: command, args, cwd, env, token, gracefulStopMs, stopSignal, restart, killProcessGroup, stdout, stderr, uid, gid)',
     );
   });
 
@@ -58,5 +61,83 @@ describe('readConfig', () => {
 
   it('refuses a config without daemons', () => {
     expect(leftOf(file('none.json', '{}'))?.message).toContain('`daemons`: expected');
+  });
+
+  it('takes every service option as data; a relative output file is the config’s neighbour', () => {
+    mkdirSync(join(dir, 'etc'), { recursive: true });
+    const path = file(
+      'etc/all.json',
+      JSON.stringify({
+        daemons: {
+          web: {
+            command: 'envoy',
+            gracefulStopMs: 20_000,
+            stopSignal: 'SIGTERM',
+            killProcessGroup: false,
+            stdout: { file: 'logs/web.log' },
+            stderr: { file: '../web.err' },
+            uid: 65_534,
+            gid: 65_534,
+            restart: { policy: 'exponential', maxAttempts: 3 },
+          },
+          quiet: { command: 'helper', stdout: 'ignore', stderr: { file: '/var/log/helper.err' } },
+        },
+      }),
+    );
+    const read = readConfig(path);
+    if (read._tag === 'Left') throw new Error(read.left.message);
+    const { restart, ...web } = read.right.web ?? { command: '' };
+    expect(web).toEqual({
+      command: 'envoy',
+      gracefulStopMs: 20_000,
+      stopSignal: 'SIGTERM',
+      killProcessGroup: false,
+      stdout: { file: join(dir, 'etc', 'logs', 'web.log') },
+      stderr: { file: join(dir, 'web.err') },
+      uid: 65_534,
+      gid: 65_534,
+    });
+    expect(restart?.next({ attempt: 4, restarts: 3, last: { kind: 'spawn-failed' }, runMs: 0, now: 0 })).toEqual({ kind: 'give-up', reason: 'attempts-exhausted' });
+    expect(read.right.quiet).toEqual({ command: 'helper', stdout: 'ignore', stderr: { file: '/var/log/helper.err' } });
+  });
+
+  it('whatever it accepts, the manager accepts: every option at its bounds passes checkService', () => {
+    const path = file(
+      'bounds.json',
+      JSON.stringify({
+        daemons: {
+          low: { command: 'x', gracefulStopMs: 0, killProcessGroup: true, uid: 0, gid: 0, stopSignal: 'SIGQUIT', stdout: 'ignore', stderr: { file: 'e' }, restart: { policy: 'never' } },
+          high: { command: 'x', gracefulStopMs: 2 ** 31 - 1, stopSignal: 'SIGKILL', restart: { stableAfterMs: 2 ** 31 - 1, maxRestarts: 1, withinMs: 1 } },
+        },
+      }),
+    );
+    const read = readConfig(path);
+    if (read._tag === 'Left') throw new Error(read.left.message);
+    for (const [id, service] of Object.entries(read.right)) expect(() => checkService(service, id, true)).not.toThrow();
+  });
+
+  it.each([
+    [{ gracefulStopMs: -1 }, '`daemons.web.gracefulStopMs`: expected an integer number of ms between 0 and 2147483647, got -1'],
+    [{ gracefulStopMs: 2 ** 31 }, '`daemons.web.gracefulStopMs`: expected an integer number of ms between 0 and 2147483647, got 2147483648'],
+    [{ gracefulStopMs: '5s' }, "`daemons.web.gracefulStopMs`: expected an integer number of ms between 0 and 2147483647, got '5s'"],
+    [{ stopSignal: 'TERM' }, "`daemons.web.stopSignal`: expected a signal name such as 'SIGTERM', got 'TERM'"],
+    [{ stopSignal: 15 }, "`daemons.web.stopSignal`: expected a signal name such as 'SIGTERM', got 15"],
+    [{ stopsignal: 'SIGTERM' }, '`daemons.web.stopsignal`: unknown field; did you mean `stopSignal`?'],
+    [{ killProcessGroup: 'yes' }, "`daemons.web.killProcessGroup`: expected true or false, got 'yes'"],
+    [{ uid: -1 }, '`daemons.web.uid`: expected a non-negative integer, got -1'],
+    [{ gid: 'staff' }, "`daemons.web.gid`: expected a non-negative integer, got 'staff'"],
+    [{ stdout: 'pipe' }, "`daemons.web.stdout`: expected 'ignore' or { \"file\": path }, got 'pipe'"],
+    [{ stdout: '/var/log/web.log' }, "`daemons.web.stdout`: expected 'ignore' or { \"file\": path }, got '/var/log/web.log'"],
+    [{ stderr: ['x'] }, "`daemons.web.stderr`: expected 'ignore' or { \"file\": path }, got an array of 1"],
+    [{ stdout: 'inherit' }, "`daemons.web.stdout`: 'inherit' is not for a manager's daemons (they outlive its terminal): leave it out for the data dir's log, or give 'ignore' or { \"file\": path }"],
+    [{ stderr: { fil: 'x' } }, '`daemons.web.stderr.fil`: unknown field; did you mean `file`?'],
+    [{ stderr: { file: '' } }, "`daemons.web.stderr.file`: expected a non-empty string without NUL of at most 131072 characters, got ''"],
+    [{ restart: { policy: 'exponential', freeAttempts: 2 } }, "`daemons.web.restart.freeAttempts`: a field of the 'consul' policy, not of 'exponential'"],
+    [{ restart: { maxRestarts: 5 } }, '`daemons.web.restart.maxRestarts`: given without `withinMs`: at most maxRestarts restarts within withinMs ms needs both'],
+    [{ restart: { whne: 'always' } }, '`daemons.web.restart.whne`: unknown field; did you mean `when`?'],
+    [{ ready: { http: 'http://localhost/' } }, '`daemons.web.ready`: unknown field (known: command, args, cwd, env, token, gracefulStopMs, stopSignal, restart, killProcessGroup, stdout, stderr, uid, gid)'],
+  ])('%j: %s', (fields, message) => {
+    const path = file('option.json', JSON.stringify({ daemons: { web: { command: 'envoy', ...fields } } }));
+    expect(leftOf(path)).toEqual({ message: `invalid config ${path}: ${message}`, incomplete: false });
   });
 });
