@@ -15,24 +15,7 @@ import type {
 import type { ProcessIdentity } from '../process/identity.js';
 import { isSignallablePid } from '../process/pid.js';
 import type { SpawnIntent } from '../process/spawn-intent.js';
-
-/** How one fake process behaves, in virtual time. */
-export interface FakeProcessScript {
-  /** Spawning fails with this errno code (`ENOENT`, `EACCES`, …), a moment later, as a real spawn does. */
-  readonly spawnError?: string;
-  /** Exits by itself after this many ms; runs until signalled when absent. */
-  readonly exitAfterMs?: number;
-  /** The code it exits with by itself. Default 0. */
-  readonly exitCode?: number;
-  /** Dies of this signal instead of exiting with a code. */
-  readonly exitSignal?: NodeJS.Signals;
-  /**
-   * What SIGINT and SIGTERM do: `exit` (default) kills it at once, as the
-   * default action does; `ignore` does nothing; `{ exitAfterMs, exitCode }`
-   * cleans up for that long, then exits with the code (default 0).
-   */
-  readonly onSigint?: 'exit' | 'ignore' | { readonly exitAfterMs: number; readonly exitCode?: number };
-}
+import { scriptOf, type FakeProcessScript, type Script } from './script.js';
 
 /** A signal the fake delivered, with the virtual time it was sent (refused ones are not recorded). */
 export interface FakeSignal {
@@ -78,8 +61,17 @@ export interface AddedProcess extends Pick<FakeProcessScript, 'exitAfterMs' | 'o
 
 /** Options of {@link FakeDriver}. */
 export interface FakeDriverOptions {
-  /** The clock of every fake process. Default `asyncScheduler`, which `TestScheduler.run` makes virtual. */
+  /**
+   * The clock of every fake process. Default: the scheduler of the first
+   * daemon or manager whose options name this driver (`asyncScheduler`
+   * when they name none, or when the driver is used before any, e.g. by
+   * {@link FakeDriver.addProcess}). Once it has one, a daemon or manager
+   * with another is refused with a TypeError: a fake on another clock would
+   * never end its processes in the daemon's time.
+   */
   readonly scheduler?: SchedulerLike;
+  /** The variable that carries a spawn's id, for `byId` scripts: the daemons' `envNames.id`. Default `RXDAEMON_ID`. */
+  readonly idVariable?: string;
   /** The pid the fake supervisor has. Default 1. */
   readonly ownPid?: number;
   /** The boot id it reports. Default `fake-boot`. */
@@ -88,13 +80,17 @@ export interface FakeDriverOptions {
   readonly firstPid?: number;
 }
 
-type Script = FakeProcessScript | ((spawn: number, spec: SpawnSpec) => FakeProcessScript);
-
 /**
  * A {@link ProcessDriver} whose processes are scripted in virtual time: they
  * exit after a given time with a code or a signal, ignore SIGINT, or fail to
  * spawn. It records every spawn and every signal, and keeps files in memory,
  * so a marble test can assert exactly what the supervisor did and when.
+ *
+ * Its {@link Script} says how each spawn behaves: one script for all, a
+ * function of the spawn's index (1-based, counted across every daemon the
+ * driver serves), or one script per id. It runs on the scheduler of the
+ * daemon or manager that uses it unless it was given one; `testKit()`
+ * makes both at once.
  *
  * @example
  * new TestScheduler(assert.deepStrictEqual).run(({ expectObservable }) => {
@@ -119,7 +115,9 @@ export class FakeDriver implements ProcessDriver {
   /** Paths whose writes and removals fail with EACCES. */
   readonly unwritable = new Set<string>();
 
-  private readonly scheduler: SchedulerLike;
+  private readonly idVariable: string;
+  // Where the clock came from, for the error that refuses another one.
+  private clock: { readonly scheduler: SchedulerLike; readonly from: string } | undefined;
   private readonly boot: string | null;
   private nextPid: number;
   private readonly exits = new Map<number, AsyncSubject<ExitStatus>>();
@@ -130,16 +128,33 @@ export class FakeDriver implements ProcessDriver {
     private readonly script: Script = {},
     options: FakeDriverOptions = {},
   ) {
-    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.clock = options.scheduler === undefined ? undefined : { scheduler: options.scheduler, from: "the FakeDriver's own options" };
+    this.idVariable = options.idVariable ?? 'RXDAEMON_ID';
     this.ownPid = options.ownPid ?? 1;
     this.boot = options.bootId === undefined ? 'fake-boot' : options.bootId;
     this.nextPid = options.firstPid ?? 1000;
   }
 
+  /**
+   * Takes the pipeline's scheduler as the clock of its processes, or
+   * refuses it (TypeError) when it already runs on another. Called where a
+   * daemon's or a manager's options are resolved.
+   */
+  useScheduler(scheduler: SchedulerLike): void {
+    if (this.clock === undefined) this.clock = { scheduler, from: 'the options of the first daemon or manager that used it' };
+    else if (this.clock.scheduler !== scheduler) {
+      throw new TypeError(
+        `This FakeDriver runs on another scheduler than the daemon's or manager's (it has the one of ${this.clock.from}), so its processes would never end in their time. Give both the same scheduler, or take both from testKit().`,
+      );
+    }
+  }
+
   spawn(spec: SpawnSpec): Observable<ChildHandle> {
+    const pick = scriptOf(this.script, spec, this.idVariable);
     return new Observable<ChildHandle>((subscriber) => {
       this.spawns.push(spec);
-      const script = typeof this.script === 'function' ? this.script(this.spawns.length, spec) : this.script;
+      const id = spec.env[this.idVariable];
+      const script = pick(this.spawns.length, this.spawns.filter((other) => other.env[this.idVariable] === id).length);
       if (script.spawnError !== undefined) {
         const failure: SpawnFailure = { code: script.spawnError, message: `spawn ${spec.command} ${script.spawnError}` };
         return this.scheduler.schedule(() => {
@@ -303,6 +318,12 @@ export class FakeDriver implements ProcessDriver {
   /** The signals sent so far, as `SIGNAL@ms` strings, for compact assertions. */
   signalLog(): string[] {
     return this.signals.map(({ signal, at }) => `${signal}@${at}`);
+  }
+
+  /** The clock; one used before anything gave it one is `asyncScheduler`, for good. */
+  private get scheduler(): SchedulerLike {
+    this.clock ??= { scheduler: asyncScheduler, from: 'asyncScheduler, taken at its use before any daemon' };
+    return this.clock.scheduler;
   }
 
   private add(spawned: boolean, env: Readonly<Record<string, string>>, ppid: number, session: number | undefined, executable: string | null | undefined): FakeProcess {

@@ -105,20 +105,22 @@ describe('supervise: an adopted process (S8)', () => {
   });
 
   it('all adopted processes of a scheduler share one poll timer', () => {
-    const driver = new FakeDriver({});
     let pollTimers = 0;
+    let polling = false;
     const exits: number[] = [];
     inVirtualTime(() => {
-      // Counts the timers asked for at the poll period; everything else passes through.
+      // Counts the timers asked for at the poll period, once the fake's own are set; everything else passes through.
       const counting: SchedulerLike = {
         now: () => asyncScheduler.now(),
         schedule: (work, delay, state) => {
-          if (delay === 1_000) pollTimers++;
+          if (polling && delay === 1_000) pollTimers++;
           return asyncScheduler.schedule(work as never, delay, state);
         },
       };
+      const driver = new FakeDriver({}, { scheduler: counting });
       // Every death is scheduled before the poll starts, so a death at a tick's instant is seen by that tick.
       const adoptees = Array.from({ length: 50 }, (_, i) => adopting(driver, { exitAfterMs: 100 * (i + 1) }));
+      polling = true;
       for (const adopt of adoptees) {
         supervise({ command: 'x' }, { driver, adopt, scheduler: counting, restart: noRestart }).subscribe((event) => {
           if (event.type === 'exited') exits.push(event.at);

@@ -108,12 +108,12 @@ describe('Daemon.restore: hostile input (S8)', () => {
   });
 
   it('refuses a token that does not match the recorded hash, and a missing one', () => {
-    const { driver, snapshot } = setup();
+    const { driver, snapshot, scheduler } = setup();
     const withToken = { ...snapshot, tokenHash: hashToken('right') };
-    expect(leftOf(Daemon.restore(withToken, { driver, token: 'wrong' }))).toMatchObject({ code: 'ETOKEN' });
-    expect(leftOf(Daemon.restore(withToken, { driver }))).toMatchObject({ code: 'ETOKEN' });
-    expect(leftOf(Daemon.restore(snapshot, { driver, token: 'unexpected' }))).toMatchObject({ code: 'ETOKEN' });
-    expect(isRight(keep(Daemon.restore(withToken, { driver, token: 'right' })))).toBe(true);
+    expect(leftOf(Daemon.restore(withToken, { driver, scheduler, token: 'wrong' }))).toMatchObject({ code: 'ETOKEN' });
+    expect(leftOf(Daemon.restore(withToken, { driver, scheduler }))).toMatchObject({ code: 'ETOKEN' });
+    expect(leftOf(Daemon.restore(snapshot, { driver, scheduler, token: 'unexpected' }))).toMatchObject({ code: 'ETOKEN' });
+    expect(isRight(keep(Daemon.restore(withToken, { driver, scheduler, token: 'right' })))).toBe(true);
   });
 
   it('never throws on an object whose getters throw', () => {

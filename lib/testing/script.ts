@@ -1,0 +1,74 @@
+import type { SpawnSpec } from '../process/driver.js';
+
+/** How one fake process behaves, in virtual time. `{}` runs until it is signalled, and exits at SIGINT or SIGTERM. */
+export interface FakeProcessScript {
+  /** Spawning fails with this errno code (`ENOENT`, `EACCES`, …), a moment later, as a real spawn does. */
+  readonly spawnError?: string;
+  /** Exits by itself after this many ms; runs until signalled when absent. */
+  readonly exitAfterMs?: number;
+  /** The code it exits with by itself. Default 0. */
+  readonly exitCode?: number;
+  /** Dies of this signal instead of exiting with a code. */
+  readonly exitSignal?: NodeJS.Signals;
+  /**
+   * What SIGINT and SIGTERM do: `exit` (default) kills it at once, as the
+   * default action does; `ignore` does nothing; `{ exitAfterMs, exitCode }`
+   * cleans up for that long, then exits with the code (default 0).
+   */
+  readonly onSigint?: 'exit' | 'ignore' | { readonly exitAfterMs: number; readonly exitCode?: number };
+}
+
+/**
+ * A script chosen at each spawn. `spawn` is the spawn's index: 1 for this
+ * driver's first spawn, 2 for its second, and so on, counted across every
+ * daemon the driver serves (so `driver.spawns[spawn - 1]` is `spec`). In a
+ * {@link ScriptsById} entry it counts that id's spawns only.
+ */
+export type ScriptFunction = (spawn: number, spec: SpawnSpec) => FakeProcessScript;
+
+/**
+ * One script per daemon, matched by the id a spawn carries in its
+ * environment (`RXDAEMON_ID`: a command's `id`, a manager's key).
+ *
+ * @example
+ * new FakeDriver({ byId: { db: {}, web: (spawn) => (spawn === 1 ? { exitAfterMs: 100, exitCode: 1 } : {}) } });
+ */
+export interface ScriptsById {
+  /** By id: a script, or a function of that id's own spawns (1 is its first). */
+  readonly byId: Readonly<Record<string, FakeProcessScript | ScriptFunction>>;
+  /**
+   * For a spawn whose id `byId` does not list, or that has none. Absent:
+   * such a spawn throws a TypeError, since a script that forgot a daemon is
+   * a bug of the test, not a process that runs forever.
+   */
+  readonly otherwise?: FakeProcessScript | ScriptFunction;
+}
+
+/**
+ * How a {@link FakeDriver}'s processes behave: one script for every spawn,
+ * a {@link ScriptFunction} of the spawn, or {@link ScriptsById}.
+ */
+export type Script = FakeProcessScript | ScriptFunction | ScriptsById;
+
+const isById = (script: Script): script is ScriptsById => typeof script === 'object' && 'byId' in script;
+
+const run = (script: FakeProcessScript | ScriptFunction, spawn: number, spec: SpawnSpec): FakeProcessScript =>
+  typeof script === 'function' ? script(spawn, spec) : script;
+
+/**
+ * Picks the script of one spawn, given `spawn` (its index across ids) and
+ * `spawnOfId` (its index among its id's). A spawn that `byId` cannot place
+ * throws now, when it is asked for.
+ */
+export const scriptOf = (script: Script, spec: SpawnSpec, idVariable: string): ((spawn: number, spawnOfId: number) => FakeProcessScript) => {
+  if (!isById(script)) return (spawn) => run(script, spawn, spec);
+  const id = spec.env[idVariable];
+  const own = id === undefined || !Object.hasOwn(script.byId, id) ? undefined : script.byId[id];
+  if (own !== undefined) return (_, spawnOfId) => run(own, spawnOfId, spec);
+  const { otherwise } = script;
+  if (otherwise === undefined) {
+    const known = Object.keys(script.byId).join(', ');
+    throw new TypeError(`FakeDriver: no script for the spawn of \`${spec.command}\` with ${idVariable}=${id ?? '(none)'}: byId lists ${known}; add it, or give \`otherwise\`.`);
+  }
+  return (spawn) => run(otherwise, spawn, spec);
+};
