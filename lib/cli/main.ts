@@ -4,6 +4,7 @@ import { consoleOutput, EXIT, UsageError, writeErr, writeOut } from './output.js
 import { run } from './run.js';
 import { status } from './status.js';
 import { USAGE } from './usage.js';
+import { packageVersion } from './version.js';
 
 // `--help` before `--` only: after it, the words belong to the daemon's command.
 const wantsHelp = (args: readonly string[]): boolean => {
@@ -27,6 +28,10 @@ const main = async (argv: readonly string[]): Promise<number> => {
       case '-h':
       case 'help':
         return help();
+      case '--version':
+      case '-v':
+        writeOut(`${packageVersion()}\n`);
+        return EXIT.ok;
       default:
         throw new UsageError(command === undefined ? 'a command is required' : `unknown command '${command}'`);
     }

@@ -1,70 +1,127 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
-const run = (command: string, args: string[], cwd: string): string =>
-  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+const run = (command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string =>
+  execFileSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
 
-// The package as npm ships it, installed into a project of its own.
+// The package as npm ships it, installed into a project of its own that has
+// its own RxJS 7, as a user's agent does.
 let project: string;
-let tarball: string;
+let shipped: string[] = [];
+let manifest: { version: string; dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), 'rxdaemon-consumer-'));
   const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', project], ROOT)) as [{ filename: string; files: { path: string }[] }];
-  tarball = join(project, packed[0].filename);
   shipped = packed[0].files.map((file) => file.path);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { rxjs: '^7.8.0' } }));
   // Dependencies come from npm's cache, filled by the `npm ci` that preceded the tests.
-  run('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], project);
+  run('npm', ['install', join(project, packed[0].filename), '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], project);
+  manifest = JSON.parse(readFileSync(join(project, 'node_modules/rxdaemon/package.json'), 'utf8')) as typeof manifest;
 }, 180_000);
 afterAll(() => {
   rmSync(project, { recursive: true, force: true });
 });
-let shipped: string[] = [];
+
+/** Every copy of `name` installed anywhere in the consumer's tree, as paths relative to the project. */
+const copiesOf = (name: string): string[] => {
+  const found: string[] = [];
+  const walk = (modules: string): void => {
+    if (!existsSync(modules)) return;
+    for (const entry of readdirSync(modules)) {
+      const packages = entry.startsWith('@') ? readdirSync(join(modules, entry)).map((scoped) => join(entry, scoped)) : [entry];
+      for (const pkg of packages) {
+        if (pkg === name) found.push(join(modules, pkg).slice(project.length + 1));
+        walk(join(modules, pkg, 'node_modules'));
+      }
+    }
+  };
+  walk(join(project, 'node_modules'));
+  return found;
+};
 
 describe('the packed package', () => {
-  it('ships only dist, the README, the CHANGELOG, the license and package.json', () => {
-    expect(shipped.every((path) => /^(dist\/|README\.md$|CHANGELOG\.md$|LICENSE$|package\.json$)/.test(path))).toBe(true);
-    expect(shipped).toContain('dist/index.js');
-    expect(shipped).toContain('dist/index.d.ts');
-    expect(shipped).toContain('dist/testing/index.d.ts');
-    expect(shipped).toContain('dist/cli/main.js');
+  it('ships dist, the sources its maps point at, the README, the CHANGELOG, the license and package.json', () => {
+    expect(shipped.filter((path) => !/^(dist\/.*\.(js|d\.ts|map)|lib\/.*\.ts|README\.md|CHANGELOG\.md|LICENSE|package\.json)$/.test(path))).toEqual([]);
+    expect(shipped).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.d.ts', 'dist/cli/main.js', 'lib/index.ts']));
+    // A source map (of the code or of its declarations) is worth shipping only when what it points at is shipped too.
+    const maps = shipped.filter((path) => path.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(50);
+    const dangling = maps.flatMap((map) => {
+      const { sources } = JSON.parse(readFileSync(join(project, 'node_modules/rxdaemon', map), 'utf8')) as { sources: string[] };
+      return sources.map((source) => join(dirname(map), source)).filter((source) => !shipped.includes(source));
+    });
+    expect(dangling).toEqual([]);
   });
 
-  it('imports from ESM, and runs a daemon and a virtual-time test', () => {
+  it('takes RxJS and fp-ts from its user: one copy of each, shared with the user’s own', () => {
+    expect(Object.keys(manifest.peerDependencies ?? {}).sort()).toEqual(['fp-ts', 'rxjs']);
+    expect(Object.keys(manifest.dependencies ?? {})).not.toContain('rxjs');
+    expect(Object.keys(manifest.dependencies ?? {})).not.toContain('fp-ts');
+    expect(copiesOf('rxjs')).toEqual(['node_modules/rxjs']);
+    expect(copiesOf('fp-ts')).toEqual(['node_modules/fp-ts']);
+  });
+
+  it('imports from ESM, and runs a daemon and the user’s own marble test against its pipeline', () => {
     writeFileSync(
       join(project, 'consumer.mjs'),
-      `import { Daemon, consulBackoff, supervise } from 'rxdaemon';
+      `import { deepStrictEqual } from 'node:assert';
+import { Daemon, consulBackoff, supervise } from 'rxdaemon';
 import { FakeDriver } from 'rxdaemon/testing';
 import { TestScheduler } from 'rxjs/testing';
-import { filter, map, take, toArray } from 'rxjs';
+import { Observable, filter, map, take, toArray } from 'rxjs';
 const daemon = new Daemon({ command: '/bin/true' }, { restart: consulBackoff({ freeAttempts: 1000 }) });
 daemon.events$.pipe(filter((e) => e.type === 'exited'), take(3), toArray()).subscribe(async (exits) => {
   await daemon.stop();
-  let attempts;
-  new TestScheduler(() => {}).run(() => {
-    supervise({ command: 'x' }, { driver: new FakeDriver({ exitAfterMs: 0, exitCode: 1 }) })
-      .pipe(filter((e) => e.type === 'spawning'), map((e) => e.at), take(5), toArray())
-      .subscribe((at) => (attempts = at));
-  });
-  console.log(JSON.stringify({ exits: exits.length, attempts }));
+  // The README's marble test: the user's TestScheduler must drive rxdaemon's time.
+  let marbles = 'passed';
+  try {
+    new TestScheduler(deepStrictEqual).run(({ expectObservable }) => {
+      const driver = new FakeDriver({ exitAfterMs: 0, exitCode: 1 });
+      const spawns$ = supervise({ command: 'x' }, { driver }).pipe(
+        filter((e) => e.type === 'spawning'), map((e) => e.attempt), take(4));
+      expectObservable(spawns$).toBe('(abc) 1995ms (d|)', { a: 1, b: 2, c: 3, d: 4 });
+    });
+  } catch (error) {
+    marbles = error.message;
+  }
+  console.log(JSON.stringify({ exits: exits.length, marbles, observable: supervise({ command: 'x' }) instanceof Observable }));
 });
 daemon.start();
 `,
     );
-    expect(JSON.parse(run(process.execPath, ['consumer.mjs'], project))).toEqual({ exits: 3, attempts: [0, 0, 0, 2000, 6000] });
+    expect(JSON.parse(run(process.execPath, ['consumer.mjs'], project))).toEqual({ exits: 3, marbles: 'passed', observable: true });
+  });
+
+  it('can be required from CommonJS (Node ≥ 20.19, 22.12), sharing the user’s RxJS', () => {
+    writeFileSync(
+      join(project, 'consumer.cjs'),
+      `const { supervise, consulBackoff } = require('rxdaemon');
+const { FakeDriver } = require('rxdaemon/testing');
+const { Observable, filter, map, take, toArray } = require('rxjs');
+const { TestScheduler } = require('rxjs/testing');
+let attempts;
+new TestScheduler(() => {}).run(() => {
+  supervise({ command: 'x' }, { driver: new FakeDriver({ exitAfterMs: 0, exitCode: 1 }), restart: consulBackoff() })
+    .pipe(filter((e) => e.type === 'spawning'), map((e) => e.at), take(5), toArray())
+    .subscribe((at) => (attempts = at));
+});
+console.log(JSON.stringify({ attempts, observable: supervise({ command: 'x' }) instanceof Observable }));
+`,
+    );
+    expect(JSON.parse(run(process.execPath, ['consumer.cjs'], project))).toEqual({ attempts: [0, 0, 0, 2000, 6000], observable: true });
   });
 
   it('gives its types to a strict TypeScript consumer', () => {
     writeFileSync(
       join(project, 'consumer.ts'),
       `import { isRight } from 'fp-ts/lib/Either.js';
-import { Daemon, manage, type DaemonEvent, type ManagerEvent, type RestartPolicy } from 'rxdaemon';
+import { Daemon, execaDriver, manage, type DaemonEvent, type ManagerEvent, type ProcessDriver, type RestartPolicy } from 'rxdaemon';
 import { FakeDriver } from 'rxdaemon/testing';
 import { of } from 'rxjs';
 const policy: RestartPolicy = { stableAfterMs: 1000, next: ({ attempt }) => ({ kind: 'spawn', delayMs: attempt * 10 }) };
@@ -73,6 +130,7 @@ const started = daemon.start();
 const restored = Daemon.restore({}, {});
 const describe = (event: DaemonEvent): string => (event.type === 'started' ? String(event.pid) : event.type);
 manage(of({ a: { command: 'x' } })).subscribe((event: ManagerEvent) => event.type);
+export const viaExeca: Promise<ProcessDriver> = execaDriver();
 export const ok: [boolean, boolean, string] = [isRight(started), isRight(restored), describe({ type: 'stopped', at: 0 })];
 `,
     );
@@ -86,8 +144,46 @@ export const ok: [boolean, boolean, string] = [isRight(started), isRight(restore
     expect(() => run(process.execPath, [TSC, '-p', project], project)).not.toThrow();
   });
 
-  it('installs a runnable rxdaemon command', () => {
+  it('loads no execa until execaDriver() is called, whose driver then runs a daemon', () => {
+    // A loader hook (node:module register) writes down every module loaded through the ESM loader.
+    writeFileSync(
+      join(project, 'hooks.mjs'),
+      `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  appendFileSync(process.env.MODULE_LOG, url + '\\n');
+  return next(url, context);
+}
+`,
+    );
+    writeFileSync(join(project, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
+    writeFileSync(
+      join(project, 'lazy.mjs'),
+      `import { appendFileSync } from 'node:fs';
+import { Daemon, execaDriver, noRestart } from 'rxdaemon';
+import { filter, firstValueFrom } from 'rxjs';
+appendFileSync(process.env.MODULE_LOG, '--- imported\\n');
+const daemon = new Daemon({ command: '/bin/sh', args: ['-c', 'exit 3'] }, { driver: await execaDriver(), restart: noRestart });
+const exited = firstValueFrom(daemon.events$.pipe(filter((e) => e.type === 'exited')));
+daemon.start();
+console.log(JSON.stringify({ code: (await exited).code }));
+`,
+    );
+    const log = join(project, 'modules.log');
+    const out = run(process.execPath, ['--import', './register.mjs', 'lazy.mjs'], project, { ...process.env, MODULE_LOG: log });
+    expect(JSON.parse(out)).toEqual({ code: 3 });
+    const [atImport = '', afterDriver = ''] = readFileSync(log, 'utf8').split('--- imported\n');
+    const packagesIn = (urls: string): string[] => [...new Set([...urls.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].map((match) => match[1] ?? ''))].sort();
+    // What `import 'rxdaemon'` loads: rxdaemon and what it cannot work without.
+    expect(packagesIn(atImport)).toEqual(['fp-ts', 'io-ts', 'rxdaemon', 'rxjs']);
+    expect(atImport.split('\n').filter((url) => url.includes('/rxdaemon/')).length).toBeGreaterThan(20);
+    expect(packagesIn(afterDriver)).toContain('execa');
+  });
+
+  it('installs a runnable rxdaemon command that tells its version', () => {
     expect(readdirSync(join(project, 'node_modules/.bin'))).toContain('rxdaemon');
-    expect(run(join(project, 'node_modules/.bin/rxdaemon'), ['--help'], project)).toContain('rxdaemon manage --config FILE --data-dir DIR');
+    const bin = join(project, 'node_modules/.bin/rxdaemon');
+    expect(run(bin, ['--help'], project)).toContain('rxdaemon manage --config FILE --data-dir DIR');
+    expect(run(bin, ['--version'], project)).toBe(`${manifest.version}\n`);
+    expect(run(bin, ['-v'], project)).toBe(`${manifest.version}\n`);
   });
 });
