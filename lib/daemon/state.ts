@@ -32,6 +32,8 @@ export interface DaemonState {
   readonly since?: number;
   /** How the last run ended. */
   readonly lastExit?: LastExit;
+  /** Under a manager: the services this one waits for (its `after`), before its first spawn. */
+  readonly waitingFor?: readonly string[];
 }
 
 /** Before `start()`. */

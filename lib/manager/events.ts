@@ -91,6 +91,13 @@ export interface DesiredErrorEvent extends At {
   readonly type: 'desired-error';
   readonly error: { readonly code: string; readonly message: string };
 }
+/** A service whose `after` names services not ready yet: it is spawned once they all are. */
+export interface WaitingEvent extends At {
+  readonly type: 'waiting';
+  readonly id: string;
+  /** The ids it waits for. */
+  readonly for: readonly string[];
+}
 /** M9: a request for one daemon (`restart`, `stop`, `start`) that could not be carried out, and why. */
 export interface ControlRefusedEvent extends At {
   readonly type: 'control-refused';
@@ -109,6 +116,7 @@ export interface ControlRequest {
 /** The manager's own events. */
 export type FleetEvent =
   | ReconcileEvent
+  | WaitingEvent
   | DesiredErrorEvent
   | ControlRefusedEvent
   | InvalidEntryEvent
@@ -130,6 +138,7 @@ export type ManagerEvent = ManagedDaemonEvent | FleetEvent;
 
 const FLEET_TYPES = new Set<string>([
   'reconcile',
+  'waiting',
   'desired-error',
   'control-refused',
   'invalid-entry',

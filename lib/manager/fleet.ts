@@ -5,7 +5,7 @@ import type { Command } from '../command.js';
 import { Daemon } from '../daemon/daemon.js';
 import { askEnd, supervising$ } from '../daemon/supervise.js';
 import { SCOPE_VARIABLE, type Ending } from '../daemon/supervision.js';
-import { errorFields, type DaemonEvent } from '../events.js';
+import { errorFields, isTerminal, type DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import type { Marked } from '../process/driver.js';
 import type { ProcessIdentity } from '../process/identity.js';
@@ -14,6 +14,7 @@ import { checkProcess, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import type { DataDir } from './data-dir.js';
 import type { ControlRequest, FleetEvent, ManagedDaemonEvent, ManagerEvent } from './events.js';
 import { checkId } from './ids.js';
+import { dependentsOf } from './order.js';
 import { planReconcile } from './reconcile.js';
 import type { Found, Records } from './records.js';
 import { partsOf, type Service, type ServiceOptions } from './service.js';
@@ -44,6 +45,10 @@ export class Fleet {
   private readonly held = new Map<string, string>();
   /** Ids stopped by request (M9), held down until started again. */
   private readonly stoppedOnRequest = new Set<string>();
+  /** Ids whose daemon is ready now (a dependency is met while its daemon is). */
+  private readonly ready = new Set<string>();
+  /** Services whose `after` is not met yet, by id: launched once every id they name is ready. */
+  private readonly pending = new Map<string, Service>();
   /** The last desired set, for a start on request. */
   private desired: ReadonlyMap<string, Service> = new Map();
 
@@ -66,7 +71,7 @@ export class Fleet {
     const plan = planReconcile(this.services, desired);
     // Announced first, so the events of the daemons it touches follow it.
     this.emit({ type: 'reconcile', started: plan.start, stopped: plan.stop, replaced: plan.replace, unchanged: plan.unchanged.length });
-    for (const id of [...plan.stop, ...plan.replace]) this.retire(id);
+    this.retireAll([...plan.stop, ...plan.replace]);
     for (const id of [...plan.replace, ...plan.start]) {
       const service = desired.get(id);
       if (service !== undefined) this.launch(id, service);
@@ -239,10 +244,10 @@ export class Fleet {
     });
   }
 
-  /** M5 kill: stops every daemon; completes when all are gone. */
+  /** M5 kill: stops every daemon, dependents before what they depend on; completes when all are gone. */
   killAll(): Observable<never> {
     return defer(() => {
-      for (const id of [...this.daemons.keys()]) this.retire(id);
+      this.retireAll([...this.services.keys()]);
       return this.settled();
     });
   }
@@ -252,9 +257,15 @@ export class Fleet {
   }
 
   private launch(id: string, service: Service): void {
+    this.services.set(id, service);
+    const waitingFor = (service.after ?? []).filter((name) => !this.ready.has(name));
+    if (waitingFor.length > 0) {
+      this.pending.set(id, service);
+      this.emit({ type: 'waiting', id, for: waitingFor });
+      return;
+    }
     const { command, options } = partsOf(service);
     const daemon = new Daemon(command, this.optionsFor(id, options));
-    this.services.set(id, service);
     this.follow(id, daemon);
     const previous = this.retiring.get(id);
     if (previous === undefined) daemon.start();
@@ -262,13 +273,46 @@ export class Fleet {
     else previous.subscribe({ complete: () => void daemon.start() });
   }
 
-  private retire(id: string): void {
+  /**
+   * Stops these ids, each only once what depends on it among them is gone
+   * (dependents first, DESIGN's `after`). A service still waiting for its
+   * dependencies never ran: it is stopped at once.
+   */
+  private retireAll(ids: readonly string[]): void {
+    const leaving = new Map(ids.flatMap((id): [string, Service][] => { const service = this.services.get(id); return service === undefined ? [] : [[id, service]]; }));
+    const dependents = dependentsOf(leaving);
+    const gone = new Map<string, Observable<never>>();
+    const retireOne = (id: string): Observable<never> => {
+      const known = gone.get(id);
+      if (known !== undefined) return known;
+      const before$ = merge(...(dependents.get(id) ?? []).map(retireOne));
+      this.retire(id, before$);
+      const gone$ = this.retiring.get(id) ?? EMPTY;
+      gone.set(id, gone$);
+      return gone$;
+    };
+    for (const id of leaving.keys()) retireOne(id);
+  }
+
+  private retire(id: string, after$: Observable<never> = EMPTY): void {
+    this.services.delete(id);
+    if (this.pending.delete(id)) {
+      this.emit({ type: 'stopped', id, at: this.options.scheduler.now() });
+      return;
+    }
     const daemon = this.daemons.get(id);
     if (daemon === undefined) return;
     this.daemons.delete(id);
-    this.services.delete(id);
-    void daemon.stop();
-    this.chain(id, daemon.events$.pipe(ignoreElements()));
+    this.chain(
+      id,
+      concat(
+        after$,
+        defer(() => {
+          void daemon.stop();
+          return daemon.events$.pipe(ignoreElements());
+        }),
+      ),
+    );
   }
 
   /** S5 for a recorded leader that died while no manager ran: what is left in its group is ended. */
@@ -313,6 +357,7 @@ export class Fleet {
     this.daemons.set(id, daemon);
     daemon.events$.subscribe({
       next: (event) => {
+        this.track(id, event);
         // M8: the record first, in the same tick as the spawn, before anything else is done with the process.
         if (event.type === 'started' || event.type === 'adopted') this.record(id, daemon.snapshot());
         else if (event.type === 'exited') this.record(id, undefined);
@@ -335,6 +380,19 @@ export class Fleet {
     // What the daemon's spawn drops from the inherited environment (its id, token and scope variables) is never PATH.
     const intent = this.options.driver.spawnIntent({ command, cwd, env, dropEnv: [] });
     if (intent !== null) this.records.intend(id, intent);
+  }
+
+  /** Keeps which ids are ready, and launches what waited for them. */
+  private track(id: string, event: DaemonEvent): void {
+    if (event.type === 'ready') {
+      this.ready.add(id);
+      for (const [waiting, service] of this.pending) {
+        if ((service.after ?? []).every((name) => this.ready.has(name))) {
+          this.pending.delete(waiting);
+          this.launch(waiting, service);
+        }
+      }
+    } else if (event.type === 'exited' || isTerminal(event)) this.ready.delete(id);
   }
 
   private record(id: string, snapshot: unknown): void {

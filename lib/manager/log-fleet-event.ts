@@ -8,6 +8,8 @@ export const describeFleetEvent = (event: FleetEvent): string => {
   switch (event.type) {
     case 'reconcile':
       return `reconcile: started ${list(event.started)}; stopped ${list(event.stopped)}; replaced ${list(event.replaced)}; ${event.unchanged} unchanged`;
+    case 'waiting':
+      return `${event.id} waits for ${event.for.join(', ')} to be ready`;
     case 'desired-error':
       return `the desired set failed (${event.error.message}); keeping the running set`;
     case 'control-refused':

@@ -22,6 +22,7 @@ const foldStates = (states: ReadonlyMap<string, DaemonState>, leaving: Set<strin
     for (const id of event.stopped) leaving.add(id);
     return states;
   }
+  if (event.type === 'waiting') return new Map(states).set(event.id, { ...initialState, waitingFor: event.for });
   if (isFleetEvent(event)) return states;
   const next = new Map(states);
   const before = states.get(event.id);

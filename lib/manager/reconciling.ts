@@ -8,6 +8,7 @@ import type { Fleet } from './fleet.js';
 import { checkId } from './ids.js';
 import type { DesiredSet } from './manage.js';
 import type { Found } from './records.js';
+import { checkOrder } from './order.js';
 import { checkService, type Service } from './service.js';
 
 /** What the first desired set is reconciled against: an earlier manager's records and its scope's live processes. */
@@ -36,7 +37,10 @@ const validate = (desired: DesiredSet, withDataDir: boolean, now: number): { com
       reject(id, errorFields(error).message);
     }
   }
-  return { commands, rejected };
+  // Whose `after` names an unknown id or closes a cycle is skipped too, alone (M1 with dependencies).
+  const { runnable, problems } = checkOrder(commands);
+  for (const { id, message } of problems) reject(id, message);
+  return { commands: runnable, rejected };
 };
 
 const apply$ = (fleet: Fleet, desired: DesiredSet, restore: Restore | undefined, withDataDir: boolean, scheduler: SchedulerLike): Observable<ManagerEvent> =>

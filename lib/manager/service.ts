@@ -14,7 +14,10 @@ export const SERVICE_OPTIONS = ['gracefulStopMs', 'stopSignal', 'restart', 'read
  * @example
  * const envoy: Service = { command: 'envoy', args: ['-c', 'envoy.yaml'], stopSignal: 'SIGTERM', gracefulStopMs: 20_000 };
  */
-export interface Service extends Command, ServiceOptions {}
+export interface Service extends Command, ServiceOptions {
+  /** Ids of the desired set this one starts after: it is spawned only once each of them is `ready`; stopped before them. */
+  readonly after?: readonly string[];
+}
 
 /** A service split into its command and its own options. */
 export const partsOf = (service: Service): { readonly command: Command; readonly options: ServiceOptions } => {
@@ -42,9 +45,9 @@ const sameValue = (a: unknown, b: unknown): boolean => {
   return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
 };
 
-/** S6 for services: the same command (see `commandEquals`) and the same options, functions compared by identity. */
+/** S6 for services: the same command (see `commandEquals`), the same options (functions compared by identity) and the same `after`. */
 export const serviceEquals = (a: Service, b: Service): boolean =>
-  commandEquals(a, b) && SERVICE_OPTIONS.every((name) => sameValue(a[name], b[name]));
+  commandEquals(a, b) && SERVICE_OPTIONS.every((name) => sameValue(a[name], b[name])) && sameValue(a.after ?? [], b.after ?? []);
 
 /**
  * Checks a service where it enters a manager, as its id's: the command and
@@ -56,6 +59,9 @@ export const serviceEquals = (a: Service, b: Service): boolean =>
 export const checkService = (service: Service, id: string, withDataDir: boolean): Service => {
   const checked: Service = { ...service, id };
   checkCommand(checked);
+  if (checked.after !== undefined && !(Array.isArray(checked.after) && checked.after.every((name) => typeof name === 'string'))) {
+    throw new TypeError('Expected the `after` option to be an array of ids.');
+  }
   resolveOptions(partsOf(checked).options);
   for (const stream of ['stdout', 'stderr'] as const) {
     if (withDataDir && checked[stream] === 'inherit') {
