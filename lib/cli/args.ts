@@ -1,7 +1,9 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+import { UsageError } from './output.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-import { UsageError } from './output.js';
 
 /** Parses a subcommand's arguments strictly; anything unknown is a {@link UsageError}. */
 export const parse = <O extends Options>(
@@ -16,11 +18,20 @@ export const parse = <O extends Options>(
   }
 };
 
-/** A non-negative integer option, or a {@link UsageError} naming it. */
-export const integerOption = (name: string, value: string | undefined, fallback: number): number => {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} takes a whole number of ms, got '${value}'`);
-  return Number(value);
+/**
+ * The value of `--name`, decoded by the codec a config file uses for the
+ * same option (a run of digits is a number, anything else a word), so a flag
+ * and a config field accept the same values. A {@link UsageError} names the
+ * flag and what it takes.
+ *
+ * @example
+ * optionValue('grace', '250', Duration); // 250
+ * optionValue('grace', 'soon', Duration); // UsageError: --grace takes an integer number of ms between 0 and 2147483647, got 'soon'
+ */
+export const optionValue = <A>(name: string, value: string, codec: t.Type<A, unknown>): A => {
+  const decoded = codec.decode(/^\d+$/.test(value) ? Number(value) : value);
+  if (isLeft(decoded)) throw new UsageError(`--${name} takes ${codec.name}, got '${value}'`);
+  return decoded.right;
 };
 
 /** A required option, or a {@link UsageError} naming it. */

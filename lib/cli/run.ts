@@ -1,29 +1,17 @@
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import type { Command } from '../command.js';
 import { Daemon } from '../daemon/daemon.js';
+import { isTerminal, type DaemonEvent } from '../events.js';
 import type { DaemonOptions } from '../options.js';
-import type { Stdio } from '../process/driver.js';
 import type { RestoreError } from '../snapshot/restore-error.js';
-import { integerOption, parse } from './args.js';
+import { parse } from './args.js';
 import { EXIT, UsageError, type Output } from './output.js';
+import { daemonOptionsOf, RUN_OPTIONS } from './run-options.js';
 import { readState, writeState } from './state-file.js';
-
-const OPTIONS = {
-  'pid-file': { type: 'string' },
-  grace: { type: 'string' },
-  state: { type: 'string' },
-  'keep-on-exit': { type: 'boolean' },
-  stdout: { type: 'string' },
-  stderr: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
 
 // Restore refusals that say the recorded process is gone: starting afresh
 // cannot make a second copy. Any other (not a snapshot, another user's, one
 // /proc does not show) may hide a live process.
-/** `--stdout inherit`, `--stdout ignore`, or a file. */
-const stdioOf = (value: string): Stdio => (value === 'inherit' || value === 'ignore' ? value : { file: value });
-
 const GONE: readonly RestoreError['code'][] = ['EDEAD', 'EPIDREUSED', 'EBOOT'];
 
 const untrusted = (state: string, what: string): Either<string, never> =>
@@ -53,22 +41,34 @@ const daemonFor = async (command: Command, options: DaemonOptions, state: string
 };
 
 /**
- * `rxdaemon run … -- CMD ARGS…`: one daemon until SIGINT or SIGTERM. Resolves
- * with the exit code: 0 after a clean stop or detach, 1 when the restart
- * policy gave up.
+ * The exit code of a daemon's end: 0 after a stop or a detach, and after a
+ * run that completed with exit 0 (a job done); 1 when the policy gave up, or
+ * when the last run completed failing (a non-zero code, a signal, a failed
+ * spawn), as under `--restart never`.
+ */
+const exitCodeOf = (end: DaemonEvent | undefined): number => {
+  switch (end?.type) {
+    case 'gave-up':
+      return EXIT.failure;
+    case 'completed':
+      return end.code === 0 ? EXIT.ok : EXIT.failure;
+    default:
+      return EXIT.ok;
+  }
+};
+
+/**
+ * `rxdaemon run … -- CMD ARGS…`: one daemon until SIGINT or SIGTERM, or
+ * until it ends by itself. Resolves with the exit code (see {@link exitCodeOf}).
  */
 export const run = async (args: readonly string[], output: (json: boolean) => Output): Promise<number> => {
-  const { values, positionals } = parse(args, OPTIONS, true);
+  const { values, positionals } = parse(args, RUN_OPTIONS, true);
   const [executable, ...rest] = positionals;
   if (executable === undefined) throw new UsageError('run needs a command: rxdaemon run [options] -- CMD ARGS...');
-  const out = output(values.json === true);
-  const options: DaemonOptions = {
-    gracefulStopMs: integerOption('grace', values.grace, 5_000),
-    ...(values['pid-file'] === undefined ? {} : { pidFile: values['pid-file'] }),
-    ...(values.stdout === undefined ? {} : { stdout: stdioOf(values.stdout) }),
-    ...(values.stderr === undefined ? {} : { stderr: stdioOf(values.stderr) }),
-  };
+  const options = daemonOptionsOf(values);
   const state = values.state;
+  if (state === '') throw new UsageError("--state takes a file, got ''");
+  const out = output(values.json === true);
   const chosen = await daemonFor({ command: executable, args: rest }, options, state, out);
   if (isLeft(chosen)) {
     out.note(chosen.left);
@@ -92,14 +92,16 @@ export const run = async (args: readonly string[], output: (json: boolean) => Ou
   process.on('SIGINT', leave);
   process.on('SIGTERM', leave);
   const code = await new Promise<number>((resolve) => {
+    let end: DaemonEvent | undefined;
     daemon.events$.subscribe({
       next: (event) => {
         out.event(event);
+        if (isTerminal(event)) end = event;
         // The state follows the process, so even a SIGKILLed rxdaemon leaves a survivor to adopt.
-        if (event.type === 'started' || event.type === 'adopted' || event.type === 'stopped' || event.type === 'gave-up') record();
+        if (event.type === 'started' || event.type === 'adopted' || (isTerminal(event) && event.type !== 'closed')) record();
       },
       complete: () => {
-        resolve(daemon.state.status === 'gave-up' ? EXIT.failure : EXIT.ok);
+        resolve(exitCodeOf(end));
       },
     });
     daemon.start();

@@ -2,21 +2,31 @@
 export const USAGE = `rxdaemon: keep long-running processes alive
 
 Usage:
-  rxdaemon run [--pid-file F] [--grace MS] [--state F] [--keep-on-exit]
-               [--stdout F] [--stderr F] [--json] -- CMD ARGS...
-      Supervise one command: restart it with backoff when it dies, stop it
-      gracefully (SIGINT, MS of grace, SIGKILL) on SIGINT/SIGTERM and exit.
-      --state F       keep a snapshot in F; the next run with the same F
-                      adopts the process it records, if it is still alive
-      --keep-on-exit  on SIGINT/SIGTERM, leave the process running (its
-                      state is in --state F) instead of stopping it
+  rxdaemon run [options] -- CMD ARGS...
+      Supervise one command: restart it with backoff when it ends, stop it
+      on SIGINT/SIGTERM (the stop signal, MS of grace, SIGKILL) and exit.
+      --grace MS            grace before SIGKILL (default 5000)
+      --stop-signal SIG     the stop signal (default SIGINT; many want SIGTERM)
+      --restart WHEN        always (default), on-failure or never
+      --max-restarts N --within MS
+                            give up after N restarts within MS
+      --stdout F, --stderr F
+                            a file, inherit or ignore (default)
+      --pid-file F          the pid, after every spawn
+      --state F             keep a snapshot in F; the next run with the same F
+                            adopts the process it records, if still alive
+      --keep-on-exit        on SIGINT/SIGTERM, leave the process running
 
   rxdaemon manage --config FILE --data-dir DIR [--json] [--keep-on-exit]
-      Run every daemon of FILE ({ "daemons": { "<id>": { "command": ...,
-      "args": [...], "cwd": ..., "env": {...}, "token": ... } } }), reloaded
-      when it changes and on SIGHUP. Logs, pid files and the snapshot live
-      in DIR; a new manager on DIR adopts the daemons a closed one left.
-      --keep-on-exit  on SIGINT/SIGTERM, leave the daemons running
+      Run every daemon of FILE, reloaded when it changes and on SIGHUP:
+        { "daemons": { "<id>": { "command": ..., "args": [...], "cwd",
+          "env", "token", "gracefulStopMs", "stopSignal", "killProcessGroup",
+          "stdout"/"stderr": "ignore" | { "file" }, "uid", "gid",
+          "restart": { "policy": "consul" | "exponential" | "never",
+            "when", "noRestartCodes", "maxRestarts", "withinMs", ... } } } }
+      Logs, pid files and the snapshot live in DIR; a new manager on DIR
+      adopts the daemons a closed one left. --keep-on-exit: on SIGINT/SIGTERM,
+      leave the daemons running.
 
   rxdaemon status --data-dir DIR [--json]
       List the daemons of DIR and whether each is alive.
@@ -25,5 +35,7 @@ Options:
   --json   print one event per line, as JSON, exactly as the library emits it
   --help   print this help
 
-Exit codes: 0 after a clean stop, 2 for bad usage or config, 1 otherwise.
+Exit codes: 0 after a clean stop (run: or a run that completed with exit 0),
+2 for bad usage or config, 1 otherwise (run: the policy gave up, or the last
+run failed and was not restarted).
 `;

@@ -44,7 +44,7 @@ describe('rxdaemon: usage', () => {
   it.each([
     [['bogus'], "unknown command 'bogus'"],
     [[], 'a command is required'],
-    [['run', '--grace', 'soon', '--', 'true'], "--grace takes a whole number of ms, got 'soon'"],
+    [['run', '--grace', 'soon', '--', 'true'], "--grace takes an integer number of ms between 0 and 2147483647, got 'soon'"],
     [['run'], 'run needs a command'],
     [['run', '--no-such-flag', '--', 'true'], "Unknown option '--no-such-flag'"],
     [['manage', '--data-dir', 'd'], '--config is required'],

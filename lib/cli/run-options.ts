@@ -1,0 +1,87 @@
+import type { DaemonOptions } from '../options.js';
+import type { RestartPolicy } from '../policy/restart-policy.js';
+import type { Stdio } from '../process/driver.js';
+import { optionValue } from './args.js';
+import { Duration, PositiveDuration, PositiveInteger, Signal } from './option-codecs.js';
+import { UsageError } from './output.js';
+import { restartPolicyOf, RestartWhen } from './restart-entry.js';
+
+/** The flags of `rxdaemon run`, for `parse`. */
+export const RUN_OPTIONS = {
+  'pid-file': { type: 'string' },
+  grace: { type: 'string' },
+  'stop-signal': { type: 'string' },
+  restart: { type: 'string' },
+  'max-restarts': { type: 'string' },
+  within: { type: 'string' },
+  state: { type: 'string' },
+  'keep-on-exit': { type: 'boolean' },
+  stdout: { type: 'string' },
+  stderr: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** The flags of `rxdaemon run` that say how its daemon runs, as `parse` gives them. */
+export interface RunFlags {
+  readonly 'pid-file'?: string;
+  readonly grace?: string;
+  readonly 'stop-signal'?: string;
+  readonly restart?: string;
+  readonly 'max-restarts'?: string;
+  readonly within?: string;
+  readonly stdout?: string;
+  readonly stderr?: string;
+}
+
+/** A file flag: any path but the empty one. */
+const file = (name: string, value: string): string => {
+  if (value === '') throw new UsageError(`--${name} takes a file, got ''`);
+  return value;
+};
+
+/** `--stdout inherit`, `--stdout ignore`, or a file (relative to where rxdaemon runs). */
+const stdio = (name: string, value: string): Stdio => {
+  if (value === 'inherit' || value === 'ignore') return value;
+  if (value === '') throw new UsageError(`--${name} takes a file, 'inherit' or 'ignore', got ''`);
+  return { file: value };
+};
+
+/**
+ * The policy of `--restart WHEN` and `--max-restarts N --within MS` (the two
+ * go together): the default consul backoff under `restartOn` and
+ * `limitRestarts`, as a config's `"restart": { "when", "maxRestarts",
+ * "withinMs" }` builds it. Undefined when neither is given: the default.
+ */
+const restartOf = (flags: RunFlags): RestartPolicy | undefined => {
+  const max = flags['max-restarts'];
+  const within = flags.within;
+  if (max !== undefined && within === undefined) throw new UsageError('--max-restarts N needs --within MS: at most N restarts within MS ms');
+  if (max === undefined && within !== undefined) throw new UsageError('--within MS needs --max-restarts N: at most N restarts within MS ms');
+  if (flags.restart === undefined && max === undefined) return undefined;
+  return restartPolicyOf({
+    policy: 'consul',
+    when: flags.restart === undefined ? undefined : optionValue('restart', flags.restart, RestartWhen),
+    maxRestarts: max === undefined ? undefined : optionValue('max-restarts', max, PositiveInteger),
+    withinMs: within === undefined ? undefined : optionValue('within', within, PositiveDuration),
+  });
+};
+
+/**
+ * The daemon's options from the flags of `rxdaemon run`. A bad value is a
+ * {@link UsageError} that names its flag and what it takes; flags and a
+ * config file's fields accept the same values.
+ *
+ * @example
+ * daemonOptionsOf({ 'stop-signal': 'SIGTERM', restart: 'on-failure', 'max-restarts': '5', within: '60000' });
+ */
+export const daemonOptionsOf = (flags: RunFlags): DaemonOptions => {
+  const restart = restartOf(flags);
+  return {
+    ...(flags.grace === undefined ? {} : { gracefulStopMs: optionValue('grace', flags.grace, Duration) }),
+    ...(flags['stop-signal'] === undefined ? {} : { stopSignal: optionValue('stop-signal', flags['stop-signal'], Signal) }),
+    ...(restart === undefined ? {} : { restart }),
+    ...(flags['pid-file'] === undefined ? {} : { pidFile: file('pid-file', flags['pid-file']) }),
+    ...(flags.stdout === undefined ? {} : { stdout: stdio('stdout', flags.stdout) }),
+    ...(flags.stderr === undefined ? {} : { stderr: stdio('stderr', flags.stderr) }),
+  };
+};
