@@ -139,7 +139,7 @@ describe('Daemon.restore: hostile input (S8)', () => {
     // The adopted process lives on and its poll never ends: flush only the first seconds.
     scheduler.maxFrames = 3_000;
     scheduler.flush();
-    expect(types).toEqual(['adopted']);
+    expect(types).toEqual(['adopted', 'ready']);
     expect(daemon?.state).toMatchObject({ status: 'running', pid: live.pid, adopted: true });
     expect(daemon?.command).toEqual({ command: 'envoy', args: ['-c', 'e.yaml'], env: { A: '1' }, cwd: '/srv', id: 'proxy' });
     expect(daemon?.snapshot()).toEqual(snapshot);
