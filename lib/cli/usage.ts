@@ -32,8 +32,9 @@ Usage:
       List the daemons of DIR and whether each is alive.
 
 Options:
-  --json   print one event per line, as JSON, exactly as the library emits it
-  --help   print this help
+  --json     print one event per line, as JSON, exactly as the library emits it
+  --help     print this help
+  --version  print rxdaemon's version
 
 Exit codes: 0 after a clean stop (run: or a run that completed with exit 0),
 2 for bad usage or config, 1 otherwise (run: the policy gave up, or the last
