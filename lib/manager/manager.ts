@@ -5,11 +5,12 @@ import { isTerminal } from '../events.js';
 import { isFleetEvent, isManagerTerminal, type ControlRequest, type ManagedDaemonEvent, type ManagerClosedEvent, type ManagerEvent, type ManagerStoppedEvent } from './events.js';
 import { manage, type DesiredSet, type ManagerOptions } from './manage.js';
 
-/** A manager that ended other than by close or kill: refused at start, or a bug. */
-const endedOtherwise = (last: ManagerEvent | undefined): Error =>
-  last?.type === 'manager-refused'
-    ? Object.assign(new Error(`the manager was refused: ${last.message}`), { code: last.code })
-    : new Error('the manager ended without closing or stopping');
+/** A manager that ended other than as asked: refused at start, ended already the other way (a kill after a close), or a bug. */
+const endedOtherwise = (last: ManagerEvent | undefined): Error => {
+  if (last?.type === 'manager-refused') return Object.assign(new Error(`the manager was refused: ${last.message}`), { code: last.code });
+  if (last !== undefined) return new Error(`the manager had already ended (${last.type})`);
+  return new Error('the manager ended without closing or stopping');
+};
 
 /**
  * The states of a manager's daemons, by id, as its events fold them. A

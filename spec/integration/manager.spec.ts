@@ -13,7 +13,8 @@ beforeEach(() => {
   sandbox = new Sandbox();
 });
 afterEach(async () => {
-  await Promise.all(managers.splice(0).map((manager) => manager.kill()));
+  // A manager a test closed or killed has ended already: its kill() says so, and there is nothing left to stop.
+  await Promise.all(managers.splice(0).map((manager) => manager.kill().catch(() => undefined)));
   await sandbox.cleanup();
 });
 
