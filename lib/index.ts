@@ -34,13 +34,16 @@ export type {
   ChildHandle,
   ExitStatus,
   KillError,
+  Marked,
   ProcessDriver,
   ProcessProbe,
   ProcessWatch,
   SpawnFailure,
   SpawnSpec,
+  Spawned,
   Stdio,
 } from './process/driver.js';
+export type { SpawnIntent } from './process/spawn-intent.js';
 export { defaultDriver, execaDriver } from './process/child-process-driver.js';
 export { Daemon, type DaemonError } from './daemon/daemon.js';
 export type { ProcessIdentity } from './process/identity.js';

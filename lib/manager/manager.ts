@@ -1,4 +1,4 @@
-import { asyncScheduler, filter, firstValueFrom, ReplaySubject, Subject, type Observable } from 'rxjs';
+import { asyncScheduler, filter, firstValueFrom, ReplaySubject, Subject, type Observable, type SchedulerLike } from 'rxjs';
 import { nextState, initialState, type DaemonState } from '../daemon/state.js';
 import { deferred } from '../deferred.js';
 import { isTerminal } from '../events.js';
@@ -59,12 +59,15 @@ export class Manager {
   readonly #kill$ = new ReplaySubject<void>(1);
   readonly #control$ = new Subject<ControlRequest>();
   readonly #done = deferred<ManagerEvent | undefined>();
+  readonly #managed$: Observable<ManagerEvent>;
+  readonly #scheduler: SchedulerLike;
   #running = false;
 
-  constructor(
-    private readonly desired$: Observable<DesiredSet>,
-    private readonly options: Omit<ManagerOptions, 'close$' | 'kill$' | 'control$'> = {},
-  ) {
+  /** Checks the options at once (a TypeError naming the bad one); nothing runs until {@link run}. */
+  constructor(desired$: Observable<DesiredSet>, options: Omit<ManagerOptions, 'close$' | 'kill$' | 'control$'> = {}) {
+    // manage() checks its options when called, and runs only once subscribed.
+    this.#managed$ = manage(desired$, { ...options, close$: this.#close$, kill$: this.#kill$, control$: this.#control$ });
+    this.#scheduler = options.scheduler ?? asyncScheduler;
     this.events$ = this.#events.asObservable();
     this.states$ = this.#states.asObservable();
     this.#states.next(new Map());
@@ -79,8 +82,8 @@ export class Manager {
     let states: ReadonlyMap<string, DaemonState> = new Map();
     const leaving = new Set<string>();
     let last: ManagerEvent | undefined;
-    (this.options.scheduler ?? asyncScheduler).schedule(() => {
-      manage(this.desired$, { ...this.options, close$: this.#close$, kill$: this.#kill$, control$: this.#control$ }).subscribe({
+    this.#scheduler.schedule(() => {
+      this.#managed$.subscribe({
         next: (event) => {
           if (isManagerTerminal(event)) last = event;
           const folded = foldStates(states, leaving, event);

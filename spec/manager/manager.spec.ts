@@ -24,6 +24,11 @@ describe('Manager: RxJS contracts', () => {
     expect(seen.slice(0, 2)).toEqual(['reconcile@0', 'spawning:a@0']);
   });
 
+  it('checks its options when constructed, not later on the scheduler', () => {
+    expect(() => new Manager(of({}), { quietMs: -1 })).toThrow('Expected the `quietMs` option to be an integer number of ms between 0 and 2147483647, got `-1` (number).');
+    expect(() => new Manager(of({}), { gracefulStopMs: 1.5 })).toThrow('`gracefulStopMs`');
+  });
+
   it('close() and kill() resolve with their terminal events; both reject when the manager was never run or was refused', async () => {
     const scheduler = testScheduler();
     const manager = new Manager(of({ a: { command: 'a' } }), { driver: new FakeDriver({}, { scheduler }), scheduler });
