@@ -14,13 +14,13 @@ afterEach(async () => {
   await sandbox.cleanup();
 });
 
-/** The error of the first `spawn-failed` of a daemon that is not restarted. */
+/** The error of the first `spawn-failed` of a daemon that is not restarted, once it has completed: no code and no signal, since nothing ran. */
 const failureOf = async (command: Command, options: DaemonOptions = {}): Promise<{ code: string; message: string }> => {
   const daemon = new Daemon(command, { restart: noRestart, ...options });
   const events$ = sandbox.track(daemon);
   daemon.start();
   const failed = await nextEvent(events$, is('spawn-failed'));
-  await nextEvent(events$, is('gave-up'));
+  expect(await nextEvent(events$, is('completed'))).toMatchObject({ code: null, signal: null });
   return failed.error;
 };
 
