@@ -113,13 +113,15 @@ describe('the supervisor dies, the daemon lives, a new supervisor adopts it', ()
 
     process.kill(childPid, 'SIGKILL');
     const respawned = await waitForEvent(dir, 'the respawn', (e) => e.type === 'started' && e.parent === second);
-    expect(respawned.type === 'started' && respawned.pid).not.toBe(childPid);
-    sandbox.own(respawned.type === 'started' ? respawned.pid : -1);
-    expect(loggedEvents(dir).filter((e) => e.parent === second).map((e) => e.type)).toEqual(['adopted', 'exited', 'spawning', 'started']);
+    const respawnedPid = sandbox.own(respawned.type === 'started' ? respawned.pid : -1);
+    expect(respawnedPid).not.toBe(childPid);
+    // Without a ready check, each process is ready as soon as it is adopted or started.
+    await waitForEvent(dir, 'the respawn to be ready', (e) => e.type === 'ready' && e.parent === second && e.pid === respawnedPid);
+    expect(loggedEvents(dir).filter((e) => e.parent === second).map((e) => e.type)).toEqual(['adopted', 'ready', 'exited', 'spawning', 'started', 'ready']);
 
     process.kill(second, 'SIGINT');
     await waitForEvent(dir, 'the second parent to stop its child', (e) => e.type === 'stopped' && e.parent === second);
-    expect(isAlive(respawned.type === 'started' ? respawned.pid : -1)).toBe(false);
+    expect(isAlive(respawnedPid)).toBe(false);
   });
 
   it('survives its parent being SIGKILLed, and the next parent adopts the same pid', async () => {

@@ -61,8 +61,8 @@ describe('a supervised real process', () => {
     await daemon.stop();
     expect(existsSync(marker)).toBe(false);
     const all = await firstValueFrom(events$.pipe(toArray()));
-    expect(all.map((e) => e.type)).toEqual(['spawning', 'started', 'stopping', 'exited', 'stopped']);
-    expect(all[3]).toMatchObject({ code: 0, signal: null });
+    expect(all.map((e) => e.type)).toEqual(['spawning', 'started', 'ready', 'stopping', 'exited', 'stopped']);
+    expect(all.find(is('exited'))).toMatchObject({ code: 0, signal: null, requested: true });
   });
 
   it('kills a child that ignores SIGINT after the grace period; it writes nothing afterwards', async () => {
