@@ -175,7 +175,7 @@ describe('a group leader with a worker that holds its port (like an nginx master
     await groupGone(pid);
     // The leader ended on SIGINT by itself: no SIGKILL of the stop's, the group's leftovers ended all the same.
     const events = await allEvents(events$);
-    expect(events.map((e) => e.type)).toEqual(['spawning', 'started', 'stopping', 'exited', 'stopped']);
+    expect(events.map((e) => e.type)).toEqual(['spawning', 'started', 'ready', 'stopping', 'exited', 'stopped']);
     expect(events.find(is('exited'))).toMatchObject({ pid, code: 0, signal: null, requested: true });
   });
 
@@ -296,7 +296,7 @@ describe.skipIf(NGINX === undefined)(NGINX === undefined ? `real nginx: SKIPPED,
     expect(await atStopped).toEqual({});
     expect(workers.map(fate)).toEqual(['gone', 'gone']);
     const events = await allEvents(events$);
-    expect(events.map((e) => e.type)).toEqual(['spawning', 'started', 'stopping', 'exited', 'stopped']);
+    expect(events.map((e) => e.type)).toEqual(['spawning', 'started', 'ready', 'stopping', 'exited', 'stopped']);
     expect(events.find(is('stopping'))).toMatchObject({ pid, signal: 'SIGQUIT' });
     expect(events.find(is('exited'))).toMatchObject({ pid, code: 0, signal: null, requested: true });
     await expect(httpGet(port)).rejects.toThrow(/ECONNREFUSED/);
