@@ -8,6 +8,7 @@ import type { ManagerEvent } from '../../lib/manager/events.js';
 import type { DesiredSet } from '../../lib/manager/manage.js';
 import { Manager } from '../../lib/manager/manager.js';
 import { cli, type Cli } from '../helpers/cli.js';
+import { killManager } from '../helpers/manager-cleanup.js';
 import { child, is, nextEvent, readIfThere, Sandbox, waitFor } from '../helpers/real-processes.js';
 
 // Finding 5 and 6 of issue 8, on the product: whatever is planted where
@@ -29,7 +30,7 @@ beforeEach(() => {
   chmodSync(passwd, 0o644);
 });
 afterEach(async () => {
-  await Promise.all(managers.splice(0).map((manager) => manager.kill()));
+  await Promise.all(managers.splice(0).map(killManager));
   for (const run of clis.splice(0)) run.process.kill('SIGKILL');
   await sandbox.cleanup();
 });

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import type { DesiredSet } from '../../lib/manager/manage.js';
 import { Manager } from '../../lib/manager/manager.js';
+import { killManager } from '../helpers/manager-cleanup.js';
 import { child, isAlive, readIfThere, Sandbox, waitFor } from '../helpers/real-processes.js';
 
 let sandbox: Sandbox;
@@ -13,8 +14,7 @@ beforeEach(() => {
   sandbox = new Sandbox();
 });
 afterEach(async () => {
-  // A manager a test closed or killed has ended already: its kill() says so, and there is nothing left to stop.
-  await Promise.all(managers.splice(0).map((manager) => manager.kill().catch(() => undefined)));
+  await Promise.all(managers.splice(0).map(killManager));
   await sandbox.cleanup();
 });
 
