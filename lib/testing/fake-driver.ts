@@ -15,6 +15,9 @@ import type {
 import type { ProcessIdentity } from '../process/identity.js';
 import { isSignallablePid } from '../process/pid.js';
 import type { SpawnIntent } from '../process/spawn-intent.js';
+import type { Check } from '../checks/check.js';
+import { checkError, type CheckError } from '../checks/check-error.js';
+import { checkNonNegativeInteger } from '../validate.js';
 import { scriptOf, type FakeProcessScript, type Script } from './script.js';
 
 /** A signal the fake delivered, with the virtual time it was sent (refused ones are not recorded). */
@@ -44,7 +47,7 @@ export interface FakeProcess {
 }
 
 /** What {@link FakeDriver.addProcess} takes: how the process behaves, and what it looks like from outside. */
-export interface AddedProcess extends Pick<FakeProcessScript, 'exitAfterMs' | 'onSigint'> {
+export interface AddedProcess extends Pick<FakeProcessScript, 'exitAfterMs' | 'onSigint' | 'readyAfterMs' | 'unhealthyAfterMs'> {
   /** Another user's: it can be seen but not signalled (EPERM). */
   readonly foreign?: boolean;
   readonly env?: Readonly<Record<string, string>>;
@@ -92,6 +95,23 @@ export interface FakeDriverOptions {
  * daemon or manager that uses it unless it was given one; `testKit()`
  * makes both at once.
  *
+ * A script also says when its process is ready (`readyAfterMs` from the
+ * spawn) and when it turns unhealthy (`unhealthyAfterMs` from then), and
+ * {@link FakeDriver.check} tells, as a {@link Check} for `ready` and
+ * `health` alike: so a test scripts readiness and health per spawn.
+ *
+ * @example
+ * // Ready 300 ms after its spawn, unhealthy 5 s later: two health attempts 1 s apart fail, at 5.3 and 6.3 s.
+ * const { scheduler, driver, options } = testKit({ readyAfterMs: 300, unhealthyAfterMs: 5_000 });
+ * scheduler.run(({ expectObservable }) => {
+ *   const checked$ = supervise({ command: 'x' }, {
+ *     ...options,
+ *     ready: { check: driver.check },
+ *     health: { check: driver.check, intervalMs: 1_000, failures: 2 },
+ *   }).pipe(filter((e) => e.type === 'ready' || e.type === 'unhealthy'), map((e) => e.type), take(2));
+ *   expectObservable(checked$).toBe('300ms r 5999ms (u|)', { r: 'ready', u: 'unhealthy' });
+ * });
+ *
  * @example
  * new TestScheduler(assert.deepStrictEqual).run(({ expectObservable }) => {
  *   const driver = new FakeDriver({ exitAfterMs: 0, exitCode: 1 });
@@ -115,6 +135,22 @@ export class FakeDriver implements ProcessDriver {
   /** Paths whose writes and removals fail with EACCES. */
   readonly unwritable = new Set<string>();
 
+  /**
+   * A {@link Check} of this driver's processes, for `ready` and `health`
+   * alike, usable unbound (`ready: { check: driver.check }`). One attempt
+   * passes, on the driver's clock, for a live process whose script says it
+   * is ready (`readyAfterMs` after its spawn, or after it was added) and not
+   * yet unhealthy (`unhealthyAfterMs` after that); otherwise it fails with
+   * `ENOTREADY` (`not ready yet (ready at 300 ms)`), `EUNHEALTHY`
+   * (`unhealthy since 5300 ms`) or `ESRCH` (the process is gone, or is
+   * none of this driver's). The times are the scheduler's.
+   */
+  readonly check: Check = ({ pid }) =>
+    defer(() => {
+      const failure = this.checkFailure(pid);
+      return failure === undefined ? of(pid) : throwError(() => failure);
+    });
+
   private readonly idVariable: string;
   // Where the clock came from, for the error that refuses another one.
   private clock: { readonly scheduler: SchedulerLike; readonly from: string } | undefined;
@@ -123,6 +159,8 @@ export class FakeDriver implements ProcessDriver {
   private readonly exits = new Map<number, AsyncSubject<ExitStatus>>();
   private readonly scripts = new Map<number, FakeProcessScript>();
   private readonly foreign = new Set<number>();
+  // When each process's check passes: from readyAt until unhealthyAt, in the clock's time.
+  private readonly checkTimes = new Map<number, { readonly readyAt: number; readonly unhealthyAt: number }>();
 
   constructor(
     private readonly script: Script = {},
@@ -161,8 +199,10 @@ export class FakeDriver implements ProcessDriver {
           subscriber.error(failure);
         });
       }
+      const times = this.checkTimesOf(script);
       const fake = this.add(true, spec.env, this.ownPid, undefined, spec.command);
       this.scripts.set(fake.pid, script);
+      this.checkTimes.set(fake.pid, times);
       if (script.exitAfterMs !== undefined) {
         const status: ExitStatus =
           script.exitSignal === undefined ? { code: script.exitCode ?? 0, signal: null } : { code: null, signal: script.exitSignal };
@@ -178,13 +218,16 @@ export class FakeDriver implements ProcessDriver {
 
   /**
    * Adds a running process the supervisor did not start, to be adopted. It
-   * exits after `exitAfterMs` when given, or when {@link end} is called, and
-   * answers SIGINT as `onSigint` says.
+   * exits after `exitAfterMs` when given, or when {@link end} is called,
+   * answers SIGINT as `onSigint` says, and is ready `readyAfterMs` after
+   * now (and unhealthy `unhealthyAfterMs` after that) to {@link check}.
    */
   addProcess(options: AddedProcess = {}): FakeProcess {
+    const times = this.checkTimesOf(options);
     const fake = this.add(false, options.env ?? {}, options.ppid ?? 1, options.session, options.executable);
     if (options.foreign === true) this.foreign.add(fake.pid);
     this.scripts.set(fake.pid, options);
+    this.checkTimes.set(fake.pid, times);
     if (options.exitAfterMs !== undefined) {
       this.scheduler.schedule(() => {
         this.end(fake.pid, { code: 0, signal: null });
@@ -214,6 +257,9 @@ export class FakeDriver implements ProcessDriver {
     const fake: FakeProcess = { pid, startTime: `${this.scheduler.now()}-reused`, spawned: false, env: {}, ppid: 1, session: pid, executable: undefined, alive: true };
     this.processes.set(pid, fake);
     this.exits.delete(pid);
+    // The newcomer has no script: it ignores nothing, and passes every check.
+    this.scripts.delete(pid);
+    this.checkTimes.delete(pid);
     return fake;
   }
 
@@ -331,6 +377,26 @@ export class FakeDriver implements ProcessDriver {
     const fake: FakeProcess = { pid, startTime: String(this.scheduler.now()), spawned, env, ppid, session: session ?? pid, executable, alive: true };
     this.processes.set(pid, fake);
     return fake;
+  }
+
+  /** When a process that starts now is ready and unhealthy, as its script says (a TypeError for a bad time: a bug of the test). */
+  private checkTimesOf({ readyAfterMs = 0, unhealthyAfterMs }: Pick<FakeProcessScript, 'readyAfterMs' | 'unhealthyAfterMs'>): { readonly readyAt: number; readonly unhealthyAt: number } {
+    const readyAt = this.scheduler.now() + checkNonNegativeInteger('readyAfterMs', readyAfterMs);
+    const unhealthyAt = unhealthyAfterMs === undefined ? Number.POSITIVE_INFINITY : readyAt + checkNonNegativeInteger('unhealthyAfterMs', unhealthyAfterMs);
+    return { readyAt, unhealthyAt };
+  }
+
+  /** Why {@link check} fails for this pid now, or nothing when it passes. */
+  private checkFailure(pid: number): CheckError | undefined {
+    const fake = this.processes.get(pid);
+    if (fake === undefined) return checkError('ESRCH', `no process of this FakeDriver has pid ${pid}`);
+    if (!fake.alive) return checkError('ESRCH', `process ${pid} is gone`);
+    const times = this.checkTimes.get(pid);
+    const now = this.scheduler.now();
+    if (times === undefined) return undefined;
+    if (now < times.readyAt) return checkError('ENOTREADY', `not ready yet (ready at ${times.readyAt} ms)`);
+    if (now >= times.unhealthyAt) return checkError('EUNHEALTHY', `unhealthy since ${times.unhealthyAt} ms`);
+    return undefined;
   }
 
   private exitOf(pid: number): Observable<ExitStatus> {

@@ -16,6 +16,13 @@ export interface FakeProcessScript {
    * cleans up for that long, then exits with the code (default 0).
    */
   readonly onSigint?: 'exit' | 'ignore' | { readonly exitAfterMs: number; readonly exitCode?: number };
+  /** When the driver's `check` starts to pass for it: this many ms after its spawn. Default 0, ready at once. */
+  readonly readyAfterMs?: number;
+  /**
+   * When the driver's `check` fails for it again, for good: this many ms
+   * after it became ready (its spawn plus `readyAfterMs`). Default never.
+   */
+  readonly unhealthyAfterMs?: number;
 }
 
 /**
