@@ -8,6 +8,10 @@ export interface CheckTarget {
   readonly stdout?: string;
   /** The path of its stderr file, when its stderr is one. */
   readonly stderr?: string;
+  /** Where this run's output begins in its stdout file: the file's size when the process was spawned. Unknown for an adopted process. */
+  readonly stdoutStart?: number;
+  /** The same for its stderr file. */
+  readonly stderrStart?: number;
   readonly scheduler: SchedulerLike;
 }
 

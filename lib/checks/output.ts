@@ -18,14 +18,14 @@ interface Cursor {
 
 const CHUNK_BYTES = 64 * 1024;
 
-// Where a run's output begins: the size of its file when an output check
-// first looked at the run (its first attempt comes right after the spawn).
-// The file is append-only across runs, so what is before that is earlier
-// runs', and a line of an earlier run must never make this one ready.
-// Shared by every output check of the run, so a health check's first
-// attempt reads the run's output from its beginning, not from its own
-// first look. Each run has its own target object: a WeakMap forgets a run
-// with it.
+// Where a run's output begins. The file is append-only across runs, so what
+// is before that is earlier runs', and a line of an earlier run must never
+// make this one ready. A spawned process's target says where (the file's
+// size at the spawn). Otherwise it is the size of the file when an output
+// check first looked at the run, shared by every output check of the run:
+// a health check's first attempt then reads from the run's beginning, not
+// from its own first look. Each run has its own target object: a WeakMap
+// forgets a run with it.
 //
 // An adopted process is looked at first when it is adopted, and where its
 // output began cannot be known: reading the file from its start could take
@@ -33,12 +33,14 @@ const CHUNK_BYTES = 64 * 1024;
 // adoption count. A process that announced itself once, before the
 // adoption, is therefore not ready until it writes a matching line again
 // (tcp or http suit a ready check that must hold across adoption).
-const runStarts = new WeakMap<CheckTarget, Partial<Record<Stream, number>>>();
+const firstLooks = new WeakMap<CheckTarget, Partial<Record<Stream, number>>>();
 
 const runStart = (target: CheckTarget, stream: Stream, size: number): number => {
-  const starts = runStarts.get(target) ?? {};
-  runStarts.set(target, starts);
-  return (starts[stream] ??= size);
+  const known = stream === 'stdout' ? target.stdoutStart : target.stderrStart;
+  if (known !== undefined) return known;
+  const looks = firstLooks.get(target) ?? {};
+  firstLooks.set(target, looks);
+  return (looks[stream] ??= size);
 };
 
 const shown = (pattern: RegExp): string => {

@@ -14,7 +14,7 @@ describe('checks.output', () => {
   let dir: string;
   let log: string;
   // Each run of a daemon has its own target object.
-  const run = (files: Partial<Pick<CheckTarget, 'stdout' | 'stderr'>> = { stdout: log }): CheckTarget => ({ pid: process.pid, scheduler: asyncScheduler, ...files });
+  const run = (files: Partial<Pick<CheckTarget, 'stdout' | 'stderr' | 'stdoutStart'>> = { stdout: log }): CheckTarget => ({ pid: process.pid, scheduler: asyncScheduler, ...files });
   const attempt = (check: Check, target: CheckTarget): Promise<Verdict> => firstValueFrom(attempt$(check, target, 1_000));
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'rxdaemon-output-'));
@@ -33,6 +33,15 @@ describe('checks.output', () => {
     expect(await attempt(check, target)).toEqual(noMatch('/listening/'));
     appendFileSync(log, 'listening on 8081\n');
     expect(await attempt(check, target)).toEqual(PASSED);
+  });
+
+  it('reads from where the target says the run began, lines written before the first look included', async () => {
+    writeFileSync(log, 'listening (an earlier run)\n');
+    const start = 'listening (an earlier run)\n'.length;
+    appendFileSync(log, 'listening\n');
+    const check = output(/^listening$/);
+    expect(await attempt(check, { ...run(), stdoutStart: start })).toEqual(PASSED);
+    expect(await attempt(output(/earlier/), { ...run(), stdoutStart: start })).toEqual(noMatch('/earlier/'));
   });
 
   it('matches a line written in two parts only once it is whole', async () => {
