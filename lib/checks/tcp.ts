@@ -6,8 +6,8 @@ import { checkError, errnoOf } from './check-error.js';
 
 const isPort = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= 65_535;
 
-/** A port a connection can be made to: an integer in [1, 65535]. */
-export const checkPort = (name: string, value: unknown): number => check(name, value, isPort, 'an integer between 1 and 65535');
+// A port a connection can be made to: an integer in [1, 65535].
+const checkPort = (name: string, value: unknown): number => check(name, value, isPort, 'an integer between 1 and 65535');
 
 /**
  * A check that passes when `host:port` accepts a TCP connection. The socket
