@@ -1,5 +1,6 @@
 import { isRight } from 'fp-ts/lib/Either.js';
-import { concat, defer, EMPTY, mergeMap, of, race, timer, type Observable } from 'rxjs';
+import { concat, defer, EMPTY, map, mergeAll, mergeMap, of, race, timer, type Observable } from 'rxjs';
+import type { ExitStatus } from '../process/driver.js';
 import type { DaemonEvent } from '../events.js';
 import { exited$, type Run, type StopReason } from './exit.js';
 import type { RunEnd } from './run-end.js';
@@ -15,7 +16,8 @@ export const gracefulStop$ = (sup: Supervision, run: Run, reason: StopReason, re
   defer(() => {
     const { running } = run;
     const { gracefulStopMs, scheduler, stopPollIntervalMs, stopSignal, logger } = sup.options;
-    const exit$ = running.exit(stopPollIntervalMs).pipe(mergeMap((status) => exited$(sup, run, status, ready, reason)));
+    const status$ = running.exit(stopPollIntervalMs);
+    const end$ = (status: ExitStatus) => exited$(sup, run, status, ready, reason);
     const sent = sup.signal(running, stopSignal);
     if (!isRight(sent)) {
       // Gone already (its exit is on the way) or not ours to signal: either way, SIGKILL after the grace period settles it.
@@ -25,10 +27,11 @@ export const gracefulStop$ = (sup: Supervision, run: Run, reason: StopReason, re
     // pid) needs no report: its exit is about to be observed.
     const kill$ = defer(() => {
       sup.signal(running, 'SIGKILL');
-      return concat(of(sup.event('killing', { pid: running.pid, signal: 'SIGKILL' })), exit$);
+      return concat(of(sup.event('killing', { pid: running.pid, signal: 'SIGKILL' })), status$.pipe(mergeMap(end$)));
     });
     return concat(
       isRight(sent) ? of(sup.event('stopping', { pid: running.pid, signal: stopSignal })) : EMPTY,
-      race(exit$, timer(gracefulStopMs, scheduler).pipe(mergeMap(() => kill$))),
+      // Decided by the exit itself, not by `exited`, which S5's wait for the group's leftovers delays: the grace period does not run out during that wait.
+      race(status$.pipe(map(end$)), timer(gracefulStopMs, scheduler).pipe(map(() => kill$))).pipe(mergeAll()),
     );
   });
