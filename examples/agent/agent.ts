@@ -1,49 +1,85 @@
 // A user's own agent code: for one service it runs two daemons with options
-// of their own under one Manager (an Envoy sidecar, and a small helper that
-// fetches the service's certificates and exits), and reports, as a stream,
-// whether the sidecar is up. This is the code under test in agent.spec.ts;
-// nothing in it knows about tests.
+// of their own under one Manager (a helper that fetches the service's
+// certificate and stays to renew it, and an Envoy sidecar that starts only
+// once the certificate is there), and reports, as streams, whether the
+// sidecar is up and whether everything is ready. This is the code under
+// test in agent.spec.ts; nothing in it knows about tests.
+import { access } from 'node:fs/promises';
 import { distinctUntilChanged, filter, map, of, type Observable } from 'rxjs';
 import {
   consulBackoff,
   isFleetEvent,
   limitRestarts,
   Manager,
-  restartOn,
   withJitter,
+  type DaemonState,
   type DesiredSet,
   type ManagedDaemonEvent,
   type ManagerEvent,
   type ManagerOptions,
+  type ServiceOptions,
 } from 'rxdaemon';
+
+/** One attempt at telling whether a daemon works (rxdaemon's check: a value passes, an error fails). */
+export type Check = NonNullable<ServiceOptions['ready']>['check'];
+
+/** How the agent tells that each daemon works: each one's ready check, also envoy's health check. */
+export interface AgentChecks {
+  readonly certs: Check;
+  readonly envoy: Check;
+}
 
 /** What the agent tells its control plane about the sidecar. */
 export type SidecarHealth = 'starting' | 'up' | 'down' | 'failed';
 
-/** Options of {@link agent}: where the manager keeps its records, and, for tests, its driver, scheduler and random source. */
+/** Options of {@link agent}: where the manager keeps its records, and, for tests, its driver, scheduler, checks and random source. */
 export interface AgentOptions extends Pick<ManagerOptions, 'dataDir' | 'driver' | 'scheduler'> {
   /** The source of the restart jitter, in [0, 1). Default `Math.random`. */
   readonly random?: () => number;
+  /** Default {@link defaultChecks}. */
+  readonly checks?: AgentChecks;
 }
 
-/** The daemons of one service: `envoy`, and `certs`, the helper. */
-export const services = (service: string, random: () => number = Math.random): DesiredSet => ({
+const certificate = (service: string): string => `/etc/envoy/certs/${service}.pem`;
+
+/** Envoy's admin endpoint answers its `/ready` with 200 once Envoy is live. */
+const envoyIsLive: Check = async () => {
+  const response = await fetch('http://127.0.0.1:9901/ready', { signal: AbortSignal.timeout(2_000) });
+  // Read to the end, so the connection goes back to the pool.
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`envoy /ready answered ${response.status}`);
+};
+
+/** The checks of a real host: the certificate file exists; Envoy's admin endpoint says it is live. */
+export const defaultChecks = (service: string): AgentChecks => ({
+  certs: () => access(certificate(service)),
+  envoy: envoyIsLive,
+});
+
+/** The daemons of one service: `certs`, the helper, and `envoy`, after it. */
+export const services = (service: string, { random = Math.random, checks = defaultChecks(service) }: Pick<AgentOptions, 'random' | 'checks'> = {}): DesiredSet => ({
+  certs: {
+    command: 'cert-helper',
+    args: ['watch', '--service', service, '--out', certificate(service)],
+    // Ready once it has written the certificate; it stays, to renew it before it expires.
+    ready: { check: checks.certs, timeoutMs: 30_000 },
+    restart: consulBackoff({ baseDelayMs: 500 }),
+    gracefulStopMs: 1_000,
+  },
   envoy: {
     command: 'envoy',
     args: ['-c', `/etc/envoy/${service}.yaml`],
+    // Envoy reads the certificate when it starts.
+    after: ['certs'],
     // Envoy drains its connections on SIGTERM, for up to 20 s; SIGINT would end it at once.
     stopSignal: 'SIGTERM',
     gracefulStopMs: 20_000,
     // The sidecars of every service crash together when the control plane goes away: the
     // jitter spreads their restarts. More than 5 restarts in a minute will not get better.
     restart: limitRestarts(withJitter(consulBackoff(), 'equal', random), { max: 5, withinMs: 60_000 }),
-  },
-  certs: {
-    command: 'cert-helper',
-    args: ['fetch', '--service', service],
-    // It writes the certificates and exits 0: done. Only a failure is worth another try.
-    restart: restartOn(consulBackoff({ baseDelayMs: 500 }), { when: 'on-failure' }),
-    gracefulStopMs: 1_000,
+    ready: { check: checks.envoy },
+    // An Envoy can hang without exiting: three checks failed 5 s apart restart it.
+    health: { check: checks.envoy, intervalMs: 5_000, timeoutMs: 2_000, failures: 3 },
   },
 });
 
@@ -69,13 +105,26 @@ export const sidecarHealth = (events$: Observable<ManagerEvent>): Observable<Sid
     distinctUntilChanged(),
   );
 
+/** Whether every one of `ids` is ready (`running`), from a manager's states: false until each is, and again as soon as one is not. */
+export const allReady = (states$: Observable<ReadonlyMap<string, DaemonState>>, ids: readonly string[]): Observable<boolean> =>
+  states$.pipe(
+    map((states) => ids.every((id) => states.get(id)?.status === 'running')),
+    distinctUntilChanged(),
+  );
+
 /**
  * The agent of one service: its manager (`run()` it; `close()` leaves the
- * daemons running for the next agent, `kill()` stops them) and the
- * sidecar's health. Subscribe to `sidecar$` before `run()`: it is hot.
+ * daemons running for the next agent, `kill()` stops them), the sidecar's
+ * health and whether all its daemons are ready. Subscribe to `sidecar$`
+ * before `run()`: it is hot. `allReady$` starts from the manager's latest
+ * states whenever it is subscribed.
  */
-export const agent = (service: string, options: AgentOptions = {}): { readonly manager: Manager; readonly sidecar$: Observable<SidecarHealth> } => {
-  const { random, ...managerOptions } = options;
-  const manager = new Manager(of(services(service, random)), managerOptions);
-  return { manager, sidecar$: sidecarHealth(manager.events$) };
+export const agent = (
+  service: string,
+  options: AgentOptions = {},
+): { readonly manager: Manager; readonly sidecar$: Observable<SidecarHealth>; readonly allReady$: Observable<boolean> } => {
+  const { random, checks, ...managerOptions } = options;
+  const desired = services(service, { random, checks });
+  const manager = new Manager(of(desired), managerOptions);
+  return { manager, sidecar$: sidecarHealth(manager.events$), allReady$: allReady(manager.states$, Object.keys(desired)) };
 };
