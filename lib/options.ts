@@ -54,7 +54,7 @@ export interface ResolvedOptions {
   readonly gracefulStopMs: number;
   readonly stopSignal: NodeJS.Signals;
   readonly restart: RestartPolicy;
-  readonly ready: { readonly check: Check; readonly intervalMs: number; readonly timeoutMs: number } | undefined;
+  readonly ready: { readonly check: Check; readonly intervalMs: number; readonly timeoutMs: number; readonly attemptTimeoutMs: number } | undefined;
   readonly health: { readonly check: Check; readonly intervalMs: number; readonly timeoutMs: number; readonly failures: number } | undefined;
   readonly pollIntervalMs: number;
   /** How often a stopping adopted process is polled, so stop() resolves soon after it exits. */
@@ -120,6 +120,7 @@ const resolve = (options: DaemonOptions): ResolvedOptions => ({
     check: checkFunction('ready.check', ready.check),
     intervalMs: checkPositiveDuration('ready.intervalMs', ready.intervalMs ?? 100),
     timeoutMs: checkPositiveDuration('ready.timeoutMs', ready.timeoutMs ?? 60_000),
+    attemptTimeoutMs: checkPositiveDuration('ready.attemptTimeoutMs', ready.attemptTimeoutMs ?? 5_000),
   })),
   health: optional(options.health, (health) => ({
     check: checkFunction('health.check', health.check),

@@ -33,6 +33,8 @@ export interface ReadyOptions {
   readonly intervalMs?: number;
   /** Default 60 000 ms; past it, `not-ready`, and the run fails. */
   readonly timeoutMs?: number;
+  /** One attempt that takes longer fails, and the next is tried: a server that accepts a connection but stays silent while it starts does not hold every later attempt up. Default 5 000 ms. */
+  readonly attemptTimeoutMs?: number;
 }
 
 /** Whether a ready daemon still works: `check`, every `intervalMs`; `failures` failed attempts in a row make it `unhealthy`. */

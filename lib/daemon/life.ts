@@ -30,12 +30,15 @@ const settle$ = (sup: Supervision, run: Run, outcome: Outcome, ready: boolean): 
 /** What a check of this run looks at. */
 const targetOf = (sup: Supervision, run: Run): CheckTarget => {
   const { stdout, stderr, scheduler } = sup.options;
+  const { pid, outputStart } = run.running;
   const id = sup.spec.env[sup.options.envNames.id];
   return {
-    pid: run.running.pid,
+    pid,
     ...(id === undefined ? {} : { id }),
     ...(typeof stdout === 'object' ? { stdout: stdout.file } : {}),
     ...(typeof stderr === 'object' ? { stderr: stderr.file } : {}),
+    ...(outputStart?.stdout === undefined ? {} : { stdoutStart: outputStart.stdout }),
+    ...(outputStart?.stderr === undefined ? {} : { stderrStart: outputStart.stderr }),
     scheduler,
   };
 };

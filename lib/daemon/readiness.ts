@@ -10,17 +10,18 @@ const READY: Readiness = { kind: 'ready' };
 
 /**
  * Whether a process becomes ready: its check is tried at once, then every
- * `intervalMs` after an attempt fails, until one passes; past `timeoutMs`
- * from the start it is `not-ready`, with the last failure (an attempt still
- * running then is cut short). Emits one {@link Readiness}. Without a ready
+ * `intervalMs` after an attempt fails (one slower than `attemptTimeoutMs`
+ * fails), until one passes; past `timeoutMs` from the start it is
+ * `not-ready`, with the last failure (an attempt still running then is cut
+ * short). Emits one {@link Readiness}. Without a ready
  * check, a process is ready at once.
  */
 export const readiness$ = (ready: ResolvedOptions['ready'], target: CheckTarget): Observable<Readiness> => {
   if (ready === undefined) return of(READY);
-  const { check, intervalMs, timeoutMs } = ready;
+  const { check, intervalMs, timeoutMs, attemptTimeoutMs } = ready;
   return defer(() => {
     let last: Verdict = { ok: false, error: { code: 'ETIMEDOUT', message: `no attempt finished within ${timeoutMs} ms` } };
-    const passed$ = defer(() => attempt$(check, target, undefined)).pipe(
+    const passed$ = defer(() => attempt$(check, target, attemptTimeoutMs)).pipe(
       tap((verdict) => {
         last = verdict;
       }),

@@ -1,5 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { ChildHandle, ExitStatus, ProcessDriver } from '../process/driver.js';
+import type { ChildHandle, ExitStatus, OutputStart, ProcessDriver } from '../process/driver.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import { pollUntilGone } from './liveness-poll.js';
 
@@ -11,6 +11,8 @@ import { pollUntilGone } from './liveness-poll.js';
  */
 export interface Running extends ProcessIdentity {
   readonly adopted: boolean;
+  /** Where a spawned run's output begins in its output files; unknown for an adopted process. */
+  readonly outputStart?: OutputStart;
   /** Emits once when the process is gone. An adopted process is polled every `pollMs`. */
   exit(pollMs: number): Observable<ExitStatus>;
   /** Stops holding the process; it keeps running. */
@@ -20,6 +22,7 @@ export interface Running extends ProcessIdentity {
 /** A child this supervisor spawned: its exit is an event, not a poll. */
 export const spawnedProcess = (handle: ChildHandle): Running => ({
   pid: handle.pid,
+  ...(handle.outputStart === undefined ? {} : { outputStart: handle.outputStart }),
   startTime: null,
   adopted: false,
   exit: () => handle.exit$,

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { AsyncSubject, defer, Observable, of } from 'rxjs';
-import type { ChildHandle, ExitStatus, KillError, Marked, ProcessDriver, ProcessProbe, ProcessWatch, Spawned, SpawnSpec } from './driver.js';
+import type { ChildHandle, ExitStatus, KillError, Marked, OutputStart, ProcessDriver, ProcessProbe, ProcessWatch, Spawned, SpawnSpec } from './driver.js';
 import type { ProcessIdentity } from './identity.js';
 import { isSignallablePid } from './pid.js';
 import { endGroup, groupRemains } from './signal.js';
@@ -14,7 +14,7 @@ import { hasExited, lookUpProcStat, readBootId, type ProcStat } from './proc-sta
 import { loadExecaLaunch, nodeLaunch, type Launch, type Launched } from './launch.js';
 import { removeFileSafe, writeFileSafe } from './files.js';
 import { spawnFailure } from './spawn-failure.js';
-import { closeStdio, openStdio, type NativeStdio } from './stdio-files.js';
+import { closeStdio, openStdio, outputStartOf, type NativeStdio } from './stdio-files.js';
 import { watchProcess } from './watch-process.js';
 
 const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
@@ -59,8 +59,10 @@ export class ChildProcessDriver implements ProcessDriver {
     return new Observable<ChildHandle>((subscriber) => {
       let launched: Launched;
       let stdio: NativeStdio[] = [];
+      let outputStart: OutputStart;
       try {
         const [stdout, stderr] = (stdio = openStdio(spec.stdout, spec.stderr));
+        outputStart = outputStartOf(stdio);
         launched = this.launch(spec, stdout, stderr);
       } catch (error) {
         subscriber.error(spawnFailure(spec, error));
@@ -78,12 +80,12 @@ export class ChildProcessDriver implements ProcessDriver {
         });
         return;
       }
-      subscriber.next(this.track(pid, child));
+      subscriber.next(this.track(pid, child, outputStart));
       subscriber.complete();
     });
   }
 
-  private track(pid: number, child: ChildProcess): ChildHandle {
+  private track(pid: number, child: ChildProcess, outputStart: OutputStart): ChildHandle {
     const exit$ = new AsyncSubject<ExitStatus>();
     this.live.set(pid, child);
     child.once('exit', (code, signal) => {
@@ -93,6 +95,7 @@ export class ChildProcessDriver implements ProcessDriver {
     });
     return {
       pid,
+      outputStart,
       exit$: exit$.asObservable(),
       release: () => {
         child.unref();

@@ -27,9 +27,17 @@ export interface ExitStatus {
   readonly signal: NodeJS.Signals | null;
 }
 
+/** Where a run's output begins in its output files: their sizes when the process was spawned. */
+export interface OutputStart {
+  readonly stdout?: number;
+  readonly stderr?: number;
+}
+
 /** A process this supervisor started and still holds. */
 export interface ChildHandle {
   readonly pid: number;
+  /** Where its output begins in the output files that are files (they are appended to across runs). */
+  readonly outputStart?: OutputStart;
   /** Emits once when the process has been reaped, then completes; replayed to late subscribers. */
   readonly exit$: Observable<ExitStatus>;
   /** Lets go of the process: it keeps running and no longer keeps the supervisor alive. */

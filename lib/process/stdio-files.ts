@@ -1,5 +1,5 @@
-import { closeSync } from 'node:fs';
-import type { Stdio } from './driver.js';
+import { closeSync, fstatSync } from 'node:fs';
+import type { OutputStart, Stdio } from './driver.js';
 import { openAppendSafe } from './files.js';
 
 /** What child_process takes for one stdio slot. */
@@ -25,6 +25,12 @@ export const openStdio = (stdout: Stdio, stderr: Stdio): [NativeStdio, NativeStd
 };
 
 const open = (target: Stdio): NativeStdio => (typeof target === 'string' ? target : openAppendSafe(target.file));
+
+/** How long each output file is before the child writes to it: where this run's output begins. */
+export const outputStartOf = ([stdout, stderr]: readonly NativeStdio[]): OutputStart => ({
+  ...(typeof stdout === 'number' ? { stdout: fstatSync(stdout).size } : {}),
+  ...(typeof stderr === 'number' ? { stderr: fstatSync(stderr).size } : {}),
+});
 
 /** Closes the supervisor's copies of the descriptors {@link openStdio} opened. */
 export const closeStdio = (stdio: readonly NativeStdio[]): void => {

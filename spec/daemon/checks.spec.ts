@@ -57,6 +57,13 @@ describe('readiness', () => {
     expect(seen).toEqual(['spawning@0', 'started@0', 'not-ready@1000', 'stopping@1000', 'exited@1000', 'completed@1000']);
   });
 
+  it('a silent attempt is cut at attemptTimeoutMs and the next one tried: a server that answers late is still ready in time', () => {
+    let attempts = 0;
+    const silentOnce: Check = ({ scheduler }) => (++attempts === 1 ? NEVER : timer(10, scheduler));
+    const seen = timeline(supervise({ command: 'x' }, { driver: new FakeDriver(), ready: { check: silentOnce, attemptTimeoutMs: 2_000, intervalMs: 100 }, stop$: timer(5_000) }));
+    expect(seen.slice(0, 3)).toEqual(['spawning@0', 'started@0', 'ready@2110']);
+  });
+
   it('a stop during readiness stops at once, and the check is let go', () => {
     let active = 0;
     const hangs: Check = () =>

@@ -192,13 +192,10 @@ describe('checks.output of a real daemon', () => {
     expect(readFileSync(stdout, 'utf8')).toBe(`listening on ${port}\nlistening on ${port}\n`);
   });
 
-  // Known gap, kept as it.fails until the daemon gives a spawned run's target
-  // `stdoutStart` (the file's size at the spawn): until then a run's output is
-  // read from where the file stood at the first look, and a line written
-  // before it is missed. A composed check makes that first look late for sure;
-  // a plain output check loses the same race against a process that prints
-  // within a millisecond (`sh -c 'echo listening; …'`: 2 runs in 5 here).
-  it.fails('a line the process printed before the first look still makes it ready (the run’s output is read from where the file stood at the spawn)', async () => {
+  // A spawned run's target carries `stdoutStart` (the file's size at the
+  // spawn), so a line written before the first look is not missed. A
+  // composed check makes that first look late for sure.
+  it('a line the process printed before the first look still makes it ready (the run’s output is read from where the file stood at the spawn)', async () => {
     const stdout = sandbox.path('stdout.log');
     writeFileSync(stdout, 'listening (an earlier run)\n');
     const listens = checks.output(/^listening$/);
