@@ -87,6 +87,8 @@ export const exec = (command: string, args: readonly string[] = []): Check => {
           detached: true,
           // Our SIGKILL of the group is the only kill.
           forceKillAfterDelay: false,
+          // A check is the supervisor's helper, not a daemon: an outer supervisor's id, token and scope stay out of it.
+          env: { RXDAEMON_ID: undefined, RXDAEMON_TOKEN: undefined, RXDAEMON_SCOPE: undefined },
         });
         const { pid } = subprocess;
         if (pid !== undefined) {

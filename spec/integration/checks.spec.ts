@@ -110,6 +110,21 @@ describe('checks.tcp against a real listener', () => {
 describe('checks.exec with real commands', () => {
   const command = (...args: string[]) => checks.exec(process.execPath, [CHECK_COMMAND, ...args]);
 
+  it('runs without the supervisor’s own id, token and scope in its environment', async () => {
+    const kept = { id: process.env.RXDAEMON_ID, token: process.env.RXDAEMON_TOKEN };
+    process.env.RXDAEMON_ID = 'outer';
+    process.env.RXDAEMON_TOKEN = 'outer-secret';
+    try {
+      const clean = checks.exec('sh', ['-c', 'test -z "$RXDAEMON_ID$RXDAEMON_TOKEN$RXDAEMON_SCOPE" || { echo leaked; exit 1; }']);
+      expect(await firstValueFrom(attempt$(clean, target, 10_000))).toEqual({ ok: true });
+    } finally {
+      for (const [name, value] of [['RXDAEMON_ID', kept.id], ['RXDAEMON_TOKEN', kept.token]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('exit 0 passes; a non-zero exit fails with the end of its output; a missing command with its errno', async () => {
     expect(await firstValueFrom(attempt$(command('exit', '0'), target, 10_000))).toEqual({ ok: true });
     expect(await firstValueFrom(attempt$(command('exit', '3'), target, 10_000))).toEqual({ ok: false, error: { code: 'EEXIT', message: 'node exited with code 3: checking…' } });
