@@ -143,7 +143,7 @@ export class FakeDriver implements ProcessDriver {
    * yet unhealthy (`unhealthyAfterMs` after that); otherwise it fails with
    * `ENOTREADY` (`not ready yet (ready at 300 ms)`), `EUNHEALTHY`
    * (`unhealthy since 5300 ms`) or `ESRCH` (the process is gone, or is
-   * none of this driver's). The times are the scheduler's.
+   * none of this driver's).
    */
   readonly check: Check = ({ pid }) =>
     defer(() => {
@@ -257,7 +257,7 @@ export class FakeDriver implements ProcessDriver {
     const fake: FakeProcess = { pid, startTime: `${this.scheduler.now()}-reused`, spawned: false, env: {}, ppid: 1, session: pid, executable: undefined, alive: true };
     this.processes.set(pid, fake);
     this.exits.delete(pid);
-    // The newcomer has no script: it ignores nothing, and passes every check.
+    // The newcomer is not the scripted process: it exits at SIGINT, and passes every check.
     this.scripts.delete(pid);
     this.checkTimes.delete(pid);
     return fake;
@@ -392,8 +392,8 @@ export class FakeDriver implements ProcessDriver {
     if (fake === undefined) return checkError('ESRCH', `no process of this FakeDriver has pid ${pid}`);
     if (!fake.alive) return checkError('ESRCH', `process ${pid} is gone`);
     const times = this.checkTimes.get(pid);
-    const now = this.scheduler.now();
     if (times === undefined) return undefined;
+    const now = this.scheduler.now();
     if (now < times.readyAt) return checkError('ENOTREADY', `not ready yet (ready at ${times.readyAt} ms)`);
     if (now >= times.unhealthyAt) return checkError('EUNHEALTHY', `unhealthy since ${times.unhealthyAt} ms`);
     return undefined;
