@@ -118,10 +118,10 @@ describe('checks.exec with real commands', () => {
       const clean = checks.exec('sh', ['-c', 'test -z "$RXDAEMON_ID$RXDAEMON_TOKEN$RXDAEMON_SCOPE" || { echo leaked; exit 1; }']);
       expect(await firstValueFrom(attempt$(clean, target, 10_000))).toEqual({ ok: true });
     } finally {
-      for (const [name, value] of [['RXDAEMON_ID', kept.id], ['RXDAEMON_TOKEN', kept.token]] as const) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
+      if (kept.id === undefined) delete process.env.RXDAEMON_ID;
+      else process.env.RXDAEMON_ID = kept.id;
+      if (kept.token === undefined) delete process.env.RXDAEMON_TOKEN;
+      else process.env.RXDAEMON_TOKEN = kept.token;
     }
   });
 
