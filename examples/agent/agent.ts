@@ -4,24 +4,21 @@
 // once the certificate is there), and reports, as streams, whether the
 // sidecar is up and whether everything is ready. This is the code under
 // test in agent.spec.ts; nothing in it knows about tests.
-import { access } from 'node:fs/promises';
 import { distinctUntilChanged, filter, map, of, type Observable } from 'rxjs';
 import {
+  checks as builtIn,
   consulBackoff,
   isFleetEvent,
   limitRestarts,
   Manager,
   withJitter,
+  type Check,
   type DaemonState,
   type DesiredSet,
   type ManagedDaemonEvent,
   type ManagerEvent,
   type ManagerOptions,
-  type ServiceOptions,
 } from 'rxdaemon';
-
-/** One attempt at telling whether a daemon works (rxdaemon's check: a value passes, an error fails). */
-export type Check = NonNullable<ServiceOptions['ready']>['check'];
 
 /** How the agent tells that each daemon works: each one's ready check, also envoy's health check. */
 export interface AgentChecks {
@@ -42,26 +39,18 @@ export interface AgentOptions extends Pick<ManagerOptions, 'dataDir' | 'driver' 
 
 const certificate = (service: string): string => `/etc/envoy/certs/${service}.pem`;
 
-/** Envoy's admin endpoint answers its `/ready` with 200 once Envoy is live. */
-const envoyIsLive: Check = async () => {
-  const response = await fetch('http://127.0.0.1:9901/ready', { signal: AbortSignal.timeout(2_000) });
-  // Read to the end, so the connection goes back to the pool.
-  await response.arrayBuffer();
-  if (!response.ok) throw new Error(`envoy /ready answered ${response.status}`);
-};
-
-/** The checks of a real host: the certificate file exists; Envoy's admin endpoint says it is live. */
-export const defaultChecks = (service: string): AgentChecks => ({
-  certs: () => access(certificate(service)),
-  envoy: envoyIsLive,
+/** The checks of a real host: the helper says it wrote the certificate; Envoy's admin endpoint answers `/ready` with 200 once Envoy is live. */
+export const defaultChecks = (): AgentChecks => ({
+  certs: builtIn.output(/^certificate written/),
+  envoy: builtIn.http('http://127.0.0.1:9901/ready'),
 });
 
 /** The daemons of one service: `certs`, the helper, and `envoy`, after it. */
-export const services = (service: string, { random = Math.random, checks = defaultChecks(service) }: Pick<AgentOptions, 'random' | 'checks'> = {}): DesiredSet => ({
+export const services = (service: string, { random = Math.random, checks = defaultChecks() }: Pick<AgentOptions, 'random' | 'checks'> = {}): DesiredSet => ({
   certs: {
     command: 'cert-helper',
     args: ['watch', '--service', service, '--out', certificate(service)],
-    // Ready once it has written the certificate; it stays, to renew it before it expires.
+    // Ready once it says it has written the certificate; it stays, to renew it before it expires.
     ready: { check: checks.certs, timeoutMs: 30_000 },
     restart: consulBackoff({ baseDelayMs: 500 }),
     gracefulStopMs: 1_000,
