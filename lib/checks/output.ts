@@ -4,7 +4,7 @@ import { Observable } from 'rxjs';
 import { check, checkOneOf } from '../validate.js';
 import type { Check, CheckTarget } from './check.js';
 import { checkError, errnoOf } from './check-error.js';
-import { LineSplitter } from './line-splitter.js';
+import { LineSplitter } from '../output/line-splitter.js';
 
 type Stream = 'stdout' | 'stderr';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../lib/checks/line-splitter.js';
+import { LineSplitter } from '../../lib/output/line-splitter.js';
 
 describe('LineSplitter', () => {
   it('gives the complete lines of each read and keeps the unfinished one for the next', () => {
