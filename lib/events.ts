@@ -52,6 +52,8 @@ export interface ExitedEvent extends EventBase {
   /** Whether the supervisor asked for this end; then `reason` says why. */
   readonly requested: boolean;
   readonly reason?: 'stop' | 'restart' | 'not-ready' | 'unhealthy';
+  /** The crash report: the last `tailLines` lines this run wrote to its stderr file (else its stdout file); empty when neither is a file. */
+  readonly tail: readonly string[];
 }
 /** Waiting `delayMs` before spawn number `attempt`. */
 export interface BackoffEvent extends EventBase { readonly type: 'backoff'; readonly attempt: number; readonly delayMs: number }

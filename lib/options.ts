@@ -21,6 +21,12 @@ export interface DaemonOptions {
   readonly ready?: ReadyOptions;
   /** Whether a ready process still works; without it, none is checked. */
   readonly health?: HealthOptions;
+  /** How many lines of its output an `exited` event carries (its `tail`). Default 20. */
+  readonly tailLines?: number;
+  /** Rotate a `{ file }` output past this many bytes (checked at least once a second): copied to `.1`, then truncated in place. Default: never. */
+  readonly maxLogBytes?: number;
+  /** How many rotated copies are kept (`.1` … `.n`). Default 3. */
+  readonly logBackups?: number;
   /** Liveness poll of an adopted process. Default 1000 ms. */
   readonly pollIntervalMs?: number;
   /** Signal the whole process group while the process leads it. Default true. */
@@ -56,6 +62,9 @@ export interface ResolvedOptions {
   readonly restart: RestartPolicy;
   readonly ready: { readonly check: Check; readonly intervalMs: number; readonly timeoutMs: number; readonly attemptTimeoutMs: number } | undefined;
   readonly health: { readonly check: Check; readonly intervalMs: number; readonly timeoutMs: number; readonly failures: number } | undefined;
+  readonly tailLines: number;
+  readonly maxLogBytes: number | undefined;
+  readonly logBackups: number;
   readonly pollIntervalMs: number;
   /** How often a stopping adopted process is polled, so stop() resolves soon after it exits. */
   readonly stopPollIntervalMs: number;
@@ -128,6 +137,9 @@ const resolve = (options: DaemonOptions): ResolvedOptions => ({
     timeoutMs: checkPositiveDuration('health.timeoutMs', health.timeoutMs ?? 5_000),
     failures: checkPositiveInteger('health.failures', health.failures ?? 3),
   })),
+  tailLines: checkNonNegativeInteger('tailLines', options.tailLines ?? 20),
+  maxLogBytes: optional(options.maxLogBytes, (bytes) => checkPositiveInteger('maxLogBytes', bytes)),
+  logBackups: checkPositiveInteger('logBackups', options.logBackups ?? 3),
   pollIntervalMs: checkPositiveDuration('pollIntervalMs', options.pollIntervalMs ?? 1_000),
   stopPollIntervalMs: STOP_POLL_INTERVAL_MS,
   killProcessGroup: options.killProcessGroup ?? true,

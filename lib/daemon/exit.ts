@@ -29,16 +29,27 @@ export const exited$ = (sup: Supervision, run: Run, status: ExitStatus, ready: b
     const ended = killProcessGroup && driver.endGroup(running);
     const { code, signal } = status;
     const requested = reason !== undefined;
+    const tail = tailOf(sup, running);
     return concat(
       ended ? leftoversGone$(sup, running.pid) : EMPTY,
       defer(() =>
         of(
-          sup.event('exited', { pid: running.pid, code, signal, adopted: running.adopted, attempt, runMs, requested, ...(requested ? { reason } : {}) }),
+          sup.event('exited', { pid: running.pid, code, signal, adopted: running.adopted, attempt, runMs, requested, ...(requested ? { reason } : {}), tail }),
           new RunEnd(attempt, { kind: 'exited', code, signal, adopted: running.adopted, ...(reason === 'not-ready' || reason === 'unhealthy' ? { reason } : {}) }, runMs, reason, ready),
         ),
       ),
     );
   });
+
+/** The crash report: the last lines this run wrote to its stderr file, else its stdout file; none when neither is a file. */
+const tailOf = (sup: Supervision, running: Running): string[] => {
+  const { stdout, stderr, tailLines, driver } = sup.options;
+  const from =
+    typeof stderr === 'object' ? { path: stderr.file, start: running.outputStart?.stderr }
+    : typeof stdout === 'object' ? { path: stdout.file, start: running.outputStart?.stdout }
+    : undefined;
+  return from === undefined ? [] : driver.readTail(from.path, from.start ?? 0, tailLines);
+};
 
 /** How long the end of a run waits for leftovers it SIGKILLed to be gone: orphans nobody reaps (a supervisor that is PID 1) stay zombies forever. */
 const LEFTOVERS_WAIT_MS = 1_000;

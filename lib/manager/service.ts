@@ -2,10 +2,27 @@ import { checkCommand, commandEquals, type Command } from '../command.js';
 import { resolveOptions, type DaemonOptions } from '../options.js';
 
 /** The options one service of a manager may have of its own; the rest are the manager's, for all. */
-export type ServiceOptions = Pick<DaemonOptions, 'gracefulStopMs' | 'stopSignal' | 'restart' | 'ready' | 'health' | 'killProcessGroup' | 'stdout' | 'stderr' | 'uid' | 'gid'>;
+export type ServiceOptions = Pick<
+  DaemonOptions,
+  'gracefulStopMs' | 'stopSignal' | 'restart' | 'ready' | 'health' | 'killProcessGroup' | 'stdout' | 'stderr' | 'tailLines' | 'maxLogBytes' | 'logBackups' | 'uid' | 'gid'
+>;
 
 /** The names of {@link ServiceOptions}: what a service's entry may hold besides its command. */
-export const SERVICE_OPTIONS = ['gracefulStopMs', 'stopSignal', 'restart', 'ready', 'health', 'killProcessGroup', 'stdout', 'stderr', 'uid', 'gid'] as const satisfies readonly (keyof ServiceOptions)[];
+export const SERVICE_OPTIONS = [
+  'gracefulStopMs',
+  'stopSignal',
+  'restart',
+  'ready',
+  'health',
+  'killProcessGroup',
+  'stdout',
+  'stderr',
+  'tailLines',
+  'maxLogBytes',
+  'logBackups',
+  'uid',
+  'gid',
+] as const satisfies readonly (keyof ServiceOptions)[];
 
 /**
  * One entry of a desired set: what to run, with its own options. A plain

@@ -16,6 +16,7 @@ import { removeFileSafe, writeFileSafe } from './files.js';
 import { spawnFailure } from './spawn-failure.js';
 import { closeStdio, openStdio, outputStartOf, type NativeStdio } from './stdio-files.js';
 import { watchProcess } from './watch-process.js';
+import { readTail } from '../output/tail.js';
 
 const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
 
@@ -192,6 +193,10 @@ export class ChildProcessDriver implements ProcessDriver {
       writeFileSafe(path, data, mode, false);
       return of(undefined);
     });
+  }
+
+  readTail(path: string, from: number, count: number): string[] {
+    return readTail(path, from, count);
   }
 
   removeFile(path: string): Observable<void> {

@@ -169,6 +169,8 @@ export interface ProcessDriver {
   useScheduler?(scheduler: SchedulerLike): void;
   /** Atomically replaces `path` with `data` (mode 0600 unless given), never through a symlink; completes or errors. Used for pid files: not fsynced. */
   writeFile(path: string, data: string, mode?: number): Observable<void>;
+  /** The last `count` lines of the file at `path`, from byte `from` on (where a run's output began); none when it cannot be read. */
+  readTail(path: string, from: number, count: number): string[];
   /** Removes `path`; a file that is already gone is success. */
   removeFile(path: string): Observable<void>;
 }

@@ -361,6 +361,13 @@ export class FakeDriver implements ProcessDriver {
     });
   }
 
+  /** The last lines of a file the test put in `files` (a fake process writes nothing itself). */
+  readTail(path: string, from: number, count: number): string[] {
+    const lines = (this.files.get(path) ?? '').slice(from).split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    return count === 0 ? [] : lines.slice(-count);
+  }
+
   /** The signals sent so far, as `SIGNAL@ms` strings, for compact assertions. */
   signalLog(): string[] {
     return this.signals.map(({ signal, at }) => `${signal}@${at}`);

@@ -39,7 +39,7 @@ describe('supervise: an adopted process (S8)', () => {
     expect(seen).toEqual([
       { type: 'adopted', at: 0, id: 'p', pid: adopt.pid },
       { type: 'ready', at: 0, id: 'p', pid: adopt.pid, afterMs: 0 },
-      { type: 'exited', at: 600, id: 'p', pid: adopt.pid, code: null, signal: null, adopted: true, attempt: 0, runMs: 600, requested: false },
+      { type: 'exited', at: 600, id: 'p', pid: adopt.pid, code: null, signal: null, adopted: true, attempt: 0, runMs: 600, requested: false, tail: [] },
       { type: 'spawning', at: 600, id: 'p', attempt: 1 },
       { type: 'started', at: 600, id: 'p', pid: adopt.pid + 1, attempt: 1 },
     ]);

@@ -145,7 +145,7 @@ describe('supervise: restarts (R1–R3)', () => {
         .subscribe((event) => events.push(event));
     });
     expect(events.filter((event) => event.type === 'exited')).toEqual([
-      { type: 'exited', at: 10, pid: 1000, code: null, signal: 'SIGSEGV', adopted: false, attempt: 1, runMs: 10, requested: false },
+      { type: 'exited', at: 10, pid: 1000, code: null, signal: 'SIGSEGV', adopted: false, attempt: 1, runMs: 10, requested: false, tail: [] },
     ]);
     expect(events.at(-1)).toMatchObject({ type: 'started', attempt: 2, at: 10 });
   });
