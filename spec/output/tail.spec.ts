@@ -43,7 +43,7 @@ describe('readTail', () => {
     const whole = `${'w'.repeat(65_535)}\n`;
     writeFileSync(path, `earlier\n${whole}`);
     expect(readTail(path, 0, 5)).toEqual(['w'.repeat(65_535)]);
-    writeFileSync(path, `earlier\n${'z'}${whole}`);
+    writeFileSync(path, `earlier\nz${whole}`);
     expect(readTail(path, 0, 5)).toEqual([]);
   });
 });
