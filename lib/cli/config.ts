@@ -7,8 +7,10 @@ import type { DesiredSet } from '../manager/manage.js';
 import type { Service } from '../manager/service.js';
 import type { RestartPolicy } from '../policy/restart-policy.js';
 import type { Stdio } from '../process/driver.js';
-import { commandFields, NonEmptyText, Text } from '../snapshot/codec.js';
+import { commandFields, NonEmptyText, satisfying, Text } from '../snapshot/codec.js';
 import { reportDecodeErrors } from '../snapshot/decode-errors.js';
+import { checkCache, type CheckCache } from './check-cache.js';
+import { HealthEntry, ReadyEntry } from './check-entry.js';
 import { parseJson } from './json.js';
 import { Duration, Flag, NonNegativeInteger, Signal } from './option-codecs.js';
 import { policyCache } from './policy-cache.js';
@@ -31,12 +33,15 @@ const OutputEntry = new t.Type<'ignore' | { file: string }, 'ignore' | { file: s
   t.identity,
 );
 
+/** The ids of `after`: other entries of the config (the manager says which it does not know, and skips that entry alone). */
+const Ids = satisfying('an array of ids (strings)', (input): input is string[] => Array.isArray(input) && input.every((id) => typeof id === 'string'));
+
 // The fields of a command are checked by the very codecs a snapshot uses
 // (and `checkCommand` too), so a config that is accepted can always be run,
 // recorded and restored. The token is never recorded, but it is a
 // variable's value in the child. The options are checked by the library's
 // own rules (option-codecs.ts), so none is refused where it enters the manager.
-const ServiceEntry = strictObject(
+const ServiceFields = strictObject(
   'a daemon: { command, args?, cwd?, env?, token?, …options }',
   { command: commandFields.command },
   {
@@ -47,7 +52,9 @@ const ServiceEntry = strictObject(
     gracefulStopMs: Duration,
     stopSignal: Signal,
     restart: RestartEntry,
-    // The checks, `ready` and `health` as data ({ "http": URL } | { "tcp": PORT } | …), come here.
+    ready: ReadyEntry,
+    health: HealthEntry,
+    after: Ids,
     killProcessGroup: Flag,
     stdout: OutputEntry,
     stderr: OutputEntry,
@@ -55,7 +62,31 @@ const ServiceEntry = strictObject(
     gid: NonNegativeInteger,
   },
 );
-type ServiceEntry = t.TypeOf<typeof ServiceEntry>;
+type ServiceEntry = t.TypeOf<typeof ServiceFields>;
+
+// An output check reads the daemon's output file; with 'ignore' there is
+// none, and every attempt would fail (ENOOUTPUT) until the run is given up.
+const unreadOutput = (entry: ServiceEntry, context: t.Context): t.Validation<ServiceEntry> => {
+  for (const role of ['ready', 'health'] as const) {
+    const check = entry[role];
+    if (check === undefined || !('output' in check)) continue;
+    const stream = check.stream ?? 'stdout';
+    if (entry[stream] === 'ignore') {
+      return t.failure(check.output, t.appendContext(t.appendContext(context, role, t.never, check), 'output', t.never, check.output), `reads the daemon's ${stream} file, but \`${stream}\` is 'ignore'`);
+    }
+  }
+  return t.success(entry);
+};
+
+const ServiceEntry = new t.Type<ServiceEntry, ServiceEntry, unknown>(
+  ServiceFields.name,
+  ServiceFields.is,
+  (input, context) => {
+    const fields = ServiceFields.validate(input, context);
+    return fields._tag === 'Left' ? fields : unreadOutput(fields.right, context);
+  },
+  t.identity,
+);
 
 /** The config file of `rxdaemon manage`: `{ "daemons": { "<id>": service } }`; any other field, at any level, is an error. */
 export const Config = strictObject('a config: { "daemons": { "<id>": { "command": … } } }', { daemons: t.record(t.string, ServiceEntry) }, {});
@@ -87,11 +118,22 @@ const readText = (path: string): Either<ConfigError, string> => {
 // A relative output file is the config's neighbour, wherever the manager was started.
 const outputIn = (directory: string, entry: 'ignore' | { file: string }): Stdio => (entry === 'ignore' ? entry : { file: resolve(directory, entry.file) });
 
-const serviceOf = (entry: ServiceEntry, directory: string, policyFor: (entry: RestartEntry) => RestartPolicy): Service => {
-  const { restart, stdout, stderr, ...rest } = entry;
+/** What turns a config's entries into objects that keep their identity across reads. */
+interface Builders {
+  readonly directory: string;
+  readonly policyFor: (entry: RestartEntry) => RestartPolicy;
+  readonly checksFor: CheckCache;
+}
+
+const serviceOf = (entry: ServiceEntry, { directory, policyFor, checksFor }: Builders): Service => {
+  const { cwd, restart, ready, health, stdout, stderr, ...rest } = entry;
   return {
     ...rest,
+    // Like an output file, and not the manager's own cwd, which a service manager (systemd, a container) chooses.
+    ...(cwd === undefined ? {} : { cwd: resolve(directory, cwd) }),
     ...(restart === undefined ? {} : { restart: policyFor(restart) }),
+    ...(ready === undefined ? {} : { ready: checksFor.ready(ready) }),
+    ...(health === undefined ? {} : { health: checksFor.health(health) }),
     ...(stdout === undefined ? {} : { stdout: outputIn(directory, stdout) }),
     ...(stderr === undefined ? {} : { stderr: outputIn(directory, stderr) }),
   };
@@ -100,17 +142,20 @@ const serviceOf = (entry: ServiceEntry, directory: string, policyFor: (entry: Re
 /**
  * A reader of the config file at `path`: each call reads and decodes it
  * again; a Left says what is wrong (the line and column of a JSON error, the
- * path of a bad or unknown field). Its policies are kept across calls (see
- * {@link policyCache}): an unchanged `restart` entry gives the very same
- * policy, so a reload replaces only the services that changed. A relative
- * `{ "file" }` of `stdout`/`stderr` is resolved against the config's directory.
+ * path of a bad or unknown field). Its policies and checks are kept across
+ * calls (see {@link policyCache} and {@link checkCache}): an unchanged
+ * `restart`, `ready` or `health` entry gives the very same policy or check,
+ * so a reload replaces only the services that changed. A relative `cwd`,
+ * `{ "file" }` of `stdout`/`stderr` and `exec` command path are resolved
+ * against the config's directory.
  *
  * @example
  * const read = configReader('/etc/agent/daemons.json');
  * const first = read(), again = read(); // equal entries, identical policies
  */
 export const configReader = (path: string): (() => Either<ConfigError, DesiredSet>) => {
-  const policyFor = policyCache();
+  const directory = dirname(resolve(path));
+  const builders: Builders = { directory, policyFor: policyCache(), checksFor: checkCache(directory) };
   return () => {
     const text = readText(path);
     if (isLeft(text)) return text;
@@ -118,7 +163,6 @@ export const configReader = (path: string): (() => Either<ConfigError, DesiredSe
     if (isLeft(json)) return left({ message: `${path}: ${json.left}`, incomplete: true });
     const decoded = Config.decode(json.right);
     if (isLeft(decoded)) return left({ message: `invalid config ${path}: ${reportDecodeErrors(decoded.left, '(the whole config)').message}`, incomplete: false });
-    const directory = dirname(resolve(path));
-    return right(Object.fromEntries(Object.entries(decoded.right.daemons).map(([id, entry]) => [id, serviceOf(entry, directory, policyFor)])));
+    return right(Object.fromEntries(Object.entries(decoded.right.daemons).map(([id, entry]) => [id, serviceOf(entry, builders)])));
   };
 };

@@ -25,6 +25,12 @@ export const NonNegativeInteger = satisfying('a non-negative integer', isNonNega
 /** An integer ≥ 1: a count. */
 export const PositiveInteger = satisfying('a positive integer', (input): input is number => isNonNegativeInteger(input) && input > 0);
 
+/** A TCP port to connect to: an integer in [1, 65535]. */
+export const Port = satisfying('a port (an integer between 1 and 65535)', (input): input is number => isNonNegativeInteger(input) && input >= 1 && input <= 65_535);
+
+/** An http: or https: URL, as `checks.http` takes it. */
+export const HttpUrl = satisfying('an http: or https: URL', (input): input is string => typeof input === 'string' && URL.canParse(input) && ['http:', 'https:'].includes(new URL(input).protocol));
+
 /** A finite number ≥ 1: a growth factor. */
 export const Factor = satisfying('a finite number >= 1', (input): input is number => typeof input === 'number' && Number.isFinite(input) && input >= 1);
 

@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { asyncScheduler, firstValueFrom } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { attempt$ } from '../../lib/checks/run-check.js';
 import { checkService } from '../../lib/manager/service.js';
 import { configReader } from '../../lib/cli/config.js';
 
@@ -43,7 +45,7 @@ describe('configReader', () => {
     );
     expect(leftOf(file('top.json', JSON.stringify({ deamons: {} })))?.message).toContain('`deamons`: unknown field; did you mean `daemons`?');
     expect(leftOf(file('far.json', JSON.stringify({ daemons: { web: { command: 'envoy', restartPolicy: 'always' } } })))?.message).toContain(
-      '`daemons.web.restartPolicy`: unknown field (known: command, args, cwd, env, token, gracefulStopMs, stopSignal, restart, killProcessGroup, stdout, stderr, uid, gid)',
+      '`daemons.web.restartPolicy`: unknown field (known: command, args, cwd, env, token, gracefulStopMs, stopSignal, restart, ready, health, after, killProcessGroup, stdout, stderr, uid, gid)',
     );
   });
 
@@ -101,6 +103,39 @@ describe('configReader', () => {
     expect(read.right.quiet).toEqual({ command: 'helper', stdout: 'ignore', stderr: { file: '/var/log/helper.err' } });
   });
 
+  it('takes ready, health and after as data: each check built, its timing given as written', async () => {
+    const path = file(
+      'checks.json',
+      JSON.stringify({
+        daemons: {
+          db: { command: 'postgres', ready: { exec: ['pg_isready', '-h', 'localhost'], intervalMs: 500, timeoutMs: 30_000, attemptTimeoutMs: 2_000 }, health: { tcp: 5432 } },
+          app: { command: 'app', after: ['db'], ready: { output: 'listening on \\d+', stream: 'stderr' }, health: { http: 'http://127.0.0.1:8080/healthz', expectStatus: [200, 204], intervalMs: 5_000, timeoutMs: 1_000, failures: 2 } },
+        },
+      }),
+    );
+    const read = readConfig(path);
+    if (read._tag === 'Left') throw new Error(read.left.message);
+    const { db, app } = read.right;
+    const aCheck = expect.any(Function) as unknown;
+    expect(db).toEqual({ command: 'postgres', ready: { check: aCheck, intervalMs: 500, timeoutMs: 30_000, attemptTimeoutMs: 2_000 }, health: { check: aCheck } });
+    expect(app).toEqual({ command: 'app', after: ['db'], ready: { check: aCheck }, health: { check: aCheck, intervalMs: 5_000, timeoutMs: 1_000, failures: 2 } });
+    // The stream and the pattern are the entry's: a line of stderr, from where the run began.
+    const stderr = join(dir, 'app.err');
+    writeFileSync(stderr, 'listening on 8080\n');
+    const check = app?.ready?.check;
+    if (check === undefined) throw new Error('no ready check');
+    const verdict = await firstValueFrom(attempt$(check, { pid: process.pid, scheduler: asyncScheduler, stderr, stderrStart: 0 }, 1_000));
+    expect(verdict).toEqual({ ok: true });
+  });
+
+  it('a relative cwd is the config’s neighbour too, not the manager’s', () => {
+    mkdirSync(join(dir, 'srv'), { recursive: true });
+    const path = file('srv/cwd.json', JSON.stringify({ daemons: { here: { command: 'x', cwd: 'work' }, up: { command: 'x', cwd: '../var' }, abs: { command: 'x', cwd: '/srv/abs' } } }));
+    const read = readConfig(path);
+    if (read._tag === 'Left') throw new Error(read.left.message);
+    expect(Object.fromEntries(Object.entries(read.right).map(([id, service]) => [id, service.cwd]))).toEqual({ here: join(dir, 'srv', 'work'), up: join(dir, 'var'), abs: '/srv/abs' });
+  });
+
   it('whatever it accepts, the manager accepts: every option at its bounds passes checkService', () => {
     const path = file(
       'bounds.json',
@@ -108,6 +143,13 @@ describe('configReader', () => {
         daemons: {
           low: { command: 'x', gracefulStopMs: 0, killProcessGroup: true, uid: 0, gid: 0, stopSignal: 'SIGQUIT', stdout: 'ignore', stderr: { file: 'e' }, restart: { policy: 'never' } },
           high: { command: 'x', gracefulStopMs: 2 ** 31 - 1, stopSignal: 'SIGKILL', restart: { stableAfterMs: 2 ** 31 - 1, maxRestarts: 1, withinMs: 1 } },
+          checkedLow: { command: 'x', after: [], ready: { tcp: 1, intervalMs: 1, timeoutMs: 1, attemptTimeoutMs: 1 }, health: { http: 'http://x/', expectStatus: [100], intervalMs: 1, timeoutMs: 1, failures: 1 } },
+          checkedHigh: {
+            command: 'x',
+            after: ['low'],
+            ready: { exec: ['x'], intervalMs: 2 ** 31 - 1, timeoutMs: 2 ** 31 - 1, attemptTimeoutMs: 2 ** 31 - 1 },
+            health: { output: '.', stream: 'stderr', intervalMs: 2 ** 31 - 1, timeoutMs: 2 ** 31 - 1, failures: Number.MAX_SAFE_INTEGER },
+          },
         },
       }),
     );
@@ -135,7 +177,14 @@ describe('configReader', () => {
     [{ restart: { policy: 'exponential', freeAttempts: 2 } }, "`daemons.web.restart.freeAttempts`: a field of the 'consul' policy, not of 'exponential'"],
     [{ restart: { maxRestarts: 5 } }, '`daemons.web.restart.maxRestarts`: given without `withinMs`: at most maxRestarts restarts within withinMs ms needs both'],
     [{ restart: { whne: 'always' } }, '`daemons.web.restart.whne`: unknown field; did you mean `when`?'],
-    [{ ready: { http: 'http://localhost/' } }, '`daemons.web.ready`: unknown field (known: command, args, cwd, env, token, gracefulStopMs, stopSignal, restart, killProcessGroup, stdout, stderr, uid, gid)'],
+    [{ ready: { htp: 'http://localhost/' } }, '`daemons.web.ready.htp`: unknown field; did you mean `http`?'],
+    [{ ready: { tcp: 5432, http: 'http://localhost/' } }, '`daemons.web.ready`: `http` and `tcp` given: an entry is exactly one check, `http`, `tcp`, `exec` or `output`'],
+    [{ health: { output: 'listening on (\\d+' } }, '`daemons.web.health.output`: does not compile as a regular expression: Invalid regular expression: /listening on (\\d+/: Unterminated group'],
+    [{ health: { tcp: 5432, attemptTimeoutMs: 100 } }, '`daemons.web.health.attemptTimeoutMs`: a field of `ready`, not of `health`'],
+    [{ ready: { output: 'listening' }, stdout: 'ignore' }, "`daemons.web.ready.output`: reads the daemon's stdout file, but `stdout` is 'ignore'"],
+    [{ health: { output: 'ok', stream: 'stderr' }, stderr: 'ignore' }, "`daemons.web.health.output`: reads the daemon's stderr file, but `stderr` is 'ignore'"],
+    [{ after: 'db' }, "`daemons.web.after`: expected an array of ids (strings), got 'db'"],
+    [{ afterr: ['db'] }, '`daemons.web.afterr`: unknown field; did you mean `after`?'],
   ])('%j: %s', (fields, message) => {
     const path = file('option.json', JSON.stringify({ daemons: { web: { command: 'envoy', ...fields } } }));
     expect(leftOf(path)).toEqual({ message: `invalid config ${path}: ${message}`, incomplete: false });
