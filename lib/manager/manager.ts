@@ -1,8 +1,9 @@
 import { asyncScheduler, filter, firstValueFrom, ReplaySubject, Subject, type Observable, type SchedulerLike } from 'rxjs';
-import { nextState, initialState, type DaemonState } from '../daemon/state.js';
+import type { DaemonState } from '../daemon/state.js';
 import { deferred } from '../deferred.js';
-import { isTerminal } from '../events.js';
-import { isFleetEvent, isManagerTerminal, type ControlRequest, type ManagedDaemonEvent, type ManagerClosedEvent, type ManagerEvent, type ManagerStoppedEvent } from './events.js';
+import { settles } from './control-outcome.js';
+import { isManagerTerminal, type ControlRequest, type ManagerClosedEvent, type ManagerEvent, type ManagerStoppedEvent } from './events.js';
+import { foldStates, isTerminalStatus } from './fold-states.js';
 import { manage, type DesiredSet, type ManagerOptions } from './manage.js';
 
 /** A manager that ended other than as asked: refused at start, ended already the other way (a kill after a close), or a bug. */
@@ -11,28 +12,6 @@ const endedOtherwise = (last: ManagerEvent | undefined): Error => {
   if (last !== undefined) return new Error(`the manager had already ended (${last.type})`);
   return new Error('the manager ended without closing or stopping');
 };
-
-/**
- * The states of a manager's daemons, by id, as its events fold them. A
- * daemon's state starts over after a terminal event (a replaced or
- * restarted-by-request daemon is a new one); a daemon the reconcile
- * stopped because it is no longer desired leaves the map once stopped.
- */
-const foldStates = (states: ReadonlyMap<string, DaemonState>, leaving: Set<string>, event: ManagerEvent): ReadonlyMap<string, DaemonState> => {
-  if (event.type === 'reconcile') {
-    for (const id of event.stopped) leaving.add(id);
-    return states;
-  }
-  if (event.type === 'waiting') return new Map(states).set(event.id, { ...initialState, waitingFor: event.for });
-  if (isFleetEvent(event)) return states;
-  const next = new Map(states);
-  const before = states.get(event.id);
-  next.set(event.id, nextState(before === undefined || isTerminalStatus(before) ? initialState : before, event));
-  if (isTerminal(event) && leaving.delete(event.id)) next.delete(event.id);
-  return next;
-};
-
-const isTerminalStatus = ({ status }: DaemonState): boolean => status === 'stopped' || status === 'closed' || status === 'completed' || status === 'gave-up';
 
 /**
  * The imperative face of {@link manage}: `run` starts it, `close` detaches
@@ -123,12 +102,12 @@ export class Manager {
    * running) or the manager ends first.
    */
   restart(id: string): Promise<void> {
-    return this.#request({ type: 'restart', id }, (event) => event.type === 'started' || event.type === 'spawn-failed');
+    return this.#request({ type: 'restart', id });
   }
 
   /** M9: stops one daemon, and holds it down (through later desired sets too) until {@link start}. Resolves once it is stopped. */
   stop(id: string): Promise<void> {
-    return this.#request({ type: 'stop', id }, isTerminal);
+    return this.#request({ type: 'stop', id });
   }
 
   /** M9: lets a daemon held down by {@link stop} run again, if it is desired. */
@@ -159,25 +138,15 @@ export class Manager {
     return last as Extract<ManagerEvent, { type: T }>;
   }
 
-  /** Sends a request and resolves at the first event of its daemon that `done` accepts; rejects at its refusal or the manager's end. */
-  async #request(request: ControlRequest, done: (event: ManagedDaemonEvent) => boolean): Promise<void> {
+  /** Sends a request and resolves at the event of its daemon that carries it out (see {@link settles}); rejects at its refusal or the manager's end. */
+  async #request(request: ControlRequest): Promise<void> {
     if (!this.#running) throw new Error('the manager was never run');
     // Nothing of it runs now (held down, waiting for its turn, ended): a stop is done already.
     if (request.type === 'stop' && !this.#runs(request.id)) {
       this.#control$.next(request);
       return;
     }
-    const outcome = firstValueFrom(
-      this.#events.pipe(
-        filter(
-          (event) =>
-            isManagerTerminal(event) ||
-            (event.type === 'control-refused' && event.id === request.id && event.request === request.type) ||
-            (!isFleetEvent(event) && event.id === request.id && done(event)),
-        ),
-      ),
-      { defaultValue: undefined },
-    );
+    const outcome = firstValueFrom(this.#events.pipe(filter(settles(request))), { defaultValue: undefined });
     this.#control$.next(request);
     const event = await outcome;
     if (event?.type === 'control-refused') throw new Error(`cannot ${request.type} ${request.id}: ${event.message}`);

@@ -13,6 +13,19 @@ export interface ProcStat {
 }
 
 /**
+ * The fields of a /proc/<pid>/stat text after the command name: `fields[0]`
+ * is field 3 (the state), so field n is `fields[n - 3]`. The name ends at the
+ * *last* ')' (see {@link parseProcStat}). Undefined for a text that is not
+ * such a line.
+ */
+export const fieldsAfterName = (text: string): string[] | undefined => {
+  const open = text.indexOf(' (');
+  const close = text.lastIndexOf(')');
+  if (open < 1 || close < open || !/^\d+$/.test(text.slice(0, open))) return undefined;
+  return text.slice(close + 1).trim().split(' ');
+};
+
+/**
  * Parses the text of /proc/<pid>/stat: `pid (comm) state ppid pgrp session …`.
  * The command name (field 2) is whatever the process called itself, up to
  * 15 bytes, and may hold spaces, newlines, '(' and ')' (`a) b`, `x) R 1 1`):
@@ -20,11 +33,8 @@ export interface ProcStat {
  * one. Undefined for a text that is not such a line.
  */
 export const parseProcStat = (text: string): ProcStat | undefined => {
-  const open = text.indexOf(' (');
-  const close = text.lastIndexOf(')');
-  if (open < 1 || close < open || !/^\d+$/.test(text.slice(0, open))) return undefined;
-  // fields[0] is field 3 (state), so field n is fields[n - 3].
-  const fields = text.slice(close + 1).trim().split(' ');
+  const fields = fieldsAfterName(text);
+  if (fields === undefined) return undefined;
   const [state, ppid, pgrp, session] = fields;
   const startTime = fields[22 - 3];
   const isNumber = (field: string | undefined): field is string => field !== undefined && /^\d+$/.test(field);
