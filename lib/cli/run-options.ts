@@ -1,8 +1,11 @@
+import type { Check, ReadyOptions } from '../checks/check.js';
+import { http } from '../checks/http.js';
+import { tcp } from '../checks/tcp.js';
 import type { DaemonOptions } from '../options.js';
 import type { RestartPolicy } from '../policy/restart-policy.js';
 import type { Stdio } from '../process/driver.js';
 import { optionValue } from './args.js';
-import { Duration, PositiveDuration, PositiveInteger, Signal } from './option-codecs.js';
+import { Duration, HttpUrl, Port, PositiveDuration, PositiveInteger, Signal } from './option-codecs.js';
 import { UsageError } from './output.js';
 import { restartPolicyOf, RestartWhen } from './restart-entry.js';
 
@@ -14,6 +17,9 @@ export const RUN_OPTIONS = {
   restart: { type: 'string' },
   'max-restarts': { type: 'string' },
   within: { type: 'string' },
+  'ready-http': { type: 'string' },
+  'ready-tcp': { type: 'string' },
+  'ready-timeout': { type: 'string' },
   state: { type: 'string' },
   'keep-on-exit': { type: 'boolean' },
   stdout: { type: 'string' },
@@ -29,6 +35,9 @@ export interface RunFlags {
   readonly restart?: string;
   readonly 'max-restarts'?: string;
   readonly within?: string;
+  readonly 'ready-http'?: string;
+  readonly 'ready-tcp'?: string;
+  readonly 'ready-timeout'?: string;
   readonly stdout?: string;
   readonly stderr?: string;
 }
@@ -66,6 +75,29 @@ const restartOf = (flags: RunFlags): RestartPolicy | undefined => {
   });
 };
 
+/** The check of `--ready-http URL` or `--ready-tcp PORT` (of 127.0.0.1), as a config's `"ready": { "http" }` or `{ "tcp" }` builds it; one or neither. */
+const readyCheckOf = (flags: RunFlags): Check | undefined => {
+  const { 'ready-http': url, 'ready-tcp': port } = flags;
+  if (url !== undefined && port !== undefined) throw new UsageError('--ready-http and --ready-tcp: give one ready check, not both');
+  if (url !== undefined) return http(optionValue('ready-http', url, HttpUrl));
+  return port === undefined ? undefined : tcp(optionValue('ready-tcp', port, Port));
+};
+
+/**
+ * `ready` from its flags: the check, and `--ready-timeout MS` (default
+ * 60 000), which goes with one. Undefined without a check: ready as soon
+ * as it runs.
+ */
+const readyOf = (flags: RunFlags): ReadyOptions | undefined => {
+  const check = readyCheckOf(flags);
+  const timeout = flags['ready-timeout'];
+  if (check === undefined) {
+    if (timeout !== undefined) throw new UsageError('--ready-timeout MS needs --ready-http URL or --ready-tcp PORT: the check it gives time to');
+    return undefined;
+  }
+  return { check, ...(timeout === undefined ? {} : { timeoutMs: optionValue('ready-timeout', timeout, PositiveDuration) }) };
+};
+
 /**
  * The daemon's options from the flags of `rxdaemon run`. A bad value is a
  * {@link UsageError} that names its flag and what it takes; flags and a
@@ -76,10 +108,12 @@ const restartOf = (flags: RunFlags): RestartPolicy | undefined => {
  */
 export const daemonOptionsOf = (flags: RunFlags): DaemonOptions => {
   const restart = restartOf(flags);
+  const ready = readyOf(flags);
   return {
     ...(flags.grace === undefined ? {} : { gracefulStopMs: optionValue('grace', flags.grace, Duration) }),
     ...(flags['stop-signal'] === undefined ? {} : { stopSignal: optionValue('stop-signal', flags['stop-signal'], Signal) }),
     ...(restart === undefined ? {} : { restart }),
+    ...(ready === undefined ? {} : { ready }),
     ...(flags['pid-file'] === undefined ? {} : { pidFile: file('pid-file', flags['pid-file']) }),
     ...(flags.stdout === undefined ? {} : { stdout: stdio('stdout', flags.stdout) }),
     ...(flags.stderr === undefined ? {} : { stderr: stdio('stderr', flags.stderr) }),

@@ -10,6 +10,10 @@ Usage:
       --restart WHEN        always (default), on-failure or never
       --max-restarts N --within MS
                             give up after N restarts within MS
+      --ready-http URL, --ready-tcp PORT
+                            ready once URL answers 2xx, or 127.0.0.1:PORT
+                            accepts; not ready in --ready-timeout MS (default
+                            60000): stopped and restarted
       --stdout F, --stderr F
                             a file, inherit or ignore (default)
       --pid-file F          the pid, after every spawn
@@ -23,7 +27,11 @@ Usage:
           "env", "token", "gracefulStopMs", "stopSignal", "killProcessGroup",
           "stdout"/"stderr": "ignore" | { "file" }, "uid", "gid",
           "restart": { "policy": "consul" | "exponential" | "never",
-            "when", "noRestartCodes", "maxRestarts", "withinMs", ... } } } }
+            "when", "noRestartCodes", "maxRestarts", "withinMs", ... },
+          "ready"/"health": { "http": URL | "tcp": PORT | "exec": [CMD, ...]
+            | "output": REGEX, "intervalMs", "timeoutMs", ... },
+          "after": ["<id>", ...] } } }   (spawned once those are ready)
+      Relative paths (cwd, output files) are the config file's neighbours.
       Logs, pid files and the snapshot live in DIR; a new manager on DIR
       adopts the daemons a closed one left. --keep-on-exit: on SIGINT/SIGTERM,
       leave the daemons running.

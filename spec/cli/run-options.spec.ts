@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { asyncScheduler, firstValueFrom } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ReadyOptions } from '../../lib/checks/check.js';
+import { attempt$, type Verdict } from '../../lib/checks/run-check.js';
 import { UsageError } from '../../lib/cli/output.js';
 import { daemonOptionsOf, type RunFlags } from '../../lib/cli/run-options.js';
 import type { RestartPolicy, RestartState } from '../../lib/policy/restart-policy.js';
+import { closed, listening } from '../checks/helpers.js';
 import { exit, stateOf } from '../helpers/policy.js';
 
 const restartOf = (flags: RunFlags): RestartPolicy => {
@@ -21,7 +26,18 @@ const decide = (policy: RestartPolicy, ends: number[]): string[] => {
   });
 };
 
+const verdictOf = (ready: ReadyOptions | undefined): Promise<Verdict> => {
+  if (ready === undefined) throw new Error('no ready check');
+  return firstValueFrom(attempt$(ready.check, { pid: process.pid, scheduler: asyncScheduler }, 3_000));
+};
+
 describe('rxdaemon run: the daemon’s options from its flags', () => {
+  let server: Server | undefined;
+  afterEach(async () => {
+    await closed(server);
+    server = undefined;
+  });
+
   it('without flags, the library’s defaults', () => {
     expect(daemonOptionsOf({})).toEqual({});
   });
@@ -51,6 +67,17 @@ describe('rxdaemon run: the daemon’s options from its flags', () => {
     expect(decide(onFailure, [0, 10])).toEqual(['spawn', 'give-up']);
   });
 
+  it('--ready-http URL and --ready-tcp PORT: the check of ready, with --ready-timeout MS', async () => {
+    server = createServer((_, res) => res.writeHead(503).end());
+    const port = await listening(server);
+    const tcpReady = daemonOptionsOf({ 'ready-tcp': String(port) }).ready;
+    expect(tcpReady).toEqual({ check: expect.any(Function) as unknown });
+    expect(await verdictOf(tcpReady)).toEqual({ ok: true });
+    const httpReady = daemonOptionsOf({ 'ready-http': `http://127.0.0.1:${port}/ready`, 'ready-timeout': '120000' }).ready;
+    expect(httpReady).toEqual({ check: expect.any(Function) as unknown, timeoutMs: 120_000 });
+    expect(await verdictOf(httpReady)).toEqual({ ok: false, error: { code: 'EHTTPSTATUS', message: `HTTP 503 from http://127.0.0.1:${port}/ready` } });
+  });
+
   it.each<[RunFlags, string]>([
     [{ grace: 'soon' }, "--grace takes an integer number of ms between 0 and 2147483647, got 'soon'"],
     [{ grace: '2147483648' }, "--grace takes an integer number of ms between 0 and 2147483647, got '2147483648'"],
@@ -65,6 +92,16 @@ describe('rxdaemon run: the daemon’s options from its flags', () => {
     [{ stdout: '' }, "--stdout takes a file, 'inherit' or 'ignore', got ''"],
     [{ stderr: '' }, "--stderr takes a file, 'inherit' or 'ignore', got ''"],
     [{ 'pid-file': '' }, "--pid-file takes a file, got ''"],
+    [{ 'ready-http': 'localhost:8080' }, "--ready-http takes an http: or https: URL, got 'localhost:8080'"],
+    [{ 'ready-http': '8080' }, "--ready-http takes an http: or https: URL, got '8080'"],
+    [{ 'ready-http': 'ftp://127.0.0.1/' }, "--ready-http takes an http: or https: URL, got 'ftp://127.0.0.1/'"],
+    [{ 'ready-tcp': '0' }, "--ready-tcp takes a port (an integer between 1 and 65535), got '0'"],
+    [{ 'ready-tcp': '65536' }, "--ready-tcp takes a port (an integer between 1 and 65535), got '65536'"],
+    [{ 'ready-tcp': 'db:5432' }, "--ready-tcp takes a port (an integer between 1 and 65535), got 'db:5432'"],
+    [{ 'ready-http': 'http://127.0.0.1/', 'ready-tcp': '80' }, '--ready-http and --ready-tcp: give one ready check, not both'],
+    [{ 'ready-timeout': '1000' }, '--ready-timeout MS needs --ready-http URL or --ready-tcp PORT: the check it gives time to'],
+    [{ 'ready-tcp': '80', 'ready-timeout': '0' }, "--ready-timeout takes an integer number of ms between 1 and 2147483647, got '0'"],
+    [{ 'ready-tcp': '80', 'ready-timeout': '1m' }, "--ready-timeout takes an integer number of ms between 1 and 2147483647, got '1m'"],
   ])('%j is a usage error: %s', (flags, message) => {
     expect(() => daemonOptionsOf(flags)).toThrow(new UsageError(message));
   });
