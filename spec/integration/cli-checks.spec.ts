@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DaemonEvent } from '../../lib/events.js';
@@ -104,6 +104,23 @@ describe('rxdaemon manage: ready, health and after in the config', () => {
     expect(isAlive(first.pid)).toBe(false);
     expect(isAlive(second.pid)).toBe(true);
 
+    run.process.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+  });
+});
+
+describe('rxdaemon manage: paths in the config are the config file’s neighbours', () => {
+  it('a relative cwd and a relative exec command are found beside the config, not in the manager’s cwd', async () => {
+    mkdirSync(sandbox.path('etc/work'), { recursive: true });
+    // Ready once the service wrote its pid in its cwd, etc/work; the script finds it from where it lies.
+    writeFileSync(sandbox.path('etc/ready.sh'), '#!/bin/sh\ncd "$(dirname "$0")" && [ -s work/here.pid ]\n');
+    chmodSync(sandbox.path('etc/ready.sh'), 0o755);
+    const config = sandbox.path('etc/daemons.json');
+    writeFileSync(config, JSON.stringify({ daemons: { web: { ...child('--write', 'here.pid'), cwd: 'work', ready: { exec: ['./ready.sh'], intervalMs: 50 } } } }));
+    const run = start('manage', '--json', '--config', config, '--data-dir', sandbox.path('data'));
+    const ready = await awaited(run, 'ready', 'web');
+    expect(readFileSync(sandbox.path('etc/work/here.pid'), 'utf8')).toBe(`${ready.pid}\n`);
+    expect(existsSync(sandbox.path('work'))).toBe(false);
     run.process.kill('SIGINT');
     expect(await run.exited).toBe(0);
   });
