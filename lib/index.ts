@@ -47,6 +47,9 @@ export type {
 export type { SpawnIntent } from './process/spawn-intent.js';
 export { defaultDriver, execaDriver } from './process/child-process-driver.js';
 export { Daemon, type DaemonError } from './daemon/daemon.js';
+export { lines$, type LinesOptions } from './output/lines.js';
+export type { FileLook, FileSource } from './output/file-source.js';
+export type { OutputStream } from './output/output-lines.js';
 export type { ProcessIdentity } from './process/identity.js';
 export type { DaemonState, DaemonStatus, LastExit } from './daemon/state.js';
 export { supervise, type SuperviseOptions } from './daemon/supervise.js';

@@ -5,6 +5,7 @@ import { checkCommand, commandEquals, type Command } from '../command.js';
 import { deferred, type Deferred } from '../deferred.js';
 import { eventFactory, isTerminal, type DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
+import { outputLines$, type OutputStream } from '../output/output-lines.js';
 import { defaultDriver } from '../process/child-process-driver.js';
 import { checkSnapshot, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import type { DaemonSnapshot, Pid } from '../snapshot/codec.js';
@@ -141,6 +142,23 @@ export class Daemon {
   close(): void {
     if (this.#phase === 'new') this.endBeforeStart('closed');
     else if (this.#phase === 'started') this.#ask('close');
+  }
+
+  /**
+   * The lines the process writes to its `stdout` or `stderr` file from now
+   * on, as they arrive (looked at every 200 ms, on the scheduler). They are
+   * read from the file, so they go on across restarts and outlive nothing:
+   * unsubscribe to stop. An output that is not a `{ file }` is a TypeError
+   * naming the option.
+   *
+   * @example
+   * const daemon = new Daemon({ command: 'envoy', args: ['-c', 'envoy.yaml'] }, { stderr: { file: '/var/log/envoy.err' } });
+   * daemon.start();
+   * daemon.lines$('stderr').subscribe((line) => console.log(`envoy: ${line}`));
+   */
+  lines$(stream: OutputStream): Observable<string> {
+    const { scheduler, driver } = this.#options;
+    return outputLines$(stream, this.#options[stream], scheduler, driver.output);
   }
 
   /** S6: the same command, args, cwd, env, id and token. */

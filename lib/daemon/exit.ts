@@ -1,6 +1,7 @@
 import { concat, defer, EMPTY, ignoreElements, interval, of, takeWhile, type Observable } from 'rxjs';
 import type { DaemonEvent, ExitedEvent } from '../events.js';
 import type { ExitStatus } from '../process/driver.js';
+import { readTail } from '../output/tail.js';
 import { RunEnd } from './run-end.js';
 import type { Running } from './running.js';
 import type { Supervision } from './supervision.js';
@@ -48,7 +49,7 @@ const tailOf = (sup: Supervision, running: Running): string[] => {
     typeof stderr === 'object' ? { path: stderr.file, start: running.outputStart?.stderr }
     : typeof stdout === 'object' ? { path: stdout.file, start: running.outputStart?.stdout }
     : undefined;
-  return from === undefined ? [] : driver.readTail(from.path, from.start ?? 0, tailLines);
+  return from === undefined ? [] : readTail(driver.output, from.path, from.start ?? 0, tailLines);
 };
 
 /** How long the end of a run waits for leftovers it SIGKILLed to be gone: orphans nobody reaps (a supervisor that is PID 1) stay zombies forever. */

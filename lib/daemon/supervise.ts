@@ -1,9 +1,10 @@
-import { AsyncSubject, defer, map, merge, NEVER, Observable } from 'rxjs';
+import { AsyncSubject, defer, map, merge, NEVER, Observable, using } from 'rxjs';
 import { checkCommand, type Command } from '../command.js';
 import type { DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import { restartLoop$ } from './restart-loop.js';
+import { rotation$ } from './rotation.js';
 import { adoptedProcess } from './running.js';
 import { supervision, type Ending } from './supervision.js';
 
@@ -80,11 +81,15 @@ export interface Requests {
  * `Daemon` facade, the manager); {@link superviseResolved} adds the
  * unsubscribe-is-a-stop rule.
  */
-export const supervising$ = (command: Command, resolved: ResolvedOptions, requests: Requests, adopt?: ProcessIdentity): Observable<DaemonEvent> =>
-  restartLoop$(
+export const supervising$ = (command: Command, resolved: ResolvedOptions, requests: Requests, adopt?: ProcessIdentity): Observable<DaemonEvent> => {
+  const loop = restartLoop$(
     supervision(command, resolved, requests.ending, requests.restart$),
     adopt === undefined ? undefined : adoptedProcess(adopt, resolved.driver, resolved.scheduler),
   );
+  // The logs are rotated for as long as the daemon is supervised, and no longer.
+  const rotating = rotation$(resolved);
+  return rotating === undefined ? loop : using(() => rotating.subscribe(), () => loop);
+};
 
 /** {@link supervising$} for a subscriber that may leave: leaving is a stop, which runs on to its end. */
 export const superviseResolved = (command: Command, resolved: ResolvedOptions, requests: Requests, adopt?: ProcessIdentity): Observable<DaemonEvent> =>

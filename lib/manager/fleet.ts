@@ -17,7 +17,7 @@ import { checkId } from './ids.js';
 import { dependentsOf } from './order.js';
 import { planReconcile } from './reconcile.js';
 import type { Found, Records } from './records.js';
-import { partsOf, type Service, type ServiceOptions } from './service.js';
+import { outputOf, partsOf, type Service, type ServiceOptions } from './service.js';
 
 // Omit, distributed over a union.
 type WithoutAt<T> = T extends unknown ? Omit<T, 'at'> : never;
@@ -406,7 +406,7 @@ export class Fleet {
     const { dataDir } = this;
     const options = { ...this.options, ...own };
     if (dataDir === undefined) return options;
-    return { ...options, pidFile: dataDir.pidFile(id), stdout: own.stdout ?? { file: dataDir.stdout(id) }, stderr: own.stderr ?? { file: dataDir.stderr(id) } };
+    return { ...options, pidFile: dataDir.pidFile(id), stdout: outputOf('stdout', id, own, dataDir), stderr: outputOf('stderr', id, own, dataDir) };
   }
 
   /** A daemon's event as it is (every daemon of a manager is given its id, so every event of one has it); one of the manager's own, stamped now. */

@@ -1,10 +1,17 @@
-import { asyncScheduler, filter, firstValueFrom, ReplaySubject, Subject, type Observable, type SchedulerLike } from 'rxjs';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { asyncScheduler, filter, firstValueFrom, ReplaySubject, Subject, tap, type Observable, type SchedulerLike } from 'rxjs';
 import type { DaemonState } from '../daemon/state.js';
 import { deferred } from '../deferred.js';
 import { settles } from './control-outcome.js';
 import { isManagerTerminal, type ControlRequest, type ManagerClosedEvent, type ManagerEvent, type ManagerStoppedEvent } from './events.js';
 import { foldStates, isTerminalStatus } from './fold-states.js';
+import { outputLines$, type OutputStream } from '../output/output-lines.js';
+import type { FileSource } from '../output/file-source.js';
+import { defaultDriver } from '../process/child-process-driver.js';
+import { DataDir } from './data-dir.js';
+import { checkId } from './ids.js';
 import { manage, type DesiredSet, type ManagerOptions } from './manage.js';
+import { outputOf } from './service.js';
 
 /** A manager that ended other than as asked: refused at start, ended already the other way (a kill after a close), or a bug. */
 const endedOtherwise = (last: ManagerEvent | undefined): Error => {
@@ -40,13 +47,22 @@ export class Manager {
   readonly #done = deferred<ManagerEvent | undefined>();
   readonly #managed$: Observable<ManagerEvent>;
   readonly #scheduler: SchedulerLike;
+  readonly #output: { readonly dataDir: DataDir | undefined; readonly source: FileSource };
+  /** The latest desired set, for where each service's output goes. */
+  #desired: DesiredSet = {};
   #running = false;
 
   /** Checks the options at once (a TypeError naming the bad one); nothing runs until {@link run}. */
   constructor(desired$: Observable<DesiredSet>, options: Omit<ManagerOptions, 'close$' | 'kill$' | 'control$'> = {}) {
     // manage() checks its options when called, and runs only once subscribed.
-    this.#managed$ = manage(desired$, { ...options, close$: this.#close$, kill$: this.#kill$, control$: this.#control$ });
+    const remembered$ = desired$.pipe(
+      tap((desired) => {
+        this.#desired = desired;
+      }),
+    );
+    this.#managed$ = manage(remembered$, { ...options, close$: this.#close$, kill$: this.#kill$, control$: this.#control$ });
     this.#scheduler = options.scheduler ?? asyncScheduler;
+    this.#output = { dataDir: options.dataDir === undefined ? undefined : new DataDir(options.dataDir), source: (options.driver ?? defaultDriver()).output };
     this.events$ = this.#events.asObservable();
     this.states$ = this.#states.asObservable();
     this.#states.next(new Map());
@@ -113,6 +129,26 @@ export class Manager {
   /** M9: lets a daemon held down by {@link stop} run again, if it is desired. */
   start(id: string): void {
     this.#control$.next({ type: 'start', id });
+  }
+
+  /**
+   * The lines daemon `id` writes to its `stdout` or `stderr` from now on, as
+   * they arrive, read from its file (its log in the data dir, or the
+   * service's own `{ file }`): they go on across its restarts and
+   * replacements. An invalid id, or an output that is not a file, is a
+   * TypeError saying so.
+   *
+   * @example
+   * const manager = new Manager(of({ web: { command: 'envoy', args: ['-c', 'web.yaml'] } }), { dataDir: '/var/lib/agent/daemons' });
+   * manager.run();
+   * manager.lines$('web', 'stderr').subscribe((line) => console.log(`web: ${line}`));
+   */
+  lines$(id: string, stream: OutputStream): Observable<string> {
+    const checked = checkId(id);
+    if (isLeft(checked)) throw new TypeError(checked.left);
+    const { dataDir, source } = this.#output;
+    const service = Object.hasOwn(this.#desired, id) ? this.#desired[id] : undefined;
+    return outputLines$(stream, outputOf(stream, id, service ?? {}, dataDir), this.#scheduler, source);
   }
 
   #runs(id: string): boolean {

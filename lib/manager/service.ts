@@ -1,5 +1,8 @@
 import { checkCommand, commandEquals, type Command } from '../command.js';
 import { resolveOptions, type DaemonOptions } from '../options.js';
+import type { OutputStream } from '../output/output-lines.js';
+import type { Stdio } from '../process/driver.js';
+import type { DataDir } from './data-dir.js';
 
 /** The options one service of a manager may have of its own; the rest are the manager's, for all. */
 export type ServiceOptions = Pick<
@@ -87,3 +90,7 @@ export const checkService = (service: Service, id: string, withDataDir: boolean)
   }
   return checked;
 };
+
+/** Where a managed daemon's output goes: the service's own choice, else its log in the data dir; undefined (the default, ignored) without either. */
+export const outputOf = (stream: OutputStream, id: string, own: ServiceOptions, dataDir: DataDir | undefined): Stdio | undefined =>
+  own[stream] ?? (dataDir === undefined ? undefined : { file: dataDir[stream](id) });

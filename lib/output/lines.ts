@@ -1,48 +1,6 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
+import { fileSystem, type FileSource } from './file-source.js';
 import { LineSplitter } from './line-splitter.js';
-
-/** What a file looks like now: its size and inode, or undefined when there is none. */
-export interface FileLook {
-  readonly size: number;
-  readonly ino: number;
-}
-
-/** How {@link lines$} reads a file: the file system's (the default), or a spec's own. */
-export interface FileSource {
-  look(path: string): FileLook | undefined;
-  /** Up to `length` bytes at `offset`. */
-  read(path: string, offset: number, length: number): Buffer;
-}
-
-// O_NONBLOCK: a FIFO put in the file's place cannot hang the reader.
-const withFile = <T>(path: string, use: (fd: number) => T): T | undefined => {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch {
-    return undefined;
-  }
-  try {
-    return use(fd);
-  } finally {
-    closeSync(fd);
-  }
-};
-
-/** The file system, read through a descriptor opened for each look. */
-export const fileSystem: FileSource = {
-  look: (path) =>
-    withFile(path, (fd) => {
-      const stats = fstatSync(fd);
-      return stats.isFile() ? { size: stats.size, ino: stats.ino } : undefined;
-    }),
-  read: (path, offset, length) =>
-    withFile(path, (fd) => {
-      const buffer = Buffer.alloc(length);
-      return buffer.subarray(0, readSync(fd, buffer, 0, length, offset));
-    }) ?? Buffer.alloc(0),
-};
 
 /** Options of {@link lines$}. */
 export interface LinesOptions {

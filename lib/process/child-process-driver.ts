@@ -16,7 +16,8 @@ import { removeFileSafe, writeFileSafe } from './files.js';
 import { spawnFailure } from './spawn-failure.js';
 import { closeStdio, openStdio, outputStartOf, type NativeStdio } from './stdio-files.js';
 import { watchProcess } from './watch-process.js';
-import { readTail } from '../output/tail.js';
+import { fileSystem } from '../output/file-source.js';
+import { rotateLog } from '../output/rotate.js';
 
 const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
 
@@ -195,8 +196,10 @@ export class ChildProcessDriver implements ProcessDriver {
     });
   }
 
-  readTail(path: string, from: number, count: number): string[] {
-    return readTail(path, from, count);
+  readonly output = fileSystem;
+
+  rotate(path: string, maxBytes: number, backups: number): Observable<boolean> {
+    return defer(() => rotateLog(path, maxBytes, backups));
   }
 
   removeFile(path: string): Observable<void> {

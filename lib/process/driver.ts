@@ -1,5 +1,6 @@
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { Observable, SchedulerLike } from 'rxjs';
+import type { FileSource } from '../output/file-source.js';
 import type { ProcessIdentity } from './identity.js';
 import type { SpawnIntent } from './spawn-intent.js';
 
@@ -169,8 +170,10 @@ export interface ProcessDriver {
   useScheduler?(scheduler: SchedulerLike): void;
   /** Atomically replaces `path` with `data` (mode 0600 unless given), never through a symlink; completes or errors. Used for pid files: not fsynced. */
   writeFile(path: string, data: string, mode?: number): Observable<void>;
-  /** The last `count` lines of the file at `path`, from byte `from` on (where a run's output began); none when it cannot be read. */
-  readTail(path: string, from: number, count: number): string[];
+  /** How the output files are read: by `lines$` and for the crash report (`exited.tail`). */
+  readonly output: FileSource;
+  /** Rotates the log at `path` when it is past `maxBytes`, keeping `backups` copies (see `maxLogBytes`); emits whether it did, then completes. */
+  rotate(path: string, maxBytes: number, backups: number): Observable<boolean>;
   /** Removes `path`; a file that is already gone is success. */
   removeFile(path: string): Observable<void>;
 }

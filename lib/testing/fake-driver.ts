@@ -12,6 +12,7 @@ import type {
   SpawnFailure,
   SpawnSpec,
 } from '../process/driver.js';
+import type { FileSource } from '../output/file-source.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import { isSignallablePid } from '../process/pid.js';
 import type { SpawnIntent } from '../process/spawn-intent.js';
@@ -361,11 +362,28 @@ export class FakeDriver implements ProcessDriver {
     });
   }
 
-  /** The last lines of a file the test put in `files` (a fake process writes nothing itself). */
-  readTail(path: string, from: number, count: number): string[] {
-    const lines = (this.files.get(path) ?? '').slice(from).split('\n');
-    if (lines.at(-1) === '') lines.pop();
-    return count === 0 ? [] : lines.slice(-count);
+  /** Reads the files a test put in `files` (a fake process writes nothing itself): for `lines$` and the crash report. */
+  readonly output: FileSource = {
+    look: (path) => {
+      const text = this.files.get(path);
+      return text === undefined ? undefined : { size: Buffer.byteLength(text), ino: 1 };
+    },
+    read: (path, offset, length) => Buffer.from(this.files.get(path) ?? '').subarray(offset, offset + length),
+  };
+
+  /** Rotates a file in `files` as the real driver rotates one on disk: `.1` … up one, the file to `.1`, then emptied. */
+  rotate(path: string, maxBytes: number, backups: number): Observable<boolean> {
+    return defer(() => {
+      const text = this.files.get(path);
+      if (text === undefined || Buffer.byteLength(text) <= maxBytes) return of(false);
+      for (let k = backups - 1; k >= 1; k--) {
+        const older = this.files.get(`${path}.${k}`);
+        if (older !== undefined) this.files.set(`${path}.${k + 1}`, older);
+      }
+      this.files.set(`${path}.1`, text);
+      this.files.set(path, '');
+      return of(true);
+    });
   }
 
   /** The signals sent so far, as `SIGNAL@ms` strings, for compact assertions. */

@@ -1,5 +1,6 @@
 import { describe, it } from 'vitest';
-import { lines$, type FileSource } from '../../lib/output/lines.js';
+import type { FileSource } from '../../lib/output/file-source.js';
+import { lines$ } from '../../lib/output/lines.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
 
 /** A file in memory, written by the test at set times (ms): the bytes of each write, or a truncation, or a replacement. */

@@ -5,6 +5,7 @@ import { timer } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { supervise } from '../../lib/daemon/supervise.js';
 import type { DaemonEvent } from '../../lib/events.js';
+import { fileSystem } from '../../lib/output/file-source.js';
 import { readTail } from '../../lib/output/tail.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
@@ -21,30 +22,30 @@ describe('readTail', () => {
   it('the last lines from where the run began; a last line without its newline counts; none of an earlier run', () => {
     const path = join(dir, 'err.log');
     writeFileSync(path, 'earlier run\nstarting\nbind: address in use\nfatal');
-    expect(readTail(path, 12, 2)).toEqual(['bind: address in use', 'fatal']);
-    expect(readTail(path, 12, 20)).toEqual(['starting', 'bind: address in use', 'fatal']);
-    expect(readTail(path, 0, 0)).toEqual([]);
+    expect(readTail(fileSystem, path, 12, 2)).toEqual(['bind: address in use', 'fatal']);
+    expect(readTail(fileSystem, path, 12, 20)).toEqual(['starting', 'bind: address in use', 'fatal']);
+    expect(readTail(fileSystem, path, 0, 0)).toEqual([]);
   });
 
   it('a file truncated since the run began (a rotation) is read from its start; a missing file, a symlink give nothing', () => {
     const path = join(dir, 'err.log');
     writeFileSync(path, 'after rotation\n');
-    expect(readTail(path, 5_000, 5)).toEqual(['after rotation']);
-    expect(readTail(join(dir, 'missing.log'), 0, 5)).toEqual([]);
+    expect(readTail(fileSystem, path, 5_000, 5)).toEqual(['after rotation']);
+    expect(readTail(fileSystem, join(dir, 'missing.log'), 0, 5)).toEqual([]);
     symlinkSync(path, join(dir, 'link.log'));
-    expect(readTail(join(dir, 'link.log'), 0, 5)).toEqual([]);
+    expect(readTail(fileSystem, join(dir, 'link.log'), 0, 5)).toEqual([]);
   });
 
   it('reads at most the last 64 KiB, dropping the line cut at its start', () => {
     const path = join(dir, 'big.log');
     writeFileSync(path, `${'x'.repeat(70_000)}\nlast\n`);
-    expect(readTail(path, 0, 5)).toEqual(['last']);
+    expect(readTail(fileSystem, path, 0, 5)).toEqual(['last']);
     // A read that begins exactly at a line's start keeps that line.
     const whole = `${'w'.repeat(65_535)}\n`;
     writeFileSync(path, `earlier\n${whole}`);
-    expect(readTail(path, 0, 5)).toEqual(['w'.repeat(65_535)]);
+    expect(readTail(fileSystem, path, 0, 5)).toEqual(['w'.repeat(65_535)]);
     writeFileSync(path, `earlier\nz${whole}`);
-    expect(readTail(path, 0, 5)).toEqual([]);
+    expect(readTail(fileSystem, path, 0, 5)).toEqual([]);
   });
 });
 

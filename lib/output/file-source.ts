@@ -1,0 +1,50 @@
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+
+/** What a file looks like now: its size and inode. */
+export interface FileLook {
+  readonly size: number;
+  readonly ino: number;
+}
+
+/**
+ * How a daemon's output files are read (by `lines$` and for the crash
+ * report): the file system's, or a FakeDriver's files in memory.
+ */
+export interface FileSource {
+  /** The file's size and inode; undefined when there is no regular file there. */
+  look(path: string): FileLook | undefined;
+  /** Up to `length` bytes at `offset`; fewer at the end of the file, none when it cannot be read. */
+  read(path: string, offset: number, length: number): Buffer;
+}
+
+// O_NOFOLLOW: an output file is never written through a symlink (openAppendSafe), so one planted there is not what
+// the daemon wrote. O_NONBLOCK: a FIFO put in the file's place cannot hang the reader.
+const withFile = <T>(path: string, use: (fd: number) => T): T | undefined => {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    return use(fd);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+};
+
+/** The file system, read through a descriptor opened for each look and each read. */
+export const fileSystem: FileSource = {
+  look: (path) =>
+    withFile(path, (fd) => {
+      const stats = fstatSync(fd);
+      return stats.isFile() ? { size: stats.size, ino: stats.ino } : undefined;
+    }),
+  read: (path, offset, length) =>
+    withFile(path, (fd) => {
+      const buffer = Buffer.alloc(length);
+      return buffer.subarray(0, readSync(fd, buffer, 0, length, offset));
+    }) ?? Buffer.alloc(0),
+};

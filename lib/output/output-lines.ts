@@ -1,0 +1,20 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { Stdio } from '../process/driver.js';
+import type { FileSource } from './file-source.js';
+import { lines$ } from './lines.js';
+
+/** One of a daemon's two outputs. */
+export type OutputStream = 'stdout' | 'stderr';
+
+/**
+ * The lines written to a daemon's output from the subscription on, read from
+ * its file: the lines go on across restarts, since every run appends to the
+ * same file, and no pipe ties the process to its reader. An output that is
+ * not a `{ file }` has no lines to read: a TypeError naming the option.
+ */
+export const outputLines$ = (stream: OutputStream, target: Stdio | undefined, scheduler: SchedulerLike, source: FileSource): Observable<string> => {
+  if (typeof target !== 'object') {
+    throw new TypeError(`Expected the \`${stream}\` option to be a { file } to read lines from, got ${target === undefined ? 'none' : JSON.stringify(target)}.`);
+  }
+  return lines$(target.file, { scheduler, source });
+};

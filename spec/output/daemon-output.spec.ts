@@ -1,0 +1,107 @@
+import { BehaviorSubject, takeUntil, timer } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { Daemon } from '../../lib/daemon/daemon.js';
+import { supervise } from '../../lib/daemon/supervise.js';
+import { Manager } from '../../lib/manager/manager.js';
+import type { DesiredSet } from '../../lib/manager/manage.js';
+import { consulBackoff } from '../../lib/policy/consul-backoff.js';
+import { FakeDriver } from '../../lib/testing/fake-driver.js';
+import { inVirtualTime } from '../helpers/virtual-time.js';
+
+/** Runs `step` at virtual time `at`. */
+const at = (ms: number, step: () => void) => timer(ms).subscribe(step);
+
+describe('rotation in virtual time', () => {
+  it('a file past maxLogBytes is rotated at the next one-second check, .1 moving to .2, the oldest dropped; no longer once the daemon ended', () => {
+    const driver = new FakeDriver();
+    const seen: Record<string, (string | undefined)[]> = {};
+    const look = (name: string) => () => {
+      seen[name] = ['/out', '/out.1', '/out.2', '/out.3'].map((path) => driver.files.get(path));
+    };
+    inVirtualTime(() => {
+      // stdout and stderr share one file: it is rotated once per check, not twice.
+      supervise({ command: 'x' }, { driver, stdout: { file: '/out' }, stderr: { file: '/out' }, maxLogBytes: 10, logBackups: 2, stop$: timer(4_500) }).subscribe();
+      at(500, () => driver.files.set('/out', 'first run 1\n'));
+      at(999, look('999'));
+      at(1_000, look('1000'));
+      at(1_500, () => driver.files.set('/out', 'second....\nthird.....\n'));
+      at(2_000, look('2000'));
+      at(2_500, () => driver.files.set('/out', 'fourth....\nfifth.....\n'));
+      at(3_000, look('3000'));
+      at(3_500, () => driver.files.set('/out', 'ten bytes\n'));
+      at(4_000, look('4000'));
+      at(5_000, () => driver.files.set('/out', 'after the stop, not rotated\n'));
+      at(7_000, look('7000'));
+    });
+    expect(seen).toEqual({
+      '999': ['first run 1\n', undefined, undefined, undefined],
+      '1000': ['', 'first run 1\n', undefined, undefined],
+      '2000': ['', 'second....\nthird.....\n', 'first run 1\n', undefined],
+      '3000': ['', 'fourth....\nfifth.....\n', 'second....\nthird.....\n', undefined],
+      // Not past maxLogBytes: left alone.
+      '4000': ['ten bytes\n', 'fourth....\nfifth.....\n', 'second....\nthird.....\n', undefined],
+      '7000': ['after the stop, not rotated\n', 'fourth....\nfifth.....\n', 'second....\nthird.....\n', undefined],
+    });
+  });
+
+  it('without maxLogBytes nothing is rotated', () => {
+    const driver = new FakeDriver();
+    driver.files.set('/out', 'x'.repeat(10_000));
+    inVirtualTime(() => {
+      supervise({ command: 'x' }, { driver, stdout: { file: '/out' }, stop$: timer(5_000) }).subscribe();
+    });
+    expect([...driver.files.keys()]).toEqual(['/out']);
+  });
+});
+
+describe('Daemon.lines$', () => {
+  it('the lines written from the subscription on, read every 200 ms, on across a restart and a rotation', () => {
+    const driver = new FakeDriver({ exitAfterMs: 1_000, exitCode: 1 });
+    driver.files.set('/out', 'written before\n');
+    inVirtualTime(({ expectObservable }) => {
+      const daemon = new Daemon({ command: 'x' }, { driver, stdout: { file: '/out' }, restart: consulBackoff({ freeAttempts: 10 }), maxLogBytes: 30 });
+      daemon.start();
+      at(300, () => driver.files.set('/out', 'written before\nfirst run\n'));
+      // The second run (from 1000 ms) appends, past maxLogBytes; the check at 2000 ms rotates; the third line lands in the emptied file.
+      at(1_500, () => driver.files.set('/out', `${driver.files.get('/out') ?? ''}second run\n`));
+      at(2_100, () => driver.files.set('/out', 'after rotation\n'));
+      expectObservable(daemon.lines$('stdout').pipe(takeUntil(timer(3_000)))).toBe('400ms a 1199ms b 599ms c 799ms |', {
+        a: 'first run',
+        b: 'second run',
+        c: 'after rotation',
+      });
+      at(2_900, () => void daemon.stop());
+    });
+    expect(driver.spawns.length).toBeGreaterThanOrEqual(2);
+    expect(driver.files.get('/out.1')).toBe('written before\nfirst run\nsecond run\n');
+  });
+
+  it('an output that is not a file is a TypeError naming the option', () => {
+    const daemon = new Daemon({ command: 'x' }, { driver: new FakeDriver(), stdout: 'inherit' });
+    expect(() => daemon.lines$('stdout')).toThrow(new TypeError('Expected the `stdout` option to be a { file } to read lines from, got "inherit".'));
+    expect(() => daemon.lines$('stderr')).toThrow('Expected the `stderr` option to be a { file } to read lines from, got "ignore".');
+  });
+});
+
+describe('Manager.lines$', () => {
+  it("reads a daemon's log in the data dir, or the file its service names; a bad id or an output that is no file is a TypeError", () => {
+    const driver = new FakeDriver();
+    driver.files.set('/data/logs/web-stderr.log', '');
+    driver.files.set('/web.out', '');
+    const desired$ = new BehaviorSubject<DesiredSet>({ web: { command: 'x', stdout: { file: '/web.out' } }, db: { command: 'y' } });
+    inVirtualTime(({ expectObservable }) => {
+      const withDataDir = new Manager(desired$, { driver, dataDir: '/data' });
+      expectObservable(withDataDir.lines$('web', 'stderr').pipe(takeUntil(timer(500)))).toBe('200ms a 299ms |', { a: 'boom' });
+      at(100, () => driver.files.set('/data/logs/web-stderr.log', 'boom\n'));
+      const manager = new Manager(desired$, { driver });
+      manager.run();
+      at(1, () => {
+        expectObservable(manager.lines$('web', 'stdout').pipe(takeUntil(timer(500)))).toBe('201ms a 299ms |', { a: 'listening' });
+        expect(() => manager.lines$('db', 'stdout')).toThrow('Expected the `stdout` option to be a { file } to read lines from, got none.');
+      });
+      at(100, () => driver.files.set('/web.out', 'listening\n'));
+      at(2_000, () => void manager.kill());
+    });
+    expect(() => new Manager(desired$, { driver }).lines$('../etc', 'stdout')).toThrow(TypeError);
+  });
+});
