@@ -12,7 +12,7 @@ import { reportDecodeErrors } from '../snapshot/decode-errors.js';
 import { checkCache, type CheckCache } from './check-cache.js';
 import { HealthEntry, ReadyEntry } from './check-entry.js';
 import { parseJson } from './json.js';
-import { Duration, Flag, NonNegativeInteger, Signal } from './option-codecs.js';
+import { Duration, Flag, NonNegativeInteger, PositiveInteger, Signal } from './option-codecs.js';
 import { policyCache } from './policy-cache.js';
 import { RestartEntry } from './restart-entry.js';
 import { strictObject } from './strict-codec.js';
@@ -58,6 +58,9 @@ const ServiceFields = strictObject(
     killProcessGroup: Flag,
     stdout: OutputEntry,
     stderr: OutputEntry,
+    tailLines: NonNegativeInteger,
+    maxLogBytes: PositiveInteger,
+    logBackups: PositiveInteger,
     uid: NonNegativeInteger,
     gid: NonNegativeInteger,
   },

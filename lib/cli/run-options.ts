@@ -5,7 +5,7 @@ import type { DaemonOptions } from '../options.js';
 import type { RestartPolicy } from '../policy/restart-policy.js';
 import type { Stdio } from '../process/driver.js';
 import { optionValue } from './args.js';
-import { Duration, HttpUrl, Port, PositiveDuration, PositiveInteger, Signal } from './option-codecs.js';
+import { Duration, HttpUrl, NonNegativeInteger, Port, PositiveDuration, PositiveInteger, Signal } from './option-codecs.js';
 import { UsageError } from './output.js';
 import { restartPolicyOf, RestartWhen } from './restart-entry.js';
 
@@ -24,6 +24,9 @@ export const RUN_OPTIONS = {
   'keep-on-exit': { type: 'boolean' },
   stdout: { type: 'string' },
   stderr: { type: 'string' },
+  'tail-lines': { type: 'string' },
+  'max-log-bytes': { type: 'string' },
+  'log-backups': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -40,6 +43,9 @@ export interface RunFlags {
   readonly 'ready-timeout'?: string;
   readonly stdout?: string;
   readonly stderr?: string;
+  readonly 'tail-lines'?: string;
+  readonly 'max-log-bytes'?: string;
+  readonly 'log-backups'?: string;
 }
 
 /** A file flag: any path but the empty one. */
@@ -117,5 +123,8 @@ export const daemonOptionsOf = (flags: RunFlags): DaemonOptions => {
     ...(flags['pid-file'] === undefined ? {} : { pidFile: file('pid-file', flags['pid-file']) }),
     ...(flags.stdout === undefined ? {} : { stdout: stdio('stdout', flags.stdout) }),
     ...(flags.stderr === undefined ? {} : { stderr: stdio('stderr', flags.stderr) }),
+    ...(flags['tail-lines'] === undefined ? {} : { tailLines: optionValue('tail-lines', flags['tail-lines'], NonNegativeInteger) }),
+    ...(flags['max-log-bytes'] === undefined ? {} : { maxLogBytes: optionValue('max-log-bytes', flags['max-log-bytes'], PositiveInteger) }),
+    ...(flags['log-backups'] === undefined ? {} : { logBackups: optionValue('log-backups', flags['log-backups'], PositiveInteger) }),
   };
 };

@@ -16,6 +16,10 @@ Usage:
                             60000): stopped and restarted
       --stdout F, --stderr F
                             a file, inherit or ignore (default)
+      --max-log-bytes N --log-backups K
+                            rotate an output file past N bytes, keeping K
+                            copies (default 3)
+      --tail-lines N        lines of stderr each exit reports (default 20)
       --pid-file F          the pid, after every spawn
       --state F             keep a snapshot in F; the next run with the same F
                             adopts the process it records, if still alive
@@ -25,7 +29,8 @@ Usage:
       Run every daemon of FILE, reloaded when it changes and on SIGHUP:
         { "daemons": { "<id>": { "command": ..., "args": [...], "cwd",
           "env", "token", "gracefulStopMs", "stopSignal", "killProcessGroup",
-          "stdout"/"stderr": "ignore" | { "file" }, "uid", "gid",
+          "stdout"/"stderr": "ignore" | { "file" }, "tailLines",
+          "maxLogBytes", "logBackups", "uid", "gid",
           "restart": { "policy": "consul" | "exponential" | "never",
             "when", "noRestartCodes", "maxRestarts", "withinMs", ... },
           "ready"/"health": { "http": URL | "tcp": PORT | "exec": [CMD, ...]

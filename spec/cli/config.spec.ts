@@ -45,7 +45,7 @@ describe('configReader', () => {
     );
     expect(leftOf(file('top.json', JSON.stringify({ deamons: {} })))?.message).toContain('`deamons`: unknown field; did you mean `daemons`?');
     expect(leftOf(file('far.json', JSON.stringify({ daemons: { web: { command: 'envoy', restartPolicy: 'always' } } })))?.message).toContain(
-      '`daemons.web.restartPolicy`: unknown field (known: command, args, cwd, env, token, gracefulStopMs, stopSignal, restart, ready, health, after, killProcessGroup, stdout, stderr, uid, gid)',
+      '`daemons.web.restartPolicy`: unknown field (known: command, args, cwd, env, token, gracefulStopMs, stopSignal, restart, ready, health, after, killProcessGroup, stdout, stderr, tailLines, maxLogBytes, logBackups, uid, gid)',
     );
   });
 
@@ -141,8 +141,8 @@ describe('configReader', () => {
       'bounds.json',
       JSON.stringify({
         daemons: {
-          low: { command: 'x', gracefulStopMs: 0, killProcessGroup: true, uid: 0, gid: 0, stopSignal: 'SIGQUIT', stdout: 'ignore', stderr: { file: 'e' }, restart: { policy: 'never' } },
-          high: { command: 'x', gracefulStopMs: 2 ** 31 - 1, stopSignal: 'SIGKILL', restart: { stableAfterMs: 2 ** 31 - 1, maxRestarts: 1, withinMs: 1 } },
+          low: { command: 'x', gracefulStopMs: 0, killProcessGroup: true, uid: 0, gid: 0, tailLines: 0, maxLogBytes: 1, logBackups: 1, stopSignal: 'SIGQUIT', stdout: 'ignore', stderr: { file: 'e' }, restart: { policy: 'never' } },
+          high: { command: 'x', gracefulStopMs: 2 ** 31 - 1, stopSignal: 'SIGKILL', tailLines: 10_000, maxLogBytes: Number.MAX_SAFE_INTEGER, logBackups: 99, restart: { stableAfterMs: 2 ** 31 - 1, maxRestarts: 1, withinMs: 1 } },
           checkedLow: { command: 'x', after: [], ready: { tcp: 1, intervalMs: 1, timeoutMs: 1, attemptTimeoutMs: 1 }, health: { http: 'http://x/', expectStatus: [100], intervalMs: 1, timeoutMs: 1, failures: 1 } },
           checkedHigh: {
             command: 'x',
@@ -167,6 +167,9 @@ describe('configReader', () => {
     [{ stopsignal: 'SIGTERM' }, '`daemons.web.stopsignal`: unknown field; did you mean `stopSignal`?'],
     [{ killProcessGroup: 'yes' }, "`daemons.web.killProcessGroup`: expected true or false, got 'yes'"],
     [{ uid: -1 }, '`daemons.web.uid`: expected a non-negative integer, got -1'],
+    [{ maxLogBytes: 0 }, '`daemons.web.maxLogBytes`: expected a positive integer, got 0'],
+    [{ logBackups: 1.5 }, '`daemons.web.logBackups`: expected a positive integer, got 1.5'],
+    [{ tailLines: -1 }, '`daemons.web.tailLines`: expected a non-negative integer, got -1'],
     [{ gid: 'staff' }, "`daemons.web.gid`: expected a non-negative integer, got 'staff'"],
     [{ stdout: 'pipe' }, "`daemons.web.stdout`: expected 'ignore' or { \"file\": path }, got 'pipe'"],
     [{ stdout: '/var/log/web.log' }, "`daemons.web.stdout`: expected 'ignore' or { \"file\": path }, got '/var/log/web.log'"],

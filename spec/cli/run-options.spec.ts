@@ -53,6 +53,10 @@ describe('rxdaemon run: the daemon’s options from its flags', () => {
     expect(daemonOptionsOf({ stdout: 'ignore' }).stdout).toBe('ignore');
   });
 
+  it('--tail-lines, --max-log-bytes and --log-backups', () => {
+    expect(daemonOptionsOf({ 'tail-lines': '0', 'max-log-bytes': '1048576', 'log-backups': '5' })).toEqual({ tailLines: 0, maxLogBytes: 1_048_576, logBackups: 5 });
+  });
+
   it('--restart: which ends restart; the rest completes', () => {
     expect(restartOf({ restart: 'never' }).next(stateOf(1, { last: exit(1) })).kind).toBe('complete');
     expect(restartOf({ restart: 'on-failure' }).next(stateOf(1, { last: exit(0) })).kind).toBe('complete');
@@ -92,6 +96,9 @@ describe('rxdaemon run: the daemon’s options from its flags', () => {
     [{ stdout: '' }, "--stdout takes a file, 'inherit' or 'ignore', got ''"],
     [{ stderr: '' }, "--stderr takes a file, 'inherit' or 'ignore', got ''"],
     [{ 'pid-file': '' }, "--pid-file takes a file, got ''"],
+    [{ 'max-log-bytes': '1M' }, "--max-log-bytes takes a positive integer, got '1M'"],
+    [{ 'log-backups': '0' }, "--log-backups takes a positive integer, got '0'"],
+    [{ 'tail-lines': '-1' }, "--tail-lines takes a non-negative integer, got '-1'"],
     [{ 'ready-http': 'localhost:8080' }, "--ready-http takes an http: or https: URL, got 'localhost:8080'"],
     [{ 'ready-http': '8080' }, "--ready-http takes an http: or https: URL, got '8080'"],
     [{ 'ready-http': 'ftp://127.0.0.1/' }, "--ready-http takes an http: or https: URL, got 'ftp://127.0.0.1/'"],
