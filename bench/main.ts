@@ -4,6 +4,7 @@
 import { cpus, totalmem } from 'node:os';
 import { crashDay } from './crash-day.js';
 import { fleet } from './fleet.js';
+import { healthChecks } from './health-checks.js';
 import { managerScale } from './manager-scale.js';
 import { table, type Row } from './measure.js';
 import { restartCycle } from './restart-cycle.js';
@@ -17,6 +18,7 @@ for (const [name, section] of [
   ['P3 fleet', () => fleet(quick)],
   ['P4 a day of crash loop', () => Promise.resolve(crashDay())],
   ['P5 manager scale', () => Promise.resolve(managerScale(quick))],
+  ['P8 health checks', () => healthChecks(quick)],
 ] as const) {
   process.stderr.write(`${name}…\n`);
   rows.push(...(await section()));
