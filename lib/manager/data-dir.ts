@@ -5,7 +5,8 @@ import { ensurePrivateDir } from '../process/files.js';
 /**
  * M3: the layout of a manager's data dir, and the only code that touches
  * it. `logs/<id>-stdout.log`, `logs/<id>-stderr.log`, `pids/<id>.pid`,
- * `snapshot.json` and `journal` (the records, see records.ts), and the lock (`lock.d/`, see lock.ts). Directories are
+ * `snapshot.json` and `journal` (the records, see records.ts), the lock (`lock.d/`, see lock.ts)
+ * and `control.sock` (see control-server.ts). Directories are
  * 0700 and files 0600: logs and snapshots can hold secrets. Every file is
  * written through process/files.ts, which follows no symlink.
  */
@@ -22,6 +23,11 @@ export class DataDir {
 
   get lockPath(): string {
     return join(this.root, 'lock');
+  }
+
+  /** M9: where the manager listens (see control-server.ts). */
+  get controlPath(): string {
+    return join(this.root, 'control.sock');
   }
 
   pidFile(id: string): string {

@@ -106,6 +106,17 @@ export interface ControlRefusedEvent extends At {
   readonly message: string;
 }
 
+/**
+ * M9: control.sock is not served: something that is not a socket is at its
+ * path (left alone), or listening failed. The manager runs on, out of reach
+ * of `rxdaemon status`, `restart`, `stop`, `start` and `logs`.
+ */
+export interface ControlErrorEvent extends At {
+  readonly type: 'control-error';
+  readonly path: string;
+  readonly error: { readonly code: string; readonly message: string };
+}
+
 /** M9: what can be asked of one daemon of a running manager. */
 export interface ControlRequest {
   /** `restart`: a graceful stop, then an immediate spawn; `stop`: stopped, and held down until `start`; `start`: run again, if desired. */
@@ -119,6 +130,7 @@ export type FleetEvent =
   | WaitingEvent
   | DesiredErrorEvent
   | ControlRefusedEvent
+  | ControlErrorEvent
   | InvalidEntryEvent
   | RestoreSkippedEvent
   | StrayEvent
@@ -141,6 +153,7 @@ const FLEET_TYPES = new Set<string>([
   'waiting',
   'desired-error',
   'control-refused',
+  'control-error',
   'invalid-entry',
   'restore-skipped',
   'stray',

@@ -14,6 +14,8 @@ export const describeFleetEvent = (event: FleetEvent): string => {
       return `the desired set failed (${event.error.message}); keeping the running set`;
     case 'control-refused':
       return `cannot ${event.request} ${event.id}: ${event.message}`;
+    case 'control-error':
+      return `control socket not served: ${event.error.message}`;
     case 'invalid-entry':
       return `skipped ${JSON.stringify(event.id)}: ${event.message}`;
     case 'restore-skipped':
@@ -43,6 +45,7 @@ export const fleetEventLevel = (event: FleetEvent): keyof Logger => {
     case 'invalid-entry':
     case 'desired-error':
     case 'control-refused':
+    case 'control-error':
     case 'restore-skipped':
     case 'stray':
     case 'snapshot-error':

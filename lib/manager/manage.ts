@@ -4,6 +4,7 @@ import type { Service } from './service.js';
 import { resolveOptions, type DaemonOptions } from '../options.js';
 import { checkDuration } from '../validate.js';
 import { compact$, compacting } from './compacting.js';
+import { ControlAnswers } from './control-answers.js';
 import { isFleetEvent, isManagerTerminal, type ControlRequest, type ManagerEvent } from './events.js';
 import { Fleet } from './fleet.js';
 import { logFleetEvent } from './log-fleet-event.js';
@@ -81,25 +82,35 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
     const { daemon, timing, snapshotIntervalMs, logger } = settings;
     const fleet = new Fleet(opened === undefined ? daemon : { ...daemon, scope: opened.scope }, opened?.dataDir, opened?.records);
     const restore = opened === undefined ? undefined : { found: opened.found, marked: opened.marked, snapshotPath: opened.dataDir.snapshotPath };
+    const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, daemon.driver.ownPid, daemon.scheduler);
     const ending$ = merge(settings.close$.pipe(map((): Ending => 'close')), settings.kill$.pipe(map((): Ending => 'kill'))).pipe(take(1), share());
     let ended = false;
     const subscription = merge(
       fleet.events$,
-      desired$.pipe(reconciling(fleet, restore, { ...timing, withDataDir: opened !== undefined }, daemon.scheduler), takeUntil(ending$)),
+      desired$.pipe(
+        tap((desired) => {
+          control?.configure(desired);
+        }),
+        reconciling(fleet, restore, { ...timing, withDataDir: opened !== undefined }, daemon.scheduler),
+        takeUntil(ending$),
+      ),
       opened === undefined ? EMPTY : fleet.changed$.pipe(compacting(opened.records, opened.dataDir.snapshotPath, snapshotIntervalMs, daemon.scheduler), takeUntil(ending$)),
-      settings.control$.pipe(
+      // M9: the library's requests and control.sock's take the same path.
+      merge(settings.control$, control?.requests$ ?? EMPTY).pipe(
         takeUntil(ending$),
         tap((request) => {
           fleet.control(request);
         }),
         ignoreElements(),
       ),
+      control?.serve$() ?? EMPTY,
       ending$.pipe(concatMap((ending) => finish$(fleet, opened, ending, settings))),
     )
       .pipe(
         takeWhile((event) => !isManagerTerminal(event), true),
         tap((event) => {
           ended ||= isManagerTerminal(event);
+          control?.see(event);
           // Daemon events are logged by their own pipeline.
           if (isFleetEvent(event)) logFleetEvent(logger, event);
         }),

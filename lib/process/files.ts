@@ -46,7 +46,7 @@ const KINDS: readonly (readonly [(stats: Stats) => boolean, string])[] = [
 ];
 
 /** What is at a path, in words: "a symlink", "a FIFO" … */
-const kindOf = (stats: Stats): string => KINDS.find(([is]) => is(stats))?.[1] ?? 'a regular file';
+export const kindOf = (stats: Stats): string => KINDS.find(([is]) => is(stats))?.[1] ?? 'a regular file';
 
 /** What is at `path` itself, never what a link there points at. */
 const lstatOrUndefined = (path: string): Stats | undefined => {

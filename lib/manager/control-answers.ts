@@ -1,0 +1,112 @@
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { catchError, defer, endWith, filter, identity, map, Observable, of, Subject, take, type SchedulerLike } from 'rxjs';
+import { errorFields } from '../events.js';
+import { settles } from './control-outcome.js';
+import { answerError, type ControlAnswer, type ControlLine } from './control-protocol.js';
+import type { DataDir } from './data-dir.js';
+import { controlServer$ } from './control-server.js';
+import { isManagerTerminal, type ControlErrorEvent, type ControlRequest, type ManagerEvent } from './events.js';
+import { checkId } from './ids.js';
+import { logLines$ } from './log-lines.js';
+import type { DesiredSet } from './manage.js';
+import { outputOf, partsOf } from './service.js';
+import { StatusBoard } from './status-board.js';
+
+const OK: ControlAnswer = { type: 'ok' };
+const END: ControlAnswer = { type: 'end' };
+// As `tail`: what `rxdaemon logs` shows without -n.
+const DEFAULT_LINES = 20;
+
+/** The answer to a control request, from the event that settled it (see {@link settles}). */
+const answerOf = ({ type, id }: ControlRequest, event: ManagerEvent): ControlAnswer => {
+  if (event.type === 'control-refused') return answerError('EREFUSED', `cannot ${type} ${id}: ${event.message}`);
+  if (isManagerTerminal(event)) return answerError('EENDED', `the manager ended before ${id} could ${type}`);
+  if (event.type === 'spawn-failed') return answerError('ESPAWN', `${id} was stopped, but its new process failed to spawn: ${event.error.message}`);
+  return OK;
+};
+
+/**
+ * M9: what a running manager answers on control.sock. It sees every event
+ * of the manager (to fold the status and to learn how a request ended) and
+ * every desired set (what is configured, where each service's output
+ * goes); `restart`, `stop` and `start` leave through {@link requests$}, the
+ * path `Manager.restart/stop/start` take too.
+ */
+export class ControlAnswers {
+  readonly #requests = new Subject<ControlRequest>();
+  /** Requests for the fleet, as `ManagerOptions.control$` brings them. */
+  readonly requests$ = this.#requests.asObservable();
+  readonly #seen = new Subject<ManagerEvent>();
+  readonly #board = new StatusBoard();
+  #configured: DesiredSet = {};
+
+  constructor(
+    private readonly dataDir: DataDir,
+    private readonly ownPid: number,
+    private readonly scheduler: SchedulerLike,
+  ) {}
+
+  /** Serves these answers on the data dir's control.sock while subscribed (see {@link controlServer$}). */
+  serve$(): Observable<ControlErrorEvent> {
+    return controlServer$(this.dataDir.controlPath, this.answer, () => this.scheduler.now());
+  }
+
+  /** Takes in a desired set, as it enters the manager: every entry is configured, also one the manager skips as invalid. */
+  configure(desired: DesiredSet): void {
+    this.#configured = desired;
+  }
+
+  /** Takes in one event of the manager, once it has been emitted. */
+  see(event: ManagerEvent): void {
+    this.#board.see(event);
+    this.#seen.next(event);
+  }
+
+  /** The answers to one request: one line, or (`logs`) the lines of a log, then `end` unless it follows. */
+  readonly answer = (request: ControlLine): Observable<ControlAnswer> => {
+    switch (request.type) {
+      case 'status':
+        return defer(() => of<ControlAnswer>({ type: 'status', pid: this.ownPid, daemons: this.#board.report(Object.keys(this.#configured), this.scheduler.now()) }));
+      case 'logs':
+        return this.#logs(request);
+      default:
+        return this.#control({ type: request.type, id: request.id });
+    }
+  };
+
+  #control(request: ControlRequest): Observable<ControlAnswer> {
+    return new Observable<ControlAnswer>((subscriber) => {
+      // The manager is ending: nothing takes requests any more.
+      if (!this.#requests.observed) {
+        subscriber.next(answerError('EENDED', `the manager is ending; it cannot ${request.type} ${request.id}`));
+        subscriber.complete();
+        return undefined;
+      }
+      const runs = this.#board.runs(request.id);
+      const subscription = this.#seen.pipe(filter(settles(request)), take(1), map((event) => answerOf(request, event))).subscribe(subscriber);
+      this.#requests.next(request);
+      // A start, and a stop of what does not run, are refused at once if at all: otherwise they are done.
+      if (request.type === 'start' || (request.type === 'stop' && !runs)) {
+        subscriber.next(OK);
+        subscriber.complete();
+      }
+      return subscription;
+    });
+  }
+
+  #logs({ id, stream = 'stdout', lines = DEFAULT_LINES, follow = false }: Extract<ControlLine, { type: 'logs' }>): Observable<ControlAnswer> {
+    return defer(() => {
+      const service = Object.hasOwn(this.#configured, id) ? this.#configured[id] : undefined;
+      if (service === undefined) return of(answerError('ENOLOG', `no service ${JSON.stringify(id)} is configured`));
+      const valid = checkId(id);
+      if (isLeft(valid)) return of(answerError('ENOLOG', valid.left));
+      const target = outputOf(stream, id, partsOf(service).options, this.dataDir);
+      if (typeof target !== 'object') return of(answerError('ENOLOG', `${id}'s ${stream} is not kept in a file (it is ${JSON.stringify(target)})`));
+      return logLines$(target.file, { lines, follow, scheduler: this.scheduler }).pipe(
+        map((text): ControlAnswer => ({ type: 'line', text })),
+        follow ? identity : endWith(END),
+        catchError((error: unknown) => of(answerError('ENOLOG', `cannot read ${target.file}: ${errorFields(error).message}`))),
+      );
+    });
+  }
+}

@@ -1,0 +1,106 @@
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { concat, defer, from, type Observable, type SchedulerLike } from 'rxjs';
+import { errorFields } from '../events.js';
+import { lines$ } from '../output/lines.js';
+
+/** The end of a log: its last whole lines, what follows the last newline, and where that begins. */
+export interface LastLines {
+  readonly lines: readonly string[];
+  /** A line still being written (no newline yet); '' when the file ends with one. */
+  readonly partial: string;
+  /** The offset just after the last newline: where the lines to come begin. */
+  readonly end: number;
+}
+
+const CHUNK = 64 * 1024;
+// However many lines are asked for, a reply reads at most this much of a log.
+const MAX_BYTES = 16 * 1024 * 1024;
+
+const countNewlines = (buffer: Buffer): number => {
+  let n = 0;
+  for (let at = buffer.indexOf(10); at !== -1; at = buffer.indexOf(10, at + 1)) n++;
+  return n;
+};
+
+/** Reads backwards from the end, a chunk at a time, until `count` whole lines (and the newline before them) are in. */
+const readEnd = (fd: number, size: number, count: number): { readonly text: string; readonly start: number } => {
+  const chunks: Buffer[] = [];
+  let start = size;
+  let newlines = 0;
+  while (start > 0 && newlines <= count && size - start < MAX_BYTES) {
+    const length = Math.min(CHUNK, start);
+    const chunk = Buffer.alloc(length);
+    const read = readSync(fd, chunk, 0, length, start - length);
+    // Shrunk under us (a rotation): what was read so far is what there is.
+    if (read < length) break;
+    start -= length;
+    chunks.unshift(chunk);
+    newlines += countNewlines(chunk);
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), start };
+};
+
+/**
+ * The last `count` lines of a log file, read backwards from its end (a
+ * big log costs only what is shown, and at most 16 MiB). Right(undefined)
+ * when there is no file; Left, saying why, when it cannot be read or is not
+ * a regular file (a symlink is not followed: a log never is one).
+ *
+ * @example
+ * const last = lastLines('/var/lib/agent/daemons/logs/web-stderr.log', 20);
+ */
+export const lastLines = (path: string, count: number): Either<string, LastLines | undefined> => {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const { code, message } = errorFields(error);
+    return code === 'ENOENT' ? right(undefined) : left(code === 'ELOOP' ? `${path} is a symlink, not a log` : message);
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return left(`${path} is not a regular file`);
+    const { text, start } = readEnd(fd, stats.size, count);
+    const cut = text.lastIndexOf('\n') + 1;
+    const whole = text.slice(0, cut).split('\n').slice(0, -1);
+    // A read that began mid-file begins mid-line: that first piece is not a line.
+    if (start > 0) whole.shift();
+    return right({ lines: count === 0 ? [] : whole.slice(-count), partial: text.slice(cut), end: start + Buffer.byteLength(text.slice(0, cut)) });
+  } catch (error) {
+    return left(errorFields(error).message);
+  } finally {
+    closeSync(fd);
+  }
+};
+
+/** Options of {@link logLines$}. */
+export interface LogLinesOptions {
+  /** How many of the last lines first. */
+  readonly lines: number;
+  /** Then every new line, as it is written, until unsubscribed. */
+  readonly follow: boolean;
+  readonly scheduler?: SchedulerLike;
+  /** How often a followed file is looked at. Default 200 ms. */
+  readonly pollMs?: number;
+}
+
+/**
+ * A log as `rxdaemon logs` shows it: its last `lines` lines (and a line
+ * still being written, when not following), then, when following, each
+ * line as it is written: from where the last ones ended, so none is lost
+ * or shown twice; across a truncation (rotation) or a replaced file too.
+ * Without `follow` it completes; a file that cannot be read errs with the
+ * reason (code ENOLOG). No file yet is an empty log.
+ *
+ * @example
+ * logLines$('/var/lib/agent/daemons/logs/web-stdout.log', { lines: 20, follow: true }).subscribe((line) => console.log(line));
+ */
+export const logLines$ = (path: string, options: LogLinesOptions): Observable<string> =>
+  defer(() => {
+    const last = lastLines(path, options.lines);
+    if (isLeft(last)) throw Object.assign(new Error(last.left), { code: 'ENOLOG' });
+    const { lines, partial, end } = last.right ?? { lines: [], partial: '', end: 0 };
+    if (!options.follow) return from(partial === '' ? lines : [...lines, partial]);
+    return concat(from(lines), lines$(path, { from: end, scheduler: options.scheduler, pollMs: options.pollMs }));
+  });

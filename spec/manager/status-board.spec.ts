@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import type { DaemonEvent, ExitedEvent } from '../../lib/events.js';
+import type { ManagerEvent } from '../../lib/manager/events.js';
+import { StatusBoard } from '../../lib/manager/status-board.js';
+
+// A pid no process has (above Linux's pid_max): /proc tells nothing of it, so times come from the events.
+const PID = 4_194_305;
+const exited = (at: number, fields: Partial<ExitedEvent> = {}): ManagerEvent => ({
+  type: 'exited',
+  at,
+  id: 'web',
+  pid: PID,
+  code: 3,
+  signal: null,
+  adopted: false,
+  attempt: 1,
+  runMs: 10,
+  requested: false,
+  tail: [],
+  ...fields,
+});
+const ev = (event: DaemonEvent): ManagerEvent => ({ id: 'web', ...event });
+const boardOf = (...events: ManagerEvent[]): StatusBoard => {
+  const board = new StatusBoard();
+  for (const event of events) board.see(event);
+  return board;
+};
+const only = (board: StatusBoard, now = 5_000, configured: string[] = ['web']) => board.report(configured, now).find((report) => report.id === 'web');
+
+describe('StatusBoard: every configured daemon, its state, and why it is in trouble', () => {
+  it('a running daemon: pid, since, uptime, no cause', () => {
+    const board = boardOf(ev({ type: 'spawning', at: 1_000, attempt: 1 }), ev({ type: 'started', at: 1_000, pid: PID, attempt: 1 }), ev({ type: 'ready', at: 1_200, pid: PID, afterMs: 200 }));
+    expect(only(board)).toEqual({ id: 'web', status: 'running', pid: PID, since: 1_000, uptimeMs: 4_000, restarts: 0, lastExit: null, cpuPercent: null, rssBytes: null });
+  });
+
+  it('a crash loop: waiting, its restarts, the last exit, and the last line of the crash report as the cause', () => {
+    const board = boardOf(
+      ev({ type: 'spawning', at: 1_000, attempt: 1 }),
+      ev({ type: 'started', at: 1_000, pid: PID, attempt: 1 }),
+      exited(1_010, { tail: ['starting', 'Error: EADDRINUSE :8080'] }),
+      ev({ type: 'spawning', at: 1_010, attempt: 2 }),
+      ev({ type: 'started', at: 1_010, pid: PID, attempt: 2 }),
+      exited(1_020, { code: null, signal: 'SIGSEGV' }),
+      ev({ type: 'backoff', at: 1_020, attempt: 3, delayMs: 2_000 }),
+    );
+    expect(only(board)).toMatchObject({ status: 'waiting', pid: null, uptimeMs: null, restarts: 1, lastExit: { code: null, signal: 'SIGSEGV', at: 1_020 }, cause: 'killed by SIGSEGV' });
+    board.see(exited(1_030, { tail: ['Error: EADDRINUSE :8080'] }));
+    expect(only(board)?.cause).toBe('exited with code 3: Error: EADDRINUSE :8080');
+  });
+
+  it('a daemon that fails to spawn: the spawn error', () => {
+    const board = boardOf(ev({ type: 'spawning', at: 1_000, attempt: 1 }), ev({ type: 'spawn-failed', at: 1_000, attempt: 1, error: { code: 'ENOENT', message: 'spawn /opt/app ENOENT' } }));
+    expect(only(board)).toMatchObject({ status: 'waiting', pid: null, cause: 'spawn failed: spawn /opt/app ENOENT' });
+  });
+
+  it('failed checks: not ready, and unhealthy with the message of the last failed check', () => {
+    const started = [ev({ type: 'spawning', at: 0, attempt: 1 }), ev({ type: 'started', at: 0, pid: PID, attempt: 1 })];
+    const notReady = boardOf(...started, ev({ type: 'not-ready', at: 60_000, pid: PID, afterMs: 60_000, error: { code: 'ETIMEDOUT', message: 'connect ECONNREFUSED 127.0.0.1:80' } }));
+    expect(only(notReady)?.cause).toBe('not ready after 60000 ms: connect ECONNREFUSED 127.0.0.1:80');
+    const unhealthy = boardOf(
+      ...started,
+      ev({ type: 'health-failed', at: 1, pid: PID, failures: 3, error: { code: 'EUNHEALTHY', message: 'GET /health: 503' } }),
+      ev({ type: 'unhealthy', at: 1, pid: PID, failures: 3 }),
+    );
+    expect(only(unhealthy)?.cause).toBe('unhealthy: health check failed (3 in a row): GET /health: 503');
+  });
+
+  it('gave up: why, and the trouble before', () => {
+    const board = boardOf(ev({ type: 'spawning', at: 0, attempt: 1 }), ev({ type: 'started', at: 0, pid: PID, attempt: 1 }), exited(5), ev({ type: 'gave-up', at: 5, attempts: 1, reason: 'attempts-exhausted' }));
+    expect(only(board)).toMatchObject({ status: 'gave-up', cause: 'gave up after 1 attempts (attempts-exhausted); last: exited with code 3' });
+  });
+
+  it('a stable run clears the cause; a requested exit adds none', () => {
+    const board = boardOf(ev({ type: 'spawning', at: 0, attempt: 1 }), ev({ type: 'started', at: 0, pid: PID, attempt: 1 }), exited(5), ev({ type: 'started', at: 6, pid: PID, attempt: 2 }));
+    expect(only(board)?.cause).toBe('exited with code 3');
+    board.see(ev({ type: 'stable', at: 10_006, pid: PID }));
+    expect(only(board)?.cause).toBeUndefined();
+    board.see(exited(10_010, { requested: true, reason: 'restart', signal: 'SIGINT', code: null }));
+    expect(only(board)?.cause).toBeUndefined();
+  });
+
+  it('one waiting for what it starts after: waitingFor', () => {
+    const board = boardOf({ type: 'waiting', at: 0, id: 'web', for: ['db', 'cache'] });
+    expect(only(board)).toMatchObject({ status: 'idle', pid: null, waitingFor: ['db', 'cache'] });
+  });
+
+  it('a configured id the manager holds (a recorded process it cannot supervise): the reason', () => {
+    const board = boardOf({ type: 'invalid-entry', at: 0, id: 'web', message: 'not started: a process recorded for it still runs' });
+    expect(only(board)).toMatchObject({ status: 'idle', cause: 'not started: a process recorded for it still runs' });
+  });
+
+  it('lists every configured id in order, also one with no event yet, then those still stopping', () => {
+    const board = boardOf(
+      { type: 'reconcile', at: 0, started: [], stopped: ['old'], replaced: [], unchanged: 0 },
+      { type: 'stopping', at: 0, id: 'old', pid: PID, signal: 'SIGINT' },
+    );
+    expect(board.report(['b', 'a'], 0).map(({ id, status }) => [id, status])).toEqual([
+      ['b', 'idle'],
+      ['a', 'idle'],
+      ['old', 'stopping'],
+    ]);
+    board.see({ type: 'stopped', at: 1, id: 'old' });
+    expect(board.report(['b', 'a'], 1).map(({ id }) => id)).toEqual(['b', 'a']);
+  });
+
+  it('reads CPU and memory of a live process from /proc, and its start from there too', () => {
+    const board = boardOf({ type: 'adopted', at: Date.now(), id: 'self', pid: process.pid });
+    const [report] = board.report(['self'], Date.now());
+    expect(report?.rssBytes).toBeGreaterThan(1024 * 1024);
+    expect(report?.cpuPercent).toBeGreaterThanOrEqual(0);
+    // Adopted just now, yet it has run as long as this test process has.
+    expect(report?.uptimeMs).toBeGreaterThan(100);
+  });
+
+  it('runs: a daemon under way, not one ended or never begun', () => {
+    const board = boardOf(ev({ type: 'spawning', at: 0, attempt: 1 }));
+    expect(board.runs('web')).toBe(true);
+    expect(board.runs('other')).toBe(false);
+    board.see(ev({ type: 'stopped', at: 1 }));
+    expect(board.runs('web')).toBe(false);
+  });
+});

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { CpuMeter, parseCpuTicks, parseResidentPages, readProcUsage, uptimeMsOf, type ProcUsage } from '../../lib/process/proc-usage.js';
+
+// Fields 3 … 23 of a stat line: utime (14) = 150, stime (15) = 50, starttime (22) = 987654.
+const TAIL = 'S 1 4242 4242 0 -1 4194304 98 0 0 0 150 50 0 0 20 0 1 0 987654 3133440 382';
+
+describe('parseCpuTicks: user and system time, and the start, of a /proc/<pid>/stat line', () => {
+  it.each([
+    ['a plain name', `4242 (sleep) ${TAIL}\n`],
+    ['a name with ) and spaces', `4242 (a) 1 2 3) ${TAIL}\n`],
+  ])('%s', (_, text) => {
+    expect(parseCpuTicks(text)).toEqual({ cpuTicks: 200, startTicks: 987654 });
+  });
+
+  it.each([['nothing', ''], ['a cut-off line', '4242 (sleep) S 1 4242'], ['a field that is no number', `4242 (sleep) ${TAIL.replace(' 150 ', ' x ')}`]])('%s is undefined', (_, text) => {
+    expect(parseCpuTicks(text)).toBeUndefined();
+  });
+});
+
+describe('parseResidentPages: the second field of /proc/<pid>/statm', () => {
+  it.each([
+    ['2052 420 361 2 0 187 0\n', 420],
+    ['2052', undefined],
+    ['2052 x 1', undefined],
+  ])('%j', (text, pages) => {
+    expect(parseResidentPages(text)).toBe(pages);
+  });
+});
+
+describe('readProcUsage', () => {
+  it('reads this process: CPU time so far, its start, now, and its resident memory in bytes', () => {
+    const usage = readProcUsage(process.pid);
+    expect(usage).toBeDefined();
+    const { cpuTicks, startTicks, atTicks, rssBytes } = usage as ProcUsage;
+    expect(cpuTicks).toBeGreaterThan(0);
+    expect(atTicks).toBeGreaterThanOrEqual(startTicks);
+    // node's own figure, read the same way a moment apart: the page size is right if they agree to a few pages.
+    expect(Math.abs(rssBytes - process.memoryUsage.rss())).toBeLessThan(4 * 1024 * 1024);
+    expect(uptimeMsOf(usage as ProcUsage)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('is undefined for a process that is not there', () => {
+    expect(readProcUsage(4_194_305)).toBeUndefined();
+  });
+});
+
+describe('CpuMeter: percent of one core, over the window since the last look at the same process', () => {
+  const at = (atTicks: number, cpuTicks: number, startTicks = 1_000): ProcUsage => ({ atTicks, cpuTicks, startTicks, rssBytes: 0 });
+
+  it('measures a first look since the process started, as ps does', () => {
+    expect(new CpuMeter().percent(7, at(1_400, 100))).toBe(25);
+  });
+
+  it('measures later looks over the window since the one before, as top does', () => {
+    const meter = new CpuMeter();
+    meter.percent(7, at(1_400, 100));
+    // 150 ticks of CPU in 200 ticks: 75 %, though the lifetime average is 42 %.
+    expect(meter.percent(7, at(1_600, 250))).toBe(75);
+    // Two cores busy.
+    expect(meter.percent(7, at(1_800, 650))).toBe(200);
+  });
+
+  it('repeats the last figure for a look within a second of it (10 ms ticks make shorter windows noise)', () => {
+    const meter = new CpuMeter();
+    meter.percent(7, at(1_400, 100));
+    expect(meter.percent(7, at(1_450, 150))).toBe(25);
+  });
+
+  it('takes a reused pid (another start time) for a new process', () => {
+    const meter = new CpuMeter();
+    meter.percent(7, at(1_400, 100));
+    expect(meter.percent(7, at(2_000, 10, 1_900))).toBe(10);
+  });
+
+  it('forgets the processes it is told to, and measures them afresh', () => {
+    const meter = new CpuMeter();
+    meter.percent(7, at(1_400, 100));
+    meter.keepOnly(new Set([8]));
+    expect(meter.percent(7, at(1_600, 250))).toBe(Math.round((1000 * 250) / 600) / 10);
+  });
+
+  it('says 0 for a process that started this very tick', () => {
+    expect(new CpuMeter().percent(7, at(1_000, 0))).toBe(0);
+  });
+});
