@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-// A small service for the demo. It logs a line now and then; with
-// `--flaky` it crashes after a random 0.4–3.4 s. SIGINT makes it shut down
-// cleanly after a short cleanup.
-const name = process.env.RXDAEMON_ID ?? 'service';
+// A small service for the demo. It logs a line now and then (the demo
+// shows each with the service's id); with `--flaky` it crashes after a
+// random 0.4–3.4 s. SIGINT makes it shut down cleanly after a short cleanup.
 const flaky = process.argv.includes('--flaky');
-console.log(`${name}: up as pid ${process.pid}`);
-const work = setInterval(() => console.log(`${name}: working`), 500);
+const version = process.argv.includes('--v2') ? ' (v2)' : '';
+console.log(`up as pid ${process.pid}${version}`);
+let done = 0;
+const work = setInterval(() => console.log(`job ${++done} done`), 1_000);
 if (flaky) {
   setTimeout(
     () => {
-      console.error(`${name}: crashing`);
+      console.error('crashing');
       process.exit(1);
     },
     400 + Math.floor(Math.random() * 3_000),
@@ -17,6 +18,6 @@ if (flaky) {
 }
 process.on('SIGINT', () => {
   clearInterval(work);
-  console.log(`${name}: SIGINT, cleaning up`);
+  console.log('SIGINT, cleaning up');
   setTimeout(() => process.exit(0), 150);
 });

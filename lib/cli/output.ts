@@ -1,5 +1,5 @@
 import type { PrintedEvent } from './format.js';
-import { formatEvent, wantsColour } from './format.js';
+import { formatEvent, idWidthOf, wantsColour } from './format.js';
 
 /**
  * Writes to a stream that its reader may close at any moment (`| head -2`,
@@ -41,17 +41,27 @@ export interface Output {
   event(event: PrintedEvent): void;
   /** A note from the command itself (not an event), to stderr so it never mixes with `--json` lines. */
   note(message: string): void;
+  /**
+   * Ids the events will carry (a manager's configured ones): each id is
+   * padded to the longest seen so far, so that lines align, and a removed
+   * daemon's last lines still do.
+   */
+  align(ids: Iterable<string>): void;
 }
 
 /** Prints to this process's stdout and stderr, neither of which may stop it by closing. */
 export const consoleOutput = (json: boolean): Output => {
   const colour = !json && wantsColour(process.stdout);
+  let idWidth = 0;
   return {
     event: (event) => {
-      writeOut(`${json ? JSON.stringify(event) : formatEvent(event, colour)}\n`);
+      writeOut(`${json ? JSON.stringify(event) : formatEvent(event, { colour, idWidth })}\n`);
     },
     note: (message) => {
       writeErr(`rxdaemon: ${message}\n`);
+    },
+    align: (ids) => {
+      idWidth = Math.max(idWidth, idWidthOf(ids));
     },
   };
 };
