@@ -18,6 +18,7 @@ import { closeStdio, openStdio, outputStartOf, type NativeStdio } from './stdio-
 import { watchProcess } from './watch-process.js';
 import { fileSystem } from '../output/file-source.js';
 import { rotateLog } from '../output/rotate.js';
+import { processHeadroom, type Headroom } from './limits.js';
 
 const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
 
@@ -197,6 +198,10 @@ export class ChildProcessDriver implements ProcessDriver {
   }
 
   readonly output = fileSystem;
+
+  headroom(wanted: number): Headroom | undefined {
+    return processHeadroom(wanted);
+  }
 
   rotate(path: string, maxBytes: number, backups: number): Observable<boolean> {
     return defer(() => rotateLog(path, maxBytes, backups));

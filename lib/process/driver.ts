@@ -2,6 +2,7 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { FileSource } from '../output/file-source.js';
 import type { ProcessIdentity } from './identity.js';
+import type { Headroom } from './limits.js';
 import type { SpawnIntent } from './spawn-intent.js';
 
 /** Where a child's stdout or stderr goes: never a pipe, which would kill it with SIGPIPE once the supervisor is gone. */
@@ -157,6 +158,8 @@ export interface ProcessDriver {
    * cannot be read (`unreadable`). Where the OS cannot tell, none.
    */
   findSpawned(intents: readonly SpawnIntent[], within: number, unlessMarked: string): Spawned[][];
+  /** The limit of the OS that would stop `wanted` more processes from starting (RLIMIT_NPROC, pid_max, threads-max); undefined when there is room. */
+  headroom(wanted: number): Headroom | undefined;
   /** This boot's identity (Linux: /proc/sys/kernel/random/boot_id), or null where the OS has none. */
   bootId(): string | null;
   /**

@@ -13,6 +13,7 @@ import type {
   SpawnSpec,
 } from '../process/driver.js';
 import type { FileSource } from '../output/file-source.js';
+import type { Headroom } from '../process/limits.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import { isSignallablePid } from '../process/pid.js';
 import type { SpawnIntent } from '../process/spawn-intent.js';
@@ -82,6 +83,8 @@ export interface FakeDriverOptions {
   readonly bootId?: string | null;
   /** The first pid it hands out. Default 1000. */
   readonly firstPid?: number;
+  /** How many live processes it can have at once, as RLIMIT_NPROC would allow; `headroom` says so past it. Default: no limit. */
+  readonly processLimit?: number;
 }
 
 /**
@@ -160,6 +163,7 @@ export class FakeDriver implements ProcessDriver {
   private readonly exits = new Map<number, AsyncSubject<ExitStatus>>();
   private readonly scripts = new Map<number, FakeProcessScript>();
   private readonly foreign = new Set<number>();
+  private readonly processLimit: number | undefined;
   // When each process's check passes: from readyAt until unhealthyAt, in the clock's time.
   private readonly checkTimes = new Map<number, { readonly readyAt: number; readonly unhealthyAt: number }>();
 
@@ -172,6 +176,7 @@ export class FakeDriver implements ProcessDriver {
     this.ownPid = options.ownPid ?? 1;
     this.boot = options.bootId === undefined ? 'fake-boot' : options.bootId;
     this.nextPid = options.firstPid ?? 1000;
+    this.processLimit = options.processLimit === undefined ? undefined : checkNonNegativeInteger('processLimit', options.processLimit);
   }
 
   /**
@@ -344,6 +349,14 @@ export class FakeDriver implements ProcessDriver {
 
   bootId(): string | null {
     return this.boot;
+  }
+
+  /** Past `processLimit` live processes, the limit as RLIMIT_NPROC (no room is kept in reserve). */
+  headroom(wanted: number): Headroom | undefined {
+    if (this.processLimit === undefined) return undefined;
+    const inUse = [...this.processes.values()].filter((fake) => fake.alive).length;
+    const more = Math.max(0, this.processLimit - inUse);
+    return more < wanted ? { more, limit: 'RLIMIT_NPROC', value: this.processLimit, inUse, raise: "ulimit -u, or systemd's LimitNPROC=" } : undefined;
   }
 
   writeFile(path: string, data: string): Observable<void> {
