@@ -1,24 +1,33 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { BehaviorSubject, firstValueFrom } from 'rxjs';
+import type { ManagerEvent } from '../manager/events.js';
 import type { DesiredSet } from '../manager/manage.js';
 import { Manager } from '../manager/manager.js';
 import { parse, required } from './args.js';
 import { configReader } from './config.js';
 import { configReloads$ } from './config-reloads.js';
 import { configUpdates, readSettled$ } from './config-updates.js';
-import { EXIT, UsageError, type Output } from './output.js';
+import { EXIT, type Output } from './output.js';
 
 const OPTIONS = {
   config: { type: 'string' },
   'data-dir': { type: 'string' },
   json: { type: 'boolean' },
   'keep-on-exit': { type: 'boolean' },
+  verbose: { type: 'boolean' },
 } as const;
+
+// What a person reads (`--json` prints every event): no line for each
+// snapshot written unless --verbose, and no line for a refusal, which is
+// said once, on stderr, as the command's end.
+const shown = (event: ManagerEvent, json: boolean, verbose: boolean): boolean =>
+  json || (event.type === 'snapshot-written' ? verbose : event.type !== 'manager-refused');
 
 /**
  * `rxdaemon manage --config FILE --data-dir DIR`: a manager until SIGINT or
  * SIGTERM. The config is read again on any sign of a change and on SIGHUP
- * (see {@link configUpdates}). An invalid config at start is exit 2; later
+ * (see {@link configUpdates}). Readable lines align on the config's ids;
+ * `--verbose` adds one for each snapshot written. An invalid config at start is exit 2; later
  * it is reported once and the running set kept. A data dir owned by a live manager is exit 2, and
  * nothing in it is touched.
  */
@@ -31,12 +40,18 @@ export const manageCommand = async (args: readonly string[], output: (json: bool
   const read = configReader(config);
   // A config being saved as the manager starts is waited for, as on a reload.
   const initial = await firstValueFrom(readSettled$(read));
-  if (isLeft(initial)) throw new UsageError(initial.left.message);
+  // A config error, not a usage error: said alone, without the usage text.
+  if (isLeft(initial)) {
+    out.note(initial.left.message);
+    return EXIT.usage;
+  }
+  out.align(Object.keys(initial.right));
   const desired$ = new BehaviorSubject<DesiredSet>(initial.right);
   const manager = new Manager(desired$, { dataDir });
   const updates = configUpdates(read, initial.right, configReloads$(config)).subscribe((update) => {
     switch (update.kind) {
       case 'changed':
+        out.align(Object.keys(update.desired));
         desired$.next(update.desired);
         return;
       case 'unchanged':
@@ -53,7 +68,7 @@ export const manageCommand = async (args: readonly string[], output: (json: bool
   process.on('SIGINT', leave);
   process.on('SIGTERM', leave);
   manager.events$.subscribe((event) => {
-    out.event(event);
+    if (shown(event, values.json === true, values.verbose === true)) out.event(event);
   });
   manager.run();
   const last = await manager.ended();

@@ -39,7 +39,7 @@ Usage:
       Relative paths (cwd, output files) are the config file's neighbours.
       Logs, pid files and the snapshot live in DIR; a new manager on DIR
       adopts the daemons a closed one left. --keep-on-exit: on SIGINT/SIGTERM,
-      leave the daemons running.
+      leave the daemons running. --verbose: a line for each snapshot written.
 
   rxdaemon status --data-dir DIR [--json]
       List the daemons of DIR and whether each is alive.

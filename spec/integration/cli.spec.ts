@@ -94,7 +94,7 @@ describe('rxdaemon run', () => {
 
   it('prints readable lines without --json', async () => {
     const run = start('run', '--grace', '200', '--', process.execPath, CHILD);
-    await waitFor('a started line', () => /\d\d:\d\d:\d\d\.\d{3} started pid \d+ \(attempt 1\)/.test(run.stdout));
+    await waitFor('a started line', () => /\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d started pid \d+ \(attempt 1\)/.test(run.stdout));
     run.process.kill('SIGINT');
     expect(await run.exited).toBe(0);
     expect(run.stdout).toMatch(/sent SIGINT to pid \d+/);
