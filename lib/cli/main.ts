@@ -2,7 +2,6 @@
 import { manageCommand } from './manage.js';
 import { consoleOutput, EXIT, UsageError, writeErr, writeOut } from './output.js';
 import { run } from './run.js';
-import { status } from './status.js';
 import { USAGE } from './usage.js';
 import { packageVersion } from './version.js';
 
@@ -22,8 +21,15 @@ const main = async (argv: readonly string[]): Promise<number> => {
         return await run(args, consoleOutput);
       case 'manage':
         return await manageCommand(args, consoleOutput);
+      // Loaded when used, so that `--help` and `run` never pay for the control socket's client (P7).
       case 'status':
-        return status(args);
+        return await (await import('./status.js')).status(args);
+      case 'restart':
+      case 'stop':
+      case 'start':
+        return await (await import('./control.js')).control(command, args);
+      case 'logs':
+        return await (await import('./logs.js')).logs(args);
       case '--help':
       case '-h':
       case 'help':

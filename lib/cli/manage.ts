@@ -7,6 +7,7 @@ import { parse, required } from './args.js';
 import { configReader } from './config.js';
 import { configReloads$ } from './config-reloads.js';
 import { configUpdates, readSettled$ } from './config-updates.js';
+import { dataDirOf } from './data-dir.js';
 import { EXIT, type Output } from './output.js';
 
 const OPTIONS = {
@@ -24,17 +25,18 @@ const shown = (event: ManagerEvent, json: boolean, verbose: boolean): boolean =>
   json || (event.type === 'snapshot-written' ? verbose : event.type !== 'manager-refused');
 
 /**
- * `rxdaemon manage --config FILE --data-dir DIR`: a manager until SIGINT or
+ * `rxdaemon manage --config FILE [--data-dir DIR]`: a manager until SIGINT or
  * SIGTERM. The config is read again on any sign of a change and on SIGHUP
  * (see {@link configUpdates}). Readable lines align on the config's ids;
  * `--verbose` adds one for each snapshot written. An invalid config at start is exit 2; later
  * it is reported once and the running set kept. A data dir owned by a live manager is exit 2, and
- * nothing in it is touched.
+ * nothing in it is touched. The data dir defaults as {@link dataDirOf} says; the manager serves
+ * `rxdaemon status`, `restart`, `stop`, `start` and `logs` on its control.sock.
  */
 export const manageCommand = async (args: readonly string[], output: (json: boolean) => Output): Promise<number> => {
   const { values } = parse(args, OPTIONS);
   const config = required('config', values.config);
-  const dataDir = required('data-dir', values['data-dir']);
+  const dataDir = dataDirOf(values['data-dir']);
   const out = output(values.json === true);
   // One reader for the whole run: it keeps the policies it built, so an unchanged entry keeps its policy object.
   const read = configReader(config);

@@ -1,97 +1,77 @@
-import { statSync } from 'node:fs';
-import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { firstValueFrom } from 'rxjs';
 import { errorFields } from '../events.js';
+import type { DaemonReport } from '../manager/control-protocol.js';
 import { DataDir } from '../manager/data-dir.js';
 import { lockHolder } from '../manager/lock.js';
-import { readRecords, type ReadRecords } from '../manager/records.js';
 import { defaultDriver } from '../process/child-process-driver.js';
-import { checkProcess, decodeSnapshot } from '../snapshot/check-snapshot.js';
-import type { RestoreError } from '../snapshot/restore-error.js';
-import { parse, required } from './args.js';
+import { parse } from './args.js';
+import { ask$ } from './control-client.js';
+import { dataDirOf } from './data-dir.js';
+import { wantsColour } from './format.js';
 import { EXIT, writeErr, writeOut } from './output.js';
+import { recordedStatus } from './status-records.js';
+import { statusTable } from './status-table.js';
 
 const OPTIONS = { 'data-dir': { type: 'string' }, json: { type: 'boolean' } } as const;
 
-/** One line of `rxdaemon status`. */
-export interface DaemonStatusLine {
-  readonly id: string;
-  readonly pid: number | null;
-  /** null: a process has the pid, but whether it is the recorded one cannot be told (another user's, or one /proc does not show). */
-  readonly alive: boolean | null;
-  readonly command: string;
-  /** Why it is not alive, when it is not. */
-  readonly reason?: string;
-}
+/** What asking the running manager came to. */
+type Asked = { readonly kind: 'answered'; readonly reports: DaemonReport[] } | { readonly kind: 'no-manager' } | { readonly kind: 'failed'; readonly message: string };
 
-const managerOf = (dataDir: DataDir): string => {
-  const holder = lockHolder(dataDir.lockPath, defaultDriver());
-  if (isLeft(holder)) return `manager unknown (${holder.left})`;
-  return holder.right === undefined ? 'no manager' : `manager pid ${holder.right.pid} ${holder.right.alive ? 'running' : 'gone'}`;
-};
-
-// Refusals of a live pid that may still be the recorded process: neither alive nor dead is known.
-const UNKNOWN: readonly RestoreError['code'][] = ['EFOREIGN', 'EHIDDEN'];
-
-const lineOf = (id: string, entry: unknown): DaemonStatusLine => {
-  const decoded = decodeSnapshot(entry);
-  if (isLeft(decoded)) return { id, pid: null, alive: false, command: '?', reason: decoded.left.message };
-  const checked = checkProcess(decoded.right, defaultDriver());
-  const line = { id, pid: decoded.right.pid, command: [decoded.right.command, ...decoded.right.args].join(' ') };
-  if (!isLeft(checked)) return { ...line, alive: true };
-  return { ...line, alive: UNKNOWN.includes(checked.left.code) ? null : false, reason: checked.left.message };
-};
-
-// A data dir that is not there is a typo more often than an idle host: said, never taken for "nothing runs".
-const dataDirProblem = (root: string): string | undefined => {
+const askManager = async (dataDir: DataDir): Promise<Asked> => {
   try {
-    return statSync(root).isDirectory() ? undefined : `the data dir ${root} is not a directory`;
+    const answer = await firstValueFrom(ask$(dataDir.controlPath, { type: 'status' }), { defaultValue: undefined });
+    if (answer?.type === 'status') return { kind: 'answered', reports: answer.daemons };
+    return { kind: 'failed', message: answer?.type === 'error' ? answer.message : 'the manager hung up without answering' };
   } catch (error) {
     const { code, message } = errorFields(error);
-    return code === 'ENOENT' ? `there is no data dir ${root} (is --data-dir right?)` : `cannot look at the data dir ${root}: ${message}`;
+    return code === 'ENOMANAGER' ? { kind: 'no-manager' } : { kind: 'failed', message };
   }
 };
 
-/**
- * What a data dir records (snapshot.json and the journal after it), each
- * entry checked against the live system (start time and boot included). A
- * Left when the data dir is missing or its records cannot be read: a corrupt
- * snapshot is never shown as "no daemons". Looks only; changes nothing.
- */
-export const statusOf = (dataDir: DataDir): Either<string, DaemonStatusLine[]> => {
-  const missing = dataDirProblem(dataDir.root);
-  if (missing !== undefined) return left(missing);
-  let records: ReadRecords;
-  try {
-    records = readRecords(dataDir);
-  } catch (error) {
-    return left(`cannot read the records in ${dataDir.root}: ${errorFields(error).message}`);
-  }
-  if (records.problem !== undefined) return left(`the snapshot ${dataDir.snapshotPath} is corrupt: ${records.problem}`);
-  return right([...records.daemons].map(([id, entry]) => lineOf(id, entry)));
+/** The one line that says the status comes from the records, and why. */
+const fromRecords = (dataDir: DataDir): string => {
+  const holder = lockHolder(dataDir.lockPath, defaultDriver());
+  const alive = !isLeft(holder) && holder.right?.alive === true ? holder.right : undefined;
+  const why = alive === undefined ? `no manager runs on ${dataDir.root}` : `the manager of ${dataDir.root} (pid ${alive.pid}) does not answer at ${dataDir.controlPath}`;
+  return `${why}; from its records (no CPU, restarts or last exit)`;
 };
 
-const stateOf = (line: DaemonStatusLine): string =>
-  line.alive === true ? 'alive' : `${line.alive === null ? 'unknown' : 'dead'}${line.reason === undefined ? '' : ` (${line.reason})`}`;
+const print = (reports: readonly DaemonReport[], json: boolean): void => {
+  if (json) {
+    for (const report of reports) writeOut(`${JSON.stringify(report)}\n`);
+    return;
+  }
+  writeOut(reports.length === 0 ? 'no daemons\n' : statusTable(reports, { colour: wantsColour(process.stdout), now: Date.now() }));
+};
 
 /**
- * `rxdaemon status --data-dir DIR`: the daemons a data dir records, and
- * whether each is alive. Exit 1, saying why, when the data dir is missing or
- * its records cannot be read. Looks only; signals nothing.
+ * `rxdaemon status [--data-dir DIR] [--json]`: every configured daemon, as
+ * the running manager tells it over control.sock (state, pid, uptime,
+ * restarts, last exit, CPU, memory, and the cause of any trouble). With no
+ * manager to ask, what the data dir's records say, after one line on
+ * stderr saying so. Exit 1, saying why, when neither can be read (no data
+ * dir, corrupt records, another user's data dir). Looks only.
  */
-export const status = (args: readonly string[]): number => {
+export const status = async (args: readonly string[]): Promise<number> => {
   const { values } = parse(args, OPTIONS);
-  const dataDir = new DataDir(required('data-dir', values['data-dir']));
-  const found = statusOf(dataDir);
-  if (isLeft(found)) {
-    writeErr(`rxdaemon: ${found.left}\n`);
-    return EXIT.failure;
-  }
-  const lines = found.right;
-  if (values.json === true) {
-    for (const line of lines) writeOut(`${JSON.stringify(line)}\n`);
+  const dataDir = new DataDir(dataDirOf(values['data-dir']));
+  const json = values.json === true;
+  const asked = await askManager(dataDir);
+  if (asked.kind === 'answered') {
+    print(asked.reports, json);
     return EXIT.ok;
   }
-  writeOut(`${dataDir.root}: ${managerOf(dataDir)}, ${lines.length} daemon${lines.length === 1 ? '' : 's'}\n`);
-  for (const line of lines) writeOut(`  ${line.id.padEnd(20)} ${String(line.pid ?? '-').padStart(8)}  ${stateOf(line).padEnd(6)}  ${line.command}\n`);
+  if (asked.kind === 'failed') {
+    writeErr(`rxdaemon: ${asked.message}\n`);
+    return EXIT.failure;
+  }
+  const recorded = recordedStatus(dataDir, Date.now());
+  if (isLeft(recorded)) {
+    writeErr(`rxdaemon: ${recorded.left}\n`);
+    return EXIT.failure;
+  }
+  writeErr(`rxdaemon: ${fromRecords(dataDir)}\n`);
+  print(recorded.right, json);
   return EXIT.ok;
 };

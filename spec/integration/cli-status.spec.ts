@@ -44,9 +44,10 @@ describe('rxdaemon status says what it found, never "no daemons" for what it can
 
   it('a data dir with no records yet: no daemons, exit 0', async () => {
     const dir = dataDir();
+    const note = `rxdaemon: no manager runs on ${dir}; from its records (no CPU, restarts or last exit)\n`;
     const human = await cliToEnd(['status', '--data-dir', dir], sandbox.dir);
-    expect(human).toEqual({ code: 0, stdout: `${dir}: no manager, 0 daemons\n`, stderr: '' });
-    expect(await cliToEnd(['status', '--json', '--data-dir', dir], sandbox.dir)).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(human).toEqual({ code: 0, stdout: 'no daemons\n', stderr: note });
+    expect(await cliToEnd(['status', '--json', '--data-dir', dir], sandbox.dir)).toEqual({ code: 0, stdout: '', stderr: note });
   });
 
   it('an entry whose process is gone is listed as dead, with why', async () => {
@@ -55,6 +56,17 @@ describe('rxdaemon status says what it found, never "no daemons" for what it can
     const dir = dataDir(JSON.stringify({ version: 1, daemons: { web: entry } }));
     const { code, stdout } = await cliToEnd(['status', '--json', '--data-dir', dir], sandbox.dir);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toEqual({ id: 'web', pid: 4_194_304, alive: false, command: 'sleep 60', reason: 'process 4194304 is gone' });
+    expect(JSON.parse(stdout)).toEqual({
+      id: 'web',
+      status: 'dead',
+      pid: 4_194_304,
+      since: null,
+      uptimeMs: null,
+      restarts: null,
+      lastExit: null,
+      cpuPercent: null,
+      rssBytes: null,
+      cause: 'process 4194304 is gone',
+    });
   });
 });

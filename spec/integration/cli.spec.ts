@@ -128,13 +128,13 @@ describe('rxdaemon manage and status', () => {
     const lines = statusOut
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { id: string; pid: number; alive: boolean });
-    expect(lines.map(({ id, pid, alive }) => [id, pid, alive]).sort()).toEqual([
-      ['api', pids.get('api'), true],
-      ['web', pids.get('web'), true],
+      .map((line) => JSON.parse(line) as { id: string; pid: number; status: string });
+    expect(lines.map(({ id, pid, status }) => [id, pid, status]).sort()).toEqual([
+      ['api', pids.get('api'), 'running'],
+      ['web', pids.get('web'), 'running'],
     ]);
     const human = await cliToEnd(['status', '--data-dir', data], sandbox.dir);
-    expect(human.stdout).toMatch(/manager pid \d+ running, 2 daemons/);
+    expect(human.stdout).toMatch(new RegExp(`^web +running +${pids.get('web') ?? 0} `, 'm'));
 
     const snapshotBefore = readFileSync(`${data}/snapshot.json`, 'utf8');
     const lockFiles = () => readdirSync(`${data}/lock.d`).map((name) => [name, readFileSync(`${data}/lock.d/${name}`, 'utf8')]);

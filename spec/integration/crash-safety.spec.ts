@@ -133,8 +133,8 @@ describe('finding 1: a manager SIGKILLed right after a spawn leaves no duplicate
     // And `status`, which reads both, shows all three while no manager runs.
     const status = start([programs.cli, 'status', '--json', '--data-dir', data()]);
     expect(await status.exited).toBe(0);
-    const lines = status.stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string; pid: number; alive: boolean });
-    expect(lines.map(({ id, pid, alive }) => [id, pid, alive]).sort()).toEqual(['a', 'b', 'c'].map((id) => [id, lastPids(events)[id], true]));
+    const lines = status.stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string; pid: number; status: string });
+    expect(lines.map(({ id, pid, status }) => [id, pid, status]).sort()).toEqual(['a', 'b', 'c'].map((id) => [id, lastPids(events)[id], 'alive']));
     await nextManagerAdoptsAll(manageCli(config), lastPids(events), ['a', 'b', 'c']);
   });
 

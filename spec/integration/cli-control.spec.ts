@@ -1,0 +1,306 @@
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DaemonReport } from '../../lib/manager/control-protocol.js';
+import { useBundle } from '../helpers/bundle.js';
+import { nodeProgram, type Cli } from '../helpers/cli.js';
+import { isAlive, Sandbox, waitFor } from '../helpers/real-processes.js';
+
+// rxdaemon status, restart, stop, start and logs against a real manager
+// (`rxdaemon manage`), through its control.sock, and without one. The CLI
+// is bundled, so each of the many short commands here starts in ~0.1 s,
+// and so that `nobody` can run it.
+
+const programs = useBundle();
+const NOBODY = 65534;
+
+let sandbox: Sandbox;
+let home: string;
+const runs: Cli[] = [];
+beforeEach(() => {
+  sandbox = new Sandbox();
+  home = sandbox.path('home');
+});
+afterEach(async () => {
+  for (const run of runs.splice(0)) {
+    if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGINT');
+    await Promise.race([run.exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+    if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGKILL');
+  }
+  await sandbox.cleanup();
+});
+
+/** `rxdaemon ARGS…` with the data dir given by RXDAEMON_HOME only (the default data dir), as `user` when given. */
+const rx = (args: readonly string[], user?: number): Cli => {
+  const run = nodeProgram([programs.cli, ...args], user === undefined ? sandbox.dir : '/', {
+    env: { ...process.env, RXDAEMON_HOME: home, NO_COLOR: '1' },
+    ...(user === undefined ? {} : { uid: user, gid: user }),
+  });
+  runs.push(run);
+  sandbox.own(run.pid);
+  return run;
+};
+const rxToEnd = async (args: readonly string[], user?: number): Promise<{ code: number | null; stdout: string; stderr: string }> => {
+  const run = rx(args, user);
+  const code = await run.exited;
+  return { code, stdout: run.stdout, stderr: run.stderr };
+};
+
+/** A shell loop printing `<name> <n>` to stdout every 50 ms, and `<name> err <n>` to stderr. */
+const ticker = (name: string) => ({ command: 'sh', args: ['-c', `i=0; while :; do i=$((i+1)); echo "${name} $i"; echo "${name} err $i" >&2; sleep 0.05; done`] });
+
+const SERVICES = {
+  web: ticker('web'),
+  crashy: { command: 'sh', args: ['-c', 'echo starting; echo "fatal: port 8080 in use" >&2; exit 3'] },
+  missing: { command: '/nonexistent/rxdaemon-spec-binary' },
+  later: { command: 'sleep', args: ['60'], after: ['missing'] },
+};
+
+const manage = (services: Record<string, unknown> = SERVICES, ...flags: string[]): Cli => {
+  const config = sandbox.path('services.json');
+  writeFileSync(config, JSON.stringify({ daemons: services }));
+  return rx(['manage', '--json', '--config', config, ...flags]);
+};
+
+/** What `status --json` prints, or undefined when it fails (before the manager has made its data dir, say). */
+const statusJson = async (): Promise<DaemonReport[] | undefined> => {
+  const { code, stdout } = await rxToEnd(['status', '--json']);
+  if (code !== 0) return undefined;
+  const reports = stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as DaemonReport);
+  for (const { pid } of reports) if (pid !== null) sandbox.own(pid);
+  return reports;
+};
+const reportOf = async (id: string): Promise<DaemonReport | undefined> => (await statusJson())?.find((report) => report.id === id);
+
+/** Asks `status --json` until it shows what `ok` accepts, and returns those reports by id. */
+const statusWhen = async (what: string, ok: (reports: Map<string, DaemonReport>) => boolean, deadlineMs = 15_000): Promise<Map<string, DaemonReport>> => {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const reports = new Map((await statusJson())?.map((report) => [report.id, report]));
+    if (ok(reports)) return reports;
+    if (Date.now() > end) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}; the last status: ${JSON.stringify([...reports.values()])}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+const runningPid = async (id: string): Promise<number> => {
+  const reports = await statusWhen(`${id} running`, (all) => all.get(id)?.status === 'running');
+  return reports.get(id)?.pid ?? -1;
+};
+
+describe('rxdaemon manage and status with the default data dir ($RXDAEMON_HOME)', () => {
+  it('status lists every configured service: running, crash-looping and failing to spawn with their cause, waiting with what it waits for', async () => {
+    const manager = manage();
+    const reports = await statusWhen('crashy waiting after a crash, missing after a failed spawn', (all) => all.get('crashy')?.status === 'waiting' && (all.get('missing')?.restarts ?? 0) >= 1);
+    expect([...reports.keys()]).toEqual(['web', 'crashy', 'missing', 'later']);
+    const web = reports.get('web');
+    expect(Object.keys(web ?? {})).toEqual(['id', 'status', 'pid', 'since', 'uptimeMs', 'restarts', 'lastExit', 'cpuPercent', 'rssBytes']);
+    expect(web).toMatchObject({ status: 'running', restarts: 0, lastExit: null });
+    expect(isAlive(web?.pid ?? -1)).toBe(true);
+    expect(web?.rssBytes).toBeGreaterThan(100_000);
+    expect(web?.cpuPercent).toBeGreaterThanOrEqual(0);
+    expect(Math.abs((web?.since ?? 0) + (web?.uptimeMs ?? 0) - Date.now())).toBeLessThan(5_000);
+    expect(reports.get('crashy')).toMatchObject({ pid: null, lastExit: { code: 3, signal: null }, cause: 'exited with code 3: fatal: port 8080 in use' });
+    expect(reports.get('missing')).toMatchObject({ status: 'waiting', pid: null, cause: expect.stringMatching(/^spawn failed: .*ENOENT/) as unknown });
+    expect(reports.get('later')).toMatchObject({ status: 'idle', pid: null, waitingFor: ['missing'] });
+
+    const table = await rxToEnd(['status']);
+    expect(table.code).toBe(0);
+    expect(table.stderr).toBe('');
+    const [header, ...rows] = table.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^ID +STATE +PID +UPTIME +RESTARTS +LAST EXIT +CPU +MEM +CAUSE$/);
+    // Aligned: every row's state begins under STATE.
+    const column = header?.indexOf('STATE') ?? -1;
+    expect(rows.map((row) => row.slice(column).split(' ')[0])).toEqual(['running', expect.any(String), 'waiting', 'idle']);
+    expect(rows.find((row) => row.startsWith('crashy'))).toContain('fatal: port 8080 in use');
+    expect(rows.find((row) => row.startsWith('later'))).toContain('waits for missing');
+
+    // The manager made the default data dir, private, and its socket 0600.
+    expect(statSync(home).mode & 0o777).toBe(0o700);
+    expect(lstatSync(join(home, 'control.sock')).mode & 0o777).toBe(0o600);
+    manager.process.kill('SIGINT');
+    expect(await manager.exited).toBe(0);
+    expect(existsSync(join(home, 'control.sock'))).toBe(false);
+  });
+
+  it('with no manager, status says so in one line and shows the records: alive or not, no CPU', async () => {
+    const manager = manage({ web: ticker('web') }, '--keep-on-exit');
+    const pid = sandbox.own(await runningPid('web'));
+    manager.process.kill('SIGINT');
+    expect(await manager.exited).toBe(0);
+    expect(isAlive(pid)).toBe(true);
+
+    const { code, stdout, stderr } = await rxToEnd(['status', '--json']);
+    expect(code).toBe(0);
+    expect(stderr).toBe(`rxdaemon: no manager runs on ${home}; from its records (no CPU, restarts or last exit)\n`);
+    const report = JSON.parse(stdout) as DaemonReport;
+    expect(report).toMatchObject({ id: 'web', status: 'alive', pid, restarts: null, lastExit: null, cpuPercent: null });
+    expect(report.rssBytes).toBeGreaterThan(100_000);
+    expect(report.uptimeMs).toBeGreaterThan(0);
+
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the daemon to be gone', () => !isAlive(pid));
+    const table = await rxToEnd(['status']);
+    expect(table.stdout).toMatch(new RegExp(`^web +dead +${pid} .*process ${pid} is gone`, 'm'));
+  });
+
+  it('a manager SIGKILLed leaves its socket; status finds no manager behind it, and the next manager (the lock holder) replaces it', async () => {
+    const first = manage({ web: ticker('web') });
+    const pid = sandbox.own(await runningPid('web'));
+    first.process.kill('SIGKILL');
+    await first.exited;
+    expect(lstatSync(join(home, 'control.sock')).isSocket()).toBe(true);
+    const orphaned = await rxToEnd(['status']);
+    expect(orphaned.stderr).toContain(`no manager runs on ${home}`);
+    expect(orphaned.stdout).toMatch(/^web +alive/m);
+
+    const second = manage({ web: ticker('web') });
+    await second.event('web adopted', (event) => event.type === 'adopted' && event.id === 'web');
+    expect((await reportOf('web'))?.pid).toBe(pid);
+  });
+
+  it('a file planted at control.sock is left alone: the manager runs on without a socket, and status says it does not answer', async () => {
+    mkdirSync(home, { mode: 0o700 });
+    writeFileSync(join(home, 'control.sock'), 'not a socket');
+    const manager = manage({ web: ticker('web') });
+    const event = await manager.event('control-error', (e) => e.type === 'control-error');
+    expect(event).toMatchObject({ error: { code: 'EEXIST' } });
+    await manager.event('web started', (e) => e.type === 'started');
+    const { code, stderr } = await rxToEnd(['status']);
+    expect(code).toBe(0);
+    expect(stderr).toBe(`rxdaemon: the manager of ${home} (pid ${manager.pid}) does not answer at ${join(home, 'control.sock')}; from its records (no CPU, restarts or last exit)\n`);
+    expect(readFileSync(join(home, 'control.sock'), 'utf8')).toBe('not a socket');
+  });
+});
+
+describe('rxdaemon restart, stop and start <id>, through the running manager', () => {
+  it('restart: exit 0 once a new process runs; stop holds it down; start runs it again', async () => {
+    manage({ web: ticker('web') });
+    const before = await runningPid('web');
+    expect(await rxToEnd(['restart', 'web'])).toEqual({ code: 0, stdout: 'restarted web\n', stderr: '' });
+    const after = await reportOf('web');
+    expect(after).toMatchObject({ restarts: 1, lastExit: { reason: 'restart' } });
+    expect(after?.pid).not.toBe(before);
+    expect(isAlive(before)).toBe(false);
+
+    expect(await rxToEnd(['stop', 'web'])).toEqual({ code: 0, stdout: 'stopped web\n', stderr: '' });
+    expect(isAlive(after?.pid ?? -1)).toBe(false);
+    expect((await reportOf('web'))?.status).toBe('stopped');
+    // Held down: a restart is refused, saying why.
+    expect(await rxToEnd(['restart', 'web'])).toEqual({ code: 1, stdout: '', stderr: 'rxdaemon: cannot restart web: it was stopped on request; start it first\n' });
+
+    expect(await rxToEnd(['start', 'web'])).toEqual({ code: 0, stdout: 'started web\n', stderr: '' });
+    await runningPid('web');
+  });
+
+  it('a refusal: exit 1, the reason once on stderr', async () => {
+    const manager = manage({ web: ticker('web') });
+    await runningPid('web');
+    for (const verb of ['restart', 'stop', 'start']) {
+      expect(await rxToEnd([verb, 'nope'])).toEqual({ code: 1, stdout: '', stderr: `rxdaemon: cannot ${verb} nope: no service "nope" is desired\n` });
+    }
+    expect(manager.events().filter((event) => event.type === 'control-refused')).toHaveLength(3);
+  });
+
+  it('no manager: exit 1 saying so; no id, or two: exit 2', async () => {
+    const { code, stdout, stderr } = await rxToEnd(['restart', 'web']);
+    expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
+    expect(stderr).toBe(`rxdaemon: no manager runs here (nothing listens at ${join(home, 'control.sock')}); start one with rxdaemon manage\n`);
+    for (const args of [['stop'], ['start', 'a', 'b']]) {
+      const usage = await rxToEnd(args);
+      expect(usage.code).toBe(2);
+      expect(usage.stderr).toContain(`${args[0] ?? ''} takes one id`);
+    }
+  });
+});
+
+describe('rxdaemon logs', () => {
+  const numbers = (text: string, prefix: string): number[] =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith(prefix))
+      .map((line) => Number(line.slice(prefix.length)));
+
+  it('the last N lines of a service, its stderr, and several ids with aligned prefixes', async () => {
+    manage({ web: ticker('web'), a: ticker('a') });
+    await runningPid('web');
+    await waitFor('web to print 10 lines', () => (readFileSync(join(home, 'logs', 'web-stdout.log'), 'utf8').match(/\n/g)?.length ?? 0) >= 10);
+
+    const last = await rxToEnd(['logs', 'web', '-n', '3']);
+    expect(last.code).toBe(0);
+    const shown = numbers(last.stdout, 'web ');
+    expect(shown).toHaveLength(3);
+    expect(shown[2]).toBe((shown[0] ?? 0) + 2);
+
+    const stderr = await rxToEnd(['logs', '--stderr', 'web', '-n', '1']);
+    expect(stderr.stdout).toMatch(/^web err \d+\n$/);
+
+    const both = await rxToEnd(['logs', 'web', 'a', '-n', '2']);
+    const lines = both.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines.slice(0, 2).every((line) => /^web \| web \d+$/.test(line))).toBe(true);
+    expect(lines.slice(2).every((line) => /^a {3}\| a \d+$/.test(line))).toBe(true);
+  });
+
+  it('-f follows a running daemon: the last lines, then its new ones as it writes them, in order, none twice', async () => {
+    manage({ web: ticker('web') });
+    await runningPid('web');
+    const follow = rx(['logs', '-f', 'web', '-n', '2']);
+    await waitFor('lines past the first ones', () => numbers(follow.stdout, 'web ').length >= 10, 10_000);
+    const seen = numbers(follow.stdout, 'web ');
+    expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => (seen[0] ?? 0) + i));
+    follow.process.kill('SIGINT');
+    await follow.exited;
+  });
+
+  it('reads the files when no manager runs; an id with no log is exit 1, saying so', async () => {
+    const manager = manage({ web: ticker('web') });
+    await runningPid('web');
+    manager.process.kill('SIGINT');
+    expect(await manager.exited).toBe(0);
+    const written = readFileSync(join(home, 'logs', 'web-stdout.log'), 'utf8').trimEnd().split('\n');
+    expect(await rxToEnd(['logs', 'web', '-n', '2'])).toEqual({ code: 0, stdout: `${written.slice(-2).join('\n')}\n`, stderr: '' });
+    const typo = await rxToEnd(['logs', 'wbe']);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain(`there is no ${join(home, 'logs', 'wbe-stdout.log')}`);
+    expect((await rxToEnd(['logs'])).code).toBe(2);
+    expect((await rxToEnd(['logs', 'web', '-n', 'many'])).code).toBe(2);
+  });
+});
+
+describe('control.sock: nobody but the owner of the data dir can connect', () => {
+  /** Connects to `path` from a one-line node program, as `user` when given, and resolves with what it printed: "connected" or the error code. */
+  const connectAs = async (path: string, user?: number): Promise<string> => {
+    const program = `require('net').connect(${JSON.stringify(path)}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(1); })`;
+    const run = nodeProgram(['-e', program], '/', user === undefined ? {} : { uid: user, gid: user });
+    sandbox.own(run.pid);
+    await run.exited;
+    return run.stdout.trim();
+  };
+
+  it('another user is refused at connect (EACCES): by the 0700 data dir, and by the 0600 socket even in a dir opened to all', async () => {
+    // Only the data dir may keep nobody out: the sandbox above it is opened.
+    chmodSync(sandbox.dir, 0o755);
+    manage({ web: ticker('web') });
+    await runningPid('web');
+    const socket = join(home, 'control.sock');
+    expect(await connectAs(socket)).toBe('connected');
+    expect(await connectAs(socket, NOBODY)).toBe('EACCES');
+
+    const refused = await rxToEnd(['restart', 'web', '--data-dir', home], NOBODY);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`rxdaemon: cannot reach the manager at ${socket}: permission denied (only the owner of its data dir may)\n`);
+
+    // The dir opened by mistake: the socket's own mode still keeps nobody out (connect needs write permission on it) …
+    chmodSync(home, 0o711);
+    expect(await connectAs(socket, NOBODY)).toBe('EACCES');
+    // … and it is that mode that does: a socket open to all would let nobody in.
+    chmodSync(socket, 0o666);
+    expect(await connectAs(socket, NOBODY)).toBe('connected');
+    chmodSync(socket, 0o600);
+    chmodSync(home, 0o700);
+    expect((await reportOf('web'))?.restarts).toBe(0);
+  });
+});
