@@ -25,7 +25,7 @@ Usage:
                             adopts the process it records, if still alive
       --keep-on-exit        on SIGINT/SIGTERM, leave the process running
 
-  rxdaemon manage --config FILE --data-dir DIR [--json] [--keep-on-exit]
+  rxdaemon manage --config FILE [--data-dir DIR] [--json] [--keep-on-exit]
       Run every daemon of FILE, reloaded when it changes and on SIGHUP:
         { "daemons": { "<id>": { "command": ..., "args": [...], "cwd",
           "env", "token", "gracefulStopMs", "stopSignal", "killProcessGroup",
@@ -41,8 +41,13 @@ Usage:
       adopts the daemons a closed one left. --keep-on-exit: on SIGINT/SIGTERM,
       leave the daemons running. --verbose: a line for each snapshot written.
 
-  rxdaemon status --data-dir DIR [--json]
-      List the daemons of DIR and whether each is alive.
+  rxdaemon status [--json]     state, pid, uptime, restarts, last exit, CPU,
+                               memory and trouble of every daemon
+  rxdaemon restart|stop|start ID
+  rxdaemon logs ID... [-f] [-n N] [--stderr]
+      These ask the manager of DIR (its control.sock; status and logs read
+      DIR when none runs). DIR: --data-dir, else $RXDAEMON_HOME, else
+      $XDG_STATE_HOME/rxdaemon, else ~/.local/state/rxdaemon.
 
 Options:
   --json     print one event per line, as JSON, exactly as the library emits it
