@@ -2,6 +2,7 @@
 // against a baseline measured in the same run. `-- --quick` is a smoke run
 // for CI that finishes in well under a minute; it asserts nothing about time.
 import { cpus, totalmem } from 'node:os';
+import { coldStart } from './cold-start.js';
 import { crashDay } from './crash-day.js';
 import { fleet } from './fleet.js';
 import { healthChecks } from './health-checks.js';
@@ -18,6 +19,7 @@ for (const [name, section] of [
   ['P3 fleet', () => fleet(quick)],
   ['P4 a day of crash loop', () => Promise.resolve(crashDay())],
   ['P5 manager scale', () => Promise.resolve(managerScale(quick))],
+  ['P7 cold start', () => Promise.resolve(coldStart(quick))],
   ['P8 health checks', () => healthChecks(quick)],
 ] as const) {
   process.stderr.write(`${name}…\n`);
