@@ -21,7 +21,7 @@ const DEFAULT_LINES = 20;
 const answerOf = ({ type, id }: ControlRequest, event: ManagerEvent): ControlAnswer => {
   if (event.type === 'control-refused') return answerError('EREFUSED', `cannot ${type} ${id}: ${event.message}`);
   if (isManagerTerminal(event)) return answerError('EENDED', `the manager ended before ${id} could ${type}`);
-  if (event.type === 'spawn-failed') return answerError('ESPAWN', `${id} was stopped, but its new process failed to spawn: ${event.error.message}`);
+  if (event.type === 'spawn-failed') return answerError('ESPAWN', `${id} was restarted, but its new process failed to spawn: ${event.error.message}`);
   return OK;
 };
 
