@@ -1,7 +1,7 @@
 import { chmodSync, lstatSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import { catchError, concatMap, Observable, of, Subject } from 'rxjs';
+import { catchError, concatMap, defer, Observable, of, Subject } from 'rxjs';
 import { errorFields } from '../events.js';
 import { kindOf, removeFileSafe } from '../process/files.js';
 import { answerError, decodeRequest, LineBuffer, lineOf, type ControlAnswer, type ControlLine } from './control-protocol.js';
@@ -83,7 +83,7 @@ const listenPrivately = (server: Server, path: string): void => {
 const answersTo = (line: string, answer: (request: ControlLine) => Observable<ControlAnswer>): Observable<ControlAnswer> => {
   const request = decodeRequest(line);
   if (isLeft(request)) return of(answerError('EPROTO', request.left));
-  return answer(request.right).pipe(catchError((error: unknown) => of(answerError('EINTERNAL', errorFields(error).message))));
+  return defer(() => answer(request.right)).pipe(catchError((error: unknown) => of(answerError('EINTERNAL', errorFields(error).message))));
 };
 
 /**
@@ -108,7 +108,7 @@ const serveClient = (socket: Socket, answer: (request: ControlLine) => Observabl
   socket.on('data', (chunk: string) => {
     for (const line of buffer.push(chunk)) if (line.trim() !== '') lines.next(line);
     if (buffer.pendingLength > MAX_LINE) {
-      write(answerError('EPROTO', `a request line longer than ${MAX_LINE} bytes`));
+      write(answerError('EPROTO', `a request line longer than ${MAX_LINE} characters`));
       socket.end();
       answering.unsubscribe();
     }
@@ -144,7 +144,8 @@ export const controlServer$ = (path: string, answer: (request: ControlLine) => O
       return undefined;
     }
     const clients = new Set<Socket>();
-    const server = createServer({ allowHalfOpen: true }, (socket) => {
+    // node:net is loaded when a manager serves, not by import('rxdaemon') (P7: cold start).
+    const server = process.getBuiltinModule('node:net').createServer({ allowHalfOpen: true }, (socket) => {
       clients.add(socket);
       socket.once('close', () => clients.delete(socket));
       serveClient(socket, answer);

@@ -80,7 +80,7 @@ describe('controlServer$: control.sock', () => {
   it('a request line past 64 KiB is refused and the connection ended', async () => {
     serve();
     const lines = await exchange(`{"type":"status","pad":"${'x'.repeat(70_000)}`);
-    expect(lines).toEqual([JSON.stringify({ type: 'error', code: 'EPROTO', message: 'a request line longer than 65536 bytes' })]);
+    expect(lines).toEqual([JSON.stringify({ type: 'error', code: 'EPROTO', message: 'a request line longer than 65536 characters' })]);
   });
 
   it('unsubscribing ends the connections it serves, a followed log included', async () => {
