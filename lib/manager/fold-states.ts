@@ -10,18 +10,47 @@ export const isTerminalStatus = ({ status }: DaemonState): boolean => status ===
  * daemon's state starts over after a terminal event (a replaced or
  * restarted-by-request daemon is a new one); a daemon the reconcile
  * stopped because it is no longer desired leaves the map once stopped.
- * `leaving` is the fold's own memory of those: pass the same set each time.
+ * Kept in place: an event costs one entry, not a copy of every daemon's
+ * state (copies made per event made 10,000 daemons quadratic).
  */
-export const foldStates = (states: ReadonlyMap<string, DaemonState>, leaving: Set<string>, event: ManagerEvent): ReadonlyMap<string, DaemonState> => {
-  if (event.type === 'reconcile') {
-    for (const id of event.stopped) leaving.add(id);
-    return states;
+export class DaemonStates {
+  readonly #states = new Map<string, DaemonState>();
+  /** Ids the reconcile stopped, which leave the map at their terminal event. */
+  readonly #leaving = new Set<string>();
+
+  /** Folds in one event; whether any state changed. */
+  see(event: ManagerEvent): boolean {
+    if (event.type === 'reconcile') {
+      for (const id of event.stopped) this.#leaving.add(id);
+      return false;
+    }
+    if (event.type === 'waiting') {
+      this.#states.set(event.id, { ...initialState, waitingFor: event.for });
+      return true;
+    }
+    if (isFleetEvent(event)) return false;
+    const before = this.#states.get(event.id);
+    this.#states.set(event.id, nextState(before === undefined || isTerminalStatus(before) ? initialState : before, event));
+    if (isTerminal(event) && this.#leaving.delete(event.id)) this.#states.delete(event.id);
+    return true;
   }
-  if (event.type === 'waiting') return new Map(states).set(event.id, { ...initialState, waitingFor: event.for });
-  if (isFleetEvent(event)) return states;
-  const next = new Map(states);
-  const before = states.get(event.id);
-  next.set(event.id, nextState(before === undefined || isTerminalStatus(before) ? initialState : before, event));
-  if (isTerminal(event) && leaving.delete(event.id)) next.delete(event.id);
-  return next;
-};
+
+  get(id: string): DaemonState | undefined {
+    return this.#states.get(id);
+  }
+
+  /** Whether a daemon of `id` is under way (not ended, nor never begun). */
+  runs(id: string): boolean {
+    const state = this.#states.get(id);
+    return state !== undefined && !isTerminalStatus(state);
+  }
+
+  ids(): IterableIterator<string> {
+    return this.#states.keys();
+  }
+
+  /** A copy, for whoever keeps it. */
+  copy(): ReadonlyMap<string, DaemonState> {
+    return new Map(this.#states);
+  }
+}

@@ -3,7 +3,7 @@ import type { DaemonEvent } from '../events.js';
 import { CpuMeter, readProcUsage, uptimeMsOf, type ProcUsage } from '../process/proc-usage.js';
 import type { DaemonReport } from './control-protocol.js';
 import type { ManagerEvent } from './events.js';
-import { foldStates, isTerminalStatus } from './fold-states.js';
+import { DaemonStates } from './fold-states.js';
 
 /** How an unasked-for exit reads in a cause, with the last line of its crash report. */
 const exitCause = (event: Extract<DaemonEvent, { type: 'exited' }>): string => {
@@ -58,14 +58,13 @@ const hasProcess = (state: DaemonState): state is DaemonState & { readonly pid: 
  * process: CPU (over the time since the last report) and memory.
  */
 export class StatusBoard {
-  #states: ReadonlyMap<string, DaemonState> = new Map();
-  readonly #leaving = new Set<string>();
+  readonly #states = new DaemonStates();
   readonly #causes = new Map<string, string>();
   readonly #cpu = new CpuMeter();
 
   /** Takes in one event of the manager. */
   see(event: ManagerEvent): void {
-    this.#states = foldStates(this.#states, this.#leaving, event);
+    this.#states.see(event);
     if (!('id' in event)) return;
     const cause = causeOf(event, this.#causes.get(event.id));
     if (cause === null) this.#causes.delete(event.id);
@@ -74,8 +73,7 @@ export class StatusBoard {
 
   /** Whether a daemon of `id` is under way (not ended, nor never begun): a stop of it has an end to wait for. */
   runs(id: string): boolean {
-    const state = this.#states.get(id);
-    return state !== undefined && !isTerminalStatus(state);
+    return this.#states.runs(id);
   }
 
   /**
@@ -84,7 +82,7 @@ export class StatusBoard {
    * the epoch, the clock of the states).
    */
   report(configured: Iterable<string>, now: number): DaemonReport[] {
-    const ids = new Set([...configured, ...this.#states.keys()]);
+    const ids = new Set([...configured, ...this.#states.ids()]);
     const pids = new Set<number>();
     const reports = [...ids].map((id) => {
       const state = this.#states.get(id) ?? initialState;
