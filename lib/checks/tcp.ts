@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import { Observable } from 'rxjs';
 import { check, checkNonEmptyString } from '../validate.js';
 import type { Check } from './check.js';
@@ -22,6 +21,8 @@ const checkPort = (name: string, value: unknown): number => check(name, value, i
 export const tcp = (port: number, host = '127.0.0.1'): Check => {
   checkPort('port', port);
   checkNonEmptyString('host', host);
+  // Loaded by the first check made, not by import('rxdaemon'): a cold start pays for no socket code (P7).
+  const { connect } = process.getBuiltinModule('node:net');
   return () =>
     new Observable<void>((subscriber) => {
       const socket = connect({ port, host });

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { SCOPE_VARIABLE } from '../daemon/supervision.js';
@@ -24,8 +23,12 @@ export interface OpenedDataDir {
 
 type Refusal = Pick<ManagerRefusedEvent, 'code' | 'message'>;
 
-/** The scope of a data dir: a short hash of its real path. Not secret; the same for every manager of that dir. */
-export const scopeOf = (root: string): string => createHash('sha256').update(realpathSync(root)).digest('hex').slice(0, 16);
+/**
+ * The scope of a data dir: a short hash of its real path. Not secret; the same
+ * for every manager of that dir. node:crypto is loaded here, at first use, not
+ * by import('rxdaemon') (P7: cold start).
+ */
+export const scopeOf = (root: string): string => process.getBuiltinModule('node:crypto').createHash('sha256').update(realpathSync(root)).digest('hex').slice(0, 16);
 
 /**
  * Opens a data dir in the only safe order: made private (or refused)

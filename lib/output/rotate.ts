@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, open, rename } from 'node:fs/promises';
+import { randomName } from '../process/files.js';
 
 /**
  * Copy-and-truncate rotation of a log that a child writes through an
@@ -26,7 +26,7 @@ export const rotateLog = async (path: string, maxBytes: number, backups: number)
     const stats = await handle.stat();
     if (!stats.isFile() || stats.size <= maxBytes) return false;
     for (let k = backups - 1; k >= 1; k--) await renameIfThere(`${path}.${k}`, `${path}.${k + 1}`);
-    const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    const temp = `${path}.${randomName()}.tmp`;
     // Copied through the descriptor opened above (/proc/self/fd), so a name swapped since is not what is copied;
     // COPYFILE_EXCL creates the copy, never writes through something already there.
     await copyFile(`/proc/self/fd/${handle.fd}`, temp, constants.COPYFILE_EXCL);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -72,13 +71,19 @@ const problem = (verb: string, path: string, error: unknown): FileProblem => {
 };
 
 /**
+ * Twelve random hex digits, for a temp file's name. node:crypto is loaded by
+ * the first, not by import('rxdaemon') (P7: cold start).
+ */
+export const randomName = (): string => process.getBuiltinModule('node:crypto').randomBytes(6).toString('hex');
+
+/**
  * Writes `data` to a new temp file beside `path` (so a rename is atomic) and
  * returns its name. O_EXCL and O_NOFOLLOW: a name planted there, a symlink
  * included, is never opened. When `durable`, synced, so a power loss right
  * after the rename cannot leave an empty file behind the name.
  */
 const writeTemp = (path: string, data: string, mode: number, durable: boolean): string => {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(dirname(path), `.${basename(path)}.${randomName()}.tmp`);
   const fd = openSync(temp, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY, mode);
   try {
     // The umask narrows what open() applies; the file's mode is the caller's.

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { SpawnSpec } from './driver.js';
 import type { NativeStdio } from './stdio-files.js';
 
@@ -37,7 +37,8 @@ const identity = (spec: SpawnSpec) => ({
  * bench in the README).
  */
 export const nodeLaunch: Launch = (spec, stdout, stderr) => {
-  const child = spawn(spec.command, [...spec.args], {
+  // Loaded by the first spawn, not by import('rxdaemon') (P7: cold start).
+  const child = process.getBuiltinModule('node:child_process').spawn(spec.command, [...spec.args], {
     cwd: spec.cwd,
     env: childEnv(spec, process.env),
     detached: true,

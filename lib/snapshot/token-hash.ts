@@ -1,9 +1,10 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-
 /** The stored form of a token: never the token itself, a salted HMAC of it. */
 export const TOKEN_HASH_PATTERN = /^hmac-sha256:[0-9a-f]{32}:[0-9a-f]{64}$/;
 
-const digest = (salt: string, token: string): string => createHmac('sha256', salt).update(token, 'utf8').digest('hex');
+// node:crypto is loaded by the first token hashed, not by import('rxdaemon') (P7: cold start).
+const nodeCrypto = () => process.getBuiltinModule('node:crypto');
+
+const digest = (salt: string, token: string): string => nodeCrypto().createHmac('sha256', salt).update(token, 'utf8').digest('hex');
 
 /**
  * Hashes a token with a fresh random salt. Tokens are high-entropy secrets
@@ -11,7 +12,7 @@ const digest = (salt: string, token: string): string => createHmac('sha256', sal
  * a thousand daemons take minutes.
  */
 export const hashToken = (token: string): string => {
-  const salt = randomBytes(16).toString('hex');
+  const salt = nodeCrypto().randomBytes(16).toString('hex');
   return `hmac-sha256:${salt}:${digest(salt, token)}`;
 };
 
@@ -21,5 +22,5 @@ export const tokenMatches = (token: string, hash: string): boolean => {
   if (salt === undefined || expected === undefined) return false;
   const actual = Buffer.from(digest(salt, token), 'hex');
   const wanted = Buffer.from(expected, 'hex');
-  return actual.length === wanted.length && timingSafeEqual(actual, wanted);
+  return actual.length === wanted.length && nodeCrypto().timingSafeEqual(actual, wanted);
 };
