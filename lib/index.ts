@@ -45,6 +45,7 @@ export type {
   Stdio,
 } from './process/driver.js';
 export type { SpawnIntent } from './process/spawn-intent.js';
+export type { Headroom } from './process/limits.js';
 export { defaultDriver, execaDriver } from './process/child-process-driver.js';
 export { Daemon, type DaemonError } from './daemon/daemon.js';
 export { lines$, type LinesOptions } from './output/lines.js';
@@ -70,6 +71,7 @@ export type {
   RestoredEvent,
   RestoreSkippedEvent,
   StrayEvent,
+  LimitReachedEvent,
   SnapshotCorruptEvent,
   SnapshotErrorEvent,
   SnapshotWrittenEvent,

@@ -27,6 +27,7 @@ export const isFailure = (event: PrintedEvent): boolean => {
     case 'not-ready':
     case 'health-failed':
     case 'unhealthy':
+    case 'limit-reached':
     case 'manager-refused':
       return true;
     default:

@@ -43,6 +43,21 @@ export interface StrayEvent extends At {
   readonly id: string;
   readonly pid: number;
 }
+/**
+ * A limit of the OS would stop some of the processes a reconcile was to
+ * start (RLIMIT_NPROC, kernel.pid_max, kernel.threads-max): as many as it
+ * leaves room for were started, `held` were not (the next reconcile tries
+ * them again). Said once, instead of a spawn failing for each.
+ */
+export interface LimitReachedEvent extends At {
+  readonly type: 'limit-reached';
+  readonly limit: string;
+  readonly value: number;
+  readonly inUse: number;
+  /** How to raise it. */
+  readonly raise: string;
+  readonly held: readonly string[];
+}
 /** M4: the restore at start is done: which ids were adopted and kept supervising. */
 export interface RestoredEvent extends At {
   readonly type: 'restored';
@@ -134,6 +149,7 @@ export type FleetEvent =
   | InvalidEntryEvent
   | RestoreSkippedEvent
   | StrayEvent
+  | LimitReachedEvent
   | RestoredEvent
   | SnapshotWrittenEvent
   | SnapshotErrorEvent
@@ -150,6 +166,7 @@ export type ManagerEvent = ManagedDaemonEvent | FleetEvent;
 
 const FLEET_TYPES = new Set<string>([
   'reconcile',
+  'limit-reached',
   'waiting',
   'desired-error',
   'control-refused',

@@ -72,7 +72,14 @@ export class Fleet {
     // Announced first, so the events of the daemons it touches follow it.
     this.emit({ type: 'reconcile', started: plan.start, stopped: plan.stop, replaced: plan.replace, unchanged: plan.unchanged.length });
     this.retireAll([...plan.stop, ...plan.replace]);
-    for (const id of [...plan.replace, ...plan.start]) {
+    // A replacement takes the place of the process it stops; a new id needs room of its own.
+    const headroom = this.options.driver.headroom(plan.start.length);
+    const starting = headroom === undefined ? plan.start : plan.start.slice(0, headroom.more);
+    if (headroom !== undefined) {
+      const { more, ...limit } = headroom;
+      this.emit({ type: 'limit-reached', ...limit, held: plan.start.slice(more) });
+    }
+    for (const id of [...plan.replace, ...starting]) {
       const service = desired.get(id);
       if (service !== undefined) this.launch(id, service);
     }
@@ -116,8 +123,8 @@ export class Fleet {
         const { options } = partsOf(wanted);
         const restored = Daemon.restore(entry, { ...this.optionsFor(id, options), token: wanted.token });
         if (isRight(restored)) {
-          // Run with the desired options, it differs from the desired service only if its command does.
-          this.services.set(id, { ...restored.right.command, ...options });
+          // Run with the desired options (and order), it differs from the desired service only if its command does.
+          this.services.set(id, { ...restored.right.command, ...options, ...(wanted.after === undefined ? {} : { after: wanted.after }) });
           this.follow(id, restored.right);
           adopted.push(id);
           continue;

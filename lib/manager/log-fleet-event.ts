@@ -22,6 +22,8 @@ export const describeFleetEvent = (event: FleetEvent): string => {
       return `not restoring ${event.id}: ${event.message}`;
     case 'stray':
       return `stopping pid ${event.pid}${event.id === '' ? '' : ` (${event.id})`}: a process of this data dir that no record holds`;
+    case 'limit-reached':
+      return `not starting ${list(event.held)}: ${event.limit} is ${event.value} and ${event.inUse} are in use; raise it (${event.raise})`;
     case 'restored':
       return `restored: adopted ${list(event.adopted)}`;
     case 'snapshot-written':
@@ -48,6 +50,7 @@ export const fleetEventLevel = (event: FleetEvent): keyof Logger => {
     case 'control-error':
     case 'restore-skipped':
     case 'stray':
+    case 'limit-reached':
     case 'snapshot-error':
     case 'snapshot-corrupt':
       return 'warn';

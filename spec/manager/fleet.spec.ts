@@ -26,6 +26,20 @@ describe('Fleet.restore (M4)', () => {
     expect(events.map((event) => event.type).slice(-2)).toEqual(['restored', 'reconcile']);
     expect(driver.signals).toEqual([]);
   });
+
+  it('keeps an adopted service that has `after`: the restored service equals the desired one, so nothing is replaced', () => {
+    const driver = new FakeDriver({}, { scheduler: asyncScheduler });
+    const [db, api] = [driver.addProcess(), driver.addProcess()];
+    const fleet = new Fleet({ driver, scheduler: asyncScheduler }, undefined, undefined);
+    const events: ManagerEvent[] = [];
+    fleet.events$.subscribe((event) => events.push(event));
+    const entry = (process: typeof db, command: string) => ({ version: 1, pid: process.pid, startTime: process.startTime, bootId: 'fake-boot', command, args: [], env: {} });
+    const daemons = new Map(Object.entries({ db: entry(db, 'db'), api: entry(api, 'api') }));
+    fleet.restore({ daemons, spawning: new Map() }, [], new Map(Object.entries({ db: { command: 'db' }, api: { command: 'api', after: ['db'] } })));
+    const reconcile = events.find((event) => event.type === 'reconcile');
+    expect(reconcile).toMatchObject({ started: [], stopped: [], replaced: [], unchanged: 2 });
+    expect(driver.spawns).toEqual([]);
+  });
 });
 
 describe('Manager', () => {
