@@ -57,6 +57,7 @@ export { supervise, type SuperviseOptions } from './daemon/supervise.js';
 export { DaemonSnapshot, Pid } from './snapshot/codec.js';
 export type { RestoreError } from './snapshot/restore-error.js';
 export type {
+  ControlErrorEvent,
   ControlRefusedEvent,
   ControlRequest,
   DesiredErrorEvent,
