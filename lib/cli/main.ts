@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-import { manageCommand } from './manage.js';
 import { consoleOutput, EXIT, UsageError, writeErr, writeOut } from './output.js';
-import { run } from './run.js';
 import { USAGE } from './usage.js';
 import { packageVersion } from './version.js';
 
@@ -17,11 +15,11 @@ const main = async (argv: readonly string[]): Promise<number> => {
   try {
     if (wantsHelp(args)) return help();
     switch (command) {
+      // Each command's module is loaded when it runs: `--help` loads none of them, `run` no control socket client (P7).
       case 'run':
-        return await run(args, consoleOutput);
+        return await (await import('./run.js')).run(args, consoleOutput);
       case 'manage':
-        return await manageCommand(args, consoleOutput);
-      // Loaded when used, so that `--help` and `run` never pay for the control socket's client (P7).
+        return await (await import('./manage.js')).manageCommand(args, consoleOutput);
       case 'status':
         return await (await import('./status.js')).status(args);
       case 'restart':
