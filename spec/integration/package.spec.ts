@@ -54,7 +54,7 @@ describe('the packed package', () => {
     expect(maps.length).toBeGreaterThan(50);
     const dangling = maps.flatMap((map) => {
       const { sources } = JSON.parse(readFileSync(join(project, 'node_modules/rxdaemon', map), 'utf8')) as { sources: string[] };
-      // `require:io-ts` and the like are no files: the build writes them (scripts/bundle.mjs), and the map holds their text.
+      // `require:io-ts` and the like are no files: the build writes them (esbuild.config.mjs), and the map holds their text.
       const files = sources.filter((source) => !source.startsWith('require:'));
       return files.map((source) => join(dirname(map), source)).filter((source) => !shipped.includes(source));
     });
