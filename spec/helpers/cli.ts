@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { DaemonEvent } from '../../lib/events.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import { waitFor } from './real-processes.js';
+import { sandboxPerTest, waitFor, type Sandbox, type SandboxOptions } from './real-processes.js';
 
 export const MAIN = fileURLToPath(new URL('../../lib/cli/main.ts', import.meta.url));
 // An absolute path: the CLI runs in a temp dir, where `--import tsx` would not resolve.
@@ -69,4 +71,48 @@ export const cliToEnd = async (args: readonly string[], cwd: string): Promise<{ 
 export const killed = async (run: Cli): Promise<void> => {
   if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGKILL');
   await run.exited;
+};
+
+/** The programs a spec file's tests run, each in a sandbox of its test. */
+export interface CliRuns {
+  /** The sandbox of the test that runs now. */
+  readonly sandbox: () => Sandbox;
+  /** Makes a started program the test's: its pid the sandbox's, and SIGKILLed (unless it ended) and awaited after the test. */
+  readonly own: (run: Cli) => Cli;
+  /** Starts `rxdaemon ARGS…` from the TypeScript sources in the sandbox's dir, owned. */
+  readonly start: (...args: string[]) => Cli;
+  /** The events a `--json` run printed, as daemon events; every pid among them is the sandbox's to clean up. */
+  readonly eventsOf: (run: Cli) => DaemonEvent[];
+  /** Waits for a `--json` run's `started` (of `id`, when given); the pid, the sandbox's to clean up. */
+  readonly started: (run: Cli, id?: string) => Promise<number>;
+}
+
+/** A {@link sandboxPerTest} for a spec file whose tests run `rxdaemon`: what they start is ended after each. */
+export const cliRuns = (options: SandboxOptions = {}): CliRuns => {
+  const sandbox = sandboxPerTest(options);
+  const own = (run: Cli): Cli => {
+    sandbox().own(run.pid);
+    sandbox().defer(() => killed(run));
+    return run;
+  };
+  return {
+    sandbox,
+    own,
+    start: (...args) => own(cli(args, sandbox().dir)),
+    eventsOf: (run) =>
+      run.events().map((event) => {
+        if ('pid' in event && typeof event.pid === 'number') sandbox().own(event.pid);
+        return event as DaemonEvent;
+      }),
+    started: async (run, id) => {
+      const event = await run.event(`${id ?? 'the daemon'} started`, (e) => e.type === 'started' && (id === undefined || e.id === id));
+      return sandbox().own(event.type === 'started' ? event.pid : -1);
+    },
+  };
+};
+
+/** Ends a run as Ctrl-C does (SIGINT), and expects it to exit 0. */
+export const interrupt = async (run: Cli): Promise<void> => {
+  run.process.kill('SIGINT');
+  expect(await run.exited).toBe(0);
 };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { filter, firstValueFrom, ReplaySubject, timeout, type Observable } from 'rxjs';
+import { afterEach, beforeEach } from 'vitest';
 import type { Daemon } from '../../lib/daemon/daemon.js';
 import type { DaemonEvent } from '../../lib/events.js';
 
@@ -60,14 +61,16 @@ export const readIfThere = (path: string): string | undefined => {
 };
 
 /**
- * What one real-process test owns: a temp dir, its daemons, and every pid it
- * learnt of. `cleanup()` stops the daemons, SIGKILLs whatever is still
- * alive (the group too) and removes the dir, even after a failed test.
+ * What one real-process test owns: a temp dir, its daemons, what it deferred
+ * and every pid it learnt of. `cleanup()` ends what was deferred, stops the
+ * daemons, SIGKILLs whatever is still alive (the group too) and removes the
+ * dir, even after a failed test.
  */
 export class Sandbox {
   readonly dir = mkdtempSync(join(tmpdir(), 'rxdaemon-spec-'));
   private readonly daemons: Daemon[] = [];
   private readonly pids = new Set<number>();
+  private readonly ends: (() => Promise<void> | void)[] = [];
 
   path(name: string): string {
     return join(this.dir, name);
@@ -98,7 +101,24 @@ export class Sandbox {
     return pid;
   }
 
+  /**
+   * Ends something the test started (a CLI run, a manager) at cleanup, before
+   * the daemons are stopped and the pids killed; the last deferred is ended
+   * first. A failing end fails the cleanup, but only once all of it is done.
+   */
+  defer(end: () => Promise<void> | void): void {
+    this.ends.push(end);
+  }
+
   async cleanup(): Promise<void> {
+    const failures: unknown[] = [];
+    for (const end of this.ends.splice(0).reverse()) {
+      try {
+        await end();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
     await Promise.race([Promise.all(this.daemons.map((daemon) => daemon.stop())), new Promise((resolve) => setTimeout(resolve, 3_000))]);
     for (const pid of [...this.pids].filter(isAlive)) {
       for (const target of [-pid, pid]) {
@@ -111,8 +131,44 @@ export class Sandbox {
     }
     await waitFor('the sandbox processes to be reaped', () => [...this.pids].every((pid) => !isAlive(pid)), 3_000);
     rmSync(this.dir, { recursive: true, force: true });
+    if (failures.length > 0) throw failures[0];
   }
 }
+
+/** What a sandbox of {@link sandboxPerTest} does at cleanup beyond its own. */
+export interface SandboxOptions {
+  /**
+   * Runs once all the test deferred has ended, before the pids are killed:
+   * to make the sandbox own what a failed test may have left elsewhere.
+   */
+  readonly sweep?: (sandbox: Sandbox) => void;
+}
+
+/**
+ * A fresh {@link Sandbox} for each test of the spec file that calls this,
+ * cleaned up after the test however it ended. Read it inside tests (and in
+ * what they call) through the returned accessor.
+ */
+export const sandboxPerTest = ({ sweep }: SandboxOptions = {}): (() => Sandbox) => {
+  let sandbox: Sandbox | undefined;
+  beforeEach(() => {
+    const made = new Sandbox();
+    // Deferred first, so ended last.
+    if (sweep !== undefined) {
+      made.defer(() => {
+        sweep(made);
+      });
+    }
+    sandbox = made;
+  });
+  afterEach(async () => {
+    await sandbox?.cleanup();
+  });
+  return () => {
+    if (sandbox === undefined) throw new Error('the sandbox is made before each test: read it inside one');
+    return sandbox;
+  };
+};
 
 /** The first event matching `predicate`, or a failure after `deadlineMs`. */
 export const nextEvent = <T extends DaemonEvent>(

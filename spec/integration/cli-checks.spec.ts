@@ -1,11 +1,11 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DaemonEvent } from '../../lib/events.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import { cli, cliToEnd, type Cli } from '../helpers/cli.js';
+import { cliRuns, cliToEnd, type Cli } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
-import { child, isAlive, Sandbox } from '../helpers/real-processes.js';
+import { child, isAlive } from '../helpers/real-processes.js';
 
 // Checks as a user writes them, in a config file or on run's command line,
 // against real servers: the fixtures' TCP listener and HTTP server.
@@ -21,36 +21,12 @@ const httpServer = (port: number, ...flags: string[]) => ({ command: process.exe
 /** A command as `run` takes it, after `--`. */
 const argv = ({ command, args }: { command: string; args: string[] }): string[] => [command, ...args];
 
-let sandbox: Sandbox;
-const clis: Cli[] = [];
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  for (const run of clis.splice(0)) {
-    if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGKILL');
-    await run.exited;
-  }
-  await sandbox.cleanup();
-});
+const { sandbox, start, eventsOf } = cliRuns();
 
-const start = (...args: string[]): Cli => {
-  const run = cli(args, sandbox.dir);
-  clis.push(run);
-  sandbox.own(run.pid);
-  return run;
-};
-
-/** The events a `--json` run printed, as daemon events; every pid among them is the sandbox's to clean up. */
-const eventsOf = (run: Cli): DaemonEvent[] =>
-  run.events().map((event) => {
-    if ('pid' in event && typeof event.pid === 'number') sandbox.own(event.pid);
-    return event as DaemonEvent;
-  });
 const manage = (daemons: Record<string, unknown>): Cli => {
-  const config = sandbox.path('daemons.json');
+  const config = sandbox().path('daemons.json');
   writeFileSync(config, JSON.stringify({ daemons }));
-  return start('manage', '--json', '--config', config, '--data-dir', sandbox.path('data'));
+  return start('manage', '--json', '--config', config, '--data-dir', sandbox().path('data'));
 };
 const matching =
   <K extends DaemonEvent['type']>(type: K, id?: string, also: (event: Extract<DaemonEvent, { type: K }>) => boolean = () => true) =>
@@ -111,16 +87,16 @@ describe('rxdaemon manage: ready, health and after in the config', () => {
 
 describe('rxdaemon manage: paths in the config are the config file’s neighbours', () => {
   it('a relative cwd and a relative exec command are found beside the config, not in the manager’s cwd', async () => {
-    mkdirSync(sandbox.path('etc/work'), { recursive: true });
+    mkdirSync(sandbox().path('etc/work'), { recursive: true });
     // Ready once the service wrote its pid in its cwd, etc/work; the script finds it from where it lies.
-    writeFileSync(sandbox.path('etc/ready.sh'), '#!/bin/sh\ncd "$(dirname "$0")" && [ -s work/here.pid ]\n');
-    chmodSync(sandbox.path('etc/ready.sh'), 0o755);
-    const config = sandbox.path('etc/daemons.json');
+    writeFileSync(sandbox().path('etc/ready.sh'), '#!/bin/sh\ncd "$(dirname "$0")" && [ -s work/here.pid ]\n');
+    chmodSync(sandbox().path('etc/ready.sh'), 0o755);
+    const config = sandbox().path('etc/daemons.json');
     writeFileSync(config, JSON.stringify({ daemons: { web: { ...child('--write', 'here.pid'), cwd: 'work', ready: { exec: ['./ready.sh'], intervalMs: 50 } } } }));
-    const run = start('manage', '--json', '--config', config, '--data-dir', sandbox.path('data'));
+    const run = start('manage', '--json', '--config', config, '--data-dir', sandbox().path('data'));
     const ready = await awaited(run, 'ready', 'web');
-    expect(readFileSync(sandbox.path('etc/work/here.pid'), 'utf8')).toBe(`${ready.pid}\n`);
-    expect(existsSync(sandbox.path('work'))).toBe(false);
+    expect(readFileSync(sandbox().path('etc/work/here.pid'), 'utf8')).toBe(`${ready.pid}\n`);
+    expect(existsSync(sandbox().path('work'))).toBe(false);
     run.process.kill('SIGINT');
     expect(await run.exited).toBe(0);
   });
@@ -158,8 +134,8 @@ describe('rxdaemon run: --ready-http, --ready-tcp, --ready-timeout', () => {
     [['--ready-http', 'localhost:8080'], "--ready-http takes an http: or https: URL, got 'localhost:8080'"],
     [['--ready-timeout', '1000'], '--ready-timeout MS needs --ready-http URL or --ready-tcp PORT'],
   ])('%j is exit 2, naming the flag, and runs nothing', async (flags, message) => {
-    const marker = sandbox.path('ran');
-    const { code, stderr } = await cliToEnd(['run', ...flags, '--', process.execPath, '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, '')`], sandbox.dir);
+    const marker = sandbox().path('ran');
+    const { code, stderr } = await cliToEnd(['run', ...flags, '--', process.execPath, '-e', `require('node:fs').writeFileSync(${JSON.stringify(marker)}, '')`], sandbox().dir);
     expect(code).toBe(2);
     expect(stderr).toContain(message);
     expect(existsSync(marker)).toBe(false);

@@ -1,38 +1,17 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cli, cliArgv, cliToEnd, nodeProgram, type Cli } from '../helpers/cli.js';
-import { CHILD, Sandbox, waitFor } from '../helpers/real-processes.js';
+import { describe, expect, it } from 'vitest';
+import { cliArgv, cliRuns, cliToEnd, interrupt, nodeProgram } from '../helpers/cli.js';
+import { CHILD, waitFor } from '../helpers/real-processes.js';
 
 // What a person reads of the command line (issue 11, "a command line people like").
 
-let sandbox: Sandbox;
-const clis: Cli[] = [];
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  for (const run of clis.splice(0)) {
-    if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGKILL');
-    await run.exited;
-  }
-  await sandbox.cleanup();
-});
+const { sandbox, start, own } = cliRuns();
 
-const own = (run: Cli): Cli => {
-  clis.push(run);
-  sandbox.own(run.pid);
-  return run;
-};
-const start = (...args: string[]): Cli => own(cli(args, sandbox.dir));
 const config = (ids: readonly string[]): string => {
-  const path = sandbox.path('daemons.json');
+  const path = sandbox().path('daemons.json');
   writeFileSync(path, JSON.stringify({ daemons: Object.fromEntries(ids.map((id) => [id, { command: process.execPath, args: [CHILD] }])) }));
   return path;
-};
-const stop = async (run: Cli): Promise<void> => {
-  run.process.kill('SIGINT');
-  expect(await run.exited).toBe(0);
 };
 
 const TIME = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})([+-]\d\d:\d\d) /;
@@ -53,7 +32,7 @@ describe('event lines are in local time, with the offset from UTC', () => {
     ['UTC', '+00:00'],
   ])('TZ=%s: every line begins with the local time and %s', async (tz, offset) => {
     const before = Date.now();
-    const run = own(nodeProgram(cliArgv(FAILING_RUN), sandbox.dir, { env: { ...process.env, TZ: tz } }));
+    const run = own(nodeProgram(cliArgv(FAILING_RUN), sandbox().dir, { env: { ...process.env, TZ: tz } }));
     expect(await run.exited).toBe(1);
     const lines = run.stdout.trim().split('\n');
     expect(lines.map((line) => TIME.exec(line)?.[2])).toEqual(lines.map(() => offset));
@@ -68,8 +47,8 @@ describe('a failure is red on a terminal, and nowhere else', () => {
   // `rxdaemon run` on a pseudo-terminal of its own, as a person runs it.
   const onTerminal = async (env: NodeJS.ProcessEnv): Promise<string> => {
     const command = [process.execPath, ...cliArgv(FAILING_RUN)].map(shellQuote).join(' ');
-    const script = spawn('script', ['-qec', command, '/dev/null'], { cwd: sandbox.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    sandbox.own(script.pid ?? -1);
+    const script = spawn('script', ['-qec', command, '/dev/null'], { cwd: sandbox().dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    sandbox().own(script.pid ?? -1);
     let out = '';
     script.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     expect(await new Promise((resolve) => script.once('exit', resolve))).toBe(1);
@@ -91,7 +70,7 @@ describe('a failure is red on a terminal, and nowhere else', () => {
   });
 
   it('stdout a pipe: no colour', async () => {
-    const run = own(nodeProgram(cliArgv(FAILING_RUN), sandbox.dir, { env: colourable() }));
+    const run = own(nodeProgram(cliArgv(FAILING_RUN), sandbox().dir, { env: colourable() }));
     expect(await run.exited).toBe(1);
     expect(run.stdout).toMatch(/pid \d+ exited with code 3/);
     expect(run.stdout).not.toContain('\u001B[');
@@ -110,10 +89,10 @@ describe('rxdaemon manage: lines a person reads', () => {
       });
 
   it('ids are padded to the longest configured, so that what happened starts in one column; no snapshot lines', async () => {
-    const data = sandbox.path('data');
+    const data = sandbox().path('data');
     const run = start('manage', '--config', config(['db', 'worker-long']), '--data-dir', data);
     await waitFor('both started', () => /\[db\] {10}started pid/.test(run.stdout) && /\[worker-long\] started pid/.test(run.stdout), 10_000);
-    await stop(run);
+    await interrupt(run);
     const width = '[worker-long] '.length;
     const lines = columns(run.stdout, width);
     expect(lines.length).toBeGreaterThan(6);
@@ -128,21 +107,21 @@ describe('rxdaemon manage: lines a person reads', () => {
   });
 
   it('--verbose: a line for each snapshot written', async () => {
-    const run = start('manage', '--verbose', '--config', config(['a']), '--data-dir', sandbox.path('data'));
+    const run = start('manage', '--verbose', '--config', config(['a']), '--data-dir', sandbox().path('data'));
     await waitFor('a snapshot line', () => /\d\d:\d\d {5}snapshot of 1 daemons written/.test(run.stdout), 10_000);
-    await stop(run);
+    await interrupt(run);
   });
 
   it('a refusal (another manager holds the data dir) is said once, on stderr, exit 2, without the usage', async () => {
     const path = config(['a']);
-    const data = sandbox.path('data');
+    const data = sandbox().path('data');
     const first = start('manage', '--config', path, '--data-dir', data);
     await waitFor('a started', () => /\[a\] started pid/.test(first.stdout), 10_000);
-    const refused = await cliToEnd(['manage', '--config', path, '--data-dir', data], sandbox.dir);
+    const refused = await cliToEnd(['manage', '--config', path, '--data-dir', data], sandbox().dir);
     expect(refused.code).toBe(2);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toMatch(/^rxdaemon: the data dir is in use by a running manager \(pid \d+\); stop it first, or use another --data-dir\n$/);
-    await stop(first);
+    await interrupt(first);
   });
 });
 
@@ -153,7 +132,7 @@ describe('the usage text follows a usage error, and nothing else', () => {
     ['a missing --config', ['manage', '--data-dir', 'data']],
     ['run without a command', ['run']],
   ])('%s: the message, then the usage; exit 2', async (_, args) => {
-    const { code, stderr } = await cliToEnd(args, sandbox.dir);
+    const { code, stderr } = await cliToEnd(args, sandbox().dir);
     expect(code).toBe(2);
     expect(stderr).toContain('Usage:');
   });
@@ -163,25 +142,25 @@ describe('the usage text follows a usage error, and nothing else', () => {
     ['an unknown field', JSON.stringify({ daemons: { web: { command: 'sleep', arg: ['1'] } } }), '`daemons.web.arg`: unknown field; did you mean `args`?'],
   ];
   it.each(badConfigs)('a config with %s: one line saying where and what, no usage; exit 2', async (_, text, message) => {
-    const path = sandbox.path('daemons.json');
+    const path = sandbox().path('daemons.json');
     writeFileSync(path, text);
-    const { code, stdout, stderr } = await cliToEnd(['manage', '--config', path, '--data-dir', sandbox.path('data')], sandbox.dir);
+    const { code, stdout, stderr } = await cliToEnd(['manage', '--config', path, '--data-dir', sandbox().path('data')], sandbox().dir);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr.split('\n')).toEqual([expect.stringContaining(`${path}: ${message}`) as string, '']);
   });
 
   it('a config that is not there: one line, no usage; exit 2', async () => {
-    const { code, stderr } = await cliToEnd(['manage', '--config', sandbox.path('missing.json'), '--data-dir', sandbox.path('data')], sandbox.dir);
+    const { code, stderr } = await cliToEnd(['manage', '--config', sandbox().path('missing.json'), '--data-dir', sandbox().path('data')], sandbox().dir);
     expect(code).toBe(2);
     expect(stderr).toContain('missing.json');
     expect(stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('a runtime failure (run --state F, F a directory): one line, no usage; exit 1', async () => {
-    const state = sandbox.path('state');
+    const state = sandbox().path('state');
     mkdirSync(state);
-    const { code, stderr } = await cliToEnd(['run', '--state', state, '--', 'true'], sandbox.dir);
+    const { code, stderr } = await cliToEnd(['run', '--state', state, '--', 'true'], sandbox().dir);
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).not.toContain('Usage:');

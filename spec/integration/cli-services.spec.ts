@@ -1,47 +1,19 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DaemonEvent } from '../../lib/events.js';
-import { cli, type Cli } from '../helpers/cli.js';
-import { child, isAlive, readIfThere, Sandbox, waitFor } from '../helpers/real-processes.js';
+import { cliRuns, type Cli } from '../helpers/cli.js';
+import { child, isAlive, readIfThere, waitFor } from '../helpers/real-processes.js';
 
 // Every service option of a config, and every flag of `run`, as the
 // processes they run see them: the signal a child gets, how long it is
 // given, and how the command line ends.
 
-let sandbox: Sandbox;
-const clis: Cli[] = [];
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  for (const run of clis.splice(0)) {
-    if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGKILL');
-    await run.exited;
-  }
-  await sandbox.cleanup();
-});
+const { sandbox, start, eventsOf, started } = cliRuns();
 
-const start = (...args: string[]): Cli => {
-  const run = cli(args, sandbox.dir);
-  clis.push(run);
-  sandbox.own(run.pid);
-  return run;
-};
-
-/** The events a `--json` run printed, as daemon events; every pid among them is the sandbox's to clean up. */
-const eventsOf = (run: Cli): DaemonEvent[] =>
-  run.events().map((event) => {
-    if ('pid' in event && typeof event.pid === 'number') sandbox.own(event.pid);
-    return event as DaemonEvent;
-  });
 const one = <K extends DaemonEvent['type']>(run: Cli, type: K, id?: string): Extract<DaemonEvent, { type: K }> => {
   const found = eventsOf(run).filter((event): event is Extract<DaemonEvent, { type: K }> => event.type === type && (id === undefined || event.id === id));
   expect(found, `one ${type}${id === undefined ? '' : ` of ${id}`}`).toHaveLength(1);
   return found[0] as Extract<DaemonEvent, { type: K }>;
-};
-const started = async (run: Cli, id?: string): Promise<number> => {
-  const event = await run.event(`${id ?? 'the daemon'} started`, (e) => e.type === 'started' && (id === undefined || e.id === id));
-  return sandbox.own(event.type === 'started' ? event.pid : -1);
 };
 
 /**
@@ -49,16 +21,16 @@ const started = async (run: Cli, id?: string): Promise<number> => {
  * node's default action), and writes its pid to `marker` once it does:
  * before that, a SIGINT would still kill it.
  */
-const deafToSigint = (marker: string) => child('--on-sigint', 'ignore', '--write', sandbox.path(marker));
+const deafToSigint = (marker: string) => child('--on-sigint', 'ignore', '--write', sandbox().path(marker));
 const listening = async (...markers: string[]): Promise<void> => {
-  await waitFor(`${markers.join(', ')} to ignore SIGINT`, () => markers.every((marker) => readIfThere(sandbox.path(marker))?.endsWith('\n') === true), 10_000);
+  await waitFor(`${markers.join(', ')} to ignore SIGINT`, () => markers.every((marker) => readIfThere(sandbox().path(marker))?.endsWith('\n') === true), 10_000);
 };
 
 describe('rxdaemon manage: each service is stopped with the signal and grace of its config entry', () => {
   it('stopSignal SIGTERM ends a SIGINT-deaf child at once; gracefulStopMs 300 SIGKILLs another after 300 ms, not the default 5 s', async () => {
-    const config = sandbox.path('daemons.json');
+    const config = sandbox().path('daemons.json');
     writeFileSync(config, JSON.stringify({ daemons: { term: { ...deafToSigint('term.pid'), stopSignal: 'SIGTERM' }, stubborn: { ...deafToSigint('stubborn.pid'), gracefulStopMs: 300 } } }));
-    const run = start('manage', '--json', '--config', config, '--data-dir', sandbox.path('data'));
+    const run = start('manage', '--json', '--config', config, '--data-dir', sandbox().path('data'));
     const pids = [await started(run, 'term'), await started(run, 'stubborn')];
     await listening('term.pid', 'stubborn.pid');
     const began = Date.now();
@@ -81,18 +53,18 @@ describe('rxdaemon manage: each service is stopped with the signal and grace of 
 
   it('a SIGHUP with the same config, reformatted, restart entries and all, replaces nothing; a changed stopSignal replaces its service alone; a relative output file is beside the config', async () => {
     // Not in the manager's cwd: a relative output file is found beside the config.
-    mkdirSync(sandbox.path('etc'));
-    const config = sandbox.path('etc/daemons.json');
+    mkdirSync(sandbox().path('etc'));
+    const config = sandbox().path('etc/daemons.json');
     const daemons = {
       a: { ...deafToSigint('a.pid'), gracefulStopMs: 300, restart: { policy: 'consul', when: 'on-failure', maxRestarts: 5, withinMs: 60_000 } },
       b: { ...child(), restart: { policy: 'exponential', baseDelayMs: 100, factor: 3 }, stdout: { file: 'b.log' } },
     };
     writeFileSync(config, JSON.stringify({ daemons }));
-    const run = start('manage', '--json', '--config', config, '--data-dir', sandbox.path('data'));
+    const run = start('manage', '--json', '--config', config, '--data-dir', sandbox().path('data'));
     const [a, b] = [await started(run, 'a'), await started(run, 'b')];
     await listening('a.pid');
-    expect(existsSync(sandbox.path('etc/b.log'))).toBe(true);
-    expect(existsSync(sandbox.path('b.log'))).toBe(false);
+    expect(existsSync(sandbox().path('etc/b.log'))).toBe(true);
+    expect(existsSync(sandbox().path('b.log'))).toBe(false);
 
     writeFileSync(config, `${JSON.stringify({ daemons: { b: daemons.b, a: daemons.a } }, null, 2)}\n`);
     run.process.kill('SIGHUP');
@@ -103,8 +75,8 @@ describe('rxdaemon manage: each service is stopped with the signal and grace of 
     const a2 = await run.event('the new a', (e) => e.type === 'started' && e.id === 'a' && e.pid !== a);
     const reconcile = await run.event('the reconcile', (e) => e.type === 'reconcile' && e.replaced.length > 0);
     expect(reconcile).toMatchObject({ replaced: ['a'], unchanged: 1 });
-    sandbox.own(a2.type === 'started' ? a2.pid : -1);
-    await waitFor('the new a to ignore SIGINT', () => readIfThere(sandbox.path('a.pid')) === `${a2.type === 'started' ? a2.pid : -1}\n`, 10_000);
+    sandbox().own(a2.type === 'started' ? a2.pid : -1);
+    await waitFor('the new a to ignore SIGINT', () => readIfThere(sandbox().path('a.pid')) === `${a2.type === 'started' ? a2.pid : -1}\n`, 10_000);
     expect(isAlive(a)).toBe(false);
     expect(isAlive(b)).toBe(true);
     expect(eventsOf(run).filter((event) => event.type === 'started' && event.id === 'b')).toHaveLength(1);
@@ -145,7 +117,7 @@ describe('rxdaemon run: the flags of its daemon', () => {
   });
 
   it('--restart on-failure restarts a failure and completes on exit 0', async () => {
-    const flag = sandbox.path('failed-once');
+    const flag = sandbox().path('failed-once');
     // Fails once (the flag file is not there yet), then succeeds.
     const script = `const fs = require('node:fs'); if (fs.existsSync(${JSON.stringify(flag)})) process.exit(0); fs.writeFileSync(${JSON.stringify(flag)}, ''); process.exit(4);`;
     const run = start('run', '--json', '--restart', 'on-failure', '--', process.execPath, '-e', script);
@@ -168,7 +140,7 @@ describe('rxdaemon run: the flags of its daemon', () => {
     [['--grace', '2147483648'], "--grace takes an integer number of ms between 0 and 2147483647, got '2147483648'"],
     [['--stdout', ''], "--stdout takes a file, 'inherit' or 'ignore', got ''"],
   ])('%j is a usage error (exit 2) naming the flag, and nothing is started', async (flags, message) => {
-    const run = start('run', '--json', ...flags, '--', process.execPath, ...child('--write', sandbox.path('never')).args);
+    const run = start('run', '--json', ...flags, '--', process.execPath, ...child('--write', sandbox().path('never')).args);
     expect(await run.exited).toBe(2);
     expect(run.stderr).toContain(message);
     expect(run.stdout).toBe('');

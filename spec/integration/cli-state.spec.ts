@@ -1,29 +1,12 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { bundleForAnyone } from '../helpers/bundle.js';
-import { cli, MAIN, type Cli } from '../helpers/cli.js';
-import { CHILD, Sandbox, waitFor } from '../helpers/real-processes.js';
+import { cliRuns, MAIN, nodeProgram, type Cli } from '../helpers/cli.js';
+import { CHILD, waitFor } from '../helpers/real-processes.js';
 
-let sandbox: Sandbox;
-const clis: Cli[] = [];
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  for (const run of clis.splice(0)) {
-    if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGKILL');
-    await run.exited;
-  }
-  await sandbox.cleanup();
-});
+const { sandbox, start, own } = cliRuns();
 
-const runWithState = (state: string): Cli => {
-  const run = cli(['run', '--json', '--grace', '300', '--state', state, '--', process.execPath, CHILD, '--write', sandbox.path('marker')], sandbox.dir);
-  clis.push(run);
-  sandbox.own(run.pid);
-  return run;
-};
+const runWithState = (state: string): Cli => start('run', '--json', '--grace', '300', '--state', state, '--', process.execPath, CHILD, '--write', sandbox().path('marker'));
 
 /** What a user is told when a state file cannot be trusted: what was found, and that nothing was started. */
 const expectRefused = async (run: Cli, state: string, what: RegExp): Promise<void> => {
@@ -32,7 +15,7 @@ const expectRefused = async (run: Cli, state: string, what: RegExp): Promise<voi
   expect(run.stderr).toMatch(what);
   expect(run.stderr).toContain('none is started');
   expect(run.events()).toEqual([]);
-  expect(existsSync(sandbox.path('marker'))).toBe(false);
+  expect(existsSync(sandbox().path('marker'))).toBe(false);
 };
 
 // A snapshot of a live process, as `rxdaemon run --state` writes it; only the pid and start time vary.
@@ -41,41 +24,31 @@ const snapshotOf = (pid: number, startTime: string) =>
 
 describe('rxdaemon run --state F: a state file it cannot trust is refused, saying what it found (finding 11)', () => {
   it('F unreadable (mode 000, rxdaemon run as nobody): exit 1, EACCES named, nothing started', async () => {
-    chmodSync(sandbox.dir, 0o755);
-    const state = sandbox.path('state.json');
+    chmodSync(sandbox().dir, 0o755);
+    const state = sandbox().path('state.json');
     writeFileSync(state, snapshotOf(process.pid, '1'));
     chmodSync(state, 0o000);
     const cli = bundleForAnyone(MAIN);
     onTestFinished(() => {
       cli.remove();
     });
-    const child = spawn(process.execPath, [cli.path, 'run', '--json', '--state', state, '--', 'sleep', '60'], {
-      cwd: sandbox.dir,
-      uid: 65534,
-      gid: 65534,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    sandbox.own(child.pid ?? -1);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
-    expect(stderr).toContain(`cannot read ${state}: permission denied`);
-    expect(stderr).toContain('none is started');
+    const run = own(nodeProgram([cli.path, 'run', '--json', '--state', state, '--', 'sleep', '60'], sandbox().dir, { uid: 65534, gid: 65534 }));
+    const code = await run.exited;
+    expect({ code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(run.stderr).toContain(`cannot read ${state}: permission denied`);
+    expect(run.stderr).toContain('none is started');
   });
 
   it('F a directory: exit 1, nothing started', async () => {
-    const state = sandbox.path('state.d');
+    const state = sandbox().path('state.d');
     mkdirSync(state);
     await expectRefused(runWithState(state), state, /it is a directory/);
   });
 
   it('F a symlink, even to a good state file: exit 1, and the link and its target are left as they were', async () => {
-    const target = sandbox.path('elsewhere.json');
+    const target = sandbox().path('elsewhere.json');
     writeFileSync(target, snapshotOf(process.pid, '1'));
-    const state = sandbox.path('state.json');
+    const state = sandbox().path('state.json');
     symlinkSync(target, state);
     await expectRefused(runWithState(state), state, /it is a symlink/);
     expect(lstatSync(state).isSymbolicLink()).toBe(true);
@@ -83,24 +56,24 @@ describe('rxdaemon run --state F: a state file it cannot trust is refused, sayin
   });
 
   it('F not JSON: exit 1, saying so', async () => {
-    const state = sandbox.path('state.json');
+    const state = sandbox().path('state.json');
     writeFileSync(state, '{"version":1,"pid":');
     await expectRefused(runWithState(state), state, /is not JSON/);
   });
 
   it('F JSON but not a snapshot: exit 1, naming the bad field', async () => {
-    const state = sandbox.path('state.json');
+    const state = sandbox().path('state.json');
     writeFileSync(state, JSON.stringify({ version: 1, pid: 'x' }));
     await expectRefused(runWithState(state), state, /cannot be adopted: invalid snapshot: `pid`/);
   });
 
   it('F a good snapshot of a process that is gone: a note, then a fresh start, recorded in F', async () => {
-    const state = sandbox.path('state.json');
+    const state = sandbox().path('state.json');
     // A pid above pid_max's ceiling has never run.
     writeFileSync(state, snapshotOf(4_194_304, '1'));
     const run = runWithState(state);
     const started = await run.event('the fresh start', (e) => e.type === 'started');
-    sandbox.own(started.type === 'started' ? started.pid : -1);
+    sandbox().own(started.type === 'started' ? started.pid : -1);
     expect(run.stderr).toMatch(/not adopting what .*state\.json records: .*; starting afresh/);
     await waitFor('F to record the new process', () => started.type === 'started' && readFileSync(state, 'utf8').includes(`"pid":${started.pid},`));
     run.process.kill('SIGINT');

@@ -1,41 +1,23 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { lockHolder } from '../../lib/manager/lock.js';
 import { defaultDriver } from '../../lib/process/child-process-driver.js';
-import { cli, cliToEnd, type Cli } from '../helpers/cli.js';
-import { CHILD, isAlive, Sandbox, waitFor } from '../helpers/real-processes.js';
+import { cliRuns, cliToEnd } from '../helpers/cli.js';
+import { child, CHILD, isAlive, waitFor } from '../helpers/real-processes.js';
 
-let sandbox: Sandbox;
-const clis: Cli[] = [];
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  for (const run of clis.splice(0)) {
-    if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGKILL');
-    await run.exited;
-  }
-  await sandbox.cleanup();
-});
+const { sandbox, start } = cliRuns();
 
-const start = (...args: string[]): Cli => {
-  const run = cli(args, sandbox.dir);
-  clis.push(run);
-  sandbox.own(run.pid);
-  return run;
-};
-const pidOf = (event: ManagerEvent): number => sandbox.own(event.type === 'started' || event.type === 'adopted' ? event.pid : -1);
+const pidOf = (event: ManagerEvent): number => sandbox().own(event.type === 'started' || event.type === 'adopted' ? event.pid : -1);
 const config = (daemons: Record<string, unknown>): string => {
-  const path = sandbox.path('daemons.json');
+  const path = sandbox().path('daemons.json');
   writeFileSync(path, JSON.stringify({ daemons }));
   return path;
 };
-const childCommand = (...flags: string[]) => ({ command: process.execPath, args: [CHILD, ...flags] });
 
 describe('rxdaemon: usage', () => {
   it('prints help and exits 0', async () => {
-    const { code, stdout } = await cliToEnd(['--help'], sandbox.dir);
+    const { code, stdout } = await cliToEnd(['--help'], sandbox().dir);
     expect(code).toBe(0);
     expect(stdout).toContain('rxdaemon run');
     expect(stdout).toContain('Exit codes');
@@ -49,14 +31,14 @@ describe('rxdaemon: usage', () => {
     [['run', '--no-such-flag', '--', 'true'], "Unknown option '--no-such-flag'"],
     [['manage', '--data-dir', 'd'], '--config is required'],
   ])('exits 2 for %j, saying why', async (args, message) => {
-    const { code, stderr } = await cliToEnd(args, sandbox.dir);
+    const { code, stderr } = await cliToEnd(args, sandbox().dir);
     expect(code).toBe(2);
     expect(stderr).toContain(message);
   });
 
   it('exits 2 for a config that is not valid, naming the field', async () => {
     const path = config({ web: { command: 42 } });
-    const { code, stderr } = await cliToEnd(['manage', '--config', path, '--data-dir', sandbox.path('data')], sandbox.dir);
+    const { code, stderr } = await cliToEnd(['manage', '--config', path, '--data-dir', sandbox().path('data')], sandbox().dir);
     expect(code).toBe(2);
     expect(stderr).toContain('daemons.web.command');
   });
@@ -71,16 +53,16 @@ describe('rxdaemon: usage', () => {
 
 describe('rxdaemon run', () => {
   it('with --state and --keep-on-exit, leaves the process running; the next run adopts it; SIGINT stops it', async () => {
-    const state = sandbox.path('state.json');
-    const marker = sandbox.path('marker');
-    const first = start('run', '--json', '--state', state, '--keep-on-exit', '--pid-file', sandbox.path('d.pid'), '--', process.execPath, CHILD, '--write', marker);
+    const state = sandbox().path('state.json');
+    const marker = sandbox().path('marker');
+    const first = start('run', '--json', '--state', state, '--keep-on-exit', '--pid-file', sandbox().path('d.pid'), '--', process.execPath, CHILD, '--write', marker);
     const pid = pidOf(await first.event('the start', (e) => e.type === 'started'));
     await waitFor('the state file', () => existsSync(state));
     expect(statSync(state).mode & 0o777).toBe(0o600);
     first.process.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     expect(isAlive(pid)).toBe(true);
-    expect(readFileSync(sandbox.path('d.pid'), 'utf8')).toBe(`${pid}\n`);
+    expect(readFileSync(sandbox().path('d.pid'), 'utf8')).toBe(`${pid}\n`);
 
     const second = start('run', '--json', '--state', state, '--', process.execPath, CHILD, '--write', marker);
     const adopted = await second.event('the adoption', (e) => e.type === 'adopted');
@@ -104,8 +86,8 @@ describe('rxdaemon run', () => {
 
 describe('rxdaemon manage and status', () => {
   it('survives SIGTERM with --keep-on-exit; the next manager adopts the same pids; status lists them; a second manager is refused; SIGTERM without it leaves nothing', async () => {
-    const data = sandbox.path('data');
-    const path = config({ web: childCommand('--print', 'web'), api: childCommand() });
+    const data = sandbox().path('data');
+    const path = config({ web: child('--print', 'web'), api: child() });
     const first = start('manage', '--json', '--keep-on-exit', '--config', path, '--data-dir', data);
     const pids = new Map<string, number>();
     for (const id of ['web', 'api']) pids.set(id, pidOf(await first.event(id, (e) => e.type === 'started' && e.id === id)));
@@ -123,7 +105,7 @@ describe('rxdaemon manage and status', () => {
       expect(pidOf(adopted)).toBe(pid);
     }
 
-    const { code: statusCode, stdout: statusOut } = await cliToEnd(['status', '--json', '--data-dir', data], sandbox.dir);
+    const { code: statusCode, stdout: statusOut } = await cliToEnd(['status', '--json', '--data-dir', data], sandbox().dir);
     expect(statusCode).toBe(0);
     const lines = statusOut
       .trim()
@@ -133,13 +115,13 @@ describe('rxdaemon manage and status', () => {
       ['api', pids.get('api'), 'running'],
       ['web', pids.get('web'), 'running'],
     ]);
-    const human = await cliToEnd(['status', '--data-dir', data], sandbox.dir);
+    const human = await cliToEnd(['status', '--data-dir', data], sandbox().dir);
     expect(human.stdout).toMatch(new RegExp(`^web +running +${pids.get('web') ?? 0} `, 'm'));
 
     const snapshotBefore = readFileSync(`${data}/snapshot.json`, 'utf8');
     const lockFiles = () => readdirSync(`${data}/lock.d`).map((name) => [name, readFileSync(`${data}/lock.d/${name}`, 'utf8')]);
     const lockBefore = lockFiles();
-    const refused = await cliToEnd(['manage', '--config', path, '--data-dir', data], sandbox.dir);
+    const refused = await cliToEnd(['manage', '--config', path, '--data-dir', data], sandbox().dir);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('in use by a running manager');
     expect(readFileSync(`${data}/snapshot.json`, 'utf8')).toBe(snapshotBefore);
@@ -153,11 +135,11 @@ describe('rxdaemon manage and status', () => {
   });
 
   it('reloads its config when it changes and on SIGHUP; an invalid config is reported and the running set kept', async () => {
-    const path = config({ a: childCommand() });
-    const run = start('manage', '--json', '--config', path, '--data-dir', sandbox.path('data'));
+    const path = config({ a: child() });
+    const run = start('manage', '--json', '--config', path, '--data-dir', sandbox().path('data'));
     const a = pidOf(await run.event('a', (e) => e.type === 'started' && e.id === 'a'));
 
-    config({ a: childCommand(), b: childCommand() });
+    config({ a: child(), b: child() });
     pidOf(await run.event('b after the file changed', (e) => e.type === 'started' && e.id === 'b'));
 
     writeFileSync(path, '{ "daemons": { "a": { "command": 7 } } }');
@@ -165,7 +147,7 @@ describe('rxdaemon manage and status', () => {
     await waitFor('the invalid config to be reported', () => run.stderr.includes('invalid config'));
     expect(run.stderr).toContain('keeping the running set');
 
-    config({ a: childCommand() });
+    config({ a: child() });
     run.process.kill('SIGHUP');
     await run.event('b to stop', (e) => e.type === 'stopped' && e.id === 'b');
     expect(isAlive(a)).toBe(true);

@@ -1,48 +1,23 @@
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import { cli, cliToEnd, type Cli } from '../helpers/cli.js';
-import { CHILD, Sandbox, waitFor } from '../helpers/real-processes.js';
+import { cliRuns, cliToEnd, interrupt, type Cli } from '../helpers/cli.js';
+import { CHILD, waitFor } from '../helpers/real-processes.js';
 
-let sandbox: Sandbox;
-const clis: Cli[] = [];
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  for (const run of clis.splice(0)) {
-    if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGKILL');
-    await run.exited;
-  }
-  await sandbox.cleanup();
-});
+const { sandbox, start, started } = cliRuns();
 
 const daemon = { command: process.execPath, args: [CHILD] };
 const configText = (...ids: string[]): string => `${JSON.stringify({ daemons: Object.fromEntries(ids.map((id) => [id, daemon])) }, null, 2)}\n`;
 
-const manage = (config: string): Cli => {
-  const run = cli(['manage', '--json', '--config', config, '--data-dir', sandbox.path('data')], sandbox.dir);
-  clis.push(run);
-  sandbox.own(run.pid);
-  return run;
-};
-
-const started = async (run: Cli, id: string): Promise<void> => {
-  const event = await run.event(`${id} started`, (e) => e.type === 'started' && e.id === id);
-  sandbox.own(event.type === 'started' ? event.pid : -1);
-};
+const manage = (config: string): Cli => start('manage', '--json', '--config', config, '--data-dir', sandbox().path('data'));
 
 const startedIds = (run: Cli): string[] => run.events().flatMap((e: ManagerEvent) => (e.type === 'started' ? [e.id] : []));
 
-const stop = async (run: Cli): Promise<void> => {
-  run.process.kill('SIGINT');
-  expect(await run.exited).toBe(0);
-};
 
 describe('rxdaemon manage follows its config (finding 13)', () => {
   it('waits for a file still being written: half a JSON for 300 ms is no error, and the whole one is applied', async () => {
-    const config = sandbox.path('daemons.json');
+    const config = sandbox().path('daemons.json');
     writeFileSync(config, configText('a'));
     const run = manage(config);
     await started(run, 'a');
@@ -55,24 +30,24 @@ describe('rxdaemon manage follows its config (finding 13)', () => {
     closeSync(fd);
     await started(run, 'b');
     expect(run.stderr).toBe('');
-    await stop(run);
+    await interrupt(run);
   });
 
   it('follows an editor’s rename-save', async () => {
-    const config = sandbox.path('daemons.json');
+    const config = sandbox().path('daemons.json');
     writeFileSync(config, configText('a'));
     const run = manage(config);
     await started(run, 'a');
-    const temp = sandbox.path('.daemons.json.swp');
+    const temp = sandbox().path('.daemons.json.swp');
     writeFileSync(temp, configText('a', 'b'));
     renameSync(temp, config);
     await started(run, 'b');
     expect(startedIds(run).sort()).toEqual(['a', 'b']);
-    await stop(run);
+    await interrupt(run);
   });
 
   it('follows a Kubernetes ConfigMap’s symlink swap (config.json -> ..data/config.json, ..data swapped by rename)', async () => {
-    const volume = sandbox.path('configmap');
+    const volume = sandbox().path('configmap');
     const generation = (name: string, text: string): void => {
       mkdirSync(join(volume, name), { recursive: true });
       writeFileSync(join(volume, name, 'config.json'), text);
@@ -90,11 +65,11 @@ describe('rxdaemon manage follows its config (finding 13)', () => {
     rmSync(join(volume, '..2026_01_01_00_00_00.1'), { recursive: true });
     await started(run, 'b');
     expect(run.stderr).toBe('');
-    await stop(run);
+    await interrupt(run);
   });
 
   it('a SIGHUP with an unchanged config does nothing, and says so in one line', async () => {
-    const config = sandbox.path('daemons.json');
+    const config = sandbox().path('daemons.json');
     writeFileSync(config, configText('a'));
     const run = manage(config);
     await started(run, 'a');
@@ -103,11 +78,11 @@ describe('rxdaemon manage follows its config (finding 13)', () => {
     await waitFor('the note', () => run.stderr.includes('unchanged'));
     expect(run.stderr).toBe(`rxdaemon: SIGHUP: ${config} is unchanged; nothing to do\n`);
     expect(run.events().slice(before).filter((e) => e.type !== 'snapshot-written')).toEqual([]);
-    await stop(run);
+    await interrupt(run);
   });
 
   it('says once what is wrong with a file, however often it is saved so; the running set is kept', async () => {
-    const config = sandbox.path('daemons.json');
+    const config = sandbox().path('daemons.json');
     writeFileSync(config, configText('a'));
     const run = manage(config);
     await started(run, 'a');
@@ -123,21 +98,21 @@ describe('rxdaemon manage follows its config (finding 13)', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe(`rxdaemon: invalid config ${config}: \`daemons.b.arg\`: unknown field; did you mean \`args\`?; keeping the running set`);
     expect(startedIds(run)).toEqual(['a']);
-    await stop(run);
+    await interrupt(run);
   });
 
   it('refuses to start with an unknown field, naming it and the name meant (exit 2)', async () => {
-    const config = sandbox.path('daemons.json');
+    const config = sandbox().path('daemons.json');
     writeFileSync(config, JSON.stringify({ daemons: { web: { command: 'sleep', arg: ['1'] } } }));
-    const { code, stderr } = await cliToEnd(['manage', '--config', config, '--data-dir', sandbox.path('data')], sandbox.dir);
+    const { code, stderr } = await cliToEnd(['manage', '--config', config, '--data-dir', sandbox().path('data')], sandbox().dir);
     expect(code).toBe(2);
     expect(stderr).toContain('`daemons.web.arg`: unknown field; did you mean `args`?');
   });
 
   it('refuses to start with a JSON error, naming its line and column (exit 2)', async () => {
-    const config = sandbox.path('daemons.json');
+    const config = sandbox().path('daemons.json');
     writeFileSync(config, '{\n  "daemons": {\n    "web": { "command": "sleep", }\n  }\n}\n');
-    const { code, stderr } = await cliToEnd(['manage', '--config', config, '--data-dir', sandbox.path('data')], sandbox.dir);
+    const { code, stderr } = await cliToEnd(['manage', '--config', config, '--data-dir', sandbox().path('data')], sandbox().dir);
     expect(code).toBe(2);
     expect(stderr).toContain(`${config}: invalid JSON at line 3, column 34: Expected double-quoted property name`);
   });
