@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ManagerEvent } from '../../lib/manager/events.js';
+import type { Sandbox } from './real-processes.js';
 
 /** A live session leader carrying a data dir's scope, the id it carries, and its whole environment. */
 export interface ScopeProcess {
@@ -66,6 +67,11 @@ export const scopeProcesses = (dataDir: string): ScopeProcess[] =>
   marked(dataDir)
     .filter(({ pid, session }) => pid === session)
     .map(({ pid, id, env }) => ({ pid, id, env }));
+
+/** Makes every process of {@link scopeProcesses} the sandbox's to kill at its cleanup: whatever a failed test left in the scope is ended too. */
+export const ownScope = (sandbox: Sandbox, dataDir: string): void => {
+  if (existsSync(dataDir)) for (const { pid } of scopeProcesses(dataDir)) sandbox.own(pid);
+};
 
 /**
  * The processes of the scope left behind by a session leader that is

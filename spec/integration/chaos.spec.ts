@@ -1,10 +1,10 @@
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { renameSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { useBundle } from '../helpers/bundle.js';
-import { killed, nodeProgram, type Cli } from '../helpers/cli.js';
-import { CHILD, isAlive, Sandbox } from '../helpers/real-processes.js';
-import { printedEvents, recordedPids, scopeProcesses, settled } from '../helpers/scope.js';
+import { cliRuns, killed, nodeProgram, type Cli } from '../helpers/cli.js';
+import { CHILD, isAlive } from '../helpers/real-processes.js';
+import { ownScope, printedEvents, recordedPids, scopeProcesses, settled } from '../helpers/scope.js';
 
 // The chaos spec of DESIGN M8 and issue 8: a manager over a data dir with a
 // few services — one crash-looping, one that ignores SIGINT (its stop lasts
@@ -83,26 +83,16 @@ class Desired {
 
 const programs = useBundle();
 
-let sandbox: Sandbox;
-const runs: Cli[] = [];
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  for (const run of runs.splice(0)) await killed(run);
-  if (existsSync(data())) for (const { pid } of scopeProcesses(data())) sandbox.own(pid);
-  await sandbox.cleanup();
+const { sandbox, own } = cliRuns({
+  sweep: (sandbox) => {
+    ownScope(sandbox, sandbox.path('data'));
+  },
 });
 
-const data = (): string => sandbox.path('data');
-const desiredFile = (): string => sandbox.path('desired.json');
+const data = (): string => sandbox().path('data');
+const desiredFile = (): string => sandbox().path('desired.json');
 
-const manager = (): Cli => {
-  const run = nodeProgram([programs.manager, data(), desiredFile(), String(GRACE_MS)], sandbox.dir);
-  runs.push(run);
-  sandbox.own(run.pid);
-  return run;
-};
+const manager = (): Cli => own(nodeProgram([programs.manager, data(), desiredFile(), String(GRACE_MS)], sandbox().dir));
 
 /** Written whole, then renamed: a manager reading it at any moment reads one version or the other. */
 const save = (desired: Desired): void => {

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { useBundle } from '../helpers/bundle.js';
-import { killed, nodeProgram, type Cli } from '../helpers/cli.js';
-import { CHILD, isAlive, Sandbox, waitFor } from '../helpers/real-processes.js';
-import { printedEvents, scopeProcesses, scopeProcessesById, settled } from '../helpers/scope.js';
+import { cliRuns, nodeProgram, type Cli } from '../helpers/cli.js';
+import { child, isAlive, waitFor } from '../helpers/real-processes.js';
+import { ownScope, printedEvents, scopeProcesses, scopeProcessesById, settled } from '../helpers/scope.js';
 
 // Findings 1 and 2 of issue 8, with real processes and real SIGKILLs (M8):
 // a manager killed right after it spawned, respawned or replaced a process,
@@ -18,26 +18,15 @@ import { printedEvents, scopeProcesses, scopeProcessesById, settled } from '../h
 
 const programs = useBundle();
 
-let sandbox: Sandbox;
-const runs: Cli[] = [];
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  for (const run of runs.splice(0)) await killed(run);
-  // Whatever a failed test left in the scope is ended too.
-  if (existsSync(data())) for (const { pid } of scopeProcesses(data())) sandbox.own(pid);
-  await sandbox.cleanup();
+const { sandbox, own } = cliRuns({
+  sweep: (sandbox) => {
+    ownScope(sandbox, sandbox.path('data'));
+  },
 });
 
-const data = (): string => sandbox.path('data');
+const data = (): string => sandbox().path('data');
 
-const start = (argv: readonly string[]): Cli => {
-  const run = nodeProgram(argv, sandbox.dir);
-  runs.push(run);
-  sandbox.own(run.pid);
-  return run;
-};
+const start = (argv: readonly string[]): Cli => own(nodeProgram(argv, sandbox().dir));
 
 /** `rxdaemon manage --json` (bundled) on the sandbox's data dir. */
 const manageCli = (config: string): Cli => start([programs.cli, 'manage', '--json', '--config', config, '--data-dir', data()]);
@@ -51,11 +40,10 @@ const save = (path: string, content: unknown): string => {
   renameSync(`${path}.new`, path);
   return path;
 };
-const cliConfig = (daemons: Record<string, unknown>): string => save(sandbox.path('daemons.json'), { daemons });
-const fixtureConfig = (daemons: Record<string, unknown>): string => save(sandbox.path('desired.json'), daemons);
+const cliConfig = (daemons: Record<string, unknown>): string => save(sandbox().path('daemons.json'), { daemons });
+const fixtureConfig = (daemons: Record<string, unknown>): string => save(sandbox().path('desired.json'), daemons);
 
 const sleep = (seconds: number) => ({ command: 'sleep', args: [String(seconds)] });
-const childCommand = (...flags: string[]) => ({ command: process.execPath, args: [CHILD, ...flags] });
 
 /**
  * SIGKILLs a manager the moment what it printed satisfies `ready`, from its
@@ -164,15 +152,15 @@ describe('finding 1: a manager SIGKILLed right after a spawn leaves no duplicate
 
 describe('finding 2: a daemon removed by a config change is never lost during its grace period (library Manager)', () => {
   // `a` ignores SIGINT: its stop lasts the whole grace period, 10 s here.
-  const before = (): Record<string, unknown> => ({ a: childCommand('--on-sigint', 'ignore', '--env-to', sandbox.path('a-ready')), b: childCommand() });
-  const after = { b: childCommand(), c: childCommand() };
+  const before = (): Record<string, unknown> => ({ a: child('--on-sigint', 'ignore', '--env-to', sandbox().path('a-ready')), b: child() });
+  const after = { b: child(), c: child() };
 
   /** Starts a manager on {a, b}, changes it to {b, c}, and SIGKILLs it once `a` is being stopped and `c` runs. */
   const killDuringGrace = async (): Promise<Record<string, number>> => {
     const first = manageFixture(fixtureConfig(before()), 10_000);
     for (const id of ['a', 'b']) await first.event(`${id} started`, (event) => event.type === 'started' && event.id === id);
     // Written once its SIGINT handler is in place: a SIGINT before that would end it at once.
-    await waitFor('a to ignore SIGINT', () => existsSync(sandbox.path('a-ready')));
+    await waitFor('a to ignore SIGINT', () => existsSync(sandbox().path('a-ready')));
     fixtureConfig(after);
     first.process.kill('SIGHUP');
     const events = await killWhen(first, 'a stopping and c started', (printed) => printed.some((event) => event.type === 'stopping' && event.id === 'a') && started(printed, 'c'));
@@ -219,17 +207,17 @@ describe('S5 across a manager’s death: a leader that dies while no manager run
   // end what is left in its group, or the grandchild runs on, unsupervised,
   // past the manager's own kill.
   it('leaves nothing of its group behind: the next manager ends it', async () => {
-    const grandchild = sandbox.path('grandchild.pid');
-    const first = manageFixture(fixtureConfig({ a: childCommand('--grandchild', grandchild) }), 300);
+    const grandchild = sandbox().path('grandchild.pid');
+    const first = manageFixture(fixtureConfig({ a: child('--grandchild', grandchild) }), 300);
     const leader = lastPids([await first.event('a started', (event) => event.type === 'started' && event.id === 'a')]).a ?? -1;
     await waitFor('the grandchild', () => existsSync(grandchild));
-    const worker = sandbox.own(Number(readFileSync(grandchild, 'utf8')));
+    const worker = sandbox().own(Number(readFileSync(grandchild, 'utf8')));
     await killWhen(first, 'at once', () => true);
     process.kill(leader, 'SIGKILL');
     await waitFor('the leader to die', () => !isAlive(leader));
     expect(isAlive(worker)).toBe(true);
 
-    const next = manageFixture(fixtureConfig({ a: childCommand('--grandchild', grandchild) }), 300);
+    const next = manageFixture(fixtureConfig({ a: child('--grandchild', grandchild) }), 300);
     await settled(data(), () => next.stdout, ['a'], undefined, 3_000);
     next.process.kill('SIGINT');
     expect(await next.exited).toBe(0);

@@ -1,18 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { BehaviorSubject, tap, type Observable } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { Manager } from '../../lib/manager/manager.js';
 import { ChildProcessDriver } from '../../lib/process/child-process-driver.js';
 import type { ChildHandle, SpawnSpec } from '../../lib/process/driver.js';
 import { SPAWN_WINDOW_TICKS, type SpawnIntent } from '../../lib/process/spawn-intent.js';
 import { useBundle } from '../helpers/bundle.js';
-import { killed, nodeProgram, type Cli } from '../helpers/cli.js';
-import { isAlive, Sandbox, waitFor } from '../helpers/real-processes.js';
+import { cliRuns, nodeProgram, type Cli } from '../helpers/cli.js';
+import { freePort } from '../helpers/free-port.js';
+import { isAlive, waitFor } from '../helpers/real-processes.js';
 import { printedEvents, scopeOfDir } from '../helpers/scope.js';
 
 // M8, the hole the scope scan leaves: a daemon that overwrites its own
@@ -25,15 +25,7 @@ import { printedEvents, scopeOfDir } from '../helpers/scope.js';
 
 const programs = useBundle();
 
-let sandbox: Sandbox;
-const runs: Cli[] = [];
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  for (const run of runs.splice(0)) await killed(run);
-  await sandbox.cleanup();
-});
+const { sandbox, own } = cliRuns();
 
 const NOBODY = 65534;
 
@@ -43,10 +35,7 @@ const manager = (dir: string, daemons: Record<string, unknown>, options: { dieAf
   writeFileSync(desired, JSON.stringify(daemons));
   const env = { ...process.env, ...(options.dieAfterForkOf === undefined ? {} : { DIE_AFTER_FORK_OF: options.dieAfterForkOf }) };
   const user = options.asNobody === true ? { uid: NOBODY, gid: NOBODY } : {};
-  const run = nodeProgram([programs.manager, join(dir, 'data'), desired, '3000'], dir, { ...user, env });
-  runs.push(run);
-  sandbox.own(run.pid);
-  return run;
+  return own(nodeProgram([programs.manager, join(dir, 'data'), desired, '3000'], dir, { ...user, env }));
 };
 
 /** Waits for the fixture to die right after the fork; the pid it forked, owned by the sandbox. */
@@ -55,7 +44,7 @@ const forked = async (run: Cli): Promise<number> => {
   expect(run.process.signalCode).toBe('SIGKILL');
   const pid = Number(/forked (\d+)/.exec(run.stderr)?.[1]);
   expect(pid).toBeGreaterThan(1);
-  return sandbox.own(pid);
+  return sandbox().own(pid);
 };
 
 /** The intent the killed manager left for `id`: its last journal line. */
@@ -104,11 +93,11 @@ describe('M8: the intent and the process share one clock', () => {
         return last;
       }
       override spawn(spec: SpawnSpec): Observable<ChildHandle> {
-        return super.spawn(spec).pipe(tap(({ pid }) => pairs.push({ at: last?.at ?? -1, pid: sandbox.own(pid) })));
+        return super.spawn(spec).pipe(tap(({ pid }) => pairs.push({ at: last?.at ?? -1, pid: sandbox().own(pid) })));
       }
     })();
     const daemons = Object.fromEntries(Array.from({ length: 20 }, (_, index) => [`s${index}`, { command: 'sleep', args: ['1000'] }]));
-    const manager = new Manager(new BehaviorSubject(daemons), { driver, dataDir: sandbox.path('data') });
+    const manager = new Manager(new BehaviorSubject(daemons), { driver, dataDir: sandbox().path('data') });
     manager.run();
     await waitFor('20 spawns', () => pairs.length === 20);
     const delays = pairs.map(({ at, pid }) => startTicks(pid) - at);
@@ -126,7 +115,7 @@ describe('M8: a manager killed between the fork and the record of a process that
     const marker = `rxdaemon-unrecorded-${process.pid}-${Date.now()}`;
     // sh, then env -i, then sh again: one process, re-exec'd twice, whose environ ends up empty; `sleep; :` keeps a child in its group.
     const web = { command: 'sh', args: ['-c', 'exec env -i sh -c "sleep 1000; :" "$0"', marker] };
-    const dir = sandbox.dir;
+    const dir = sandbox().dir;
     const orphan = await forked(manager(dir, { web }, { dieAfterForkOf: 'web' }));
     const intent = lastIntent(dir, 'web');
     expect(intent.command).toBe('sh');
@@ -137,7 +126,7 @@ describe('M8: a manager killed between the fork and the record of a process that
     const next = manager(dir, { web });
     expect(await event(next, 'stray')).toMatchObject({ id: 'web', pid: orphan });
     const started = await event(next, 'started', (seen) => seen.id === 'web');
-    sandbox.own(started.pid);
+    sandbox().own(started.pid);
     await waitFor('the orphan and its group to be gone, and only the new one to run', () => !isAlive(orphan) && leadersWith(marker).join() === String(started.pid));
     expect(printedEvents(next.stdout).filter((seen) => seen.type === 'started')).toHaveLength(1);
     next.process.kill('SIGINT');
@@ -145,19 +134,6 @@ describe('M8: a manager killed between the fork and the record of a process that
     expect(leadersWith(marker)).toEqual([]);
   });
 });
-
-/** A TCP port nothing listens on now. */
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        resolve(typeof address === 'object' && address !== null ? address.port : 0);
-      });
-    });
-  });
 
 /** The status of GET / on the port, or the error code when nothing answers. */
 const httpStatus = (port: number): Promise<number | string> =>
@@ -182,17 +158,17 @@ const hasNginx = ((): boolean => {
 describe.runIf(hasNginx)('M8 with the real nginx (issue 8’s reproduction): its master overwrites its environment', () => {
   it('a manager SIGKILLed right after forking nginx: the next one stops the unrecorded nginx and starts one that serves', async () => {
     const port = await freePort();
-    const dir = sandbox.dir;
-    const conf = sandbox.path('nginx.conf');
-    const pidFile = sandbox.path('nginx.pid');
+    const dir = sandbox().dir;
+    const conf = sandbox().path('nginx.conf');
+    const pidFile = sandbox().path('nginx.pid');
     // Temp paths in the sandbox: nginx's compiled-in ones may not exist or be writable here.
-    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `${kind}_temp_path ${sandbox.path(`${kind}-temp`)};`).join(' ');
+    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `${kind}_temp_path ${sandbox().path(`${kind}-temp`)};`).join(' ');
     writeFileSync(
       conf,
-      `daemon off; pid ${pidFile}; error_log ${sandbox.path('error.log')}; events {} ` +
+      `daemon off; pid ${pidFile}; error_log ${sandbox().path('error.log')}; events {} ` +
         `http { access_log off; ${temp} server { listen 127.0.0.1:${port}; location / { return 200 "ok\\n"; } } }`,
     );
-    const web = { command: 'nginx', args: ['-c', conf, '-p', dir, '-e', sandbox.path('error.log')] };
+    const web = { command: 'nginx', args: ['-c', conf, '-p', dir, '-e', sandbox().path('error.log')] };
 
     const master = await forked(manager(dir, { web }, { dieAfterForkOf: 'web' }));
     expect(lastIntent(dir, 'web').command).toBe('nginx');
@@ -205,7 +181,7 @@ describe.runIf(hasNginx)('M8 with the real nginx (issue 8’s reproduction): its
     const next = manager(dir, { web });
     expect(await event(next, 'stray')).toMatchObject({ id: 'web', pid: master });
     const started = await event(next, 'started', (seen) => seen.id === 'web');
-    sandbox.own(started.pid);
+    sandbox().own(started.pid);
     await waitFor('the new nginx to serve', () => !isAlive(master) && existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() === String(started.pid), 10_000);
     expect(await httpStatus(port)).toBe(200);
     // One nginx master of this config, the supervised one; it does not crash-loop on bind().
@@ -231,8 +207,8 @@ const hasPerl = existsSync('/usr/bin/perl');
 describe.runIf(hasPerl && SYS_PRCTL[process.arch] !== undefined && process.getuid?.() === 0)('M8 as a user other than root: a non-dumpable daemon', () => {
   it('cannot be told apart: it is reported, its id is held while it runs, and once it is gone a manager starts the id', async () => {
     // Every path the manager (nobody) uses is nobody's; the sandbox is only traversed.
-    chmodSync(sandbox.dir, 0o711);
-    const dir = sandbox.path('nobody');
+    chmodSync(sandbox().dir, 0o711);
+    const dir = sandbox().path('nobody');
     mkdirSync(dir);
     chownSync(dir, NOBODY, NOBODY);
     const web = { command: 'perl', args: ['-e', `syscall(${SYS_PRCTL[process.arch] ?? 0}, ${PR_SET_DUMPABLE}, 0, 0, 0, 0) == 0 or die "prctl: $!"; sleep 1000`] };
@@ -260,7 +236,7 @@ describe.runIf(hasPerl && SYS_PRCTL[process.arch] !== undefined && process.getui
     process.kill(daemon, 'SIGKILL');
     await waitFor('the daemon to be gone', () => !isAlive(daemon));
     const last = manager(dir, { web }, { asNobody: true });
-    sandbox.own((await event(last, 'started', (seen) => seen.id === 'web')).pid);
+    sandbox().own((await event(last, 'started', (seen) => seen.id === 'web')).pid);
     expect(printedEvents(last.stdout).filter((seen) => seen.type === 'restore-skipped' || seen.type === 'stray')).toEqual([]);
     last.process.kill('SIGINT');
     expect(await last.exited).toBe(0);
