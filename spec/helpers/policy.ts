@@ -1,3 +1,4 @@
+import { consulBackoff } from '../../lib/policy/consul-backoff.js';
 import type { LastRun, RestartState } from '../../lib/policy/restart-policy.js';
 
 /** A run that ended with `code` (or `signal`). */
@@ -12,3 +13,6 @@ export const stateOf = (attempt: number, more: Partial<RestartState> = {}): Rest
   now: 0,
   ...more,
 });
+
+/** Consul backoff that never gives up: a real process is restarted as often as a spec crashes it. */
+export const fastRestarts = consulBackoff({ freeAttempts: 1_000_000 });

@@ -2,18 +2,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
 import type { DaemonEvent } from '../../lib/events.js';
-import { child, is, isAlive, nextEvent, readIfThere, Sandbox, waitFor } from '../helpers/real-processes.js';
+import { child, is, isAlive, nextEvent, readIfThere, sandboxPerTest, waitFor } from '../helpers/real-processes.js';
 
-let sandbox: Sandbox;
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  await sandbox.cleanup();
-});
+const sandbox = sandboxPerTest();
 
 const PARENT = fileURLToPath(new URL('../fixtures/parent.ts', import.meta.url));
 
@@ -23,7 +17,7 @@ type Logged = DaemonEvent & { parent: number };
 const startParent = (dir: string, ...childArgs: string[]): number => {
   const parent = spawn(process.execPath, ['--import', 'tsx', PARENT, dir, ...childArgs], { detached: true, stdio: 'ignore' });
   parent.unref();
-  return sandbox.own(parent.pid ?? -1);
+  return sandbox().own(parent.pid ?? -1);
 };
 
 const loggedEvents = (dir: string): Logged[] =>
@@ -41,9 +35,9 @@ const waitForEvent = async (dir: string, what: string, match: (event: Logged) =>
 
 describe('snapshot and restore in one supervisor', () => {
   it('adopts the same pid after close(), and stop() ends it with its cleanup', async () => {
-    const marker = sandbox.path('marker');
+    const marker = sandbox().path('marker');
     const first = new Daemon({ ...child('--write', marker), id: 'a', token: 'tok' });
-    const events$ = sandbox.track(first);
+    const events$ = sandbox().track(first);
     first.start();
     const { pid } = await nextEvent(events$, is('started'));
     await waitFor('the marker', () => existsSync(marker));
@@ -55,7 +49,7 @@ describe('snapshot and restore in one supervisor', () => {
     expect(isRight(restored)).toBe(true);
     if (!isRight(restored)) return;
     const again = restored.right;
-    const adopted = await nextEvent(sandbox.track(again), is('adopted'));
+    const adopted = await nextEvent(sandbox().track(again), is('adopted'));
     expect(adopted.pid).toBe(pid);
     const asked = Date.now();
     await again.stop();
@@ -67,7 +61,7 @@ describe('snapshot and restore in one supervisor', () => {
 
   it('a snapshot of a daemon that was then stopped does not restore', async () => {
     const daemon = new Daemon(child());
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     await nextEvent(events$, is('started'));
     const snapshot = daemon.snapshot();
@@ -78,9 +72,9 @@ describe('snapshot and restore in one supervisor', () => {
   });
 
   it('refuses a live pid recorded with another start time, and signals nothing', async () => {
-    const marker = sandbox.path('marker');
+    const marker = sandbox().path('marker');
     const daemon = new Daemon(child('--write', marker));
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     await nextEvent(events$, is('started'));
     await waitFor('the marker', () => existsSync(marker));
@@ -93,10 +87,10 @@ describe('snapshot and restore in one supervisor', () => {
 
 describe('the supervisor dies, the daemon lives, a new supervisor adopts it', () => {
   it('survives its parent’s whole group being SIGTERMed, and is respawned by the next parent after a kill from outside', async () => {
-    const dir = sandbox.dir;
+    const dir = sandbox().dir;
     const parent = startParent(dir, '--print', 'tick');
     const started = await waitForEvent(dir, 'the first parent to start the child', (e) => e.type === 'started');
-    const childPid = sandbox.own(started.type === 'started' ? started.pid : -1);
+    const childPid = sandbox().own(started.type === 'started' ? started.pid : -1);
     await waitFor('the snapshot', () => existsSync(`${dir}/snapshot.json`));
     expect(statSync(`${dir}/snapshot.json`).mode & 0o777).toBe(0o600);
     expect(readFileSync(`${dir}/snapshot.json`, 'utf8')).not.toContain('parent-token');
@@ -113,7 +107,7 @@ describe('the supervisor dies, the daemon lives, a new supervisor adopts it', ()
 
     process.kill(childPid, 'SIGKILL');
     const respawned = await waitForEvent(dir, 'the respawn', (e) => e.type === 'started' && e.parent === second);
-    const respawnedPid = sandbox.own(respawned.type === 'started' ? respawned.pid : -1);
+    const respawnedPid = sandbox().own(respawned.type === 'started' ? respawned.pid : -1);
     expect(respawnedPid).not.toBe(childPid);
     // Without a ready check, each process is ready as soon as it is adopted or started.
     await waitForEvent(dir, 'the respawn to be ready', (e) => e.type === 'ready' && e.parent === second && e.pid === respawnedPid);
@@ -125,10 +119,10 @@ describe('the supervisor dies, the daemon lives, a new supervisor adopts it', ()
   });
 
   it('survives its parent being SIGKILLed, and the next parent adopts the same pid', async () => {
-    const dir = sandbox.dir;
+    const dir = sandbox().dir;
     const parent = startParent(dir);
     const started = await waitForEvent(dir, 'the child', (e) => e.type === 'started');
-    const childPid = sandbox.own(started.type === 'started' ? started.pid : -1);
+    const childPid = sandbox().own(started.type === 'started' ? started.pid : -1);
     await waitFor('the snapshot', () => existsSync(`${dir}/snapshot.json`));
     process.kill(parent, 'SIGKILL');
     await waitFor('the parent to die', () => !isAlive(parent));

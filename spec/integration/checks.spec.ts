@@ -1,30 +1,21 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { asyncScheduler, filter, firstValueFrom, switchMap, take, timeout, timer, toArray } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Check, CheckTarget } from '../../lib/checks/check.js';
 import { checks } from '../../lib/checks/index.js';
 import { attempt$ } from '../../lib/checks/run-check.js';
 import { Daemon } from '../../lib/daemon/daemon.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
-import { child, is, isAlive, nextEvent, Sandbox, waitFor } from '../helpers/real-processes.js';
+import { freePort } from '../helpers/free-port.js';
+import { child, is, isAlive, nextEvent, sandboxPerTest, waitFor } from '../helpers/real-processes.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 const HTTP_SERVER = fixture('http-server.mjs');
 const TCP_LISTENER = fixture('tcp-listener.mjs');
 const CHECK_COMMAND = fixture('check-command.mjs');
-
-/** A port nothing listens on now (the OS's pick, closed again). */
-const freePort = async (): Promise<number> => {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-};
 
 const httpServer = (port: number, ...flags: string[]) => ({ command: process.execPath, args: [HTTP_SERVER, '--port', String(port), ...flags] });
 
@@ -33,20 +24,14 @@ const target: CheckTarget = { pid: process.pid, scheduler: asyncScheduler };
 
 const clientSockets = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPSocketWrap').length;
 
-let sandbox: Sandbox;
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  await sandbox.cleanup();
-});
+const sandbox = sandboxPerTest();
 
 describe('checks.http against a real server', () => {
   it('a daemon is ready only once its server answers 200', async () => {
     const port = await freePort();
-    const listenedAt = sandbox.path('listened');
+    const listenedAt = sandbox().path('listened');
     const daemon = new Daemon(httpServer(port, '--delay', '400'), { stdout: { file: listenedAt }, ready: { check: checks.http(`http://127.0.0.1:${port}/`), intervalMs: 50 } });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const ready = await nextEvent(events$, is('ready'));
     expect(ready.afterMs).toBeGreaterThanOrEqual(400);
@@ -61,7 +46,7 @@ describe('checks.http against a real server', () => {
       health: { check: checks.http(url), intervalMs: 100, timeoutMs: 1_000, failures: 3 },
       restart: consulBackoff({ freeAttempts: 5 }),
     });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const first = await nextEvent(events$, is('started'));
     // The first run, to the next start (a free attempt: no backoff).
@@ -75,12 +60,12 @@ describe('checks.http against a real server', () => {
 
   it('a server that hangs without exiting: each attempt times out and is let go with its connection', async () => {
     const port = await freePort();
-    const connections = sandbox.path('connections.json');
+    const connections = sandbox().path('connections.json');
     const daemon = new Daemon(httpServer(port, '--hang', '--connections-to', connections), {
       ready: { check: checks.tcp(port), intervalMs: 50 },
       health: { check: checks.http(`http://127.0.0.1:${port}/`), intervalMs: 300, timeoutMs: 100, failures: 1_000 },
     });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     const socketsBefore = clientSockets();
     daemon.start();
     const failed = await firstValueFrom(events$.pipe(filter(is('health-failed')), take(4), toArray()));
@@ -97,7 +82,7 @@ describe('checks.tcp against a real listener', () => {
   it('is refused before the listener listens; a daemon is ready once it does', async () => {
     const port = await freePort();
     const daemon = new Daemon({ command: process.execPath, args: [TCP_LISTENER, String(port), '1000'] }, { ready: { check: checks.tcp(port), intervalMs: 50 } });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     await nextEvent(events$, is('started'));
     expect(await firstValueFrom(attempt$(checks.tcp(port), target, 1_000))).toEqual({ ok: false, error: { code: 'ECONNREFUSED', message: `connect ECONNREFUSED 127.0.0.1:${port}` } });
@@ -139,39 +124,39 @@ describe('checks.exec with real commands', () => {
   });
 
   it('a hung check is killed when its attempt times out, with what it started', async () => {
-    const pids = sandbox.path('pids');
+    const pids = sandbox().path('pids');
     expect(await firstValueFrom(attempt$(command('hang', pids), target, 1_500))).toEqual({ ok: false, error: { code: 'ETIMEDOUT', message: 'no answer within 1500 ms' } });
     const [leader = 0, grandchild = 0] = readFileSync(pids, 'utf8').split(' ').map(Number);
-    sandbox.own(leader);
-    sandbox.own(grandchild);
+    sandbox().own(leader);
+    sandbox().own(grandchild);
     await waitFor('the check and its child to be gone', () => !isAlive(leader) && !isAlive(grandchild), 2_000);
   });
 
   it('a daemon is ready once its exec check passes, and a stop during a hung check kills the check', async () => {
-    const marker = sandbox.path('marker');
+    const marker = sandbox().path('marker');
     const daemon = new Daemon(child('--write', marker), { ready: { check: command('exists', marker), intervalMs: 50 } });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     await nextEvent(events$, is('ready'), 10_000);
     expect(existsSync(marker)).toBe(true);
 
-    const pids = sandbox.path('pids');
+    const pids = sandbox().path('pids');
     const hung = new Daemon(child(), { ready: { check: command('hang', pids) } });
-    sandbox.track(hung);
+    sandbox().track(hung);
     hung.start();
     await waitFor('the check to run', () => existsSync(pids) && readFileSync(pids, 'utf8').includes(' '), 10_000);
     const [leader = 0, grandchild = 0] = readFileSync(pids, 'utf8').split(' ').map(Number);
-    sandbox.own(leader);
-    sandbox.own(grandchild);
+    sandbox().own(leader);
+    sandbox().own(grandchild);
     await hung.stop();
     await waitFor('the check and its child to be gone', () => !isAlive(leader) && !isAlive(grandchild), 2_000);
   });
 
   it('loads execa at the first attempt of an exec check, not when the checks are imported', () => {
-    const hooks = sandbox.path('hooks.mjs');
+    const hooks = sandbox().path('hooks.mjs');
     writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  appendFileSync(process.env.MODULE_LOG, url + '\\n');\n  return next(url, context);\n}\n`);
-    writeFileSync(sandbox.path('register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`);
-    const script = sandbox.path('lazy.mts');
+    writeFileSync(sandbox().path('register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`);
+    const script = sandbox().path('lazy.mts');
     writeFileSync(
       script,
       `import { appendFileSync } from 'node:fs';
@@ -182,8 +167,8 @@ appendFileSync(process.env.MODULE_LOG, '--- imported\\n');
 await new Promise((resolve, reject) => check({ pid: process.pid }).subscribe({ complete: resolve, error: reject }));
 `,
     );
-    const log = sandbox.path('modules.log');
-    execFileSync(process.execPath, ['--import', 'tsx', '--import', sandbox.path('register.mjs'), script], { env: { ...process.env, MODULE_LOG: log }, cwd: join(fileURLToPath(new URL('../..', import.meta.url))) });
+    const log = sandbox().path('modules.log');
+    execFileSync(process.execPath, ['--import', 'tsx', '--import', sandbox().path('register.mjs'), script], { env: { ...process.env, MODULE_LOG: log }, cwd: join(fileURLToPath(new URL('../..', import.meta.url))) });
     const [atImport = '', afterAttempt = ''] = readFileSync(log, 'utf8').split('--- imported\n');
     expect(atImport).toContain('/lib/checks/exec.ts');
     expect(atImport).not.toContain('/node_modules/execa/');
@@ -194,9 +179,9 @@ await new Promise((resolve, reject) => check({ pid: process.pid }).subscribe({ c
 describe('checks.output of a real daemon', () => {
   it('a daemon is ready when it prints the line, and a restarted run waits for its own line, not the last run’s', async () => {
     const port = await freePort();
-    const stdout = sandbox.path('stdout.log');
+    const stdout = sandbox().path('stdout.log');
     const daemon = new Daemon(httpServer(port, '--delay', '500'), { stdout: { file: stdout }, ready: { check: checks.output(/^listening on \d+$/), intervalMs: 50 } });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const first = await nextEvent(events$, is('ready'));
     expect(first.afterMs).toBeGreaterThanOrEqual(500);
@@ -211,12 +196,12 @@ describe('checks.output of a real daemon', () => {
   // spawn), so a line written before the first look is not missed. A
   // composed check makes that first look late for sure.
   it('a line the process printed before the first look still makes it ready (the run’s output is read from where the file stood at the spawn)', async () => {
-    const stdout = sandbox.path('stdout.log');
+    const stdout = sandbox().path('stdout.log');
     writeFileSync(stdout, 'listening (an earlier run)\n');
     const listens = checks.output(/^listening$/);
     const later: Check = (target) => timer(300, target.scheduler).pipe(switchMap(() => listens(target)));
     const daemon = new Daemon({ command: '/bin/sh', args: ['-c', 'echo listening; exec sleep 30'] }, { stdout: { file: stdout }, ready: { check: later, intervalMs: 20, timeoutMs: 2_000 } });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     await nextEvent(events$, is('ready'), 5_000);
   });

@@ -1,19 +1,13 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cliToEnd } from '../helpers/cli.js';
-import { Sandbox } from '../helpers/real-processes.js';
+import { sandboxPerTest } from '../helpers/real-processes.js';
 
-let sandbox: Sandbox;
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  await sandbox.cleanup();
-});
+const sandbox = sandboxPerTest();
 
 const dataDir = (snapshot?: string): string => {
-  const dir = sandbox.path('data');
+  const dir = sandbox().path('data');
   mkdirSync(dir, { mode: 0o700 });
   if (snapshot !== undefined) writeFileSync(join(dir, 'snapshot.json'), snapshot, { mode: 0o600 });
   return dir;
@@ -21,9 +15,9 @@ const dataDir = (snapshot?: string): string => {
 
 describe('rxdaemon status says what it found, never "no daemons" for what it cannot read (finding 11)', () => {
   it('a data dir that does not exist: exit 1, naming it', async () => {
-    const typo = sandbox.path('no-such-data-dir');
+    const typo = sandbox().path('no-such-data-dir');
     for (const json of [[], ['--json']]) {
-      const { code, stdout, stderr } = await cliToEnd(['status', ...json, '--data-dir', typo], sandbox.dir);
+      const { code, stdout, stderr } = await cliToEnd(['status', ...json, '--data-dir', typo], sandbox().dir);
       expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
       expect(stderr).toBe(`rxdaemon: there is no data dir ${typo} (is --data-dir right?)\n`);
     }
@@ -34,7 +28,7 @@ describe('rxdaemon status says what it found, never "no daemons" for what it can
     ['JSON of another shape', '{"version":2,"daemons":[]}', /is corrupt: not a manager snapshot \(version 1\)/],
   ])('a snapshot.json that is %s: exit 1, saying it is corrupt, and the file left where it is', async (_, text, reason) => {
     const dir = dataDir(text);
-    const { code, stdout, stderr } = await cliToEnd(['status', '--data-dir', dir], sandbox.dir);
+    const { code, stdout, stderr } = await cliToEnd(['status', '--data-dir', dir], sandbox().dir);
     expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
     expect(stderr).toContain(`the snapshot ${join(dir, 'snapshot.json')}`);
     expect(stderr).toMatch(reason);
@@ -45,16 +39,16 @@ describe('rxdaemon status says what it found, never "no daemons" for what it can
   it('a data dir with no records yet: no daemons, exit 0', async () => {
     const dir = dataDir();
     const note = `rxdaemon: no manager runs on ${dir}; from its records (no CPU, restarts or last exit)\n`;
-    const human = await cliToEnd(['status', '--data-dir', dir], sandbox.dir);
+    const human = await cliToEnd(['status', '--data-dir', dir], sandbox().dir);
     expect(human).toEqual({ code: 0, stdout: 'no daemons\n', stderr: note });
-    expect(await cliToEnd(['status', '--json', '--data-dir', dir], sandbox.dir)).toEqual({ code: 0, stdout: '', stderr: note });
+    expect(await cliToEnd(['status', '--json', '--data-dir', dir], sandbox().dir)).toEqual({ code: 0, stdout: '', stderr: note });
   });
 
   it('an entry whose process is gone is listed as dead, with why', async () => {
     const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
     const entry = { version: 1, pid: 4_194_304, startTime: '1', bootId, command: 'sleep', args: ['60'], env: {} };
     const dir = dataDir(JSON.stringify({ version: 1, daemons: { web: entry } }));
-    const { code, stdout } = await cliToEnd(['status', '--json', '--data-dir', dir], sandbox.dir);
+    const { code, stdout } = await cliToEnd(['status', '--json', '--data-dir', dir], sandbox().dir);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({
       id: 'web',

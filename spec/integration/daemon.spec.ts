@@ -1,29 +1,22 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { firstValueFrom, toArray } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
 import { readProcStat } from '../../lib/process/proc-stat.js';
-import { child, is, isAlive, nextEvent, openFds, readIfThere, Sandbox, waitFor, zombieChildren } from '../helpers/real-processes.js';
+import { fastRestarts } from '../helpers/policy.js';
+import { child, is, isAlive, nextEvent, openFds, readIfThere, sandboxPerTest, waitFor, zombieChildren } from '../helpers/real-processes.js';
 
-let sandbox: Sandbox;
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  await sandbox.cleanup();
-});
-
-const fastRestarts = consulBackoff({ freeAttempts: 1_000_000 });
+const sandbox = sandboxPerTest();
 
 describe('a supervised real process', () => {
   it('sees its id and token in its environment, with the rest of the supervisor’s', async () => {
-    const envFile = sandbox.path('env.json');
+    const envFile = sandbox().path('env.json');
     process.env.RXDAEMON_SPEC_MARK = 'inherited';
     process.env.RXDAEMON_TOKEN = 'outer-token-must-not-leak';
     try {
       const daemon = new Daemon({ ...child('--env-to', envFile), env: { EXTRA: 'yes' }, id: 'web', token: 'tok' });
-      sandbox.track(daemon);
+      sandbox().track(daemon);
       daemon.start();
       await waitFor('the env file', () => existsSync(envFile) && readFileSync(envFile, 'utf8').length > 0);
       const env = JSON.parse(readFileSync(envFile, 'utf8')) as Record<string, string>;
@@ -35,9 +28,9 @@ describe('a supervised real process', () => {
   });
 
   it('is restarted after it exits, and the pid file follows each new pid, then is gone after stop', async () => {
-    const pidFile = sandbox.path('d.pid');
+    const pidFile = sandbox().path('d.pid');
     const daemon = new Daemon(child('--exit-after', '100'), { pidFile, restart: fastRestarts });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const pids: number[] = [];
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -53,9 +46,9 @@ describe('a supervised real process', () => {
   });
 
   it('stops gracefully: SIGINT lets the child clean up', async () => {
-    const marker = sandbox.path('marker');
+    const marker = sandbox().path('marker');
     const daemon = new Daemon(child('--write', marker));
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     await waitFor('the marker', () => existsSync(marker));
     await daemon.stop();
@@ -66,9 +59,9 @@ describe('a supervised real process', () => {
   });
 
   it('kills a child that ignores SIGINT after the grace period; it writes nothing afterwards', async () => {
-    const beat = sandbox.path('beat');
+    const beat = sandbox().path('beat');
     const daemon = new Daemon(child('--on-sigint', 'ignore', '--heartbeat', beat), { gracefulStopMs: 300 });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const { pid } = await nextEvent(events$, is('started'));
     await waitFor('a heartbeat', () => (readIfThere(beat) ?? '').length > 0);
@@ -86,13 +79,13 @@ describe('a supervised real process', () => {
   });
 
   it('takes the grandchildren with it on stop (process group)', async () => {
-    const grandchildFile = sandbox.path('grandchild');
+    const grandchildFile = sandbox().path('grandchild');
     const daemon = new Daemon(child('--grandchild', grandchildFile));
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const { pid } = await nextEvent(events$, is('started'));
     await waitFor('the grandchild', () => (readIfThere(grandchildFile) ?? '').endsWith('\n'));
-    const grandchild = sandbox.own(Number(readFileSync(grandchildFile, 'utf8')));
+    const grandchild = sandbox().own(Number(readFileSync(grandchildFile, 'utf8')));
     expect(isAlive(grandchild)).toBe(true);
     await daemon.stop();
     expect(isAlive(pid)).toBe(false);
@@ -100,20 +93,20 @@ describe('a supervised real process', () => {
   });
 
   it('leaves the grandchildren alone when killProcessGroup is off', async () => {
-    const grandchildFile = sandbox.path('grandchild');
+    const grandchildFile = sandbox().path('grandchild');
     const daemon = new Daemon(child('--grandchild', grandchildFile), { killProcessGroup: false });
-    sandbox.track(daemon);
+    sandbox().track(daemon);
     daemon.start();
     await waitFor('the grandchild', () => (readIfThere(grandchildFile) ?? '').endsWith('\n'));
-    const grandchild = sandbox.own(Number(readFileSync(grandchildFile, 'utf8')));
+    const grandchild = sandbox().own(Number(readFileSync(grandchildFile, 'utf8')));
     await daemon.stop();
     expect(isAlive(grandchild)).toBe(true);
   });
 
   it('runs in its own session: its sid and pgrp equal its pid', async () => {
-    const statFile = sandbox.path('stat.json');
+    const statFile = sandbox().path('stat.json');
     const daemon = new Daemon(child('--stat-to', statFile));
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const { pid } = await nextEvent(events$, is('started'));
     await waitFor('the stat file', () => (readIfThere(statFile) ?? '').endsWith('}'));
@@ -122,11 +115,11 @@ describe('a supervised real process', () => {
   });
 
   it('a missing binary gives spawn-failed events and backoff, not a crash', async () => {
-    const daemon = new Daemon({ command: sandbox.path('no-such-binary') }, { restart: consulBackoff({ freeAttempts: 2, baseDelayMs: 20 }) });
-    const events$ = sandbox.track(daemon);
+    const daemon = new Daemon({ command: sandbox().path('no-such-binary') }, { restart: consulBackoff({ freeAttempts: 2, baseDelayMs: 20 }) });
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const failed = await nextEvent(events$, is('spawn-failed'));
-    expect(failed.error).toEqual({ code: 'ENOENT', message: `spawn ${sandbox.path('no-such-binary')}: ${sandbox.path('no-such-binary')} does not exist (ENOENT)` });
+    expect(failed.error).toEqual({ code: 'ENOENT', message: `spawn ${sandbox().path('no-such-binary')}: ${sandbox().path('no-such-binary')} does not exist (ENOENT)` });
     const backoff = await nextEvent(events$, is('backoff'));
     expect(backoff).toMatchObject({ attempt: 3, delayMs: 40 });
     await nextEvent(events$, is('spawn-failed', (e) => e.attempt === 4));
@@ -135,8 +128,8 @@ describe('a supervised real process', () => {
   });
 
   it('a cwd that does not exist is a spawn failure too', async () => {
-    const daemon = new Daemon({ ...child(), cwd: sandbox.path('nowhere') }, { restart: consulBackoff({ baseDelayMs: 20 }) });
-    const events$ = sandbox.track(daemon);
+    const daemon = new Daemon({ ...child(), cwd: sandbox().path('nowhere') }, { restart: consulBackoff({ baseDelayMs: 20 }) });
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const failed = await nextEvent(events$, is('spawn-failed'));
     expect(failed.error.code).toBe('ENOENT');
@@ -144,12 +137,12 @@ describe('a supervised real process', () => {
 
   it('an unwritable pid file is a pidfile-error event, and the daemon runs on', async () => {
     // Under a regular file, so even root cannot create it.
-    const blocker = sandbox.path('blocker');
+    const blocker = sandbox().path('blocker');
     writeFileSync(blocker, '');
     const pidFile = `${blocker}/x.pid`;
-    const marker = sandbox.path('marker');
+    const marker = sandbox().path('marker');
     const daemon = new Daemon(child('--write', marker), { pidFile });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const error = await nextEvent(events$, is('pidfile-error'));
     expect(error.path).toBe(pidFile);
@@ -160,10 +153,10 @@ describe('a supervised real process', () => {
   });
 
   it('writes stdout and stderr to files (0600) that the child keeps writing after the supervisor lets go', async () => {
-    const stdout = sandbox.path('out.log');
-    const stderr = sandbox.path('err.log');
+    const stdout = sandbox().path('out.log');
+    const stderr = sandbox().path('err.log');
     const daemon = new Daemon(child('--print', 'hello'), { stdout: { file: stdout }, stderr: { file: stderr } });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     await nextEvent(events$, is('started'));
     await waitFor('output', () => (readIfThere(stdout) ?? '').includes('hello') && (readIfThere(stderr) ?? '').includes('err:hello'));
@@ -174,9 +167,9 @@ describe('a supervised real process', () => {
   });
 
   it('appends to an existing stdout file rather than truncating it', async () => {
-    const stdout = sandbox.path('out.log');
+    const stdout = sandbox().path('out.log');
     const daemon = new Daemon(child('--print', 'again', '--exit-after', '50'), { stdout: { file: stdout }, restart: fastRestarts });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     await nextEvent(events$, is('started', (e) => e.attempt === 3));
     await daemon.stop();
@@ -187,10 +180,10 @@ describe('a supervised real process', () => {
   });
 
   it('after 200 crash cycles: no zombie, no growth in open file descriptors', async () => {
-    const stdout = sandbox.path('out.log');
+    const stdout = sandbox().path('out.log');
     const cycle = async (count: number) => {
-      const daemon = new Daemon({ command: '/bin/true' }, { restart: fastRestarts, stdout: { file: stdout }, pidFile: sandbox.path('t.pid') });
-      const events$ = sandbox.track(daemon);
+      const daemon = new Daemon({ command: '/bin/true' }, { restart: fastRestarts, stdout: { file: stdout }, pidFile: sandbox().path('t.pid') });
+      const events$ = sandbox().track(daemon);
       daemon.start();
       await nextEvent(events$, is('exited', () => daemon.state.attempt >= count), 20_000);
       await daemon.stop();

@@ -1,19 +1,13 @@
 import { readFileSync, statSync } from 'node:fs';
 import { firstValueFrom, toArray } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
 import { noRestart } from '../../lib/policy/no-restart.js';
 import { defaultDriver, execaDriver } from '../../lib/process/child-process-driver.js';
 import type { ProcessDriver } from '../../lib/process/driver.js';
-import { child, is, nextEvent, readIfThere, Sandbox, waitFor } from '../helpers/real-processes.js';
+import { child, is, nextEvent, readIfThere, sandboxPerTest, waitFor } from '../helpers/real-processes.js';
 
-let sandbox: Sandbox;
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  await sandbox.cleanup();
-});
+const sandbox = sandboxPerTest();
 
 // Both launchers must give a daemon the same process: what differs is only how it is created.
 describe.each([
@@ -21,12 +15,12 @@ describe.each([
   ['execa', await execaDriver()],
 ] as [string, ProcessDriver][])('the %s driver', (_, driver) => {
   it('gives the child the supervisor’s env, the command’s, the id and token, and drops inherited ones', async () => {
-    const envFile = sandbox.path('env.json');
+    const envFile = sandbox().path('env.json');
     process.env.RXDAEMON_SPEC_MARK = 'inherited';
     process.env.RXDAEMON_ID = 'outer-id';
     try {
       const daemon = new Daemon({ ...child('--env-to', envFile), env: { EXTRA: 'yes' }, token: 'tok' }, { driver });
-      sandbox.track(daemon);
+      sandbox().track(daemon);
       daemon.start();
       await waitFor('the env file', () => (readIfThere(envFile) ?? '').endsWith('}'));
       const env = JSON.parse(readFileSync(envFile, 'utf8')) as Record<string, string>;
@@ -39,11 +33,11 @@ describe.each([
   });
 
   it('runs the child in its own session, with stdout and stderr appended to 0600 files', async () => {
-    const statFile = sandbox.path('stat.json');
-    const stdout = sandbox.path('out.log');
-    const stderr = sandbox.path('err.log');
+    const statFile = sandbox().path('stat.json');
+    const stdout = sandbox().path('out.log');
+    const stderr = sandbox().path('err.log');
     const daemon = new Daemon(child('--stat-to', statFile, '--print', 'hi'), { driver, stdout: { file: stdout }, stderr: { file: stderr } });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const { pid } = await nextEvent(events$, is('started'));
     await waitFor('the stat file', () => (readIfThere(statFile) ?? '').endsWith('}'));
@@ -54,11 +48,11 @@ describe.each([
 
   it('reports an exit code, and a death by signal with no code', async () => {
     const coded = new Daemon(child('--exit', '3'), { driver, restart: noRestart });
-    const codedEvents = sandbox.track(coded);
+    const codedEvents = sandbox().track(coded);
     coded.start();
     expect(await nextEvent(codedEvents, is('exited'))).toMatchObject({ code: 3, signal: null });
     const killed = new Daemon(child(), { driver, restart: noRestart });
-    const killedEvents = sandbox.track(killed);
+    const killedEvents = sandbox().track(killed);
     killed.start();
     const { pid } = await nextEvent(killedEvents, is('started'));
     process.kill(pid, 'SIGTERM');
@@ -68,13 +62,13 @@ describe.each([
 
   it('a missing binary, a missing cwd and an unopenable stdout file are spawn failures, not crashes', async () => {
     const cases = [
-      [{ command: sandbox.path('missing') }, {}, 'ENOENT'],
-      [{ ...child(), cwd: sandbox.path('nowhere') }, {}, 'ENOENT'],
-      [child(), { stdout: { file: sandbox.path('no-dir/out.log') } }, 'ENOENT'],
+      [{ command: sandbox().path('missing') }, {}, 'ENOENT'],
+      [{ ...child(), cwd: sandbox().path('nowhere') }, {}, 'ENOENT'],
+      [child(), { stdout: { file: sandbox().path('no-dir/out.log') } }, 'ENOENT'],
     ] as const;
     for (const [command, options, code] of cases) {
       const daemon = new Daemon(command, { driver, restart: noRestart, ...options });
-      const events$ = sandbox.track(daemon);
+      const events$ = sandbox().track(daemon);
       daemon.start();
       expect((await nextEvent(events$, is('spawn-failed'))).error.code).toBe(code);
       await nextEvent(events$, is('completed'));

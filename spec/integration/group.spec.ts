@@ -1,29 +1,22 @@
 import { accessSync, constants, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { filter, firstValueFrom, map, timeout, toArray, type Observable } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
 import type { DaemonEvent } from '../../lib/events.js';
-import { consulBackoff } from '../../lib/policy/consul-backoff.js';
+import { freePort } from '../helpers/free-port.js';
+import { fastRestarts } from '../helpers/policy.js';
 import { fate, statFields, type Fate } from '../helpers/process-fate.js';
-import { is, nextEvent, readIfThere, Sandbox, waitFor } from '../helpers/real-processes.js';
+import { is, nextEvent, readIfThere, sandboxPerTest, waitFor } from '../helpers/real-processes.js';
 
 // Finding 7 of issue 8, with real processes: when a group leader dies, what
 // is left of its group is SIGKILLed before the respawn and before `stopped`
 // (S5), so a dead master's workers never keep its port from the new one.
 
-let sandbox: Sandbox;
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  await sandbox.cleanup();
-});
-
-const fastRestarts = consulBackoff({ freeAttempts: 1_000_000 });
+const sandbox = sandboxPerTest();
 
 const GROUP_LEADER = fileURLToPath(new URL('../fixtures/group-leader.mjs', import.meta.url));
 
@@ -50,15 +43,6 @@ const aliveIn = (pgid: number): number[] =>
 
 /** Waits until nothing of the group `pgid` is left but zombies. */
 const groupGone = (pgid: number): Promise<void> => waitFor(`the group of ${pgid} to be gone`, () => Object.keys(group(pgid)).length === 0, 2_000);
-
-/** A loopback TCP port that nothing listens on now. */
-const freePort = async (): Promise<number> => {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-};
 
 /** Everything `port` answers to a bare TCP connection. */
 const ask = (port: number): Promise<string> =>
@@ -112,14 +96,14 @@ describe('a group leader with a worker that holds its port (like an nginx master
   const workerOf = async (state: string, pid: number): Promise<number> => {
     const read = () => JSON.parse(readIfThere(state) ?? '{}') as { leader?: number; worker?: number };
     await waitFor(`leader ${pid} to hand its port to a worker`, () => read().leader === pid);
-    return sandbox.own(read().worker ?? -1);
+    return sandbox().own(read().worker ?? -1);
   };
 
   it('SIGKILLed from outside: its worker is SIGKILLed before the respawn starts, and the new leader binds the port', async () => {
     const port = await freePort();
-    const state = sandbox.path('state.json');
+    const state = sandbox().path('state.json');
     const daemon = new Daemon(leader(port, state), { restart: fastRestarts });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const first = await nextEvent(events$, is('started'));
     const worker = await workerOf(state, first.pid);
@@ -142,9 +126,9 @@ describe('a group leader with a worker that holds its port (like an nginx master
 
   it('with killProcessGroup off, the worker outlives its leader and the respawn crash-loops on the taken port', async () => {
     const port = await freePort();
-    const state = sandbox.path('state.json');
+    const state = sandbox().path('state.json');
     const daemon = new Daemon(leader(port, state), { restart: fastRestarts, killProcessGroup: false });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const first = await nextEvent(events$, is('started'));
     const worker = await workerOf(state, first.pid);
@@ -158,9 +142,9 @@ describe('a group leader with a worker that holds its port (like an nginx master
 
   it('stopped while its worker ignores SIGINT: the worker is SIGKILLed by `stopped`, long before the grace period ends', async () => {
     const port = await freePort();
-    const state = sandbox.path('state.json');
+    const state = sandbox().path('state.json');
     const daemon = new Daemon(leader(port, state, '--worker-sigint', 'ignore'), { gracefulStopMs: 10_000 });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const { pid } = await nextEvent(events$, is('started'));
     const worker = await workerOf(state, pid);
@@ -181,9 +165,9 @@ describe('a group leader with a worker that holds its port (like an nginx master
 
   it('the same with killProcessGroup off: the worker is still there after `stopped`', async () => {
     const port = await freePort();
-    const state = sandbox.path('state.json');
+    const state = sandbox().path('state.json');
     const daemon = new Daemon(leader(port, state, '--worker-sigint', 'ignore'), { killProcessGroup: false, gracefulStopMs: 10_000 });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const { pid } = await nextEvent(events$, is('started'));
     const worker = await workerOf(state, pid);
@@ -241,13 +225,13 @@ describe.skipIf(NGINX === undefined)(NGINX === undefined ? `real nginx: SKIPPED,
       if (Date.now() > deadline) throw new Error(`port ${port} answered ${JSON.stringify(answered)}, not a worker of ${pid}`);
       answered = await httpGet(port).catch(() => '');
     }
-    return workers().map((worker) => sandbox.own(worker));
+    return workers().map((worker) => sandbox().own(worker));
   };
 
   it('master SIGKILLed from outside: its workers are SIGKILLed before the respawn starts, and the new nginx serves the port', async () => {
     const port = await freePort();
-    const daemon = new Daemon(nginx(sandbox.dir, port), { restart: fastRestarts, stopSignal: 'SIGQUIT' });
-    const events$ = sandbox.track(daemon);
+    const daemon = new Daemon(nginx(sandbox().dir, port), { restart: fastRestarts, stopSignal: 'SIGQUIT' });
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const first = await nextEvent(events$, is('started'));
     const workers = await workersOf(first.pid, port);
@@ -263,13 +247,13 @@ describe.skipIf(NGINX === undefined)(NGINX === undefined ? `real nginx: SKIPPED,
     await workersOf(second.pid, port);
     await daemon.stop();
     expect(unrequestedExits(await allEvents(events$))).toEqual([`${first.pid} null SIGKILL`]);
-    expect(readFileSync(sandbox.path('error.log'), 'utf8')).not.toContain('Address already in use');
+    expect(readFileSync(sandbox().path('error.log'), 'utf8')).not.toContain('Address already in use');
   });
 
   it('with killProcessGroup off, the orphaned workers keep the port and the respawned nginx gives up on bind()', async () => {
     const port = await freePort();
-    const daemon = new Daemon(nginx(sandbox.dir, port), { restart: fastRestarts, stopSignal: 'SIGQUIT', killProcessGroup: false });
-    const events$ = sandbox.track(daemon);
+    const daemon = new Daemon(nginx(sandbox().dir, port), { restart: fastRestarts, stopSignal: 'SIGQUIT', killProcessGroup: false });
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const first = await nextEvent(events$, is('started'));
     const workers = await workersOf(first.pid, port);
@@ -278,15 +262,15 @@ describe.skipIf(NGINX === undefined)(NGINX === undefined ? `real nginx: SKIPPED,
     await nextEvent(events$, is('exited', (e) => e.attempt === 2 && e.code === 1), 10_000);
     expect(workers.map(fate)).toEqual(['alive', 'alive']);
     expect(workers.map((worker) => `${worker}\n`)).toContain(await httpGet(port));
-    expect(readFileSync(sandbox.path('error.log'), 'utf8')).toContain('Address already in use');
+    expect(readFileSync(sandbox().path('error.log'), 'utf8')).toContain('Address already in use');
     await daemon.stop();
     // The sandbox ends the orphaned workers.
   });
 
   it('stop() with SIGQUIT ends the master and its workers', async () => {
     const port = await freePort();
-    const daemon = new Daemon(nginx(sandbox.dir, port), { stopSignal: 'SIGQUIT', gracefulStopMs: 10_000 });
-    const events$ = sandbox.track(daemon);
+    const daemon = new Daemon(nginx(sandbox().dir, port), { stopSignal: 'SIGQUIT', gracefulStopMs: 10_000 });
+    const events$ = sandbox().track(daemon);
     daemon.start();
     const { pid } = await nextEvent(events$, is('started'));
     const workers = await workersOf(pid, port);

@@ -1,26 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
-import { consulBackoff } from '../../lib/policy/consul-backoff.js';
-import { child, is, nextEvent, readIfThere, Sandbox, waitFor } from '../helpers/real-processes.js';
+import { fastRestarts } from '../helpers/policy.js';
+import { child, is, nextEvent, readIfThere, sandboxPerTest, waitFor } from '../helpers/real-processes.js';
 
-let sandbox: Sandbox;
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  await sandbox.cleanup();
-});
+const sandbox = sandboxPerTest();
 
 describe('the output of a real process', () => {
   it('lines$ gives what it writes, as it arrives, on across its restarts; exited.tail is its last stderr lines', async () => {
     const daemon = new Daemon(child('--print', 'hello', '--exit-after', '150'), {
-      stdout: { file: sandbox.path('out.log') },
-      stderr: { file: sandbox.path('err.log') },
+      stdout: { file: sandbox().path('out.log') },
+      stderr: { file: sandbox().path('err.log') },
       tailLines: 2,
-      restart: consulBackoff({ freeAttempts: 1_000_000 }),
+      restart: fastRestarts,
     });
-    const events$ = sandbox.track(daemon);
+    const events$ = sandbox().track(daemon);
     const lines: string[] = [];
     const reading = daemon.lines$('stdout').subscribe((line) => lines.push(line));
     try {
@@ -38,11 +32,11 @@ describe('the output of a real process', () => {
   });
 
   it('rotation: a child writing 1 MiB leaves its log and logBackups copies, each about maxLogBytes, whole lines in order, no hole', async () => {
-    const log = sandbox.path('out.log');
-    const marker = sandbox.path('marker');
+    const log = sandbox().path('out.log');
+    const marker = sandbox().path('marker');
     const maxLogBytes = 128 * 1024;
     const daemon = new Daemon(child('--write', marker, '--flood', String(1024 * 1024)), { stdout: { file: log }, maxLogBytes, logBackups: 2 });
-    sandbox.track(daemon);
+    sandbox().track(daemon);
     daemon.start();
     await waitFor('the flood to be written', () => existsSync(`${marker}.flooded`), 10_000);
     // The last rotation check after the flood, at most a second later.

@@ -1,19 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChildProcessDriver } from '../../lib/process/child-process-driver.js';
 import { lookUpProcStat, parseProcStat } from '../../lib/process/proc-stat.js';
 import { bundleForAnyone } from '../helpers/bundle.js';
-import { isAlive, Sandbox, waitFor } from '../helpers/real-processes.js';
+import { isAlive, sandboxPerTest, waitFor } from '../helpers/real-processes.js';
 
-let sandbox: Sandbox;
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  await sandbox.cleanup();
-});
+const sandbox = sandboxPerTest();
 
 const comm = (pid: number): string | undefined => {
   try {
@@ -47,11 +41,11 @@ describe('/proc/<pid>/stat of a real process with a hostile name', () => {
     ['exactly 15 bytes', 'abc) Z 1 2 3 4)'],
     ['a longer name, cut at 15 bytes', 'q) Z 1 1 1 1 1 1 1 1 1 1'],
   ])('renamed with process.title to %j: start time, pgrp and session are read right', async (_, title) => {
-    const stat = sandbox.path('before');
+    const stat = sandbox().path('before');
     // prctl(PR_SET_NAME) under the hood: the name in /proc/<pid>/stat is the title's first 15 bytes.
     const script = `const fs = require('fs'); fs.writeFileSync(process.argv[2], fs.readFileSync('/proc/self/stat', 'latin1')); process.title = process.argv[1]; setInterval(() => {}, 60000);`;
     const child = spawn(process.execPath, ['-e', script, title, stat], { detached: true, stdio: 'ignore' });
-    const pid = sandbox.own(child.pid ?? -1);
+    const pid = sandbox().own(child.pid ?? -1);
     await waitFor('the stat before the rename', () => existsSync(stat) && readFileSync(stat, 'latin1').endsWith('\n'));
     const before = parseProcStat(readFileSync(stat, 'latin1'));
     expect(before).toMatchObject({ ppid: process.pid, pgrp: pid, session: pid });
@@ -60,12 +54,12 @@ describe('/proc/<pid>/stat of a real process with a hostile name', () => {
   });
 
   it('exec of a binary through a symlink with a hostile name keeps its start time, and it is read right', async () => {
-    const link = sandbox.path('z) R 1 1 1\nq');
+    const link = sandbox().path('z) R 1 1 1\nq');
     symlinkSync('/bin/sleep', link);
-    const go = sandbox.path('go');
+    const go = sandbox().path('go');
     // The shell waits for `go`, then execs the link: same pid, same start time, the link's name.
     const child = spawn('/bin/sh', ['-c', 'while [ ! -e "$2" ]; do sleep 0.01; done; exec "$1" 30', 'sh', link, go], { detached: true, stdio: 'ignore' });
-    const pid = sandbox.own(child.pid ?? -1);
+    const pid = sandbox().own(child.pid ?? -1);
     await waitFor('the shell', () => comm(pid) === 'sh\n');
     const before = lookUpProcStat(pid);
     if (before.kind !== 'found') throw new Error(`no stat for the shell: ${JSON.stringify(before)}`);
@@ -104,7 +98,7 @@ const lookFrom = (mount: string, asNobody: boolean, pid: number, startTime: stri
 describe.runIf(canUnshare && process.getuid?.() === 0)('a process rxdaemon cannot see is not gone', () => {
   const target = (): { pid: number; startTime: string } => {
     const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
-    const pid = sandbox.own(child.pid ?? -1);
+    const pid = sandbox().own(child.pid ?? -1);
     const look = lookUpProcStat(pid);
     if (look.kind !== 'found') throw new Error('no stat for the target');
     return { pid, startTime: look.stat.startTime };

@@ -1,23 +1,17 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Command } from '../../lib/command.js';
 import { Daemon } from '../../lib/daemon/daemon.js';
 import type { DaemonOptions } from '../../lib/options.js';
 import { noRestart } from '../../lib/policy/no-restart.js';
-import { child, is, nextEvent, Sandbox } from '../helpers/real-processes.js';
+import { child, is, nextEvent, sandboxPerTest } from '../helpers/real-processes.js';
 
-let sandbox: Sandbox;
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  await sandbox.cleanup();
-});
+const sandbox = sandboxPerTest();
 
 /** The error of the first `spawn-failed` of a daemon that is not restarted, once it has completed: no code and no signal, since nothing ran. */
 const failureOf = async (command: Command, options: DaemonOptions = {}): Promise<{ code: string; message: string }> => {
   const daemon = new Daemon(command, { restart: noRestart, ...options });
-  const events$ = sandbox.track(daemon);
+  const events$ = sandbox().track(daemon);
   daemon.start();
   const failed = await nextEvent(events$, is('spawn-failed'));
   expect(await nextEvent(events$, is('completed'))).toMatchObject({ code: null, signal: null });
@@ -25,7 +19,7 @@ const failureOf = async (command: Command, options: DaemonOptions = {}): Promise
 };
 
 const file = (name: string, text: string, mode: number): string => {
-  const path = sandbox.path(name);
+  const path = sandbox().path(name);
   writeFileSync(path, text);
   chmodSync(path, mode);
   return path;
@@ -38,7 +32,7 @@ describe('spawn-failed names the real cause (finding 12)', () => {
   });
 
   it('a program path that does not exist', async () => {
-    const missing = sandbox.path('bin/missing');
+    const missing = sandbox().path('bin/missing');
     expect(await failureOf({ command: missing })).toEqual({ code: 'ENOENT', message: `spawn ${missing}: ${missing} does not exist (ENOENT)` });
   });
 
@@ -48,7 +42,7 @@ describe('spawn-failed names the real cause (finding 12)', () => {
   });
 
   it('a program that is a directory', async () => {
-    const dir = sandbox.path('a-dir');
+    const dir = sandbox().path('a-dir');
     mkdirSync(dir);
     expect((await failureOf({ command: dir })).message).toBe(`spawn ${dir}: ${dir} is a directory (EACCES)`);
   });
@@ -62,7 +56,7 @@ describe('spawn-failed names the real cause (finding 12)', () => {
   });
 
   it('a cwd that does not exist', async () => {
-    const cwd = sandbox.path('nowhere');
+    const cwd = sandbox().path('nowhere');
     expect(await failureOf({ command: 'sleep', args: ['1'], cwd })).toEqual({ code: 'ENOENT', message: `spawn sleep: its working directory ${cwd} does not exist (ENOENT)` });
   });
 
@@ -72,21 +66,21 @@ describe('spawn-failed names the real cause (finding 12)', () => {
   });
 
   it('a missing directory of the stdout file', async () => {
-    const out = sandbox.path('no-dir/out.log');
+    const out = sandbox().path('no-dir/out.log');
     expect(await failureOf({ command: 'sleep', args: ['1'] }, { stdout: { file: out } })).toEqual({
       code: 'ENOENT',
-      message: `spawn sleep: the directory of its stdout file ${out}, ${sandbox.path('no-dir')} does not exist (ENOENT)`,
+      message: `spawn sleep: the directory of its stdout file ${out}, ${sandbox().path('no-dir')} does not exist (ENOENT)`,
     });
   });
 
   it('a stderr file that is a directory', async () => {
-    const err = sandbox.path('err.log');
+    const err = sandbox().path('err.log');
     mkdirSync(err);
     expect((await failureOf(child(), { stderr: { file: err } })).message).toBe(`spawn ${process.execPath}: its stderr file: cannot append to ${err}: it is a directory (EISDIR)`);
   });
 
   it('never holds the token or a variable’s value', async () => {
-    const error = await failureOf({ command: 'rxdaemon-no-such-program', env: { API_KEY: 'hunter2' }, token: 'tok-s3cret', cwd: sandbox.path('gone') });
+    const error = await failureOf({ command: 'rxdaemon-no-such-program', env: { API_KEY: 'hunter2' }, token: 'tok-s3cret', cwd: sandbox().path('gone') });
     expect(error.message).toContain('its working directory');
     expect(error.message).not.toMatch(/hunter2|tok-s3cret/);
   });
