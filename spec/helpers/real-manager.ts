@@ -2,7 +2,6 @@ import { filter, firstValueFrom, ReplaySubject, timeout, type Observable } from 
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import type { DesiredSet } from '../../lib/manager/manage.js';
 import { Manager } from '../../lib/manager/manager.js';
-import { killManager } from './manager-cleanup.js';
 import type { Sandbox } from './real-processes.js';
 
 /** What a {@link Manager} takes besides its desired set. */
@@ -17,6 +16,21 @@ export interface RealManager {
     (match: (event: ManagerEvent) => boolean, what: string, deadlineMs?: number): Promise<ManagerEvent>;
   };
 }
+
+/**
+ * Stops whatever a spec's manager still runs, at cleanup. A manager that
+ * ended before (refused at start, or closed by the spec) runs nothing: its
+ * kill() rejects saying so, and that is no failure. Any other rejection is
+ * one, and fails the spec.
+ */
+const killManager = async (manager: Manager): Promise<void> => {
+  try {
+    await manager.kill();
+  } catch (error) {
+    const last = await manager.ended();
+    if (last?.type !== 'manager-refused' && last?.type !== 'manager-closed') throw error;
+  }
+};
 
 /**
  * Runs a real {@link Manager} on the sandbox's `data` dir. Every pid it
