@@ -1,10 +1,10 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { DaemonReport } from '../../lib/manager/control-protocol.js';
 import { useBundle } from '../helpers/bundle.js';
 import { nodeProgram, type Cli } from '../helpers/cli.js';
-import { isAlive, Sandbox, waitFor } from '../helpers/real-processes.js';
+import { isAlive, sandboxPerTest, waitFor } from '../helpers/real-processes.js';
 
 // rxdaemon status, restart, stop, start and logs against a real manager
 // (`rxdaemon manage`), through its control.sock, and without one. The CLI
@@ -14,30 +14,27 @@ import { isAlive, Sandbox, waitFor } from '../helpers/real-processes.js';
 const programs = useBundle();
 const NOBODY = 65534;
 
-let sandbox: Sandbox;
+const sandbox = sandboxPerTest();
 let home: string;
-const runs: Cli[] = [];
 beforeEach(() => {
-  sandbox = new Sandbox();
-  home = sandbox.path('home');
+  home = sandbox().path('home');
 });
-afterEach(async () => {
-  for (const run of runs.splice(0)) {
-    if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGINT');
-    await Promise.race([run.exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-    if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGKILL');
-  }
-  await sandbox.cleanup();
-});
+
+/** Ends a program at cleanup as a user would: SIGINT (a manager stops its services), then SIGKILL if it has not ended 5 s later. */
+const endGently = async (run: Cli): Promise<void> => {
+  if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGINT');
+  await Promise.race([run.exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+  if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGKILL');
+};
 
 /** `rxdaemon ARGS…` with the data dir given by RXDAEMON_HOME only (the default data dir), as `user` when given. */
 const rx = (args: readonly string[], user?: number): Cli => {
-  const run = nodeProgram([programs.cli, ...args], user === undefined ? sandbox.dir : '/', {
+  const run = nodeProgram([programs.cli, ...args], user === undefined ? sandbox().dir : '/', {
     env: { ...process.env, RXDAEMON_HOME: home, NO_COLOR: '1' },
     ...(user === undefined ? {} : { uid: user, gid: user }),
   });
-  runs.push(run);
-  sandbox.own(run.pid);
+  sandbox().own(run.pid);
+  sandbox().defer(() => endGently(run));
   return run;
 };
 const rxToEnd = async (args: readonly string[], user?: number): Promise<{ code: number | null; stdout: string; stderr: string }> => {
@@ -57,7 +54,7 @@ const SERVICES = {
 };
 
 const manage = (services: Record<string, unknown> = SERVICES, ...flags: string[]): Cli => {
-  const config = sandbox.path('services.json');
+  const config = sandbox().path('services.json');
   writeFileSync(config, JSON.stringify({ daemons: services }));
   return rx(['manage', '--json', '--config', config, ...flags]);
 };
@@ -70,7 +67,7 @@ const statusJson = async (): Promise<DaemonReport[] | undefined> => {
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as DaemonReport);
-  for (const { pid } of reports) if (pid !== null) sandbox.own(pid);
+  for (const { pid } of reports) if (pid !== null) sandbox().own(pid);
   return reports;
 };
 const reportOf = async (id: string): Promise<DaemonReport | undefined> => (await statusJson())?.find((report) => report.id === id);
@@ -127,7 +124,7 @@ describe('rxdaemon manage and status with the default data dir ($RXDAEMON_HOME)'
 
   it('with no manager, status says so in one line and shows the records: alive or not, no CPU', async () => {
     const manager = manage({ web: ticker('web') }, '--keep-on-exit');
-    const pid = sandbox.own(await runningPid('web'));
+    const pid = sandbox().own(await runningPid('web'));
     manager.process.kill('SIGINT');
     expect(await manager.exited).toBe(0);
     expect(isAlive(pid)).toBe(true);
@@ -148,7 +145,7 @@ describe('rxdaemon manage and status with the default data dir ($RXDAEMON_HOME)'
 
   it('a manager SIGKILLed leaves its socket; status finds no manager behind it, and the next manager (the lock holder) replaces it', async () => {
     const first = manage({ web: ticker('web') });
-    const pid = sandbox.own(await runningPid('web'));
+    const pid = sandbox().own(await runningPid('web'));
     first.process.kill('SIGKILL');
     await first.exited;
     expect(lstatSync(join(home, 'control.sock')).isSocket()).toBe(true);
@@ -275,14 +272,14 @@ describe('control.sock: nobody but the owner of the data dir can connect', () =>
   const connectAs = async (path: string, user?: number): Promise<string> => {
     const program = `require('net').connect(${JSON.stringify(path)}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(1); })`;
     const run = nodeProgram(['-e', program], '/', user === undefined ? {} : { uid: user, gid: user });
-    sandbox.own(run.pid);
+    sandbox().own(run.pid);
     await run.exited;
     return run.stdout.trim();
   };
 
   it('another user is refused at connect (EACCES): by the 0700 data dir, and by the 0600 socket even in a dir opened to all', async () => {
     // Only the data dir may keep nobody out: the sandbox above it is opened.
-    chmodSync(sandbox.dir, 0o755);
+    chmodSync(sandbox().dir, 0o755);
     manage({ web: ticker('web') });
     await runningPid('web');
     const socket = join(home, 'control.sock');

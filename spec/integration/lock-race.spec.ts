@@ -3,9 +3,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readProcStat } from '../../lib/process/proc-stat.js';
-import { Sandbox } from '../helpers/real-processes.js';
+import { sandboxPerTest } from '../helpers/real-processes.js';
 
 // Finding 3 of issue 8: two managers starting at the same instant on a data
 // dir whose owner is dead must never both win (M7). Two racer processes run
@@ -28,20 +28,12 @@ interface Racer {
   readonly exited: Promise<number | null>;
 }
 
-let sandbox: Sandbox;
-const racers: ChildProcess[] = [];
-beforeEach(() => {
-  sandbox = new Sandbox();
-});
-afterEach(async () => {
-  for (const racer of racers.splice(0)) racer.kill('SIGKILL');
-  await sandbox.cleanup();
-});
+const sandbox = sandboxPerTest();
 
 const race = (name: string, rounds: number): Racer => {
-  const child = spawn(process.execPath, ['--import', TSX, RACER, sandbox.dir, name, String(rounds)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  racers.push(child);
-  sandbox.own(child.pid ?? -1);
+  const child = spawn(process.execPath, ['--import', TSX, RACER, sandbox().dir, name, String(rounds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The sandbox SIGKILLs it at cleanup, if it still runs.
+  sandbox().own(child.pid ?? -1);
   let out = '';
   const racer: Racer = {
     process: child,
@@ -64,7 +56,7 @@ const race = (name: string, rounds: number): Racer => {
  */
 const bothReady = async (round: number): Promise<void> => {
   const end = Date.now() + 10_000;
-  while (!['a', 'b'].every((name) => existsSync(sandbox.path(`ready-${round}-${name}`)))) {
+  while (!['a', 'b'].every((name) => existsSync(sandbox().path(`ready-${round}-${name}`)))) {
     if (Date.now() > end) throw new Error(`timed out waiting for both racers at round ${round}`);
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
@@ -79,7 +71,7 @@ const me = { pid: process.pid, startTime: readProcStat(process.pid)?.startTime }
  * time); or, in the live rounds, by this very process.
  */
 const setUp = (round: number, alive: boolean): void => {
-  const data = sandbox.path(`round-${round}/data`);
+  const data = sandbox().path(`round-${round}/data`);
   mkdirSync(join(data, 'lock.d'), { recursive: true, mode: 0o700 });
   const owner = JSON.stringify(alive ? me : round % 4 < 2 ? { pid: 99_999_999, startTime: '1' } : { pid: me.pid, startTime: 'earlier' });
   if (round % 2 === 0) {
@@ -97,7 +89,7 @@ describe('the data dir lock, raced by two processes (M7)', () => {
     const [a, b] = [race('a', rounds), race('b', rounds)];
     for (let round = 0; round < rounds; round++) {
       await bothReady(round);
-      writeFileSync(sandbox.path(`go-${round}`), '');
+      writeFileSync(sandbox().path(`go-${round}`), '');
     }
     expect(await a.exited).toBe(0);
     expect(await b.exited).toBe(0);
