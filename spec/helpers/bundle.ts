@@ -15,16 +15,10 @@ export interface Bundled {
   readonly manager: string;
 }
 
-/**
- * Bundles the CLI and the manager fixture into `outdir` with esbuild (the
- * compiler tsx runs on every start), so that starting one costs ~0.1 s
- * rather than ~1 s of compiling on a loaded 2-core machine: the crash-safety
- * specs start dozens of managers, and a kill "0.6 s after start" must land
- * after the manager runs, as it does with the built CLI.
- */
-export const bundle = (outdir: string): Bundled => {
+/** Bundles each entry point (name: path) into `outdir`/<name>.mjs, an ES module for node 20 with everything it imports. */
+const esmBundles = (entryPoints: Record<string, string>, outdir: string): void => {
   buildSync({
-    entryPoints: { cli: join(ROOT, 'lib/cli/main.ts'), manager: join(ROOT, 'spec/fixtures/manager-process.ts') },
+    entryPoints,
     outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -35,6 +29,17 @@ export const bundle = (outdir: string): Bundled => {
     // Bundled CommonJS (io-ts, fp-ts) requires node's own modules.
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   });
+};
+
+/**
+ * Bundles the CLI and the manager fixture into `outdir` with esbuild (the
+ * compiler tsx runs on every start), so that starting one costs ~0.1 s
+ * rather than ~1 s of compiling on a loaded 2-core machine: the crash-safety
+ * specs start dozens of managers, and a kill "0.6 s after start" must land
+ * after the manager runs, as it does with the built CLI.
+ */
+export const bundle = (outdir: string): Bundled => {
+  esmBundles({ cli: join(ROOT, 'lib/cli/main.ts'), manager: join(ROOT, 'spec/fixtures/manager-process.ts') }, outdir);
   return { cli: join(outdir, 'cli.mjs'), manager: join(outdir, 'manager.mjs') };
 };
 
@@ -55,17 +60,7 @@ export const bundleForAnyone = (entry: string): Shared => {
   const outdir = mkdtempSync(join(tmpdir(), 'rxdaemon-bundle-'));
   chmodSync(outdir, 0o755);
   const name = entry.replace(/^.*\//, '').replace(/\.ts$/, '');
-  buildSync({
-    entryPoints: { [name]: entry },
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  });
+  esmBundles({ [name]: entry }, outdir);
   const path = join(outdir, `${name}.mjs`);
   chmodSync(path, 0o644);
   return {
