@@ -30,6 +30,22 @@ const recorded = (): Record<string, number> => {
 
 const line = (event: ManagerEvent): string => `${event.type}${'id' in event ? `:${event.id}` : ''}@${event.at}`;
 
+/**
+ * What a fresh manager does, in {@link line}s, about a stray of web found at
+ * its start whose stop takes 10 ms: adopts it to stop it, and only once it
+ * is gone spawns web's one process.
+ */
+const STRAY_WEB_REPLACED = [
+  'stray:web@0',
+  'adopted:web@0',
+  'stopping:web@0',
+  'restored@0',
+  'reconcile@0',
+  'exited:web@10',
+  'stopped:web@10',
+  'spawning:web@10',
+];
+
 describe('M8: a record is on disk before the manager does anything else with its process', () => {
   it('is written in the same tick as `started`, long before the snapshot interval', () => {
     const driver = new FakeDriver();
@@ -80,16 +96,7 @@ describe('M8: processes of the data dir that no record holds', () => {
       expect(stray.pid).toBe(1000);
     });
     // The fresh one waits for the stray to be gone (polled every 10 ms while it stops).
-    expect(seen.filter((event) => !event.startsWith('snapshot')).slice(0, 8)).toEqual([
-      'stray:web@0',
-      'adopted:web@0',
-      'stopping:web@0',
-      'restored@0',
-      'reconcile@0',
-      'exited:web@10',
-      'stopped:web@10',
-      'spawning:web@10',
-    ]);
+    expect(seen.filter((event) => !event.startsWith('snapshot')).slice(0, 8)).toEqual(STRAY_WEB_REPLACED);
     expect(driver.processes.get(1000)?.alive).toBe(false);
     expect(driver.spawns).toHaveLength(1);
   });
@@ -217,17 +224,7 @@ describe('M8: a spawn whose process no longer shows the scope, found by the inte
     const seen = nextManager(driver, () => (orphan = driver.addProcess({ executable: 'web' })));
     expect(orphan?.pid).toBe(2000);
     // The api process the dead manager recorded is gone in this fake world: skipped, not a stray.
-    expect(seen.filter((event) => !event.startsWith('snapshot')).slice(0, 9)).toEqual([
-      'restore-skipped:api@0',
-      'stray:web@0',
-      'adopted:web@0',
-      'stopping:web@0',
-      'restored@0',
-      'reconcile@0',
-      'exited:web@10',
-      'stopped:web@10',
-      'spawning:web@10',
-    ]);
+    expect(seen.filter((event) => !event.startsWith('snapshot')).slice(0, 9)).toEqual(['restore-skipped:api@0', ...STRAY_WEB_REPLACED]);
     expect(orphan?.alive).toBe(false);
     expect(driver.spawns.map((spec) => spec.command)).toEqual(['web']);
   });
