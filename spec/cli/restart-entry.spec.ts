@@ -2,9 +2,9 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { restartPolicyOf, RestartEntry } from '../../lib/cli/restart-entry.js';
 import { noRestart } from '../../lib/policy/no-restart.js';
-import type { RestartPolicy, RestartState } from '../../lib/policy/restart-policy.js';
+import type { RestartPolicy } from '../../lib/policy/restart-policy.js';
 import { reportDecodeErrors } from '../../lib/snapshot/decode-errors.js';
-import { exit, stateOf } from '../helpers/policy.js';
+import { decide, exit, stateOf } from '../helpers/policy.js';
 
 const decoded = (input: unknown): RestartEntry => {
   const result = RestartEntry.decode(input);
@@ -23,17 +23,6 @@ const delays = (policy: RestartPolicy, attempts: number): (number | string)[] =>
     const decision = policy.next(stateOf(i + 1));
     return decision.kind === 'spawn' ? decision.delayMs : decision.kind;
   });
-
-/** Asks `policy` after runs that ended at `ends` (the clock), threading its memory as the restart loop does. */
-const decide = (policy: RestartPolicy, ends: number[]): string[] => {
-  let memory: unknown;
-  return ends.map((now, i) => {
-    const state: RestartState = { ...stateOf(1), restarts: i, now, ...(memory === undefined ? {} : { memory }) };
-    const decision = policy.next(state);
-    if (decision.kind === 'spawn') memory = decision.memory;
-    return decision.kind;
-  });
-};
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -5,25 +5,14 @@ import type { ReadyOptions } from '../../lib/checks/check.js';
 import { attempt$, type Verdict } from '../../lib/checks/run-check.js';
 import { UsageError } from '../../lib/cli/output.js';
 import { daemonOptionsOf, type RunFlags } from '../../lib/cli/run-options.js';
-import type { RestartPolicy, RestartState } from '../../lib/policy/restart-policy.js';
+import type { RestartPolicy } from '../../lib/policy/restart-policy.js';
 import { closed, listening } from '../checks/helpers.js';
-import { exit, stateOf } from '../helpers/policy.js';
+import { decide, exit, stateOf } from '../helpers/policy.js';
 
 const restartOf = (flags: RunFlags): RestartPolicy => {
   const { restart } = daemonOptionsOf(flags);
   if (restart === undefined) throw new Error('no policy');
   return restart;
-};
-
-/** Asks `policy` after failed runs that ended at `ends`, threading its memory as the restart loop does. */
-const decide = (policy: RestartPolicy, ends: number[]): string[] => {
-  let memory: unknown;
-  return ends.map((now, i) => {
-    const state: RestartState = { ...stateOf(1), restarts: i, now, ...(memory === undefined ? {} : { memory }) };
-    const decision = policy.next(state);
-    if (decision.kind === 'spawn') memory = decision.memory;
-    return decision.kind;
-  });
 };
 
 const verdictOf = (ready: ReadyOptions | undefined): Promise<Verdict> => {

@@ -4,10 +4,10 @@ import { supervise } from '../../lib/daemon/supervise.js';
 import type { DaemonEvent } from '../../lib/events.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
 import { limitRestarts } from '../../lib/policy/limit-restarts.js';
-import type { RestartPolicy, RestartState } from '../../lib/policy/restart-policy.js';
+import type { RestartPolicy } from '../../lib/policy/restart-policy.js';
 import { withJitter } from '../../lib/policy/with-jitter.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
-import { stateOf } from '../helpers/policy.js';
+import { decide, stateOf } from '../helpers/policy.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
 
 describe('withJitter', () => {
@@ -37,17 +37,6 @@ describe('withJitter', () => {
 });
 
 describe('limitRestarts', () => {
-  /** Asks `policy` after each of `ends` (the scheduler's time of each end), threading its memory as the loop does. */
-  const decide = (policy: RestartPolicy, ends: number[]) => {
-    let memory: unknown;
-    return ends.map((now, i) => {
-      const state: RestartState = { ...stateOf(1), restarts: i, now, ...(memory === undefined ? {} : { memory }) };
-      const decision = policy.next(state);
-      if (decision.kind === 'spawn') memory = decision.memory;
-      return decision.kind;
-    });
-  };
-
   it('gives up rather than make the max + 1-th restart within the window, and keeps its memory as a value', () => {
     const policy = limitRestarts(consulBackoff(), { max: 3, withinMs: 60_000 });
     expect(decide(policy, [0, 1_000, 2_000, 3_000])).toEqual(['spawn', 'spawn', 'spawn', 'give-up']);
