@@ -1,4 +1,6 @@
 import type { AddressInfo, Server as NetServer } from 'node:net';
+import { Observable } from 'rxjs';
+import type { Check } from '../../lib/checks/check.js';
 
 /** Listens on a free port of 127.0.0.1 and says which. */
 export const listening = (server: NetServer): Promise<number> =>
@@ -44,3 +46,16 @@ export const closed = (server: NetServer | undefined): Promise<void> =>
         resolve();
       });
   });
+
+/** A check whose attempts never answer, and how many of them are subscribed now: 0 once each was let go. */
+export const hangingCheck = (): { readonly check: Check; readonly active: () => number } => {
+  let active = 0;
+  const check: Check = () =>
+    new Observable<never>(() => {
+      active++;
+      return () => {
+        active--;
+      };
+    });
+  return { check, active: () => active };
+};

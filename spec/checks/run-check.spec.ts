@@ -1,9 +1,10 @@
-import { asyncScheduler, firstValueFrom, NEVER, Observable } from 'rxjs';
+import { asyncScheduler, firstValueFrom, NEVER } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { Check, CheckTarget } from '../../lib/checks/check.js';
 import { attempt$, type Verdict } from '../../lib/checks/run-check.js';
 import { testScheduler } from '../helpers/virtual-time.js';
+import { hangingCheck } from './helpers.js';
 
 const PASSED: Verdict = { ok: true };
 const failed = (code: string, message: string): Verdict => ({ ok: false, error: { code, message } });
@@ -56,18 +57,11 @@ describe('attempt$', () => {
 
   it('an attempt unsubscribed before its verdict lets the check and its timeout go', () => {
     const scheduler = testScheduler();
-    let active = 0;
-    const hangs: Check = () =>
-      new Observable<never>(() => {
-        active++;
-        return () => {
-          active--;
-        };
-      });
-    const subscription = attempt$(hangs, { pid: 2, scheduler }, 500).subscribe();
-    expect(active).toBe(1);
+    const hangs = hangingCheck();
+    const subscription = attempt$(hangs.check, { pid: 2, scheduler }, 500).subscribe();
+    expect(hangs.active()).toBe(1);
     subscription.unsubscribe();
-    expect(active).toBe(0);
+    expect(hangs.active()).toBe(0);
     expect(scheduler.actions).toHaveLength(0);
   });
 

@@ -6,6 +6,7 @@ import type { DaemonEvent } from '../../lib/events.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
 import { restartOn } from '../../lib/policy/restart-on.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
+import { hangingCheck } from '../checks/helpers.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
 
 /** Passes once the scheduler's clock reaches `at` ms after the process started (as the pid tells: one start per pid here). */
@@ -65,17 +66,10 @@ describe('readiness', () => {
   });
 
   it('a stop during readiness stops at once, and the check is let go', () => {
-    let active = 0;
-    const hangs: Check = () =>
-      new Observable<never>(() => {
-        active++;
-        return () => {
-          active--;
-        };
-      });
-    const seen = timeline(supervise({ command: 'x' }, { driver: new FakeDriver(), ready: { check: hangs }, stop$: timer(500) }));
+    const hangs = hangingCheck();
+    const seen = timeline(supervise({ command: 'x' }, { driver: new FakeDriver(), ready: { check: hangs.check }, stop$: timer(500) }));
     expect(seen).toEqual(['spawning@0', 'started@0', 'stopping@500', 'exited@500', 'stopped@500']);
-    expect(active).toBe(0);
+    expect(hangs.active()).toBe(0);
   });
 
   it('an adopted process is checked again before it counts as running', () => {
