@@ -12,15 +12,20 @@ const configText = (...ids: string[]): string => `${JSON.stringify({ daemons: Ob
 
 const manage = (config: string): Cli => start('manage', '--json', '--config', config, '--data-dir', sandbox().path('data'));
 
-const startedIds = (run: Cli): string[] => run.events().flatMap((e: ManagerEvent) => (e.type === 'started' ? [e.id] : []));
+/** `rxdaemon manage` on daemons.json with `a` alone, once `a` runs: the config's path and the run. */
+const managingA = async (): Promise<{ config: string; run: Cli }> => {
+  const config = sandbox().path('daemons.json');
+  writeFileSync(config, configText('a'));
+  const run = manage(config);
+  await started(run, 'a');
+  return { config, run };
+};
 
+const startedIds = (run: Cli): string[] => run.events().flatMap((e: ManagerEvent) => (e.type === 'started' ? [e.id] : []));
 
 describe('rxdaemon manage follows its config (finding 13)', () => {
   it('waits for a file still being written: half a JSON for 300 ms is no error, and the whole one is applied', async () => {
-    const config = sandbox().path('daemons.json');
-    writeFileSync(config, configText('a'));
-    const run = manage(config);
-    await started(run, 'a');
+    const { config, run } = await managingA();
     const text = configText('a', 'b');
     // An ordinary save by a slow writer: truncate, half, a pause, the rest.
     const fd = openSync(config, 'w');
@@ -34,10 +39,7 @@ describe('rxdaemon manage follows its config (finding 13)', () => {
   });
 
   it('follows an editor’s rename-save', async () => {
-    const config = sandbox().path('daemons.json');
-    writeFileSync(config, configText('a'));
-    const run = manage(config);
-    await started(run, 'a');
+    const { config, run } = await managingA();
     const temp = sandbox().path('.daemons.json.swp');
     writeFileSync(temp, configText('a', 'b'));
     renameSync(temp, config);
@@ -69,10 +71,7 @@ describe('rxdaemon manage follows its config (finding 13)', () => {
   });
 
   it('a SIGHUP with an unchanged config does nothing, and says so in one line', async () => {
-    const config = sandbox().path('daemons.json');
-    writeFileSync(config, configText('a'));
-    const run = manage(config);
-    await started(run, 'a');
+    const { config, run } = await managingA();
     const before = run.events().length;
     run.process.kill('SIGHUP');
     await waitFor('the note', () => run.stderr.includes('unchanged'));
@@ -82,10 +81,7 @@ describe('rxdaemon manage follows its config (finding 13)', () => {
   });
 
   it('says once what is wrong with a file, however often it is saved so; the running set is kept', async () => {
-    const config = sandbox().path('daemons.json');
-    writeFileSync(config, configText('a'));
-    const run = manage(config);
-    await started(run, 'a');
+    const { config, run } = await managingA();
     const typo = JSON.stringify({ daemons: { a: daemon, b: { command: 'sleep', arg: ['1'] } } });
     writeFileSync(config, typo);
     await waitFor('the report', () => run.stderr.includes('did you mean'));
