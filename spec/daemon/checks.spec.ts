@@ -7,7 +7,7 @@ import { consulBackoff } from '../../lib/policy/consul-backoff.js';
 import { restartOn } from '../../lib/policy/restart-on.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { hangingCheck } from '../checks/helpers.js';
-import { inVirtualTime } from '../helpers/virtual-time.js';
+import { inVirtualTime, timeline } from '../helpers/virtual-time.js';
 
 /** Passes once the scheduler's clock reaches `at` ms after the process started (as the pid tells: one start per pid here). */
 const passesAfter = (ms: number): Check => {
@@ -24,14 +24,6 @@ const failsAt =
   (failing: (now: number) => boolean): Check =>
   ({ scheduler }) =>
     failing(scheduler.now()) ? throwError(() => new Error('503')) : of('ok');
-
-const timeline = (events$: Observable<DaemonEvent>): string[] => {
-  const seen: string[] = [];
-  inVirtualTime(() => {
-    events$.subscribe((event) => seen.push(`${event.type}@${event.at}`));
-  });
-  return seen;
-};
 
 describe('readiness', () => {
   it('is `ready` once the check passes, tried at once and every intervalMs; stable counts from then on', () => {

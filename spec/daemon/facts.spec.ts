@@ -9,15 +9,7 @@ import { noRestart } from '../../lib/policy/no-restart.js';
 import { restartOn } from '../../lib/policy/restart-on.js';
 import type { RestartState } from '../../lib/policy/restart-policy.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
-import { inVirtualTime, testScheduler } from '../helpers/virtual-time.js';
-
-const timeline = (events$: ReturnType<typeof supervise>): string[] => {
-  const seen: string[] = [];
-  inVirtualTime(() => {
-    events$.subscribe((event) => seen.push(`${event.type}@${event.at}`));
-  });
-  return seen;
-};
+import { inVirtualTime, testScheduler, timeline } from '../helpers/virtual-time.js';
 
 describe('completed and gave-up', () => {
   it('an end the rule does not restart completes, with how it ended; the pid file is gone first', () => {

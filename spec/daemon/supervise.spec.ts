@@ -6,22 +6,13 @@ import { restartOn } from '../../lib/policy/restart-on.js';
 import { exponentialBackoff } from '../../lib/policy/exponential-backoff.js';
 import { supervise } from '../../lib/daemon/supervise.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
-import { inVirtualTime } from '../helpers/virtual-time.js';
+import { inVirtualTime, timeline } from '../helpers/virtual-time.js';
 
 const crashAtOnce = () => new FakeDriver({ exitAfterMs: 0, exitCode: 1 });
 const ofType =
   <T extends DaemonEventType>(type: T) =>
   (events$: Observable<DaemonEvent>) =>
     events$.pipe(filter((event): event is Extract<DaemonEvent, { type: T }> => event.type === type));
-
-/** Collects everything a stream emits in virtual time, as `type@ms` strings. */
-const timeline = (events$: Observable<DaemonEvent>, until = 1_000_000): string[] => {
-  const seen: string[] = [];
-  inVirtualTime(() => {
-    events$.pipe(takeWhile((event) => event.at <= until)).subscribe((event) => seen.push(`${event.type}@${event.at}`));
-  });
-  return seen;
-};
 
 describe('supervise: restarts (R1–R3)', () => {
   it('R1: spawns a process that dies at once at 0, 0, 0, 2, 4 s …', () => {
