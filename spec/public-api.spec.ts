@@ -1,12 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY_POINTS = { rxdaemon: join(ROOT, 'lib/index.ts'), 'rxdaemon/testing': join(ROOT, 'lib/testing/index.ts') };
-const README = join(ROOT, 'README.md');
+// The API reference: one section per entry point, `## \`rxdaemon\``, each a table with a row per export.
+const REFERENCE = join(ROOT, 'docs/api.md');
+// Where TypeScript blocks are read from: the README and every page of docs/.
+const DOCS = [join(ROOT, 'README.md'), ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => join(ROOT, 'docs', name))];
 
 // The repository's compiler options, where `rxdaemon` names the sources (tsconfig.json's paths).
 const parsed = ts.parseJsonConfigFileContent(ts.readConfigFile(join(ROOT, 'tsconfig.json'), (path) => ts.sys.readFile(path)).config, ts.sys, ROOT);
@@ -54,9 +57,10 @@ const namesByModule = (program: ts.Program): Map<string, Map<string, boolean>> =
   );
 };
 
+/** A piece of TypeScript a reader is shown. */
 interface Example {
-  /** The exported symbol, or `Symbol.member`, whose doc comment holds it. */
-  readonly symbol: string;
+  /** Where it is: the exported symbol (or `Symbol.member`) whose doc comment holds it, or a page's block. */
+  readonly where: string;
   readonly code: string;
 }
 
@@ -73,7 +77,7 @@ const examplesOf = (exported: string, declarations: readonly ts.Declaration[]): 
     for (const tag of ts.getJSDocTags(node)) {
       if (tag.tagName.text !== 'example' || seen.has(tag)) continue;
       seen.add(tag);
-      examples.push({ symbol, code: ts.getTextOfJSDocComment(tag.comment) ?? '' });
+      examples.push({ where: symbol, code: ts.getTextOfJSDocComment(tag.comment) ?? '' });
     }
     ts.forEachChild(node, (child) => {
       const member = ts.isClassElement(child) || ts.isTypeElement(child) || ts.isPropertyAssignment(child) ? nameOf(child) : undefined;
@@ -131,28 +135,43 @@ describe('the public API', () => {
     }),
   );
 
-  it('gives every exported symbol a doc comment and a row in the README’s reference, which lists nothing else', () => {
+  it('gives every exported symbol a doc comment and a row in the API reference, under its entry point, which lists nothing else', () => {
     expect(exported.length).toBeGreaterThan(50);
     expect(exported.filter(({ doc }) => doc.trim() === '').map(({ name }) => name)).toEqual([]);
-    const readme = readFileSync(README, 'utf8');
-    expect(exported.filter(({ name }) => !readme.includes(`| \`${name}\` |`)).map(({ name }) => name)).toEqual([]);
-    const reference = readme.slice(readme.indexOf('### Reference: every export'));
-    const rows = [...reference.slice(0, reference.indexOf('\n## ')).matchAll(/^\| `([^`]+)` \|/gm)].map((row) => row[1]);
-    const names = new Set(exported.map(({ name }) => name));
-    expect(rows.filter((row) => row !== undefined && !names.has(row))).toEqual([]);
+    const reference = readFileSync(REFERENCE, 'utf8');
+    const sections = reference.split(/^## /m).slice(1);
+    expect(sections.map((section) => section.slice(0, section.indexOf('\n')))).toEqual(Object.keys(ENTRY_POINTS).map((entry) => `\`${entry}\``));
+    for (const [entry, section] of Object.keys(ENTRY_POINTS).map((name, i) => [name, sections[i] ?? ''] as const)) {
+      const rows = [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((row) => row[1] ?? '');
+      const names = exported.filter((symbol) => symbol.entry === entry).map(({ name }) => name);
+      // Every export of the entry point has a row, and every row is one of its exports, once.
+      expect({ entry, missing: names.filter((name) => !rows.includes(name)), extra: rows.filter((row) => !names.includes(row)), twice: rows.filter((row, i) => rows.indexOf(row) !== i) }).toEqual({ entry, missing: [], extra: [], twice: [] });
+    }
   }, 30_000);
+
+  /** The type errors of each example, compiled as a module of its own (see {@link exampleFile}) against the sources, each with where it is and the module. */
+  const typeErrors = (examples: readonly Example[]): string[] => {
+    const names = namesByModule(program);
+    const files = new Map(examples.map((example, i) => [join(EXAMPLES_DIR, `${String(i)}.ts`), exampleFile(example.code, names)]));
+    const checked = programOf(files, program);
+    return [...files.keys()].flatMap((file, i) => {
+      const source = checked.getSourceFile(file);
+      const diagnostics = source === undefined ? [] : ts.getPreEmitDiagnostics(checked, source);
+      return diagnostics.map((diagnostic) => `${examples[i]?.where ?? file}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}\n${files.get(file) ?? ''}`);
+    });
+  };
 
   it('compiles every @example of an exported symbol’s doc comment, importing what it uses from rxdaemon, rxjs, fp-ts and node', () => {
     const examples = exported.flatMap(({ name, declarations }) => examplesOf(name, declarations));
     expect(examples.length).toBeGreaterThan(10);
-    const names = namesByModule(program);
-    const files = new Map(examples.map((example, i) => [join(EXAMPLES_DIR, `${String(i)}-${example.symbol}.ts`), exampleFile(example.code, names)]));
-    const checked = programOf(files, program);
-    const failures = [...files.keys()].flatMap((file, i) => {
-      const source = checked.getSourceFile(file);
-      const diagnostics = source === undefined ? [] : ts.getPreEmitDiagnostics(checked, source);
-      return diagnostics.map((diagnostic) => `${examples[i]?.symbol ?? file}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}\n${files.get(file) ?? ''}`);
-    });
-    expect(failures).toEqual([]);
+    expect(typeErrors(examples)).toEqual([]);
+  }, 60_000);
+
+  it('compiles every TypeScript block of the README and of docs/ against the current API', () => {
+    const blocks = DOCS.flatMap((path) =>
+      [...readFileSync(path, 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((block, i) => ({ where: `${relative(ROOT, path)}, TypeScript block ${String(i + 1)}`, code: block[1] ?? '' })),
+    );
+    expect(blocks.length).toBeGreaterThan(15);
+    expect(typeErrors(blocks)).toEqual([]);
   }, 60_000);
 });
