@@ -1,14 +1,15 @@
+import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { BehaviorSubject, firstValueFrom } from 'rxjs';
 import type { ManagerEvent } from '../manager/events.js';
 import type { DesiredSet } from '../manager/manage.js';
 import { Manager } from '../manager/manager.js';
-import { parse, required } from './args.js';
+import { parse } from './args.js';
 import { configReader } from './config.js';
 import { configReloads$ } from './config-reloads.js';
 import { configUpdates, readSettled$ } from './config-updates.js';
 import { dataDirOf } from './data-dir.js';
-import { EXIT, type Output } from './output.js';
+import { EXIT, UsageError, type Output } from './output.js';
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -25,18 +26,21 @@ const shown = (event: ManagerEvent, json: boolean, verbose: boolean): boolean =>
   json || (event.type === 'snapshot-written' ? verbose : event.type !== 'manager-refused');
 
 /**
- * `rxdaemon manage --config FILE [--data-dir DIR]`: a manager until SIGINT or
+ * `rxdaemon manage [--config FILE] [--data-dir DIR]`: a manager until SIGINT or
  * SIGTERM. The config is read again on any sign of a change and on SIGHUP
  * (see {@link configUpdates}). Readable lines align on the config's ids;
  * `--verbose` adds one for each snapshot written. An invalid config at start is exit 2; later
  * it is reported once and the running set kept. A data dir owned by a live manager is exit 2, and
- * nothing in it is touched. The data dir defaults as {@link dataDirOf} says; the manager serves
+ * nothing in it is touched. The data dir defaults as {@link dataDirOf} says, the config to the data
+ * dir's services.json; the manager serves
  * `rxdaemon status`, `restart`, `stop`, `start` and `logs` on its control.sock.
  */
 export const manageCommand = async (args: readonly string[], output: (json: boolean) => Output): Promise<number> => {
   const { values } = parse(args, OPTIONS);
-  const config = required('config', values.config);
   const dataDir = dataDirOf(values['data-dir']);
+  if (values.config === '') throw new UsageError("--config takes a file, got ''");
+  // Without --config, the data dir's own services.json: `rxdaemon manage` alone runs what is kept there.
+  const config = values.config ?? join(dataDir, 'services.json');
   const out = output(values.json === true);
   // One reader for the whole run: it keeps the policies it built, so an unchanged entry keeps its policy object.
   const read = configReader(config);

@@ -25,8 +25,10 @@ Usage:
                             adopts the process it records, if still alive
       --keep-on-exit        on SIGINT/SIGTERM, leave the process running
 
-  rxdaemon manage --config FILE [--data-dir DIR] [--json] [--keep-on-exit]
-      Run every daemon of FILE, reloaded when it changes and on SIGHUP:
+  rxdaemon manage [--config FILE] [--data-dir DIR] [--json] [--verbose]
+                  [--keep-on-exit]
+      Run every daemon of FILE (default: DIR/services.json), reloaded when it
+      changes and on SIGHUP:
         { "daemons": { "<id>": { "command": ..., "args": [...], "cwd",
           "env", "token", "gracefulStopMs", "stopSignal", "killProcessGroup",
           "stdout"/"stderr": "ignore" | { "file" }, "tailLines",

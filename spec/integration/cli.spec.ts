@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { lockHolder } from '../../lib/manager/lock.js';
@@ -29,7 +29,9 @@ describe('rxdaemon: usage', () => {
     [['run', '--grace', 'soon', '--', 'true'], "--grace takes an integer number of ms between 0 and 2147483647, got 'soon'"],
     [['run'], 'run needs a command'],
     [['run', '--no-such-flag', '--', 'true'], "Unknown option '--no-such-flag'"],
-    [['manage', '--data-dir', 'd'], '--config is required'],
+    [['manage', '--config', '', '--data-dir', 'd'], "--config takes a file, got ''"],
+    // Without --config, the data dir's services.json, which is not there: a config error, said with its path.
+    [['manage', '--data-dir', 'd'], 'cannot read the config d/services.json'],
   ])('exits 2 for %j, saying why', async (args, message) => {
     const { code, stderr } = await cliToEnd(args, sandbox().dir);
     expect(code).toBe(2);
@@ -85,6 +87,16 @@ describe('rxdaemon run', () => {
 });
 
 describe('rxdaemon manage and status', () => {
+  it('without --config runs the data dir’s services.json', async () => {
+    const dataDir = sandbox().path('data');
+    mkdirSync(dataDir, { mode: 0o700 });
+    writeFileSync(`${dataDir}/services.json`, JSON.stringify({ daemons: { web: child() } }));
+    const run = start('manage', '--data-dir', dataDir, '--json');
+    pidOf(await run.event('web started', (event) => event.type === 'started' && event.id === 'web'));
+    run.process.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+  });
+
   it('survives SIGTERM with --keep-on-exit; the next manager adopts the same pids; status lists them; a second manager is refused; SIGTERM without it leaves nothing', async () => {
     const data = sandbox().path('data');
     const path = config({ web: child('--print', 'web'), api: child() });

@@ -188,7 +188,7 @@ console.log(JSON.stringify({ code: (await exited).code }));
   it('installs a runnable rxdaemon command that tells its version', () => {
     expect(readdirSync(join(project, 'node_modules/.bin'))).toContain('rxdaemon');
     const bin = join(project, 'node_modules/.bin/rxdaemon');
-    expect(run(bin, ['--help'], project)).toContain('rxdaemon manage --config FILE');
+    expect(run(bin, ['--help'], project)).toContain('rxdaemon manage [--config FILE]');
     expect(run(bin, ['--version'], project)).toBe(`${manifest.version}\n`);
     expect(run(bin, ['-v'], project)).toBe(`${manifest.version}\n`);
   });
