@@ -129,7 +129,7 @@ describe('the usage text follows a usage error, and nothing else', () => {
   it.each([
     ['an unknown command', ['bogus']],
     ['an unknown flag', ['manage', '--bogus']],
-    ['a missing --config', ['manage', '--data-dir', 'data']],
+    ['a flag without its value', ['manage', '--config']],
     ['run without a command', ['run']],
   ])('%s: the message, then the usage; exit 2', async (_, args) => {
     const { code, stderr } = await cliToEnd(args, sandbox().dir);
