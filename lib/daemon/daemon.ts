@@ -18,16 +18,17 @@ import type { Ending } from './supervision.js';
 
 /** Why `start()` refused: the daemon is being stopped or already ended, and a daemon runs once. */
 export interface DaemonError {
-  readonly code: 'ESTOPPED' | 'ECLOSED' | 'EGAVEUP';
+  readonly code: 'ESTOPPED' | 'ECLOSED' | 'EGAVEUP' | 'ECOMPLETED';
   readonly message: string;
 }
 
 const STOPPING: DaemonError = { code: 'ESTOPPED', message: 'the daemon is being stopped; create a new Daemon to run the command again' };
 
-const endedWith: Record<'stopped' | 'closed' | 'gave-up', DaemonError> = {
+const endedWith: Record<'stopped' | 'closed' | 'gave-up' | 'completed', DaemonError> = {
   stopped: { code: 'ESTOPPED', message: 'the daemon was stopped; create a new Daemon to run the command again' },
   closed: { code: 'ECLOSED', message: 'the daemon was closed; restore it from a snapshot to supervise the process again' },
   'gave-up': { code: 'EGAVEUP', message: 'the restart policy gave up; create a new Daemon to run the command again' },
+  completed: { code: 'ECOMPLETED', message: 'the run completed and the policy did not restart it; create a new Daemon to run the command again' },
 };
 
 /**
@@ -225,7 +226,7 @@ export class Daemon {
     // Known before `adopted` is emitted, so a snapshot taken right after restore() holds it.
     if (adoptee !== undefined) this.#process = { ...adoptee };
     const ended = this.#current.status;
-    if (ended === 'stopped' || ended === 'closed' || ended === 'gave-up') return left(endedWith[ended]);
+    if (ended === 'stopped' || ended === 'closed' || ended === 'gave-up' || ended === 'completed') return left(endedWith[ended]);
     this.#phase = 'started';
     const ending = (this.#ending = new AsyncSubject<Ending>());
     // Subscribed on the scheduler, so whoever subscribes to events$ right after start() sees the first event.

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
 import type { DaemonState } from '../../lib/daemon/state.js';
 import type { DaemonEvent } from '../../lib/events.js';
+import { noRestart } from '../../lib/policy/no-restart.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { testScheduler } from '../helpers/virtual-time.js';
 
@@ -96,6 +97,19 @@ describe('Daemon', () => {
     scheduler.flush();
     await Promise.all([first, second, daemon.stop()]);
     expect(driver.signalLog()).toEqual(['SIGINT@10000']);
+  });
+
+  it('a daemon that completed runs no more: start() is a Left (ECOMPLETED) and spawns nothing', () => {
+    const scheduler = testScheduler();
+    const driver = new FakeDriver({ exitAfterMs: 50, exitCode: 0 }, { scheduler });
+    const daemon = new Daemon({ command: 'x' }, { driver, scheduler, restart: noRestart });
+    daemon.start();
+    scheduler.flush();
+    expect(daemon.state.status).toBe('completed');
+    const again = daemon.start();
+    scheduler.flush();
+    expect(isLeft(again) && again.left.code).toBe('ECOMPLETED');
+    expect(driver.spawns).toHaveLength(1);
   });
 
   it('S4: close leaves it running; stop() is then a no-op and start() a Left', async () => {
