@@ -10,15 +10,19 @@ export type {
   DaemonEventType,
   ExitedEvent,
   GaveUpEvent,
+  HealthFailedEvent,
   StableEvent,
   CompletedEvent,
   KillingEvent,
+  NotReadyEvent,
   PidFileErrorEvent,
+  ReadyEvent,
   SpawnFailedEvent,
   SpawningEvent,
   StartedEvent,
   StoppedEvent,
   StoppingEvent,
+  UnhealthyEvent,
 } from './events.js';
 export type { Logger } from './logger.js';
 export type { DaemonOptions } from './options.js';
@@ -76,6 +80,7 @@ export type {
   SnapshotCorruptEvent,
   SnapshotErrorEvent,
   SnapshotWrittenEvent,
+  WaitingEvent,
 } from './manager/events.js';
 export { isFleetEvent, isManagerTerminal } from './manager/events.js';
 export { manage, type DesiredSet, type ManagerOptions } from './manager/manage.js';

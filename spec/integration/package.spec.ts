@@ -46,9 +46,9 @@ const copiesOf = (name: string): string[] => {
 };
 
 describe('the packed package', () => {
-  it('ships dist, the sources its maps point at, the README, the CHANGELOG, the license and package.json', () => {
-    expect(shipped.filter((path) => !/^(dist\/.*\.(js|d\.ts|map)|lib\/.*\.ts|README\.md|CHANGELOG\.md|LICENSE|package\.json)$/.test(path))).toEqual([]);
-    expect(shipped).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.d.ts', 'dist/cli/main.js', 'lib/index.ts']));
+  it('ships dist, the sources its maps point at, the README and its docs/, the CHANGELOG, the license and package.json', () => {
+    expect(shipped.filter((path) => !/^(dist\/.*\.(js|d\.ts|map)|lib\/.*\.ts|docs\/.*\.md|README\.md|CHANGELOG\.md|LICENSE|package\.json)$/.test(path))).toEqual([]);
+    expect(shipped).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.d.ts', 'dist/cli/main.js', 'lib/index.ts', 'docs/api.md']));
     // A source map (of the code or of its declarations) is worth shipping only when what it points at is shipped too.
     const maps = shipped.filter((path) => path.endsWith('.map'));
     expect(maps.length).toBeGreaterThan(50);
@@ -80,7 +80,7 @@ import { Observable, filter, map, take, toArray } from 'rxjs';
 const daemon = new Daemon({ command: '/bin/true' }, { restart: consulBackoff({ freeAttempts: 1000 }) });
 daemon.events$.pipe(filter((e) => e.type === 'exited'), take(3), toArray()).subscribe(async (exits) => {
   await daemon.stop();
-  // The README's marble test: the user's TestScheduler must drive rxdaemon's time.
+  // docs/testing.md's marble test: the user's TestScheduler must drive rxdaemon's time.
   let marbles = 'passed';
   try {
     new TestScheduler(deepStrictEqual).run(({ expectObservable }) => {
