@@ -121,8 +121,27 @@ export const daemonOptionsOf = (flags: RunFlags): DaemonOptions => {
     ...(restart === undefined ? {} : { restart }),
     ...(ready === undefined ? {} : { ready }),
     ...(flags['pid-file'] === undefined ? {} : { pidFile: file('pid-file', flags['pid-file']) }),
-    ...(flags.stdout === undefined ? {} : { stdout: stdio('stdout', flags.stdout) }),
-    ...(flags.stderr === undefined ? {} : { stderr: stdio('stderr', flags.stderr) }),
+    ...outputOf(flags),
+  };
+};
+
+/**
+ * `--stdout` and `--stderr`, and the flags that act on an output file
+ * (`--tail-lines`, `--max-log-bytes`, `--log-backups`), which are a usage
+ * error without one: silently doing nothing is what a typo'd command line
+ * must not get.
+ */
+const outputOf = (flags: RunFlags): Pick<DaemonOptions, 'stdout' | 'stderr' | 'tailLines' | 'maxLogBytes' | 'logBackups'> => {
+  const stdout = flags.stdout === undefined ? undefined : stdio('stdout', flags.stdout);
+  const stderr = flags.stderr === undefined ? undefined : stdio('stderr', flags.stderr);
+  const toFile = typeof stdout === 'object' || typeof stderr === 'object';
+  for (const name of ['tail-lines', 'max-log-bytes', 'log-backups'] as const) {
+    if (flags[name] !== undefined && !toFile) throw new UsageError(`--${name} acts on an output file: give --stdout FILE or --stderr FILE`);
+  }
+  if (flags['log-backups'] !== undefined && flags['max-log-bytes'] === undefined) throw new UsageError('--log-backups K needs --max-log-bytes N: the size past which a log is rotated');
+  return {
+    ...(stdout === undefined ? {} : { stdout }),
+    ...(stderr === undefined ? {} : { stderr }),
     ...(flags['tail-lines'] === undefined ? {} : { tailLines: optionValue('tail-lines', flags['tail-lines'], NonNegativeInteger) }),
     ...(flags['max-log-bytes'] === undefined ? {} : { maxLogBytes: optionValue('max-log-bytes', flags['max-log-bytes'], PositiveInteger) }),
     ...(flags['log-backups'] === undefined ? {} : { logBackups: optionValue('log-backups', flags['log-backups'], PositiveInteger) }),

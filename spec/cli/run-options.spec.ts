@@ -43,7 +43,12 @@ describe('rxdaemon run: the daemon’s options from its flags', () => {
   });
 
   it('--tail-lines, --max-log-bytes and --log-backups', () => {
-    expect(daemonOptionsOf({ 'tail-lines': '0', 'max-log-bytes': '1048576', 'log-backups': '5' })).toEqual({ tailLines: 0, maxLogBytes: 1_048_576, logBackups: 5 });
+    expect(daemonOptionsOf({ stderr: 'err.log', 'tail-lines': '0', 'max-log-bytes': '1048576', 'log-backups': '5' })).toEqual({
+      stderr: { file: 'err.log' },
+      tailLines: 0,
+      maxLogBytes: 1_048_576,
+      logBackups: 5,
+    });
   });
 
   it('--restart: which ends restart; the rest completes', () => {
@@ -85,9 +90,13 @@ describe('rxdaemon run: the daemon’s options from its flags', () => {
     [{ stdout: '' }, "--stdout takes a file, 'inherit' or 'ignore', got ''"],
     [{ stderr: '' }, "--stderr takes a file, 'inherit' or 'ignore', got ''"],
     [{ 'pid-file': '' }, "--pid-file takes a file, got ''"],
-    [{ 'max-log-bytes': '1M' }, "--max-log-bytes takes a positive integer, got '1M'"],
-    [{ 'log-backups': '0' }, "--log-backups takes a positive integer, got '0'"],
-    [{ 'tail-lines': '-1' }, "--tail-lines takes a non-negative integer, got '-1'"],
+    [{ stdout: 'out.log', 'max-log-bytes': '1M' }, "--max-log-bytes takes a positive integer, got '1M'"],
+    [{ stdout: 'out.log', 'max-log-bytes': '1000', 'log-backups': '0' }, "--log-backups takes a positive integer, got '0'"],
+    [{ stdout: 'out.log', 'tail-lines': '-1' }, "--tail-lines takes a non-negative integer, got '-1'"],
+    [{ 'tail-lines': '5' }, '--tail-lines acts on an output file: give --stdout FILE or --stderr FILE'],
+    [{ stdout: 'inherit', 'max-log-bytes': '1000' }, '--max-log-bytes acts on an output file: give --stdout FILE or --stderr FILE'],
+    [{ stderr: 'ignore', 'log-backups': '2' }, '--log-backups acts on an output file: give --stdout FILE or --stderr FILE'],
+    [{ stdout: 'out.log', 'log-backups': '2' }, '--log-backups K needs --max-log-bytes N: the size past which a log is rotated'],
     [{ 'ready-http': 'localhost:8080' }, "--ready-http takes an http: or https: URL, got 'localhost:8080'"],
     [{ 'ready-http': '8080' }, "--ready-http takes an http: or https: URL, got '8080'"],
     [{ 'ready-http': 'ftp://127.0.0.1/' }, "--ready-http takes an http: or https: URL, got 'ftp://127.0.0.1/'"],
