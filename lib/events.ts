@@ -52,7 +52,7 @@ export interface ExitedEvent extends EventBase {
   /** Whether the supervisor asked for this end; then `reason` says why. */
   readonly requested: boolean;
   readonly reason?: 'stop' | 'restart' | 'not-ready' | 'unhealthy';
-  /** The crash report: the last `tailLines` lines this run wrote to its stderr file (else its stdout file); empty when neither is a file. */
+  /** The crash report: the last `tailLines` lines this run wrote to its stderr file (else, when it wrote none there, its stdout file); empty when neither is a file. */
   readonly tail: readonly string[];
 }
 /** Waiting `delayMs` before spawn number `attempt`. */

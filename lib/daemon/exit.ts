@@ -1,6 +1,6 @@
 import { concat, defer, EMPTY, ignoreElements, interval, of, takeWhile, type Observable } from 'rxjs';
 import type { DaemonEvent, ExitedEvent } from '../events.js';
-import type { ExitStatus } from '../process/driver.js';
+import type { ExitStatus, Stdio } from '../process/driver.js';
 import { readTail } from '../output/tail.js';
 import { RunEnd } from './run-end.js';
 import type { Running } from './running.js';
@@ -42,14 +42,13 @@ export const exited$ = (sup: Supervision, run: Run, status: ExitStatus, ready: b
     );
   });
 
-/** The crash report: the last lines this run wrote to its stderr file, else its stdout file; none when neither is a file. */
+/** The crash report: the last lines this run wrote to its stderr file, else (none there, or none written) its stdout file; none when neither is a file. */
 const tailOf = (sup: Supervision, running: Running): string[] => {
   const { stdout, stderr, tailLines, driver } = sup.options;
-  const from =
-    typeof stderr === 'object' ? { path: stderr.file, start: running.outputStart?.stderr }
-    : typeof stdout === 'object' ? { path: stdout.file, start: running.outputStart?.stdout }
-    : undefined;
-  return from === undefined ? [] : readTail(driver.output, from.path, from.start ?? 0, tailLines);
+  const tail = (target: Stdio | undefined, start: number | undefined): string[] =>
+    typeof target === 'object' ? readTail(driver.output, target.file, start ?? 0, tailLines) : [];
+  const fromStderr = tail(stderr, running.outputStart?.stderr);
+  return fromStderr.length > 0 ? fromStderr : tail(stdout, running.outputStart?.stdout);
 };
 
 /** How long the end of a run waits for leftovers it SIGKILLed to be gone: orphans nobody reaps (a supervisor that is PID 1) stay zombies forever. */

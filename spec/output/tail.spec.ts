@@ -50,7 +50,7 @@ describe('readTail', () => {
 });
 
 describe('exited.tail: the crash report', () => {
-  it('carries the last tailLines lines of stderr, else stdout, else none', () => {
+  it('carries the last tailLines lines of stderr, else (no stderr file, or nothing written to it) stdout, else none', () => {
     const driver = new FakeDriver({ exitAfterMs: 10, exitCode: 1 });
     driver.files.set('/err', 'a\nb\nc\n');
     driver.files.set('/out', 'x\ny\n');
@@ -60,7 +60,8 @@ describe('exited.tail: the crash report', () => {
       supervise({ command: 'x' }, { driver, stderr: { file: '/err' }, stdout: { file: '/out' }, tailLines: 2, stop$: timer(5) }).subscribe(collect);
       supervise({ command: 'x' }, { driver, stdout: { file: '/out' }, stop$: timer(5) }).subscribe(collect);
       supervise({ command: 'x' }, { driver, stop$: timer(5) }).subscribe(collect);
+      supervise({ command: 'x' }, { driver, stderr: { file: '/empty' }, stdout: { file: '/out' }, stop$: timer(5) }).subscribe(collect);
     });
-    expect(tails).toEqual([['b', 'c'], ['x', 'y'], []]);
+    expect(tails).toEqual([['b', 'c'], ['x', 'y'], [], ['x', 'y']]);
   });
 });
