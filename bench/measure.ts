@@ -46,3 +46,12 @@ export const table = (rows: readonly Row[]): string =>
         ].join(' | ')} |`,
     ),
   ].join('\n');
+
+/** Lines printed under the table: what was skipped, and why. */
+export const notes: string[] = [];
+
+/** A line for the end of the run (and said at once on stderr, where progress goes). */
+export const note = (line: string): void => {
+  notes.push(line);
+  process.stderr.write(`${line}\n`);
+};
