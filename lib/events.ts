@@ -84,6 +84,12 @@ export interface PidFileErrorEvent extends EventBase {
   readonly path: string;
   readonly error: { readonly code: string; readonly message: string };
 }
+/** Rotating an output file failed; reported once for each new error of a path, and tried again at every check. The daemon runs on. */
+export interface RotateFailedEvent extends EventBase {
+  readonly type: 'rotate-failed';
+  readonly path: string;
+  readonly error: { readonly code: string; readonly message: string };
+}
 
 /** Everything a supervised daemon reports, as a union to switch on by `type`. */
 export type DaemonEvent =
@@ -104,7 +110,8 @@ export type DaemonEvent =
   | ClosedEvent
   | GaveUpEvent
   | CompletedEvent
-  | PidFileErrorEvent;
+  | PidFileErrorEvent
+  | RotateFailedEvent;
 
 /** The `type` of any daemon event. */
 export type DaemonEventType = DaemonEvent['type'];

@@ -39,6 +39,8 @@ export const describeEvent = (event: DaemonEvent): string => {
       return `completed: ${event.signal === null ? `exit code ${String(event.code)}` : `killed by ${event.signal}`}, not restarted by its rule`;
     case 'pidfile-error':
       return `pid file ${event.path}: ${event.error.message}`;
+    case 'rotate-failed':
+      return `log rotation: ${event.error.message}`;
   }
 };
 
@@ -52,6 +54,7 @@ export const eventLevel = (event: DaemonEvent): keyof Logger => {
     case 'backoff':
     case 'killing':
     case 'pidfile-error':
+    case 'rotate-failed':
     case 'not-ready':
     case 'health-failed':
     case 'unhealthy':

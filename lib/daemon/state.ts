@@ -76,6 +76,7 @@ export const nextState = (state: DaemonState, event: DaemonEvent): DaemonState =
     case 'gave-up':
       return { ...kept(state), status: event.type };
     case 'pidfile-error':
+    case 'rotate-failed':
     case 'health-failed':
     case 'not-ready':
     case 'unhealthy':

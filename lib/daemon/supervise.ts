@@ -1,8 +1,9 @@
-import { AsyncSubject, defer, map, merge, NEVER, Observable, using } from 'rxjs';
+import { AsyncSubject, defer, map, merge, NEVER, Observable } from 'rxjs';
 import { checkCommand, type Command } from '../command.js';
 import type { DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import type { ProcessIdentity } from '../process/identity.js';
+import { logEvent } from './log-event.js';
 import { restartLoop$ } from './restart-loop.js';
 import { rotation$ } from './rotation.js';
 import { adoptedProcess } from './running.js';
@@ -82,13 +83,22 @@ export interface Requests {
  * unsubscribe-is-a-stop rule.
  */
 export const supervising$ = (command: Command, resolved: ResolvedOptions, requests: Requests, adopt?: ProcessIdentity): Observable<DaemonEvent> => {
-  const loop = restartLoop$(
-    supervision(command, resolved, requests.ending, requests.restart$),
-    adopt === undefined ? undefined : adoptedProcess(adopt, resolved.driver, resolved.scheduler),
-  );
-  // The logs are rotated for as long as the daemon is supervised, and no longer.
-  const rotating = rotation$(resolved);
-  return rotating === undefined ? loop : using(() => rotating.subscribe(), () => loop);
+  const sup = supervision(command, resolved, requests.ending, requests.restart$);
+  const loop = restartLoop$(sup, adopt === undefined ? undefined : adoptedProcess(adopt, resolved.driver, resolved.scheduler));
+  const rotating = rotation$(resolved, sup.event);
+  if (rotating === undefined) return loop;
+  // The logs are rotated for as long as the daemon is supervised, and no longer; a failure is one more event.
+  return new Observable<DaemonEvent>((subscriber) => {
+    const rotations = rotating.subscribe((event) => {
+      logEvent(resolved.logger, event);
+      subscriber.next(event);
+    });
+    const looping = loop.subscribe(subscriber);
+    return () => {
+      rotations.unsubscribe();
+      looping.unsubscribe();
+    };
+  });
 };
 
 /** {@link supervising$} for a subscriber that may leave: leaving is a stop, which runs on to its end. */

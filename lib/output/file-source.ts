@@ -1,9 +1,17 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { rotationsOf } from './rotate.js';
 
-/** What a file looks like now: its size and inode. */
+/** What a file looks like now: its size and inode, and how many times it was rotated. */
 export interface FileLook {
   readonly size: number;
   readonly ino: number;
+  /**
+   * How many times the driver has rotated (copied and truncated) it so far:
+   * when this changed since a reader's last look, what the reader had not
+   * read yet is in `.1` (`.2` … after more than one). Undefined from a
+   * source that does not count: a reader goes by the size shrinking.
+   */
+  readonly rotations?: number;
 }
 
 /**
@@ -35,12 +43,12 @@ const withFile = <T>(path: string, use: (fd: number) => T): T | undefined => {
   }
 };
 
-/** The file system, read through a descriptor opened for each look and each read. */
+/** The file system, read through a descriptor opened for each look and each read; rotations are those of this process. */
 export const fileSystem: FileSource = {
   look: (path) =>
     withFile(path, (fd) => {
       const stats = fstatSync(fd);
-      return stats.isFile() ? { size: stats.size, ino: stats.ino } : undefined;
+      return stats.isFile() ? { size: stats.size, ino: stats.ino, rotations: rotationsOf(path) } : undefined;
     }),
   read: (path, offset, length) =>
     withFile(path, (fd) => {

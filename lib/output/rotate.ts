@@ -1,42 +1,134 @@
-import { constants } from 'node:fs';
-import { copyFile, open, rename } from 'node:fs/promises';
+import { constants, fstatSync, ftruncateSync, lstatSync, readSync, writeSync, type Stats } from 'node:fs';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { randomName } from '../process/files.js';
+
+/** How a rotation went: `true` when the file was rotated, `false` when it did not need it; an Error (with a `code`) when it failed. */
+export type RotateOutcome = Either<NodeJS.ErrnoException, boolean>;
+
+// The copy goes through this much at a time.
+const CHUNK = 64 * 1024;
+
+// One rotation of a path at a time, process-wide (two daemons sharing a log, two drivers): a second asker joins it.
+const inFlight = new Map<string, Promise<RotateOutcome>>();
+// How many times this process truncated each log: readers (lines$, the crash report) tell by it where unread bytes went.
+const turns = new Map<string, number>();
+
+/** How many times this process has rotated the log at `path` (resolved against the cwd). */
+export const rotationsOf = (path: string): number => turns.get(resolve(path)) ?? 0;
 
 /**
  * Copy-and-truncate rotation of a log that a child writes through an
- * O_APPEND descriptor: when the file is past `maxBytes`, `.1` … move up
- * one (the last, `.backups`, is dropped), the file is copied to `.1`, and
- * truncated in place; the child's next write lands at the new end. Resolves
- * with whether it rotated; a file that is not there, not a regular file or
- * cannot be read is left alone.
+ * O_APPEND descriptor: when the file is past `maxBytes`, it is copied, `.1`
+ * … move up one (the last, `.backups`, is dropped), the copy becomes `.1`,
+ * and the file is truncated in place; the child's next write lands at the
+ * new end. A file that is not there, or not a regular file, does not need
+ * it; one with a second hard link or owned by another user is refused (as
+ * root, a link planted at a log must not let us truncate someone else's
+ * file), as is a failed read or write: the outcome says why, and the copy
+ * under way is removed. One rotation of a path runs at a time: a second
+ * asker gets the outcome of the one under way.
  *
- * What the child writes between the end of the copy and the truncation is
- * lost: the price of rotating a file whose writer cannot be asked to reopen
- * it (logrotate's `copytruncate` pays it too).
+ * The bulk is copied asynchronously; then what the child wrote meanwhile
+ * is copied synchronously, read until read() finds the end, and the file
+ * is truncated in the same tick. What the child writes between that last
+ * read and the truncation (two system calls apart) is lost: the price of
+ * rotating a file whose writer cannot be asked to reopen it (logrotate's
+ * `copytruncate` pays it too, over its whole copy).
  */
-export const rotateLog = async (path: string, maxBytes: number, backups: number): Promise<boolean> => {
-  let handle;
+export const rotateLog = (path: string, maxBytes: number, backups: number): Promise<RotateOutcome> => {
+  // Checked first, without opening anything: a check of a thousand small logs a second must cost next to nothing.
+  const seen = lstatOrUndefined(path);
+  if (seen === undefined || !seen.isFile() || seen.size <= maxBytes) return Promise.resolve(right(false));
+  const key = resolve(path);
+  const running = inFlight.get(key);
+  if (running !== undefined) return running;
+  const rotation = rotate(path, key, maxBytes, backups)
+    .then((rotated) => right<NodeJS.ErrnoException, boolean>(rotated))
+    .catch((error: unknown) => left<NodeJS.ErrnoException, boolean>(asError(path, error)))
+    .finally(() => inFlight.delete(key));
+  inFlight.set(key, rotation);
+  return rotation;
+};
+
+const rotate = async (path: string, key: string, maxBytes: number, backups: number): Promise<boolean> => {
+  // O_NOFOLLOW: a symlink planted at a log is never what rxdaemon truncates (as root: /etc/passwd).
+  const source = await open(path, constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
-    // O_NOFOLLOW: a symlink planted at a log is never what rxdaemon truncates (as root: /etc/passwd).
-    handle = await open(path, constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch {
-    return false;
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile() || stats.size <= maxBytes) return false;
-    for (let k = backups - 1; k >= 1; k--) await renameIfThere(`${path}.${k}`, `${path}.${k + 1}`);
-    const temp = `${path}.${randomName()}.tmp`;
-    // Copied through the descriptor opened above (/proc/self/fd), so a name swapped since is not what is copied;
-    // COPYFILE_EXCL creates the copy, never writes through something already there.
-    await copyFile(`/proc/self/fd/${handle.fd}`, temp, constants.COPYFILE_EXCL);
-    await rename(temp, `${path}.1`);
-    await handle.truncate(0);
+    const stats = await source.stat();
+    refuse(path, stats);
+    if (stats.size <= maxBytes) return false;
+    await copyAndTruncate(path, key, source, stats.size, backups);
     return true;
-  } catch {
-    return false;
   } finally {
-    await handle.close();
+    await source.close();
+  }
+};
+
+const copyAndTruncate = async (path: string, key: string, source: FileHandle, size: number, backups: number): Promise<void> => {
+  const backup = `${path}.1`;
+  let copyName = join(dirname(path), `.${basename(path)}.${randomName()}.tmp`);
+  // O_EXCL|O_NOFOLLOW: a name planted there is never written through.
+  const copy = await open(copyName, constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_WRONLY, 0o600);
+  const { ino } = fstatSync(copy.fd);
+  const buffer = Buffer.alloc(CHUNK);
+  try {
+    // The bulk, asynchronously: up to the size seen at the check, or to the end, should the file have shrunk since.
+    let at = 0;
+    for (let read = -1; at < size && read !== 0; at += read) {
+      ({ bytesRead: read } = await source.read(buffer, 0, CHUNK, at));
+      await writeAll(copy, buffer.subarray(0, read), at);
+    }
+    for (let k = backups - 1; k >= 1; k--) await renameIfThere(`${path}.${k}`, `${path}.${k + 1}`);
+    await rename(copyName, backup);
+    copyName = backup;
+    // The rest, up to where read() finds the end, and the truncation, in one tick: the child cannot write in between
+    // but for the two system calls from the last read to ftruncate.
+    for (let read = -1; read !== 0; at += read) {
+      read = readSync(source.fd, buffer, 0, CHUNK, at);
+      for (let written = 0; written < read; ) written += writeSync(copy.fd, buffer, written, read - written, at + written);
+    }
+    ftruncateSync(source.fd, 0);
+    // Counted in the tick of the truncation: no reader sees the one without the other.
+    turns.set(key, rotationsOf(key) + 1);
+  } catch (error) {
+    // The copy under way is not left behind (unless another file has taken its name since).
+    if (lstatOrUndefined(copyName)?.ino === ino) await unlink(copyName).catch(() => undefined);
+    throw error;
+  } finally {
+    await copy.close();
+  }
+};
+
+const writeAll = async (copy: FileHandle, bytes: Buffer, at: number): Promise<void> => {
+  for (let written = 0; written < bytes.length; ) written += (await copy.write(bytes, written, bytes.length - written, at + written)).bytesWritten;
+};
+
+/** Throws, naming the path and why, for a log rxdaemon must not rotate. */
+const refuse = (path: string, stats: Stats): void => {
+  if (!stats.isFile()) throw errno('EINVAL', `cannot rotate ${path}: it is not a regular file`);
+  // A second name for the file may be another user's file, hard-linked here by someone who can write the directory.
+  if (stats.nlink > 1) throw errno('EMLINK', `cannot rotate ${path}: it has ${stats.nlink} hard links, not one`);
+  const me = process.geteuid?.() ?? stats.uid;
+  if (stats.uid !== me) throw errno('EPERM', `cannot rotate ${path}: it is owned by uid ${stats.uid}, not by you (uid ${me})`);
+};
+
+const errno = (code: string, message: string): NodeJS.ErrnoException => Object.assign(new Error(message), { code });
+
+const asError = (path: string, error: unknown): NodeJS.ErrnoException => {
+  const failure = error as NodeJS.ErrnoException;
+  if (!(error instanceof Error)) return errno('EUNKNOWN', `cannot rotate ${path}: ${String(error)}`);
+  // Ours already name the path; node's say "CODE: reason, syscall 'path'".
+  if (failure.message.startsWith('cannot rotate')) return failure;
+  return errno(failure.code ?? 'EUNKNOWN', `cannot rotate ${path}: ${/^[A-Z0-9]+: (.*?), \w+/.exec(failure.message)?.[1] ?? failure.message}`);
+};
+
+const lstatOrUndefined = (path: string): Stats | undefined => {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
   }
 };
 

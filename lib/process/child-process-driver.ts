@@ -17,7 +17,7 @@ import { spawnFailure } from './spawn-failure.js';
 import { closeStdio, openStdio, outputStartOf, type NativeStdio } from './stdio-files.js';
 import { watchProcess } from './watch-process.js';
 import { fileSystem } from '../output/file-source.js';
-import { rotateLog } from '../output/rotate.js';
+import { rotateLog, type RotateOutcome } from '../output/rotate.js';
 import { processHeadroom, type Headroom } from './limits.js';
 
 const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
@@ -203,7 +203,7 @@ export class ChildProcessDriver implements ProcessDriver {
     return processHeadroom(wanted);
   }
 
-  rotate(path: string, maxBytes: number, backups: number): Observable<boolean> {
+  rotate(path: string, maxBytes: number, backups: number): Observable<RotateOutcome> {
     return defer(() => rotateLog(path, maxBytes, backups));
   }
 

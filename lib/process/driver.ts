@@ -1,6 +1,7 @@
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { FileSource } from '../output/file-source.js';
+import type { RotateOutcome } from '../output/rotate.js';
 import type { ProcessIdentity } from './identity.js';
 import type { Headroom } from './limits.js';
 import type { SpawnIntent } from './spawn-intent.js';
@@ -175,8 +176,13 @@ export interface ProcessDriver {
   writeFile(path: string, data: string, mode?: number): Observable<void>;
   /** How the output files are read: by `lines$` and for the crash report (`exited.tail`). */
   readonly output: FileSource;
-  /** Rotates the log at `path` when it is past `maxBytes`, keeping `backups` copies (see `maxLogBytes`); emits whether it did, then completes. */
-  rotate(path: string, maxBytes: number, backups: number): Observable<boolean>;
+  /**
+   * Rotates the log at `path` when it is past `maxBytes`, keeping `backups`
+   * copies (see `maxLogBytes`); emits whether it did, or why it failed (an
+   * expected failure: a refused or unreadable file), then completes. One
+   * rotation of a path runs at a time; `output.look` counts the rotations.
+   */
+  rotate(path: string, maxBytes: number, backups: number): Observable<RotateOutcome>;
   /** Removes `path`; a file that is already gone is success. */
   removeFile(path: string): Observable<void>;
 }

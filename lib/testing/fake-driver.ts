@@ -13,6 +13,7 @@ import type {
   SpawnSpec,
 } from '../process/driver.js';
 import type { FileSource } from '../output/file-source.js';
+import type { RotateOutcome } from '../output/rotate.js';
 import type { Headroom } from '../process/limits.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import { isSignallablePid } from '../process/pid.js';
@@ -136,7 +137,9 @@ export class FakeDriver implements ProcessDriver {
   readonly files = new Map<string, string>();
   /** Every group whose leftovers were ended after its leader exited (S5), with the virtual time. */
   readonly endedGroups: { readonly pid: number; readonly at: number }[] = [];
-  /** Paths whose writes and removals fail with EACCES. */
+  /** How many times each file in `files` was rotated: `output.look` tells readers, as the real driver's does. */
+  private readonly rotations = new Map<string, number>();
+  /** Paths whose writes, removals and rotations fail with EACCES. */
   readonly unwritable = new Set<string>();
 
   /**
@@ -379,23 +382,29 @@ export class FakeDriver implements ProcessDriver {
   readonly output: FileSource = {
     look: (path) => {
       const text = this.files.get(path);
-      return text === undefined ? undefined : { size: Buffer.byteLength(text), ino: 1 };
+      return text === undefined ? undefined : { size: Buffer.byteLength(text), ino: 1, rotations: this.rotations.get(path) ?? 0 };
     },
     read: (path, offset, length) => Buffer.from(this.files.get(path) ?? '').subarray(offset, offset + length),
   };
 
-  /** Rotates a file in `files` as the real driver rotates one on disk: `.1` … up one, the file to `.1`, then emptied. */
-  rotate(path: string, maxBytes: number, backups: number): Observable<boolean> {
+  /**
+   * Rotates a file in `files` as the real driver rotates one on disk: `.1` …
+   * up one, the file to `.1`, then emptied, and counted; an `unwritable`
+   * path fails with EACCES.
+   */
+  rotate(path: string, maxBytes: number, backups: number): Observable<RotateOutcome> {
     return defer(() => {
       const text = this.files.get(path);
-      if (text === undefined || Buffer.byteLength(text) <= maxBytes) return of(false);
+      if (text === undefined || Buffer.byteLength(text) <= maxBytes) return of(right(false));
+      if (this.unwritable.has(path)) return of(left(eacces(path)));
       for (let k = backups - 1; k >= 1; k--) {
         const older = this.files.get(`${path}.${k}`);
         if (older !== undefined) this.files.set(`${path}.${k + 1}`, older);
       }
       this.files.set(`${path}.1`, text);
       this.files.set(path, '');
-      return of(true);
+      this.rotations.set(path, (this.rotations.get(path) ?? 0) + 1);
+      return of(right(true));
     });
   }
 
