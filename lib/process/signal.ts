@@ -35,10 +35,10 @@ export const endGroup = (leader: ProcessIdentity): boolean => {
  * supervisor that is PID 1) stay zombies for good. `kill(-pgid, 0)` answers
  * the common case (no member at all, not even a zombie) without reading
  * /proc; otherwise the answer comes from a scan of /proc shared by every
- * group asked about within {@link SCAN_REUSE_MS}: a thousand adopted leaders
- * ending together, each a zombie for a moment, cost one scan per tick
- * rather than a thousand (a scan per group made stopping 2,000 adopted
- * daemons take over two minutes).
+ * group it saw that is asked about within {@link SCAN_REUSE_MS}: a thousand
+ * adopted leaders ending together, each a zombie for a moment, cost one scan
+ * per tick rather than a thousand (a scan per group made stopping 2,000
+ * adopted daemons take over two minutes).
  */
 export const groupRemains = (pgid: number): boolean => {
   try {
@@ -47,20 +47,23 @@ export const groupRemains = (pgid: number): boolean => {
     // ESRCH: nothing is left, not even a zombie. EPERM: someone is, though not ours to signal.
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
   }
-  return liveGroups().has(pgid);
+  const recent = lastScan !== undefined && performance.now() - lastScan.at < SCAN_REUSE_MS ? lastScan.groups.get(pgid) : undefined;
+  return recent ?? scanGroups().get(pgid) ?? false;
 };
 
-// How long one scan of /proc answers for. A stale "no live member" is still
-// right: a group that had none has none (only a live member could add one),
-// and a stale "some remain" only means looking again a little later.
+// How long one scan of /proc answers for, and only about the groups it saw
+// (a member, live or exited, was there). A stale "no live member" of such a
+// group is still right: a group that had none has none (only a live member
+// could add one). A group it did not see may have been made since, so the
+// scan knows nothing of it: /proc is read again. A stale "some remain" only
+// means looking again a little later.
 const SCAN_REUSE_MS = 100;
-let lastScan: { readonly at: number; readonly live: ReadonlySet<number> } | undefined;
+let lastScan: { readonly at: number; readonly groups: ReadonlyMap<number, boolean> } | undefined;
 
-/** The process groups that have a live (not exited) member, from one scan of /proc reused for {@link SCAN_REUSE_MS}. */
-const liveGroups = (): ReadonlySet<number> => {
-  const now = performance.now();
-  if (lastScan !== undefined && now - lastScan.at < SCAN_REUSE_MS) return lastScan.live;
-  const live = new Set<number>();
+/** Scans /proc now: every process group seen, and whether it has a live (not exited) member. */
+const scanGroups = (): ReadonlyMap<number, boolean> => {
+  const at = performance.now();
+  const groups = new Map<number, boolean>();
   let entries: string[] = [];
   try {
     entries = readdirSync('/proc');
@@ -69,8 +72,8 @@ const liveGroups = (): ReadonlySet<number> => {
   }
   for (const entry of entries) {
     const look = /^\d+$/.test(entry) ? lookUpProcStat(Number(entry)) : undefined;
-    if (look?.kind === 'found' && !hasExited(look.stat)) live.add(look.stat.pgrp);
+    if (look?.kind === 'found') groups.set(look.stat.pgrp, groups.get(look.stat.pgrp) === true || !hasExited(look.stat));
   }
-  lastScan = { at: now, live };
-  return live;
+  lastScan = { at, groups };
+  return groups;
 };
