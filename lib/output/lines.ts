@@ -15,14 +15,24 @@ export interface LinesOptions {
 // Read at most this much at one look, so a flood does not hold the event loop: the rest comes at the next.
 const MAX_READ = 1024 * 1024;
 
+/** Where a reader stands in one of the rotated copies of its file, still to be read to its end: `<path>.<backup>`. */
+interface Behind {
+  backup: number;
+  offset: number;
+}
+
 /**
  * The lines written to a file, as they arrive, read from the file (never a
  * pipe), looked at every `pollMs` on the scheduler. A line is emitted once
- * its newline is written; a line split across two reads is joined. A file
- * that shrank (truncated by a copy-and-truncate rotation) or was replaced
- * (another inode under the name) is read again from its start; one that is
- * not there yet is waited for, and read whole once it is. Never completes;
- * unsubscribe to stop.
+ * its newline is written; a line split across two reads is joined. When the
+ * source counts rotations (the drivers' do: see `FileLook.rotations`), a
+ * rotation since the last look is known even when the file has grown past
+ * where it was read to: the rest is read from `.1` (from `.2`, then `.1`,
+ * after two, …), then the file from its start, so every line comes once,
+ * in order. Otherwise a file that shrank (truncated by someone else) or was
+ * replaced (another inode under the name) is read again from its start; one
+ * that is not there yet is waited for, and read whole once it is. Never
+ * completes; unsubscribe to stop.
  *
  * @example
  * lines$('/var/lib/agent/daemons/logs/web-stdout.log').subscribe((line) => console.log(line));
@@ -33,6 +43,25 @@ export const lines$ = (path: string, options: LinesOptions = {}): Observable<str
     const lines = new LineSplitter();
     let offset: number | undefined = typeof from === 'number' ? from : undefined;
     let ino: number | undefined;
+    let rotations: number | undefined;
+    // The rotated copies still holding unread lines, oldest first; read before the file itself.
+    let behind: Behind[] = [];
+    const emit = (chunk: Buffer): void => {
+      for (const line of lines.push(chunk)) subscriber.next(line);
+    };
+    // Reads what is left of the rotated copies, at most `budget` bytes; returns what is left of the budget.
+    const catchUp = (budget: number): number => {
+      let left = budget;
+      for (let copy = behind[0]; copy !== undefined && left > 0; copy = behind[0]) {
+        const chunk = source.read(`${path}.${copy.backup}`, copy.offset, left);
+        copy.offset += chunk.length;
+        emit(chunk);
+        // Fewer bytes than asked for: that copy is read to its end.
+        if (chunk.length < left) behind.shift();
+        left -= chunk.length;
+      }
+      return left;
+    };
     const look = (): void => {
       const now = source.look(path);
       if (now === undefined) {
@@ -40,16 +69,26 @@ export const lines$ = (path: string, options: LinesOptions = {}): Observable<str
         offset ??= 0;
         return;
       }
+      const turned = rotations === undefined || now.rotations === undefined ? 0 : now.rotations - rotations;
       if (offset === undefined) offset = from === 'start' ? 0 : now.size;
-      if (now.size < offset || (ino !== undefined && now.ino !== ino)) {
+      else if (turned > 0) {
+        // The copies made since move up by as many; what was unread of the file went to `.turned`, and each later
+        // rotation's copy is whole.
+        for (const copy of behind) copy.backup += turned;
+        for (let backup = turned; backup >= 1; backup--) behind.push({ backup, offset: backup === turned ? offset : 0 });
         offset = 0;
+      } else if (now.size < offset || (ino !== undefined && now.ino !== ino)) {
+        offset = 0;
+        behind = [];
         lines.reset();
       }
       ino = now.ino;
-      if (now.size === offset) return;
-      const chunk = source.read(path, offset, Math.min(MAX_READ, now.size - offset));
+      rotations = now.rotations;
+      const budget = catchUp(MAX_READ);
+      if (behind.length > 0 || now.size === offset || budget === 0) return;
+      const chunk = source.read(path, offset, Math.min(budget, now.size - offset));
       offset += chunk.length;
-      for (const line of lines.push(chunk)) subscriber.next(line);
+      emit(chunk);
     };
     look();
     return scheduler.schedule(function again() {

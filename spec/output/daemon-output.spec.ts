@@ -44,6 +44,26 @@ describe('rotation in virtual time', () => {
     });
   });
 
+  it('a failing rotation is a rotate-failed event once per new error, never an end; after a rotation that worked, the error is news again', () => {
+    const driver = new FakeDriver();
+    driver.files.set('/out', 'x'.repeat(100));
+    driver.unwritable.add('/out');
+    const seen: string[] = [];
+    inVirtualTime(() => {
+      supervise({ command: 'x' }, { driver, stdout: { file: '/out' }, maxLogBytes: 10, stop$: timer(6_500) }).subscribe((event) => {
+        if (event.type === 'rotate-failed') seen.push(`${event.path} ${event.error.code}@${event.at}`);
+        if (event.type === 'stopped') seen.push(`stopped@${event.at}`);
+      });
+      at(2_500, () => driver.unwritable.delete('/out'));
+      at(3_500, () => {
+        driver.files.set('/out', 'y'.repeat(100));
+        driver.unwritable.add('/out');
+      });
+    });
+    expect(seen).toEqual(['/out EACCES@1000', '/out EACCES@4000', 'stopped@6500']);
+    expect(driver.files.get('/out.1')).toBe('x'.repeat(100));
+  });
+
   it('without maxLogBytes nothing is rotated', () => {
     const driver = new FakeDriver();
     driver.files.set('/out', 'x'.repeat(10_000));
@@ -74,6 +94,30 @@ describe('Daemon.lines$', () => {
     });
     expect(driver.spawns.length).toBeGreaterThanOrEqual(2);
     expect(driver.files.get('/out.1')).toBe('written before\nfirst run\nsecond run\n');
+  });
+
+  it('a rotation between two looks, the file regrown past where lines$ had read to: every line once, in order', () => {
+    const driver = new FakeDriver();
+    driver.files.set('/out', '');
+    const append = (text: string) => driver.files.set('/out', `${driver.files.get('/out') ?? ''}${text}`);
+    inVirtualTime(({ expectObservable }) => {
+      const daemon = new Daemon({ command: 'x' }, { driver, stdout: { file: '/out' }, maxLogBytes: 20 });
+      daemon.start();
+      at(500, () => append('first\nsecond\n'));
+      // Unread at the rotation (checked at 1000 ms), so in .1; the file then grows past the 13 bytes read.
+      at(950, () => append('third line\n'));
+      at(1_050, () => append('fourth line\nfifth line here\n'));
+      // Looked at from 100 ms, every 200 ms: 900, then 1100, with the rotation in between.
+      expectObservable(daemon.lines$('stdout'), '100ms ^ 1400ms !').toBe('500ms (ab) 596ms (cde)', {
+        a: 'first',
+        b: 'second',
+        c: 'third line',
+        d: 'fourth line',
+        e: 'fifth line here',
+      });
+      at(1_500, () => void daemon.stop());
+    });
+    expect(driver.files.get('/out.1')).toBe('first\nsecond\nthird line\n');
   });
 
   it('an output that is not a file is a TypeError naming the option', () => {

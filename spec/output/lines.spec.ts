@@ -1,3 +1,4 @@
+import { bufferTime, map } from 'rxjs';
 import { describe, it } from 'vitest';
 import type { FileSource } from '../../lib/output/file-source.js';
 import { lines$ } from '../../lib/output/lines.js';
@@ -18,6 +19,100 @@ class FakeFile implements FileSource {
     this.bytes = Buffer.concat([this.bytes, Buffer.from(text)]);
   }
 }
+
+/** A log and its rotated copies in memory, rotated the way the drivers do it: counted, copied to `.1` (the others up one), emptied. */
+class RotatingLog implements FileSource {
+  readonly files = new Map<string, Buffer>([['/log', Buffer.alloc(0)]]);
+  rotations = 0;
+  look(path: string) {
+    const bytes = this.files.get(path);
+    return bytes === undefined ? undefined : { size: bytes.length, ino: 1, rotations: this.rotations };
+  }
+  read(path: string, offset: number, length: number) {
+    return (this.files.get(path) ?? Buffer.alloc(0)).subarray(offset, offset + length);
+  }
+  write(text: string): void {
+    this.files.set('/log', Buffer.concat([this.files.get('/log') ?? Buffer.alloc(0), Buffer.from(text)]));
+  }
+  rotate(): void {
+    for (let k = 2; k >= 1; k--) {
+      const older = this.files.get(`/log.${k}`);
+      if (older !== undefined) this.files.set(`/log.${k + 1}`, older);
+    }
+    this.files.set('/log.1', this.files.get('/log') ?? Buffer.alloc(0));
+    this.files.set('/log', Buffer.alloc(0));
+    this.rotations += 1;
+  }
+}
+
+describe('lines$ across rotations the source counts', () => {
+  it('a rotation between two looks, the file regrown past where it was read to: the rest of .1, then the file from its start, each line once', () => {
+    const log = new RotatingLog();
+    inVirtualTime(({ expectObservable, cold }) => {
+      cold('50ms a 100ms b').subscribe((step) => {
+        if (step === 'a') log.write('one\ntwo\nhalf a');
+        if (step === 'b') {
+          // Unread when the copy is made: it is in .1. The file then grows far past the 15 bytes read so far.
+          log.write(' line\nthree\n');
+          log.rotate();
+          log.write('four\nfive, a longer line\nsix\n');
+        }
+      });
+      expectObservable(lines$('/log', { source: log, pollMs: 100 }), '^ 500ms !').toBe('100ms (ab) 96ms (cdefg)', {
+        a: 'one',
+        b: 'two',
+        c: 'half a line',
+        d: 'three',
+        e: 'four',
+        f: 'five, a longer line',
+        g: 'six',
+      });
+    });
+  });
+
+  it('two rotations between two looks: the rest of .2, all of .1, then the file', () => {
+    const log = new RotatingLog();
+    inVirtualTime(({ expectObservable, cold }) => {
+      cold('50ms a 100ms b').subscribe((step) => {
+        if (step === 'a') log.write('one\n');
+        if (step === 'b') {
+          log.write('two\n');
+          log.rotate();
+          log.write('three\n');
+          log.rotate();
+          log.write('four, past the old offset\n');
+        }
+      });
+      expectObservable(lines$('/log', { source: log, pollMs: 100 }), '^ 500ms !').toBe('100ms a 99ms (bcd)', {
+        a: 'one',
+        b: 'two',
+        c: 'three',
+        d: 'four, past the old offset',
+      });
+    });
+  });
+
+  it('the rest of a rotated copy is read at most 1 MiB a look, before anything of the file', () => {
+    const log = new RotatingLog();
+    const line = `${'x'.repeat(1023)}\n`;
+    inVirtualTime(({ expectObservable, cold }) => {
+      cold('50ms a 100ms b').subscribe((step) => {
+        if (step === 'a') log.write('start\n');
+        if (step === 'b') {
+          log.write(line.repeat(1536));
+          log.rotate();
+          log.write('after\n');
+        }
+      });
+      const counted$ = lines$('/log', { source: log, pollMs: 100 }).pipe(
+        bufferTime(100),
+        map((seen) => `${seen.length}:${seen.at(-1)?.slice(0, 5) ?? ''}`),
+      );
+      // Counted in 100 ms buffers: "start" and 1 MiB of .1 (seen at 100 and 200), then its last 512 lines and the file.
+      expectObservable(counted$, '^ 350ms !').toBe('100ms a 99ms b 99ms c', { a: '0:', b: '1025:xxxxx', c: '513:after' });
+    });
+  });
+});
 
 describe('lines$: the lines of a file, as they arrive', () => {
   it('emits a line once its newline is written, joining a line split across two reads; only what comes after the start', () => {
