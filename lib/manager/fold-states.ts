@@ -1,6 +1,6 @@
 import { initialState, nextState, type DaemonState } from '../daemon/state.js';
 import { isTerminal } from '../events.js';
-import { isFleetEvent, type ManagerEvent } from './events.js';
+import { isFleetEvent, type ManagerEvent, type ReconcileEvent } from './events.js';
 
 /** Whether a daemon's state is one of the four after which it starts over. */
 export const isTerminalStatus = ({ status }: DaemonState): boolean => status === 'stopped' || status === 'closed' || status === 'completed' || status === 'gave-up';
@@ -15,15 +15,12 @@ export const isTerminalStatus = ({ status }: DaemonState): boolean => status ===
  */
 export class DaemonStates {
   readonly #states = new Map<string, DaemonState>();
-  /** Ids the reconcile stopped, which leave the map at their terminal event. */
+  /** Ids the reconcile stopped while a daemon of theirs ran, which leave the map at its terminal event. */
   readonly #leaving = new Set<string>();
 
   /** Folds in one event; whether any state changed. */
   see(event: ManagerEvent): boolean {
-    if (event.type === 'reconcile') {
-      for (const id of event.stopped) this.#leaving.add(id);
-      return false;
-    }
+    if (event.type === 'reconcile') return this.#reconcile(event);
     if (event.type === 'waiting') {
       this.#states.set(event.id, { ...initialState, waitingFor: event.for });
       return true;
@@ -33,6 +30,22 @@ export class DaemonStates {
     this.#states.set(event.id, nextState(before === undefined || isTerminalStatus(before) ? initialState : before, event));
     if (isTerminal(event) && this.#leaving.delete(event.id)) this.#states.delete(event.id);
     return true;
+  }
+
+  /**
+   * A stopped id whose daemon has ended already (or never began) has no
+   * terminal event to come: it leaves now. A started id that is still
+   * leaving (re-added while its old daemon stops) stays: the old daemon's
+   * end is then only the end of a run, and the new daemon's events follow.
+   */
+  #reconcile({ started, stopped }: ReconcileEvent): boolean {
+    for (const id of started) this.#leaving.delete(id);
+    let changed = false;
+    for (const id of stopped) {
+      if (this.runs(id)) this.#leaving.add(id);
+      else changed = this.#states.delete(id) || changed;
+    }
+    return changed;
   }
 
   get(id: string): DaemonState | undefined {
