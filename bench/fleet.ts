@@ -1,6 +1,8 @@
 // P3: 1,000 supervised `sleep` processes: the supervisor's memory for each,
 // its CPU while idle, and how long stopping them all takes; then 1,000
-// adopted ones, polled at 1 Hz. respawn stops a fleet of its own as the peer.
+// adopted ones, polled at 1 Hz. The peers: respawn stops a fleet of its own;
+// supervisord and s6, when installed, show their memory per supervised
+// process and stop a fleet of theirs (see peers.ts).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import respawn from 'respawn';
@@ -8,6 +10,7 @@ import { filter, firstValueFrom, Subject, type Subscription } from 'rxjs';
 import { Daemon, supervise } from '../lib/index.js';
 import { readProcStat } from '../lib/process/proc-stat.js';
 import { median, now, sleep, type Row } from './measure.js';
+import { installedPeers, peerFleet } from './peers.js';
 
 /** Share of one core used over `ms` of wall time. */
 const idleCpu = async (ms: number): Promise<number> => {
@@ -118,6 +121,14 @@ export const fleet = async (quick: boolean): Promise<Row[]> => {
   const adoptedCpu = await adopted(count, idleMs);
   const peerCount = quick ? 30 : 300;
   const peerStopMs = await respawnStop(peerCount);
+  const peers: Row[] = [];
+  for (const peer of installedPeers()) {
+    const { kbEach, stopMs } = await peerFleet(peer, peerCount);
+    peers.push(
+      { target: 'P3', subject: `${peer.name} (peer): memory of its whole tree (PSS) per supervised process (${peerCount})`, value: kbEach, unit: 'KB' },
+      { target: 'P3', subject: `${peer.name} (peer): stop all ${peerCount} (SIGTERM to it, until every one has exited)`, value: stopMs, unit: 'ms' },
+    );
+  }
   return [
     { target: 'P3', subject: `RSS per plain child_process child (baseline, ${count})`, value: bytes.plainRss, unit: 'KB', ratio: 1 },
     { target: 'P3', subject: 'idle CPU, nothing supervised (baseline)', value: baselineCpu * 100, unit: '% of a core' },
@@ -127,5 +138,6 @@ export const fleet = async (quick: boolean): Promise<Row[]> => {
     { target: 'P3', subject: `stop all ${count} supervised`, value: ours.stopMs, unit: 'ms', goal: '< 1000 ms', met: ours.stopMs < 1_000 },
     { target: 'P3', subject: `idle CPU, ${count} adopted polled at 1 Hz`, value: adoptedCpu * 100, unit: '% of a core', goal: '≤ 1 %', met: adoptedCpu <= 0.01 },
     { target: 'P3', subject: `respawn (peer): stop all ${peerCount}`, value: peerStopMs, unit: 'ms' },
+    ...peers,
   ];
 };

@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { findByEnvironment } from '../lib/process/environ-scan.js';
 import { hasExited, lookUpProcStat } from '../lib/process/proc-stat.js';
-import { readProcUsage } from '../lib/process/proc-usage.js';
 
 const VARIABLE = 'RXDAEMON_BENCH_RUN';
 
@@ -43,8 +42,19 @@ export const mark = (): Mark => {
   };
 };
 
-/** A process's resident memory in KB, 0 when it is gone. */
-export const rssKb = (pid: number): number => (readProcUsage(pid)?.rssBytes ?? 0) / 1024;
+/**
+ * A process's proportional set size in KB (/proc/<pid>/smaps_rollup): its
+ * resident pages, each shared one divided among the processes that share
+ * it, so that the figures of a tree of processes add up to what the tree
+ * holds; 0 when it is gone.
+ */
+export const pssKb = (pid: number): number => {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+};
 
 /** A process's command name (/proc/<pid>/comm), undefined when it is gone. */
 export const commOf = (pid: number): string | undefined => {

@@ -2,13 +2,16 @@
 // restarts, against a plain child_process.spawn loop in the same run.
 // Subjects run in rounds, each round bracketed by two baseline runs, and the
 // ratio is taken within the round: a slow moment of a shared machine then
-// weighs on both sides of a ratio alike.
+// weighs on both sides of a ratio alike. The peers that restart at most once
+// a second (supervisord, s6) run a few cycles once, against the same
+// baseline.
 import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import respawn from 'respawn';
 import { filter, firstValueFrom } from 'rxjs';
 import { consulBackoff, Daemon, defaultDriver, execaDriver, type ProcessDriver } from '../lib/index.js';
 import { median, now, type Row } from './measure.js';
+import { installedPeers, peerRestartCycle } from './peers.js';
 
 const TRUE = '/bin/true';
 
@@ -108,11 +111,18 @@ export const restartCycle = async (quick: boolean): Promise<Row[]> => {
     ratio: median(ratios[name]),
     ...(goal === undefined || limit === undefined ? {} : { goal, met: median(ratios[name]) <= limit }),
   });
+  const peerCycles = quick ? 2 : 5;
+  const peers: Row[] = [];
+  for (const peer of installedPeers()) {
+    const value = await peerRestartCycle(peer, peerCycles);
+    peers.push({ target: 'P1', subject: `${peer.name} (peer, ${peerCycles} cycles)`, value, unit: 'ms/cycle', ratio: value / baseline });
+  }
   return [
     { target: 'P1', subject: 'child_process.spawn loop (baseline)', value: baseline, unit: 'ms/cycle', ratio: 1 },
     row('execa loop (context)', 'execa'),
     row('rxdaemon restart cycle (default driver)', 'rxdaemon', '≤ 1.3×', 1.3),
     row('rxdaemon restart cycle, execaDriver()', 'rxdaemonExeca'),
     row('respawn (peer)', 'respawn'),
+    ...peers,
   ];
 };
