@@ -15,7 +15,7 @@ export const isTerminalStatus = ({ status }: DaemonState): boolean => status ===
  */
 export class DaemonStates {
   readonly #states = new Map<string, DaemonState>();
-  /** Ids the reconcile stopped while a daemon of theirs ran, which leave the map at its terminal event. */
+  /** Ids the reconcile stopped, which leave the map at their daemon's terminal event. */
   readonly #leaving = new Set<string>();
 
   /** Folds in one event; whether any state changed. */
@@ -33,17 +33,20 @@ export class DaemonStates {
   }
 
   /**
-   * A stopped id whose daemon has ended already (or never began) has no
-   * terminal event to come: it leaves now. A started id that is still
-   * leaving (re-added while its old daemon stops) stays: the old daemon's
-   * end is then only the end of a run, and the new daemon's events follow.
+   * A stopped id whose daemon has ended already has no terminal event to
+   * come: it leaves now. Any other leaves at its terminal event, also one
+   * with no state yet (its daemon's first event may be still to come). A
+   * started id that is still leaving (re-added while its old daemon stops)
+   * stays: the old daemon's end is then only the end of a run, and the new
+   * daemon's events follow.
    */
   #reconcile({ started, stopped }: ReconcileEvent): boolean {
     for (const id of started) this.#leaving.delete(id);
     let changed = false;
     for (const id of stopped) {
-      if (this.runs(id)) this.#leaving.add(id);
-      else changed = this.#states.delete(id) || changed;
+      const state = this.#states.get(id);
+      if (state !== undefined && isTerminalStatus(state)) changed = this.#states.delete(id);
+      else this.#leaving.add(id);
     }
     return changed;
   }
