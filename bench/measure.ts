@@ -13,6 +13,15 @@ export const now = (): number => performance.now();
 /** Waits `ms` of wall time. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What `read` returns, or '' when it throws (a file not written yet, a tool that has nothing to say yet). */
+export const textOr = (read: () => string): string => {
+  try {
+    return read();
+  } catch {
+    return '';
+  }
+};
+
 /** One row of the benchmark table. */
 export interface Row {
   readonly target: string;

@@ -22,9 +22,18 @@ export interface Peer {
   readonly install: string;
   /** Writes into `dir` the configuration of `services` (id → command line, each restarted whenever it exits); the command line of the supervisor that runs it. */
   configure(dir: string, services: Readonly<Record<string, readonly string[]>>): readonly string[];
-  /** When service `id` has exited so far, in ms (one clock, any origin), oldest first. */
-  exits(dir: string, id: string): number[];
+  /** A text that says, a line each, when service `id` has exited so far (other lines may come between); '' before there is one. */
+  exitLog(dir: string, id: string): string;
+  /** When the exit a line of that text tells of happened, in ms (one clock, any origin); undefined for another line. */
+  exitAt(line: string, id: string): number | undefined;
 }
+
+/** When service `id` has exited so far, oldest first. */
+const exits = (peer: Peer, dir: string, id: string): number[] =>
+  peer
+    .exitLog(dir, id)
+    .split('\n')
+    .flatMap((line) => peer.exitAt(line, id) ?? []);
 
 let installed: readonly Peer[] | undefined;
 
@@ -72,10 +81,10 @@ const running = async <T>(peer: Peer, services: Readonly<Record<string, readonly
 /** P1: ms per restart cycle of a /bin/true service, over `cycles` cycles. */
 export const peerRestartCycle = (peer: Peer, cycles: number): Promise<number> =>
   running(peer, { t: ['/bin/true'] }, async ({ dir }) => {
-    let exits: number[] = [];
+    let times: number[] = [];
     // The peers restart at most once a second: three seconds a cycle is a hang.
-    await waitFor(`${cycles + 1} exits of /bin/true under ${peer.name}`, (cycles + 5) * 3_000, 100, () => (exits = peer.exits(dir, 't')).length > cycles);
-    return ((exits[cycles] ?? NaN) - (exits[0] ?? NaN)) / cycles;
+    await waitFor(`${cycles + 1} exits of /bin/true under ${peer.name}`, (cycles + 5) * 3_000, 100, () => (times = exits(peer, dir, 't')).length > cycles);
+    return ((times[cycles] ?? NaN) - (times[0] ?? NaN)) / cycles;
   });
 
 /** The supervisor's side of a tree once `count` services run: KB of PSS of every process but the `sleep`s, and those. */

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { textOr } from './measure.js';
 import type { Peer } from './peers.js';
 
 // `@400000006b0963421818f081 exitcode 0`: seconds since 1970 plus 2^62 (and TAI's offset), then nanoseconds, in hex.
@@ -12,15 +13,6 @@ const STAMP = /^@([0-9a-f]{16})([0-9a-f]{8}) /;
 const TAI_BASE = 2n ** 62n;
 
 const quoted = (word: string): string => `'${word.replaceAll("'", "'\\''")}'`;
-
-const deathTally = (serviceDir: string): string => {
-  try {
-    return execFileSync('s6-svdt', [serviceDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  } catch {
-    // Not supervised yet: no tally.
-    return '';
-  }
-};
 
 export const s6: Peer = {
   name: 's6',
@@ -35,9 +27,10 @@ export const s6: Peer = {
     mkdirSync(scan, { recursive: true });
     return ['s6-svscan', scan];
   },
-  exits: (dir, id) =>
-    deathTally(join(dir, 'scan', id))
-      .split('\n')
-      .map((line) => STAMP.exec(line))
-      .flatMap((match) => (match === null ? [] : [Number(BigInt(`0x${match[1] ?? ''}`) - TAI_BASE) * 1_000 + Number.parseInt(match[2] ?? '', 16) / 1e6])),
+  // Before s6-supervise has started, there is no tally to read.
+  exitLog: (dir, id) => textOr(() => execFileSync('s6-svdt', [join(dir, 'scan', id)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })),
+  exitAt: (line) => {
+    const stamp = STAMP.exec(line);
+    return stamp === null ? undefined : Number(BigInt(`0x${stamp[1] ?? ''}`) - TAI_BASE) * 1_000 + Number.parseInt(stamp[2] ?? '', 16) / 1e6;
+  },
 };
