@@ -45,10 +45,11 @@ export const exited$ = (sup: Supervision, run: Run, status: ExitStatus, ready: b
 /** The crash report: the last lines this run wrote to its stderr file, else (none there, or none written) its stdout file; none when neither is a file. */
 const tailOf = (sup: Supervision, running: Running): string[] => {
   const { stdout, stderr, tailLines, driver } = sup.options;
-  const tail = (target: Stdio | undefined, start: number | undefined): string[] =>
-    typeof target === 'object' ? readTail(driver.output, target.file, start ?? 0, tailLines) : [];
-  const fromStderr = tail(stderr, running.outputStart?.stderr);
-  return fromStderr.length > 0 ? fromStderr : tail(stdout, running.outputStart?.stdout);
+  const tail = (target: Stdio | undefined, start: number | undefined, rotations: number | undefined): string[] =>
+    typeof target === 'object' ? readTail(driver.output, target.file, start ?? 0, tailLines, rotations) : [];
+  const { outputStart } = running;
+  const fromStderr = tail(stderr, outputStart?.stderr, outputStart?.stderrRotations);
+  return fromStderr.length > 0 ? fromStderr : tail(stdout, outputStart?.stdout, outputStart?.stdoutRotations);
 };
 
 /** How long the end of a run waits for leftovers it SIGKILLed to be gone: orphans nobody reaps (a supervisor that is PID 1) stay zombies forever. */

@@ -17,7 +17,7 @@ import { spawnFailure } from './spawn-failure.js';
 import { closeStdio, openStdio, outputStartOf, type NativeStdio } from './stdio-files.js';
 import { watchProcess } from './watch-process.js';
 import { fileSystem } from '../output/file-source.js';
-import { rotateLog, type RotateOutcome } from '../output/rotate.js';
+import { rotateLog, rotationsOf, type RotateOutcome } from '../output/rotate.js';
 import { processHeadroom, type Headroom } from './limits.js';
 
 const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
@@ -40,6 +40,12 @@ const refusal = (target: ProcessIdentity, seen: ProcessProbe | undefined, stat: 
       return seen.startTime === target.startTime ? undefined : { code: 'EPIDREUSED', message: `pid ${pid} now belongs to another process` };
   }
 };
+
+/** How many times the output files had been rotated when a run began: its crash report follows the rotations since. */
+const rotationsAtStart = ({ stdout, stderr }: SpawnSpec): OutputStart => ({
+  ...(typeof stdout === 'object' ? { stdoutRotations: rotationsOf(stdout.file) } : {}),
+  ...(typeof stderr === 'object' ? { stderrRotations: rotationsOf(stderr.file) } : {}),
+});
 
 /**
  * The driver of real processes. How a process is created is its `launch`
@@ -65,7 +71,7 @@ export class ChildProcessDriver implements ProcessDriver {
       let outputStart: OutputStart;
       try {
         const [stdout, stderr] = (stdio = openStdio(spec.stdout, spec.stderr));
-        outputStart = outputStartOf(stdio);
+        outputStart = { ...outputStartOf(stdio), ...rotationsAtStart(spec) };
         launched = this.launch(spec, stdout, stderr);
       } catch (error) {
         subscriber.error(spawnFailure(spec, error));

@@ -30,10 +30,12 @@ export interface ExitStatus {
   readonly signal: NodeJS.Signals | null;
 }
 
-/** Where a run's output begins in its output files: their sizes when the process was spawned. */
+/** Where a run's output begins in its output files: their sizes when the process was spawned, and how many times each had been rotated then (`FileLook.rotations`). */
 export interface OutputStart {
   readonly stdout?: number;
   readonly stderr?: number;
+  readonly stdoutRotations?: number;
+  readonly stderrRotations?: number;
 }
 
 /** A process this supervisor started and still holds. */

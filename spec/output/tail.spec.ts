@@ -5,7 +5,7 @@ import { timer } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { supervise } from '../../lib/daemon/supervise.js';
 import type { DaemonEvent } from '../../lib/events.js';
-import { fileSystem } from '../../lib/output/file-source.js';
+import { fileSystem, type FileSource } from '../../lib/output/file-source.js';
 import { readTail } from '../../lib/output/tail.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
@@ -46,6 +46,33 @@ describe('readTail', () => {
     expect(readTail(fileSystem, path, 0, 5)).toEqual(['w'.repeat(65_535)]);
     writeFileSync(path, `earlier\nz${whole}`);
     expect(readTail(fileSystem, path, 0, 5)).toEqual([]);
+  });
+});
+
+describe('readTail across rotations the source counts', () => {
+  /** Files in memory, all rotated `rotations` times so far. */
+  const memory = (files: Record<string, string>, rotations: number): FileSource => ({
+    look: (path) => (files[path] === undefined ? undefined : { size: Buffer.byteLength(files[path]), ino: 1, rotations }),
+    read: (path, offset, length) => Buffer.from(files[path] ?? '').subarray(offset, offset + length),
+  });
+
+  it("a rotation since the run began, the file regrown past where the run began: the run's lines from .1 on, then the file, none cut", () => {
+    // The run began at byte 12 of the file (after "earlier run\n"), which was then rotated once and regrew past 12.
+    const source = memory({ '/err': 'after rotation, a long line\nfatal\n', '/err.1': 'earlier run\nstarting\nbefore rotation\n', '/err.2': 'older\n' }, 5);
+    expect(readTail(source, '/err', 12, 10, 4)).toEqual(['starting', 'before rotation', 'after rotation, a long line', 'fatal']);
+    expect(readTail(source, '/err', 12, 2, 4)).toEqual(['after rotation, a long line', 'fatal']);
+    // Not rotated since: the file from where the run began.
+    expect(readTail(source, '/err', 28, 10, 5)).toEqual(['fatal']);
+  });
+
+  it('two rotations since: the copy of the first from where the run began, the later copy whole, the file', () => {
+    const source = memory({ '/err': 'third\n', '/err.1': 'second\n', '/err.2': 'earlier\nfirst\n' }, 2);
+    expect(readTail(source, '/err', 8, 10, 0)).toEqual(['first', 'second', 'third']);
+  });
+
+  it('at most 64 KiB back across the copies, dropping the line cut at its start', () => {
+    const source = memory({ '/err': 'last\n', '/err.1': `${'x'.repeat(70_000)}\nbefore last\n` }, 1);
+    expect(readTail(source, '/err', 0, 5, 0)).toEqual(['before last', 'last']);
   });
 });
 
