@@ -1,6 +1,6 @@
 import { chain, isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { AsyncSubject, NEVER, catchError, concat, defer, EMPTY, ignoreElements, merge, Subject, type Observable } from 'rxjs';
+import { AsyncSubject, NEVER, catchError, concat, defer, EMPTY, ignoreElements, interval, merge, Subject, type Observable, type Subscription } from 'rxjs';
 import type { Command } from '../command.js';
 import { Daemon } from '../daemon/daemon.js';
 import { askEnd, supervising$ } from '../daemon/supervise.js';
@@ -9,6 +9,7 @@ import { errorFields, isTerminal, type DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import type { Marked } from '../process/driver.js';
 import type { ProcessIdentity } from '../process/identity.js';
+import type { Headroom } from '../process/limits.js';
 import { SPAWN_WINDOW_TICKS, type SpawnIntent } from '../process/spawn-intent.js';
 import { checkProcess, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import type { DataDir } from './data-dir.js';
@@ -17,6 +18,7 @@ import { checkId } from './ids.js';
 import { dependentsOf } from './order.js';
 import { planReconcile } from './reconcile.js';
 import type { Found, Records } from './records.js';
+import { admit, heldCause, ROOM_RETRY_MS } from './room.js';
 import { outputOf, partsOf, type Service, type ServiceOptions } from './service.js';
 
 // Omit, distributed over a union.
@@ -45,6 +47,19 @@ export class Fleet {
   private readonly held = new Map<string, string>();
   /** Ids stopped by request (M9), held down until started again. */
   private readonly stoppedOnRequest = new Set<string>();
+  /**
+   * Desired ids not started for want of room under a limit of the OS
+   * (`limit-reached`), in order: tried again when a daemon of the fleet
+   * ends, every ROOM_RETRY_MS while there are any, and at a start on request.
+   */
+  private readonly heldForRoom = new Set<string>();
+  private roomRetries: Subscription | undefined;
+  /**
+   * Ids launched whose process the OS does not count yet (a spawn under
+   * way, one waiting for its `after` or for the previous process of its id):
+   * room is kept for them, or tries in one moment would all see the same.
+   */
+  private readonly unspawned = new Set<string>();
   /** Ids whose daemon is ready now (a dependency is met while its daemon is). */
   private readonly ready = new Set<string>();
   /** Services whose `after` is not met yet, by id: launched once every id they name is ready. */
@@ -69,20 +84,68 @@ export class Fleet {
       if (wanted.has(id)) this.emit({ type: 'invalid-entry', id, message: `not started: ${why}` });
     }
     const plan = planReconcile(this.services, desired);
+    // A replacement takes the place of the process it stops; a new id (a held one too: it never ran) needs room of its own.
+    const headroom = this.headroom(plan.start.length);
+    const { start, held } = admit(plan.start, headroom);
     // Announced first, so the events of the daemons it touches follow it.
-    this.emit({ type: 'reconcile', started: plan.start, stopped: plan.stop, replaced: plan.replace, unchanged: plan.unchanged.length });
+    this.emit({ type: 'reconcile', started: start, stopped: plan.stop, replaced: plan.replace, unchanged: plan.unchanged.length });
+    this.heldForRoom.clear();
+    for (const id of held) this.heldForRoom.add(id);
+    if (headroom !== undefined) this.limitReached(headroom);
+    this.keepRetrying();
     this.retireAll([...plan.stop, ...plan.replace]);
-    // A replacement takes the place of the process it stops; a new id needs room of its own.
-    const headroom = this.options.driver.headroom(plan.start.length);
-    const starting = headroom === undefined ? plan.start : plan.start.slice(0, headroom.more);
-    if (headroom !== undefined) {
-      const { more, ...limit } = headroom;
-      this.emit({ type: 'limit-reached', ...limit, held: plan.start.slice(more) });
-    }
-    for (const id of [...plan.replace, ...starting]) {
+    for (const id of [...plan.replace, ...start]) {
       const service = desired.get(id);
       if (service !== undefined) this.launch(id, service);
     }
+  }
+
+  /**
+   * Starts what of the held `ids` the OS has room for now; the limit is said
+   * again (every id still held) only when some started. Returns the limit
+   * when it still holds any of them.
+   */
+  private retryHeld(ids: readonly string[] = [...this.heldForRoom]): Headroom | undefined {
+    const headroom = ids.length === 0 ? undefined : this.headroom(ids.length);
+    const { start } = admit(ids, headroom);
+    for (const id of start) {
+      this.heldForRoom.delete(id);
+      const service = this.desired.get(id);
+      if (service !== undefined) this.launch(id, service);
+    }
+    if (headroom !== undefined && start.length > 0) this.limitReached(headroom);
+    this.keepRetrying();
+    return headroom;
+  }
+
+  /** The limit that leaves no room for `wanted` more besides the launches the OS does not count yet; `more` is net of those. */
+  private headroom(wanted: number): Headroom | undefined {
+    const reserved = this.unspawned.size;
+    const headroom = this.options.driver.headroom(wanted + reserved);
+    return headroom === undefined ? undefined : { ...headroom, more: Math.max(0, headroom.more - reserved) };
+  }
+
+  /** Says which ids a limit holds back now, and why (once, not a spawn failure each). */
+  private limitReached({ limit, value, inUse, raise }: Headroom): void {
+    this.emit({ type: 'limit-reached', limit, value, inUse, raise, held: [...this.heldForRoom] });
+  }
+
+  /** Keeps the timer that tries held ids again running while there are any, on the scheduler. */
+  private keepRetrying(): void {
+    if (this.heldForRoom.size === 0) {
+      this.roomRetries?.unsubscribe();
+      this.roomRetries = undefined;
+    } else {
+      this.roomRetries ??= interval(ROOM_RETRY_MS, this.options.scheduler).subscribe(() => {
+        this.retryHeld();
+      });
+    }
+  }
+
+  /** At the manager's end: nothing held is started any more. */
+  private forgetHeld(): void {
+    this.heldForRoom.clear();
+    this.keepRetrying();
   }
 
   /**
@@ -235,9 +298,16 @@ export class Fleet {
         this.retire(id);
         return;
       case 'start': {
-        if (!this.stoppedOnRequest.delete(id) || daemon !== undefined) return;
-        const service = this.desired.get(id);
-        if (service !== undefined && !this.held.has(id)) this.launch(id, service);
+        const waited = this.heldForRoom.has(id);
+        if (!waited) {
+          if (!this.stoppedOnRequest.delete(id) || daemon !== undefined || !this.desired.has(id) || this.held.has(id)) return;
+          // Started again, it needs room as a new id does.
+          this.heldForRoom.add(id);
+        }
+        const headroom = this.retryHeld([id]);
+        if (headroom === undefined) return;
+        if (!waited) this.limitReached(headroom);
+        refuse(`${heldCause(headroom)} (tried again as room is freed)`);
         return;
       }
     }
@@ -246,6 +316,7 @@ export class Fleet {
   /** M5 close: detaches every daemon; completes once the stops already under way are done. */
   closeAll(): Observable<never> {
     return defer(() => {
+      this.forgetHeld();
       for (const daemon of this.daemons.values()) daemon.close();
       return this.settled();
     });
@@ -254,6 +325,7 @@ export class Fleet {
   /** M5 kill: stops every daemon, dependents before what they depend on; completes when all are gone. */
   killAll(): Observable<never> {
     return defer(() => {
+      this.forgetHeld();
       this.retireAll([...this.services.keys()]);
       return this.settled();
     });
@@ -265,6 +337,7 @@ export class Fleet {
 
   private launch(id: string, service: Service): void {
     this.services.set(id, service);
+    this.unspawned.add(id);
     const waitingFor = (service.after ?? []).filter((name) => !this.ready.has(name));
     if (waitingFor.length > 0) {
       this.pending.set(id, service);
@@ -303,7 +376,9 @@ export class Fleet {
 
   private retire(id: string, after$: Observable<never> = EMPTY): void {
     this.services.delete(id);
-    if (this.pending.delete(id)) {
+    this.unspawned.delete(id);
+    // Never ran: stopped at once.
+    if (this.pending.delete(id) || this.heldForRoom.delete(id)) {
       this.emit({ type: 'stopped', id, at: this.options.scheduler.now() });
       return;
     }
@@ -344,6 +419,7 @@ export class Fleet {
       },
       complete: () => {
         gone$.complete();
+        this.retryHeld();
       },
     });
     this.chain(id, gone$);
@@ -371,6 +447,8 @@ export class Fleet {
         // The intent of a failed spawn resolves to nothing: a compaction drops it (a spawn failing in a loop would grow the journal).
         else if (event.type === 'spawn-failed' && this.records !== undefined) this.changed$.next();
         this.emit(event);
+        // Its processes are gone: room is freed for what a limit holds.
+        if (isTerminal(event)) this.retryHeld();
         // M8: the intent last of all, after every handler of the event, so that only the spawn's own steps lie between it and the fork.
         if (event.type === 'spawning') this.intend(id, daemon.command);
       },
@@ -389,8 +467,9 @@ export class Fleet {
     if (intent !== null) this.records.intend(id, intent);
   }
 
-  /** Keeps which ids are ready, and launches what waited for them. */
+  /** Keeps which ids are ready, and which have a process the OS counts; launches what waited for them. */
   private track(id: string, event: DaemonEvent): void {
+    if (event.type === 'started' || event.type === 'spawn-failed' || isTerminal(event)) this.unspawned.delete(id);
     if (event.type === 'ready') {
       this.ready.add(id);
       for (const [waiting, service] of this.pending) {

@@ -1,37 +1,129 @@
-import { BehaviorSubject, timer } from 'rxjs';
-import { describe, expect, it } from 'vitest';
-import type { ManagerEvent } from '../../lib/manager/events.js';
+import { filter, map, of, take, timer, type Observable } from 'rxjs';
+import { describe, it } from 'vitest';
+import type { ControlRequest, ManagerEvent } from '../../lib/manager/events.js';
 import { manage, type DesiredSet } from '../../lib/manager/manage.js';
+import type { Service } from '../../lib/manager/service.js';
+import { noRestart } from '../../lib/policy/no-restart.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
-import { inVirtualTime } from '../helpers/virtual-time.js';
+import { testScheduler } from '../helpers/virtual-time.js';
 
-describe('a limit of the OS', () => {
-  it('starts what it leaves room for, says once which ids it holds back and why, and tries them at the next reconcile', () => {
-    const driver = new FakeDriver({}, { processLimit: 3 });
-    const events: ManagerEvent[] = [];
-    const desired$ = new BehaviorSubject<DesiredSet>(Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((id) => [id, { command: id }])));
-    inVirtualTime(() => {
-      manage(desired$, { driver, quietMs: 0, kill$: timer(10_000) }).subscribe((event) => events.push(event));
-      // c leaves; its stop is under way when the next reconcile looks, so only d finds room, and only at a third.
-      timer(1_000).subscribe(() => { desired$.next(Object.fromEntries(['a', 'b', 'd', 'e'].map((id) => [id, { command: id }]))); });
-      timer(2_000).subscribe(() => { desired$.next({ ...desired$.value, f: { command: 'f' } }); });
+const services = (...ids: string[]): DesiredSet => Object.fromEntries(ids.map((id): [string, Service] => [id, { command: id }]));
+
+/** What a spec of the limit looks at, one letter each: a reconcile (what it started), the limit (what it holds), a spawn, a daemon's end, a refusal. */
+const seen = (events$: Observable<ManagerEvent>): Observable<string> =>
+  events$.pipe(
+    map((event) => {
+      switch (event.type) {
+        case 'reconcile':
+          return `reconcile ${event.started.join(',')}`;
+        case 'limit-reached':
+          return `held ${event.held.join(',')}`;
+        case 'spawning':
+        case 'completed':
+        case 'stopped':
+          return `${event.type} ${event.id}`;
+        case 'control-refused':
+          return `refused ${event.id}: ${event.message}`;
+        default:
+          return undefined;
+      }
+    }),
+    filter((line): line is string => line !== undefined),
+  );
+
+// Every manager ends by then, should a spec's events not come: held ids are tried every 10 s until the end.
+const END = timer(60_000);
+const RAISE = "ulimit -u, or systemd's LimitNPROC=";
+
+describe('ids held back by a limit of the OS', () => {
+  it('are said once, and the first of them starts as soon as a daemon of the manager ends', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const driver = new FakeDriver({ byId: { a: { exitAfterMs: 3_000 } }, otherwise: {} }, { processLimit: 2 });
+      const desired = { a: { command: 'a', restart: noRestart }, ...services('b', 'c') };
+      const events$ = manage(of(desired), { driver, quietMs: 0, kill$: END });
+      expectObservable(seen(events$).pipe(take(6))).toBe('(rlab) 2994ms (xc|)', {
+        r: 'reconcile a,b',
+        l: 'held c',
+        a: 'spawning a',
+        b: 'spawning b',
+        x: 'completed a',
+        c: 'spawning c',
+      });
     });
-    const limits = events.filter((event) => event.type === 'limit-reached');
-    expect(limits.map(({ at, held, limit, value, inUse }) => ({ at, held, limit, value, inUse }))).toEqual([
-      { at: 0, held: ['d', 'e'], limit: 'RLIMIT_NPROC', value: 3, inUse: 0 },
-      { at: 1_000, held: ['d', 'e'], limit: 'RLIMIT_NPROC', value: 3, inUse: 3 },
-      { at: 2_000, held: ['e', 'f'], limit: 'RLIMIT_NPROC', value: 3, inUse: 2 },
-    ]);
-    expect(driver.spawns.map((spec) => spec.command)).toEqual(['a', 'b', 'c', 'd']);
-    expect(events.filter((event) => event.type === 'spawn-failed')).toEqual([]);
   });
 
-  it('says nothing when there is room', () => {
-    const driver = new FakeDriver({}, { processLimit: 5 });
-    const events: ManagerEvent[] = [];
-    inVirtualTime(() => {
-      manage(new BehaviorSubject<DesiredSet>({ a: { command: 'a' } }), { driver, kill$: timer(1_000) }).subscribe((event) => events.push(event));
+  it('are tried again every 10 s, for room freed by processes the manager does not run; nothing is said while there is none', () => {
+    testScheduler().run(({ expectObservable }) => {
+      const driver = new FakeDriver({}, { processLimit: 2 });
+      const outsider = driver.addProcess();
+      timer(15_000).subscribe(() => {
+        driver.end(outsider.pid, { code: 0, signal: null });
+      });
+      const events$ = manage(of(services('a', 'b')), { driver, quietMs: 0, kill$: END });
+      // The try at 10 s finds no room and says nothing; the one at 20 s starts b.
+      expectObservable(seen(events$).pipe(take(4))).toBe('(rla) 19995ms (b|)', { r: 'reconcile a', l: 'held b', a: 'spawning a', b: 'spawning b' });
     });
-    expect(events.some((event) => event.type === 'limit-reached')).toBe(false);
+  });
+
+  it('one is tried again at once when asked to start: refused, with its cause, while there is no room', () => {
+    testScheduler().run(({ expectObservable, hot }) => {
+      const driver = new FakeDriver({}, { processLimit: 3 });
+      const outsiders = [driver.addProcess(), driver.addProcess()];
+      timer(2_000).subscribe(() => {
+        driver.end(outsiders[0]?.pid ?? 0, { code: 0, signal: null });
+      });
+      const control$ = hot<ControlRequest>('1s s 2999ms s', { s: { type: 'start', id: 'b' } });
+      const events$ = manage(of(services('a', 'b')), { driver, quietMs: 0, control$, kill$: END });
+      expectObservable(seen(events$).pipe(take(5))).toBe('(rla) 995ms f 2999ms (b|)', {
+        r: 'reconcile a',
+        l: 'held b',
+        a: 'spawning a',
+        f: `refused b: held: RLIMIT_NPROC is 3, 3 in use; ${RAISE} (tried again as room is freed)`,
+        b: 'spawning b',
+      });
+    });
+  });
+
+  it('a stop asked for a held id stops it at once, and its start needs room again', () => {
+    testScheduler().run(({ expectObservable, hot }) => {
+      const driver = new FakeDriver({}, { processLimit: 1 });
+      const control$ = hot<ControlRequest>('1s p 999ms q 999ms s', { p: { type: 'stop', id: 'b' }, q: { type: 'stop', id: 'a' }, s: { type: 'start', id: 'b' } });
+      const events$ = manage(of(services('a', 'b')), { driver, quietMs: 0, control$, kill$: END });
+      // b stopped: a's end at 2 s frees room for nothing held; b's start at 3 s finds it.
+      expectObservable(seen(events$).pipe(take(6))).toBe('(rla) 995ms p 999ms q 999ms (b|)', {
+        r: 'reconcile a',
+        l: 'held b',
+        a: 'spawning a',
+        p: 'stopped b',
+        q: 'stopped a',
+        b: 'spawning b',
+      });
+    });
+  });
+
+  it("a reconcile's started lists only what it started; what it holds is the limit's", () => {
+    testScheduler().run(({ expectObservable, cold }) => {
+      const driver = new FakeDriver({}, { processLimit: 3 });
+      const desired$ = cold<DesiredSet>('a 999ms b 999ms c', { a: services('a', 'b', 'c', 'd', 'e'), b: services('a', 'b', 'c', 'd', 'e', 'f'), c: services('a', 'd', 'e', 'f') });
+      const events$ = manage(desired$, { driver, quietMs: 0, kill$: END });
+      // At 2 s b and c leave: the reconcile starts nothing (their stops are under way); b's end makes room for d, c's for e.
+      expectObservable(seen(events$).pipe(take(15))).toBe('(rlabc) 993ms (RL) 996ms (QKxDyEde|)', {
+        r: 'reconcile a,b,c',
+        l: 'held d,e',
+        a: 'spawning a',
+        b: 'spawning b',
+        c: 'spawning c',
+        R: 'reconcile ',
+        L: 'held d,e,f',
+        Q: 'reconcile ',
+        K: 'held d,e,f',
+        x: 'stopped b',
+        D: 'held e,f',
+        y: 'stopped c',
+        E: 'held f',
+        d: 'spawning d',
+        e: 'spawning e',
+      });
+    });
   });
 });
