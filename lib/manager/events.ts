@@ -4,7 +4,7 @@ interface At {
   readonly at: number;
 }
 
-/** One reconcile (M1): what it started, stopped and replaced, and how many it left alone. */
+/** One reconcile (M1): what it started (not what a limit held back: see `limit-reached`), stopped and replaced, and how many it left alone. */
 export interface ReconcileEvent extends At {
   readonly type: 'reconcile';
   readonly started: readonly string[];
@@ -44,10 +44,13 @@ export interface StrayEvent extends At {
   readonly pid: number;
 }
 /**
- * A limit of the OS would stop some of the processes a reconcile was to
- * start (RLIMIT_NPROC, kernel.pid_max, kernel.threads-max): as many as it
- * leaves room for were started, `held` were not (the next reconcile tries
- * them again). Said once, instead of a spawn failing for each.
+ * A limit of the OS would stop some of the daemons the manager was to
+ * start (a cgroup's pids.max, RLIMIT_NPROC, kernel.pid_max,
+ * kernel.threads-max): as many as it leaves room for were started, `held`
+ * (every id it holds now) were not. Held ids are tried again when a daemon
+ * of the manager ends, every 10 s, at `start(id)` and at the next
+ * reconcile; said once, instead of a spawn failing for each, and again
+ * when some of them start and others are still held.
  */
 export interface LimitReachedEvent extends At {
   readonly type: 'limit-reached';
