@@ -42,13 +42,17 @@ export class Manager {
    * subscriber, also after the end. One map per burst of events (on the
    * scheduler, right after it), not one per event: a spawn, its start and
    * its readiness in one moment are one change, and a reconcile of 10,000
-   * daemons one map rather than 10,000 copies.
+   * daemons one map rather than 10,000 copies. A map is sent at once, too,
+   * before `stop`, `restart`, `close` or `kill` resolves and before `start`
+   * returns, so what they say is done, `states$` shows by then.
    */
   readonly states$: Observable<ReadonlyMap<string, DaemonState>>;
   readonly #events = new Subject<ManagerEvent>();
   readonly #states = new ReplaySubject<ReadonlyMap<string, DaemonState>>(1);
   /** The states, folded as each event comes; `states$` gets a copy after each burst. */
   readonly #folded = new DaemonStates();
+  /** Whether `#folded` changed since `states$` last got a copy. */
+  #unsent = false;
   readonly #close$ = new ReplaySubject<void>(1);
   readonly #kill$ = new ReplaySubject<void>(1);
   readonly #control$ = new Subject<ControlRequest>();
@@ -82,21 +86,17 @@ export class Manager {
   run(): void {
     if (this.#running) return;
     this.#running = true;
-    const states = this.#folded;
     let last: ManagerEvent | undefined;
-    let flushing = false;
-    const flush = (): void => {
-      flushing = false;
-      this.#states.next(states.copy());
-    };
     this.#scheduler.schedule(() => {
       this.#managed$.subscribe({
         next: (event) => {
           if (isManagerTerminal(event)) last = event;
           // One copy per burst of events (a reconcile of 10,000 daemons is one), not one per event.
-          if (states.see(event) && !flushing) {
-            flushing = true;
-            this.#scheduler.schedule(flush);
+          if (this.#folded.see(event) && !this.#unsent) {
+            this.#unsent = true;
+            this.#scheduler.schedule(() => {
+              this.#sendStates();
+            });
           }
           this.#events.next(event);
         },
@@ -106,7 +106,7 @@ export class Manager {
           this.#done.reject(error);
         },
         complete: () => {
-          if (flushing) flush();
+          this.#sendStates();
           this.#events.complete();
           this.#states.complete();
           this.#done.resolve(last);
@@ -142,9 +142,10 @@ export class Manager {
     return this.#request({ type: 'stop', id });
   }
 
-  /** M9: lets a daemon held down by {@link stop} run again, if it is desired. */
+  /** M9: lets a daemon held down by {@link stop} run again, if it is desired; `states$` shows what that did at once (a daemon waiting for its `after`). */
   start(id: string): void {
     this.#control$.next({ type: 'start', id });
+    this.#sendStates();
   }
 
   /**
@@ -174,6 +175,13 @@ export class Manager {
     return this.#running ? this.#done.promise : Promise.resolve(undefined);
   }
 
+  /** Gives `states$` a copy of the states if they changed since the last one. */
+  #sendStates(): void {
+    if (!this.#unsent) return;
+    this.#unsent = false;
+    this.#states.next(this.#folded.copy());
+  }
+
   async #endedWith<T extends 'manager-closed' | 'manager-stopped'>(type: T): Promise<Extract<ManagerEvent, { type: T }>> {
     if (!this.#running) throw new Error('the manager was never run');
     const last = await this.#done.promise;
@@ -187,11 +195,14 @@ export class Manager {
     // Nothing of it runs now (held down, waiting for its turn, ended): a stop is done already.
     if (request.type === 'stop' && !this.#folded.runs(request.id)) {
       this.#control$.next(request);
+      this.#sendStates();
       return;
     }
     const outcome = firstValueFrom(this.#events.pipe(filter(settles(request))), { defaultValue: undefined });
     this.#control$.next(request);
     const event = await outcome;
+    // What the promise says is done, states$ shows from then on, not only once the burst ends.
+    this.#sendStates();
     if (event?.type === 'control-refused') throw new Error(`cannot ${request.type} ${request.id}: ${event.message}`);
     if (event === undefined || isManagerTerminal(event)) throw new Error(`the manager ended before ${request.id} could ${request.type}`);
   }

@@ -1,4 +1,4 @@
-import { BehaviorSubject, concat, of, throwError, type Observable } from 'rxjs';
+import { BehaviorSubject, concat, filter, firstValueFrom, of, throwError, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { DaemonState } from '../../lib/daemon/state.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
@@ -61,6 +61,38 @@ describe('Manager: RxJS contracts', () => {
     await killed;
     const last = await new Promise<ReadonlyMap<string, DaemonState>>((resolve) => manager.states$.subscribe(resolve));
     expect(last.get('a')?.status).toBe('stopped');
+  });
+});
+
+describe('Manager: states$ keeps up with the promises', () => {
+  // On the real clock: in virtual time every copy is sent inside flush(), before any promise's continuation runs, so no lag could show.
+  const running = async () => {
+    const driver = new FakeDriver({ byId: { db: { readyAfterMs: 60_000 }, web: {}, api: {} } });
+    const manager = new Manager(of<DesiredSet>({ db: { command: 'db', ready: { check: driver.check } }, web: { command: 'web' }, api: { command: 'api', after: ['db'] } }), { driver });
+    manager.run();
+    await firstValueFrom(manager.states$.pipe(filter((states) => states.get('web')?.status === 'running')));
+    return { manager, now: async (id: string) => (await firstValueFrom(manager.states$)).get(id) };
+  };
+
+  it('once restart, stop and kill resolve, states$ shows what they did', async () => {
+    const { manager, now } = await running();
+    await manager.restart('web');
+    expect(await now('web')).toMatchObject({ restarts: 1 });
+    await manager.stop('web');
+    expect(await now('web')).toMatchObject({ status: 'stopped' });
+    await manager.stop('api');
+    expect(await now('api')).toMatchObject({ status: 'stopped' });
+    await manager.kill();
+    expect(await now('db')).toMatchObject({ status: 'stopped' });
+  });
+
+  it('once start returns, states$ shows the daemon it let wait for its `after`', async () => {
+    const { manager, now } = await running();
+    void manager.stop('api');
+    await firstValueFrom(manager.states$.pipe(filter((states) => states.get('api')?.status === 'stopped')));
+    manager.start('api');
+    expect(await now('api')).toMatchObject({ status: 'idle', waitingFor: ['db'] });
+    await manager.kill();
   });
 });
 
