@@ -4,6 +4,7 @@ import { CpuMeter, readProcUsage, uptimeMsOf, type ProcUsage } from '../process/
 import type { DaemonReport } from './control-protocol.js';
 import type { ManagerEvent } from './events.js';
 import { DaemonStates } from './fold-states.js';
+import { heldCause } from './room.js';
 
 /** How an unasked-for exit reads in a cause, with the last line of its crash report. */
 const exitCause = (event: Extract<DaemonEvent, { type: 'exited' }>): string => {
@@ -60,15 +61,27 @@ const hasProcess = (state: DaemonState): state is DaemonState & { readonly pid: 
 export class StatusBoard {
   readonly #states = new DaemonStates();
   readonly #causes = new Map<string, string>();
+  /** Ids a limit of the OS holds back, with why: as the last `limit-reached` said, less those launched since. */
+  readonly #held = new Map<string, string>();
   readonly #cpu = new CpuMeter();
 
   /** Takes in one event of the manager. */
   see(event: ManagerEvent): void {
     this.#states.see(event);
+    this.#seeHeld(event);
     if (!('id' in event)) return;
     const cause = causeOf(event, this.#causes.get(event.id));
     if (cause === null) this.#causes.delete(event.id);
     else if (cause !== undefined) this.#causes.set(event.id, cause);
+  }
+
+  // A reconcile holds anew (its limit-reached follows it); launched (spawning, waiting) or stopped, an id is held no more.
+  #seeHeld(event: ManagerEvent): void {
+    if (event.type === 'reconcile') this.#held.clear();
+    else if (event.type === 'limit-reached') {
+      this.#held.clear();
+      for (const id of event.held) this.#held.set(id, heldCause(event));
+    } else if (event.type === 'spawning' || event.type === 'waiting' || event.type === 'stopped') this.#held.delete(event.id);
   }
 
   /** Whether a daemon of `id` is under way (not ended, nor never begun): a stop of it has an end to wait for. */
@@ -89,7 +102,7 @@ export class StatusBoard {
       const live = hasProcess(state);
       const usage = live ? readProcUsage(state.pid) : undefined;
       if (live) pids.add(state.pid);
-      const cause = this.#causes.get(id);
+      const cause = this.#held.get(id) ?? this.#causes.get(id);
       const report: DaemonReport = {
         id,
         status: state.status,

@@ -89,6 +89,19 @@ describe('StatusBoard: every configured daemon, its state, and why it is in trou
     expect(only(board)).toMatchObject({ status: 'idle', cause: 'not started: a process recorded for it still runs' });
   });
 
+  it('an id a limit of the OS holds back: the limit and how to raise it, until it is launched or a reconcile holds it no more', () => {
+    const limit = { type: 'limit-reached', at: 0, limit: 'cgroup pids.max', value: 200, inUse: 190, raise: 'raise TasksMax= in the unit, or the pod’s pid limit, to 223 or more', held: ['web', 'api'] } as const;
+    const board = boardOf({ type: 'reconcile', at: 0, started: [], stopped: [], replaced: [], unchanged: 0 }, limit);
+    const cause = 'held: cgroup pids.max is 200, 190 in use; raise TasksMax= in the unit, or the pod’s pid limit, to 223 or more';
+    expect(only(board)).toMatchObject({ status: 'idle', cause });
+    board.see(ev({ type: 'spawning', at: 10_000, attempt: 1 }));
+    expect(only(board)?.cause).toBeUndefined();
+    expect(board.report(['api'], 10_000)[0]?.cause).toBe(cause);
+    board.see({ ...limit, held: ['api'], at: 10_000 });
+    board.see({ type: 'reconcile', at: 20_000, started: ['api'], stopped: [], replaced: [], unchanged: 1 });
+    expect(board.report(['api'], 20_000)[0]?.cause).toBeUndefined();
+  });
+
   it('lists every configured id in order, also one with no event yet, then those still stopping', () => {
     const board = boardOf(
       { type: 'reconcile', at: 0, started: [], stopped: ['old'], replaced: [], unchanged: 0 },
