@@ -1,5 +1,5 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { asyncScheduler, filter, firstValueFrom, ReplaySubject, Subject, tap, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, distinctUntilChanged, filter, firstValueFrom, map, ReplaySubject, Subject, switchMap, tap, type Observable, type SchedulerLike } from 'rxjs';
 import type { DaemonState } from '../daemon/state.js';
 import { deferred } from '../deferred.js';
 import { settles } from './control-outcome.js';
@@ -8,6 +8,7 @@ import { DaemonStates } from './fold-states.js';
 import { outputLines$, type OutputStream } from '../output/output-lines.js';
 import type { FileSource } from '../output/file-source.js';
 import { defaultDriver } from '../process/child-process-driver.js';
+import type { Stdio } from '../process/driver.js';
 import { DataDir } from './data-dir.js';
 import { checkId } from './ids.js';
 import { manage, type DesiredSet, type ManagerOptions } from './manage.js';
@@ -19,6 +20,9 @@ const endedOtherwise = (last: ManagerEvent | undefined): Error => {
   if (last !== undefined) return new Error(`the manager had already ended (${last.type})`);
   return new Error('the manager ended without closing or stopping');
 };
+
+/** Whether two outputs are the same file, or the same output that is none. */
+const sameOutput = (a: Stdio | undefined, b: Stdio | undefined): boolean => (typeof a === 'object' && typeof b === 'object' ? a.file === b.file : a === b);
 
 /**
  * The imperative face of {@link manage}: `run` starts it, `close` detaches
@@ -60,8 +64,8 @@ export class Manager {
   readonly #managed$: Observable<ManagerEvent>;
   readonly #scheduler: SchedulerLike;
   readonly #output: { readonly dataDir: DataDir | undefined; readonly source: FileSource };
-  /** The latest desired set, for where each service's output goes. */
-  #desired: DesiredSet = {};
+  /** The latest desired set, once `run()` brought one: where each service's output goes. */
+  readonly #desired = new ReplaySubject<DesiredSet>(1);
   #running = false;
 
   /** Checks the options at once (a TypeError naming the bad one); nothing runs until {@link run}. */
@@ -69,7 +73,7 @@ export class Manager {
     // manage() checks its options when called, and runs only once subscribed.
     const remembered$ = desired$.pipe(
       tap((desired) => {
-        this.#desired = desired;
+        this.#desired.next(desired);
       }),
     );
     this.#managed$ = manage(remembered$, { ...options, close$: this.#close$, kill$: this.#kill$, control$: this.#control$ });
@@ -152,8 +156,11 @@ export class Manager {
    * The lines daemon `id` writes to its `stdout` or `stderr` from now on, as
    * they arrive, read from its file (its log in the data dir, or the
    * service's own `{ file }`): they go on across its restarts and
-   * replacements. An invalid id, or an output that is not a file, is a
-   * TypeError saying so.
+   * replacements. The file is the one the latest desired set that holds
+   * `id` gives it: lines come once `run()` brought such a set, and from the
+   * new file once a later set moves the service's output. An invalid id is
+   * a TypeError thrown at once; an output that is not a file, a TypeError
+   * the stream errors with.
    *
    * @example
    * const manager = new Manager(of({ web: { command: 'envoy', args: ['-c', 'web.yaml'] } }), { dataDir: '/var/lib/agent/daemons' });
@@ -164,11 +171,14 @@ export class Manager {
     const checked = checkId(id);
     if (isLeft(checked)) throw new TypeError(checked.left);
     const { dataDir, source } = this.#output;
-    const service = Object.hasOwn(this.#desired, id) ? this.#desired[id] : undefined;
-    return outputLines$(stream, outputOf(stream, id, service ?? {}, dataDir), this.#scheduler, source);
+    return this.#desired.pipe(
+      // A set without the service says nothing of where it writes.
+      filter((desired) => Object.hasOwn(desired, id)),
+      map((desired) => outputOf(stream, id, desired[id] ?? {}, dataDir)),
+      distinctUntilChanged(sameOutput),
+      switchMap((target) => outputLines$(stream, target, this.#scheduler, source)),
+    );
   }
-
-
 
   /** Resolves with the terminal event (`manager-closed`, `manager-stopped`, `manager-refused`) once the manager has ended; undefined if it never ran. */
   ended(): Promise<ManagerEvent | undefined> {

@@ -1,4 +1,4 @@
-import { BehaviorSubject, concat, filter, firstValueFrom, of, throwError, type Observable } from 'rxjs';
+import { BehaviorSubject, concat, filter, firstValueFrom, of, takeUntil, throwError, timer, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { DaemonState } from '../../lib/daemon/state.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
@@ -93,6 +93,28 @@ describe('Manager: states$ keeps up with the promises', () => {
     manager.start('api');
     expect(await now('api')).toMatchObject({ status: 'idle', waitingFor: ['db'] });
     await manager.kill();
+  });
+});
+
+describe('Manager.lines$: where the desired set says the service writes', () => {
+  it('right after run(), reads the file of the first set; once a reload moves the output, the new file', () => {
+    const driver = new FakeDriver();
+    driver.files.set('/one.out', '');
+    const desired$ = new BehaviorSubject<DesiredSet>({ web: { command: 'web', stdout: { file: '/one.out' } } });
+    inVirtualTime(({ expectObservable }) => {
+      const manager = new Manager(desired$, { driver, quietMs: 10 });
+      manager.run();
+      expectObservable(manager.lines$('web', 'stdout').pipe(takeUntil(timer(2_000)))).toBe('200ms a 999ms b 799ms |', { a: 'one', b: 'two' });
+      timer(100).subscribe(() => driver.files.set('/one.out', 'one\n'));
+      timer(1_000).subscribe(() => {
+        desired$.next({ web: { command: 'web', stdout: { file: '/two.out' } } });
+      });
+      timer(1_100).subscribe(() => {
+        driver.files.set('/one.out', 'one\nnot read: written after the move\n');
+        driver.files.set('/two.out', 'two\n');
+      });
+      timer(3_000).subscribe(() => void manager.kill());
+    });
   });
 });
 

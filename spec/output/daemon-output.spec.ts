@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BehaviorSubject, takeUntil, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
@@ -130,22 +133,27 @@ describe('Daemon.lines$', () => {
 describe('Manager.lines$', () => {
   it("reads a daemon's log in the data dir, or the file its service names; a bad id or an output that is no file is a TypeError", () => {
     const driver = new FakeDriver();
-    driver.files.set('/data/logs/web-stderr.log', '');
+    const dataDir = mkdtempSync(join(tmpdir(), 'rxdaemon-output-'));
+    driver.files.set(join(dataDir, 'logs/web-stderr.log'), '');
     driver.files.set('/web.out', '');
     const desired$ = new BehaviorSubject<DesiredSet>({ web: { command: 'x', stdout: { file: '/web.out' } }, db: { command: 'y' } });
     inVirtualTime(({ expectObservable }) => {
-      const withDataDir = new Manager(desired$, { driver, dataDir: '/data' });
+      // Where a service writes is the desired set's: lines$ reads once run() brought it.
+      const withDataDir = new Manager(desired$, { driver, dataDir });
+      withDataDir.run();
       expectObservable(withDataDir.lines$('web', 'stderr').pipe(takeUntil(timer(500)))).toBe('200ms a 299ms |', { a: 'boom' });
-      at(100, () => driver.files.set('/data/logs/web-stderr.log', 'boom\n'));
+      at(100, () => driver.files.set(join(dataDir, 'logs/web-stderr.log'), 'boom\n'));
       const manager = new Manager(desired$, { driver });
       manager.run();
       at(1, () => {
         expectObservable(manager.lines$('web', 'stdout').pipe(takeUntil(timer(500)))).toBe('201ms a 299ms |', { a: 'listening' });
-        expect(() => manager.lines$('db', 'stdout')).toThrow('Expected the `stdout` option to be a { file } to read lines from, got none.');
+        expectObservable(manager.lines$('db', 'stdout')).toBe('-#', undefined, new TypeError('Expected the `stdout` option to be a { file } to read lines from, got none.'));
       });
       at(100, () => driver.files.set('/web.out', 'listening\n'));
       at(2_000, () => void manager.kill());
+      at(2_000, () => void withDataDir.kill());
     });
+    rmSync(dataDir, { recursive: true, force: true });
     expect(() => new Manager(desired$, { driver }).lines$('../etc', 'stdout')).toThrow(TypeError);
   });
 });
