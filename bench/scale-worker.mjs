@@ -13,7 +13,8 @@
 //     leaving them running and recorded.
 //   node scale-worker.mjs adopt <count> <dataDir> <windowMs>
 //     A new Manager on that data dir: ms from run() to `restored` (and how
-//     many it adopted), its CPU over `windowMs`, ms of kill().
+//     many it adopted), its CPU over `windowMs` once every adopted daemon is
+//     stable, ms of kill().
 import { spawn } from 'node:child_process';
 import { BehaviorSubject } from 'rxjs';
 import { Manager } from '../dist/index.js';
@@ -102,9 +103,10 @@ switch (mode) {
     const adopting = managed((seen) => seen.restored !== undefined);
     const { restored } = await adopting.reached;
     const restoreMs = now() - adopting.start;
+    // Idle means steady here too: every adopted daemon's stable timer has fired, and its process has been polled since.
+    await adopting.until((seen) => seen.stable === count);
     globalThis.gc?.();
-    // Past the first poll of every adopted process.
-    await sleep(2_000);
+    await sleep(1_000);
     const cpu = await cpuOver(windowMs);
     const stopMs = await timed(() => adopting.manager.kill());
     output({ restoreMs, adopted: restored, cpu, stopMs });
