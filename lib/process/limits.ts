@@ -126,7 +126,7 @@ const cgroupLimits = (wanted: number, { proc, cgroup }: LimitSources): Headroom[
       const max = readCount(join(dir, 'pids.max'));
       const current = readCount(join(dir, 'pids.current'));
       if (max === undefined || current === undefined) return [];
-      return [headroom(wanted, 'cgroup pids.max', max, current, (needed) => `raise TasksMax= in the unit, or the pod's pid limit, to ${needed} or more (pids.max of ${dir})`)];
+      return [headroom(wanted, 'cgroup pids.max', max, current, (needed) => `TasksMax=${needed} in the unit, or the pod's pid limit to ${needed}; pids.max of ${dir}`)];
     });
 };
 

@@ -90,9 +90,9 @@ describe('StatusBoard: every configured daemon, its state, and why it is in trou
   });
 
   it('an id a limit of the OS holds back: the limit and how to raise it, until it is launched or a reconcile holds it no more', () => {
-    const limit = { type: 'limit-reached', at: 0, limit: 'cgroup pids.max', value: 200, inUse: 190, raise: 'raise TasksMax= in the unit, or the pod’s pid limit, to 223 or more', held: ['web', 'api'] } as const;
+    const limit = { type: 'limit-reached', at: 0, limit: 'cgroup pids.max', value: 200, inUse: 190, raise: 'TasksMax=223 in the unit, or the pod’s pid limit to 223; pids.max of /sys/fs/cgroup/system.slice', held: ['web', 'api'] } as const;
     const board = boardOf({ type: 'reconcile', at: 0, started: [], stopped: [], replaced: [], unchanged: 0 }, limit);
-    const cause = 'held: cgroup pids.max is 200, 190 in use; raise TasksMax= in the unit, or the pod’s pid limit, to 223 or more';
+    const cause = 'held: cgroup pids.max is 200, 190 in use; TasksMax=223 in the unit, or the pod’s pid limit to 223; pids.max of /sys/fs/cgroup/system.slice';
     expect(only(board)).toMatchObject({ status: 'idle', cause });
     board.see(ev({ type: 'spawning', at: 10_000, attempt: 1 }));
     expect(only(board)?.cause).toBeUndefined();

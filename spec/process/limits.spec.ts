@@ -107,7 +107,7 @@ describe('processHeadroom', () => {
       limit: 'cgroup pids.max',
       value: 200,
       inUse: 150,
-      raise: `raise TasksMax= in the unit, or the pod's pid limit, to 202 or more (pids.max of ${sources.cgroup}/system.slice)`,
+      raise: `TasksMax=202 in the unit, or the pod's pid limit to 202; pids.max of ${sources.cgroup}/system.slice`,
     });
     expect(processHeadroom(18, sources)).toBeUndefined();
   });
