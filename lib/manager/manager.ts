@@ -146,7 +146,7 @@ export class Manager {
     return this.#request({ type: 'stop', id });
   }
 
-  /** M9: lets a daemon held down by {@link stop} run again, if it is desired; `states$` shows what that did at once (a daemon waiting for its `after`). */
+  /** M9: lets a daemon held down by {@link stop} run again, if it is desired, and tries one a limit of the OS holds back at once (`control-refused` while there is still no room); `states$` shows what that did at once (a daemon waiting for its `after`). */
   start(id: string): void {
     this.#control$.next({ type: 'start', id });
     this.#sendStates();
