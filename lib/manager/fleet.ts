@@ -93,6 +93,8 @@ export class Fleet {
     for (const id of held) this.heldForRoom.add(id);
     if (headroom !== undefined) this.limitReached(headroom);
     this.keepRetrying();
+    // Their room is kept before a stop below ends at once and a retry looks.
+    for (const id of start) this.unspawned.add(id);
     this.retireAll([...plan.stop, ...plan.replace]);
     for (const id of [...plan.replace, ...start]) {
       const service = desired.get(id);

@@ -3,6 +3,7 @@ import { describe, it } from 'vitest';
 import type { ControlRequest, ManagerEvent } from '../../lib/manager/events.js';
 import { manage, type DesiredSet } from '../../lib/manager/manage.js';
 import type { Service } from '../../lib/manager/service.js';
+import { consulBackoff } from '../../lib/policy/consul-backoff.js';
 import { noRestart } from '../../lib/policy/no-restart.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { testScheduler } from '../helpers/virtual-time.js';
@@ -97,6 +98,27 @@ describe('ids held back by a limit of the OS', () => {
         p: 'stopped b',
         q: 'stopped a',
         b: 'spawning b',
+      });
+    });
+  });
+
+  it('room is kept for what a reconcile starts: a stop that ends at once, of a daemon waiting to restart, starts no held id past the limit', () => {
+    testScheduler().run(({ expectObservable, cold }) => {
+      const driver = new FakeDriver({ byId: { b: { exitAfterMs: 500, exitCode: 1 } }, otherwise: {} }, { processLimit: 4 });
+      const b = { command: 'b', restart: consulBackoff({ freeAttempts: 0 }) };
+      const desired$ = cold<DesiredSet>('a 999ms b', { a: { ...services('a'), b, ...services('c') }, b: services('a', 'c', 'd', 'e', 'f') });
+      const events$ = manage(desired$, { driver, quietMs: 0, kill$: END });
+      // b exited at 0.5 s and waits 4 s to restart: at 1 s there is room for 2, d and e; b's stop ends at once, freeing none.
+      expectObservable(seen(events$).pipe(take(9))).toBe('(rabc) 994ms (RLxde|)', {
+        r: 'reconcile a,b,c',
+        a: 'spawning a',
+        b: 'spawning b',
+        c: 'spawning c',
+        R: 'reconcile d,e',
+        L: 'held f',
+        x: 'stopped b',
+        d: 'spawning d',
+        e: 'spawning e',
       });
     });
   });
