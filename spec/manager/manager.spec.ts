@@ -4,6 +4,7 @@ import type { DaemonState } from '../../lib/daemon/state.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { manage, type DesiredSet } from '../../lib/manager/manage.js';
 import { Manager } from '../../lib/manager/manager.js';
+import { noRestart } from '../../lib/policy/no-restart.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { inVirtualTime, testScheduler } from '../helpers/virtual-time.js';
 
@@ -61,6 +62,41 @@ describe('Manager: RxJS contracts', () => {
     await killed;
     const last = await new Promise<ReadonlyMap<string, DaemonState>>((resolve) => manager.states$.subscribe(resolve));
     expect(last.get('a')?.status).toBe('stopped');
+  });
+
+  it('states$ drops at once a daemon that ended before it left the desired set', () => {
+    const scheduler = testScheduler();
+    const desired$ = new BehaviorSubject<DesiredSet>({ a: { command: 'a', restart: noRestart }, b: { command: 'b' } });
+    const manager = new Manager(desired$, { driver: new FakeDriver({ byId: { a: { exitAfterMs: 100 }, b: {} } }, { scheduler }), scheduler, quietMs: 10 });
+    const seen: string[][] = [];
+    manager.states$.subscribe((states) => seen.push([...states].map(([id, state]) => `${id}:${state.status}`)));
+    manager.run();
+    scheduler.flush();
+    expect(seen.at(-1)).toEqual(['a:completed', 'b:running']);
+    desired$.next({ b: { command: 'b' } });
+    scheduler.flush();
+    expect(seen.at(-1)).toEqual(['b:running']);
+    void manager.kill();
+    scheduler.flush();
+  });
+
+  it('states$ keeps an id re-added while its old daemon stops: the old one ends, the new one follows', () => {
+    const scheduler = testScheduler();
+    const desired$ = new BehaviorSubject<DesiredSet>({ a: { command: 'a' } });
+    const manager = new Manager(desired$, { driver: new FakeDriver({ onSigint: { exitAfterMs: 1_000 } }, { scheduler }), scheduler, quietMs: 10 });
+    const seen: string[] = [];
+    manager.states$.subscribe((states) => seen.push(states.get('a')?.status ?? 'absent'));
+    manager.run();
+    scheduler.flush();
+    desired$.next({});
+    scheduler.schedule(() => {
+      desired$.next({ a: { command: 'a' } });
+    }, 500);
+    scheduler.flush();
+    // The second `running` of each run is its `stable`.
+    expect(seen).toEqual(['absent', 'running', 'running', 'stopping', 'stopped', 'running', 'running']);
+    void manager.kill();
+    scheduler.flush();
   });
 });
 
