@@ -17,6 +17,7 @@ export type {
   NotReadyEvent,
   PidFileErrorEvent,
   ReadyEvent,
+  RotateFailedEvent,
   SpawnFailedEvent,
   SpawningEvent,
   StartedEvent,
@@ -54,6 +55,7 @@ export { defaultDriver, execaDriver } from './process/child-process-driver.js';
 export { Daemon, type DaemonError } from './daemon/daemon.js';
 export { lines$, type LinesOptions } from './output/lines.js';
 export type { FileLook, FileSource } from './output/file-source.js';
+export type { RotateOutcome } from './output/rotate.js';
 export type { OutputStream } from './output/output-lines.js';
 export type { ProcessIdentity } from './process/identity.js';
 export type { DaemonState, DaemonStatus, LastExit } from './daemon/state.js';

@@ -40,6 +40,7 @@ describe('formatEvent', () => {
     [{ type: 'closed', at: 0 }, 'closed'],
     [{ type: 'gave-up', at: 0, attempts: 5, reason: 'attempts-exhausted' }, 'gave up after 5 attempts (attempts-exhausted)'],
     [{ type: 'pidfile-error', at: 0, path: '/p', error: { code: 'EACCES', message: 'denied' } }, 'pid file /p: denied'],
+    [{ type: 'rotate-failed', at: 0, path: '/l', error: { code: 'EMLINK', message: 'cannot rotate /l: it has 2 hard links, not one' } }, 'log rotation: cannot rotate /l: it has 2 hard links, not one'],
     [{ type: 'reconcile', at: 0, started: ['a'], stopped: [], replaced: ['b', 'c'], unchanged: 2 }, 'reconcile: started a; stopped -; replaced b, c; 2 unchanged'],
     [{ type: 'invalid-entry', at: 0, id: '../x', message: 'bad' }, 'skipped "../x": bad'],
     [{ type: 'restore-skipped', at: 0, id: 'a', code: 'EDEAD', message: 'process 9 is gone' }, 'not restoring a: process 9 is gone'],
