@@ -83,8 +83,8 @@ const copyAndTruncate = async (path: string, key: string, source: FileHandle, si
     for (let k = backups - 1; k >= 1; k--) await renameIfThere(`${path}.${k}`, `${path}.${k + 1}`);
     await rename(copyName, backup);
     copyName = backup;
-    // The rest, up to where read() finds the end, and the truncation, in one tick: the child cannot write in between
-    // but for the two system calls from the last read to ftruncate.
+    // The rest, chased until read() finds the end, then the truncation, in one tick: of what the child writes, only
+    // what lands between that last read and ftruncate, two system calls apart, is lost.
     for (let read = -1; read !== 0; at += read) {
       read = readSync(source.fd, buffer, 0, CHUNK, at);
       for (let written = 0; written < read; ) written += writeSync(copy.fd, buffer, written, read - written, at + written);
