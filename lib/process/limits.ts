@@ -101,7 +101,7 @@ export const tasksOf = (uid: number, proc = SYSTEM.proc): number => {
 };
 
 /** A limit and the room it leaves for `wanted` more; `raise` is told what value would do. */
-const headroom = (wanted: number, limit: string, value: number, inUse: number, raise: (needed: number) => string): Headroom => ({
+const headroom = (wanted: number, { limit, value, inUse }: Pick<Headroom, 'limit' | 'value' | 'inUse'>, raise: (needed: number) => string): Headroom => ({
   more: Math.max(0, value - inUse - RESERVE),
   limit,
   value,
@@ -126,7 +126,7 @@ const cgroupLimits = (wanted: number, { proc, cgroup }: LimitSources): Headroom[
       const max = readCount(join(dir, 'pids.max'));
       const current = readCount(join(dir, 'pids.current'));
       if (max === undefined || current === undefined) return [];
-      return [headroom(wanted, 'cgroup pids.max', max, current, (needed) => `TasksMax=${needed} in the unit, or the pod's pid limit to ${needed}; pids.max of ${dir}`)];
+      return [headroom(wanted, { limit: 'cgroup pids.max', value: max, inUse: current }, (needed) => `TasksMax=${needed} in the unit, or the pod's pid limit to ${needed}; pids.max of ${dir}`)];
     });
 };
 
@@ -146,16 +146,16 @@ export const processHeadroom = (wanted: number, sources: LimitSources = SYSTEM):
   const candidates: Headroom[] = cgroupLimits(wanted, sources);
   const pidMax = readCount(join(proc, 'sys/kernel/pid_max'));
   // 4194304 is the most pid_max can be (on 64-bit systems).
-  if (pidMax !== undefined) candidates.push(headroom(wanted, 'kernel.pid_max', pidMax, tasks, () => 'sysctl -w kernel.pid_max=4194304'));
+  if (pidMax !== undefined) candidates.push(headroom(wanted, { limit: 'kernel.pid_max', value: pidMax, inUse: tasks }, () => 'sysctl -w kernel.pid_max=4194304'));
   const threadsMax = readCount(join(proc, 'sys/kernel/threads-max'));
-  if (threadsMax !== undefined) candidates.push(headroom(wanted, 'kernel.threads-max', threadsMax, tasks, (needed) => `sysctl -w kernel.threads-max=${needed}`));
+  if (threadsMax !== undefined) candidates.push(headroom(wanted, { limit: 'kernel.threads-max', value: threadsMax, inUse: tasks }, (needed) => `sysctl -w kernel.threads-max=${needed}`));
   const status = readText(join(proc, 'self/status')) ?? '';
   const binds = nprocBinds(status, readText(join(proc, 'self/uid_map')));
   const nproc = binds ? softLimit(readText(join(proc, 'self/limits')) ?? '', 'Max processes') : undefined;
   // The system's tasks bound this user's: counted exactly (a walk of /proc) only when that bound leaves too little room.
   if (nproc !== undefined && nproc - tasks - RESERVE < wanted) {
     const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
-    candidates.push(headroom(wanted, 'RLIMIT_NPROC', nproc, tasksOf(uid, proc), (needed) => `ulimit -u ${needed}, or systemd's LimitNPROC=${needed}`));
+    candidates.push(headroom(wanted, { limit: 'RLIMIT_NPROC', value: nproc, inUse: tasksOf(uid, proc) }, (needed) => `ulimit -u ${needed}, or systemd's LimitNPROC=${needed}`));
   }
   const tightest = candidates.reduce<Headroom | undefined>((least, candidate) => (least === undefined || candidate.more < least.more ? candidate : least), undefined);
   return tightest !== undefined && tightest.more < wanted ? tightest : undefined;
