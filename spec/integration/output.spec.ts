@@ -72,6 +72,21 @@ describe('the output of a real process', () => {
     expect(seen.every((n, i) => i === 0 || n > (seen[i - 1] ?? n))).toBe(true);
   });
 
+  it("exited.tail across a rotation, the file regrown past where the run began: the run's whole lines, from .1 on", async () => {
+    const err = sandbox().path('err.log');
+    // 96 bytes of an earlier run: this run's output begins there, which is no line's start in the regrown file.
+    writeFileSync(err, 'earlier run\n'.repeat(8), { mode: 0o600 });
+    const daemon = new Daemon(child('--print', 'hello', '--exit-after', '1600'), { stderr: { file: err }, maxLogBytes: 200, tailLines: 1_000 });
+    const events$ = sandbox().track(daemon);
+    daemon.start();
+    const exited = await nextEvent(events$, is('exited'), 5_000);
+    // Rotated once (the check at 1 s), then regrown past 96 bytes by the exit.
+    expect(readFileSync(`${err}.1`, 'utf8').startsWith('earlier run\n'.repeat(8))).toBe(true);
+    expect(readFileSync(err, 'utf8').length).toBeGreaterThan(96);
+    expect(exited.tail.length).toBeGreaterThan(60);
+    expect(new Set(exited.tail)).toEqual(new Set(['err:hello']));
+  });
+
   it('a rotation that fails is a rotate-failed event once per new error, however many checks fail the same way; the daemon runs on', async () => {
     const log = sandbox().path('out.log');
     // .1 is a directory with something in it: no copy can be renamed there.
