@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readSync } from 'node:fs';
 import { rotationsOf } from './rotate.js';
 
 /** What a file looks like now: its size and inode, and how many times it was rotated. */
@@ -43,13 +43,22 @@ const withFile = <T>(path: string, use: (fd: number) => T): T | undefined => {
   }
 };
 
-/** The file system, read through a descriptor opened for each look and each read; rotations are those of this process. */
+/**
+ * The file system: a look is one lstat (a symlink or a FIFO is no regular
+ * file, so it is not looked through; a thousand daemons ending together
+ * each look at their logs), a read goes through a descriptor opened for it;
+ * rotations are those of this process.
+ */
 export const fileSystem: FileSource = {
-  look: (path) =>
-    withFile(path, (fd) => {
-      const stats = fstatSync(fd);
-      return stats.isFile() ? { size: stats.size, ino: stats.ino, rotations: rotationsOf(path) } : undefined;
-    }),
+  look: (path) => {
+    let stats;
+    try {
+      stats = lstatSync(path, { throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
+    return stats?.isFile() === true ? { size: stats.size, ino: stats.ino, rotations: rotationsOf(path) } : undefined;
+  },
   read: (path, offset, length) =>
     withFile(path, (fd) => {
       const buffer = Buffer.alloc(length);

@@ -46,7 +46,8 @@ export const readTail = (source: FileSource, path: string, from: number, count: 
   for (const { file, start, size } of stretchesOf(source, path, look, from, rotationsAtStart)) {
     const available = Math.max(0, size - start);
     const take = Math.min(available, wanted);
-    pieces.unshift(source.read(file, size - take, take));
+    // Nothing to take is not worth opening the file for: the common end of a quiet daemon.
+    if (take > 0) pieces.unshift(source.read(file, size - take, take));
     wanted -= take;
     cut = take < available;
     if (cut) break;

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { AsyncSubject, defer, Observable, of } from 'rxjs';
 import type { ChildHandle, ExitStatus, KillError, Marked, OutputStart, ProcessDriver, ProcessProbe, ProcessWatch, Spawned, SpawnSpec } from './driver.js';
 import type { ProcessIdentity } from './identity.js';
@@ -115,26 +115,31 @@ export class ChildProcessDriver implements ProcessDriver {
   kill(target: ProcessIdentity, signal: NodeJS.Signals, group: boolean): Either<KillError, void> {
     const { pid } = target;
     if (!isSignallablePid(pid, this.ownPid)) return left({ code: 'EINVAL', message: `refusing to signal pid ${String(pid)}` });
-    const own = this.live.has(pid);
-    const { seen, stat } = this.look(pid, !own && target.startTime !== null);
-    if (!own) {
-      // Not our unreaped child: the pid may belong to someone else by now,
-      // and only its start time tells. One we cannot see is neither gone nor
-      // to be signalled blindly.
-      const refused = refusal(target, seen, stat);
-      if (refused !== undefined) return left(refused);
-    }
-    // Signal the group only while the process still leads it; a child that
-    // left its group must not take the group it left with it. Without a
-    // stat, a child of ours still leads the group it was started in.
-    const leads = stat === undefined ? own : stat.pgrp === pid;
+    // Our unreaped child needs no look at /proc (a stop of 10,000 paid one each): its pid cannot have been
+    // reused, and, started in a session of its own (launch.ts), it leads its group for good: a session leader
+    // can neither setpgid() nor setsid().
+    const leads = this.live.has(pid) ? right(true) : this.othersGroupLead(target);
+    if (isLeft(leads)) return leads;
     try {
-      process.kill(group && leads ? -pid : pid, signal);
+      process.kill(group && leads.right ? -pid : pid, signal);
       return right(undefined);
     } catch (error) {
       const code = errnoOf(error) === 'EPERM' ? 'EPERM' : 'ESRCH';
       return left({ code, message: `kill ${signal} ${pid}: ${code}` });
     }
+  }
+
+  /**
+   * Whether a process that is not our unreaped child leads its group, or why
+   * it must not be signalled: the pid may belong to someone else by now, and
+   * only its start time tells; one we cannot see is neither gone nor to be
+   * signalled blindly. A process that left its group must not take the
+   * group it left with it.
+   */
+  private othersGroupLead(target: ProcessIdentity): Either<KillError, boolean> {
+    const { seen, stat } = this.look(target.pid, target.startTime !== null);
+    const refused = refusal(target, seen, stat);
+    return refused === undefined ? right(stat?.pgrp === target.pid) : left(refused);
   }
 
   endGroup(leader: ProcessIdentity): boolean {

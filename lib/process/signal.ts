@@ -13,6 +13,9 @@ import type { ProcessIdentity } from './identity.js';
  * ours any more. ESRCH, the common case, means nothing was left.
  */
 export const endGroup = (leader: ProcessIdentity): boolean => {
+  // The common case, an empty group, is told by one system call, without reading /proc (10,000 daemons stopping
+  // together each ask).
+  if (!groupExists(leader.pid)) return false;
   const look = lookUpProcStat(leader.pid);
   // Unseen (a hidepid /proc) is not known to be free: leave it.
   if (look.kind === 'hidden') return false;
@@ -41,14 +44,19 @@ export const endGroup = (leader: ProcessIdentity): boolean => {
  * adopted daemons take over two minutes).
  */
 export const groupRemains = (pgid: number): boolean => {
-  try {
-    process.kill(-pgid, 0);
-  } catch (error) {
-    // ESRCH: nothing is left, not even a zombie. EPERM: someone is, though not ours to signal.
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-  }
+  if (!groupExists(pgid)) return false;
   const recent = lastScan !== undefined && performance.now() - lastScan.at < SCAN_REUSE_MS ? lastScan.groups.get(pgid) : undefined;
   return recent ?? scanGroups().get(pgid) ?? false;
+};
+
+/** Whether any process, a zombie included, is in the group: ESRCH says none; EPERM, someone not ours to signal. */
+const groupExists = (pgid: number): boolean => {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 };
 
 // How long one scan of /proc answers for, and only about the groups it saw
