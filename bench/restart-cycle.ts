@@ -120,7 +120,7 @@ export const restartCycle = async (quick: boolean): Promise<Row[]> => {
   return [
     { target: 'P1', subject: 'child_process.spawn loop (baseline)', value: baseline, unit: 'ms/cycle', ratio: 1 },
     row('execa loop (context)', 'execa'),
-    row('rxdaemon restart cycle (default driver)', 'rxdaemon', '≤ 1.3×', 1.3),
+    row('rxdaemon restart cycle (default driver)', 'rxdaemon', '≤ 1.15×', 1.15),
     row('rxdaemon restart cycle, execaDriver()', 'rxdaemonExeca'),
     row('respawn (peer)', 'respawn'),
     ...peers,
