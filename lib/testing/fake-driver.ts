@@ -359,7 +359,8 @@ export class FakeDriver implements ProcessDriver {
     if (this.processLimit === undefined) return undefined;
     const inUse = [...this.processes.values()].filter((fake) => fake.alive).length;
     const more = Math.max(0, this.processLimit - inUse);
-    return more < wanted ? { more, limit: 'RLIMIT_NPROC', value: this.processLimit, inUse, raise: "ulimit -u, or systemd's LimitNPROC=" } : undefined;
+    const needed = inUse + wanted;
+    return more < wanted ? { more, limit: 'RLIMIT_NPROC', value: this.processLimit, inUse, raise: `ulimit -u ${needed}, or systemd's LimitNPROC=${needed}` } : undefined;
   }
 
   writeFile(path: string, data: string): Observable<void> {

@@ -34,7 +34,6 @@ const seen = (events$: Observable<ManagerEvent>): Observable<string> =>
 
 // Every manager ends by then, should a spec's events not come: held ids are tried every 10 s until the end.
 const END = timer(60_000);
-const RAISE = "ulimit -u, or systemd's LimitNPROC=";
 
 describe('ids held back by a limit of the OS', () => {
   it('are said once, and the first of them starts as soon as a daemon of the manager ends', () => {
@@ -79,7 +78,7 @@ describe('ids held back by a limit of the OS', () => {
         r: 'reconcile a',
         l: 'held b',
         a: 'spawning a',
-        f: `refused b: held: RLIMIT_NPROC is 3, 3 in use; ${RAISE} (tried again as room is freed)`,
+        f: `refused b: held: RLIMIT_NPROC is 3, 3 in use; ulimit -u 4, or systemd's LimitNPROC=4 (tried again as room is freed)`,
         b: 'spawning b',
       });
     });
