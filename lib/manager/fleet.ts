@@ -428,12 +428,16 @@ export class Fleet {
   }
 
   private chain(id: string, gone$: Observable<never>): void {
+    const previous = this.retiring.get(id) ?? EMPTY;
+    // Subscribed once, here: whoever waits for the end (settled(), a relaunch) waits on the subject. Each of them
+    // used to subscribe the chain itself, and so ran the stop again (10,000 daemons stopping paid for it twice).
+    const done$ = new AsyncSubject<never>();
+    this.retiring.set(id, done$);
     // A daemon that erred (a bug, already carried by follow()) is as gone as one that stopped.
-    const chained$ = concat(this.retiring.get(id) ?? EMPTY, gone$.pipe(catchError(() => EMPTY)));
-    this.retiring.set(id, chained$);
-    chained$.subscribe({
+    concat(previous, gone$.pipe(catchError(() => EMPTY))).subscribe(done$);
+    done$.subscribe({
       complete: () => {
-        if (this.retiring.get(id) === chained$) this.retiring.delete(id);
+        if (this.retiring.get(id) === done$) this.retiring.delete(id);
       },
     });
   }
