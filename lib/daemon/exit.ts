@@ -1,4 +1,4 @@
-import { concat, defer, EMPTY, ignoreElements, interval, of, takeWhile, type Observable } from 'rxjs';
+import { defer, EMPTY, ignoreElements, interval, Observable, takeWhile } from 'rxjs';
 import type { DaemonEvent, ExitedEvent } from '../events.js';
 import type { ExitStatus, Stdio } from '../process/driver.js';
 import { readTail } from '../output/tail.js';
@@ -23,7 +23,7 @@ export type StopReason = NonNullable<ExitedEvent['reason']>;
  * {@link RunEnd}. `runMs` is the run's, not counting that wait.
  */
 export const exited$ = (sup: Supervision, run: Run, status: ExitStatus, ready: boolean, reason?: StopReason): Observable<DaemonEvent | RunEnd> =>
-  defer(() => {
+  new Observable<DaemonEvent | RunEnd>((subscriber) => {
     const { running, attempt, startedAt } = run;
     const { driver, killProcessGroup, scheduler } = sup.options;
     const runMs = scheduler.now() - startedAt;
@@ -31,15 +31,17 @@ export const exited$ = (sup: Supervision, run: Run, status: ExitStatus, ready: b
     const { code, signal } = status;
     const requested = reason !== undefined;
     const tail = tailOf(sup, running);
-    return concat(
-      ended ? leftoversGone$(sup, running.pid) : EMPTY,
-      defer(() =>
-        of(
-          sup.event('exited', { pid: running.pid, code, signal, adopted: running.adopted, attempt, runMs, requested, ...(requested ? { reason } : {}), tail }),
-          new RunEnd(attempt, { kind: 'exited', code, signal, adopted: running.adopted, ...(reason === 'not-ready' || reason === 'unhealthy' ? { reason } : {}) }, runMs, reason, ready),
-        ),
-      ),
-    );
+    // Timed when the leftovers are gone, not before.
+    const report = (): void => {
+      subscriber.next(sup.event('exited', { pid: running.pid, code, signal, adopted: running.adopted, attempt, runMs, requested, ...(requested ? { reason } : {}), tail }));
+      subscriber.next(new RunEnd(attempt, { kind: 'exited', code, signal, adopted: running.adopted, ...(reason === 'not-ready' || reason === 'unhealthy' ? { reason } : {}) }, runMs, reason, ready));
+      subscriber.complete();
+    };
+    if (!ended) {
+      report();
+      return undefined;
+    }
+    return leftoversGone$(sup, running.pid).subscribe({ complete: report });
   });
 
 /** The crash report: the last lines this run wrote to its stderr file, else (none there, or none written) its stdout file; none when neither is a file. */
