@@ -1,4 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
+import type { FileSource } from '../output/file-source.js';
 
 /** What a check looks at: the process, its id, the paths of its output files, and the scheduler every check runs on. */
 export interface CheckTarget {
@@ -12,6 +13,12 @@ export interface CheckTarget {
   readonly stdoutStart?: number;
   /** The same for its stderr file. */
   readonly stderrStart?: number;
+  /** How many times its stdout file had been rotated then (`FileLook.rotations`): a rotation since is followed into `.1`. */
+  readonly stdoutRotations?: number;
+  /** The same for its stderr file. */
+  readonly stderrRotations?: number;
+  /** How its output files are read: the driver's `output` (a FakeDriver's files in memory); the file system when not given. */
+  readonly output?: FileSource;
   readonly scheduler: SchedulerLike;
 }
 

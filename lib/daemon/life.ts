@@ -29,7 +29,7 @@ const settle$ = (sup: Supervision, run: Run, outcome: Outcome, ready: boolean): 
 
 /** What a check of this run looks at. */
 const targetOf = (sup: Supervision, run: Run): CheckTarget => {
-  const { stdout, stderr, scheduler } = sup.options;
+  const { stdout, stderr, scheduler, driver } = sup.options;
   const { pid, outputStart } = run.running;
   const id = sup.spec.env[sup.options.envNames.id];
   return {
@@ -39,6 +39,9 @@ const targetOf = (sup: Supervision, run: Run): CheckTarget => {
     ...(typeof stderr === 'object' ? { stderr: stderr.file } : {}),
     ...(outputStart?.stdout === undefined ? {} : { stdoutStart: outputStart.stdout }),
     ...(outputStart?.stderr === undefined ? {} : { stderrStart: outputStart.stderr }),
+    ...(outputStart?.stdoutRotations === undefined ? {} : { stdoutRotations: outputStart.stdoutRotations }),
+    ...(outputStart?.stderrRotations === undefined ? {} : { stderrRotations: outputStart.stderrRotations }),
+    output: driver.output,
     scheduler,
   };
 };

@@ -21,6 +21,85 @@ interface Behind {
   offset: number;
 }
 
+/** Options of {@link lineReader}. */
+export interface LineReaderOptions extends Pick<LinesOptions, 'from' | 'source'> {
+  /**
+   * The file's `FileLook.rotations` when it stood at `from` (a byte offset):
+   * a rotation since is followed into `.1` from the first look on, as one
+   * between two looks is.
+   */
+  readonly rotations?: number;
+}
+
+/**
+ * One look at a file: calls `emit` with each line written since the last
+ * look, reading at most 1 MiB; true when it read all of that 1 MiB, so
+ * there may be more for the next look (the rest of what it looked at, and
+ * all that was written since).
+ */
+export type LineReader = (emit: (line: string) => void) => boolean;
+
+/**
+ * The reader behind {@link lines$}, looked at when its caller says (`lines$`
+ * every `pollMs`, an output check at each attempt): the same rotations
+ * followed, the same lines joined.
+ */
+export const lineReader = (path: string, options: LineReaderOptions = {}): LineReader => {
+  const { from = 'end', source = fileSystem } = options;
+  const lines = new LineSplitter();
+  let offset: number | undefined = typeof from === 'number' ? from : undefined;
+  let ino: number | undefined;
+  let rotations = options.rotations;
+  // The rotated copies still holding unread lines, oldest first; read before the file itself.
+  let behind: Behind[] = [];
+  const push = (chunk: Buffer, emit: (line: string) => void): void => {
+    for (const line of lines.push(chunk)) emit(line);
+  };
+  // Reads what is left of the rotated copies, at most `budget` bytes; returns what is left of the budget.
+  const catchUp = (budget: number, emit: (line: string) => void): number => {
+    let left = budget;
+    for (let copy = behind[0]; copy !== undefined && left > 0; copy = behind[0]) {
+      const chunk = source.read(`${path}.${copy.backup}`, copy.offset, left);
+      copy.offset += chunk.length;
+      push(chunk, emit);
+      // Fewer bytes than asked for: that copy is read to its end.
+      if (chunk.length < left) behind.shift();
+      left -= chunk.length;
+    }
+    return left;
+  };
+  return (emit) => {
+    const now = source.look(path);
+    if (now === undefined) {
+      // No file yet is an empty one: all it will hold is new.
+      offset ??= 0;
+      return false;
+    }
+    const turned = rotations === undefined || now.rotations === undefined ? 0 : now.rotations - rotations;
+    if (offset === undefined) offset = from === 'start' ? 0 : now.size;
+    else if (turned > 0) {
+      // The copies made since move up by as many; what was unread of the file went to `.turned`, and each later
+      // rotation's copy is whole.
+      for (const copy of behind) copy.backup += turned;
+      for (let backup = turned; backup >= 1; backup--) behind.push({ backup, offset: backup === turned ? offset : 0 });
+      offset = 0;
+    } else if (now.size < offset || (ino !== undefined && now.ino !== ino)) {
+      offset = 0;
+      behind = [];
+      lines.reset();
+    }
+    ino = now.ino;
+    rotations = now.rotations;
+    const budget = catchUp(MAX_READ, emit);
+    if (behind.length > 0 || budget === 0) return true;
+    if (now.size === offset) return false;
+    const chunk = source.read(path, offset, Math.min(budget, now.size - offset));
+    offset += chunk.length;
+    push(chunk, emit);
+    return chunk.length === budget;
+  };
+};
+
 /**
  * The lines written to a file, as they arrive, read from the file (never a
  * pipe), looked at every `pollMs` on the scheduler. A line is emitted once
@@ -39,60 +118,14 @@ interface Behind {
  */
 export const lines$ = (path: string, options: LinesOptions = {}): Observable<string> =>
   new Observable<string>((subscriber) => {
-    const { from = 'end', pollMs = 200, scheduler = asyncScheduler, source = fileSystem } = options;
-    const lines = new LineSplitter();
-    let offset: number | undefined = typeof from === 'number' ? from : undefined;
-    let ino: number | undefined;
-    let rotations: number | undefined;
-    // The rotated copies still holding unread lines, oldest first; read before the file itself.
-    let behind: Behind[] = [];
-    const emit = (chunk: Buffer): void => {
-      for (const line of lines.push(chunk)) subscriber.next(line);
+    const { pollMs = 200, scheduler = asyncScheduler } = options;
+    const look = lineReader(path, options);
+    const emit = (line: string): void => {
+      subscriber.next(line);
     };
-    // Reads what is left of the rotated copies, at most `budget` bytes; returns what is left of the budget.
-    const catchUp = (budget: number): number => {
-      let left = budget;
-      for (let copy = behind[0]; copy !== undefined && left > 0; copy = behind[0]) {
-        const chunk = source.read(`${path}.${copy.backup}`, copy.offset, left);
-        copy.offset += chunk.length;
-        emit(chunk);
-        // Fewer bytes than asked for: that copy is read to its end.
-        if (chunk.length < left) behind.shift();
-        left -= chunk.length;
-      }
-      return left;
-    };
-    const look = (): void => {
-      const now = source.look(path);
-      if (now === undefined) {
-        // No file yet is an empty one: all it will hold is new.
-        offset ??= 0;
-        return;
-      }
-      const turned = rotations === undefined || now.rotations === undefined ? 0 : now.rotations - rotations;
-      if (offset === undefined) offset = from === 'start' ? 0 : now.size;
-      else if (turned > 0) {
-        // The copies made since move up by as many; what was unread of the file went to `.turned`, and each later
-        // rotation's copy is whole.
-        for (const copy of behind) copy.backup += turned;
-        for (let backup = turned; backup >= 1; backup--) behind.push({ backup, offset: backup === turned ? offset : 0 });
-        offset = 0;
-      } else if (now.size < offset || (ino !== undefined && now.ino !== ino)) {
-        offset = 0;
-        behind = [];
-        lines.reset();
-      }
-      ino = now.ino;
-      rotations = now.rotations;
-      const budget = catchUp(MAX_READ);
-      if (behind.length > 0 || now.size === offset || budget === 0) return;
-      const chunk = source.read(path, offset, Math.min(budget, now.size - offset));
-      offset += chunk.length;
-      emit(chunk);
-    };
-    look();
+    look(emit);
     return scheduler.schedule(function again() {
-      look();
+      look(emit);
       this.schedule(undefined, pollMs);
     }, pollMs);
   });

@@ -138,6 +138,16 @@ describe('checks.output', () => {
     expect(await attempt(check, target)).toEqual(PASSED);
   });
 
+  it('reads more than one look’s worth (1 MiB) in one attempt, a look per turn of the scheduler, and nothing of it again', async () => {
+    writeFileSync(log, '');
+    const check = output(/^listening$/);
+    const target = run();
+    await attempt(check, target);
+    appendFileSync(log, `${'noise\n'.repeat(400_000)}listening\n`);
+    expect(await attempt(check, target)).toEqual(PASSED);
+    expect(await attempt(check, target)).toEqual(noMatch('/^listening$/'));
+  });
+
   it('fails, naming the option, for a daemon whose stream is not a file', async () => {
     expect(await attempt(output(/x/), run({}))).toEqual({
       ok: false,
