@@ -1,7 +1,7 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { FileSource } from '../output/file-source.js';
 
-/** What a check looks at: the process, its id, the paths of its output files, and the scheduler every check runs on. */
+/** What a check looks at: the process, its id, its output files (their paths, where this run began in them, how to read them), and the scheduler every check runs on. */
 export interface CheckTarget {
   readonly pid: number;
   readonly id?: string;
