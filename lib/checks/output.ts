@@ -125,7 +125,8 @@ export const output = (pattern: RegExp, stream: Stream = 'stdout'): Check => {
         return undefined;
       }
       // More than one look's worth was written: the rest is read a look per turn of the scheduler, so a flood does
-      // not hold the event loop. An attempt let go meanwhile leaves the reader between two looks, for the next.
+      // not hold the event loop, until a look finds it caught up (a writer faster than that is cut by the attempt's
+      // timeout). An attempt let go meanwhile leaves the reader between two looks, for the next.
       return target.scheduler.schedule(function more() {
         if (read(emit)) this.schedule();
         else decide();
