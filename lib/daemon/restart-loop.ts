@@ -1,4 +1,4 @@
-import { concat, defer, map, merge, Observable, of, switchAll, take, timer, type Observer, type Subscription } from 'rxjs';
+import { concat, map, merge, Observable, of, switchAll, take, timer, type Observer, type Subscription } from 'rxjs';
 import { isTerminal, type DaemonEvent } from '../events.js';
 import { logEvent } from './log-event.js';
 import { RunEnd } from './run-end.js';
@@ -12,12 +12,26 @@ const RESTART_NOW = Symbol('restart now');
 type Marker = typeof NEXT_RUN | typeof RESTART_NOW;
 type Step = Observable<RunItem | Marker>;
 
+/** A terminal event, made once the pid file is gone (a failure to remove it is an event before it). Written by hand: every stop ends here. */
+const last$ = (sup: Supervision, event: () => DaemonEvent): Observable<DaemonEvent> =>
+  new Observable<DaemonEvent>((subscriber) =>
+    sup.pidFile.remove$().subscribe({
+      next: (failure) => {
+        subscriber.next(failure);
+      },
+      error: (error: unknown) => {
+        subscriber.error(error);
+      },
+      complete: () => {
+        subscriber.next(event());
+        subscriber.complete();
+      },
+    }),
+  );
+
 /** The end of supervision asked for: `closed` at once; `stopped` once the pid file is gone. */
 const finish$ = (sup: Supervision, ending: Ending): Observable<DaemonEvent> =>
-  ending === 'close' ? of(sup.event('closed', {})) : concat(sup.pidFile.remove$(), defer(() => of(sup.event('stopped', {}))));
-
-/** A terminal event the policy decided, once the pid file is gone. */
-const last$ = (sup: Supervision, event: () => DaemonEvent): Observable<DaemonEvent> => concat(sup.pidFile.remove$(), defer(() => of(event())));
+  ending === 'close' ? of(sup.event('closed', {})) : last$(sup, () => sup.event('stopped', {}));
 
 /** The ending asked for so far, if any: it is replayed, so a subscription answers at once. */
 const askedNow = (sup: Supervision): Ending | undefined => {
