@@ -77,8 +77,10 @@ export class Fleet {
   /** M1: brings the running set to `desired`, touching only the ids that differ. */
   reconcile(wanted: ReadonlyMap<string, Service>): void {
     this.desired = wanted;
-    // A service that leaves the desired set is forgotten, its hold with it.
-    for (const id of this.stoppedOnRequest) if (!wanted.has(id)) this.stoppedOnRequest.delete(id);
+    // A service stopped on request that leaves the desired set is forgotten, its hold with it; it is among what the
+    // reconcile stopped, so whoever folds the events (states$, status) lets it go too.
+    const forgotten = [...this.stoppedOnRequest].filter((id) => !wanted.has(id));
+    for (const id of forgotten) this.stoppedOnRequest.delete(id);
     const desired = new Map([...wanted].filter(([id]) => !this.held.has(id) && !this.stoppedOnRequest.has(id)));
     for (const [id, why] of this.held) {
       if (wanted.has(id)) this.emit({ type: 'invalid-entry', id, message: `not started: ${why}` });
@@ -88,7 +90,7 @@ export class Fleet {
     const headroom = this.headroom(plan.start.length);
     const { start, held } = admit(plan.start, headroom);
     // Announced first, so the events of the daemons it touches follow it.
-    this.emit({ type: 'reconcile', started: start, stopped: plan.stop, replaced: plan.replace, unchanged: plan.unchanged.length });
+    this.emit({ type: 'reconcile', started: start, stopped: [...plan.stop, ...forgotten], replaced: plan.replace, unchanged: plan.unchanged.length });
     this.heldForRoom.clear();
     for (const id of held) this.heldForRoom.add(id);
     if (headroom !== undefined) this.limitReached(headroom);

@@ -132,6 +132,23 @@ describe('Manager: states$ keeps up with the promises', () => {
   });
 });
 
+describe('Manager: a daemon stopped on request, then removed from the desired set', () => {
+  it('leaves states$ at that reconcile, which lists it as stopped', async () => {
+    const desired$ = new BehaviorSubject<DesiredSet>({ web: { command: 'web' }, api: { command: 'api' } });
+    const manager = new Manager(desired$, { driver: new FakeDriver(), quietMs: 0 });
+    const reconciles: string[][] = [];
+    manager.events$.subscribe((event) => event.type === 'reconcile' && reconciles.push([...event.stopped]));
+    manager.run();
+    await firstValueFrom(manager.states$.pipe(filter((states) => states.get('api')?.status === 'running')));
+    await manager.stop('api');
+    desired$.next({ web: { command: 'web' } });
+    const states = await firstValueFrom(manager.states$.pipe(filter((now) => !now.has('api'))));
+    expect([...states.keys()]).toEqual(['web']);
+    expect(reconciles).toEqual([[], ['api']]);
+    await manager.kill();
+  });
+});
+
 describe('Manager.lines$: where the desired set says the service writes', () => {
   it('right after run(), reads the file of the first set; once a reload moves the output, the new file', () => {
     const driver = new FakeDriver();
