@@ -72,6 +72,8 @@ describe('rxdaemon manage follows its config (finding 13)', () => {
 
   it('a SIGHUP with an unchanged config does nothing, and says so in one line', async () => {
     const { config, run } = await managingA();
+    // `ready` follows `started` at once, but may come in a later chunk of output.
+    await waitFor('a ready', () => run.events().some((e: ManagerEvent) => e.type === 'ready' && e.id === 'a'));
     const before = run.events().length;
     run.process.kill('SIGHUP');
     await waitFor('the note', () => run.stderr.includes('unchanged'));
