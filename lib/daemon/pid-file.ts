@@ -1,4 +1,4 @@
-import { catchError, defer, EMPTY, ignoreElements, of, type Observable } from 'rxjs';
+import { EMPTY, Observable } from 'rxjs';
 import { errorFields, type DaemonEvent, type EventFactory } from '../events.js';
 import type { ProcessDriver } from '../process/driver.js';
 
@@ -22,11 +22,25 @@ const NO_PID_FILE: PidFile = { write$: () => EMPTY, remove$: () => EMPTY };
 /** The pid file at `path`, or one that does nothing when there is no path. */
 export const pidFile = (path: string | undefined, driver: ProcessDriver, event: EventFactory): PidFile => {
   if (path === undefined) return NO_PID_FILE;
+  // By hand, not defer/ignoreElements/catchError: every spawn and every stop of every daemon goes through here.
   const attempt = (effect: () => Observable<void>): Observable<DaemonEvent> =>
-    defer(effect).pipe(
-      ignoreElements(),
-      catchError((error: unknown) => of(event('pidfile-error', { path, error: errorFields(error) }))),
-    );
+    new Observable<DaemonEvent>((subscriber) => {
+      const failed = (error: unknown): void => {
+        subscriber.next(event('pidfile-error', { path, error: errorFields(error) }));
+        subscriber.complete();
+      };
+      try {
+        return effect().subscribe({
+          error: failed,
+          complete: () => {
+            subscriber.complete();
+          },
+        });
+      } catch (error) {
+        failed(error);
+        return undefined;
+      }
+    });
   return {
     write$: (pid) => attempt(() => driver.writeFile(path, `${pid}\n`)),
     remove$: () => attempt(() => driver.removeFile(path)),
