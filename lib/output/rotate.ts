@@ -1,8 +1,8 @@
-import { constants, fstatSync, ftruncateSync, lstatSync, readSync, writeSync, type Stats } from 'node:fs';
+import { constants, fstatSync, ftruncateSync, readSync, writeSync, type Stats } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { randomName } from '../process/files.js';
+import { lstatOrUndefined, ownFileRefusal, problem, randomName, thrown } from '../process/files.js';
 
 /** How a rotation went: `true` when the file was rotated, `false` when it did not need it; an Error (with a `code`) when it failed. */
 export type RotateOutcome = Either<NodeJS.ErrnoException, boolean>;
@@ -105,32 +105,15 @@ const writeAll = async (copy: FileHandle, bytes: Buffer, at: number): Promise<vo
   for (let written = 0; written < bytes.length; ) written += (await copy.write(bytes, written, bytes.length - written, at + written)).bytesWritten;
 };
 
-/** Throws, naming the path and why, for a log rxdaemon must not rotate. */
+/** Throws, naming the path and why, for a log rxdaemon must not rotate (see {@link ownFileRefusal}). */
 const refuse = (path: string, stats: Stats): void => {
-  if (!stats.isFile()) throw errno('EINVAL', `cannot rotate ${path}: it is not a regular file`);
-  // A second name for the file may be another user's file, hard-linked here by someone who can write the directory.
-  if (stats.nlink > 1) throw errno('EMLINK', `cannot rotate ${path}: it has ${stats.nlink} hard links, not one`);
-  const me = process.geteuid?.() ?? stats.uid;
-  if (stats.uid !== me) throw errno('EPERM', `cannot rotate ${path}: it is owned by uid ${stats.uid}, not by you (uid ${me})`);
+  const refused = ownFileRefusal('rotate', path, stats);
+  if (refused !== undefined) throw thrown(refused);
 };
 
-const errno = (code: string, message: string): NodeJS.ErrnoException => Object.assign(new Error(message), { code });
-
-const asError = (path: string, error: unknown): NodeJS.ErrnoException => {
-  const failure = error as NodeJS.ErrnoException;
-  if (!(error instanceof Error)) return errno('EUNKNOWN', `cannot rotate ${path}: ${String(error)}`);
-  // Ours already name the path; node's say "CODE: reason, syscall 'path'".
-  if (failure.message.startsWith('cannot rotate')) return failure;
-  return errno(failure.code ?? 'EUNKNOWN', `cannot rotate ${path}: ${/^[A-Z0-9]+: (.*?), \w+/.exec(failure.message)?.[1] ?? failure.message}`);
-};
-
-const lstatOrUndefined = (path: string): Stats | undefined => {
-  try {
-    return lstatSync(path, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
-};
+/** A failure as the outcome says it: ours already name the path and why; the OS's get that said. */
+const asError = (path: string, error: unknown): NodeJS.ErrnoException =>
+  error instanceof Error && error.message.startsWith('cannot rotate') ? error : thrown(problem('rotate', path, error));
 
 const renameIfThere = async (from: string, to: string): Promise<void> => {
   try {

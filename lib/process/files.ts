@@ -26,13 +26,13 @@ import { left, right, type Either } from 'fp-ts/lib/Either.js';
 const { O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_WRONLY } = constants;
 
 /** What went wrong, for programs (`code`) and for people (a message naming the path and the reason). */
-interface FileProblem {
+export interface FileProblem {
   readonly code: string;
   readonly message: string;
 }
 
 /** An errno-style Error carrying a {@link FileProblem}. */
-const thrown = ({ code, message }: FileProblem): NodeJS.ErrnoException => Object.assign(new Error(message), { code });
+export const thrown = ({ code, message }: FileProblem): NodeJS.ErrnoException => Object.assign(new Error(message), { code });
 
 const codeOf = (error: unknown): string => (error as NodeJS.ErrnoException | null)?.code ?? 'EUNKNOWN';
 
@@ -48,7 +48,7 @@ const KINDS: readonly (readonly [(stats: Stats) => boolean, string])[] = [
 export const kindOf = (stats: Stats): string => KINDS.find(([is]) => is(stats))?.[1] ?? 'a regular file';
 
 /** What is at `path` itself, never what a link there points at. */
-const lstatOrUndefined = (path: string): Stats | undefined => {
+export const lstatOrUndefined = (path: string): Stats | undefined => {
   try {
     return lstatSync(path, { throwIfNoEntry: false });
   } catch {
@@ -61,7 +61,7 @@ const lstatOrUndefined = (path: string): Stats | undefined => {
  * met a symlink), ENXIO (a FIFO nobody reads) and the like say little to a
  * user, so what is there is named instead.
  */
-const problem = (verb: string, path: string, error: unknown): FileProblem => {
+export const problem = (verb: string, path: string, error: unknown): FileProblem => {
   const code = codeOf(error);
   const found = ['ELOOP', 'ENXIO', 'EISDIR', 'ENOTDIR'].includes(code) ? lstatOrUndefined(path) : undefined;
   if (found !== undefined && !found.isFile()) return { code, message: `cannot ${verb} ${path}: it is ${kindOf(found)}` };
@@ -161,16 +161,23 @@ export const createFileSafe = (path: string, data: string, mode = 0o600): boolea
 /** The effective uid; the owner of what we check when the platform has none. */
 const me = (owner: number): number => process.geteuid?.() ?? owner;
 
-/** Why an opened file is not one we may append to, or undefined when it is. */
-const refusal = (path: string, stats: Stats): FileProblem | undefined => {
-  // /dev/null and the like: what `--stdout /dev/null` means. Only root can plant a device node, and writing to one changes no file.
-  if (stats.isCharacterDevice()) return undefined;
-  if (!stats.isFile()) return { code: 'EINVAL', message: `cannot append to ${path}: it is ${kindOf(stats)}, not a regular file` };
+/**
+ * Why an opened file is not one of ours to `verb` ("append to", "rotate"),
+ * or undefined when it is: a regular file with one name, owned by the
+ * effective uid.
+ */
+export const ownFileRefusal = (verb: string, path: string, stats: Stats): FileProblem | undefined => {
+  if (!stats.isFile()) return { code: 'EINVAL', message: `cannot ${verb} ${path}: it is ${kindOf(stats)}, not a regular file` };
   // A second name for the file may be /etc/shadow, hard-linked there by someone who can write the directory.
-  if (stats.nlink > 1) return { code: 'EMLINK', message: `cannot append to ${path}: it has ${stats.nlink} hard links, not one` };
-  if (stats.uid !== me(stats.uid)) return { code: 'EPERM', message: `cannot append to ${path}: it is owned by uid ${stats.uid}, not by you (uid ${me(stats.uid)})` };
+  if (stats.nlink > 1) return { code: 'EMLINK', message: `cannot ${verb} ${path}: it has ${stats.nlink} hard links, not one` };
+  if (stats.uid !== me(stats.uid)) return { code: 'EPERM', message: `cannot ${verb} ${path}: it is owned by uid ${stats.uid}, not by you (uid ${me(stats.uid)})` };
   return undefined;
 };
+
+/** Why an opened file is not one we may append to, or undefined when it is. */
+const refusal = (path: string, stats: Stats): FileProblem | undefined =>
+  // /dev/null and the like: what `--stdout /dev/null` means. Only root can plant a device node, and writing to one changes no file.
+  stats.isCharacterDevice() ? undefined : ownFileRefusal('append to', path, stats);
 
 /**
  * Opens `path` for appending (O_WRONLY|O_APPEND|O_CREAT|O_NOFOLLOW, plus
