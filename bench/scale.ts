@@ -24,7 +24,7 @@ const SPARE_FILES = 256;
 const STEP_TIMEOUT_MS = 240_000;
 
 /** Why this machine cannot run `count` daemons at once, with how to change that; undefined when it can. */
-export const scaleBlocker = (count: number): string | undefined => {
+const scaleBlocker = (count: number): string | undefined => {
   const headroom = processHeadroom(count);
   if (headroom !== undefined) {
     return `${headroom.limit} is ${headroom.value} with ${headroom.inUse} in use: no room for ${count} more processes (${headroom.raise})`;

@@ -17,7 +17,7 @@ const Count = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, '
 const ControlVerb = t.keyof({ restart: null, stop: null, start: null }, "'restart', 'stop' or 'start'");
 
 /** Which output file of a daemon. */
-export const OutputName = t.keyof({ stdout: null, stderr: null }, "'stdout' or 'stderr'");
+const OutputName = t.keyof({ stdout: null, stderr: null }, "'stdout' or 'stderr'");
 
 // Not exact: a field this manager does not know (from a newer client) is ignored, not an error.
 const REQUESTS = {

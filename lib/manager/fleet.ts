@@ -110,7 +110,7 @@ export class Fleet {
    * when it still holds any of them.
    */
   private retryHeld(ids: readonly string[] = [...this.heldForRoom]): Headroom | undefined {
-    const headroom = ids.length === 0 ? undefined : this.headroom(ids.length);
+    const headroom = this.headroom(ids.length);
     const { start } = admit(ids, headroom);
     for (const id of start) {
       this.heldForRoom.delete(id);
@@ -124,6 +124,8 @@ export class Fleet {
 
   /** The limit that leaves no room for `wanted` more besides the launches the OS does not count yet; `more` is net of those. */
   private headroom(wanted: number): Headroom | undefined {
+    // Nothing to start needs no room: /proc is not read for a reconcile that only stops or keeps.
+    if (wanted === 0) return undefined;
     const reserved = this.unspawned.size;
     const headroom = this.options.driver.headroom(wanted + reserved);
     return headroom === undefined ? undefined : { ...headroom, more: Math.max(0, headroom.more - reserved) };

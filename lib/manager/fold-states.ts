@@ -3,7 +3,7 @@ import { isTerminal } from '../events.js';
 import { isFleetEvent, type ManagerEvent, type ReconcileEvent } from './events.js';
 
 /** Whether a daemon's state is one of the four after which it starts over. */
-export const isTerminalStatus = ({ status }: DaemonState): boolean => status === 'stopped' || status === 'closed' || status === 'completed' || status === 'gave-up';
+const isTerminalStatus = ({ status }: DaemonState): boolean => status === 'stopped' || status === 'closed' || status === 'completed' || status === 'gave-up';
 
 /**
  * The states of a manager's daemons, by id, as its events fold them. A

@@ -9,7 +9,7 @@ import { openSync, readSync } from 'node:fs';
  * clock was read never shows a start time below it. Undefined for a text
  * that is not such a line.
  */
-export const parseUptimeTicks = (text: string): number | undefined => {
+const parseUptimeTicks = (text: string): number | undefined => {
   const match = /^(\d+)\.(\d\d)/.exec(text);
   return match === null ? undefined : Number(match[1]) * 100 + Number(match[2]);
 };
