@@ -2,10 +2,8 @@ import { connect } from 'node:net';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { Observable } from 'rxjs';
 import { errorFields } from '../events.js';
-import { decodeAnswer, LineBuffer, lineOf, type ControlAnswer, type ControlLine } from '../manager/control-protocol.js';
+import { decodeAnswer, LineBuffer, lineOf, MAX_SOCKET_PATH, type ControlAnswer, type ControlLine } from '../manager/control-protocol.js';
 
-// sun_path's limit; a longer path would be cut short and reach another socket, or none.
-const MAX_SOCKET_PATH = 107;
 
 /** An error with a code, as the command line reports it. */
 const coded = (code: string, message: string): NodeJS.ErrnoException => Object.assign(new Error(message), { code });

@@ -2,7 +2,7 @@ import { lstatSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { catchError, concat, defer, EMPTY, map, merge, takeWhile, throwError, type Observable } from 'rxjs';
 import { errorFields } from '../events.js';
-import type { ControlAnswer } from '../manager/control-protocol.js';
+import { DEFAULT_LOG_LINES, type ControlAnswer } from '../manager/control-protocol.js';
 import { DataDir } from '../manager/data-dir.js';
 import { checkId } from '../manager/ids.js';
 import { logLines$ } from '../manager/log-lines.js';
@@ -26,7 +26,6 @@ interface Wanted {
   readonly follow: boolean;
 }
 
-const DEFAULT_LINES = 20;
 const PREFIX_COLOURS: readonly Colour[] = ['cyan', 'magenta', 'green', 'yellow', 'blue'];
 
 const failed = (message: string): Error => new Error(message);
@@ -65,7 +64,7 @@ const logOf$ = (dataDir: DataDir, id: string, wanted: Wanted): Observable<string
 };
 
 const countOf = (value: string | undefined): number => {
-  if (value === undefined) return DEFAULT_LINES;
+  if (value === undefined) return DEFAULT_LOG_LINES;
   if (!/^\d{1,9}$/.test(value)) throw new UsageError(`-n takes a number of lines, got '${value}'`);
   return Number(value);
 };

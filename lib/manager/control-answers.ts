@@ -2,7 +2,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { catchError, defer, endWith, filter, identity, map, Observable, of, Subject, take, type SchedulerLike } from 'rxjs';
 import { errorFields } from '../events.js';
 import { settles } from './control-outcome.js';
-import { answerError, type ControlAnswer, type ControlLine } from './control-protocol.js';
+import { answerError, DEFAULT_LOG_LINES, type ControlAnswer, type ControlLine } from './control-protocol.js';
 import type { DataDir } from './data-dir.js';
 import { controlServer$ } from './control-server.js';
 import { isManagerTerminal, type ControlErrorEvent, type ControlRequest, type ManagerEvent } from './events.js';
@@ -14,8 +14,6 @@ import { StatusBoard } from './status-board.js';
 
 const OK: ControlAnswer = { type: 'ok' };
 const END: ControlAnswer = { type: 'end' };
-// As `tail`: what `rxdaemon logs` shows without -n.
-const DEFAULT_LINES = 20;
 
 /** The answer to a control request, from the event that settled it (see {@link settles}). */
 const answerOf = ({ type, id }: ControlRequest, event: ManagerEvent): ControlAnswer => {
@@ -94,7 +92,7 @@ export class ControlAnswers {
     });
   }
 
-  #logs({ id, stream = 'stdout', lines = DEFAULT_LINES, follow = false }: Extract<ControlLine, { type: 'logs' }>): Observable<ControlAnswer> {
+  #logs({ id, stream = 'stdout', lines = DEFAULT_LOG_LINES, follow = false }: Extract<ControlLine, { type: 'logs' }>): Observable<ControlAnswer> {
     return defer(() => {
       const service = Object.hasOwn(this.#configured, id) ? this.#configured[id] : undefined;
       if (service === undefined) return of(answerError('ENOLOG', `no service ${JSON.stringify(id)} is configured`));

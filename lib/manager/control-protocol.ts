@@ -16,6 +16,13 @@ const Count = t.refinement(t.number, (n) => Number.isSafeInteger(n) && n >= 0, '
 /** What can be asked of one daemon (see `ControlRequest`). */
 const ControlVerb = t.keyof({ restart: null, stop: null, start: null }, "'restart', 'stop' or 'start'");
 
+// sun_path holds 108 bytes with its NUL. A longer path is cut short by libuv, silently: the socket would be made
+// elsewhere, or a client would reach another one.
+export const MAX_SOCKET_PATH = 107;
+
+/** The lines a `logs` request gives when it says no `lines`: as `tail`. */
+export const DEFAULT_LOG_LINES = 20;
+
 /** Which output file of a daemon. */
 const OutputName = t.keyof({ stdout: null, stderr: null }, "'stdout' or 'stderr'");
 

@@ -4,7 +4,7 @@ import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { catchError, concatMap, defer, Observable, of, Subject } from 'rxjs';
 import { errorFields } from '../events.js';
 import { kindOf, removeFileSafe } from '../process/files.js';
-import { answerError, decodeRequest, LineBuffer, lineOf, type ControlAnswer, type ControlLine } from './control-protocol.js';
+import { answerError, decodeRequest, LineBuffer, lineOf, MAX_SOCKET_PATH, type ControlAnswer, type ControlLine } from './control-protocol.js';
 import type { ControlErrorEvent } from './events.js';
 
 /*
@@ -21,8 +21,6 @@ import type { ControlErrorEvent } from './events.js';
  * (root passes every permission check, as it could ptrace the manager anyway.)
  */
 
-// sun_path holds 108 bytes with its NUL. A longer path is cut short by libuv, silently: the socket would be made elsewhere.
-const MAX_SOCKET_PATH = 107;
 // A request is a short object; a client that sends more without a newline is not speaking the protocol.
 const MAX_LINE = 64 * 1024;
 // A client that does not read what it asked for (a `logs -f` of a flood) is let go rather than buffered without end.

@@ -59,7 +59,11 @@ export const checkOrder = (services: ReadonlyMap<string, Service>): { readonly r
 export const dependentsOf = (services: ReadonlyMap<string, Service>): Map<string, string[]> => {
   const dependents = new Map<string, string[]>();
   for (const [id, service] of services) {
-    for (const name of afterOf(service)) dependents.set(name, [...(dependents.get(name) ?? []), id]);
+    for (const name of afterOf(service)) {
+      const known = dependents.get(name);
+      if (known === undefined) dependents.set(name, [id]);
+      else known.push(id);
+    }
   }
   return dependents;
 };

@@ -14,6 +14,10 @@ export interface FileLook {
   readonly rotations?: number;
 }
 
+/** How many rotations a file went through since a reader took `before` from an earlier look; 0 when either does not count them. */
+export const rotationsSince = (before: number | undefined, look: FileLook): number =>
+  before === undefined || look.rotations === undefined ? 0 : look.rotations - before;
+
 /**
  * How a daemon's output files are read (by `lines$` and for the crash
  * report): the file system's, or a FakeDriver's files in memory.

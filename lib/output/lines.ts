@@ -1,5 +1,5 @@
 import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
-import { fileSystem, type FileSource } from './file-source.js';
+import { fileSystem, rotationsSince, type FileSource } from './file-source.js';
 import { LineSplitter } from './line-splitter.js';
 
 /** Options of {@link lines$}. */
@@ -75,7 +75,7 @@ export const lineReader = (path: string, options: LineReaderOptions = {}): LineR
       offset ??= 0;
       return false;
     }
-    const turned = rotations === undefined || now.rotations === undefined ? 0 : now.rotations - rotations;
+    const turned = rotationsSince(rotations, now);
     if (offset === undefined) offset = from === 'start' ? 0 : now.size;
     else if (turned > 0) {
       // The copies made since move up by as many; what was unread of the file went to `.turned`, and each later

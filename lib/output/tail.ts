@@ -1,4 +1,4 @@
-import type { FileLook, FileSource } from './file-source.js';
+import { rotationsSince, type FileLook, type FileSource } from './file-source.js';
 
 // The crash report reads at most this much of the end of a file: enough for
 // any sane number of lines, and a bound on what an exit costs.
@@ -19,7 +19,7 @@ interface Stretch {
  * began, or from its start when it is shorter (truncated since).
  */
 const stretchesOf = (source: FileSource, path: string, look: FileLook, from: number, rotationsAtStart: number | undefined): Stretch[] => {
-  const turned = rotationsAtStart === undefined || look.rotations === undefined ? 0 : look.rotations - rotationsAtStart;
+  const turned = rotationsSince(rotationsAtStart, look);
   if (turned <= 0) return [{ file: path, start: from > look.size ? 0 : from, size: look.size }];
   const copies = Array.from({ length: turned }, (_, k): Stretch => {
     const file = `${path}.${k + 1}`;
