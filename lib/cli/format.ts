@@ -66,7 +66,8 @@ export const wantsColour = (stream: { isTTY?: boolean }): boolean => stream.isTT
 /** `text` in `colour` when `on`, as it is otherwise. */
 export const paint = (text: string, colour: Colour, on: boolean): string => (on ? `\u001B[${ANSI[colour]}m${text}\u001B[39m` : text);
 
-const two = (n: number): string => String(n).padStart(2, '0');
+/** Two digits, zero-padded: clocks and durations. */
+export const two = (n: number): string => String(n).padStart(2, '0');
 
 /**
  * A moment as the local wall clock shows it, with its offset from UTC, so a

@@ -1,12 +1,11 @@
 import type { DaemonReport } from '../manager/control-protocol.js';
-import { paint, type Colour } from './format.js';
+import { paint, two, type Colour } from './format.js';
 
 const NONE = '-';
 
 /** A duration as people read it: `42s`, `12m05s`, `3h07m`, `2d04h`. */
 export const formatDuration = (ms: number): string => {
   const s = Math.floor(Math.max(0, ms) / 1000);
-  const two = (n: number): string => String(n).padStart(2, '0');
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${two(s % 60)}s`;
   if (s < 86_400) return `${Math.floor(s / 3600)}h${two(Math.floor(s / 60) % 60)}m`;

@@ -100,6 +100,9 @@ export const tasksOf = (uid: number, proc = SYSTEM.proc): number => {
   return count;
 };
 
+/** How to raise RLIMIT_NPROC to `needed`, from a shell or in a systemd unit. */
+export const nprocAdvice = (needed: number): string => `ulimit -u ${needed}, or systemd's LimitNPROC=${needed}`;
+
 /** A limit and the room it leaves for `wanted` more; `raise` is told what value would do. */
 const headroom = (wanted: number, { limit, value, inUse }: Pick<Headroom, 'limit' | 'value' | 'inUse'>, raise: (needed: number) => string): Headroom => ({
   more: Math.max(0, value - inUse - RESERVE),
@@ -155,7 +158,7 @@ export const processHeadroom = (wanted: number, sources: LimitSources = SYSTEM):
   // The system's tasks bound this user's: counted exactly (a walk of /proc) only when that bound leaves too little room.
   if (nproc !== undefined && nproc - tasks - RESERVE < wanted) {
     const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
-    candidates.push(headroom(wanted, { limit: 'RLIMIT_NPROC', value: nproc, inUse: tasksOf(uid, proc) }, (needed) => `ulimit -u ${needed}, or systemd's LimitNPROC=${needed}`));
+    candidates.push(headroom(wanted, { limit: 'RLIMIT_NPROC', value: nproc, inUse: tasksOf(uid, proc) }, nprocAdvice));
   }
   const tightest = candidates.reduce<Headroom | undefined>((least, candidate) => (least === undefined || candidate.more < least.more ? candidate : least), undefined);
   return tightest !== undefined && tightest.more < wanted ? tightest : undefined;

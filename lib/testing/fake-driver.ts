@@ -14,7 +14,7 @@ import type {
 } from '../process/driver.js';
 import type { FileSource } from '../output/file-source.js';
 import type { RotateOutcome } from '../output/rotate.js';
-import type { Headroom } from '../process/limits.js';
+import { nprocAdvice, type Headroom } from '../process/limits.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import { isSignallablePid } from '../process/pid.js';
 import type { SpawnIntent } from '../process/spawn-intent.js';
@@ -360,7 +360,7 @@ export class FakeDriver implements ProcessDriver {
     const inUse = [...this.processes.values()].filter((fake) => fake.alive).length;
     const more = Math.max(0, this.processLimit - inUse);
     const needed = inUse + wanted;
-    return more < wanted ? { more, limit: 'RLIMIT_NPROC', value: this.processLimit, inUse, raise: `ulimit -u ${needed}, or systemd's LimitNPROC=${needed}` } : undefined;
+    return more < wanted ? { more, limit: 'RLIMIT_NPROC', value: this.processLimit, inUse, raise: nprocAdvice(needed) } : undefined;
   }
 
   writeFile(path: string, data: string): Observable<void> {
