@@ -1,4 +1,5 @@
 import type { GiveUpReason } from './policy/restart-policy.js';
+import { errnoOf } from './errno.js';
 
 /** Fields every event carries: `at` is the scheduler's `now()` in ms; `id` is the command's id, when it has one. */
 interface EventBase {
@@ -136,8 +137,7 @@ export const eventFactory =
 /** An error as events carry it: a code and a message, never the error object with its stack and options. */
 export const errorFields = (error: unknown): { code: string; message: string } => {
   if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { code: typeof code === 'string' ? code : 'EUNKNOWN', message: error.message };
+    return { code: errnoOf(error) ?? 'EUNKNOWN', message: error.message };
   }
   return { code: 'EUNKNOWN', message: String(error) };
 };

@@ -4,8 +4,3 @@ export type CheckError = Error & { readonly code: string };
 /** A {@link CheckError}; its message goes into an event, so it is short and holds no secret. */
 export const checkError = (code: string, message: string): CheckError => Object.assign(new Error(message), { code });
 
-/** The errno of a node error (`ECONNREFUSED`, `ENOENT`…), or `fallback`. */
-export const errnoOf = (error: unknown, fallback: string): string => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : fallback;
-};

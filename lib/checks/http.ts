@@ -2,7 +2,8 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { Observable } from 'rxjs';
 import { check, checkFunction } from '../validate.js';
 import type { Check } from './check.js';
-import { checkError, errnoOf } from './check-error.js';
+import { errnoOf } from '../errno.js';
+import { checkError } from './check-error.js';
 
 /** Options of {@link http}. */
 export interface HttpCheckOptions {
@@ -62,7 +63,7 @@ export const http = (url: string | URL, { expectStatus = is2xx }: HttpCheckOptio
         subscriber.complete();
       });
       req.on('error', (error) => {
-        subscriber.error(checkError(errnoOf(error, 'EHTTP'), `GET ${shown(target)}: ${error.message}`));
+        subscriber.error(checkError((errnoOf(error) ?? 'EHTTP'), `GET ${shown(target)}: ${error.message}`));
       });
       req.end();
       return () => req.destroy();

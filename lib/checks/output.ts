@@ -4,7 +4,8 @@ import { fileSystem, type FileSource } from '../output/file-source.js';
 import { lineReader, type LineReader } from '../output/lines.js';
 import { check, checkOneOf } from '../validate.js';
 import type { Check, CheckTarget } from './check.js';
-import { checkError, errnoOf, type CheckError } from './check-error.js';
+import { errnoOf } from '../errno.js';
+import { checkError, type CheckError } from './check-error.js';
 
 type Stream = 'stdout' | 'stderr';
 
@@ -60,7 +61,7 @@ const unreadable = (source: FileSource, path: string): CheckError | undefined =>
     const stats = lstatSync(path, { throwIfNoEntry: false });
     return stats === undefined || stats.isFile() ? undefined : checkError('EINVAL', `cannot read ${path}: it is not a regular file`);
   } catch (error) {
-    const code = errnoOf(error, 'EIO');
+    const code = (errnoOf(error) ?? 'EIO');
     return checkError(code, `cannot read ${path}: ${code}`);
   }
 };

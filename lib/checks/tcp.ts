@@ -1,7 +1,8 @@
 import { Observable } from 'rxjs';
 import { check, checkNonEmptyString } from '../validate.js';
 import type { Check } from './check.js';
-import { checkError, errnoOf } from './check-error.js';
+import { errnoOf } from '../errno.js';
+import { checkError } from './check-error.js';
 
 const isPort = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= 65_535;
 
@@ -33,7 +34,7 @@ export const tcp = (port: number, host = '127.0.0.1'): Check => {
       // Node's message names the call, the errno and the address: `connect ECONNREFUSED 127.0.0.1:5432`.
       // `on`, not `once`: a socket with no error listener left would crash the supervisor on a late error.
       socket.on('error', (error) => {
-        subscriber.error(checkError(errnoOf(error, 'ECONNECT'), error.message));
+        subscriber.error(checkError((errnoOf(error) ?? 'ECONNECT'), error.message));
       });
       return () => socket.destroy();
     });

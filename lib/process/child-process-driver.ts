@@ -19,8 +19,8 @@ import { watchProcess } from './watch-process.js';
 import { fileSystem } from '../output/file-source.js';
 import { rotateLog, rotationsOf, type RotateOutcome } from '../output/rotate.js';
 import { processHeadroom, type Headroom } from './limits.js';
+import { errnoOf } from '../errno.js';
 
-const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
 
 // Why a process that is not our unreaped child must not be signalled as
 // `target`: gone, someone else's, unseen, or another process by now.

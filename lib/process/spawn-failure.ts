@@ -2,6 +2,7 @@ import { statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { SpawnFailure, SpawnSpec } from './driver.js';
 import { candidatesOf, searchPathOf, shebangOf } from './program.js';
+import { errnoOf } from '../errno.js';
 
 // After a spawn failed, the OS has said one errno (ENOENT for a missing
 // binary, a missing cwd and a missing interpreter alike). This looks again,
@@ -9,14 +10,13 @@ import { candidatesOf, searchPathOf, shebangOf } from './program.js';
 // message holds the token or a variable's value; PATH is shown, as the list
 // that was searched.
 
-const codeOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | null)?.code;
 
 /** What is at a path (following links, as exec and chdir do), or the errno that says why nothing is. */
 const look = (path: string): { readonly stats: Stats } | { readonly code: string } => {
   try {
     return { stats: statSync(path) };
   } catch (error) {
-    return { code: codeOf(error) ?? 'EUNKNOWN' };
+    return { code: errnoOf(error) ?? 'EUNKNOWN' };
   }
 };
 
@@ -73,7 +73,7 @@ const REASONS: Readonly<Record<string, string>> = {
 
 /** Why the spawn failed, in words; undefined when nothing more than the errno can be said. */
 const diagnose = (spec: SpawnSpec, error: unknown, env: NodeJS.ProcessEnv): string | undefined => {
-  const code = codeOf(error) ?? 'EUNKNOWN';
+  const code = errnoOf(error) ?? 'EUNKNOWN';
   // child_process marks its own failures `syscall: 'spawn …'`; anything else was thrown while opening an output file.
   const launched = (error as NodeJS.ErrnoException | null)?.syscall?.startsWith('spawn') === true;
   if (!launched) return outputProblem(spec, error);
@@ -98,11 +98,11 @@ const diagnose = (spec: SpawnSpec, error: unknown, env: NodeJS.ProcessEnv): stri
  * spawnFailure({ ...spec, cwd: '/nope' }, error).message; // 'spawn sleep: its working directory /nope does not exist (ENOENT)'
  */
 export const spawnFailure = (spec: SpawnSpec, error: unknown, env: NodeJS.ProcessEnv = process.env): SpawnFailure => {
-  const code = codeOf(error) ?? 'EUNKNOWN';
+  const code = errnoOf(error) ?? 'EUNKNOWN';
   const cause = diagnose(spec, error, env);
   if (cause !== undefined) return { code, message: `spawn ${spec.command}: ${cause} (${code})` };
   // Built from the errno alone: a launcher's own message can quote more of
   // the command than an event should carry, and the token must never reach one.
-  const reason = error instanceof Error && codeOf(error) === undefined ? `: ${error.message.split('\n')[0] ?? ''}` : '';
+  const reason = error instanceof Error && errnoOf(error) === undefined ? `: ${error.message.split('\n')[0] ?? ''}` : '';
   return { code, message: `spawn ${spec.command} ${code}${reason}` };
 };
