@@ -23,16 +23,19 @@ export const check = <T>(name: string, value: unknown, ok: (value: unknown) => v
   return value;
 };
 
-const isNonNegativeInteger = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-const isPositiveInteger = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
+/** An integer ≥ 0. */
+export const isNonNegativeInteger = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+/** An integer ≥ 1. */
+export const isPositiveInteger = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
 
 /** An integer ≥ 0 (a duration or a count). */
 export const checkNonNegativeInteger = (name: string, value: unknown): number =>
   check(name, value, isNonNegativeInteger, 'a non-negative integer');
 
 // Timers overflow past 2^31 − 1 ms and then fire at once: a longer duration is refused.
-const MAX_TIMER_MS = 2 ** 31 - 1;
-const isDuration = (value: unknown): value is number => isNonNegativeInteger(value) && value <= MAX_TIMER_MS;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A duration a timer can wait: an integer in [0, {@link MAX_TIMER_MS}]. */
+export const isDuration = (value: unknown): value is number => isNonNegativeInteger(value) && value <= MAX_TIMER_MS;
 
 /** A duration in ms: an integer in [0, 2^31 − 1], the range a timer can wait. */
 export const checkDuration = (name: string, value: unknown): number =>
@@ -57,8 +60,10 @@ export const checkOneOf = <T extends string>(name: string, value: unknown, allow
 const SIGNALS = Object.keys(constants.signals) as NodeJS.Signals[];
 
 /** A signal name this OS knows (`SIGTERM`, `SIGQUIT`, …). */
-export const checkSignal = (name: string, value: unknown): NodeJS.Signals =>
-  check(name, value, (v): v is NodeJS.Signals => SIGNALS.includes(v as NodeJS.Signals), 'a signal name such as `SIGTERM`');
+export const isSignal = (value: unknown): value is NodeJS.Signals => SIGNALS.includes(value as NodeJS.Signals);
+
+/** A signal name this OS knows (`SIGTERM`, `SIGQUIT`, …). */
+export const checkSignal = (name: string, value: unknown): NodeJS.Signals => check(name, value, isSignal, 'a signal name such as `SIGTERM`');
 
 /** A function (a check, a callback). */
 export const checkFunction = <F extends (...args: never[]) => unknown>(name: string, value: F): F =>

@@ -1,6 +1,6 @@
-import { constants } from 'node:os';
 import * as t from 'io-ts';
 import { satisfying } from '../snapshot/codec.js';
+import { isDuration, isNonNegativeInteger, isPositiveInteger, isSignal, MAX_TIMER_MS } from '../validate.js';
 
 // The values of options as a user writes them, in a config file or on the
 // command line. The rules are the library's own (validate.ts, the policies):
@@ -8,13 +8,8 @@ import { satisfying } from '../snapshot/codec.js';
 // daemon, so a config that decodes can run. A codec's name is what an error
 // says was expected.
 
-// Timers overflow past 2^31 − 1 ms and then fire at once.
-const MAX_TIMER_MS = 2 ** 31 - 1;
-const isNonNegativeInteger = (input: unknown): input is number => Number.isSafeInteger(input) && (input as number) >= 0;
-const SIGNALS: readonly string[] = Object.keys(constants.signals);
-
 /** A duration in ms that a timer can wait: an integer in [0, 2^31 − 1]. */
-export const Duration = satisfying(`an integer number of ms between 0 and ${MAX_TIMER_MS}`, (input): input is number => isNonNegativeInteger(input) && input <= MAX_TIMER_MS);
+export const Duration = satisfying(`an integer number of ms between 0 and ${MAX_TIMER_MS}`, isDuration);
 
 /** A {@link Duration} of at least 1 ms. */
 export const PositiveDuration = satisfying(`an integer number of ms between 1 and ${MAX_TIMER_MS}`, (input): input is number => Duration.is(input) && input > 0);
@@ -23,7 +18,7 @@ export const PositiveDuration = satisfying(`an integer number of ms between 1 an
 export const NonNegativeInteger = satisfying('a non-negative integer', isNonNegativeInteger);
 
 /** An integer ≥ 1: a count. */
-export const PositiveInteger = satisfying('a positive integer', (input): input is number => isNonNegativeInteger(input) && input > 0);
+export const PositiveInteger = satisfying('a positive integer', isPositiveInteger);
 
 /** A TCP port to connect to: an integer in [1, 65535]. */
 export const Port = satisfying('a port (an integer between 1 and 65535)', (input): input is number => isNonNegativeInteger(input) && input >= 1 && input <= 65_535);
@@ -38,7 +33,7 @@ export const Factor = satisfying('a finite number >= 1', (input): input is numbe
 export const Flag = satisfying('true or false', (input): input is boolean => typeof input === 'boolean');
 
 /** A signal name this OS knows, as the library takes it: `SIGTERM`, `SIGQUIT`, … */
-export const Signal = satisfying("a signal name such as 'SIGTERM'", (input): input is NodeJS.Signals => typeof input === 'string' && SIGNALS.includes(input));
+export const Signal = satisfying("a signal name such as 'SIGTERM'", isSignal);
 
 /** Exit codes, each an integer in [0, 255]: a code outside it is never an exit status. */
 export const ExitCodes = satisfying(
