@@ -1,6 +1,6 @@
 import { defer, map, mergeMap, of, race, retry, tap, throwError, timer, type Observable } from 'rxjs';
 import type { CheckTarget } from '../checks/check.js';
-import { attempt$, type Verdict } from '../checks/run-check.js';
+import { attempt$ } from '../checks/run-check.js';
 import type { ResolvedOptions } from '../options.js';
 
 /** How readiness ended: ready, or not within the timeout, with the last failure. */
@@ -20,15 +20,16 @@ export const readiness$ = (ready: ResolvedOptions['ready'], target: CheckTarget)
   if (ready === undefined) return of(READY);
   const { check, intervalMs, timeoutMs, attemptTimeoutMs } = ready;
   return defer(() => {
-    let last: Verdict = { ok: false, error: { code: 'ETIMEDOUT', message: `no attempt finished within ${timeoutMs} ms` } };
+    // The failure the timeout reports: a passing attempt wins the race in the same moment, so only failures matter.
+    let lastError = { code: 'ETIMEDOUT', message: `no attempt finished within ${timeoutMs} ms` };
     const passed$ = defer(() => attempt$(check, target, attemptTimeoutMs)).pipe(
       tap((verdict) => {
-        last = verdict;
+        if (!verdict.ok) lastError = verdict.error;
       }),
       mergeMap((verdict) => (verdict.ok ? of(READY) : throwError(() => verdict))),
       retry({ delay: () => timer(intervalMs, target.scheduler) }),
     );
-    const timedOut$ = timer(timeoutMs, target.scheduler).pipe(map((): Readiness => ({ kind: 'not-ready', error: last.ok ? { code: 'ETIMEDOUT', message: 'timed out' } : last.error })));
+    const timedOut$ = timer(timeoutMs, target.scheduler).pipe(map((): Readiness => ({ kind: 'not-ready', error: lastError })));
     return race(passed$, timedOut$);
   });
 };
