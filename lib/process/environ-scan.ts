@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Marked } from './driver.js';
 import { isSignallablePid } from './pid.js';
-import { hasExited, lookUpProcStat } from './proc-stat.js';
+import { hasExited, lookUpProcStat, procPids } from './proc-stat.js';
 
 const NUL = Buffer.from([0]);
 
@@ -29,19 +29,12 @@ export const environValue = (environ: Buffer, name: string): string | undefined 
  * the scan runs are skipped. Linux only: elsewhere it finds nothing.
  */
 export const findByEnvironment = (name: string, value: string, alsoRead: string, ownPid: number): Marked[] => {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
   const found: Marked[] = [];
-  for (const entry of entries) {
-    const pid = Number(entry);
+  for (const pid of procPids()) {
     if (!isSignallablePid(pid, ownPid)) continue;
     let environ: Buffer;
     try {
-      environ = readFileSync(`/proc/${entry}/environ`);
+      environ = readFileSync(`/proc/${pid}/environ`);
     } catch {
       continue;
     }

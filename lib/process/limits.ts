@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { procPids } from './proc-stat.js';
 
 /**
  * A limit of the OS that bounds how many more processes a supervisor can
@@ -91,9 +92,8 @@ const tasksInUse = (proc: string): number | undefined => {
 /** The tasks (threads) of one real uid, as /proc shows them: what RLIMIT_NPROC counts. */
 export const tasksOf = (uid: number, proc = SYSTEM.proc): number => {
   let count = 0;
-  for (const name of readdirSync(proc)) {
-    if (!/^\d+$/.test(name)) continue;
-    const status = readText(join(proc, name, 'status'));
+  for (const pid of procPids(proc)) {
+    const status = readText(join(proc, String(pid), 'status'));
     if (status === undefined || Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid) continue;
     count += Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1);
   }

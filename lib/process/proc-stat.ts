@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /** The fields of /proc/<pid>/stat that supervision needs. */
 export interface ProcStat {
@@ -84,6 +84,17 @@ export const lookUpProcStat = (pid: number): ProcStatLook => {
 export const readProcStat = (pid: number): ProcStat | undefined => {
   const look = lookUpProcStat(pid);
   return look.kind === 'found' ? look.stat : undefined;
+};
+
+/** The pids /proc lists now (under `proc`, by default the system's); none where it cannot be read. */
+export const procPids = (proc = '/proc'): number[] => {
+  let entries: string[];
+  try {
+    entries = readdirSync(proc);
+  } catch {
+    return [];
+  }
+  return entries.filter((entry) => /^\d+$/.test(entry)).map(Number);
 };
 
 /** This boot's id; null where the OS has none. */

@@ -1,5 +1,4 @@
-import { readdirSync } from 'node:fs';
-import { hasExited, lookUpProcStat } from './proc-stat.js';
+import { hasExited, lookUpProcStat, procPids } from './proc-stat.js';
 import type { ProcessIdentity } from './identity.js';
 
 /**
@@ -77,15 +76,10 @@ let lastScan: { readonly at: number; readonly reuseMs: number; readonly groups: 
 const scanGroups = (): ReadonlyMap<number, boolean> => {
   const at = performance.now();
   const groups = new Map<number, boolean>();
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    // No /proc: no group is known to remain.
-  }
-  for (const entry of entries) {
-    const look = /^\d+$/.test(entry) ? lookUpProcStat(Number(entry)) : undefined;
-    if (look?.kind === 'found') groups.set(look.stat.pgrp, groups.get(look.stat.pgrp) === true || !hasExited(look.stat));
+  // No /proc (no pids): no group is known to remain.
+  for (const pid of procPids()) {
+    const look = lookUpProcStat(pid);
+    if (look.kind === 'found') groups.set(look.stat.pgrp, groups.get(look.stat.pgrp) === true || !hasExited(look.stat));
   }
   lastScan = { at, reuseMs: Math.max(SCAN_REUSE_MS, SCAN_SHARE * (performance.now() - at)), groups };
   return groups;

@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import type { Spawned } from './driver.js';
 import { environValue } from './environ-scan.js';
 import { isSignallablePid } from './pid.js';
-import { hasExited, lookUpProcStat } from './proc-stat.js';
+import { hasExited, lookUpProcStat, procPids } from './proc-stat.js';
 
 /** One spawn looked for: a process started in [after, after + within] ticks since boot, running one of `executables`. */
 export interface SpawnedQuery {
@@ -58,14 +58,7 @@ const maySignal = (pid: number): boolean => {
 export const findSpawnedProcesses = (queries: readonly SpawnedQuery[], unlessMarked: string, ownPid: number): Spawned[][] => {
   const found = queries.map((): Spawned[] => []);
   if (queries.length === 0) return found;
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const entry of entries) {
-    const pid = Number(entry);
+  for (const pid of procPids()) {
     if (!isSignallablePid(pid, ownPid)) continue;
     const look = lookUpProcStat(pid);
     if (look.kind !== 'found' || hasExited(look.stat) || look.stat.session !== pid) continue;
