@@ -56,6 +56,12 @@ export const softLimit = (limits: string, name: string): number | undefined => {
   return soft === undefined || soft === 'unlimited' || !Number.isSafeInteger(value) ? undefined : value;
 };
 
+/** The real uid a /proc/<pid>/status gives (its `Uid:` line's first field); undefined without one. */
+const realUidOf = (status: string): number | undefined => {
+  const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+  return uid === undefined ? undefined : Number(uid);
+};
+
 /**
  * Whether RLIMIT_NPROC stops the forks of a process, from its
  * /proc/<pid>/status and uid_map (undefined: a kernel without user
@@ -66,9 +72,9 @@ export const softLimit = (limits: string, name: string): number | undefined => {
  */
 export const nprocBinds = (status: string, uidMap: string | undefined): boolean => {
   if (uidMap !== undefined && uidMap.trim().split(/\s+/).join(' ') !== '0 0 4294967295') return true;
-  const realUid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+  const realUid = realUidOf(status);
   const effective = /^CapEff:\s+([0-9a-f]+)/m.exec(status)?.[1];
-  return realUid !== '0' && (effective === undefined || (BigInt(`0x${effective}`) & EXEMPTING_CAPS) === 0n);
+  return realUid !== 0 && (effective === undefined || (BigInt(`0x${effective}`) & EXEMPTING_CAPS) === 0n);
 };
 
 /**
@@ -94,7 +100,7 @@ export const tasksOf = (uid: number, proc = SYSTEM.proc): number => {
   let count = 0;
   for (const pid of procPids(proc)) {
     const status = readText(join(proc, String(pid), 'status'));
-    if (status === undefined || Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) !== uid) continue;
+    if (status === undefined || realUidOf(status) !== uid) continue;
     count += Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1);
   }
   return count;
@@ -157,8 +163,7 @@ export const processHeadroom = (wanted: number, sources: LimitSources = SYSTEM):
   const nproc = binds ? softLimit(readText(join(proc, 'self/limits')) ?? '', 'Max processes') : undefined;
   // The system's tasks bound this user's: counted exactly (a walk of /proc) only when that bound leaves too little room.
   if (nproc !== undefined && nproc - tasks - RESERVE < wanted) {
-    const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
-    candidates.push(headroom(wanted, { limit: 'RLIMIT_NPROC', value: nproc, inUse: tasksOf(uid, proc) }, nprocAdvice));
+    candidates.push(headroom(wanted, { limit: 'RLIMIT_NPROC', value: nproc, inUse: tasksOf(realUidOf(status) ?? NaN, proc) }, nprocAdvice));
   }
   const tightest = candidates.reduce<Headroom | undefined>((least, candidate) => (least === undefined || candidate.more < least.more ? candidate : least), undefined);
   return tightest !== undefined && tightest.more < wanted ? tightest : undefined;
