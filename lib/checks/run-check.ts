@@ -1,6 +1,7 @@
 import { from, isObservable, Observable, type Subscribable } from 'rxjs';
 import { errorFields } from '../events.js';
 import type { Check, CheckTarget } from './check.js';
+import { codedError } from '../errno.js';
 
 /** How one attempt of a check went. */
 export type Verdict = { readonly ok: true } | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
@@ -14,7 +15,7 @@ const failed = (error: unknown): Verdict => {
   return { ok: false, error: { code, message: message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 1)}…` : message } };
 };
 
-const timedOut = (timeoutMs: number): Verdict => failed(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+const timedOut = (timeoutMs: number): Verdict => failed(codedError('ETIMEDOUT', `no answer within ${timeoutMs} ms`));
 
 // The check's result as something to subscribe to; a check that throws, or returns neither an Observable nor a promise, fails.
 const outcomeOf = (check: Check, target: CheckTarget): Subscribable<unknown> | Verdict => {

@@ -3,18 +3,17 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { Observable } from 'rxjs';
 import { errorFields } from '../events.js';
 import { decodeAnswer, LineBuffer, lineOf, MAX_SOCKET_PATH, type ControlAnswer, type ControlLine } from '../manager/control-protocol.js';
+import { codedError } from '../errno.js';
 
 
-/** An error with a code, as the command line reports it. */
-const coded = (code: string, message: string): NodeJS.ErrnoException => Object.assign(new Error(message), { code });
 
 /** Why the manager could not be reached, in words; ENOMANAGER when none listens there. */
 const unreachable = (path: string, error: unknown): NodeJS.ErrnoException => {
   const { code, message } = errorFields(error);
   // No socket, or a dead manager's: nobody listens.
-  if (code === 'ENOENT' || code === 'ECONNREFUSED') return coded('ENOMANAGER', `no manager runs here (nothing listens at ${path})`);
-  if (code === 'EACCES') return coded(code, `cannot reach the manager at ${path}: permission denied (only the owner of its data dir may)`);
-  return coded(code, `cannot reach the manager at ${path}: ${message}`);
+  if (code === 'ENOENT' || code === 'ECONNREFUSED') return codedError('ENOMANAGER', `no manager runs here (nothing listens at ${path})`);
+  if (code === 'EACCES') return codedError(code, `cannot reach the manager at ${path}: permission denied (only the owner of its data dir may)`);
+  return codedError(code, `cannot reach the manager at ${path}: ${message}`);
 };
 
 /**
@@ -32,7 +31,7 @@ export const ask$ = (path: string, request: ControlLine): Observable<ControlAnsw
   new Observable<ControlAnswer>((subscriber) => {
     const bytes = Buffer.byteLength(path);
     if (bytes > MAX_SOCKET_PATH) {
-      subscriber.error(coded('ENAMETOOLONG', `cannot reach the manager at ${path}: ${bytes} bytes is too long for a unix socket's path (at most ${MAX_SOCKET_PATH})`));
+      subscriber.error(codedError('ENAMETOOLONG', `cannot reach the manager at ${path}: ${bytes} bytes is too long for a unix socket's path (at most ${MAX_SOCKET_PATH})`));
       return undefined;
     }
     const socket = connect(path);
@@ -45,7 +44,7 @@ export const ask$ = (path: string, request: ControlLine): Observable<ControlAnsw
         if (line === '') continue;
         const answer = decodeAnswer(line);
         if (isLeft(answer)) {
-          subscriber.error(coded('EPROTO', answer.left));
+          subscriber.error(codedError('EPROTO', answer.left));
           return;
         }
         subscriber.next(answer.right);

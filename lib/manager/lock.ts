@@ -5,6 +5,7 @@ import { errorFields } from '../events.js';
 import type { ProcessDriver } from '../process/driver.js';
 import { createFileSafe, ensurePrivateDir, readFileSafe, removeFileSafe, writeFileSafe } from '../process/files.js';
 import { readProcStat } from '../process/proc-stat.js';
+import { codedError } from '../errno.js';
 
 /*
  * M7: one manager per data dir, decided by one atomic step.
@@ -85,7 +86,7 @@ const parseGeneration = (text: string | undefined): Generation | undefined => {
 const readTop = (path: string): number => {
   const text = readFileSafe(topPath(path));
   if (text === undefined) return 0;
-  if (!/^\d+\n$/.test(text)) throw Object.assign(new Error(`${topPath(path)} does not hold a generation number`), { code: 'EINVAL' });
+  if (!/^\d+\n$/.test(text)) throw codedError('EINVAL', `${topPath(path)} does not hold a generation number`);
   return Number(text);
 };
 
@@ -108,9 +109,7 @@ const readGeneration = (path: string, n: number): Generation | 'gone' | undefine
   const text = readFileSafe(generationPath(path, n));
   if (text !== undefined || n === 0) return parseGeneration(text);
   if (readTop(path) !== n) return 'gone';
-  throw Object.assign(new Error(`${generationPath(path, n)} is missing, though ${topPath(path)} names it; if no manager runs on this data dir, remove ${generations(path)}`), {
-    code: 'ENOENT',
-  });
+  throw codedError('ENOENT', `${generationPath(path, n)} is missing, though ${topPath(path)} names it; if no manager runs on this data dir, remove ${generations(path)}`);
 };
 
 const isAlive = (owner: Owner, me: Owner, driver: ProcessDriver): boolean => {

@@ -3,6 +3,7 @@ import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { concat, defer, from, type Observable, type SchedulerLike } from 'rxjs';
 import { errorFields } from '../events.js';
 import { lines$ } from '../output/lines.js';
+import { codedError } from '../errno.js';
 
 /** The end of a log: its last whole lines, what follows the last newline, and where that begins. */
 export interface LastLines {
@@ -99,7 +100,7 @@ export interface LogLinesOptions {
 export const logLines$ = (path: string, options: LogLinesOptions): Observable<string> =>
   defer(() => {
     const last = lastLines(path, options.lines);
-    if (isLeft(last)) throw Object.assign(new Error(last.left), { code: 'ENOLOG' });
+    if (isLeft(last)) throw codedError('ENOLOG', last.left);
     const { lines, partial, end } = last.right ?? { lines: [], partial: '', end: 0 };
     if (!options.follow) return from(partial === '' ? lines : [...lines, partial]);
     return concat(from(lines), lines$(path, { from: end, scheduler: options.scheduler, pollMs: options.pollMs }));

@@ -13,10 +13,11 @@ import { DataDir } from './data-dir.js';
 import { checkId } from './ids.js';
 import { manage, type DesiredSet, type ManagerOptions } from './manage.js';
 import { outputOf } from './service.js';
+import { codedError } from '../errno.js';
 
 /** A manager that ended other than as asked: refused at start, ended already the other way (a kill after a close), or a bug. */
 const endedOtherwise = (last: ManagerEvent | undefined): Error => {
-  if (last?.type === 'manager-refused') return Object.assign(new Error(`the manager was refused: ${last.message}`), { code: last.code });
+  if (last?.type === 'manager-refused') return codedError(last.code, `the manager was refused: ${last.message}`);
   if (last !== undefined) return new Error(`the manager had already ended (${last.type})`);
   return new Error('the manager ended without closing or stopping');
 };

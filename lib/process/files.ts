@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { errnoOf } from '../errno.js';
+import { codedError, errnoOf } from '../errno.js';
 
 // Every file rxdaemon owns is written here, and nothing here follows a
 // symlink: as root, a link planted at a pid file or a log must never let us
@@ -33,7 +33,7 @@ export interface FileProblem {
 }
 
 /** An errno-style Error carrying a {@link FileProblem}. */
-export const thrown = ({ code, message }: FileProblem): NodeJS.ErrnoException => Object.assign(new Error(message), { code });
+export const thrown = ({ code, message }: FileProblem): NodeJS.ErrnoException => codedError(code, message);
 
 const codeOf = (error: unknown): string => errnoOf(error) ?? 'EUNKNOWN';
 

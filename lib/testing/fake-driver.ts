@@ -22,6 +22,7 @@ import type { Check } from '../checks/check.js';
 import { checkError, type CheckError } from '../checks/check-error.js';
 import { checkNonNegativeInteger } from '../validate.js';
 import { scriptOf, type FakeProcessScript, type Script } from './script.js';
+import { codedError } from '../errno.js';
 
 /** A signal the fake delivered, with the virtual time it was sent (refused ones are not recorded). */
 export interface FakeSignal {
@@ -472,4 +473,4 @@ export class FakeDriver implements ProcessDriver {
 }
 
 const eacces = (path: string): NodeJS.ErrnoException =>
-  Object.assign(new Error(`EACCES: permission denied, open '${path}'`), { code: 'EACCES' });
+  codedError('EACCES', `EACCES: permission denied, open '${path}'`);
