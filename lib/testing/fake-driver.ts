@@ -130,6 +130,8 @@ export class FakeDriver implements ProcessDriver {
   readonly ownPid: number;
   /** Every spawn asked for, in order. */
   readonly spawns: SpawnSpec[] = [];
+  /** How many of `spawns` each id made (undefined: spawns without an id). */
+  private readonly spawnsById = new Map<string | undefined, number>();
   /** Every signal sent, in order (refused ones are not listed). */
   readonly signals: FakeSignal[] = [];
   /** Every process, by pid. */
@@ -201,8 +203,11 @@ export class FakeDriver implements ProcessDriver {
     const pick = scriptOf(this.script, spec, this.idVariable);
     return new Observable<ChildHandle>((subscriber) => {
       this.spawns.push(spec);
+      // Counted as they come: a day of crash loop in virtual time is thousands of spawns, and a filter of all of them at each was quadratic.
       const id = spec.env[this.idVariable];
-      const script = pick(this.spawns.length, this.spawns.filter((other) => other.env[this.idVariable] === id).length);
+      const ofId = (this.spawnsById.get(id) ?? 0) + 1;
+      this.spawnsById.set(id, ofId);
+      const script = pick(this.spawns.length, ofId);
       if (script.spawnError !== undefined) {
         const failure: SpawnFailure = { code: script.spawnError, message: `spawn ${spec.command} ${script.spawnError}` };
         return this.scheduler.schedule(() => {
