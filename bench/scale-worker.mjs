@@ -73,6 +73,21 @@ const timed = async (action) => {
   return now() - start;
 };
 
+/**
+ * A run manager's idle CPU once steady, then how long its kill() takes.
+ * Idle means steady: every daemon's stable timer (10 s after its start or
+ * adoption, the default) has fired, and an adopted process has been polled
+ * since.
+ */
+const idleThenKill = async (run) => {
+  await run.until((seen) => seen.stable === count);
+  globalThis.gc?.();
+  await sleep(1_000);
+  const cpu = await cpuOver(windowMs);
+  const stopMs = await timed(() => run.manager.kill());
+  return { cpu, stopMs };
+};
+
 switch (mode) {
   case 'raw': {
     const start = now();
@@ -87,12 +102,7 @@ switch (mode) {
     const first = managed((seen) => seen.started === count);
     await first.reached;
     const startMs = now() - first.start;
-    // Idle means steady: every daemon's stable timer (10 s after its start, the default) has fired.
-    await first.until((seen) => seen.stable === count);
-    globalThis.gc?.();
-    await sleep(1_000);
-    const cpu = await cpuOver(windowMs);
-    const stopMs = await timed(() => first.manager.kill());
+    const { cpu, stopMs } = await idleThenKill(first);
     const second = managed((seen) => seen.started === count);
     await second.reached;
     await second.manager.close();
@@ -103,12 +113,7 @@ switch (mode) {
     const adopting = managed((seen) => seen.restored !== undefined);
     const { restored } = await adopting.reached;
     const restoreMs = now() - adopting.start;
-    // Idle means steady here too: every adopted daemon's stable timer has fired, and its process has been polled since.
-    await adopting.until((seen) => seen.stable === count);
-    globalThis.gc?.();
-    await sleep(1_000);
-    const cpu = await cpuOver(windowMs);
-    const stopMs = await timed(() => adopting.manager.kill());
+    const { cpu, stopMs } = await idleThenKill(adopting);
     output({ restoreMs, adopted: restored, cpu, stopMs });
     break;
   }
