@@ -1,18 +1,27 @@
 import { unwatchFile, watch, watchFile } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { fromEvent, map, merge, Observable } from 'rxjs';
 import type { Reload } from './config-updates.js';
 
-// Any event in the config's directory, whatever name it carries: an editor
-// saves by writing a temp file and renaming it over the config, and a
-// Kubernetes ConfigMap swaps `..data` (a symlink the config's own symlink
-// goes through) by a rename, and neither event need name the config.
+// The names in the config's directory whose events may mean a new config:
+// its own (an editor's rename-save ends with a rename onto it), and `..data`,
+// the symlink a Kubernetes ConfigMap swaps by a rename (the config's own
+// symlink goes through it, so no event names the config). Any other name is
+// a neighbour's: a service writing its file there every 25 ms must not hold
+// the reload back, nor cost a read each time.
+const configNames = (path: string): ReadonlySet<string> => new Set([basename(path), '..data']);
+
+// The events of the config's directory that name the config (see
+// configNames); one that names nothing (a platform that cannot say) may be
+// it too. The directory, not the file: a rename-save or a swap replaces
+// the file a watch of its own would follow.
 const directoryEvents$ = (path: string): Observable<Reload> =>
   new Observable<Reload>((subscriber) => {
+    const names = configNames(path);
     let watcher: ReturnType<typeof watch>;
     try {
-      watcher = watch(dirname(path), () => {
-        subscriber.next('change');
+      watcher = watch(dirname(path), (_, name) => {
+        if (name === null || names.has(name)) subscriber.next('change');
       });
     } catch {
       // No directory to watch (yet): the stat poll sees what comes.
@@ -43,8 +52,8 @@ const statChanges$ = (path: string, pollMs: number): Observable<Reload> =>
 
 /**
  * Every sign that the config at `path` may have changed, and every SIGHUP:
- * events of its directory, a polled stat of the file (every `pollMs`), and
- * the signal. Never completes; unsubscribing closes the watchers and lets
+ * events of its directory that name it (or `..data`, a ConfigMap's), a
+ * polled stat of the file (every `pollMs`), and the signal. Never completes; unsubscribing closes the watchers and lets
  * SIGHUP go.
  *
  * @example

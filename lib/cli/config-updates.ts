@@ -3,7 +3,6 @@ import {
   asyncScheduler,
   buffer,
   concatMap,
-  debounceTime,
   defer,
   EMPTY,
   filter,
@@ -15,6 +14,7 @@ import {
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
+import { coalesce } from '../manager/coalesce.js';
 import type { DesiredSet } from '../manager/manage.js';
 import { serviceEquals } from '../manager/service.js';
 import type { ConfigError } from './config.js';
@@ -32,6 +32,12 @@ export type ConfigUpdate =
 export interface ConfigUpdatesOptions {
   /** A burst of signs closer together than this is one reload (an editor's save, a ConfigMap's swap). Default 100. */
   readonly settleMs?: number;
+  /**
+   * The longest a burst is waited for, from its first sign: signs that never
+   * stop (a file written again and again) cannot hold a reload back. Default
+   * 400: with the manager's own 500 ms (M2), a change is acted on within 1 s.
+   */
+  readonly maxWaitMs?: number;
   /** How long to wait before reading again a file that is missing or not whole JSON. Default 100. */
   readonly retryMs?: number;
   /** How many times to read it again before saying what is wrong with it. Default 10: about 1 s for a save to end. */
@@ -67,8 +73,9 @@ export const readSettled$ = (read: () => ConfigRead, { retryMs = 100, retries = 
 };
 
 /**
- * The config as it changes: each burst of `reloads$` reads it again (settled,
- * see {@link readSettled$}) and compares what it holds with the set in use.
+ * The config as it changes: each burst of `reloads$` (over once quiet for
+ * `settleMs`, or `maxWaitMs` after its first sign however busy) reads it again
+ * (settled, see {@link readSettled$}) and compares what it holds with the set in use.
  * Emits `changed` with a different set, `unchanged` for a SIGHUP that finds
  * the same one (a change event that does is silent), and `invalid` once for
  * a given error, however many events the same broken file sets off (a SIGHUP
@@ -85,7 +92,7 @@ export const configUpdates = (
   options: ConfigUpdatesOptions = {},
 ): Observable<ConfigUpdate> =>
   defer(() => {
-    const { settleMs = 100, scheduler = asyncScheduler } = options;
+    const { settleMs = 100, maxWaitMs = 400, scheduler = asyncScheduler } = options;
     let current = initial;
     let reported: string | undefined;
     const decide = (reload: Reload, result: ConfigRead): Observable<ConfigUpdate> => {
@@ -101,7 +108,7 @@ export const configUpdates = (
     };
     const shared$ = reloads$.pipe(share());
     return shared$.pipe(
-      buffer(shared$.pipe(debounceTime(settleMs, scheduler))),
+      buffer(shared$.pipe(coalesce({ quietMs: settleMs, maxWaitMs }, scheduler))),
       filter((burst) => burst.length > 0),
       map((burst): Reload => (burst.includes('hup') ? 'hup' : 'change')),
       switchMap((reload) => readSettled$(read, options).pipe(map((result) => ({ reload, result })))),

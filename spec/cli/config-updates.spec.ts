@@ -1,4 +1,5 @@
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { interval, map, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { ConfigError } from '../../lib/cli/config.js';
 import { configUpdates, type ConfigUpdate, type Reload } from '../../lib/cli/config-updates.js';
@@ -67,6 +68,31 @@ describe('configUpdates: the config as it changes (finding 13)', () => {
       expectObservable(configUpdates(read, A, hot('ccchc', VALUES))).toBe('104ms u', { u: { kind: 'unchanged' } });
     });
     expect(read.calls).toBe(1);
+  });
+
+  it('a sign every 25 ms for ever (a service writing beside the config) cannot starve the read: the config is read at most 400 ms after the first sign of a burst (issue 15, item 1)', () => {
+    const read = reads(right(B));
+    testScheduler().run(({ expectObservable }) => {
+      // 10 s of signs, never 100 ms of quiet: the first at 25 ms.
+      const busy$ = interval(25).pipe(
+        take(400),
+        map((): Reload => 'change'),
+      );
+      expectObservable(configUpdates(read, A, busy$).pipe(take(1))).toBe('425ms (u|)', { u: changed(B) });
+    });
+  });
+
+  it('a file still being written in a busy directory is waited for all the same: no error said for it (issue 15, item 1)', () => {
+    const read = reads(half, half, half, half, half, half, right(B));
+    testScheduler().run(({ expectObservable }) => {
+      const busy$ = interval(25).pipe(
+        take(400),
+        map((): Reload => 'change'),
+      );
+      // Reads at 425, then every 100 ms while half; the next burst's read at 850 starts the wait anew; whole at 950.
+      expectObservable(configUpdates(read, A, busy$).pipe(take(1))).toBe('950ms (u|)', { u: changed(B) });
+    });
+    expect(read.calls).toBe(7);
   });
 
   it('a newer event cancels the retries of an older one', () => {

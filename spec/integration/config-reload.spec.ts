@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { cliRuns, cliToEnd, interrupt, type Cli } from '../helpers/cli.js';
-import { CHILD, waitFor } from '../helpers/real-processes.js';
+import { CHILD, child, readIfThere, waitFor } from '../helpers/real-processes.js';
 
 const { sandbox, start, started } = cliRuns();
 
@@ -65,6 +65,25 @@ describe('rxdaemon manage follows its config (finding 13)', () => {
     symlinkSync('..2026_01_01_00_01_00.2', join(volume, '..data_tmp'));
     renameSync(join(volume, '..data_tmp'), join(volume, '..data'));
     rmSync(join(volume, '..2026_01_01_00_00_00.1'), { recursive: true });
+    await started(run, 'b');
+    expect(run.stderr).toBe('');
+    await interrupt(run);
+  });
+
+  it('a service writing beside the config every 20 ms does not starve a reload: the change is acted on within about 1 s (issue 15, item 1)', async () => {
+    const config = sandbox().path('daemons.json');
+    const beat = sandbox().path('a.beat');
+    const busy = { a: child('--heartbeat', beat) };
+    writeFileSync(config, JSON.stringify({ daemons: busy }));
+    const run = manage(config);
+    await started(run, 'a');
+    await waitFor('a busy directory', () => (readIfThere(beat)?.split('\n').length ?? 0) > 10);
+    const changed = Date.now();
+    writeFileSync(config, JSON.stringify({ daemons: { ...busy, b: daemon } }));
+    // About 0.7 s: 100 ms of quiet for the config's own events, the manager's 500 (M2), a spawn. 0.2 did nothing in 10 s.
+    await run.event('the reload', (e) => e.type === 'reconcile' && e.started.includes('b'), 3_000);
+    const tookMs = Date.now() - changed;
+    expect(tookMs).toBeLessThan(3_000);
     await started(run, 'b');
     expect(run.stderr).toBe('');
     await interrupt(run);
