@@ -26,6 +26,11 @@ const reads = (...results: Either<ConfigError, DesiredSet>[]) => {
 };
 
 const VALUES: Record<string, Reload> = { c: 'change', h: 'hup' };
+/** A busy directory: a sign every 25 ms for 10 s, never 100 ms of quiet (the first at 25 ms). */
+const busy$ = interval(25).pipe(
+  take(400),
+  map((): Reload => 'change'),
+);
 const changed = (desired: DesiredSet): ConfigUpdate => ({ kind: 'changed', desired });
 const invalid = (result: Either<ConfigError, DesiredSet>): ConfigUpdate => ({ kind: 'invalid', message: result._tag === 'Left' ? result.left.message : '' });
 
@@ -73,11 +78,6 @@ describe('configUpdates: the config as it changes (finding 13)', () => {
   it('a sign every 25 ms for ever (a service writing beside the config) cannot starve the read: the config is read at most 400 ms after the first sign of a burst (issue 15, item 1)', () => {
     const read = reads(right(B));
     testScheduler().run(({ expectObservable }) => {
-      // 10 s of signs, never 100 ms of quiet: the first at 25 ms.
-      const busy$ = interval(25).pipe(
-        take(400),
-        map((): Reload => 'change'),
-      );
       expectObservable(configUpdates(read, A, busy$).pipe(take(1))).toBe('425ms (u|)', { u: changed(B) });
     });
   });
@@ -85,10 +85,6 @@ describe('configUpdates: the config as it changes (finding 13)', () => {
   it('a file still being written in a busy directory is waited for all the same: no error said for it (issue 15, item 1)', () => {
     const read = reads(half, half, half, half, half, half, right(B));
     testScheduler().run(({ expectObservable }) => {
-      const busy$ = interval(25).pipe(
-        take(400),
-        map((): Reload => 'change'),
-      );
       // Reads at 425, then every 100 ms while half; the next burst's read at 850 starts the wait anew; whole at 950.
       expectObservable(configUpdates(read, A, busy$).pipe(take(1))).toBe('950ms (u|)', { u: changed(B) });
     });
