@@ -12,7 +12,11 @@ export interface ReconcileEvent extends At {
   readonly replaced: readonly string[];
   readonly unchanged: number;
 }
-/** M6: an entry of the desired set whose id is not a safe file name, or whose command is malformed; it alone is skipped. */
+/**
+ * M6: an entry of the desired set whose id is not a safe file name, whose
+ * command or options are malformed, or whose `after` cannot be met; it alone
+ * is skipped, and what the last set had for its id (a running daemon) is kept.
+ */
 export interface InvalidEntryEvent extends At {
   readonly type: 'invalid-entry';
   readonly id: string;

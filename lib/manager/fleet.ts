@@ -24,6 +24,12 @@ import { outputOf, partsOf, type Service, type ServiceOptions } from './service.
 // Omit, distributed over a union.
 type WithoutAt<T> = T extends unknown ? Omit<T, 'at'> : never;
 
+/** An entry of a desired set that cannot be run (a bad id, command or option, an `after` that cannot be met), and why. */
+export interface Rejected {
+  readonly id: string;
+  readonly message: string;
+}
+
 /**
  * The set of daemons a manager runs, keyed by id. It acts on plans (M1),
  * restores what an earlier manager recorded (M4, M8), and ends by closing
@@ -74,8 +80,19 @@ export class Fleet {
     private readonly records: Records | undefined,
   ) {}
 
-  /** M1: brings the running set to `desired`, touching only the ids that differ. */
-  reconcile(wanted: ReadonlyMap<string, Service>): void {
+  /**
+   * M1: brings the running set to `valid`, touching only the ids that
+   * differ. Each entry of `rejected` is an `invalid-entry`; one whose id
+   * the last set desired keeps what that set said for it: a mistake in a
+   * new set never stops, replaces or releases what the last one had.
+   */
+  reconcile(valid: ReadonlyMap<string, Service>, rejected: readonly Rejected[] = []): void {
+    const wanted = new Map(valid);
+    for (const { id, message } of rejected) {
+      const kept = this.desired.get(id);
+      if (kept !== undefined) wanted.set(id, kept);
+      this.emit({ type: 'invalid-entry', id, message: kept === undefined ? message : `${message}; kept as the last set had it` });
+    }
     this.desired = wanted;
     // A service stopped on request that leaves the desired set is forgotten, its hold with it; it is among what the
     // reconcile stopped, so whoever folds the events (states$, status) lets it go too.
@@ -166,9 +183,9 @@ export class Fleet {
    * session leader is gone is what is left of a daemon that died while no
    * manager ran: its group is ended. A spawn whose process the scope scan
    * cannot see is found by its intent (see {@link stopUnrecordedSpawns}).
-   * Then the first reconcile runs.
+   * Then the first reconcile runs (with `rejected`, see {@link reconcile}).
    */
-  restore(found: Pick<Found, 'daemons' | 'spawning'>, marked: readonly Marked[], desired: ReadonlyMap<string, Service>): void {
+  restore(found: Pick<Found, 'daemons' | 'spawning'>, marked: readonly Marked[], desired: ReadonlyMap<string, Service>, rejected: readonly Rejected[] = []): void {
     const adopted: string[] = [];
     const supervised = new Set<number>();
     for (const [id, entry] of found.daemons) {
@@ -228,7 +245,7 @@ export class Fleet {
     }
     this.stopUnrecordedSpawns(found.spawning, new Set([...supervised, ...pids]));
     this.emit({ type: 'restored', adopted });
-    this.reconcile(desired);
+    this.reconcile(desired, rejected);
   }
 
   /**

@@ -1,10 +1,10 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { catchError, concat, concatMap, connect, defer, EMPTY, from, map, of, take, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { catchError, concat, concatMap, connect, defer, EMPTY, map, of, take, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { errorFields } from '../events.js';
 import type { Marked } from '../process/driver.js';
 import { coalesce, type CoalesceTiming } from './coalesce.js';
 import type { ManagerEvent } from './events.js';
-import type { Fleet } from './fleet.js';
+import type { Fleet, Rejected } from './fleet.js';
 import { checkId } from './ids.js';
 import type { DesiredSet } from './manage.js';
 import type { Found } from './records.js';
@@ -18,43 +18,36 @@ export interface Restore {
   readonly snapshotPath: string;
 }
 
-/** Splits a desired set into the entries to run and an event for each entry that cannot be (M6). */
-const validate = (desired: DesiredSet, withDataDir: boolean, now: number): { commands: Map<string, Service>; rejected: ManagerEvent[] } => {
+/** Splits a desired set into the entries to run and the entries that cannot be run, each with why (M6, `after`). */
+const validate = (desired: DesiredSet, withDataDir: boolean): { commands: Map<string, Service>; rejected: Rejected[] } => {
   const commands = new Map<string, Service>();
-  const rejected: ManagerEvent[] = [];
-  const reject = (id: string, message: string): void => {
-    rejected.push({ type: 'invalid-entry', at: now, id, message });
-  };
+  const rejected: Rejected[] = [];
   for (const [id, command] of Object.entries(desired)) {
     const checked = checkId(id);
     if (isLeft(checked)) {
-      reject(id, checked.left);
+      rejected.push({ id, message: checked.left });
       continue;
     }
     try {
       commands.set(id, checkService(command, id, withDataDir));
     } catch (error) {
-      reject(id, errorFields(error).message);
+      rejected.push({ id, message: errorFields(error).message });
     }
   }
   // Whose `after` names an unknown id or closes a cycle is skipped too, alone (M1 with dependencies).
   const { runnable, problems } = checkOrder(commands);
-  for (const { id, message } of problems) reject(id, message);
-  return { commands: runnable, rejected };
+  return { commands: runnable, rejected: [...rejected, ...problems] };
 };
 
 const apply$ = (fleet: Fleet, desired: DesiredSet, restore: Restore | undefined, withDataDir: boolean, scheduler: SchedulerLike): Observable<ManagerEvent> =>
   defer(() => {
-    const now = scheduler.now();
-    const { commands, rejected } = validate(desired, withDataDir, now);
+    const { commands, rejected } = validate(desired, withDataDir);
     const corrupt = restore?.found.corrupt;
-    const warnings: ManagerEvent[] =
-      corrupt === undefined || restore === undefined ? rejected : [...rejected, { type: 'snapshot-corrupt', at: now, path: restore.snapshotPath, ...corrupt }];
     return concat(
-      from(warnings),
+      corrupt === undefined || restore === undefined ? EMPTY : of<ManagerEvent>({ type: 'snapshot-corrupt', at: scheduler.now(), path: restore.snapshotPath, ...corrupt }),
       defer(() => {
-        if (restore === undefined) fleet.reconcile(commands);
-        else fleet.restore(restore.found, restore.marked, commands);
+        if (restore === undefined) fleet.reconcile(commands, rejected);
+        else fleet.restore(restore.found, restore.marked, commands, rejected);
         return EMPTY;
       }),
     );
@@ -63,7 +56,8 @@ const apply$ = (fleet: Fleet, desired: DesiredSet, restore: Restore | undefined,
 /**
  * Keeps a fleet equal to the latest desired set: the first set at once,
  * against what an earlier manager left (M4, M8); every later one coalesced
- * (M2). Emits the warnings about each set; the fleet emits what it does.
+ * (M2). Emits `snapshot-corrupt` before the first set; the fleet emits what
+ * it does, an `invalid-entry` for each entry that cannot be run included.
  * When `desired$` completes, the last set is kept; when it errs (a fault of
  * the user's stream, not of the manager), a set still waiting is applied,
  * then `desired-error`, and the running set is kept all the same.

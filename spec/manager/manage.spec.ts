@@ -84,6 +84,13 @@ describe('manage (M1, M2)', () => {
     expect(driver.spawns[0]?.env).toEqual({ RXDAEMON_ID: 'ok' });
   });
 
+  it('an entry a later set makes invalid (a bad command or option) leaves its running daemon as it was (issue 15, item 2)', () => {
+    const { line, seen, driver } = run('a 999ms b', { a: AB, b: { a: { command: '' }, b: { ...cmd('b'), gracefulStopMs: -1 } } }, undefined, '3000ms k');
+    expect(line.filter((l) => /^(invalid-entry|stopping|reconcile)/.test(l))).toEqual(['reconcile@0', 'invalid-entry:a@1500', 'invalid-entry:b@1500', 'reconcile@1500', 'stopping:a@3000', 'stopping:b@3000']);
+    expect(seen.filter((e) => e.type === 'invalid-entry').every((e) => 'message' in e && e.message.endsWith('; kept as the last set had it'))).toBe(true);
+    expect(driver.spawns).toHaveLength(2);
+  });
+
   it('kill stops every daemon and ends with manager-stopped (M5)', () => {
     const { line, driver } = run('a', { a: AB }, undefined, '1000ms k');
     expect(line.at(-1)).toBe('manager-stopped@1000');

@@ -77,6 +77,42 @@ describe('after: the dependency order', () => {
     expect(events.find((event) => event.type === 'reconcile')).toMatchObject({ started: ['e'] });
   });
 
+  it('an invalid entry never stops a running daemon: a later set’s typo in `after`, or a cycle, leaves the daemons of those ids running as they were (issue 15, item 2)', () => {
+    const web: Service = { command: 'web' };
+    const worker: Service = { command: 'worker', after: ['web'] };
+    const sets: Record<string, DesiredSet> = {
+      a: { web, worker },
+      t: { web, worker: { ...worker, after: ['wbe'] } },
+      c: { web: { ...web, after: ['worker'] }, worker },
+      // What the first set said: the kept daemons are its own, so nothing changes.
+      d: { web, worker },
+    };
+    const driver = new FakeDriver();
+    const events: ManagerEvent[] = [];
+    inVirtualTime(({ cold }) => {
+      // Each later set applied 500 ms after it comes (M2): at 1.5, 2.5 and 3.5 s.
+      manage(cold('a 999ms t 999ms c 999ms d', sets), { driver, kill$: cold('5s k') }).subscribe((event) => events.push(event));
+    });
+    expect(events.map(line).filter((event) => /^(spawning|stopping|invalid-entry):/.test(event))).toEqual([
+      'spawning:web@0',
+      'spawning:worker@0',
+      'invalid-entry:worker@1500',
+      'invalid-entry:web@2500',
+      'invalid-entry:worker@2500',
+      'stopping:worker@5000',
+      'stopping:web@5000',
+    ]);
+    expect(events.filter((event) => event.type === 'invalid-entry').map((event) => ('message' in event ? event.message : ''))).toEqual([
+      '`after` names "wbe", not in the desired set; kept as the last set had it',
+      'a cycle in `after`: web → worker → web; kept as the last set had it',
+      'a cycle in `after`: web → worker → web; kept as the last set had it',
+    ]);
+    expect(events.filter((event) => event.type === 'reconcile').slice(1)).toEqual(
+      [1500, 2500, 3500].map((at) => ({ type: 'reconcile', at, started: [], stopped: [], replaced: [], unchanged: 2 })),
+    );
+    expect(driver.spawns).toHaveLength(2);
+  });
+
   it('checkOrder is pure and names the longer cycle whole', () => {
     const services = new Map<string, Service>([
       ['x', { command: 'x', after: ['y'] }],
