@@ -4,6 +4,7 @@ import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { errorFields } from '../events.js';
 import type { DesiredSet } from '../manager/manage.js';
+import { afterFaults } from '../manager/order.js';
 import type { Service } from '../manager/service.js';
 import type { RestartPolicy } from '../policy/restart-policy.js';
 import type { Stdio } from '../process/driver.js';
@@ -15,7 +16,7 @@ import { parseJson } from './json.js';
 import { Duration, Flag, NonNegativeInteger, PositiveInteger, Signal } from './option-codecs.js';
 import { policyCache } from './policy-cache.js';
 import { RestartEntry } from './restart-entry.js';
-import { strictObject } from './strict-codec.js';
+import { closestName, strictObject } from './strict-codec.js';
 
 const FileTarget = strictObject('{ "file": path }', { file: NonEmptyText }, {});
 
@@ -33,7 +34,7 @@ const OutputEntry = new t.Type<'ignore' | { file: string }, 'ignore' | { file: s
   t.identity,
 );
 
-/** The ids of `after`: other entries of the config (the manager says which it does not know, and skips that entry alone). */
+/** The ids of `after`: other entries of the config (see {@link Daemons}). */
 const Ids = satisfying('an array of ids (strings)', (input): input is string[] => Array.isArray(input) && input.every((id) => typeof id === 'string'));
 
 // The fields of a command are checked by the very codecs a snapshot uses
@@ -91,8 +92,48 @@ const ServiceEntry = new t.Type<ServiceEntry, ServiceEntry, unknown>(
   t.identity,
 );
 
-/** The config file of `rxdaemon manage`: `{ "daemons": { "<id>": service } }`; any other field, at any level, is an error. */
-export const Config = strictObject('a config: { "daemons": { "<id>": { "command": … } } }', { daemons: t.record(t.string, ServiceEntry) }, {});
+const Entries = t.record(t.string, ServiceEntry);
+type Entries = t.TypeOf<typeof Entries>;
+
+// What an unknown id in an `after` says: the id, and the one meant when one is close (never the entry itself).
+const noSuchDaemon = (ids: readonly string[], own: string) => (name: string): string => {
+  const meant = closestName(name, ids.filter((id) => id !== own));
+  return `no daemon ${JSON.stringify(name)} in this config${meant === undefined ? '' : `; did you mean ${JSON.stringify(meant)}?`}`;
+};
+
+// An error at `daemons.<id>.after`, where the user fixes it.
+const afterError = (entries: Entries, id: string, context: t.Context, message: string): t.ValidationError => {
+  const entry = entries[id];
+  return { value: entry?.after, context: [...context, { key: id, type: ServiceEntry, actual: entry }, { key: 'after', type: Ids, actual: entry?.after }], message };
+};
+
+// The library skips an entry whose `after` can never be met, and runs the
+// rest; a config is the user's to fix, so it is refused whole, as any other
+// mistake (exit 2 at start, the running set kept on a reload). The roots
+// only: what depends on such an entry is fine once it is fixed.
+const Daemons = new t.Type<Entries, Entries, unknown>(
+  Entries.name,
+  Entries.is,
+  (input, context) => {
+    const entries = Entries.validate(input, context);
+    if (isLeft(entries)) return entries;
+    const { unknown, cycles } = afterFaults(new Map(Object.entries(entries.right)));
+    const ids = Object.keys(entries.right);
+    const errors = [
+      ...[...unknown].map(([id, names]) => afterError(entries.right, id, context, names.map(noSuchDaemon(ids, id)).join('; '))),
+      ...cycles.map((cycle) => afterError(entries.right, cycle[0], context, `a cycle: ${cycle.join(' → ')}`)),
+    ];
+    return errors.length === 0 ? entries : t.failures(errors);
+  },
+  t.identity,
+);
+
+/**
+ * The config file of `rxdaemon manage`: `{ "daemons": { "<id>": service } }`;
+ * any other field, at any level, is an error, and so is an `after` that
+ * names no daemon of the config or closes a cycle.
+ */
+export const Config = strictObject('a config: { "daemons": { "<id>": { "command": … } } }', { daemons: Daemons }, {});
 
 /**
  * Why a config cannot be used. `incomplete`: the file is missing or not

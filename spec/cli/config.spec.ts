@@ -61,6 +61,22 @@ describe('configReader', () => {
     expect(leftOf(dir)).toEqual({ message: expect.stringContaining('illegal operation on a directory') as string, incomplete: false });
   });
 
+  it('refuses an `after` that names no daemon of the config, naming it and the id meant (issue 15, item 2)', () => {
+    const path = file('typo.json', JSON.stringify({ daemons: { web: { command: 'web' }, worker: { command: 'worker', after: ['wbe'] }, report: { command: 'report', after: ['worker', 'mail'] } } }));
+    expect(leftOf(path)).toEqual({
+      message: `invalid config ${path}: \`daemons.worker.after\`: no daemon "wbe" in this config; did you mean "web"?; \`daemons.report.after\`: no daemon "mail" in this config`,
+      incomplete: false,
+    });
+  });
+
+  it('refuses a cycle in `after`, naming its chain once (issue 15, item 2)', () => {
+    const path = file('cycle.json', JSON.stringify({ daemons: { web: { command: 'web', after: ['worker'] }, worker: { command: 'worker', after: ['db'] }, db: { command: 'db', after: ['web'] }, self: { command: 'self', after: ['self'] } } }));
+    expect(leftOf(path)).toEqual({
+      message: `invalid config ${path}: \`daemons.web.after\`: a cycle: web → worker → db → web; \`daemons.self.after\`: a cycle: self → self`,
+      incomplete: false,
+    });
+  });
+
   it('refuses a config without daemons', () => {
     expect(leftOf(file('none.json', '{}'))?.message).toContain('`daemons`: expected');
   });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { cliRuns, cliToEnd, interrupt, type Cli } from '../helpers/cli.js';
-import { CHILD, child, readIfThere, waitFor } from '../helpers/real-processes.js';
+import { CHILD, child, isAlive, readIfThere, waitFor } from '../helpers/real-processes.js';
 
 const { sandbox, start, started } = cliRuns();
 
@@ -124,6 +124,46 @@ describe('rxdaemon manage follows its config (finding 13)', () => {
     const { code, stderr } = await cliToEnd(['manage', '--config', config, '--data-dir', sandbox().path('data')], sandbox().dir);
     expect(code).toBe(2);
     expect(stderr).toContain('`daemons.web.arg`: unknown field; did you mean `args`?');
+  });
+
+  it('a reload whose `after` names no daemon, or closes a cycle, is a bad reload: said once each, and web and worker run on untouched (issue 15, item 2)', async () => {
+    const config = sandbox().path('daemons.json');
+    const save = (daemons: Record<string, unknown>): void => {
+      writeFileSync(config, JSON.stringify({ daemons }));
+    };
+    save({ web: daemon, worker: { ...daemon, after: ['web'] } });
+    const run = manage(config);
+    const pids = [await started(run, 'web'), await started(run, 'worker')];
+    save({ web: daemon, worker: { ...daemon, after: ['wbe'] } });
+    await waitFor('the report of the typo', () => run.stderr.includes('"wbe"'));
+    save({ web: { ...daemon, after: ['worker'] }, worker: { ...daemon, after: ['web'] } });
+    await waitFor('the report of the cycle', () => run.stderr.includes('a cycle'));
+    expect(run.stderr).toBe(
+      [
+        `rxdaemon: invalid config ${config}: \`daemons.worker.after\`: no daemon "wbe" in this config; did you mean "web"?; keeping the running set`,
+        `rxdaemon: invalid config ${config}: \`daemons.web.after\`: a cycle: web → worker → web; keeping the running set`,
+        '',
+      ].join('\n'),
+    );
+    expect(pids.every(isAlive)).toBe(true);
+    expect(run.events().filter((e) => e.type === 'stopping' || e.type === 'stopped' || e.type === 'invalid-entry')).toEqual([]);
+    expect(startedIds(run)).toEqual(['web', 'worker']);
+    await interrupt(run);
+  });
+
+  it.each([
+    ['an unknown id', { worker: { after: ['wbe'] } }, '`daemons.worker.after`: no daemon "wbe" in this config; did you mean "web"?'],
+    ['a cycle', { web: { after: ['worker'] }, worker: { after: ['web'] } }, '`daemons.web.after`: a cycle: web → worker → web'],
+  ])('refuses to start with %s in `after`, naming it (exit 2; issue 15, item 2)', async (_, afters: Record<string, { after: string[] }>, message) => {
+    const config = sandbox().path('daemons.json');
+    // 0.2 started them: they end with the sandbox.
+    const stays = child('--exit-when-gone', config);
+    writeFileSync(config, JSON.stringify({ daemons: { web: { ...stays, ...afters['web'] }, worker: { ...stays, ...afters['worker'] } } }));
+    const run = manage(config);
+    await waitFor('the manager to exit', () => run.process.exitCode !== null, 10_000);
+    expect(await run.exited).toBe(2);
+    expect(run.stderr).toBe(`rxdaemon: invalid config ${config}: ${message}\n`);
+    expect(run.stdout).toBe('');
   });
 
   it('refuses to start with a JSON error, naming its line and column (exit 2)', async () => {
