@@ -1,5 +1,5 @@
 import { isRight } from 'fp-ts/lib/Either.js';
-import { Observable, type Subscription } from 'rxjs';
+import { Observable, Subscription } from 'rxjs';
 import type { DaemonEvent } from '../events.js';
 import { exited$, type Run, type StopReason } from './exit.js';
 import type { RunEnd } from './run-end.js';
@@ -13,34 +13,36 @@ import type { Supervision } from './supervision.js';
  *
  * Written out by hand, as the life it ends is: 10,000 daemons stopped at
  * once each held a `race`, a `timer`, `mergeAll` and the rest alive until
- * their exits came, and the collector paid for it.
+ * their exits came, and the collector paid for it. Unsubscribed at
+ * `stopping`, it watches nothing and sets no grace timer.
  */
 export const gracefulStop$ = (sup: Supervision, run: Run, reason: StopReason, ready: boolean): Observable<DaemonEvent | RunEnd> =>
   new Observable<DaemonEvent | RunEnd>((subscriber) => {
     const { running } = run;
     const { gracefulStopMs, scheduler, stopPollIntervalMs, stopSignal, logger } = sup.options;
-    let grace: Subscription | undefined;
-    let ending: Subscription | undefined;
     const sent = sup.signal(running, stopSignal);
     if (isRight(sent)) subscriber.next(sup.event('stopping', { pid: running.pid, signal: stopSignal }));
     // Gone already (its exit is on the way) or not ours to signal: either way, SIGKILL after the grace period settles it.
     else logger.debug(`rxdaemon: ${stopSignal} to ${running.pid} not sent: ${sent.left.message}`);
+    if (subscriber.closed) return;
+    // The grace period, let go when the exit comes first.
+    const grace = new Subscription();
+    subscriber.add(grace);
     // Decided by the exit itself, not by `exited`, which S5's wait for the group's leftovers delays: the grace period
     // does not run out during that wait. The same watch confirms the exit after a SIGKILL.
-    const watching = running.exit(stopPollIntervalMs).subscribe((status) => {
-      grace?.unsubscribe();
-      ending ??= exited$(sup, run, status, ready, reason).subscribe(subscriber);
-    });
-    if (ending === undefined) {
-      grace = scheduler.schedule(() => {
+    subscriber.add(
+      running.exit(stopPollIntervalMs).subscribe((status) => {
+        grace.unsubscribe();
+        exited$(sup, run, status, ready, reason).subscribe(subscriber);
+      }),
+    );
+    // Closed already: the exit was known at once, or the subscriber left meanwhile.
+    if (grace.closed) return;
+    grace.add(
+      scheduler.schedule(() => {
         // Refused because the process is already gone (ESRCH, a reused pid), it needs no report: its exit is about to be observed.
         sup.signal(running, 'SIGKILL');
         subscriber.next(sup.event('killing', { pid: running.pid, signal: 'SIGKILL' }));
-      }, gracefulStopMs);
-    }
-    return () => {
-      watching.unsubscribe();
-      grace?.unsubscribe();
-      ending?.unsubscribe();
-    };
+      }, gracefulStopMs),
+    );
   });

@@ -1,4 +1,4 @@
-import { defer, Observable, of, type Subscription } from 'rxjs';
+import { defer, Observable, of, Subscription } from 'rxjs';
 import type { DaemonEvent } from '../events.js';
 import type { ExitStatus } from '../process/driver.js';
 import { exited$, type Run, type StopReason } from './exit.js';
@@ -55,7 +55,9 @@ const targetOf = (sup: Supervision, run: Run): CheckTarget => {
  * `unhealthy`), and R2: `stable` once it is ready and has run
  * `stableAfterMs`, timed from its own start and so never counting a
  * backoff. A decided outcome unsubscribes every check still running: a
- * slow check never delays a stop, and no check outlives its run.
+ * slow check never delays a stop, and no check outlives its run. Once its
+ * outcome is decided or it is unsubscribed (at any event, `ready`
+ * included), it starts nothing more: no check, no timer.
  *
  * This is the state a daemon spends its life in, a thousand of them at
  * once, so it is written out by hand rather than composed of operators:
@@ -67,42 +69,41 @@ export const life$ = (sup: Supervision, run: Run): Observable<DaemonEvent | RunE
   new Observable((subscriber) => {
     const { restart, scheduler, pollIntervalMs, health } = sup.options;
     const { pid } = run.running;
-    const watching: Subscription[] = [];
-    let settling: Subscription | undefined;
+    // Every watch of the run, let go at once when its outcome is decided or when it is unsubscribed: closed, it lets
+    // go at once what is added to it, and nothing new is started.
+    const watches = new Subscription();
+    subscriber.add(watches);
     let ready = false;
     const decide = (outcome: Outcome): void => {
-      if (settling !== undefined) return;
-      for (const watch of watching.splice(0)) watch.unsubscribe();
-      settling = settle$(sup, run, outcome, ready).subscribe(subscriber);
+      if (watches.closed) return;
+      watches.unsubscribe();
+      settle$(sup, run, outcome, ready).subscribe(subscriber);
     };
-    // A watch whose subscription returns after the outcome (one emitted synchronously) is let go at once.
-    const watch = (subscription: Subscription): void => {
-      if (settling === undefined) watching.push(subscription);
-      else subscription.unsubscribe();
+    const watch = (start: () => Subscription): void => {
+      if (!watches.closed) watches.add(start());
     };
     const emit = (event: DaemonEvent): void => {
-      if (settling === undefined) subscriber.next(event);
+      if (!watches.closed) subscriber.next(event);
     };
     // The exit first, so an exit already known when the run starts watching ends it as an exit.
-    watch(
+    watch(() =>
       run.running.exit(pollIntervalMs).subscribe((status) => {
         decide({ kind: 'exit', status });
       }),
     );
-    watch(
+    watch(() =>
       sup.ending$.subscribe((kind) => {
         decide({ kind });
       }),
     );
-    watch(
+    watch(() =>
       sup.restart$.subscribe(() => {
         decide({ kind: 'restart' });
       }),
     );
     const target = targetOf(sup, run);
-    watch(
+    watch(() =>
       readiness$(sup.options.ready, target).subscribe((readiness) => {
-        if (settling !== undefined) return;
         const afterMs = scheduler.now() - run.startedAt;
         if (readiness.kind === 'not-ready') {
           emit(sup.event('not-ready', { pid, afterMs, error: readiness.error }));
@@ -111,7 +112,7 @@ export const life$ = (sup: Supervision, run: Run): Observable<DaemonEvent | RunE
         }
         ready = true;
         emit(sup.event('ready', { pid, afterMs }));
-        watch(
+        watch(() =>
           scheduler.schedule(
             () => {
               emit(sup.event('stable', { pid }));
@@ -120,7 +121,7 @@ export const life$ = (sup: Supervision, run: Run): Observable<DaemonEvent | RunE
           ),
         );
         if (health === undefined) return;
-        watch(
+        watch(() =>
           health$(health, target).subscribe(({ failures, error, unhealthy }) => {
             emit(sup.event('health-failed', { pid, failures, error }));
             if (!unhealthy) return;
@@ -130,8 +131,4 @@ export const life$ = (sup: Supervision, run: Run): Observable<DaemonEvent | RunE
         );
       }),
     );
-    return () => {
-      for (const watch of watching) watch.unsubscribe();
-      settling?.unsubscribe();
-    };
   });

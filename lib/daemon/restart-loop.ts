@@ -1,5 +1,6 @@
-import { concat, map, merge, Observable, of, switchAll, take, timer, type Observer, type Subscription } from 'rxjs';
+import { concat, map, merge, Observable, of, switchAll, take, timer } from 'rxjs';
 import { isTerminal, type DaemonEvent } from '../events.js';
+import { subscribeInner, type InnerHandlers } from '../inner-subscriber.js';
 import { logEvent } from './log-event.js';
 import { RunEnd } from './run-end.js';
 import { adoptedRun$, spawnedRun$, type RunItem } from './run.js';
@@ -14,20 +15,14 @@ type Step = Observable<RunItem | Marker>;
 
 /** A terminal event, made once the pid file is gone (a failure to remove it is an event before it). Written by hand: every stop ends here. */
 const last$ = (sup: Supervision, event: () => DaemonEvent): Observable<DaemonEvent> =>
-  new Observable<DaemonEvent>((subscriber) =>
-    sup.pidFile.remove$().subscribe({
-      next: (failure) => {
-        subscriber.next(failure);
-      },
-      error: (error: unknown) => {
-        subscriber.error(error);
-      },
+  new Observable<DaemonEvent>((subscriber) => {
+    subscribeInner(subscriber, sup.pidFile.remove$(), {
       complete: () => {
         subscriber.next(event());
         subscriber.complete();
       },
-    }),
-  );
+    });
+  });
 
 /** The end of supervision asked for: `closed` at once; `stopped` once the pid file is gone. */
 const finish$ = (sup: Supervision, ending: Ending): Observable<DaemonEvent> =>
@@ -71,7 +66,11 @@ const backoff$ = (sup: Supervision, delayMs: number): Step =>
  *
  * The loop subscribes one step at a time, by hand rather than with
  * `repeat` and `mergeMap`, because it lives as long as its daemon (P3); a
- * step that ends synchronously queues the next instead of recursing.
+ * step that ends synchronously queues the next instead of recursing. Each
+ * step is subscribed as RxJS's operators subscribe theirs, attached to the
+ * loop's subscriber: unsubscribing the loop, at any event, ends the step
+ * under way there and then (a `spawning` left spawns nothing, a `ready`
+ * left starts no health check), and no further step is subscribed.
  */
 export const restartLoop$ = (sup: Supervision, adoptee: Running | undefined): Observable<DaemonEvent> =>
   new Observable<DaemonEvent>((subscriber) => {
@@ -79,7 +78,6 @@ export const restartLoop$ = (sup: Supervision, adoptee: Running | undefined): Ob
     let attempt = 0;
     let runs = 0;
     let memory: unknown;
-    let current: Subscription | undefined;
     let queued: Step | undefined;
     let stepping = false;
 
@@ -116,15 +114,18 @@ export const restartLoop$ = (sup: Supervision, adoptee: Running | undefined): Ob
       queued = step$;
       if (stepping) return;
       stepping = true;
-      while (queued !== undefined) {
+      // Left meanwhile (a subscriber that unsubscribed at the event just emitted): no further step.
+      while (queued !== undefined && !subscriber.closed) {
         const next$ = queued;
         queued = undefined;
-        current = next$.subscribe(observer);
+        subscribeInner(subscriber, next$, handlers);
       }
+      queued = undefined;
       stepping = false;
     };
 
-    const observer: Partial<Observer<RunItem | Marker>> = {
+    // One set of handlers for every step; a policy that throws errs the stream, as an operator's would.
+    const handlers: InnerHandlers<RunItem | Marker, DaemonEvent> = {
       next: (item) => {
         if (item !== NEXT_RUN && item !== RESTART_NOW && !(item instanceof RunEnd)) {
           logEvent(sup.options.logger, item);
@@ -132,25 +133,11 @@ export const restartLoop$ = (sup: Supervision, adoptee: Running | undefined): Ob
           if (isTerminal(item)) subscriber.complete();
           return;
         }
-        let next$: Step;
-        try {
-          if (item === RESTART_NOW) attempt = 0;
-          next$ = item instanceof RunEnd ? afterRun(item) : nextRun();
-        } catch (error) {
-          // A policy that throws is a bug: the stream errs with it, as an operator's would.
-          subscriber.error(error);
-          return;
-        }
-        step(next$);
-      },
-      error: (error: unknown) => {
-        subscriber.error(error);
+        if (item === RESTART_NOW) attempt = 0;
+        step(item instanceof RunEnd ? afterRun(item) : nextRun());
       },
     };
 
     if (adoptee !== undefined) runs += 1;
     step(adoptee === undefined ? nextRun() : adoptedRun$(sup, adoptee));
-    return () => {
-      current?.unsubscribe();
-    };
   });

@@ -1,5 +1,6 @@
-import { concat, defer, Observable, of, type Subscription } from 'rxjs';
+import { concat, defer, Observable, of } from 'rxjs';
 import type { DaemonEvent } from '../events.js';
+import { subscribeInner } from '../inner-subscriber.js';
 import type { SpawnFailure } from '../process/driver.js';
 import { life$ } from './life.js';
 import { RunEnd } from './run-end.js';
@@ -13,42 +14,36 @@ export type RunItem = DaemonEvent | RunEnd;
  * One run of a process this supervisor starts: `spawning`, then `started`,
  * the pid file, and the process followed to its end; or `spawn-failed`
  * (R3: an attempt like any other). Written out by hand, as {@link life$} is:
- * a run lasts as long as its process.
+ * a run lasts as long as its process. Unsubscribed at `spawning`, it spawns
+ * nothing; at `started`, it neither writes the pid file nor follows the
+ * process.
  */
 export const spawnedRun$ = (sup: Supervision, attempt: number): Observable<RunItem> =>
   new Observable<RunItem>((subscriber) => {
     const { driver, scheduler } = sup.options;
-    let followed: Subscription | undefined;
     subscriber.next(sup.event('spawning', { attempt }));
-    // Only a spawn still under way is kept: a finished one holds nothing worth a daemon's lifetime.
-    let spawning: Subscription | undefined = driver.spawn(sup.spec).subscribe({
+    if (subscriber.closed) return;
+    // Attached to the subscriber while the spawn is under way, and let go once it is done: it holds nothing worth a daemon's lifetime.
+    subscribeInner(subscriber, driver.spawn(sup.spec), {
       next: (handle) => {
         const running = spawnedProcess(handle);
         subscriber.next(sup.event('started', { pid: running.pid, attempt }));
+        if (subscriber.closed) return;
         const run = { running, attempt, startedAt: scheduler.now() };
         // S2: the pid file follows every spawn, after `started` so its error can never come first; then the process is followed.
-        const writing = sup.pidFile.write$(running.pid).subscribe({
-          next: (event) => {
-            subscriber.next(event);
-          },
+        subscribeInner(subscriber, sup.pidFile.write$(running.pid), {
           complete: () => {
-            followed = life$(sup, run).subscribe(subscriber);
+            life$(sup, run).subscribe(subscriber);
           },
         });
-        // Written synchronously (the usual case), the life is already followed.
-        followed ??= writing;
       },
-      error: ({ code, message }: SpawnFailure) => {
+      error: (error) => {
+        const { code, message } = error as SpawnFailure;
         subscriber.next(sup.event('spawn-failed', { attempt, error: { code, message } }));
         subscriber.next(new RunEnd(attempt, { kind: 'spawn-failed' }, 0, undefined, false));
         subscriber.complete();
       },
     });
-    if (spawning.closed) spawning = undefined;
-    return () => {
-      spawning?.unsubscribe();
-      followed?.unsubscribe();
-    };
   });
 
 /**

@@ -48,14 +48,12 @@ export const supervise = (cmd: Command, options: SuperviseOptions = {}): Observa
     if (close$ !== undefined) asked.push(close$.pipe(map((): Ending => 'close')));
     return new Observable<DaemonEvent>((subscriber) => {
       // Subscribed first, so a stop$ that has already emitted (replayed) stops before anything is spawned.
-      const asking = merge(...asked).subscribe((kind) => {
-        askEnd(ending, kind);
-      });
-      const supervising = superviseResolved(command, resolved, { ending, restart$ }, adopt).subscribe(subscriber);
-      return () => {
-        asking.unsubscribe();
-        supervising.unsubscribe();
-      };
+      subscriber.add(
+        merge(...asked).subscribe((kind) => {
+          askEnd(ending, kind);
+        }),
+      );
+      superviseResolved(command, resolved, { ending, restart$ }, adopt).subscribe(subscriber);
     });
   });
 };
@@ -89,28 +87,32 @@ export const supervising$ = (command: Command, resolved: ResolvedOptions, reques
   if (rotating === undefined) return loop;
   // The logs are rotated for as long as the daemon is supervised, and no longer; a failure is one more event.
   return new Observable<DaemonEvent>((subscriber) => {
-    const rotations = rotating.subscribe((event) => {
-      logEvent(resolved.logger, event);
-      subscriber.next(event);
-    });
-    const looping = loop.subscribe(subscriber);
-    return () => {
-      rotations.unsubscribe();
-      looping.unsubscribe();
-    };
+    subscriber.add(
+      rotating.subscribe((event) => {
+        logEvent(resolved.logger, event);
+        subscriber.next(event);
+      }),
+    );
+    loop.subscribe(subscriber);
   });
 };
 
 /** {@link supervising$} for a subscriber that may leave: leaving is a stop, which runs on to its end. */
 export const superviseResolved = (command: Command, resolved: ResolvedOptions, requests: Requests, adopt?: ProcessIdentity): Observable<DaemonEvent> =>
   new Observable<DaemonEvent>((subscriber) => {
-    let deliver = (event: DaemonEvent): void => {
-      subscriber.next(event);
-    };
     let ended = false;
+    // Nothing this library starts outlives it by accident: leaving is a stop
+    // (or lets an ending under way finish). The same pipeline runs on to its
+    // own terminal event, unseen but logged. Attached before the pipeline is
+    // subscribed, so that leaving at one of its first, synchronous events
+    // asks for the stop there and then, before the run goes on to its checks.
+    subscriber.add(() => {
+      if (!ended) askEnd(requests.ending, 'stop');
+    });
+    // Not attached: the pipeline outlives the subscriber, and what it emits then goes nowhere (a closed subscriber drops it).
     supervising$(command, resolved, requests, adopt).subscribe({
       next: (event) => {
-        deliver(event);
+        subscriber.next(event);
       },
       error: (error: unknown) => {
         ended = true;
@@ -121,12 +123,4 @@ export const superviseResolved = (command: Command, resolved: ResolvedOptions, r
         subscriber.complete();
       },
     });
-    return () => {
-      if (ended) return;
-      // Nothing this library starts outlives it by accident: leaving is a
-      // stop (or lets an ending under way finish). The same pipeline runs on
-      // to its own terminal event, unseen but logged.
-      deliver = () => undefined;
-      askEnd(requests.ending, 'stop');
-    };
   });
