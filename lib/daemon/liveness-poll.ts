@@ -38,6 +38,9 @@ class PollGroup {
 
   private tick(): void {
     for (const watcher of [...this.watchers]) {
+      // Let go during this pass (unsubscribed by what an earlier watcher's end set off): its watch is closed, and
+      // a look through a closed descriptor would read whatever file has since been given its number.
+      if (!this.watchers.has(watcher)) continue;
       if (watcher.watch.gone()) {
         this.remove(watcher);
         watcher.onGone();

@@ -1,4 +1,4 @@
-import { asyncScheduler, map, of, take, timer, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, map, of, Subject, take, timer, type SchedulerLike } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { supervise } from '../../lib/daemon/supervise.js';
 import type { DaemonEvent } from '../../lib/events.js';
@@ -131,6 +131,37 @@ describe('supervise: an adopted process (S8)', () => {
     expect(exits).toHaveLength(50);
     // Each death is seen on the first tick after it: deaths at 0.1 … 5 s, ticks every second.
     expect(exits.every((at, i) => at === Math.ceil((100 * (i + 1)) / 1_000) * 1_000)).toBe(true);
+  });
+
+  it('a watch let go during a tick (its daemon closed by what an earlier one\'s exit set off) is not looked at again', () => {
+    const looks: string[] = [];
+    inVirtualTime(() => {
+      const driver = new FakeDriver({});
+      // Records each look, and marks one made through a watch already closed (a real one would read a closed descriptor).
+      const watch = driver.watch.bind(driver);
+      driver.watch = (target) => {
+        const watching = watch(target);
+        let closed = false;
+        return {
+          gone: () => {
+            looks.push(`${target.pid}${closed ? ' after close' : ''}@${asyncScheduler.now()}`);
+            return watching.gone();
+          },
+          close: () => {
+            closed = true;
+            watching.close();
+          },
+        };
+      };
+      const first = adopting(driver, { exitAfterMs: 500 });
+      const second = adopting(driver);
+      const closeSecond$ = new Subject<void>();
+      supervise({ command: 'x' }, { driver, adopt: first, restart: noRestart }).subscribe((event) => {
+        if (event.type === 'exited') closeSecond$.next();
+      });
+      supervise({ command: 'x' }, { driver, adopt: second, close$: closeSecond$ }).subscribe();
+    });
+    expect(looks).toEqual(['1000@1000']);
   });
 });
 
