@@ -1,6 +1,6 @@
 import { chain, left, map, right, type Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { AsyncSubject, filter, firstValueFrom, Observable, Subject } from 'rxjs';
+import { AsyncSubject, filter, firstValueFrom, ignoreElements, Observable, Subject } from 'rxjs';
 import { checkCommand, commandEquals, type Command } from '../command.js';
 import { deferred, type Deferred } from '../deferred.js';
 import { eventFactory, isTerminal, type DaemonEvent } from '../events.js';
@@ -148,9 +148,12 @@ export class Daemon {
   /**
    * The lines the process writes to its `stdout` or `stderr` file from now
    * on, as they arrive (looked at every 200 ms, on the scheduler). They are
-   * read from the file, so they go on across restarts and outlive nothing:
-   * unsubscribe to stop. An output that is not a `{ file }` is a TypeError
-   * naming the option.
+   * read from the file, so they go on across restarts, and no pipe ties the
+   * process to them. They complete when the daemon ends (stopped, closed,
+   * gave up, completed), once the file is read to its end: the lines a
+   * process wrote right before its end come first; subscribed after the
+   * end, they complete at once. An output that is not a `{ file }` is a
+   * TypeError naming the option.
    *
    * @example
    * const daemon = new Daemon({ command: 'envoy', args: ['-c', 'envoy.yaml'] }, { stderr: { file: '/var/log/envoy.err' } });
@@ -159,7 +162,8 @@ export class Daemon {
    */
   lines$(stream: OutputStream): Observable<string> {
     const { scheduler, driver } = this.#options;
-    return outputLines$(stream, this.#options[stream], scheduler, driver.output);
+    // events$ completes (or errs) at the end, and a late subscriber to it learns so at once.
+    return outputLines$(stream, this.#options[stream], { scheduler, source: driver.output, until: this.#events.pipe(ignoreElements()) });
   }
 
   /** S6: the same command, args, cwd, env, id and token. */

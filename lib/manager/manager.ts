@@ -1,5 +1,5 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { asyncScheduler, distinctUntilChanged, filter, firstValueFrom, map, ReplaySubject, Subject, switchMap, tap, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, distinctUntilChanged, filter, firstValueFrom, ignoreElements, map, ReplaySubject, Subject, switchMap, tap, type Observable, type SchedulerLike } from 'rxjs';
 import type { DaemonState } from '../daemon/state.js';
 import { deferred } from '../deferred.js';
 import { settles } from './control-outcome.js';
@@ -65,7 +65,7 @@ export class Manager {
   readonly #managed$: Observable<ManagerEvent>;
   readonly #scheduler: SchedulerLike;
   readonly #output: { readonly dataDir: DataDir | undefined; readonly source: FileSource };
-  /** The latest desired set, once `run()` brought one: where each service's output goes. */
+  /** The latest desired set, once `run()` brought one: where each service's output goes. Completes when the manager ends. */
   readonly #desired = new ReplaySubject<DesiredSet>(1);
   #running = false;
 
@@ -108,11 +108,14 @@ export class Manager {
         error: (error: unknown) => {
           this.#events.error(error);
           this.#states.error(error);
+          this.#desired.error(error);
           this.#done.reject(error);
         },
         complete: () => {
           this.#sendStates();
+          // lines$ read their files to the end, then complete: before close() or kill() resolves.
           this.#events.complete();
+          this.#desired.complete();
           this.#states.complete();
           this.#done.resolve(last);
         },
@@ -159,9 +162,11 @@ export class Manager {
    * service's own `{ file }`): they go on across its restarts and
    * replacements. The file is the one the latest desired set that holds
    * `id` gives it: lines come once `run()` brought such a set, and from the
-   * new file once a later set moves the service's output. An invalid id is
-   * a TypeError thrown at once; an output that is not a file, a TypeError
-   * the stream errors with.
+   * new file once a later set moves the service's output. They complete
+   * when the manager ends (closed, stopped), once the file is read to its
+   * end, before `close()` or `kill()` resolves; subscribed after the end,
+   * at once. An invalid id is a TypeError thrown at once; an output that is
+   * not a file, a TypeError the stream errors with.
    *
    * @example
    * const manager = new Manager(of({ web: { command: 'envoy', args: ['-c', 'web.yaml'] } }), { dataDir: '/var/lib/agent/daemons' });
@@ -177,7 +182,7 @@ export class Manager {
       filter((desired) => Object.hasOwn(desired, id)),
       map((desired) => outputOf(stream, id, desired[id] ?? {}, dataDir)),
       distinctUntilChanged(sameOutput),
-      switchMap((target) => outputLines$(stream, target, this.#scheduler, source)),
+      switchMap((target) => outputLines$(stream, target, { scheduler: this.#scheduler, source, until: this.#events.pipe(ignoreElements()) })),
     );
   }
 

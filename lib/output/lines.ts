@@ -1,4 +1,4 @@
-import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, ignoreElements, Observable, take, type SchedulerLike } from 'rxjs';
 import { fileSystem, rotationsSince, type FileSource } from './file-source.js';
 import { LineSplitter } from './line-splitter.js';
 
@@ -10,6 +10,12 @@ export interface LinesOptions {
   readonly pollMs?: number;
   readonly scheduler?: SchedulerLike;
   readonly source?: FileSource;
+  /**
+   * The end of the lines: at its first value or its completion, the file
+   * is read to its end, those last lines are emitted, and the lines
+   * complete (its error is theirs). Default: they never end.
+   */
+  readonly until?: Observable<unknown>;
 }
 
 // Read at most this much at one look, so a flood does not hold the event loop: the rest comes at the next.
@@ -101,6 +107,16 @@ export const lineReader = (path: string, options: LineReaderOptions = {}): LineR
 };
 
 /**
+ * One look after another until one finds nothing more: every line written
+ * up to now, however much that is (a look reads at most 1 MiB). For the end
+ * of a run or of a reader, where what is left must be read at once. Stops
+ * early once `closed` says the reader is gone.
+ */
+export const readToEnd = (look: LineReader, emit: (line: string) => void, closed: () => boolean = () => false): void => {
+  while (!closed() && look(emit));
+};
+
+/**
  * The lines written to a file, as they arrive, read from the file (never a
  * pipe), looked at every `pollMs` on the scheduler. A line is emitted once
  * its newline is written; a line split across two reads is joined. When the
@@ -110,22 +126,40 @@ export const lineReader = (path: string, options: LineReaderOptions = {}): LineR
  * after two, …), then the file from its start, so every line comes once,
  * in order. Otherwise a file that shrank (truncated by someone else) or was
  * replaced (another inode under the name) is read again from its start; one
- * that is not there yet is waited for, and read whole once it is. Never
- * completes; unsubscribe to stop.
+ * that is not there yet is waited for, and read whole once it is.
+ * Completes at `until`, once the file is read to its end (so the lines a
+ * daemon wrote right before it ended come first); without `until`, never:
+ * unsubscribe to stop.
  *
  * @example
  * lines$('/var/lib/agent/daemons/logs/web-stdout.log').subscribe((line) => console.log(line));
  */
 export const lines$ = (path: string, options: LinesOptions = {}): Observable<string> =>
   new Observable<string>((subscriber) => {
-    const { pollMs = 200, scheduler = asyncScheduler } = options;
+    const { pollMs = 200, scheduler = asyncScheduler, until } = options;
     const look = lineReader(path, options);
     const emit = (line: string): void => {
       subscriber.next(line);
     };
     look(emit);
-    return scheduler.schedule(function again() {
-      look(emit);
-      this.schedule(undefined, pollMs);
-    }, pollMs);
+    if (subscriber.closed) return;
+    subscriber.add(
+      scheduler.schedule(function again() {
+        look(emit);
+        if (!subscriber.closed) this.schedule(undefined, pollMs);
+      }, pollMs),
+    );
+    if (until === undefined) return;
+    // Its end may have come already (a daemon that ended): then the file is read to its end at once.
+    subscriber.add(
+      until.pipe(take(1), ignoreElements()).subscribe({
+        complete: () => {
+          readToEnd(look, emit, () => subscriber.closed);
+          subscriber.complete();
+        },
+        error: (error: unknown) => {
+          subscriber.error(error);
+        },
+      }),
+    );
   });

@@ -88,7 +88,8 @@ describe('Daemon.lines$', () => {
       // The second run (from 1000 ms) appends, past maxLogBytes; the check at 2000 ms rotates; the third line lands in the emptied file.
       at(1_500, () => driver.files.set('/out', `${driver.files.get('/out') ?? ''}second run\n`));
       at(2_100, () => driver.files.set('/out', 'after rotation\n'));
-      expectObservable(daemon.lines$('stdout').pipe(takeUntil(timer(3_000)))).toBe('400ms a 1199ms b 599ms c 799ms |', {
+      // It ends with the daemon: the stop at 2900 completes it.
+      expectObservable(daemon.lines$('stdout')).toBe('400ms a 1199ms b 599ms c 699ms |', {
         a: 'first run',
         b: 'second run',
         c: 'after rotation',
@@ -111,7 +112,8 @@ describe('Daemon.lines$', () => {
       at(950, () => append('third line\n'));
       at(1_050, () => append('fourth line\nfifth line here\n'));
       // Looked at from 100 ms, every 200 ms: 900, then 1100, with the rotation in between.
-      expectObservable(daemon.lines$('stdout'), '100ms ^ 1400ms !').toBe('500ms (ab) 596ms (cde)', {
+      // From 100 ms until the daemon's end: the stop at 1500 completes it.
+      expectObservable(daemon.lines$('stdout'), '100ms ^').toBe('500ms (ab) 596ms (cde) 395ms |', {
         a: 'first',
         b: 'second',
         c: 'third line',
@@ -123,6 +125,36 @@ describe('Daemon.lines$', () => {
     expect(driver.files.get('/out.1')).toBe('first\nsecond\nthird line\n');
   });
 
+  it('completes when the daemon ends, once its file is read to the end: a line written right before a stop comes first', () => {
+    const driver = new FakeDriver();
+    driver.files.set('/out', '');
+    inVirtualTime(({ expectObservable }) => {
+      const daemon = new Daemon({ command: 'x' }, { driver, stdout: { file: '/out' } });
+      daemon.start();
+      // Looked at every 200 ms: the last look before the stop is at 1000, the line written at 1050, the stop at 1100.
+      at(1_050, () => driver.files.set('/out', 'shutting down\n'));
+      at(1_100, () => void daemon.stop());
+      expectObservable(daemon.lines$('stdout')).toBe('1100ms (a|)', { a: 'shutting down' });
+    });
+  });
+
+  it('completes at close() too, and at once when subscribed after the end', () => {
+    const driver = new FakeDriver();
+    driver.files.set('/out', 'before\n');
+    inVirtualTime(({ expectObservable }) => {
+      const daemon = new Daemon({ command: 'x' }, { driver, stdout: { file: '/out' } });
+      daemon.start();
+      at(500, () => driver.files.set('/out', 'before\nstill running\n'));
+      at(500, () => {
+        daemon.close();
+      });
+      expectObservable(daemon.lines$('stdout')).toBe('500ms (a|)', { a: 'still running' });
+      at(600, () => {
+        expectObservable(daemon.lines$('stdout')).toBe('600ms |');
+      });
+    });
+  });
+
   it('an output that is not a file is a TypeError naming the option', () => {
     const daemon = new Daemon({ command: 'x' }, { driver: new FakeDriver(), stdout: 'inherit' });
     expect(() => daemon.lines$('stdout')).toThrow(new TypeError('Expected the `stdout` option to be a { file } to read lines from, got "inherit".'));
@@ -131,6 +163,30 @@ describe('Daemon.lines$', () => {
 });
 
 describe('Manager.lines$', () => {
+  it('completes when the manager ends, once the file is read to the end: kill() and close() each, and at once after the end', () => {
+    const driver = new FakeDriver();
+    driver.files.set('/web.out', '');
+    driver.files.set('/api.out', '');
+    const desired$ = new BehaviorSubject<DesiredSet>({ web: { command: 'x', stdout: { file: '/web.out' } } });
+    const other$ = new BehaviorSubject<DesiredSet>({ api: { command: 'y', stdout: { file: '/api.out' } } });
+    inVirtualTime(({ expectObservable }) => {
+      const killed = new Manager(desired$, { driver });
+      const closed = new Manager(other$, { driver });
+      killed.run();
+      closed.run();
+      // The last looks before the end are at 1000; each line is written after it, the end asked for at 1100.
+      at(1_050, () => driver.files.set('/web.out', 'web: bye\n'));
+      at(1_050, () => driver.files.set('/api.out', 'api: detached\n'));
+      at(1_100, () => void killed.kill());
+      at(1_100, () => void closed.close());
+      expectObservable(killed.lines$('web', 'stdout')).toBe('1100ms (a|)', { a: 'web: bye' });
+      expectObservable(closed.lines$('api', 'stdout')).toBe('1100ms (a|)', { a: 'api: detached' });
+      at(1_200, () => {
+        expectObservable(killed.lines$('web', 'stdout')).toBe('1200ms |');
+      });
+    });
+  });
+
   it("reads a daemon's log in the data dir, or the file its service names; a bad id or an output that is no file is a TypeError", () => {
     const driver = new FakeDriver();
     const dataDir = mkdtempSync(join(tmpdir(), 'rxdaemon-output-'));

@@ -169,3 +169,41 @@ describe('lines$: the lines of a file, as they arrive', () => {
     });
   });
 });
+
+describe('lines$ until: the end of the lines', () => {
+  it('at until, the file is read to its end at once, however much is left (more than a look reads), then the lines complete', () => {
+    const file = new FakeFile();
+    const line = `${'y'.repeat(1023)}\n`;
+    inVirtualTime(({ expectObservable, cold }) => {
+      // 1.5 MiB and a last line, written after the look at 100 and before the end at 150.
+      cold('120ms a').subscribe(() => {
+        file.write(`${line.repeat(1536)}last\n`);
+      });
+      const counted$ = lines$('/log', { source: file, pollMs: 100, until: cold('150ms e') }).pipe(
+        bufferTime(100),
+        map((seen) => `${seen.length}:${seen.at(-1)?.slice(0, 4) ?? ''}`),
+      );
+      // In 100 ms buffers: nothing by 100, then everything (at 150) and the completion, which flushes the buffer.
+      expectObservable(counted$).toBe('100ms a 49ms (b|)', { a: '0:', b: '1537:last' });
+    });
+  });
+
+  it('an until that completes ends the lines too; one that has ended already ends them at subscription, with nothing read', () => {
+    const file = new FakeFile();
+    file.write('before\n');
+    inVirtualTime(({ expectObservable, cold }) => {
+      cold('30ms a').subscribe(() => {
+        file.write('last words\n');
+      });
+      expectObservable(lines$('/log', { source: file, pollMs: 100, until: cold('50ms |') })).toBe('50ms (a|)', { a: 'last words' });
+      expectObservable(lines$('/log', { source: file, pollMs: 100, until: cold('|') })).toBe('|');
+    });
+  });
+
+  it("until's error is the lines' error", () => {
+    const file = new FakeFile();
+    inVirtualTime(({ expectObservable, cold }) => {
+      expectObservable(lines$('/log', { source: file, until: cold('10ms #', undefined, new Error('bug')) })).toBe('10ms #', undefined, new Error('bug'));
+    });
+  });
+});
