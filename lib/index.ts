@@ -57,6 +57,7 @@ export { lines$, type LinesOptions } from './output/lines.js';
 export type { FileLook, FileSource } from './output/file-source.js';
 export type { RotateOutcome } from './output/rotate.js';
 export type { OutputStream } from './output/output-lines.js';
+export { withLines, type OutputLine, type Outputs, type WithLinesOptions } from './output/with-lines.js';
 export type { ProcessIdentity } from './process/identity.js';
 export type { DaemonState, DaemonStatus, LastExit } from './daemon/state.js';
 export { supervise, type SuperviseOptions } from './daemon/supervise.js';

@@ -1,5 +1,5 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { asyncScheduler, distinctUntilChanged, filter, firstValueFrom, ignoreElements, map, ReplaySubject, Subject, switchMap, tap, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, BehaviorSubject, defer, distinctUntilChanged, filter, firstValueFrom, ignoreElements, map, ReplaySubject, Subject, switchMap, tap, type Observable, type SchedulerLike } from 'rxjs';
 import type { DaemonState } from '../daemon/state.js';
 import { deferred } from '../deferred.js';
 import { settles } from './control-outcome.js';
@@ -7,6 +7,7 @@ import { isManagerTerminal, type ControlRequest, type ManagerClosedEvent, type M
 import { DaemonStates } from './fold-states.js';
 import { outputLines$, type OutputStream } from '../output/output-lines.js';
 import type { FileSource } from '../output/file-source.js';
+import { withLines, type OutputLine, type Outputs } from '../output/with-lines.js';
 import { defaultDriver } from '../process/child-process-driver.js';
 import type { Stdio } from '../process/driver.js';
 import { DataDir } from './data-dir.js';
@@ -66,7 +67,7 @@ export class Manager {
   readonly #scheduler: SchedulerLike;
   readonly #output: { readonly dataDir: DataDir | undefined; readonly source: FileSource };
   /** The latest desired set, once `run()` brought one: where each service's output goes. Completes when the manager ends. */
-  readonly #desired = new ReplaySubject<DesiredSet>(1);
+  readonly #desired = new BehaviorSubject<DesiredSet | undefined>(undefined);
   #running = false;
 
   /** Checks the options at once (a TypeError naming the bad one); nothing runs until {@link run}. */
@@ -108,7 +109,7 @@ export class Manager {
         error: (error: unknown) => {
           this.#events.error(error);
           this.#states.error(error);
-          this.#desired.error(error);
+          this.#desired.complete();
           this.#done.reject(error);
         },
         complete: () => {
@@ -179,11 +180,39 @@ export class Manager {
     const { dataDir, source } = this.#output;
     return this.#desired.pipe(
       // A set without the service says nothing of where it writes.
-      filter((desired) => Object.hasOwn(desired, id)),
-      map((desired) => outputOf(stream, id, desired[id] ?? {}, dataDir)),
+      filter((desired) => desired !== undefined && Object.hasOwn(desired, id)),
+      map((desired) => outputOf(stream, id, desired?.[id] ?? {}, dataDir)),
       distinctUntilChanged(sameOutput),
       switchMap((target) => outputLines$(stream, target, { scheduler: this.#scheduler, source, until: this.#events.pipe(ignoreElements()) })),
     );
+  }
+
+  /**
+   * Every event of the manager, and every line its daemons write (an
+   * `OutputLine`: `{ type: 'line', at, id, stream, text }`), in one stream,
+   * in the order a person reads them: every line a run wrote comes before
+   * that run's `exited` (see `withLines`). A daemon's lines are read from
+   * its files as the latest desired set names them (its logs in the data
+   * dir, or its service's own `{ file }`; an output that is no file has
+   * none), from the subscription on for the services desired then, and
+   * from the spawn on for the rest. Completes after the manager's terminal
+   * event, once every file is read to its end.
+   *
+   * @example
+   * const manager = new Manager(of({ web: { command: 'envoy', args: ['-c', 'web.yaml'] } }), { dataDir: '/var/lib/agent/daemons' });
+   * manager.eventsAndLines$().subscribe((shown) => console.log(shown.type === 'line' ? `[${shown.id ?? ''}] ${shown.text}` : shown.type));
+   * manager.run();
+   */
+  eventsAndLines$(): Observable<ManagerEvent | OutputLine> {
+    const { dataDir, source } = this.#output;
+    const outputsOf = (id: string | undefined): Outputs => {
+      const desired = this.#desired.value;
+      // No desired set names it (a restored daemon about to be stopped): nothing says where it writes.
+      if (id === undefined || desired === undefined || !Object.hasOwn(desired, id)) return {};
+      const service = desired[id] ?? {};
+      return { stdout: outputOf('stdout', id, service, dataDir), stderr: outputOf('stderr', id, service, dataDir) };
+    };
+    return defer(() => this.#events.pipe(withLines({ outputsOf, watching: Object.keys(this.#desired.value ?? {}), scheduler: this.#scheduler, source })));
   }
 
   /** Resolves with the terminal event (`manager-closed`, `manager-stopped`, `manager-refused`) once the manager has ended; undefined if it never ran. */

@@ -26,3 +26,40 @@ describe('npm run demo', () => {
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
   });
 });
+
+/** Each run of service `id` as the demo shows it: its lines, up to and with its `exited`, by pid. */
+const runsOf = (out: string, id: string): Map<number, string[]> => {
+  const runs = new Map<number, string[]>();
+  let lines: string[] = [];
+  for (const line of out.split('\n').filter((text) => text.includes(`[${id}]`))) {
+    lines.push(line.slice(line.indexOf(`[${id}]`) + id.length + 2).trim());
+    const exited = / exited /.exec(line) === null ? undefined : /pid (\d+) exited/.exec(line)?.[1];
+    if (exited !== undefined) {
+      runs.set(Number(exited), lines);
+      lines = [];
+    }
+  }
+  return runs;
+};
+
+describe('npm run demo: a run and its lines', () => {
+  it("every line a run wrote comes before its exited, over the flaky service's crashes and every stop", async () => {
+    const demo = spawn(process.execPath, ['--import', TSX, DEMO, '--for', '7000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    demo.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    expect(await new Promise<number | null>((resolve) => demo.once('exit', resolve))).toBe(0);
+    const flaky = runsOf(out, 'flaky');
+    const crashed = [...flaky].filter(([, lines]) => lines.at(-1)?.endsWith('exited with code 1') === true);
+    // The flaky service crashes 0.4–3.4 s into each run.
+    expect(crashed.length).toBeGreaterThanOrEqual(1);
+    for (const [pid, lines] of crashed) {
+      // Its own first line, and its last (written right before it crashed), under its own run, before its exited.
+      expect(lines).toContain(`| up as pid ${pid}`);
+      expect(lines.filter((line) => line === '| crashing')).toEqual(['| crashing']);
+    }
+    // Every service's run that was stopped (the replaced worker, everything at the end): its last words come before its exit.
+    const stopped = ['web', 'worker', 'flaky', 'cache'].flatMap((id) => [...runsOf(out, id)].filter(([, lines]) => lines.some((line) => line.startsWith('sent SIGINT'))));
+    expect(stopped.length).toBeGreaterThanOrEqual(4);
+    for (const [pid, lines] of stopped) expect({ pid, last: lines.slice(-2) }).toEqual({ pid, last: ['| SIGINT, cleaning up', `pid ${pid} exited with code 0`] });
+  });
+});
