@@ -1,5 +1,5 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { catchError, defer, endWith, filter, identity, map, Observable, of, Subject, take, type SchedulerLike } from 'rxjs';
+import { catchError, concat, defer, EMPTY, endWith, filter, map, Observable, of, Subject, take, type SchedulerLike } from 'rxjs';
 import { errorFields } from '../events.js';
 import { settles } from './control-outcome.js';
 import { answerError, DEFAULT_LOG_LINES, type ControlAnswer, type ControlLine } from './control-protocol.js';
@@ -7,7 +7,7 @@ import type { DataDir } from './data-dir.js';
 import { controlServer$ } from './control-server.js';
 import { isManagerTerminal, type ControlErrorEvent, type ControlRequest, type ManagerEvent } from './events.js';
 import { checkId } from './ids.js';
-import { logLines$ } from './log-lines.js';
+import { emptyLogNote, logLines$ } from './log-lines.js';
 import type { DesiredSet } from './manage.js';
 import { outputOf, partsOf } from './service.js';
 import { StatusBoard } from './status-board.js';
@@ -35,6 +35,8 @@ export class ControlAnswers {
   /** Requests for the fleet, as `ManagerOptions.control$` brings them. */
   readonly requests$ = this.#requests.asObservable();
   readonly #seen = new Subject<ManagerEvent>();
+  /** Completes at the manager's terminal event: followed logs read their files to the end, then end. */
+  readonly #ended = new Subject<never>();
   readonly #board = new StatusBoard();
   #configured: DesiredSet = {};
 
@@ -58,9 +60,11 @@ export class ControlAnswers {
   see(event: ManagerEvent): void {
     this.#board.see(event);
     this.#seen.next(event);
+    // Before the socket closes: the last lines, then `end`, are written to each follower first.
+    if (isManagerTerminal(event)) this.#ended.complete();
   }
 
-  /** The answers to one request: one line, or (`logs`) the lines of a log, then `end` unless it follows. */
+  /** The answers to one request: one line, or (`logs`) the lines of a log, then `end` (when it follows: at the manager's end). */
   readonly answer = (request: ControlLine): Observable<ControlAnswer> => {
     switch (request.type) {
       case 'status':
@@ -100,10 +104,14 @@ export class ControlAnswers {
       if (isLeft(valid)) return of(answerError('ENOLOG', valid.left));
       const target = outputOf(stream, id, partsOf(service).options, this.dataDir);
       if (typeof target !== 'object') return of(answerError('ENOLOG', `${id}'s ${stream} is not kept in a file (it is ${JSON.stringify(target)})`));
-      return logLines$(target.file, { lines, follow, scheduler: this.scheduler }).pipe(
-        map((text): ControlAnswer => ({ type: 'line', text })),
-        follow ? identity : endWith(END),
-        catchError((error: unknown) => of(answerError('ENOLOG', `cannot read ${target.file}: ${errorFields(error).message}`))),
+      const note = emptyLogNote(id, stream, target.file);
+      return concat(
+        note === undefined ? EMPTY : of<ControlAnswer>({ type: 'note', message: note }),
+        logLines$(target.file, { lines, follow, scheduler: this.scheduler, until: this.#ended }).pipe(
+          map((text): ControlAnswer => ({ type: 'line', text })),
+          endWith(END),
+          catchError((error: unknown) => of(answerError('ENOLOG', `cannot read ${target.file}: ${errorFields(error).message}`))),
+        ),
       );
     });
   }

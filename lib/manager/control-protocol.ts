@@ -6,7 +6,9 @@ import { reportDecodeErrors } from '../snapshot/decode-errors.js';
 /*
  * M9: the protocol of control.sock. JSON lines both ways: a client writes one
  * request a line; the manager answers each, in order, with one line (a
- * `logs` request: a stream of `line`s, then `end` unless it follows). A line
+ * `logs` request: a `note` when the service wrote nothing to that log, a
+ * stream of `line`s, then `end`: at once, or, when it follows, at the
+ * manager's end, after the log's last lines). A line
  * that is not a request is answered with an `error` line, and the
  * connection stays usable.
  */
@@ -73,11 +75,16 @@ const ANSWERS = {
   ok: t.type({ type: t.literal('ok') }),
   error: t.type({ type: t.literal('error'), code: t.string, message: t.string }),
   line: t.type({ type: t.literal('line'), text: t.string }),
+  note: t.type({ type: t.literal('note'), message: t.string }),
   end: t.type({ type: t.literal('end') }),
 };
 
-/** An answer line. `error.code`: EPROTO (not a request), EREFUSED, ESPAWN, EENDED (the manager ended first), ENOLOG (no log to read). */
-export const ControlAnswer = t.union([ANSWERS.status, ANSWERS.ok, ANSWERS.error, ANSWERS.line, ANSWERS.end]);
+/**
+ * An answer line. `error.code`: EPROTO (not a request), EREFUSED, ESPAWN,
+ * EENDED (the manager ended first), ENOLOG (no log to read). `note`: what
+ * a person should know of a log besides its lines (that it is empty).
+ */
+export const ControlAnswer = t.union([ANSWERS.status, ANSWERS.ok, ANSWERS.error, ANSWERS.line, ANSWERS.note, ANSWERS.end]);
 export type ControlAnswer = t.TypeOf<typeof ControlAnswer>;
 
 /** An error answer. */

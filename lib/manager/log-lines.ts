@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { concat, defer, from, type Observable, type SchedulerLike } from 'rxjs';
 import { errorFields } from '../events.js';
@@ -75,15 +75,35 @@ export const lastLines = (path: string, count: number): Either<string, LastLines
   }
 };
 
+/**
+ * What `rxdaemon logs` says of daemon `id`'s `stream` log at `path` when the
+ * daemon has written nothing to it: there is no file, or an empty one, and
+ * no rotated copy (`.1`) that holds something. Undefined when there is
+ * something to show, or something else than a log there (which reading it
+ * says).
+ *
+ * @example
+ * emptyLogNote('web', 'stderr', '/var/lib/agent/daemons/logs/web-stderr.log'); // 'web has written nothing to its stderr yet (…)'
+ */
+export const emptyLogNote = (id: string, stream: 'stdout' | 'stderr', path: string): string | undefined => {
+  const empty = [path, `${path}.1`].every((file) => {
+    const found = lstatSync(file, { throwIfNoEntry: false });
+    return found === undefined || (found.isFile() && found.size === 0);
+  });
+  return empty ? `${id} has written nothing to its ${stream} yet (${path})` : undefined;
+};
+
 /** Options of {@link logLines$}. */
 export interface LogLinesOptions {
   /** How many of the last lines first. */
   readonly lines: number;
-  /** Then every new line, as it is written, until unsubscribed. */
+  /** Then every new line, as it is written, until unsubscribed or `until`. */
   readonly follow: boolean;
   readonly scheduler?: SchedulerLike;
   /** How often a followed file is looked at. Default 200 ms. */
   readonly pollMs?: number;
+  /** The end of following (its first value or its completion): the file is read to its end, then the lines complete. */
+  readonly until?: Observable<unknown>;
 }
 
 /**
@@ -91,7 +111,8 @@ export interface LogLinesOptions {
  * still being written, when not following), then, when following, each
  * line as it is written: from where the last ones ended, so none is lost
  * or shown twice; across a truncation (rotation) or a replaced file too.
- * Without `follow` it completes; a file that cannot be read errs with the
+ * Without `follow` it completes; following, it completes at `until`, once
+ * the file is read to its end. A file that cannot be read errs with the
  * reason (code ENOLOG). No file yet is an empty log.
  *
  * @example
@@ -103,5 +124,6 @@ export const logLines$ = (path: string, options: LogLinesOptions): Observable<st
     if (isLeft(last)) throw codedError('ENOLOG', last.left);
     const { lines, partial, end } = last.right ?? { lines: [], partial: '', end: 0 };
     if (!options.follow) return from(partial === '' ? lines : [...lines, partial]);
-    return concat(from(lines), lines$(path, { from: end, scheduler: options.scheduler, pollMs: options.pollMs }));
+    const { scheduler, pollMs, until } = options;
+    return concat(from(lines), lines$(path, { from: end, scheduler, pollMs, until }));
   });

@@ -252,6 +252,31 @@ describe('rxdaemon logs', () => {
     await follow.exited;
   });
 
+  it('-f through the manager: the lines a service wrote as the manager stopped it come before it says the manager ended', async () => {
+    // Its last line is written at SIGINT, right before it exits: when the manager's end is at hand.
+    const parting = { command: process.execPath, args: ['-e', "console.log('up ' + process.pid); const t = setInterval(() => {}, 1000); process.on('SIGINT', () => { console.log('bye ' + process.pid); clearInterval(t); });"] };
+    const manager = manage({ web: parting });
+    const pid = sandbox().own(await runningPid('web'));
+    const follow = rx(['logs', '-f', 'web']);
+    await waitFor('logs -f to follow', () => follow.stdout.includes(`up ${pid}`), 10_000);
+    manager.process.kill('SIGINT');
+    expect(await manager.exited).toBe(0);
+    expect(await follow.exited).toBe(1);
+    expect(follow.stdout).toBe(`up ${pid}\nbye ${pid}\n`);
+    expect(follow.stderr).toBe('rxdaemon: the manager ended; no more lines\n');
+  });
+
+  it('a service that never wrote to the log asked for: said so on stderr, through the manager and from the files; exit 0', async () => {
+    const manager = manage({ quiet: { command: 'sleep', args: ['60'] } });
+    await runningPid('quiet');
+    const nothing = (stream: string): string => `rxdaemon: quiet has written nothing to its ${stream} yet (${join(home, 'logs', `quiet-${stream}.log`)})\n`;
+    expect(await rxToEnd(['logs', 'quiet'])).toEqual({ code: 0, stdout: '', stderr: nothing('stdout') });
+    expect(await rxToEnd(['logs', '--stderr', 'quiet', '-n', '5'])).toEqual({ code: 0, stdout: '', stderr: nothing('stderr') });
+    manager.process.kill('SIGINT');
+    expect(await manager.exited).toBe(0);
+    expect(await rxToEnd(['logs', 'quiet'])).toEqual({ code: 0, stdout: '', stderr: nothing('stdout') });
+  });
+
   it('reads the files when no manager runs; an id with no log is exit 1, saying so', async () => {
     const manager = manage({ web: ticker('web') });
     await runningPid('web');

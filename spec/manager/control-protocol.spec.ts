@@ -43,6 +43,7 @@ describe('control.sock protocol: answers', () => {
     [{ type: 'ok' }],
     [{ type: 'error', code: 'EREFUSED', message: 'no' }],
     [{ type: 'line', text: 'hello' }],
+    [{ type: 'note', message: 'web has written nothing to its stdout yet (/logs/web-stdout.log)' }],
     [{ type: 'end' }],
   ] as const)('%j goes through a line and back', (answer) => {
     const line = lineOf(answer);

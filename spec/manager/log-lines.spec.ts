@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ignoreElements, merge, tap, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lastLines, logLines$ } from '../../lib/manager/log-lines.js';
+import { emptyLogNote, lastLines, logLines$ } from '../../lib/manager/log-lines.js';
 
 let dir: string;
 beforeEach(() => {
@@ -70,10 +70,40 @@ describe('logLines$', () => {
     });
   });
 
+  it('following until the end: the lines written since the last look are read, then it completes', () => {
+    const path = file('a\n');
+    new TestScheduler((actual, expected) => { expect(actual).toEqual(expected); }).run(({ expectObservable, cold }) => {
+      const write$ = timer(250).pipe(
+        tap(() => { appendFileSync(path, 'last words\n'); }),
+        ignoreElements(),
+      );
+      expectObservable(merge(logLines$(path, { lines: 1, follow: true, pollMs: 200, until: cold('300ms |') }), write$)).toBe('a 299ms (l|)', { a: 'a', l: 'last words' });
+    });
+  });
+
   it('errs, with ENOLOG, for a log that cannot be read', () => {
     mkdirSync(join(dir, 'a-dir'));
     let failure: unknown;
     logLines$(join(dir, 'a-dir'), { lines: 1, follow: false }).subscribe({ error: (error: unknown) => (failure = error) });
     expect(failure).toMatchObject({ code: 'ENOLOG', message: `${join(dir, 'a-dir')} is not a regular file` });
+  });
+});
+
+describe('emptyLogNote: a log its daemon has written nothing to', () => {
+  it('no file, or an empty one with no rotated copy that holds something: said, with the path; anything else: undefined', () => {
+    const path = join(dir, 'web-stderr.log');
+    const nothing = `web has written nothing to its stderr yet (${path})`;
+    expect(emptyLogNote('web', 'stderr', path)).toBe(nothing);
+    writeFileSync(path, '');
+    expect(emptyLogNote('web', 'stderr', path)).toBe(nothing);
+    // Rotated: what it wrote is in .1.
+    writeFileSync(`${path}.1`, 'before the rotation\n');
+    expect(emptyLogNote('web', 'stderr', path)).toBeUndefined();
+    rmSync(`${path}.1`);
+    writeFileSync(path, 'half a line');
+    expect(emptyLogNote('web', 'stderr', path)).toBeUndefined();
+    // Not a log: reading it says what it is.
+    mkdirSync(join(dir, 'a-dir'));
+    expect(emptyLogNote('web', 'stderr', join(dir, 'a-dir'))).toBeUndefined();
   });
 });
