@@ -23,6 +23,13 @@ const endedOtherwise = (last: ManagerEvent | undefined): Error => {
   return new Error('the manager ended without closing or stopping');
 };
 
+/** Where service `id` of a desired set writes (see {@link outputOf}); undefined when no set names it yet, or the set does not. */
+const outputsIn = (desired: DesiredSet | undefined, id: string, dataDir: DataDir | undefined): Outputs | undefined => {
+  if (desired === undefined || !Object.hasOwn(desired, id)) return undefined;
+  const service = desired[id] ?? {};
+  return { stdout: outputOf('stdout', id, service, dataDir), stderr: outputOf('stderr', id, service, dataDir) };
+};
+
 /** Whether two outputs are the same file, or the same output that is none. */
 const sameOutput = (a: Stdio | undefined, b: Stdio | undefined): boolean => (typeof a === 'object' && typeof b === 'object' ? a.file === b.file : a === b);
 
@@ -179,9 +186,10 @@ export class Manager {
     if (isLeft(checked)) throw new TypeError(checked.left);
     const { dataDir, source } = this.#output;
     return this.#desired.pipe(
+      map((desired) => outputsIn(desired, id, dataDir)),
       // A set without the service says nothing of where it writes.
-      filter((desired) => desired !== undefined && Object.hasOwn(desired, id)),
-      map((desired) => outputOf(stream, id, desired?.[id] ?? {}, dataDir)),
+      filter((outputs) => outputs !== undefined),
+      map((outputs) => outputs[stream]),
       distinctUntilChanged(sameOutput),
       switchMap((target) => outputLines$(stream, target, { scheduler: this.#scheduler, source, until: this.#events.pipe(ignoreElements()) })),
     );
@@ -205,13 +213,8 @@ export class Manager {
    */
   eventsAndLines$(): Observable<ManagerEvent | OutputLine> {
     const { dataDir, source } = this.#output;
-    const outputsOf = (id: string | undefined): Outputs => {
-      const desired = this.#desired.value;
-      // No desired set names it (a restored daemon about to be stopped): nothing says where it writes.
-      if (id === undefined || desired === undefined || !Object.hasOwn(desired, id)) return {};
-      const service = desired[id] ?? {};
-      return { stdout: outputOf('stdout', id, service, dataDir), stderr: outputOf('stderr', id, service, dataDir) };
-    };
+    // No desired set names it (a restored daemon about to be stopped): nothing says where it writes.
+    const outputsOf = (id: string | undefined): Outputs => (id === undefined ? undefined : outputsIn(this.#desired.value, id, dataDir)) ?? {};
     return defer(() => this.#events.pipe(withLines({ outputsOf, watching: Object.keys(this.#desired.value ?? {}), scheduler: this.#scheduler, source })));
   }
 
