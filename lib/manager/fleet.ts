@@ -9,7 +9,6 @@ import { SCOPE_VARIABLE, type Ending } from '../daemon/supervision.js';
 import { errorFields, isTerminal, type DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import type { Marked } from '../process/driver.js';
-import type { ProcessIdentity } from '../process/identity.js';
 import type { Headroom } from '../process/limits.js';
 import { SPAWN_WINDOW_TICKS, type SpawnIntent } from '../process/spawn-intent.js';
 import { adopteeOf, checkProcess, decodeSnapshot, recordedStopOf } from '../snapshot/check-snapshot.js';
