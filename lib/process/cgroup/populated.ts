@@ -1,0 +1,71 @@
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import { Observable } from 'rxjs';
+import { errnoOf } from '../../errno.js';
+import { problem, thrown } from '../files.js';
+import { flatKeyed } from './flat-keyed.js';
+
+/** What a cgroup.events says of `populated`, or `gone` when the cgroup is no more (a removed cgroup holds nothing). */
+const lookAt = (events: string): boolean | 'gone' => {
+  let text: string;
+  try {
+    text = readFileSync(events, 'latin1');
+  } catch (error) {
+    // ENODEV: read through a descriptor of a cgroup removed since.
+    if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENODEV') return 'gone';
+    throw error;
+  }
+  return flatKeyed(text).get('populated') === 1;
+};
+
+/**
+ * Whether cgroup `dir` holds any process (its own or a descendant
+ * cgroup's), as its `cgroup.events` says: the current value at once, then
+ * each change, told by inotify (fs.watch) within a millisecond or so of
+ * the kernel's notice, with no poll. It completes, after `false`, once the
+ * cgroup is removed (or was never there); it errors (with a `code`) when
+ * the file cannot be read or watched for another reason. The watch is set
+ * before the first read, so a change between the two is never missed. One
+ * inotify watch per subscription (fs.inotify.max_user_watches bounds them).
+ *
+ * @example
+ * populated$('/sys/fs/cgroup/rxd.service/rxd-a1b2c3/web').pipe(first((populated) => !populated)); // the service's last process ended
+ */
+export const populated$ = (dir: string): Observable<boolean> =>
+  new Observable<boolean>((subscriber) => {
+    const events = join(dir, 'cgroup.events');
+    const fail = (verb: string, error: unknown): void => {
+      subscriber.error(thrown(problem(verb, events, error)));
+    };
+    let last: boolean | undefined;
+    const look = (): void => {
+      if (subscriber.closed) return;
+      let now: boolean | 'gone';
+      try {
+        now = lookAt(events);
+      } catch (error) {
+        fail('read', error);
+        return;
+      }
+      const populated = now === true;
+      if (populated !== last) subscriber.next(populated);
+      last = populated;
+      if (now === 'gone') subscriber.complete();
+    };
+    let watcher: FSWatcher;
+    try {
+      // Each inotify event is a change of the file: what changed is read from it.
+      watcher = watch(events, look);
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') look();
+      else fail('watch', error);
+      return;
+    }
+    subscriber.add(() => {
+      watcher.close();
+    });
+    watcher.on('error', (error) => {
+      fail('watch', error);
+    });
+    look();
+  });
