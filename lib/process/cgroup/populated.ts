@@ -5,7 +5,7 @@ import { errnoOf } from '../../errno.js';
 import { problem, thrown } from '../files.js';
 import { flatKeyed } from './flat-keyed.js';
 
-/** What a cgroup.events says of `populated`, or `gone` when the cgroup is no more (a removed cgroup holds nothing). */
+/** What a cgroup.events says of `populated`, or `gone` when the cgroup is not there (it holds nothing). */
 const lookAt = (events: string): boolean | 'gone' => {
   let text: string;
   try {
@@ -22,11 +22,13 @@ const lookAt = (events: string): boolean | 'gone' => {
  * Whether cgroup `dir` holds any process (its own or a descendant
  * cgroup's), as its `cgroup.events` says: the current value at once, then
  * each change, told by inotify (fs.watch) within a millisecond or so of
- * the kernel's notice, with no poll. It completes, after `false`, once the
- * cgroup is removed (or was never there); it errors (with a `code`) when
- * the file cannot be read or watched for another reason. The watch is set
- * before the first read, so a change between the two is never missed. One
- * inotify watch per subscription (fs.inotify.max_user_watches bounds them).
+ * the kernel's notice, with no poll. A cgroup that is not there holds
+ * nothing: `false`, then it completes. Its removal later (possible only
+ * once it is empty, so after `false`) is not told: kernfs removes the file
+ * without an inotify event. It errors (with a `code`) when the file cannot
+ * be read or watched for another reason. The watch is set before the first
+ * read, so a change between the two is never missed. One inotify watch per
+ * subscription (fs.inotify.max_user_watches bounds them).
  *
  * @example
  * populated$('/sys/fs/cgroup/rxd.service/rxd-a1b2c3/web').pipe(first((populated) => !populated)); // the service's last process ended
