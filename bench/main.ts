@@ -5,6 +5,7 @@
 // nothing else: it takes minutes, and needs room for that many processes.
 import { cpus, totalmem } from 'node:os';
 import { coldStart } from './cold-start.js';
+import { containment } from './containment.js';
 import { crashDay } from './crash-day.js';
 import { fleet } from './fleet.js';
 import { healthChecks } from './health-checks.js';
@@ -29,6 +30,7 @@ const sections: readonly (readonly [string, () => Promise<Row[]>])[] =
         ['P5 manager scale', () => Promise.resolve(managerScale(quick))],
         ['P7 cold start', () => Promise.resolve(coldStart(quick))],
         ['P8 health checks', () => healthChecks(quick)],
+        ['P9 containment', () => containment(quick)],
       ];
 const rows: Row[] = [];
 for (const [name, section] of sections) {

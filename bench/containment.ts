@@ -1,0 +1,229 @@
+// P9: containment in cgroup v2, on the OS layer (lib/process/cgroup/).
+// - Join before exec: a restart cycle of /bin/true joined to a cgroup, the
+//   way rxdaemon does it (the child joins through /bin/sh and a descriptor
+//   of cgroup.procs) and the way it rejected (the supervisor moves itself
+//   into the cgroup around a synchronous spawn), against a plain spawn loop,
+//   in rounds bracketed by the baseline as P1 is; and what each bills to the
+//   service's cpu.stat per cycle.
+// - Death seen: SIGKILL of a cgroup's last process to `populated$` saying so.
+// - Idle watches: the CPU and memory of N watched cgroups that nothing happens to.
+// - An escapee: cgroup.kill of a daemon and its setsid, double-forked
+//   grandchild, to `populated 0`.
+// Skipped, with a note, where this process cannot write a cgroup v2 hierarchy.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isLeft, type Either } from 'fp-ts/lib/Either.js';
+import { filter, firstValueFrom } from 'rxjs';
+import { discoverCgroups, type CgroupHierarchy } from '../lib/process/cgroup/discovery.js';
+import { joinedCommand, openCgroupProcs } from '../lib/process/cgroup/join.js';
+import { killCgroup } from '../lib/process/cgroup/kill.js';
+import { createServiceCgroup, removeCgroup, scopeCgroupOf } from '../lib/process/cgroup/layout.js';
+import { populated$ } from '../lib/process/cgroup/populated.js';
+import { readCgroupUsage } from '../lib/process/cgroup/usage.js';
+import { median, note, now, sleep, type Row } from './measure.js';
+
+const TRUE = '/bin/true';
+const ESCAPEE = fileURLToPath(new URL('../spec/fixtures/escapee.mjs', import.meta.url));
+
+const must = <T>(either: Either<{ readonly message: string }, T>): T => {
+  if (isLeft(either)) throw new Error(either.left.message);
+  return either.right;
+};
+
+const exited = (child: ChildProcess): Promise<unknown> =>
+  new Promise((resolve, reject) => {
+    child.once('exit', resolve);
+    child.once('error', reject);
+  });
+
+const perCycle = async (cycles: number, spawnOne: () => ChildProcess): Promise<number> => {
+  const start = now();
+  for (let i = 0; i < cycles; i++) await exited(spawnOne());
+  return (now() - start) / cycles;
+};
+
+const plain = (): ChildProcess => spawn(TRUE, [], { stdio: 'ignore', detached: true });
+
+/** rxdaemon's join: the child writes "0" to the cgroup.procs it holds at descriptor 3, then execs the program. */
+const joinedThroughShell = (dir: string) => (): ChildProcess => {
+  const procs = must(openCgroupProcs(dir));
+  try {
+    const { command, args } = joinedCommand(TRUE, []);
+    return spawn(command, [...args], { stdio: ['ignore', 'ignore', 'ignore', procs], detached: true });
+  } finally {
+    closeSync(procs);
+  }
+};
+
+/** The rejected way: the supervisor moves itself (all its threads) into the cgroup, forks, and moves back. */
+const supervisorMoves = (dir: string, own: string) => {
+  const into = openSync(join(dir, 'cgroup.procs'), 'w');
+  const home = openSync(join(own, 'cgroup.procs'), 'w');
+  return (): ChildProcess => {
+    writeSync(into, '0');
+    try {
+      return plain();
+    } finally {
+      writeSync(home, '0');
+    }
+  };
+};
+
+const cpuUsecOf = (dir: string): number => readCgroupUsage(dir)?.cpuUsec ?? NaN;
+
+const joinRows = async (hierarchy: CgroupHierarchy, scope: string, quick: boolean): Promise<Row[]> => {
+  const cycles = quick ? 20 : 200;
+  const rounds = quick ? 2 : 10;
+  const viaShell = must(createServiceCgroup(hierarchy.root, scope, 'shell'));
+  const viaMove = must(createServiceCgroup(hierarchy.root, scope, 'move'));
+  const subjects = { shell: joinedThroughShell(viaShell), move: supervisorMoves(viaMove, hierarchy.own) };
+  const ms = { baseline: [] as number[], shell: [] as number[], move: [] as number[] };
+  const ratios = { shell: [] as number[], move: [] as number[] };
+  await perCycle(10, plain);
+  for (let round = 0; round < rounds; round++) {
+    const before = await perCycle(cycles, plain);
+    const shell = await perCycle(cycles, subjects.shell);
+    const move = await perCycle(cycles, subjects.move);
+    const baseline = (before + (await perCycle(cycles, plain))) / 2;
+    ms.baseline.push(baseline);
+    ms.shell.push(shell);
+    ms.move.push(move);
+    ratios.shell.push(shell / baseline);
+    ratios.move.push(move / baseline);
+  }
+  const total = cycles * rounds;
+  const ratio = median(ratios.shell);
+  return [
+    { target: 'P9', subject: `child_process.spawn loop of ${TRUE} (baseline, ${total} cycles)`, value: median(ms.baseline), unit: 'ms/cycle', ratio: 1 },
+    { target: 'P9', subject: 'joined before exec through /bin/sh and descriptor 3 (rxdaemon)', value: median(ms.shell), unit: 'ms/cycle', ratio, goal: '≤ 1.3×', met: ratio <= 1.3 },
+    { target: 'P9', subject: 'the supervisor moving itself around spawn (rejected)', value: median(ms.move), unit: 'ms/cycle', ratio: median(ratios.move) },
+    { target: 'P9', subject: "the service's cpu.stat per cycle, joined through /bin/sh", value: cpuUsecOf(viaShell) / total, unit: 'µs' },
+    { target: 'P9', subject: "the service's cpu.stat per cycle, supervisor moving itself (its fork billed)", value: cpuUsecOf(viaMove) / total, unit: 'µs' },
+  ];
+};
+
+/** Resolves once cgroup `dir` holds no process. */
+const emptied = (dir: string): Promise<unknown> => firstValueFrom(populated$(dir).pipe(filter((populated) => !populated)));
+
+/** Starts `sleep` joined to cgroup `dir`, and waits until the cgroup says it is populated. */
+const sleeperIn = async (dir: string): Promise<ChildProcess> => {
+  const procs = must(openCgroupProcs(dir));
+  let child: ChildProcess;
+  try {
+    const { command, args } = joinedCommand('sleep', ['1000']);
+    child = spawn(command, [...args], { stdio: ['ignore', 'ignore', 'ignore', procs], detached: true });
+  } finally {
+    closeSync(procs);
+  }
+  await firstValueFrom(populated$(dir).pipe(filter(Boolean)));
+  return child;
+};
+
+const deathRows = async (hierarchy: CgroupHierarchy, scope: string, quick: boolean): Promise<Row[]> => {
+  const dir = must(createServiceCgroup(hierarchy.root, scope, 'death'));
+  const [watched, reaped] = [[] as number[], [] as number[]];
+  for (let i = 0; i < (quick ? 5 : 50); i++) {
+    const child = await sleeperIn(dir);
+    const empty = emptied(dir).then(() => now());
+    // Listened to before the kill: node may reap it before the watch tells, or after.
+    const exit = exited(child).then(() => now());
+    const start = now();
+    child.kill('SIGKILL');
+    watched.push((await empty) - start);
+    reaped.push((await exit) - start);
+  }
+  const value = median(watched);
+  const p95 = [...watched].sort((a, b) => a - b)[Math.floor(watched.length * 0.95)] ?? NaN;
+  return [
+    { target: 'P9', subject: "SIGKILL of a child to node's own exit event (baseline: SIGCHLD, for a child of ours only)", value: median(reaped), unit: 'ms', ratio: 1 },
+    { target: 'P9', subject: `SIGKILL of a cgroup's last process to populated$ false (p95 ${p95.toFixed(2)} ms)`, value, unit: 'ms', ratio: value / median(reaped), goal: '≤ 5 ms', met: value <= 5 },
+  ];
+};
+
+/** Share of one core this process used over `ms` of wall time, once a GC has run. */
+const idleCpu = async (ms: number): Promise<number> => {
+  (globalThis as { gc?: () => void }).gc?.();
+  // V8's memory reducer collects a few seconds after allocation stops: let it, before measuring.
+  await sleep(3_000);
+  const cpu = process.cpuUsage();
+  await sleep(ms);
+  const used = process.cpuUsage(cpu);
+  return (100 * (used.user + used.system)) / 1_000 / ms;
+};
+
+const idleRows = async (hierarchy: CgroupHierarchy, scope: string, count: number, idleMs: number): Promise<Row[]> => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const dirs = Array.from({ length: count }, (_, i) => must(createServiceCgroup(hierarchy.root, scope, `idle-${i}`)));
+  const unwatched = await idleCpu(idleMs);
+  gc?.();
+  const before = process.memoryUsage();
+  const subscriptions = dirs.map((dir) => populated$(dir).subscribe());
+  gc?.();
+  const after = process.memoryUsage();
+  const percent = await idleCpu(idleMs);
+  for (const subscription of subscriptions) subscription.unsubscribe();
+  for (const dir of dirs) must(removeCgroup(dir));
+  const label = count.toLocaleString('en');
+  return [
+    { target: 'P9', subject: `${label} idle cgroups, not watched (baseline: this process idle)`, value: unwatched, unit: '% of a core' },
+    { target: 'P9', subject: `${label} watched idle cgroups: CPU`, value: percent, unit: '% of a core', goal: '≤ 0.2 %', met: percent <= 0.2 },
+    { target: 'P9', subject: `${label} watched idle cgroups: heap per watch`, value: (after.heapUsed - before.heapUsed) / 1024 / count, unit: 'KB' },
+    { target: 'P9', subject: `${label} watched idle cgroups: RSS per watch`, value: (after.rss - before.rss) / 1024 / count, unit: 'KB' },
+  ];
+};
+
+const escapeeRows = async (hierarchy: CgroupHierarchy, scope: string, quick: boolean): Promise<Row[]> => {
+  const dir = must(createServiceCgroup(hierarchy.root, scope, 'escapee'));
+  const temp = mkdtempSync(join(tmpdir(), 'rxdaemon-bench-'));
+  const samples: number[] = [];
+  for (let i = 0; i < (quick ? 2 : 10); i++) {
+    const pids = join(temp, `escapee-${i}.json`);
+    const procs = must(openCgroupProcs(dir));
+    let daemon: ChildProcess;
+    try {
+      const { command, args } = joinedCommand(process.execPath, [ESCAPEE, '--pids', pids]);
+      daemon = spawn(command, [...args], { stdio: ['ignore', 'ignore', 'ignore', procs], detached: true });
+    } finally {
+      closeSync(procs);
+    }
+    const reaped = exited(daemon);
+    while (!existsSync(pids)) await sleep(10);
+    const empty = emptied(dir);
+    const start = now();
+    must(killCgroup(dir));
+    await empty;
+    samples.push(now() - start);
+    await reaped;
+  }
+  rmSync(temp, { recursive: true, force: true });
+  return [{ target: 'P9', subject: 'cgroup.kill of a daemon and its setsid, double-forked escapee, to populated 0', value: median(samples), unit: 'ms' }];
+};
+
+/** P9 rows, or none (with a note) where no cgroup v2 hierarchy can be written. */
+export const containment = async (quick: boolean): Promise<Row[]> => {
+  const found = discoverCgroups();
+  if (isLeft(found)) {
+    note(`P9 skipped: ${found.left.message}`);
+    return [];
+  }
+  const hierarchy = found.right;
+  const scope = `bench-${process.pid}`;
+  try {
+    return [
+      ...(await joinRows(hierarchy, scope, quick)),
+      ...(await deathRows(hierarchy, scope, quick)),
+      ...(await idleRows(hierarchy, scope, 1_000, quick ? 1_000 : 10_000)),
+      ...(quick ? [] : await idleRows(hierarchy, scope, 10_000, 10_000)),
+      ...(await escapeeRows(hierarchy, scope, quick)),
+    ];
+  } finally {
+    const dir = scopeCgroupOf(hierarchy.root, scope);
+    const empty = emptied(dir);
+    must(killCgroup(dir));
+    await empty;
+    must(removeCgroup(dir));
+  }
+};
