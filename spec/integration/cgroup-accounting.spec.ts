@@ -24,8 +24,9 @@ const skipped = (reason: string | undefined): string => (reason === undefined ? 
 
 /** Makes cgroup `id` of the test's scope with `limits` applied: the controllers enabled from the root down. */
 const limited = (id: string, limits: CgroupLimits): string => {
+  if (hierarchy === undefined) throw new Error('skipped where there are no cgroups');
   const writes = limitWrites(limits);
-  const controllers = must(limitControllers(writes, hierarchy ?? (undefined as never)));
+  const controllers = must(limitControllers(writes, hierarchy));
   const { root, dir } = cgroup();
   const service = cgroup().service(id);
   must(applyLimits([root, dir], controllers, service, writes));
@@ -71,7 +72,11 @@ describe.skipIf(noCgroups !== undefined)(`accounting${skipped(noCgroups)}`, () =
     const web = limited('web', { memoryMax: 32 * 2 ** 20 });
     expect(readOomKills(web)).toBe(0);
     const child = spawnJoined(web, process.execPath, ['-e', 'const kept = []; for (;;) kept.push(Buffer.alloc(2 ** 20, 1));']);
-    const exit = await new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_, signal) => resolve(signal)));
+    const exit = await new Promise<NodeJS.Signals | null>((resolve) => {
+      child.once('exit', (_, signal) => {
+        resolve(signal);
+      });
+    });
     expect(exit).toBe('SIGKILL');
     expect(readOomKills(web)).toBeGreaterThanOrEqual(1);
   });

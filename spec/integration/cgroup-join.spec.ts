@@ -18,7 +18,12 @@ const cgroupOf = (pid: number): string | undefined => unifiedPathOf(readFileSync
 /** The path of cgroup dir `dir` in the hierarchy. */
 const pathOf = (dir: string): string => dir.slice(hierarchy?.mountPoint.length);
 
-const exitOf = (child: ReturnType<typeof spawn>): Promise<number | null> => new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+const exitOf = (child: ReturnType<typeof spawn>): Promise<number | null> =>
+  new Promise((resolve) => {
+    child.once('exit', (code) => {
+      resolve(code);
+    });
+  });
 
 describe.skipIf(noCgroups !== undefined)(`join before exec${noCgroups === undefined ? '' : ` (skipped: ${noCgroups})`}`, () => {
   it("puts even the program's first fork in the cgroup: a child that forks at once", async () => {

@@ -25,7 +25,7 @@ const watchesOf = (path: string): number => {
     .filter((line) => line.startsWith('inotify ') && line.includes(ino)).length;
 };
 
-describe.skipIf(noCgroups !== undefined)(`populated\$${noCgroups === undefined ? '' : ` (skipped: ${noCgroups})`}`, () => {
+describe.skipIf(noCgroups !== undefined)(`populated$${noCgroups === undefined ? '' : ` (skipped: ${noCgroups})`}`, () => {
   it('says at once whether the cgroup is populated, then each change: a process joins, then the last one is killed', async () => {
     const web = cgroup().service('web');
     const seen: boolean[] = [];

@@ -48,9 +48,9 @@ const directoryOf = (path: string, mount: Cgroup2Mount): string | undefined =>
 
 /** The deepest directory that holds both: where a move from one to the other is authorised (cgroup v2's delegation containment). */
 const commonAncestor = (a: string, b: string): string => {
-  const [left, right] = [a.split('/'), b.split('/')];
-  const shared = left.findIndex((part, index) => part !== right[index]);
-  return left.slice(0, shared < 0 ? left.length : shared).join('/') || '/';
+  const [partsOfA, partsOfB] = [a.split('/'), b.split('/')];
+  const shared = partsOfA.findIndex((part, index) => part !== partsOfB[index]);
+  return partsOfA.slice(0, shared < 0 ? partsOfA.length : shared).join('/') || '/';
 };
 
 const WHAT_GIVES_ACCESS = 'run the manager as root, in a systemd unit with Delegate=yes, or in a container with a writable cgroup namespace';

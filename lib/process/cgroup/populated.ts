@@ -21,14 +21,17 @@ const lookAt = (events: string): boolean | 'gone' => {
 /**
  * Whether cgroup `dir` holds any process (its own or a descendant
  * cgroup's), as its `cgroup.events` says: the current value at once, then
- * each change, told by inotify (fs.watch) within a millisecond or so of
- * the kernel's notice, with no poll. A cgroup that is not there holds
+ * each change, told by inotify (fs.watch), with no poll: about as soon as
+ * node's own exit event of a child (bench P9). The kernel notifies a
+ * cgroup's file at most once per 10 ms (CGROUP_FILE_NOTIFY_MIN_INTV), so a
+ * change within 10 ms of the previous one (a process that dies just after
+ * it joined) is told up to 10 ms late. A cgroup that is not there holds
  * nothing: `false`, then it completes. Its removal later (possible only
  * once it is empty, so after `false`) is not told: kernfs removes the file
  * without an inotify event. It errors (with a `code`) when the file cannot
- * be read or watched for another reason. The watch is set before the first
- * read, so a change between the two is never missed. One inotify watch per
- * subscription (fs.inotify.max_user_watches bounds them).
+ * be read or watched for another reason (ENOSPC: past
+ * fs.inotify.max_user_watches, one watch per subscription). The watch is
+ * set before the first read, so a change between the two is never missed.
  *
  * @example
  * populated$('/sys/fs/cgroup/rxd.service/rxd-a1b2c3/web').pipe(first((populated) => !populated)); // the service's last process ended

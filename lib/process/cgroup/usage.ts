@@ -20,9 +20,8 @@ export interface CgroupUsage {
  * readCgroupUsage('/sys/fs/cgroup/rxd.service/rxd-a1b2c3/web'); // { cpuUsec: 1843021, memoryBytes: 23068672 }
  */
 export const readCgroupUsage = (dir: string): CgroupUsage | undefined => {
-  const { readText } = systemCgroupIo;
-  const cpuUsec = flatKeyed(readText(join(dir, 'cpu.stat')) ?? '').get('usage_usec');
+  const cpuUsec = flatKeyed(systemCgroupIo.readText(join(dir, 'cpu.stat')) ?? '').get('usage_usec');
   if (cpuUsec === undefined) return undefined;
-  const memory = readText(join(dir, 'memory.current'))?.trim();
+  const memory = systemCgroupIo.readText(join(dir, 'memory.current'))?.trim();
   return { cpuUsec, memoryBytes: memory !== undefined && /^\d+$/.test(memory) ? Number(memory) : undefined };
 };

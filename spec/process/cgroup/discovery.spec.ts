@@ -91,7 +91,7 @@ describe('discoverCgroups: what is missing, named', () => {
   });
 
   it('no 0:: line, or a cgroup outside the namespace', () => {
-    expect(missing({ files: { '/proc/self/mountinfo': UNIFIED, '/proc/self/cgroup': '4:memory:/\n' } })).toMatchObject({ missing: 'membership', message: expect.stringContaining('no 0:: line') });
+    expect(missing({ files: { '/proc/self/mountinfo': UNIFIED, '/proc/self/cgroup': '4:memory:/\n' } })).toMatchObject({ missing: 'membership', message: expect.stringContaining('no 0:: line') as unknown });
     expect(missing({ files: { '/proc/self/mountinfo': UNIFIED, '/proc/self/cgroup': '0::/../x\n' } })).toMatchObject({ missing: 'membership' });
   });
 
@@ -107,13 +107,13 @@ describe('discoverCgroups: what is missing, named', () => {
       message: `this process may not write ${UNIT}: run the manager as root, in a systemd unit with Delegate=yes, or in a container with a writable cgroup namespace`,
     });
     // mkdir is allowed, but moving a child out of the unit's cgroup is not.
-    expect(missing(delegated({ writable: [UNIT] }))).toMatchObject({ missing: 'write-access', message: expect.stringContaining(`may not write ${UNIT}/cgroup.procs:`) });
+    expect(missing(delegated({ writable: [UNIT] }))).toMatchObject({ missing: 'write-access', message: expect.stringContaining(`may not write ${UNIT}/cgroup.procs:`) as unknown });
   });
 
   it('a configured root elsewhere: the cgroup.procs where both cgroups meet must be writable too', () => {
     const root = '/sys/fs/cgroup/rxdaemon';
     const left = missing(delegated({ writable: [root, `${UNIT}/cgroup.procs`], kinds: { [root]: 'cgroup2' } }), root);
-    expect(left).toMatchObject({ missing: 'write-access', message: expect.stringContaining('may not write /sys/fs/cgroup/cgroup.procs:') });
+    expect(left).toMatchObject({ missing: 'write-access', message: expect.stringContaining('may not write /sys/fs/cgroup/cgroup.procs:') as unknown });
   });
 
   it.each([
