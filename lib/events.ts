@@ -1,4 +1,4 @@
-import type { GiveUpReason } from './policy/restart-policy.js';
+import type { GiveUpReason, RestartLimit } from './policy/restart-policy.js';
 import { errnoOf } from './errno.js';
 
 /** Fields every event carries: `at` is the scheduler's `now()` in ms; `id` is the command's id, when it has one. */
@@ -35,8 +35,13 @@ export interface HealthFailedEvent extends EventBase {
   readonly failures: number;
   readonly error: { readonly code: string; readonly message: string };
 }
-/** `failures` health checks failed in a row: the run failed, and the process is stopped. */
-export interface UnhealthyEvent extends EventBase { readonly type: 'unhealthy'; readonly pid: number; readonly failures: number }
+/** `failures` health checks failed in a row: the run failed, and the process is stopped. `error` is the last failure's. */
+export interface UnhealthyEvent extends EventBase {
+  readonly type: 'unhealthy';
+  readonly pid: number;
+  readonly failures: number;
+  readonly error: { readonly code: string; readonly message: string };
+}
 /** It ran `stableAfterMs`, and is ready; the attempt counter is reset (R2). Not a health check: that is `health`. */
 export interface StableEvent extends EventBase { readonly type: 'stable'; readonly pid: number }
 /** It ended. For an adopted process the code and signal are unknown (null). */
@@ -58,19 +63,25 @@ export interface ExitedEvent extends EventBase {
 }
 /** Waiting `delayMs` before spawn number `attempt`. */
 export interface BackoffEvent extends EventBase { readonly type: 'backoff'; readonly attempt: number; readonly delayMs: number }
-/** The graceful signal was sent. */
-export interface StoppingEvent extends EventBase { readonly type: 'stopping'; readonly pid: number; readonly signal: NodeJS.Signals }
+/** The graceful signal was sent; `reason` says why the supervisor ends the run (as the `exited` that follows does). */
+export interface StoppingEvent extends EventBase {
+  readonly type: 'stopping';
+  readonly pid: number;
+  readonly signal: NodeJS.Signals;
+  readonly reason: NonNullable<ExitedEvent['reason']>;
+}
 /** The grace period ran out; SIGKILL was sent. */
 export interface KillingEvent extends EventBase { readonly type: 'killing'; readonly pid: number; readonly signal: NodeJS.Signals }
 /** Terminal: the process is gone and the pid file removed. */
 export interface StoppedEvent extends EventBase { readonly type: 'stopped' }
 /** Terminal: supervision ended; the process, if any, keeps running. */
 export interface ClosedEvent extends EventBase { readonly type: 'closed'; readonly pid?: number }
-/** Terminal: a limit of the restart policy ran out (of attempts, or of restarts within a time). */
+/** Terminal: a limit of the restart policy ran out (of attempts, or of restarts within a time: then `limit` says which, when the policy tells). */
 export interface GaveUpEvent extends EventBase {
   readonly type: 'gave-up';
   readonly attempts: number;
   readonly reason: GiveUpReason;
+  readonly limit?: RestartLimit;
 }
 /** Terminal: the run ended and the restart rule does not restart that kind of end (exit 0 under `on-failure`, any end under `never`). */
 export interface CompletedEvent extends EventBase {

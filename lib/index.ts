@@ -32,7 +32,7 @@ export { exponentialBackoff, type ExponentialBackoffOptions } from './policy/exp
 export type { Jitter } from './policy/jitter.js';
 export { noRestart } from './policy/no-restart.js';
 export { restartOn, type RestartOnOptions, type RestartWhen } from './policy/restart-on.js';
-export type { GiveUpReason, LastRun, RestartDecision, RestartPolicy, RestartState } from './policy/restart-policy.js';
+export type { GiveUpReason, LastRun, RestartDecision, RestartLimit, RestartPolicy, RestartState } from './policy/restart-policy.js';
 export { withJitter } from './policy/with-jitter.js';
 export { checks, type Check, type CheckError, type CheckTarget, type HealthOptions, type HttpCheckOptions, type ReadyOptions } from './checks/index.js';
 export { limitRestarts, type LimitRestartsOptions } from './policy/limit-restarts.js';

@@ -21,7 +21,7 @@ export const gracefulStop$ = (sup: Supervision, run: Run, reason: StopReason, re
     const { running } = run;
     const { gracefulStopMs, scheduler, stopPollIntervalMs, stopSignal, logger } = sup.options;
     const sent = sup.signal(running, stopSignal);
-    if (isRight(sent)) subscriber.next(sup.event('stopping', { pid: running.pid, signal: stopSignal }));
+    if (isRight(sent)) subscriber.next(sup.event('stopping', { pid: running.pid, signal: stopSignal, reason }));
     // Gone already (its exit is on the way) or not ours to signal: either way, SIGKILL after the grace period settles it.
     else logger.debug(`rxdaemon: ${stopSignal} to ${running.pid} not sent: ${sent.left.message}`);
     if (subscriber.closed) return;

@@ -125,7 +125,7 @@ export const life$ = (sup: Supervision, run: Run): Observable<DaemonEvent | RunE
           health$(health, target).subscribe(({ failures, error, unhealthy }) => {
             emit(sup.event('health-failed', { pid, failures, error }));
             if (!unhealthy) return;
-            emit(sup.event('unhealthy', { pid, failures }));
+            emit(sup.event('unhealthy', { pid, failures, error }));
             decide({ kind: 'unhealthy' });
           }),
         );

@@ -98,7 +98,7 @@ export const restartLoop$ = (sup: Supervision, adoptee: Running | undefined): Ob
       const decision = restart.next({ attempt: attempt + 1, restarts: Math.max(0, runs - 1), last: outcome, runMs, now: scheduler.now(), memory });
       switch (decision.kind) {
         case 'give-up':
-          return last$(sup, () => sup.event('gave-up', { attempts: attempt, reason: decision.reason }));
+          return last$(sup, () => sup.event('gave-up', { attempts: attempt, reason: decision.reason, ...(decision.limit === undefined ? {} : { limit: decision.limit }) }));
         case 'complete': {
           const { code, signal } = outcome.kind === 'exited' ? outcome : { code: null, signal: null };
           return last$(sup, () => sup.event('completed', { code, signal }));

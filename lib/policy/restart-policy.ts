@@ -39,11 +39,18 @@ export interface RestartState {
  */
 export type RestartDecision =
   | { readonly kind: 'spawn'; readonly delayMs: number; readonly memory?: unknown }
-  | { readonly kind: 'give-up'; readonly reason: GiveUpReason }
+  | { readonly kind: 'give-up'; readonly reason: GiveUpReason; readonly limit?: RestartLimit }
   | { readonly kind: 'complete' };
 
 /** Which limit ran out. */
 export type GiveUpReason = 'attempts-exhausted' | 'restarts-exhausted';
+
+/** A limit of restarts (`limitRestarts`): at most `max` within any `withinMs`. */
+export interface RestartLimit {
+  /** Restarts allowed within any `withinMs`. */
+  readonly max: number;
+  readonly withinMs: number;
+}
 
 /**
  * A restart policy is a value: a pure decision from {@link RestartState},
@@ -63,8 +70,8 @@ export interface RestartPolicy {
 export const spawnAfter = (delayMs: number, memory?: unknown): RestartDecision =>
   memory === undefined ? { kind: 'spawn', delayMs } : { kind: 'spawn', delayMs, memory };
 
-/** Stop restarting: a limit ran out. */
-export const giveUp = (reason: GiveUpReason): RestartDecision => ({ kind: 'give-up', reason });
+/** Stop restarting: a limit ran out (`limit`: which one, for a limit of restarts). */
+export const giveUp = (reason: GiveUpReason, limit?: RestartLimit): RestartDecision => (limit === undefined ? { kind: 'give-up', reason } : { kind: 'give-up', reason, limit });
 
 /** Stop restarting: the rule does not restart this end. */
 export const complete: RestartDecision = { kind: 'complete' };

@@ -70,7 +70,7 @@ describe('DaemonState: the facts of every exit', () => {
     daemon.state$.subscribe((state) => states.push(`${state.status}:${state.restarts}`));
     daemon.start();
     scheduler.flush();
-    expect(daemon.state).toEqual({ status: 'completed', attempt: 0, restarts: 2, lastExit: { code: 0, signal: null, at: 20_200 } });
+    expect(daemon.state).toEqual({ status: 'completed', attempt: 0, restarts: 2, lastExit: { code: 0, signal: null, at: 20_200 }, cause: 'exited with code 0' });
     expect(await firstValueFrom(daemon.state$)).toEqual(daemon.state);
     expect(states).toContain('running:1');
     expect(states.at(-1)).toBe('completed:2');

@@ -12,7 +12,7 @@ const runs = (id: string): ManagerEvent[] => [
 ];
 /** A daemon of `id` stopped gracefully. */
 const stops = (id: string): ManagerEvent[] => [
-  { type: 'stopping', at: 0, id, pid: PID, signal: 'SIGINT' },
+  { type: 'stopping', at: 0, id, pid: PID, signal: 'SIGINT', reason: 'stop' },
   { type: 'exited', at: 0, id, pid: PID, code: null, signal: 'SIGINT', adopted: false, attempt: 1, runMs: 0, requested: true, reason: 'stop', tail: [] },
   { type: 'stopped', at: 0, id },
 ];

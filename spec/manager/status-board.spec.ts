@@ -60,7 +60,7 @@ describe('StatusBoard: every configured daemon, its state, and why it is in trou
     const unhealthy = boardOf(
       ...started,
       ev({ type: 'health-failed', at: 1, pid: PID, failures: 3, error: { code: 'EUNHEALTHY', message: 'GET /health: 503' } }),
-      ev({ type: 'unhealthy', at: 1, pid: PID, failures: 3 }),
+      ev({ type: 'unhealthy', at: 1, pid: PID, failures: 3, error: { code: 'EUNHEALTHY', message: 'GET /health: 503' } }),
     );
     expect(only(unhealthy)?.cause).toBe('unhealthy: health check failed (3 in a row): GET /health: 503');
   });
@@ -105,7 +105,7 @@ describe('StatusBoard: every configured daemon, its state, and why it is in trou
   it('lists every configured id in order, also one with no event yet, then those still stopping', () => {
     const board = boardOf(
       { type: 'reconcile', at: 0, started: [], stopped: ['old'], replaced: [], unchanged: 0 },
-      { type: 'stopping', at: 0, id: 'old', pid: PID, signal: 'SIGINT' },
+      { type: 'stopping', at: 0, id: 'old', pid: PID, signal: 'SIGINT', reason: 'stop' },
     );
     expect(board.report(['b', 'a'], 0).map(({ id, status }) => [id, status])).toEqual([
       ['b', 'idle'],
