@@ -18,7 +18,7 @@ const reportOf = (id: string, entry: unknown, now: number): DaemonReport => {
     const usage = status === 'alive' && pid !== null ? readProcUsage(pid) : undefined;
     const uptimeMs = usage === undefined ? null : uptimeMsOf(usage);
     const known = { since: uptimeMs === null ? null : now - uptimeMs, uptimeMs, restarts: null, lastExit: null, cpuPercent: null, rssBytes: usage?.rssBytes ?? null };
-    return { id, status, pid, ...known, ...(cause === undefined ? {} : { cause }) };
+    return { id, status, pid, ...known, cause: cause ?? null };
   };
   const decoded = decodeSnapshot(entry);
   if (isLeft(decoded)) return report('dead', null, decoded.left.message);

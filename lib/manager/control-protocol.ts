@@ -50,24 +50,22 @@ const orNull = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
 /**
  * One configured service, as `rxdaemon status --json` prints it (DESIGN's
  * fields). Times are ms since the epoch; `cpuPercent` is of one core; what
- * is not known is null (no process; no manager to ask). `cause` says why a
- * service is in trouble (a failed spawn, a crash, a failed check); it is
- * cleared once a run is stable.
+ * is not known is null (no process; no manager to ask). `cause` says why
+ * the state, other than running, is what it is (`DaemonState.cause`; from
+ * the records, why a process is dead or unknown); null when there is none.
  */
-export const DaemonReport = t.intersection([
-  t.type({
-    id: t.string,
-    status: t.string,
-    pid: orNull(t.number),
-    since: orNull(t.number),
-    uptimeMs: orNull(t.number),
-    restarts: orNull(t.number),
-    lastExit: orNull(LastExitReport),
-    cpuPercent: orNull(t.number),
-    rssBytes: orNull(t.number),
-  }),
-  t.partial({ waitingFor: t.array(t.string), cause: t.string }),
-]);
+export const DaemonReport = t.type({
+  id: t.string,
+  status: t.string,
+  pid: orNull(t.number),
+  since: orNull(t.number),
+  uptimeMs: orNull(t.number),
+  restarts: orNull(t.number),
+  lastExit: orNull(LastExitReport),
+  cpuPercent: orNull(t.number),
+  rssBytes: orNull(t.number),
+  cause: orNull(t.string),
+});
 export type DaemonReport = t.TypeOf<typeof DaemonReport>;
 
 const ANSWERS = {

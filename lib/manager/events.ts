@@ -113,12 +113,17 @@ export interface DesiredErrorEvent extends At {
   readonly type: 'desired-error';
   readonly error: { readonly code: string; readonly message: string };
 }
-/** A service whose `after` names services not ready yet: it is spawned once they all are. */
+/**
+ * A service whose `after` names services not ready yet: it is spawned once
+ * they all are. Said again, with fewer, as each of them becomes ready.
+ */
 export interface WaitingEvent extends At {
   readonly type: 'waiting';
   readonly id: string;
   /** The ids it waits for. */
   readonly for: readonly string[];
+  /** Why, in words (`waiting for db to be ready`): its state's cause. */
+  readonly cause: string;
 }
 /** M9: a request for one daemon (`restart`, `stop`, `start`) that could not be carried out, and why. */
 export interface ControlRefusedEvent extends At {

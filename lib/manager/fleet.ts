@@ -20,6 +20,7 @@ import { planReconcile } from './reconcile.js';
 import type { Found, Records } from './records.js';
 import { admit, heldCause, ROOM_RETRY_MS } from './room.js';
 import { outputOf, partsOf, type Service, type ServiceOptions } from './service.js';
+import { waitingCause, type Awaited } from './waiting-cause.js';
 
 // Omit, distributed over a union.
 type WithoutAt<T> = T extends unknown ? Omit<T, 'at'> : never;
@@ -94,10 +95,11 @@ export class Fleet {
       this.emit({ type: 'invalid-entry', id, message: kept === undefined ? message : `${message}; kept as the last set had it` });
     }
     this.desired = wanted;
-    // A service stopped on request that leaves the desired set is forgotten, its hold with it; it is among what the
-    // reconcile stopped, so whoever folds the events (states$, status) lets it go too.
+    // A service stopped on request, or held for room, that leaves the desired set is forgotten, its hold with it; it is
+    // among what the reconcile stopped, so whoever folds the events (states$, status) lets it go too.
     const forgotten = [...this.stoppedOnRequest].filter((id) => !wanted.has(id));
     for (const id of forgotten) this.stoppedOnRequest.delete(id);
+    const unheld = [...this.heldForRoom].filter((id) => !wanted.has(id));
     const desired = new Map([...wanted].filter(([id]) => !this.held.has(id) && !this.stoppedOnRequest.has(id)));
     for (const [id, why] of this.held) {
       if (wanted.has(id)) this.emit({ type: 'invalid-entry', id, message: `not started: ${why}` });
@@ -107,7 +109,9 @@ export class Fleet {
     const headroom = this.headroom(plan.start.length);
     const { start, held } = admit(plan.start, headroom);
     // Announced first, so the events of the daemons it touches follow it.
-    this.emit({ type: 'reconcile', started: start, stopped: [...plan.stop, ...forgotten], replaced: plan.replace, unchanged: plan.unchanged.length });
+    this.emit({ type: 'reconcile', started: start, stopped: [...plan.stop, ...forgotten, ...unheld], replaced: plan.replace, unchanged: plan.unchanged.length });
+    // Never ran: stopped at once.
+    for (const id of unheld) this.retire(id);
     this.heldForRoom.clear();
     for (const id of held) this.heldForRoom.add(id);
     if (headroom !== undefined) this.limitReached(headroom);
@@ -358,13 +362,18 @@ export class Fleet {
     return merge(...this.retiring.values());
   }
 
+  /** What a service still waits for of those it starts after. */
+  private awaitedBy(service: Service): Awaited[] {
+    return (service.after ?? []).filter((name) => !this.ready.has(name)).map((name) => ({ id: name, until: 'ready' }));
+  }
+
   private launch(id: string, service: Service): void {
     this.services.set(id, service);
     this.unspawned.add(id);
-    const waitingFor = (service.after ?? []).filter((name) => !this.ready.has(name));
-    if (waitingFor.length > 0) {
+    const awaited = this.awaitedBy(service);
+    if (awaited.length > 0) {
       this.pending.set(id, service);
-      this.emit({ type: 'waiting', id, for: waitingFor });
+      this.emit({ type: 'waiting', id, for: awaited.map((dependency) => dependency.id), cause: waitingCause(awaited) });
       return;
     }
     const { command, options } = partsOf(service);
@@ -495,6 +504,8 @@ export class Fleet {
         // The intent of a failed spawn resolves to nothing: a compaction drops it (a spawn failing in a loop would grow the journal).
         else if (event.type === 'spawn-failed' && this.records !== undefined) this.changed$.next();
         this.emit(event);
+        // What waited for it, once its readiness is told.
+        if (event.type === 'ready') this.launchDependents(id);
         // Its processes are gone: room is freed for what a limit holds.
         if (isTerminal(event)) this.retryHeld();
         // M8: the intent last of all, after every handler of the event, so that only the spawn's own steps lie between it and the fork.
@@ -515,18 +526,21 @@ export class Fleet {
     if (intent !== null) this.records.intend(id, intent);
   }
 
-  /** Keeps which ids are ready, and which have a process the OS counts; launches what waited for them. */
+  /** Keeps which ids are ready, and which have a process the OS counts. */
   private track(id: string, event: DaemonEvent): void {
     if (event.type === 'started' || event.type === 'spawn-failed' || isTerminal(event)) this.unspawned.delete(id);
-    if (event.type === 'ready') {
-      this.ready.add(id);
-      for (const [waiting, service] of this.pending) {
-        if ((service.after ?? []).every((name) => this.ready.has(name))) {
-          this.pending.delete(waiting);
-          this.launch(waiting, service);
-        }
-      }
-    } else if (event.type === 'exited' || isTerminal(event)) this.ready.delete(id);
+    if (event.type === 'ready') this.ready.add(id);
+    else if (event.type === 'exited' || isTerminal(event)) this.ready.delete(id);
+  }
+
+  /** Launches what waited for `id` (ready now), and says anew what those that still wait wait for. */
+  private launchDependents(id: string): void {
+    // A copy: launch() puts back what still waits.
+    for (const [waiting, service] of [...this.pending]) {
+      if (!(service.after ?? []).includes(id)) continue;
+      this.pending.delete(waiting);
+      this.launch(waiting, service);
+    }
   }
 
   private record(id: string, snapshot: unknown): void {

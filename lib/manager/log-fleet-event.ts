@@ -9,7 +9,7 @@ export const describeFleetEvent = (event: FleetEvent): string => {
     case 'reconcile':
       return `reconcile: started ${list(event.started)}; stopped ${list(event.stopped)}; replaced ${list(event.replaced)}; ${event.unchanged} unchanged`;
     case 'waiting':
-      return `${event.id} waits for ${event.for.join(', ')} to be ready`;
+      return `${event.id} is ${event.cause}`;
     case 'desired-error':
       return `the desired set failed (${event.error.message}); keeping the running set`;
     case 'control-refused':

@@ -88,20 +88,20 @@ const runningPid = async (id: string): Promise<number> => {
 };
 
 describe('rxdaemon manage and status with the default data dir ($RXDAEMON_HOME)', () => {
-  it('status lists every configured service: running, crash-looping and failing to spawn with their cause, waiting with what it waits for', async () => {
+  it('status lists every configured service: running, crash-looping and failing to spawn with their cause, waiting with what it waits for as its cause', async () => {
     const manager = manage();
     const reports = await statusWhen('crashy waiting after a crash, missing after a failed spawn', (all) => all.get('crashy')?.status === 'waiting' && (all.get('missing')?.restarts ?? 0) >= 1);
     expect([...reports.keys()]).toEqual(['web', 'crashy', 'missing', 'later']);
     const web = reports.get('web');
-    expect(Object.keys(web ?? {})).toEqual(['id', 'status', 'pid', 'since', 'uptimeMs', 'restarts', 'lastExit', 'cpuPercent', 'rssBytes']);
-    expect(web).toMatchObject({ status: 'running', restarts: 0, lastExit: null });
+    expect(Object.keys(web ?? {})).toEqual(['id', 'status', 'pid', 'since', 'uptimeMs', 'restarts', 'lastExit', 'cpuPercent', 'rssBytes', 'cause']);
+    expect(web).toMatchObject({ status: 'running', restarts: 0, lastExit: null, cause: null });
     expect(isAlive(web?.pid ?? -1)).toBe(true);
     expect(web?.rssBytes).toBeGreaterThan(100_000);
     expect(web?.cpuPercent).toBeGreaterThanOrEqual(0);
     expect(Math.abs((web?.since ?? 0) + (web?.uptimeMs ?? 0) - Date.now())).toBeLessThan(5_000);
     expect(reports.get('crashy')).toMatchObject({ pid: null, lastExit: { code: 3, signal: null }, cause: 'exited with code 3: fatal: port 8080 in use' });
     expect(reports.get('missing')).toMatchObject({ status: 'waiting', pid: null, cause: expect.stringMatching(/^spawn failed: .*ENOENT/) as unknown });
-    expect(reports.get('later')).toMatchObject({ status: 'idle', pid: null, waitingFor: ['missing'] });
+    expect(reports.get('later')).toMatchObject({ status: 'idle', pid: null, cause: 'waiting for missing to be ready' });
 
     const table = await rxToEnd(['status']);
     expect(table.code).toBe(0);
@@ -112,7 +112,7 @@ describe('rxdaemon manage and status with the default data dir ($RXDAEMON_HOME)'
     const column = header?.indexOf('STATE') ?? -1;
     expect(rows.map((row) => row.slice(column).split(' ')[0])).toEqual(['running', expect.any(String), 'waiting', 'idle']);
     expect(rows.find((row) => row.startsWith('crashy'))).toContain('fatal: port 8080 in use');
-    expect(rows.find((row) => row.startsWith('later'))).toContain('waits for missing');
+    expect(rows.find((row) => row.startsWith('later'))).toContain('waiting for missing to be ready');
 
     // The manager made the default data dir, private, and its socket 0600.
     expect(statSync(home).mode & 0o777).toBe(0o700);

@@ -36,7 +36,7 @@ describe('control.sock protocol: requests', () => {
 });
 
 describe('control.sock protocol: answers', () => {
-  const report = { id: 'web', status: 'running', pid: 42, since: 1, uptimeMs: 2, restarts: 0, lastExit: null, cpuPercent: 0.5, rssBytes: 4096 };
+  const report = { id: 'web', status: 'running', pid: 42, since: 1, uptimeMs: 2, restarts: 0, lastExit: null, cpuPercent: 0.5, rssBytes: 4096, cause: null };
 
   it.each([
     [{ type: 'status', pid: 7, daemons: [report, { ...report, id: 'db', pid: null, lastExit: { code: 3, signal: null, at: 5 }, cause: 'exited with code 3' }] }],

@@ -43,7 +43,7 @@ describe('DaemonStates: a daemon no longer desired leaves the map', () => {
   });
 
   it('re-added while its old daemon stops, it never leaves: the old daemon ends, the new one follows', () => {
-    const states = folded(...runs('a'), reconcile({ stopped: ['a'] }), reconcile({ started: ['a'] }), { type: 'waiting', at: 0, id: 'a', for: ['db'] }, ...stops('a'));
+    const states = folded(...runs('a'), reconcile({ stopped: ['a'] }), reconcile({ started: ['a'] }), { type: 'waiting', at: 0, id: 'a', for: ['db'], cause: 'waiting for db to be ready' }, ...stops('a'));
     expect(statuses(states)).toEqual({ a: 'stopped' });
     for (const event of runs('a')) states.see(event);
     expect(statuses(states)).toEqual({ a: 'running' });

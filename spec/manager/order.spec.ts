@@ -37,6 +37,8 @@ describe('after: the dependency order', () => {
       'spawning:db@0',
       'spawning:cache@0',
       'ready:cache@100',
+      // Said again, with what it still waits for.
+      'waiting:app@100',
       'ready:db@300',
       'spawning:app@300',
       'ready:app@300',
