@@ -66,10 +66,12 @@ const kept = ({ attempt, restarts, lastExit }: DaemonState): DaemonState =>
  */
 const hasRun = (state: DaemonState): boolean => state.status !== 'idle' || state.lastExit !== undefined || state.attempt > 0;
 
-/** `state` with `cause`, or with none. */
+/** `state` with `cause` in place of its own, or with none. */
 const because = (state: DaemonState, cause: string | undefined): DaemonState => {
-  const { cause: _, ...rest } = state;
-  return cause === undefined ? rest : { ...rest, cause };
+  if (cause !== undefined) return { ...state, cause };
+  const copy: Omit<DaemonState, 'cause'> & { cause?: string } = { ...state };
+  delete copy.cause;
+  return copy;
 };
 
 /**
