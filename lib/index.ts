@@ -64,6 +64,7 @@ export { supervise, type SuperviseOptions } from './daemon/supervise.js';
 export { DaemonSnapshot, Pid } from './snapshot/codec.js';
 export type { RestoreError } from './snapshot/restore-error.js';
 export type {
+  ControlDoneEvent,
   ControlErrorEvent,
   ControlRefusedEvent,
   ControlRequest,
@@ -89,3 +90,4 @@ export { isFleetEvent, isManagerTerminal } from './manager/events.js';
 export { manage, type DesiredSet, type ManagerOptions } from './manager/manage.js';
 export { serviceEquals, type Service, type ServiceOptions } from './manager/service.js';
 export { Manager } from './manager/manager.js';
+export type { ControlError, ControlOutcome } from './manager/control-outcome.js';

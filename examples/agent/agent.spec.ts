@@ -3,9 +3,10 @@
 // daemon's life by its id (when it exits, when it is ready, when it turns
 // unhealthy), its `check` stands in for every real check, and the marble
 // diagram is the assertion.
+import { right } from 'fp-ts/lib/Either.js';
 import { distinctUntilChanged, filter, map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import type { DaemonState, ManagerEvent } from 'rxdaemon';
+import type { DaemonState, Manager, ManagerEvent } from 'rxdaemon';
 import { testKit, type FakeDriver, type Script } from 'rxdaemon/testing';
 import { describe, expect, it } from 'vitest';
 import { agent, type AgentOptions } from './agent.js';
@@ -150,7 +151,7 @@ describe('each daemon with its own options', () => {
 describe('Manager.restart', () => {
   it('restart("envoy") restarts envoy alone, gracefully, and resolves once the new one runs', async () => {
     const { scheduler, options, driver } = kit({ byId: { envoy: { onSigint: { exitAfterMs: 2_000 } }, certs: {} } });
-    let restarted: Promise<void> | undefined;
+    let restarted: ReturnType<Manager['restart']> | undefined;
     scheduler.run(({ cold, expectObservable }) => {
       const { manager } = webAgent(options);
       const lives$ = manager.events$.pipe(
@@ -170,7 +171,7 @@ describe('Manager.restart', () => {
       });
       cold('70s k').subscribe(() => void manager.kill());
     });
-    await expect(restarted).resolves.toBeUndefined();
+    await expect(restarted).resolves.toEqual(right('restarted'));
     expect(driver.spawns.map((spec) => spec.command)).toEqual(['cert-helper', 'envoy', 'envoy']);
   });
 });

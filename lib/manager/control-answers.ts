@@ -1,7 +1,7 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { catchError, concat, defer, EMPTY, endWith, filter, map, Observable, of, Subject, take, type SchedulerLike } from 'rxjs';
 import { errorFields } from '../events.js';
-import { settles } from './control-outcome.js';
+import { resultOf, settles } from './control-outcome.js';
 import { answerError, DEFAULT_LOG_LINES, type ControlAnswer, type ControlLine } from './control-protocol.js';
 import type { DataDir } from './data-dir.js';
 import { controlServer$ } from './control-server.js';
@@ -12,16 +12,7 @@ import type { DesiredSet } from './manage.js';
 import { outputOf, partsOf } from './service.js';
 import { StatusBoard } from './status-board.js';
 
-const OK: ControlAnswer = { type: 'ok' };
 const END: ControlAnswer = { type: 'end' };
-
-/** The answer to a control request, from the event that settled it (see {@link settles}). */
-const answerOf = ({ type, id }: ControlRequest, event: ManagerEvent): ControlAnswer => {
-  if (event.type === 'control-refused') return answerError('EREFUSED', `cannot ${type} ${id}: ${event.message}`);
-  if (isManagerTerminal(event)) return answerError('EENDED', `the manager ended before ${id} could ${type}`);
-  if (event.type === 'spawn-failed') return answerError('ESPAWN', `${id} was restarted, but its new process failed to spawn: ${event.error.message}`);
-  return OK;
-};
 
 /**
  * M9: what a running manager answers on control.sock. It sees every event
@@ -84,16 +75,18 @@ export class ControlAnswers {
         subscriber.complete();
         return undefined;
       }
-      const runs = this.#board.runs(request.id);
-      const subscription = this.#seen.pipe(filter(settles(request)), take(1), map((event) => answerOf(request, event))).subscribe(subscriber);
+      const subscription = this.#seen.pipe(filter(settles(request)), take(1), map((event) => this.#answerOf(request, event))).subscribe(subscriber);
       this.#requests.next(request);
-      // A start, and a stop of what does not run, are refused at once if at all: otherwise they are done.
-      if (request.type === 'start' || (request.type === 'stop' && !runs)) {
-        subscriber.next(OK);
-        subscriber.complete();
-      }
       return subscription;
     });
+  }
+
+  /** The answer to a control request, from the event that settled it (see {@link settles}): what it came to, and the daemon's state then. */
+  #answerOf(request: ControlRequest, event: ManagerEvent): ControlAnswer {
+    const result = resultOf(request, event);
+    if (isLeft(result)) return answerError(result.left.code, result.left.message);
+    const { status, pid, cause } = this.#board.stateOf(request.id);
+    return { type: 'ok', outcome: result.right, status, ...(pid === undefined ? {} : { pid }), ...(cause === undefined ? {} : { cause }) };
   }
 
   #logs({ id, stream = 'stdout', lines = DEFAULT_LOG_LINES, follow = false }: Extract<ControlLine, { type: 'logs' }>): Observable<ControlAnswer> {

@@ -1,26 +1,43 @@
-import { isTerminal, type DaemonEvent } from '../events.js';
-import { isFleetEvent, isManagerTerminal, type ControlRequest, type ManagerEvent } from './events.js';
+import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { isManagerTerminal, type ControlRequest, type ManagerEvent } from './events.js';
 
-// The daemon's event that carries a request out; a start has none (it may wait for what it starts after).
-const DONE: Readonly<Record<ControlRequest['type'], (event: DaemonEvent) => boolean>> = {
-  restart: (event) => event.type === 'started' || event.type === 'spawn-failed',
-  stop: isTerminal,
-  start: () => false,
-};
+/** M9: what a control request did (`started`, `restarted`, `stopped`), or found done already (`already-running`, `already-stopped`); control.sock's answers carry it. */
+export const ControlOutcome = t.keyof({ started: null, restarted: null, stopped: null, 'already-running': null, 'already-stopped': null });
+export type ControlOutcome = t.TypeOf<typeof ControlOutcome>;
+
+/**
+ * M9: why a control request came to nothing, in a message a user can act
+ * on: `EREFUSED` (not desired, stopped on request, held …), `ESPAWN` (its
+ * new process failed to spawn; the daemon goes on as its policy says),
+ * `EENDED` (the manager ended first).
+ */
+export interface ControlError {
+  readonly code: 'EREFUSED' | 'ESPAWN' | 'EENDED';
+  readonly message: string;
+}
 
 /**
  * M9: whether an event settles a control request sent just before it: the
- * request's refusal (`control-refused`), the manager's end, or the event of
- * its daemon that carries it out: for a restart, the new process's
- * `started` (or `spawn-failed`); for a stop, the daemon's terminal event. A
- * start is settled by its refusal only, which comes at once if at all.
+ * request's own `control-done` or `control-refused`, or the manager's end.
  *
  * @example
- * const outcome = firstValueFrom(events$.pipe(filter(settles(request))));
+ * const settled = firstValueFrom(events$.pipe(filter(settles(request))));
  */
 export const settles =
   (request: ControlRequest) =>
   (event: ManagerEvent): boolean =>
-    isManagerTerminal(event) ||
-    (event.type === 'control-refused' && event.id === request.id && event.request === request.type) ||
-    (!isFleetEvent(event) && event.id === request.id && DONE[request.type](event));
+    isManagerTerminal(event) || ((event.type === 'control-done' || event.type === 'control-refused') && event.id === request.id && event.request === request.type);
+
+/**
+ * M9: what a request came to, from the event that settled it (see
+ * {@link settles}; none when the manager's stream ended first).
+ *
+ * @example
+ * resultOf({ type: 'start', id: 'web' }, { type: 'control-done', at: 0, id: 'web', request: 'start', outcome: 'already-running' }); // right('already-running')
+ */
+export const resultOf = (request: ControlRequest, event: ManagerEvent | undefined): Either<ControlError, ControlOutcome> => {
+  if (event?.type === 'control-done') return right(event.outcome);
+  if (event?.type === 'control-refused') return left({ code: event.code, message: `cannot ${request.type} ${request.id}: ${event.message}` });
+  return left({ code: 'EENDED', message: `the manager ended before ${request.id} could ${request.type}` });
+};

@@ -2,6 +2,7 @@ import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { errorFields } from '../events.js';
 import { reportDecodeErrors } from '../snapshot/decode-errors.js';
+import { ControlOutcome } from './control-outcome.js';
 
 /*
  * M9: the protocol of control.sock. JSON lines both ways: a client writes one
@@ -70,7 +71,8 @@ export type DaemonReport = t.TypeOf<typeof DaemonReport>;
 
 const ANSWERS = {
   status: t.type({ type: t.literal('status'), pid: t.number, daemons: t.array(DaemonReport) }),
-  ok: t.type({ type: t.literal('ok') }),
+  // A control request's: its outcome, and the daemon's state then (its process, why it is not running).
+  ok: t.intersection([t.type({ type: t.literal('ok'), outcome: ControlOutcome, status: t.string }), t.partial({ pid: t.number, cause: t.string })]),
   error: t.type({ type: t.literal('error'), code: t.string, message: t.string }),
   line: t.type({ type: t.literal('line'), text: t.string }),
   note: t.type({ type: t.literal('note'), message: t.string }),

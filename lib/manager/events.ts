@@ -1,4 +1,5 @@
 import type { DaemonEvent } from '../events.js';
+import type { ControlError, ControlOutcome } from './control-outcome.js';
 
 interface At {
   readonly at: number;
@@ -125,11 +126,23 @@ export interface WaitingEvent extends At {
   /** Why, in words (`waiting for db to be ready`): its state's cause. */
   readonly cause: string;
 }
-/** M9: a request for one daemon (`restart`, `stop`, `start`) that could not be carried out, and why. */
+/** M9: a request for one daemon (`restart`, `stop`, `start`) carried out (`started`, `restarted`, `stopped`), or found done already (`already-running`, `already-stopped`). */
+export interface ControlDoneEvent extends At {
+  readonly type: 'control-done';
+  readonly id: string;
+  readonly request: ControlRequest['type'];
+  readonly outcome: ControlOutcome;
+}
+/**
+ * M9: a request for one daemon (`restart`, `stop`, `start`) that could not
+ * be carried out, and why: refused (`EREFUSED`), or its new process failed
+ * to spawn (`ESPAWN`; the daemon goes on as its policy says).
+ */
 export interface ControlRefusedEvent extends At {
   readonly type: 'control-refused';
   readonly id: string;
   readonly request: ControlRequest['type'];
+  readonly code: Exclude<ControlError['code'], 'EENDED'>;
   readonly message: string;
 }
 
@@ -156,6 +169,7 @@ export type FleetEvent =
   | ReconcileEvent
   | WaitingEvent
   | DesiredErrorEvent
+  | ControlDoneEvent
   | ControlRefusedEvent
   | ControlErrorEvent
   | InvalidEntryEvent
@@ -181,6 +195,7 @@ const FLEET_TYPES = new Set<string>([
   'limit-reached',
   'waiting',
   'desired-error',
+  'control-done',
   'control-refused',
   'control-error',
   'invalid-entry',

@@ -3,6 +3,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { AsyncSubject, NEVER, defer, EMPTY, interval, merge, Observable, Subject, type Subscription } from 'rxjs';
 import type { Command } from '../command.js';
 import { Daemon } from '../daemon/daemon.js';
+import { isEnded } from '../daemon/state.js';
 import { askEnd, supervising$ } from '../daemon/supervise.js';
 import { SCOPE_VARIABLE, type Ending } from '../daemon/supervision.js';
 import { errorFields, isTerminal, type DaemonEvent } from '../events.js';
@@ -13,7 +14,9 @@ import type { Headroom } from '../process/limits.js';
 import { SPAWN_WINDOW_TICKS, type SpawnIntent } from '../process/spawn-intent.js';
 import { checkProcess, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import type { DataDir } from './data-dir.js';
-import type { ControlRequest, FleetEvent, ManagedDaemonEvent, ManagerEvent } from './events.js';
+import type { ControlOutcome } from './control-outcome.js';
+import { planControl, type ControlFacts } from './control-plan.js';
+import { isFleetEvent, type ControlDoneEvent, type ControlRefusedEvent, type ControlRequest, type FleetEvent, type ManagedDaemonEvent, type ManagerEvent, type WaitingEvent } from './events.js';
 import { checkId } from './ids.js';
 import { dependentsOf } from './order.js';
 import { planReconcile } from './reconcile.js';
@@ -297,47 +300,108 @@ export class Fleet {
   }
 
   /**
-   * M9: one request for one daemon. `restart`: a graceful stop, then an
-   * immediate spawn; `stop`: stopped, and held down (through later desired
-   * sets too) until `start`; `start`: runs it again if it is desired. What
-   * cannot be done is a `control-refused` event.
+   * M9: carries out one request for one daemon (see {@link planControl}),
+   * and emits what it came to, once, then completes: `control-done` with
+   * what it did (`started`, `restarted`, `stopped`) or found
+   * (`already-running`, `already-stopped`), or `control-refused` saying why
+   * not. A restart is done at the new process's `started`, a stop once it
+   * is stopped, a start at its `started` or once it waits for its `after`.
+   * Unsubscribing stops following the request, not the request.
    */
-  control({ type, id }: ControlRequest): void {
-    const refuse = (message: string): void => {
-      this.emit({ type: 'control-refused', id, request: type, message });
-    };
-    const daemon = this.daemons.get(id);
-    const known = this.desired.has(id) || daemon !== undefined;
-    if (!known) {
-      refuse(`no service ${JSON.stringify(id)} is desired`);
-      return;
-    }
-    switch (type) {
-      case 'restart':
-        if (daemon === undefined) refuse(this.stoppedOnRequest.has(id) ? 'it was stopped on request; start it first' : 'it is not running');
-        else
-          daemon.restart().catch((error: unknown) => {
+  control(request: ControlRequest): Observable<ControlDoneEvent | ControlRefusedEvent> {
+    const { type, id } = request;
+    return new Observable<ControlDoneEvent | ControlRefusedEvent>((subscriber) => {
+      const answer = (event: WithoutAt<ControlDoneEvent | ControlRefusedEvent>): void => {
+        if (subscriber.closed) return;
+        subscriber.next({ ...event, at: this.options.scheduler.now() });
+        subscriber.complete();
+      };
+      const done = (outcome: ControlOutcome): void => {
+        answer({ type: 'control-done', id, request: type, outcome });
+      };
+      const refuse = (message: string, code: ControlRefusedEvent['code'] = 'EREFUSED'): void => {
+        answer({ type: 'control-refused', id, request: type, code, message });
+      };
+      // What settles it is an event of the daemon still to come: followed from before the act that brings it.
+      const until = (settle: (event: ManagedDaemonEvent | WaitingEvent) => void): void => {
+        subscriber.add(
+          this.events$.subscribe((event) => {
+            if ((event.type === 'waiting' || !isFleetEvent(event)) && event.id === id) settle(event);
+          }),
+        );
+      };
+      // What runs it again is done at its start (or its wait for its `after`); it fails at a failed spawn, or an end before either.
+      const runs = (outcome: ControlOutcome) => (event: ManagedDaemonEvent | WaitingEvent): void => {
+        if (event.type === 'started' || event.type === 'waiting') done(outcome);
+        else if (event.type === 'spawn-failed') refuse(`its new process failed to spawn: ${event.error.message}`, 'ESPAWN');
+        else if (isTerminal(event)) refuse(`it ended (${event.type}) before its new process started`);
+      };
+      const daemon = this.daemons.get(id);
+      const plan = planControl(request, this.factsOf(id, daemon));
+      switch (plan.act) {
+        case 'none':
+          done(plan.outcome);
+          return;
+        case 'refuse':
+          refuse(plan.message);
+          return;
+        case 'stop':
+          if (plan.outcome === 'stopped')
+            until((event) => {
+              if (event.type !== 'waiting' && isTerminal(event)) done('stopped');
+            });
+          this.stoppedOnRequest.add(id);
+          // A daemon that ended is let go too, so a start makes a new one.
+          this.retire(id);
+          if (plan.outcome === 'already-stopped') done(plan.outcome);
+          return;
+        case 'restart':
+          until(runs('restarted'));
+          daemon?.restart().catch((error: unknown) => {
             refuse(errorFields(error).message);
           });
-        return;
-      case 'stop':
-        this.stoppedOnRequest.add(id);
-        this.retire(id);
-        return;
-      case 'start': {
-        const waited = this.heldForRoom.has(id);
-        if (!waited) {
-          if (!this.stoppedOnRequest.delete(id) || daemon !== undefined || !this.desired.has(id) || this.held.has(id)) return;
-          // Started again, it needs room as a new id does.
-          this.heldForRoom.add(id);
+          return;
+        case 'run-again': {
+          until(runs(plan.outcome));
+          const room = this.runAgain(id);
+          if (room !== undefined) refuse(room);
+          return;
         }
-        const headroom = this.retryHeld([id]);
-        if (headroom === undefined) return;
-        if (!waited) this.limitReached(headroom);
-        refuse(`${heldCause(headroom)} (tried again as room is freed)`);
-        return;
       }
-    }
+    });
+  }
+
+  /** What a request for `id` is planned from. */
+  private factsOf(id: string, daemon: Daemon | undefined): ControlFacts {
+    const pending = this.pending.get(id);
+    const held = this.held.get(id);
+    return {
+      desired: this.desired.has(id),
+      daemon: daemon !== undefined,
+      live: daemon !== undefined && !isEnded(daemon.state),
+      stoppedOnRequest: this.stoppedOnRequest.has(id),
+      heldForRoom: this.heldForRoom.has(id),
+      ...(held === undefined ? {} : { held }),
+      ...(pending === undefined ? {} : { waiting: waitingCause(this.awaitedBy(pending)) }),
+    };
+  }
+
+  /**
+   * Runs `id` again, as the desired set has it: after a stop on request, or
+   * a new daemon in place of one that gave up or completed (with a fresh
+   * attempt count), or one a limit held back. It needs room as a new id
+   * does: while there is none, it is held, and the cause is returned.
+   */
+  private runAgain(id: string): string | undefined {
+    this.stoppedOnRequest.delete(id);
+    // An ended daemon leaves nothing to stop: its place is taken at once.
+    this.daemons.delete(id);
+    const waited = this.heldForRoom.has(id);
+    this.heldForRoom.add(id);
+    const headroom = this.retryHeld([id]);
+    if (headroom === undefined) return undefined;
+    if (!waited) this.limitReached(headroom);
+    return `${heldCause(headroom)} (tried again as room is freed)`;
   }
 
   /** M5 close: detaches every daemon; completes once the stops already under way are done. */

@@ -67,12 +67,6 @@ export class DaemonStates {
     return this.#states.get(id);
   }
 
-  /** Whether a daemon of `id` is under way (not ended, nor never begun). */
-  runs(id: string): boolean {
-    const state = this.#states.get(id);
-    return state !== undefined && !isEnded(state);
-  }
-
   ids(): IterableIterator<string> {
     return this.#states.keys();
   }

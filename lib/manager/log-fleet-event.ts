@@ -12,6 +12,8 @@ export const describeFleetEvent = (event: FleetEvent): string => {
       return `${event.id} is ${event.cause}`;
     case 'desired-error':
       return `the desired set failed (${event.error.message}); keeping the running set`;
+    case 'control-done':
+      return `${event.request} ${event.id}: ${event.outcome}`;
     case 'control-refused':
       return `cannot ${event.request} ${event.id}: ${event.message}`;
     case 'control-error':

@@ -1,5 +1,5 @@
 import { isLeft, right, type Either } from 'fp-ts/lib/Either.js';
-import { concat, concatMap, defer, EMPTY, ignoreElements, map, merge, NEVER, Observable, of, share, take, takeUntil, takeWhile, tap } from 'rxjs';
+import { concat, concatMap, defer, EMPTY, map, merge, mergeMap, NEVER, Observable, of, share, take, takeUntil, takeWhile, tap } from 'rxjs';
 import type { Service } from './service.js';
 import { resolveOptions, type DaemonOptions } from '../options.js';
 import { checkDuration } from '../validate.js';
@@ -28,7 +28,7 @@ export interface ManagerOptions extends Omit<DaemonOptions, 'pidFile' | 'stdout'
   readonly close$?: Observable<unknown>;
   /** The first emission stops every daemon and empties the snapshot (M5); the stream completes after `manager-stopped`. */
   readonly kill$?: Observable<unknown>;
-  /** M9: requests for one daemon at a time (`restart`, `stop`, `start`); one that cannot be carried out is a `control-refused` event. */
+  /** M9: requests for one daemon at a time (`restart`, `stop`, `start`); each ends with a `control-done` event saying what it did or found, or a `control-refused` saying why not. */
   readonly control$?: Observable<ControlRequest>;
 }
 
@@ -95,13 +95,10 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
         takeUntil(ending$),
       ),
       opened === undefined ? EMPTY : fleet.changed$.pipe(compacting(opened.records, opened.dataDir.snapshotPath, snapshotIntervalMs, daemon.scheduler), takeUntil(ending$)),
-      // M9: the library's requests and control.sock's take the same path.
+      // M9: the library's requests and control.sock's take the same path; each ends with what it came to.
       merge(settings.control$, control?.requests$ ?? EMPTY).pipe(
+        mergeMap((request) => fleet.control(request)),
         takeUntil(ending$),
-        tap((request) => {
-          fleet.control(request);
-        }),
-        ignoreElements(),
       ),
       control?.serve$() ?? EMPTY,
       ending$.pipe(concatMap((ending) => finish$(fleet, opened, ending, settings))),

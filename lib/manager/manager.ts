@@ -1,8 +1,8 @@
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { asyncScheduler, BehaviorSubject, defer, distinctUntilChanged, filter, firstValueFrom, ignoreElements, map, ReplaySubject, Subject, switchMap, tap, type Observable, type SchedulerLike } from 'rxjs';
 import type { DaemonState } from '../daemon/state.js';
 import { deferred } from '../deferred.js';
-import { settles } from './control-outcome.js';
+import { resultOf, settles, type ControlError, type ControlOutcome } from './control-outcome.js';
 import { isManagerTerminal, type ControlRequest, type ManagerClosedEvent, type ManagerEvent, type ManagerStoppedEvent } from './events.js';
 import { DaemonStates } from './fold-states.js';
 import { outputLines$, type OutputStream } from '../output/output-lines.js';
@@ -56,8 +56,8 @@ export class Manager {
    * scheduler, right after it), not one per event: a spawn, its start and
    * its readiness in one moment are one change, and a reconcile of 10,000
    * daemons one map rather than 10,000 copies. A map is sent at once, too,
-   * before `stop`, `restart`, `close` or `kill` resolves and before `start`
-   * returns, so what they say is done, `states$` shows by then.
+   * before `start`, `stop`, `restart`, `close` or `kill` resolves, so what
+   * they say is done, `states$` shows by then.
    */
   readonly states$: Observable<ReadonlyMap<string, DaemonState>>;
   readonly #events = new Subject<ManagerEvent>();
@@ -144,24 +144,47 @@ export class Manager {
   }
 
   /**
-   * M9: restarts one daemon (a graceful stop, then an immediate spawn).
-   * Resolves at its new process's `started` (or `spawn-failed`); rejects
-   * when the request is refused (`control-refused`: not desired, not
-   * running) or the manager ends first.
+   * M9: restarts one daemon: a graceful stop, then an immediate spawn; one
+   * that gave up or completed is revived, as a new daemon with a fresh
+   * attempt count. Resolves at its new process's `started` with
+   * `restarted`; with a Left when it cannot (`EREFUSED`: not desired,
+   * stopped on request, not started yet; `ESPAWN`: the new process failed
+   * to spawn; `EENDED`: the manager ended first). Rejects only when the
+   * manager was never run.
+   *
+   * @example
+   * const manager = new Manager(of({ web: { command: 'envoy', args: ['-c', 'web.yaml'] } }));
+   * manager.run();
+   * const restarted = await manager.restart('web');
+   * if (isLeft(restarted)) console.error(restarted.left.message);
    */
-  restart(id: string): Promise<void> {
+  restart(id: string): Promise<Either<ControlError, ControlOutcome>> {
     return this.#request({ type: 'restart', id });
   }
 
-  /** M9: stops one daemon, and holds it down (through later desired sets too) until {@link start}. Resolves once it is stopped. */
-  stop(id: string): Promise<void> {
+  /**
+   * M9: stops one daemon, and holds it down (through later desired sets
+   * too) until {@link start}. Resolves once it is stopped with `stopped`,
+   * at once with `already-stopped` when nothing of it runs (stopped
+   * already, gave up, completed); a Left when it is not desired, or the
+   * manager ended first.
+   */
+  stop(id: string): Promise<Either<ControlError, ControlOutcome>> {
     return this.#request({ type: 'stop', id });
   }
 
-  /** M9: lets a daemon held down by {@link stop} run again, if it is desired, and tries one a limit of the OS holds back at once (`control-refused` while there is still no room); `states$` shows what that did at once (a daemon waiting for its `after`). */
-  start(id: string): void {
-    this.#control$.next({ type: 'start', id });
-    this.#sendStates();
+  /**
+   * M9: runs a daemon again: one held down by {@link stop}, one that gave
+   * up or completed (revived, with a fresh attempt count), one a limit of
+   * the OS holds back (tried at once). Resolves with `started` at its
+   * process's `started`, or once it waits for its `after` (`states$` says
+   * so by then); at once with `already-running` when it is under way (a
+   * backoff and a wait for its `after` included). A Left when it cannot:
+   * not desired, held, no room under a limit (`EREFUSED`), a failed spawn
+   * (`ESPAWN`), the manager's end (`EENDED`).
+   */
+  start(id: string): Promise<Either<ControlError, ControlOutcome>> {
+    return this.#request({ type: 'start', id });
   }
 
   /**
@@ -237,21 +260,14 @@ export class Manager {
     return last as Extract<ManagerEvent, { type: T }>;
   }
 
-  /** Sends a request and resolves at the event of its daemon that carries it out (see {@link settles}); rejects at its refusal or the manager's end. */
-  async #request(request: ControlRequest): Promise<void> {
+  /** Sends a request and resolves with what it came to, at the event that settles it (see {@link settles}); rejects only when the manager was never run. */
+  async #request(request: ControlRequest): Promise<Either<ControlError, ControlOutcome>> {
     if (!this.#running) throw new Error('the manager was never run');
-    // Nothing of it runs now (held down, waiting for its turn, ended): a stop is done already.
-    if (request.type === 'stop' && !this.#folded.runs(request.id)) {
-      this.#control$.next(request);
-      this.#sendStates();
-      return;
-    }
-    const outcome = firstValueFrom(this.#events.pipe(filter(settles(request))), { defaultValue: undefined });
+    const settled = firstValueFrom(this.#events.pipe(filter(settles(request))), { defaultValue: undefined });
     this.#control$.next(request);
-    const event = await outcome;
+    const event = await settled;
     // What the promise says is done, states$ shows from then on, not only once the burst ends.
     this.#sendStates();
-    if (event?.type === 'control-refused') throw new Error(`cannot ${request.type} ${request.id}: ${event.message}`);
-    if (event === undefined || isManagerTerminal(event)) throw new Error(`the manager ended before ${request.id} could ${request.type}`);
+    return resultOf(request, event);
   }
 }

@@ -41,11 +41,6 @@ export class StatusBoard {
     return skipped === undefined ? initialState : idleBecause(initialState, skipped);
   }
 
-  /** Whether a daemon of `id` is under way (not ended, nor never begun): a stop of it has an end to wait for. */
-  runs(id: string): boolean {
-    return this.#states.runs(id);
-  }
-
   /**
    * Every configured id (in order), then any other daemon still known (one
    * being stopped because it left the desired set), as of `now` (ms since

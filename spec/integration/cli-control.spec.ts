@@ -176,8 +176,9 @@ describe('rxdaemon restart, stop and start <id>, through the running manager', (
   it('restart: exit 0 once a new process runs; stop holds it down; start runs it again', async () => {
     manage({ web: ticker('web') });
     const before = await runningPid('web');
-    expect(await rxToEnd(['restart', 'web'])).toEqual({ code: 0, stdout: 'restarted web\n', stderr: '' });
+    const restarted = await rxToEnd(['restart', 'web']);
     const after = await reportOf('web');
+    expect(restarted).toEqual({ code: 0, stdout: `restarted web (pid ${after?.pid ?? '?'})\n`, stderr: '' });
     expect(after).toMatchObject({ restarts: 1, lastExit: { reason: 'restart' } });
     expect(after?.pid).not.toBe(before);
     expect(isAlive(before)).toBe(false);
@@ -188,8 +189,8 @@ describe('rxdaemon restart, stop and start <id>, through the running manager', (
     // Held down: a restart is refused, saying why.
     expect(await rxToEnd(['restart', 'web'])).toEqual({ code: 1, stdout: '', stderr: 'rxdaemon: cannot restart web: it was stopped on request; start it first\n' });
 
-    expect(await rxToEnd(['start', 'web'])).toEqual({ code: 0, stdout: 'started web\n', stderr: '' });
-    await runningPid('web');
+    const started = await rxToEnd(['start', 'web']);
+    expect(started).toEqual({ code: 0, stdout: `started web (pid ${await runningPid('web')})\n`, stderr: '' });
   });
 
   it('a refusal: exit 1, the reason once on stderr', async () => {
@@ -210,6 +211,60 @@ describe('rxdaemon restart, stop and start <id>, through the running manager', (
       expect(usage.code).toBe(2);
       expect(usage.stderr).toContain(`${args[0] ?? ''} takes one id`);
     }
+  });
+});
+
+describe('rxdaemon start, restart and stop say what they did or found; start and restart revive a service that ended', () => {
+  /** The attempts of `id`'s spawns, as the manager printed them. */
+  const attempts = (manager: Cli, id: string): number[] => manager.events().flatMap((event) => (event.type === 'spawning' && event.id === id ? [event.attempt] : []));
+  /** The pid a `started`/`restarted` line names. */
+  const pidIn = (line: string): number => sandbox().own(Number(/\(pid (\d+)\)$/.exec(line.trimEnd())?.[1] ?? -1));
+  // Exits 3 with a line on stderr; at most 1 restart a minute: it gives up at its second exit.
+  const crashing = { command: 'sh', args: ['-c', 'echo "fatal: no config" >&2; exit 3'], restart: { maxRestarts: 1, withinMs: 60_000 } };
+  const GAVE_UP = 'gave up after 1 restart in 60 s; last: exited with code 3: fatal: no config';
+
+  it('start revives a service that gave up, as a new run from attempt 1, its restarts counted on; a start of one that runs says so, exit 0', async () => {
+    const runs = sandbox().path('runs');
+    // Fails twice, then runs: its first life gives up; the run that start brings is its third.
+    const flaky = { ...crashing, args: ['-c', `n=$(cat ${runs} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${runs}; [ $n -gt 2 ] && exec sleep 60; echo "run $n: cannot start" >&2; exit 3`] };
+    const manager = manage({ flaky, web: ticker('web') });
+    const ended = await statusWhen('flaky to give up', (all) => all.get('flaky')?.status === 'gave-up' && all.get('web')?.status === 'running');
+    expect(ended.get('flaky')).toMatchObject({ pid: null, restarts: 1, cause: 'gave up after 1 restart in 60 s; last: exited with code 3: run 2: cannot start' });
+
+    const started = await rxToEnd(['start', 'flaky']);
+    expect(started).toMatchObject({ code: 0, stdout: expect.stringMatching(/^started flaky \(pid \d+\)\n$/) as unknown, stderr: '' });
+    const pid = pidIn(started.stdout);
+    expect(isAlive(pid)).toBe(true);
+    expect(attempts(manager, 'flaky')).toEqual([1, 2, 1]);
+    expect(await runningPid('flaky')).toBe(pid);
+    expect(await reportOf('flaky')).toMatchObject({ status: 'running', restarts: 2, cause: null });
+
+    const web = await runningPid('web');
+    expect(await rxToEnd(['start', 'web'])).toEqual({ code: 0, stdout: `web is already running (pid ${web})\n`, stderr: '' });
+    expect(await rxToEnd(['start', 'flaky'])).toEqual({ code: 0, stdout: `flaky is already running (pid ${pid})\n`, stderr: '' });
+    expect(attempts(manager, 'flaky')).toEqual([1, 2, 1]);
+    expect(attempts(manager, 'web')).toEqual([1]);
+  });
+
+  it('restart revives a service that gave up; a stop finds it stopped, and one stopped already, exit 0; restarts are never reset', async () => {
+    const manager = manage({ crashing, web: ticker('web') });
+    await statusWhen('crashing to give up', (all) => all.get('crashing')?.status === 'gave-up');
+    const restarted = await rxToEnd(['restart', 'crashing']);
+    expect(restarted).toMatchObject({ code: 0, stdout: expect.stringMatching(/^restarted crashing \(pid \d+\)\n$/) as unknown, stderr: '' });
+    pidIn(restarted.stdout);
+    // Its new life gives up as the first did: from attempt 1, and after one restart of its own.
+    const again = await statusWhen('crashing to give up again', (all) => all.get('crashing')?.status === 'gave-up' && attempts(manager, 'crashing').length === 4);
+    expect(attempts(manager, 'crashing')).toEqual([1, 2, 1, 2]);
+    expect(again.get('crashing')).toMatchObject({ restarts: 3, cause: GAVE_UP });
+
+    expect(await rxToEnd(['stop', 'crashing'])).toEqual({ code: 0, stdout: `crashing is already stopped (${GAVE_UP})\n`, stderr: '' });
+    await runningPid('web');
+    expect(await rxToEnd(['stop', 'web'])).toEqual({ code: 0, stdout: 'stopped web\n', stderr: '' });
+    expect(await rxToEnd(['stop', 'web'])).toEqual({ code: 0, stdout: 'web is already stopped\n', stderr: '' });
+    expect(await reportOf('web')).toMatchObject({ status: 'stopped', cause: 'stopped on request' });
+    const started = await rxToEnd(['start', 'web']);
+    expect(started.stdout).toBe(`started web (pid ${pidIn(started.stdout)})\n`);
+    expect(await reportOf('web')).toMatchObject({ restarts: 1 });
   });
 });
 

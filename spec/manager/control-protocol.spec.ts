@@ -40,7 +40,8 @@ describe('control.sock protocol: answers', () => {
 
   it.each([
     [{ type: 'status', pid: 7, daemons: [report, { ...report, id: 'db', pid: null, lastExit: { code: 3, signal: null, at: 5 }, cause: 'exited with code 3' }] }],
-    [{ type: 'ok' }],
+    [{ type: 'ok', outcome: 'already-running', status: 'running', pid: 42 }],
+    [{ type: 'ok', outcome: 'started', status: 'idle', cause: 'waiting for db to be ready' }],
     [{ type: 'error', code: 'EREFUSED', message: 'no' }],
     [{ type: 'line', text: 'hello' }],
     [{ type: 'note', message: 'web has written nothing to its stdout yet (/logs/web-stdout.log)' }],
@@ -55,6 +56,7 @@ describe('control.sock protocol: answers', () => {
     ['not JSON', 'nope', /the answer is not JSON/],
     ['an unknown type', '{"type":"hello"}', /not an answer of this rxdaemon/],
     ['a report without its fields', '{"type":"status","pid":1,"daemons":[{"id":"a"}]}', /`daemons.0.status`: expected string/],
+    ['an ok without what the request came to', '{"type":"ok"}', /`outcome`/],
   ])('%s is not an answer', (_, line, why) => {
     const decoded = decodeAnswer(line);
     expect(decoded._tag === 'Left' ? decoded.left : 'decoded').toMatch(why);

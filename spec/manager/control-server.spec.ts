@@ -25,7 +25,7 @@ afterEach(() => {
 const answer = (request: ControlLine): Observable<ControlAnswer> => {
   if (request.type === 'status') return of({ type: 'status', pid: 1, daemons: [] });
   if (request.type === 'logs') return concat(of<ControlAnswer>({ type: 'line', text: 'first' }), NEVER);
-  return request.id === 'boom' ? throwError(() => new Error('a bug')) : of({ type: 'ok' });
+  return request.id === 'boom' ? throwError(() => new Error('a bug')) : of<ControlAnswer>({ type: 'ok', outcome: 'restarted', status: 'starting', pid: 42 });
 };
 
 const serve = (): ControlErrorEvent[] => {
@@ -67,14 +67,14 @@ describe('controlServer$: control.sock', () => {
       { type: 'status', pid: 1, daemons: [] },
       { type: 'error', code: 'EPROTO', message: expect.stringContaining('the request is not JSON') as unknown },
       { type: 'error', code: 'EPROTO', message: '`id`: expected string, got undefined' },
-      { type: 'ok' },
+      { type: 'ok', outcome: 'restarted', status: 'starting', pid: 42 },
     ]);
   });
 
   it('a bug in answering is the client’s error line; the server serves on', async () => {
     serve();
     expect(await exchange('{"type":"stop","id":"boom"}\n')).toEqual([JSON.stringify({ type: 'error', code: 'EINTERNAL', message: 'a bug' })]);
-    expect(await exchange('{"type":"stop","id":"web"}\n')).toEqual(['{"type":"ok"}']);
+    expect(await exchange('{"type":"stop","id":"web"}\n')).toEqual(['{"type":"ok","outcome":"restarted","status":"starting","pid":42}']);
   });
 
   it('a request line past 64 KiB is refused and the connection ended', async () => {

@@ -1,3 +1,4 @@
+import { left, right } from 'fp-ts/lib/Either.js';
 import { BehaviorSubject, concat, filter, firstValueFrom, of, takeUntil, throwError, timer, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { DaemonState } from '../../lib/daemon/state.js';
@@ -122,12 +123,12 @@ describe('Manager: states$ keeps up with the promises', () => {
     expect(await now('db')).toMatchObject({ status: 'stopped' });
   });
 
-  it('once start returns, states$ shows the daemon it let wait for its `after`', async () => {
+  it('once start resolves, states$ shows the daemon it let wait for its `after`, and why', async () => {
     const { manager, now } = await running();
     void manager.stop('api');
     await firstValueFrom(manager.states$.pipe(filter((states) => states.get('api')?.status === 'stopped')));
-    manager.start('api');
-    expect(await now('api')).toMatchObject({ status: 'idle', waitingFor: ['db'] });
+    expect(await manager.start('api')).toEqual(right('started'));
+    expect(await now('api')).toMatchObject({ status: 'idle', waitingFor: ['db'], cause: 'waiting for db to be ready' });
     await manager.kill();
   });
 });
@@ -210,9 +211,16 @@ describe('M9: one daemon at a time', () => {
     const { scheduler, manager, seen } = managed();
     const restarted = manager.restart('web');
     scheduler.flush();
-    await restarted;
-    // Both ran until stable (10 s) before the request.
-    expect(seen.filter((event) => event.endsWith('@10000') && !event.startsWith('stable'))).toEqual(['stopping:web@10000', 'exited:web@10000', 'spawning:web@10000', 'started:web@10000', 'ready:web@10000']);
+    expect(await restarted).toEqual(right('restarted'));
+    // Both ran until stable (10 s) before the request; it is done once the new process has started.
+    expect(seen.filter((event) => event.endsWith('@10000') && !event.startsWith('stable'))).toEqual([
+      'stopping:web@10000',
+      'exited:web@10000',
+      'spawning:web@10000',
+      'started:web@10000',
+      'control-done:web@10000',
+      'ready:web@10000',
+    ]);
   });
 
   it('stop(id) holds it down through later desired sets until start(id)', async () => {
@@ -223,22 +231,22 @@ describe('M9: one daemon at a time', () => {
     desired$.next({ web: { command: 'web' }, db: { command: 'db' } });
     scheduler.flush();
     expect(seen.filter((event) => event.startsWith('spawning:db'))).toHaveLength(1);
-    manager.start('db');
+    void manager.start('db');
     scheduler.flush();
     expect(seen.filter((event) => event.startsWith('spawning:db'))).toHaveLength(2);
   });
 
-  it('a request for an id that is not desired, or a restart of one held down, is refused, and the promise says why', async () => {
+  it('a request for an id that is not desired, or a restart of one held down, is refused, and the promise says why (a Left)', async () => {
     const { scheduler, manager, seen } = managed();
     const unknown = manager.restart('nope');
     scheduler.flush();
-    await expect(unknown).rejects.toThrow('cannot restart nope: no service "nope" is desired');
+    expect(await unknown).toEqual(left({ code: 'EREFUSED', message: 'cannot restart nope: no service "nope" is desired' }));
     const stopped = manager.stop('db');
     scheduler.flush();
     await stopped;
     const held = manager.restart('db');
     scheduler.flush();
-    await expect(held).rejects.toThrow('cannot restart db: it was stopped on request; start it first');
+    expect(await held).toEqual(left({ code: 'EREFUSED', message: 'cannot restart db: it was stopped on request; start it first' }));
     expect(seen.filter((event) => event.startsWith('control-refused'))).toEqual(['control-refused:nope@10000', 'control-refused:db@10000']);
   });
 

@@ -127,12 +127,4 @@ describe('StatusBoard: every configured daemon, its state, and why it is not run
     // Adopted just now, yet it has run as long as this test process has.
     expect(report?.uptimeMs).toBeGreaterThan(100);
   });
-
-  it('runs: a daemon under way, not one ended or never begun', () => {
-    const board = boardOf(ev({ type: 'spawning', at: 0, attempt: 1 }));
-    expect(board.runs('web')).toBe(true);
-    expect(board.runs('other')).toBe(false);
-    board.see(ev({ type: 'stopped', at: 1 }));
-    expect(board.runs('web')).toBe(false);
-  });
 });
