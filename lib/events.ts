@@ -1,4 +1,5 @@
 import type { GiveUpReason, RestartLimit } from './policy/restart-policy.js';
+import type { OutputOffsets } from './process/driver.js';
 import { errnoOf } from './errno.js';
 
 /** Fields every event carries: `at` is the scheduler's `now()` in ms; `id` is the command's id, when it has one. */
@@ -10,7 +11,13 @@ interface EventBase {
 /** Before each spawn; `attempt` counts from 1 and restarts at 1 after a stable run. */
 export interface SpawningEvent extends EventBase { readonly type: 'spawning'; readonly attempt: number }
 /** The process runs. */
-export interface StartedEvent extends EventBase { readonly type: 'started'; readonly pid: number; readonly attempt: number }
+export interface StartedEvent extends EventBase {
+  readonly type: 'started';
+  readonly pid: number;
+  readonly attempt: number;
+  /** Where this run's output begins in its output files that are files (their sizes at the spawn): its crash report, and a later supervisor's, reads from there. */
+  readonly outputStart?: OutputOffsets;
+}
 /** Spawning itself failed (ENOENT, EACCES, …); counts as an attempt. */
 export interface SpawnFailedEvent extends EventBase {
   readonly type: 'spawn-failed';
@@ -18,7 +25,14 @@ export interface SpawnFailedEvent extends EventBase {
   readonly error: { readonly code: string; readonly message: string };
 }
 /** Watching a live process this supervisor did not start. */
-export interface AdoptedEvent extends EventBase { readonly type: 'adopted'; readonly pid: number }
+export interface AdoptedEvent extends EventBase {
+  readonly type: 'adopted';
+  readonly pid: number;
+  /** The attempt its record carries on (0 when it has none). */
+  readonly attempt: number;
+  /** When the process itself started, by the scheduler's clock (from its start time in /proc); `at` where the OS does not tell. */
+  readonly startedAt: number;
+}
 /** The ready check passed (at once, when there is none): `afterMs` after `started` or `adopted`. */
 export interface ReadyEvent extends EventBase { readonly type: 'ready'; readonly pid: number; readonly afterMs: number }
 /** The ready check did not pass within its timeout: the run failed, and the process is stopped. */
@@ -51,14 +65,14 @@ export interface ExitedEvent extends EventBase {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly adopted: boolean;
-  /** The run's attempt; 0 for an adopted process. */
+  /** The run's attempt; an adopted process's is its record's (0 when it has none). */
   readonly attempt: number;
-  /** How long it ran, from its start (or its adoption). */
+  /** How long it ran, from its own start (an adopted process's too, from /proc; from its adoption where the OS does not tell). */
   readonly runMs: number;
   /** Whether the supervisor asked for this end; then `reason` says why. */
   readonly requested: boolean;
   readonly reason?: 'stop' | 'restart' | 'not-ready' | 'unhealthy';
-  /** The crash report: the last `tailLines` lines this run wrote to its stderr file (else, when it wrote none there, its stdout file); empty when neither is a file. */
+  /** The crash report: the last `tailLines` lines this run wrote to its stderr file (else, when it wrote none there, its stdout file), none of an earlier run's; empty when neither is a file. */
   readonly tail: readonly string[];
 }
 /** Waiting `delayMs` before spawn number `attempt`. */

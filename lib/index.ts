@@ -41,6 +41,7 @@ export type {
   ExitStatus,
   KillError,
   Marked,
+  OutputOffsets,
   ProcessDriver,
   ProcessProbe,
   ProcessWatch,
@@ -59,6 +60,7 @@ export type { RotateOutcome } from './output/rotate.js';
 export type { OutputStream } from './output/output-lines.js';
 export { withLines, type OutputLine, type Outputs, type WithLinesOptions } from './output/with-lines.js';
 export type { ProcessIdentity } from './process/identity.js';
+export type { Adoptee } from './daemon/adoptee.js';
 export type { DaemonState, DaemonStatus, LastExit } from './daemon/state.js';
 export { supervise, type SuperviseOptions } from './daemon/supervise.js';
 export { DaemonSnapshot, Pid } from './snapshot/codec.js';

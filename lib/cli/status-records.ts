@@ -5,7 +5,8 @@ import type { DaemonReport } from '../manager/control-protocol.js';
 import type { DataDir } from '../manager/data-dir.js';
 import { readRecords, type ReadRecords } from '../manager/records.js';
 import { defaultDriver } from '../process/child-process-driver.js';
-import { readProcUsage, uptimeMsOf } from '../process/proc-usage.js';
+import type { ProcessIdentity } from '../process/identity.js';
+import { readProcUsage } from '../process/proc-usage.js';
 import { checkProcess, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import type { RestoreError } from '../snapshot/restore-error.js';
 
@@ -14,17 +15,21 @@ const UNKNOWN: readonly RestoreError['code'][] = ['EFOREIGN', 'EHIDDEN'];
 
 /** What a record tells of a daemon when no manager can be asked: whether its process lives, since when, its memory; no CPU, restarts or last exit. */
 const reportOf = (id: string, entry: unknown, now: number): DaemonReport => {
+  const driver = defaultDriver();
   const report = (status: string, pid: number | null, cause?: string): DaemonReport => {
-    const usage = status === 'alive' && pid !== null ? readProcUsage(pid) : undefined;
-    const uptimeMs = usage === undefined ? null : uptimeMsOf(usage);
-    const known = { since: uptimeMs === null ? null : now - uptimeMs, uptimeMs, restarts: null, lastExit: null, cpuPercent: null, rssBytes: usage?.rssBytes ?? null };
+    const known = { since: null, uptimeMs: null, restarts: null, lastExit: null, cpuPercent: null, rssBytes: null };
     return { id, status, pid, ...known, cause: cause ?? null };
+  };
+  const alive = (identity: ProcessIdentity): DaemonReport => {
+    const since = driver.startedAt(identity, now);
+    const usage = readProcUsage(identity.pid);
+    return { ...report('alive', identity.pid), since, uptimeMs: since === null ? null : now - since, rssBytes: usage?.rssBytes ?? null };
   };
   const decoded = decodeSnapshot(entry);
   if (isLeft(decoded)) return report('dead', null, decoded.left.message);
-  const checked = checkProcess(decoded.right, defaultDriver());
+  const checked = checkProcess(decoded.right, driver);
   if (isLeft(checked)) return report(UNKNOWN.includes(checked.left.code) ? 'unknown' : 'dead', decoded.right.pid, checked.left.message);
-  return report('alive', decoded.right.pid);
+  return alive(checked.right);
 };
 
 // A data dir that is not there is a typo more often than an idle host: said, never taken for "nothing runs".

@@ -11,7 +11,8 @@ import { checkSnapshot, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import type { DaemonSnapshot, Pid } from '../snapshot/codec.js';
 import type { RestoreError } from '../snapshot/restore-error.js';
 import { hashToken } from '../snapshot/token-hash.js';
-import type { ProcessIdentity } from '../process/identity.js';
+import type { OutputOffsets } from '../process/driver.js';
+import type { Adoptee } from './adoptee.js';
 import { initialState, nextState, type DaemonState } from './state.js';
 import { askEnd, supervising$ } from './supervise.js';
 import type { Ending } from './supervision.js';
@@ -64,8 +65,8 @@ export class Daemon {
   #done: Deferred<undefined> | undefined;
   #failure: { readonly error: unknown } | undefined;
   #phase: 'new' | 'started' | 'stopping' | 'ended' = 'new';
-  /** The process supervised now, and its start time (undefined until first needed), for snapshots. */
-  #process: { readonly pid: number; startTime: string | null | undefined } | undefined;
+  /** The process supervised now, its start time (undefined until first needed), and what a record keeps of its run, for snapshots. */
+  #process: { readonly pid: number; startTime: string | null | undefined; readonly attempt: number; readonly outputStart: OutputOffsets | undefined } | undefined;
   #tokenHash: string | undefined;
 
   constructor(command: Command, options?: DaemonOptions) {
@@ -177,12 +178,16 @@ export class Daemon {
    * being stopped is still there, and so still in the snapshot, until its
    * exit is observed. The token is never in it, only a salted hash, made
    * once per daemon so that the snapshot of an unchanged daemon does not
-   * change.
+   * change. It records the run's attempt and where its output begins, which
+   * a restore carries on, and how the process is stopped (`stopSignal`,
+   * `gracefulStopMs`, `killProcessGroup`), for a supervisor that has no
+   * options for it.
    */
   snapshot(): DaemonSnapshot | undefined {
     const process = this.#process;
     if (process === undefined) return undefined;
     const { command, args = [], env = {}, cwd, id, token } = this.command;
+    const { stopSignal, gracefulStopMs, killProcessGroup } = this.#options;
     if (token !== undefined) this.#tokenHash ??= hashToken(token);
     return {
       version: 1,
@@ -195,6 +200,11 @@ export class Daemon {
       ...(cwd === undefined ? {} : { cwd }),
       ...(id === undefined ? {} : { id }),
       ...(this.#tokenHash === undefined ? {} : { tokenHash: this.#tokenHash }),
+      attempt: process.attempt,
+      ...(process.outputStart === undefined ? {} : { outputStart: process.outputStart }),
+      stopSignal,
+      gracefulStopMs,
+      killProcessGroup,
     };
   }
 
@@ -224,11 +234,11 @@ export class Daemon {
   }
 
   /** Starts the pipeline, adopting `adoptee` first when given. */
-  #begin(adoptee: ProcessIdentity | undefined): Either<DaemonError, void> {
+  #begin(adoptee: Adoptee | undefined): Either<DaemonError, void> {
     if (this.#phase === 'started') return right(undefined);
     if (this.#phase === 'stopping') return left(STOPPING);
     // Known before `adopted` is emitted, so a snapshot taken right after restore() holds it.
-    if (adoptee !== undefined) this.#process = { ...adoptee };
+    if (adoptee !== undefined) this.#process = { pid: adoptee.pid, startTime: adoptee.startTime, attempt: adoptee.attempt ?? 0, outputStart: adoptee.outputStart };
     const ended = this.#current.status;
     if (ended === 'stopped' || ended === 'closed' || ended === 'gave-up' || ended === 'completed') return left(endedWith[ended]);
     this.#phase = 'started';
@@ -279,7 +289,7 @@ export class Daemon {
 
   private track(event: DaemonEvent): void {
     // An adopted process is current from restore() on (#begin).
-    if (event.type === 'started') this.#process = { pid: event.pid, startTime: undefined };
+    if (event.type === 'started') this.#process = { pid: event.pid, startTime: undefined, attempt: event.attempt, outputStart: event.outputStart };
     else if (event.type === 'exited') this.#process = undefined;
     // Released now: from here on only the start time tells this process from a later one with its pid.
     else if (event.type === 'closed') this.startTimeOfCurrent();

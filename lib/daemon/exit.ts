@@ -6,11 +6,14 @@ import { RunEnd } from './run-end.js';
 import type { Running } from './running.js';
 import type { Supervision } from './supervision.js';
 
-/** One run of a process: the process, its attempt (0 when adopted) and when it started, by the scheduler's clock. */
+/** One run of a process: the process, its attempt, and times by the scheduler's clock. */
 export interface Run {
   readonly running: Running;
   readonly attempt: number;
+  /** When the process started: an adopted one's own start, long before this supervisor saw it (`runMs` and R2 count from here). */
   readonly startedAt: number;
+  /** When this supervisor began to follow it, at its `started` or `adopted` (its checks' `afterMs` count from here). */
+  readonly followedAt: number;
 }
 
 /** Why the supervisor itself ended a run, when it did. */

@@ -104,7 +104,7 @@ export const life$ = (sup: Supervision, run: Run): Observable<DaemonEvent | RunE
     const target = targetOf(sup, run);
     watch(() =>
       readiness$(sup.options.ready, target).subscribe((readiness) => {
-        const afterMs = scheduler.now() - run.startedAt;
+        const afterMs = scheduler.now() - run.followedAt;
         if (readiness.kind === 'not-ready') {
           emit(sup.event('not-ready', { pid, afterMs, error: readiness.error }));
           decide({ kind: 'not-ready' });
@@ -117,7 +117,8 @@ export const life$ = (sup: Supervision, run: Run): Observable<DaemonEvent | RunE
             () => {
               emit(sup.event('stable', { pid }));
             },
-            Math.max(0, restart.stableAfterMs - afterMs),
+            // R2 counts from the process's own start: an adopted one may have run long before it was adopted.
+            Math.max(0, restart.stableAfterMs - (scheduler.now() - run.startedAt)),
           ),
         );
         if (health === undefined) return;

@@ -3,8 +3,8 @@ import { isTerminal, type DaemonEvent } from '../events.js';
 import { subscribeInner, type InnerHandlers } from '../inner-subscriber.js';
 import { logEvent } from './log-event.js';
 import { RunEnd } from './run-end.js';
+import type { Adoptee } from './adoptee.js';
 import { adoptedRun$, spawnedRun$, type RunItem } from './run.js';
-import type { Running } from './running.js';
 import type { Ending, Supervision } from './supervision.js';
 
 /** Emitted by what follows a run when the next run is due; `RESTART_NOW` when it is due at once, as attempt 1 (a restart asked for). */
@@ -72,7 +72,7 @@ const backoff$ = (sup: Supervision, delayMs: number): Step =>
  * under way there and then (a `spawning` left spawns nothing, a `ready`
  * left starts no health check), and no further step is subscribed.
  */
-export const restartLoop$ = (sup: Supervision, adoptee: Running | undefined): Observable<DaemonEvent> =>
+export const restartLoop$ = (sup: Supervision, adoptee: Adoptee | undefined): Observable<DaemonEvent> =>
   new Observable<DaemonEvent>((subscriber) => {
     const { restart, scheduler } = sup.options;
     let attempt = 0;

@@ -1,10 +1,11 @@
 import { concat, defer, Observable, of } from 'rxjs';
 import type { DaemonEvent } from '../events.js';
 import { subscribeInner } from '../inner-subscriber.js';
-import type { SpawnFailure } from '../process/driver.js';
+import type { OutputOffsets, OutputStart, SpawnFailure } from '../process/driver.js';
+import type { Adoptee } from './adoptee.js';
 import { life$ } from './life.js';
 import { RunEnd } from './run-end.js';
-import { spawnedProcess, type Running } from './running.js';
+import { adoptedProcess, spawnedProcess } from './running.js';
 import type { Supervision } from './supervision.js';
 
 /** What a run emits: its events, and last of all its {@link RunEnd}. */
@@ -27,9 +28,11 @@ export const spawnedRun$ = (sup: Supervision, attempt: number): Observable<RunIt
     subscribeInner(subscriber, driver.spawn(sup.spec), {
       next: (handle) => {
         const running = spawnedProcess(handle);
-        subscriber.next(sup.event('started', { pid: running.pid, attempt }));
+        const outputStart = offsetsOf(running.outputStart);
+        subscriber.next(sup.event('started', { pid: running.pid, attempt, ...(outputStart === undefined ? {} : { outputStart }) }));
         if (subscriber.closed) return;
-        const run = { running, attempt, startedAt: scheduler.now() };
+        const now = scheduler.now();
+        const run = { running, attempt, startedAt: now, followedAt: now };
         // S2: the pid file follows every spawn, after `started` so its error can never come first; then the process is followed.
         subscribeInner(subscriber, sup.pidFile.write$(running.pid), {
           complete: () => {
@@ -46,10 +49,25 @@ export const spawnedRun$ = (sup: Supervision, attempt: number): Observable<RunIt
     });
   });
 
+/** The byte offsets of an output start, which a record keeps (rotation counts are this supervisor's own). */
+const offsetsOf = (start: OutputStart | undefined): OutputOffsets | undefined => {
+  if (start?.stdout === undefined && start?.stderr === undefined) return undefined;
+  return { ...(start.stdout === undefined ? {} : { stdout: start.stdout }), ...(start.stderr === undefined ? {} : { stderr: start.stderr }) };
+};
+
 /**
  * The first run of a restored daemon: `adopted`, then the process followed
- * to its end. It is attempt 0, so its replacement is spawned as attempt 1,
- * under the usual policy.
+ * to its end. Its attempt carries on from its record (0 when unknown: its
+ * replacement is then attempt 1), and it started when the process did, by
+ * the start time /proc gives (its adoption where the OS does not tell), so
+ * its `runMs`, its `since` and R2's stable time count from there.
  */
-export const adoptedRun$ = (sup: Supervision, running: Running): Observable<RunItem> =>
-  defer(() => concat(of(sup.event('adopted', { pid: running.pid })), life$(sup, { running, attempt: 0, startedAt: sup.options.scheduler.now() })));
+export const adoptedRun$ = (sup: Supervision, adoptee: Adoptee): Observable<RunItem> =>
+  defer(() => {
+    const { driver, scheduler } = sup.options;
+    const running = adoptedProcess(adoptee, sup.options);
+    const attempt = adoptee.attempt ?? 0;
+    const followedAt = scheduler.now();
+    const startedAt = driver.startedAt(adoptee, followedAt) ?? followedAt;
+    return concat(of(sup.event('adopted', { pid: running.pid, attempt, startedAt })), life$(sup, { running, attempt, startedAt, followedAt }));
+  });

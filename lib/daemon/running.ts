@@ -1,6 +1,8 @@
-import type { Observable, SchedulerLike } from 'rxjs';
-import type { ChildHandle, ExitStatus, OutputStart, ProcessDriver } from '../process/driver.js';
+import type { Observable } from 'rxjs';
+import type { ResolvedOptions } from '../options.js';
+import type { ChildHandle, ExitStatus, OutputStart, Stdio } from '../process/driver.js';
 import type { ProcessIdentity } from '../process/identity.js';
+import type { Adoptee } from './adoptee.js';
 import { pollUntilGone } from './liveness-poll.js';
 
 /**
@@ -11,7 +13,7 @@ import { pollUntilGone } from './liveness-poll.js';
  */
 export interface Running extends ProcessIdentity {
   readonly adopted: boolean;
-  /** Where a spawned run's output begins in its output files; unknown for an adopted process. */
+  /** Where the run's output begins in its output files; unknown for an adopted process whose record does not say. */
   readonly outputStart?: OutputStart;
   /** Emits once when the process is gone. An adopted process is polled every `pollMs`. */
   exit(pollMs: number): Observable<ExitStatus>;
@@ -31,11 +33,35 @@ export const spawnedProcess = (handle: ChildHandle): Running => ({
   },
 });
 
+/**
+ * Where an adopted run's output begins: the offsets its record kept, and
+ * the rotations counted from now on (a count is this supervisor's own, so
+ * a rotation by an earlier one only shows as a file shorter than its
+ * offset, which is read from its start).
+ */
+const adoptedOutputStart = ({ outputStart }: Adoptee, { stdout, stderr, driver }: ResolvedOptions): OutputStart | undefined => {
+  if (outputStart === undefined) return undefined;
+  const rotationsOf = (target: Stdio, offset: number | undefined): number | undefined =>
+    offset === undefined || typeof target !== 'object' ? undefined : driver.output.look(target.file)?.rotations;
+  const stdoutRotations = rotationsOf(stdout, outputStart.stdout);
+  const stderrRotations = rotationsOf(stderr, outputStart.stderr);
+  return {
+    ...outputStart,
+    ...(stdoutRotations === undefined ? {} : { stdoutRotations }),
+    ...(stderrRotations === undefined ? {} : { stderrRotations }),
+  };
+};
+
 /** A process this supervisor did not start: only polling can tell when it is gone. */
-export const adoptedProcess = (identity: ProcessIdentity, driver: ProcessDriver, scheduler: SchedulerLike): Running => ({
-  pid: identity.pid,
-  startTime: identity.startTime,
-  adopted: true,
-  exit: (pollMs) => pollUntilGone(driver, identity, pollMs, scheduler),
-  release: () => undefined,
-});
+export const adoptedProcess = (adoptee: Adoptee, options: ResolvedOptions): Running => {
+  const { driver, scheduler } = options;
+  const identity: ProcessIdentity = { pid: adoptee.pid, startTime: adoptee.startTime };
+  const outputStart = adoptedOutputStart(adoptee, options);
+  return {
+    ...identity,
+    ...(outputStart === undefined ? {} : { outputStart }),
+    adopted: true,
+    exit: (pollMs) => pollUntilGone(driver, identity, pollMs, scheduler),
+    release: () => undefined,
+  };
+};

@@ -28,11 +28,11 @@ export interface DaemonState {
   readonly pid?: number;
   /** Whether that process was adopted rather than spawned. */
   readonly adopted?: boolean;
-  /** The attempt counter, as the last `spawning` or `backoff` set it; reset by a stable run. */
+  /** The attempt counter, as the last `spawning` or `backoff` set it (an adopted process's record); reset by a stable run. */
   readonly attempt: number;
   /** Spawns after the first run (spawned or adopted); never reset. */
   readonly restarts: number;
-  /** When the current process started (or was adopted). */
+  /** When the current process started: an adopted one's own start (from /proc), not its adoption, where the OS tells it. */
   readonly since?: number;
   /** How the last run ended. */
   readonly lastExit?: LastExit;
@@ -90,7 +90,7 @@ export const nextState = (state: DaemonState, event: DaemonEvent): DaemonState =
     case 'started':
       return { ...kept(state), status: 'starting', pid: event.pid, adopted: false, attempt: event.attempt, since: event.at, cause: NOT_READY };
     case 'adopted':
-      return { ...kept(state), status: 'starting', pid: event.pid, adopted: true, attempt: 0, since: event.at, cause: NOT_READY };
+      return { ...kept(state), status: 'starting', pid: event.pid, adopted: true, attempt: event.attempt, since: event.startedAt, cause: NOT_READY };
     case 'ready':
       return because({ ...state, status: 'running' }, undefined);
     case 'stable':

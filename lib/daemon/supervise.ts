@@ -2,11 +2,10 @@ import { AsyncSubject, defer, map, merge, NEVER, Observable } from 'rxjs';
 import { checkCommand, type Command } from '../command.js';
 import type { DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
-import type { ProcessIdentity } from '../process/identity.js';
+import type { Adoptee } from './adoptee.js';
 import { logEvent } from './log-event.js';
 import { restartLoop$ } from './restart-loop.js';
 import { rotation$ } from './rotation.js';
-import { adoptedProcess } from './running.js';
 import { supervision, type Ending } from './supervision.js';
 
 /** What {@link supervise} takes on top of {@link DaemonOptions}. */
@@ -17,8 +16,8 @@ export interface SuperviseOptions extends DaemonOptions {
   readonly close$?: Observable<unknown>;
   /** Each emission restarts the process: a graceful stop, then an immediate spawn as attempt 1 (during a backoff: the spawn at once). */
   readonly restart$?: Observable<unknown>;
-  /** Start by watching this live process instead of spawning (see `Daemon.restore`). */
-  readonly adopt?: ProcessIdentity;
+  /** Start by watching this live process instead of spawning (see `Daemon.restore`); its attempt and output start carry on from its record. */
+  readonly adopt?: Adoptee;
 }
 
 /**
@@ -80,9 +79,9 @@ export interface Requests {
  * `Daemon` facade, the manager); {@link superviseResolved} adds the
  * unsubscribe-is-a-stop rule.
  */
-export const supervising$ = (command: Command, resolved: ResolvedOptions, requests: Requests, adopt?: ProcessIdentity): Observable<DaemonEvent> => {
+export const supervising$ = (command: Command, resolved: ResolvedOptions, requests: Requests, adopt?: Adoptee): Observable<DaemonEvent> => {
   const sup = supervision(command, resolved, requests.ending, requests.restart$);
-  const loop = restartLoop$(sup, adopt === undefined ? undefined : adoptedProcess(adopt, resolved.driver, resolved.scheduler));
+  const loop = restartLoop$(sup, adopt);
   const rotating = rotation$(resolved, sup.event);
   if (rotating === undefined) return loop;
   // The logs are rotated for as long as the daemon is supervised, and no longer; a failure is one more event.
@@ -98,7 +97,7 @@ export const supervising$ = (command: Command, resolved: ResolvedOptions, reques
 };
 
 /** {@link supervising$} for a subscriber that may leave: leaving is a stop, which runs on to its end. */
-export const superviseResolved = (command: Command, resolved: ResolvedOptions, requests: Requests, adopt?: ProcessIdentity): Observable<DaemonEvent> =>
+export const superviseResolved = (command: Command, resolved: ResolvedOptions, requests: Requests, adopt?: Adoptee): Observable<DaemonEvent> =>
   new Observable<DaemonEvent>((subscriber) => {
     let ended = false;
     // Nothing this library starts outlives it by accident: leaving is a stop

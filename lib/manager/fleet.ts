@@ -1,7 +1,8 @@
-import { chain, isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { chain, isLeft, isRight, map } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { AsyncSubject, NEVER, defer, EMPTY, interval, merge, Observable, Subject, type Subscription } from 'rxjs';
 import type { Command } from '../command.js';
+import type { Adoptee } from '../daemon/adoptee.js';
 import { Daemon } from '../daemon/daemon.js';
 import { isEnded } from '../daemon/state.js';
 import { askEnd, supervising$ } from '../daemon/supervise.js';
@@ -9,17 +10,17 @@ import { SCOPE_VARIABLE, type Ending } from '../daemon/supervision.js';
 import { errorFields, isTerminal, type DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import type { Marked } from '../process/driver.js';
-import type { ProcessIdentity } from '../process/identity.js';
 import type { Headroom } from '../process/limits.js';
 import { SPAWN_WINDOW_TICKS, type SpawnIntent } from '../process/spawn-intent.js';
-import { checkProcess, decodeSnapshot } from '../snapshot/check-snapshot.js';
+import { adopteeOf, checkProcess, decodeSnapshot, recordedStopOf } from '../snapshot/check-snapshot.js';
+import type { DaemonSnapshot } from '../snapshot/codec.js';
 import type { DataDir } from './data-dir.js';
 import type { ControlOutcome } from './control-outcome.js';
 import { planControl, type ControlFacts } from './control-plan.js';
 import { isFleetEvent, type ControlDoneEvent, type ControlRefusedEvent, type ControlRequest, type FleetEvent, type ManagedDaemonEvent, type ManagerEvent, type WaitingEvent } from './events.js';
 import { checkId } from './ids.js';
 import { dependentsOf } from './order.js';
-import { planReconcile } from './reconcile.js';
+import { planReconcile, withRestoredStops } from './reconcile.js';
 import type { Found, Records } from './records.js';
 import { admit, heldCause, ROOM_RETRY_MS } from './room.js';
 import { outputOf, partsOf, type Service, type ServiceOptions } from './service.js';
@@ -88,9 +89,11 @@ export class Fleet {
    * M1: brings the running set to `valid`, touching only the ids that
    * differ. Each entry of `rejected` is an `invalid-entry`; one whose id
    * the last set desired keeps what that set said for it: a mistake in a
-   * new set never stops, replaces or releases what the last one had.
+   * new set never stops, replaces or releases what the last one had. After
+   * a restore, `stoppingAtRestore` are the ids whose recorded process it is
+   * stopping: they count as stopped (or, desired, replaced).
    */
-  reconcile(valid: ReadonlyMap<string, Service>, rejected: readonly Rejected[] = []): void {
+  reconcile(valid: ReadonlyMap<string, Service>, rejected: readonly Rejected[] = [], stoppingAtRestore: ReadonlySet<string> = new Set()): void {
     const wanted = new Map(valid);
     for (const { id, message } of rejected) {
       const kept = this.desired.get(id);
@@ -107,7 +110,7 @@ export class Fleet {
     for (const [id, why] of this.held) {
       if (wanted.has(id)) this.emit({ type: 'invalid-entry', id, message: `not started: ${why}` });
     }
-    const plan = planReconcile(this.services, desired);
+    const plan = withRestoredStops(planReconcile(this.services, desired), stoppingAtRestore);
     // A replacement takes the place of the process it stops; a new id (a held one too: it never ran) needs room of its own.
     const headroom = this.headroom(plan.start.length);
     const { start, held } = admit(plan.start, headroom);
@@ -181,7 +184,9 @@ export class Fleet {
   /**
    * M4: adopts the live processes recorded for an id that is desired with
    * the same token, and stops the others (absent, or recorded with another
-   * token: adopted only to be stopped, never respawned). Dead or invalid
+   * token: adopted only to be stopped, never respawned) as their records
+   * say (their own stop signal, grace and group: the desired set may no
+   * longer hold their options); the first reconcile counts those. Dead or invalid
    * records are skipped with a warning; what is left in a dead recorded
    * leader's group is ended (S5). M8: `marked` are the live processes of
    * this data dir's scope; a session leader among them that no record
@@ -194,6 +199,7 @@ export class Fleet {
    */
   restore(found: Pick<Found, 'daemons' | 'spawning'>, marked: readonly Marked[], desired: ReadonlyMap<string, Service>, rejected: readonly Rejected[] = []): void {
     const adopted: string[] = [];
+    const stopping = new Set<string>();
     const supervised = new Set<number>();
     for (const [id, entry] of found.daemons) {
       // Whatever becomes of its record, a recorded process is never a stray: one that died since the scan would be taken for both.
@@ -230,10 +236,18 @@ export class Fleet {
       }
       const toStop = pipe(
         decoded,
-        chain((snapshot) => checkProcess(snapshot, this.options.driver)),
+        chain((snapshot) =>
+          pipe(
+            checkProcess(snapshot, this.options.driver),
+            map((identity) => ({ adoptee: adopteeOf(snapshot, identity), stop: recordedStopOf(snapshot) })),
+          ),
+        ),
       );
       if (isLeft(toStop)) skip(toStop.left.code, toStop.left.message);
-      else this.stopAdopted(id, toStop.right);
+      else {
+        this.stopAdopted(id, toStop.right.adoptee, toStop.right.stop);
+        stopping.add(id);
+      }
     }
     const pids = new Set(marked.map(({ pid }) => pid));
     const orphaned = new Map<number, string>();
@@ -252,7 +266,7 @@ export class Fleet {
     }
     this.stopUnrecordedSpawns(found.spawning, new Set([...supervised, ...pids]));
     this.emit({ type: 'restored', adopted });
-    this.reconcile(desired, rejected);
+    this.reconcile(desired, rejected, stopping);
   }
 
   /**
@@ -498,19 +512,23 @@ export class Fleet {
     );
   }
 
-  /** S5 for a recorded leader that died while no manager ran: what is left in its group is ended. */
-  private endLeftovers(leader: ProcessIdentity): void {
-    if (this.options.killProcessGroup !== false) this.options.driver.endGroup(leader);
+  /** S5 for a recorded leader that died while no manager ran: what is left in its group is ended, unless its record says its group is not to be signalled. */
+  private endLeftovers(leader: DaemonSnapshot): void {
+    if ((recordedStopOf(leader).killProcessGroup ?? this.options.killProcessGroup) !== false) this.options.driver.endGroup(leader);
   }
 
-  /** Stops a live process that is not to be kept, without ever respawning it; it stays recorded until it is gone. */
-  private stopAdopted(id: string, identity: ProcessIdentity): void {
-    const options = resolveOptions(this.optionsFor(id));
+  /**
+   * Stops a live process that is not to be kept, without ever respawning it;
+   * it stays recorded until it is gone. `stop` is how its record says to
+   * stop it, over the manager's options.
+   */
+  private stopAdopted(id: string, adoptee: Adoptee, stop: Pick<DaemonOptions, 'stopSignal' | 'gracefulStopMs' | 'killProcessGroup'> = {}): void {
+    const options = resolveOptions({ ...this.optionsFor(id), ...stop });
     // The command is never run: this supervision only stops what it adopts.
     const gone$ = new AsyncSubject<never>();
-    const stop = new AsyncSubject<Ending>();
-    askEnd(stop, 'stop');
-    supervising$({ command: 'adopted', id }, options, { ending: stop, restart$: NEVER }, identity).subscribe({
+    const ending = new AsyncSubject<Ending>();
+    askEnd(ending, 'stop');
+    supervising$({ command: 'adopted', id }, options, { ending, restart$: NEVER }, adoptee).subscribe({
       next: (event) => {
         this.emit(event);
         if (event.type === 'exited') this.record(id, undefined);

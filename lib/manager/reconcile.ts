@@ -25,3 +25,22 @@ export const planReconcile = (running: ReadonlyMap<string, Service>, desired: Re
   const stop = [...running.keys()].filter((id) => !desired.has(id));
   return { start, stop, replace, unchanged };
 };
+
+/**
+ * The first plan after a restore (M4), with the ids whose recorded process
+ * the restore is stopping (no manager ran them, so the running set has
+ * none of them): one absent from the desired set is stopped; one desired
+ * (recorded with another token) is replaced, started anew once that
+ * process is gone. Pure, as {@link planReconcile}.
+ */
+export const withRestoredStops = (plan: ReconcilePlan, stopping: ReadonlySet<string>): ReconcilePlan => {
+  if (stopping.size === 0) return plan;
+  // Not running, a desired id is among those to start.
+  const desired = new Set(plan.start);
+  return {
+    start: plan.start.filter((id) => !stopping.has(id)),
+    stop: [...plan.stop, ...[...stopping].filter((id) => !desired.has(id))],
+    replace: [...plan.replace, ...plan.start.filter((id) => stopping.has(id))],
+    unchanged: plan.unchanged,
+  };
+};

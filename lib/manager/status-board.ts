@@ -1,14 +1,12 @@
 import { idleBecause, initialState, type DaemonState } from '../daemon/state.js';
-import { CpuMeter, readProcUsage, uptimeMsOf, type ProcUsage } from '../process/proc-usage.js';
+import { CpuMeter, readProcUsage } from '../process/proc-usage.js';
 import type { DaemonReport } from './control-protocol.js';
 import type { ManagerEvent } from './events.js';
 import { DaemonStates } from './fold-states.js';
 
-/** Since when a process runs, and for how long: as /proc tells it (an adopted one began long before its adoption), else as the events do. */
-const timesOf = (since: number | undefined, usage: ProcUsage | undefined, now: number): Pick<DaemonReport, 'since' | 'uptimeMs'> => {
-  if (usage !== undefined) return { since: now - uptimeMsOf(usage), uptimeMs: uptimeMsOf(usage) };
-  return since === undefined ? { since: null, uptimeMs: null } : { since, uptimeMs: Math.max(0, now - since) };
-};
+/** Since when a process runs, and for how long: as its state says (an adopted one's own start, which its `adopted` event carries). */
+const timesOf = (since: number | undefined, now: number): Pick<DaemonReport, 'since' | 'uptimeMs'> =>
+  since === undefined ? { since: null, uptimeMs: null } : { since, uptimeMs: Math.max(0, now - since) };
 
 /** A state that has a live process: the statuses in which `pid` is one. */
 const hasProcess = (state: DaemonState): state is DaemonState & { readonly pid: number } => state.pid !== undefined && state.status !== 'closed';
@@ -58,7 +56,7 @@ export class StatusBoard {
         id,
         status: state.status,
         pid: live ? state.pid : null,
-        ...timesOf(live ? state.since : undefined, usage, now),
+        ...timesOf(live ? state.since : undefined, now),
         restarts: state.restarts,
         lastExit: state.lastExit ?? null,
         cpuPercent: live && usage !== undefined ? this.#cpu.percent(state.pid, usage) : null,

@@ -9,7 +9,7 @@ import { findByEnvironment } from './environ-scan.js';
 import { executablesOf, programLookupOf } from './program.js';
 import type { SpawnIntent } from './spawn-intent.js';
 import { findSpawnedProcesses } from './spawned-scan.js';
-import { readUptimeTicks } from './uptime.js';
+import { readUptimeTicks, startedAtOnClock } from './uptime.js';
 import { hasExited, lookUpProcStat, readBootId, type ProcStat } from './proc-stat.js';
 import { loadExecaLaunch, nodeLaunch, type Launch, type Launched } from './launch.js';
 import { removeFileSafe, writeFileSafe } from './files.js';
@@ -168,6 +168,12 @@ export class ChildProcessDriver implements ProcessDriver {
   probe(pid: number): ProcessProbe {
     if (!isSignallablePid(pid, this.ownPid)) return { state: 'dead', startTime: null };
     return this.look(pid, true).seen ?? { state: 'dead', startTime: null };
+  }
+
+  startedAt(target: ProcessIdentity, now: number): number | null {
+    const nowTicks = target.startTime === null ? null : readUptimeTicks();
+    // Both count boot time truncated to the tick: a start time never passes the uptime read after it.
+    return nowTicks === null ? null : startedAtOnClock({ startTicks: Number(target.startTime), nowTicks, now });
   }
 
   /**

@@ -30,10 +30,14 @@ export interface ExitStatus {
   readonly signal: NodeJS.Signals | null;
 }
 
-/** Where a run's output begins in its output files: their sizes when the process was spawned, and how many times each had been rotated then (`FileLook.rotations`). */
-export interface OutputStart {
+/** Where a run's output begins in its output files that are files: their sizes, in bytes, when the process was spawned. */
+export interface OutputOffsets {
   readonly stdout?: number;
   readonly stderr?: number;
+}
+
+/** Where a run's output begins ({@link OutputOffsets}), and how many times each file had been rotated then (`FileLook.rotations`). */
+export interface OutputStart extends OutputOffsets {
   readonly stdoutRotations?: number;
   readonly stderrRotations?: number;
 }
@@ -137,6 +141,15 @@ export interface ProcessDriver {
   groupRemains(pgid: number): boolean;
   /** Looks at a pid without signalling it. */
   probe(pid: number): ProcessProbe;
+  /**
+   * When the process started, on the clock that reads `now` (the
+   * scheduler's, in ms): the moment of the boot on that clock (`now` less
+   * the time since boot) plus the target's start time (ticks after boot).
+   * Null where that cannot be told (no start time, no /proc/uptime). It
+   * reads no /proc/<pid>/stat: the start time is the target's own, checked
+   * when it was adopted.
+   */
+  startedAt(target: ProcessIdentity, now: number): number | null;
   /** Starts watching a process this driver did not start, for a liveness poll; never signals it. */
   watch(target: ProcessIdentity): ProcessWatch;
   /**

@@ -72,12 +72,6 @@ export const readProcUsage = (pid: number): ProcUsage | undefined => {
   }
 };
 
-// USER_HZ: /proc counts in ticks of 10 ms.
-const MS_PER_TICK = 10;
-
-/** How long the process had run when its usage was read, in ms: from its start time, so also for a process adopted long after it began. */
-export const uptimeMsOf = (usage: ProcUsage): number => (usage.atTicks - usage.startTicks) * MS_PER_TICK;
-
 // A shorter window than this is mostly the 10 ms granularity of the ticks.
 const MIN_WINDOW_TICKS = 100;
 

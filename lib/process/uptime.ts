@@ -39,3 +39,17 @@ export const readUptimeTicks = (): number | null => {
     return null;
   }
 };
+
+/** USER_HZ: /proc counts time since boot in ticks of 10 ms, on every architecture Linux still runs on. */
+export const MS_PER_TICK = 10;
+
+/**
+ * When something that began `startTicks` after boot began, on a clock that
+ * reads `now` while the time since boot is `nowTicks`: the moment of the
+ * boot on that clock, plus the ticks. So a process's start time from
+ * /proc/<pid>/stat lands on the scheduler's clock, whatever that clock is.
+ */
+export const startedAtOnClock = ({ startTicks, nowTicks, now }: { readonly startTicks: number; readonly nowTicks: number; readonly now: number }): number => {
+  const bootAt = now - nowTicks * MS_PER_TICK;
+  return bootAt + startTicks * MS_PER_TICK;
+};

@@ -1,6 +1,8 @@
 import { isLeft, left, map, right, type Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { Command } from '../command.js';
+import type { Adoptee } from '../daemon/adoptee.js';
+import type { DaemonOptions } from '../options.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import type { ProcessDriver } from '../process/driver.js';
 import { DaemonSnapshot } from './codec.js';
@@ -11,7 +13,7 @@ import { tokenMatches } from './token-hash.js';
 /** What a good snapshot gives back: the command to run again and the process to adopt. */
 export interface Restorable {
   readonly command: Command;
-  readonly adoptee: ProcessIdentity;
+  readonly adoptee: Adoptee;
   readonly tokenHash: string | undefined;
 }
 
@@ -66,6 +68,20 @@ export const checkProcess = (snapshot: DaemonSnapshot, driver: ProcessDriver): E
   return right({ pid, startTime: snapshot.startTime });
 };
 
+/** The process a snapshot records, checked to be live and the same (`identity`), with what its record says of its run. */
+export const adopteeOf = (snapshot: DaemonSnapshot, identity: ProcessIdentity): Adoptee => ({
+  ...identity,
+  ...(snapshot.attempt === undefined ? {} : { attempt: snapshot.attempt }),
+  ...(snapshot.outputStart === undefined ? {} : { outputStart: snapshot.outputStart }),
+});
+
+/** How the process a snapshot records is to be stopped, as far as it says (a 0.2 snapshot says nothing): for a supervisor that has no options of its own for it. */
+export const recordedStopOf = ({ stopSignal, gracefulStopMs, killProcessGroup }: DaemonSnapshot): Pick<DaemonOptions, 'stopSignal' | 'gracefulStopMs' | 'killProcessGroup'> => ({
+  ...(stopSignal === undefined ? {} : { stopSignal }),
+  ...(gracefulStopMs === undefined ? {} : { gracefulStopMs }),
+  ...(killProcessGroup === undefined ? {} : { killProcessGroup }),
+});
+
 /** The command a snapshot records, with the token given back (it is never stored). */
 export const commandOf = (snapshot: DaemonSnapshot, token: string | undefined): Command => ({
   command: snapshot.command,
@@ -86,6 +102,6 @@ export const checkSnapshot = (
   if (tokenError !== undefined) return left(tokenError);
   return pipe(
     checkProcess(snapshot, driver),
-    map((adoptee) => ({ command: commandOf(snapshot, token), adoptee, tokenHash: snapshot.tokenHash })),
+    map((identity) => ({ command: commandOf(snapshot, token), adoptee: adopteeOf(snapshot, identity), tokenHash: snapshot.tokenHash })),
   );
 };

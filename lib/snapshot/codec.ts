@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { isDuration, isNonNegativeInteger, isSignal } from '../validate.js';
 import { TOKEN_HASH_PATTERN } from './token-hash.js';
 
 /** A codec for values that satisfy a guard; its name is what an error says was expected. */
@@ -77,11 +78,33 @@ export const Env = satisfying(
  */
 export const commandFields = { command: NonEmptyText, args: Args, env: Env, cwd: Text, id: Text } as const;
 
+const Count = satisfying('a non-negative integer', isNonNegativeInteger);
+/** Where a run's output begins in each output file, in bytes (`OutputOffsets`). */
+const OutputOffsets = t.exact(t.partial({ stdout: Count, stderr: Count }), 'an object of byte offsets ({ stdout, stderr })');
+
+/**
+ * What a snapshot records of the run and its stop, each field optional (a
+ * 0.2 snapshot has none): the attempt that spawned the process, where its
+ * output begins in the output files, and how it is stopped, so that a
+ * supervisor without the daemon's options (a manager whose configuration
+ * no longer has it, `rxdaemon shutdown` with no manager) stops it as its
+ * own supervisor would have.
+ */
+const runFields = {
+  attempt: Count,
+  outputStart: OutputOffsets,
+  stopSignal: satisfying('a signal name such as SIGTERM', isSignal),
+  gracefulStopMs: satisfying('an integer number of ms between 0 and 2147483647', isDuration),
+  killProcessGroup: t.boolean,
+} as const;
+
 /**
  * S7: what `Daemon.snapshot()` writes and `Daemon.restore()` reads, and the
  * single source of truth for its type. `startTime` and `bootId` are null
  * where the OS does not tell them; the pid alone is then all that identifies
- * the process. The token is never stored, only a salted hash of it.
+ * the process. The token is never stored, only a salted hash of it. The
+ * {@link runFields} are optional, so a snapshot written before them still
+ * decodes.
  */
 export const DaemonSnapshot = t.exact(
   t.intersection([
@@ -94,7 +117,7 @@ export const DaemonSnapshot = t.exact(
       args: commandFields.args,
       env: commandFields.env,
     }),
-    t.partial({ cwd: commandFields.cwd, id: commandFields.id, tokenHash: TokenHash }),
+    t.partial({ cwd: commandFields.cwd, id: commandFields.id, tokenHash: TokenHash, ...runFields }),
   ]),
   'a snapshot object',
 );

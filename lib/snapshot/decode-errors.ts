@@ -1,9 +1,12 @@
 import * as t from 'io-ts';
 
 // Members of unions and intersections appear in an error's path as indices
-// ('0', '1'); a user thinks of the field, not of the codec's structure.
+// ('0', '1'); a user thinks of the field, not of the codec's structure. An
+// exact codec passes its own place in the path on to what it wraps: it is
+// structural when that is (the snapshot's intersection), and an object of
+// fields when that is one (a nested `outputStart`).
 const isStructural = (type: t.Decoder<unknown, unknown>): boolean =>
-  type instanceof t.UnionType || type instanceof t.IntersectionType || type instanceof t.ExactType;
+  type instanceof t.UnionType || type instanceof t.IntersectionType || (type instanceof t.ExactType && isStructural(type.type as t.Decoder<unknown, unknown>));
 
 const show = (value: unknown): string => {
   if (Array.isArray(value)) return `an array of ${value.length}`;

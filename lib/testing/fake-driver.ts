@@ -5,6 +5,7 @@ import type {
   ExitStatus,
   KillError,
   Marked,
+  OutputStart,
   ProcessDriver,
   ProcessProbe,
   ProcessWatch,
@@ -64,6 +65,13 @@ export interface AddedProcess extends Pick<FakeProcessScript, 'exitAfterMs' | 'o
    * root. Absent: a program no spawn runs.
    */
   readonly executable?: string | null;
+  /**
+   * When it started, in virtual ms (default: now, when it is added): a
+   * process that had run a while before the test adopts it. Never later
+   * than now. A fake tick is a virtual ms counted from virtual time 0, the
+   * fake's boot, so this is also its start time.
+   */
+  readonly startedAt?: number;
 }
 
 /** Options of {@link FakeDriver}. */
@@ -216,6 +224,7 @@ export class FakeDriver implements ProcessDriver {
       }
       const times = this.checkTimesOf(script);
       const fake = this.add(true, spec.env, this.ownPid, undefined, spec.command);
+      const outputStart = this.write(spec, script.writes);
       this.scripts.set(fake.pid, script);
       this.checkTimes.set(fake.pid, times);
       if (script.exitAfterMs !== undefined) {
@@ -225,7 +234,7 @@ export class FakeDriver implements ProcessDriver {
           this.end(fake.pid, status);
         }, script.exitAfterMs);
       }
-      subscriber.next({ pid: fake.pid, exit$: this.exitOf(fake.pid), release: () => undefined });
+      subscriber.next({ pid: fake.pid, exit$: this.exitOf(fake.pid), release: () => undefined, ...(outputStart === undefined ? {} : { outputStart }) });
       subscriber.complete();
       return undefined;
     });
@@ -239,7 +248,7 @@ export class FakeDriver implements ProcessDriver {
    */
   addProcess(options: AddedProcess = {}): FakeProcess {
     const times = this.checkTimesOf(options);
-    const fake = this.add(false, options.env ?? {}, options.ppid ?? 1, options.session, options.executable);
+    const fake = this.add(false, options.env ?? {}, options.ppid ?? 1, options.session, options.executable, options.startedAt);
     if (options.foreign === true) this.foreign.add(fake.pid);
     this.scripts.set(fake.pid, options);
     this.checkTimes.set(fake.pid, times);
@@ -356,6 +365,13 @@ export class FakeDriver implements ProcessDriver {
     };
   }
 
+  /** A fake tick is a virtual ms since virtual time 0, the fake's boot: so the start is where `now`'s clock stood that long ago. */
+  startedAt(target: ProcessIdentity, now: number): number | null {
+    // A reused pid's newcomer has a start time that is no tick count.
+    if (target.startTime === null || !/^\d+$/.test(target.startTime)) return null;
+    return now - (this.scheduler.now() - Number(target.startTime));
+  }
+
   bootId(): string | null {
     return this.boot;
   }
@@ -426,11 +442,43 @@ export class FakeDriver implements ProcessDriver {
     return this.clock.scheduler;
   }
 
-  private add(spawned: boolean, env: Readonly<Record<string, string>>, ppid: number, session: number | undefined, executable: string | null | undefined): FakeProcess {
+  private add(
+    spawned: boolean,
+    env: Readonly<Record<string, string>>,
+    ppid: number,
+    session: number | undefined,
+    executable: string | null | undefined,
+    startedAt?: number,
+  ): FakeProcess {
     const pid = this.nextPid++;
-    const fake: FakeProcess = { pid, startTime: String(this.scheduler.now()), spawned, env, ppid, session: session ?? pid, executable, alive: true };
+    const now = this.scheduler.now();
+    const started = startedAt === undefined ? now : checkNonNegativeInteger('startedAt', startedAt);
+    if (started > now) throw new TypeError(`FakeDriver: a process cannot have started at ${started} ms, after now (${now} ms).`);
+    const fake: FakeProcess = { pid, startTime: String(started), spawned, env, ppid, session: session ?? pid, executable, alive: true };
     this.processes.set(pid, fake);
     return fake;
+  }
+
+  /**
+   * What a spawned process writes to its output files that are files, as
+   * its script says: where its run begins in each is recorded first, as
+   * the real driver records a file's size at the spawn. Undefined for a
+   * script that writes nothing (the test fills `files` itself).
+   */
+  private write(spec: SpawnSpec, writes: FakeProcessScript['writes']): OutputStart | undefined {
+    if (writes === undefined) return undefined;
+    const append = (target: SpawnSpec['stdout'], text: string | undefined): { readonly at: number; readonly rotations: number } | undefined => {
+      if (typeof target !== 'object') return undefined;
+      const before = this.files.get(target.file) ?? '';
+      this.files.set(target.file, before + (text ?? ''));
+      return { at: Buffer.byteLength(before), rotations: this.rotations.get(target.file) ?? 0 };
+    };
+    const stdout = append(spec.stdout, writes.stdout);
+    const stderr = append(spec.stderr, writes.stderr);
+    return {
+      ...(stdout === undefined ? {} : { stdout: stdout.at, stdoutRotations: stdout.rotations }),
+      ...(stderr === undefined ? {} : { stderr: stderr.at, stderrRotations: stderr.rotations }),
+    };
   }
 
   /** When a process that starts now is ready and unhealthy, as its script says (a TypeError for a bad time: a bug of the test). */

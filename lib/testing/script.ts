@@ -23,6 +23,14 @@ export interface FakeProcessScript {
    * after it became ready (its spawn plus `readyAfterMs`). Default never.
    */
   readonly unhealthyAfterMs?: number;
+  /**
+   * What it writes to its output files (those that are `{ file }`s) at its
+   * spawn. With it, the driver records where the run's output begins, as
+   * the real driver does, so `exited.tail` and `Daemon.snapshot()` hold
+   * this run's lines only; without it, the test writes `files` itself and
+   * a run's output is taken to begin at the start of each file.
+   */
+  readonly writes?: { readonly stdout?: string; readonly stderr?: string };
 }
 
 /**

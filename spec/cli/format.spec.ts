@@ -26,7 +26,7 @@ describe('formatEvent', () => {
   it.each<[PrintedEvent, string]>([
     [{ type: 'spawning', at: 0, id: 'web', attempt: 2 }, '[web] spawning (attempt 2)'],
     [{ type: 'started', at: 0, id: 'web', pid: 42, attempt: 1 }, '[web] started pid 42 (attempt 1)'],
-    [{ type: 'adopted', at: 0, pid: 42 }, 'adopted pid 42'],
+    [{ type: 'adopted', at: 0, pid: 42, attempt: 0, startedAt: 0 }, 'adopted pid 42'],
     [{ type: 'stable', at: 0, pid: 42 }, 'pid 42 is stable'],
     [{ type: 'stopping', at: 0, pid: 42, signal: 'SIGINT', reason: 'stop' }, 'sent SIGINT to pid 42'],
     [{ type: 'killing', at: 0, pid: 42, signal: 'SIGKILL' }, 'sent SIGKILL to pid 42'],

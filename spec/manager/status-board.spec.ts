@@ -119,12 +119,13 @@ describe('StatusBoard: every configured daemon, its state, and why it is not run
     expect(board.report(['b', 'a'], 1).map(({ id }) => id)).toEqual(['b', 'a']);
   });
 
-  it('reads CPU and memory of a live process from /proc, and its start from there too', () => {
-    const board = boardOf({ type: 'adopted', at: Date.now(), id: 'self', pid: process.pid });
-    const [report] = board.report(['self'], Date.now());
+  it('reads CPU and memory of a live process from /proc; its start is the one its adoption told (from /proc too)', () => {
+    const now = Date.now();
+    const board = boardOf({ type: 'adopted', at: now, id: 'self', pid: process.pid, attempt: 0, startedAt: now - 60_000 });
+    const [report] = board.report(['self'], now);
     expect(report?.rssBytes).toBeGreaterThan(1024 * 1024);
     expect(report?.cpuPercent).toBeGreaterThanOrEqual(0);
-    // Adopted just now, yet it has run as long as this test process has.
-    expect(report?.uptimeMs).toBeGreaterThan(100);
+    // Adopted just now, yet it has run since its own start.
+    expect(report).toMatchObject({ since: now - 60_000, uptimeMs: 60_000 });
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CpuMeter, parseCpuTicks, parseResidentPages, readProcUsage, uptimeMsOf, type ProcUsage } from '../../lib/process/proc-usage.js';
+import { ChildProcessDriver } from '../../lib/process/child-process-driver.js';
+import { CpuMeter, parseCpuTicks, parseResidentPages, readProcUsage, type ProcUsage } from '../../lib/process/proc-usage.js';
+import { readProcStat } from '../../lib/process/proc-stat.js';
 
 // Fields 3 … 23 of a stat line: utime (14) = 150, stime (15) = 50, starttime (22) = 987654.
 const TAIL = 'S 1 4242 4242 0 -1 4194304 98 0 0 0 150 50 0 0 20 0 1 0 987654 3133440 382';
@@ -36,11 +38,28 @@ describe('readProcUsage', () => {
     expect(atTicks).toBeGreaterThanOrEqual(startTicks);
     // node's own figure, read the same way a moment apart: the page size is right if they agree to a few pages.
     expect(Math.abs(rssBytes - process.memoryUsage.rss())).toBeLessThan(4 * 1024 * 1024);
-    expect(uptimeMsOf(usage as ProcUsage)).toBeGreaterThanOrEqual(0);
   });
 
   it('is undefined for a process that is not there', () => {
     expect(readProcUsage(4_194_305)).toBeUndefined();
+  });
+});
+
+describe('ProcessDriver.startedAt: a start time since boot, on the caller\'s clock', () => {
+  it('puts this process\'s start where its own uptime says it was, on the clock given', () => {
+    const driver = new ChildProcessDriver();
+    const startTime = readProcStat(process.pid)?.startTime ?? null;
+    const now = Date.now();
+    const started = driver.startedAt({ pid: process.pid, startTime }, now);
+    // node's uptime counts from its own start, a few ms after the exec; /proc counts in 10 ms ticks.
+    expect(Math.abs((started ?? Number.NaN) - (now - process.uptime() * 1_000))).toBeLessThan(500);
+    // Any clock: a virtual one at 0 puts the start as long before 0.
+    const virtual = driver.startedAt({ pid: process.pid, startTime }, 0) ?? Number.NaN;
+    expect(Math.abs(virtual - (started ?? Number.NaN) + now)).toBeLessThan(50);
+  });
+
+  it('is null without a start time', () => {
+    expect(new ChildProcessDriver().startedAt({ pid: process.pid, startTime: null }, Date.now())).toBeNull();
   });
 });
 

@@ -73,6 +73,17 @@ describe('Daemon.restore: hostile input (S8)', () => {
     ['tokenHash', 'plain-token'],
     ['cwd', 5],
     ['id', { a: 1 }],
+    ['attempt', -1],
+    ['attempt', 1.5],
+    ['attempt', '3'],
+    ['outputStart', 5],
+    ['outputStart', [0]],
+    ['stopSignal', 'SIGFOO'],
+    ['stopSignal', 15],
+    ['gracefulStopMs', -1],
+    ['gracefulStopMs', 2 ** 31],
+    ['gracefulStopMs', '5000'],
+    ['killProcessGroup', 'yes'],
   ])('answers a bad `%s` (%j) with a Left that names it', (field, value) => {
     const { driver, snapshot } = setup();
     const error = leftOf(Daemon.restore({ ...snapshot, [field]: value }, { driver }));
@@ -80,6 +91,16 @@ describe('Daemon.restore: hostile input (S8)', () => {
     expect(error?.field).toBe(field);
     expect(error?.message).toContain(`\`${field}\`: expected`);
     expect(driver.signals).toEqual([]);
+  });
+
+  it.each([
+    ['stdout', -1],
+    ['stderr', 2 ** 53],
+    ['stderr', '12'],
+  ])('names a bad offset of `outputStart.%s` (%j)', (stream, value) => {
+    const { driver, snapshot } = setup();
+    const error = leftOf(Daemon.restore({ ...snapshot, outputStart: { [stream]: value } }, { driver }));
+    expect(error).toMatchObject({ code: 'EINVALID', field: `outputStart.${stream}` });
   });
 
   it('names a missing field', () => {
@@ -142,7 +163,19 @@ describe('Daemon.restore: hostile input (S8)', () => {
     expect(types).toEqual(['adopted', 'ready']);
     expect(daemon?.state).toMatchObject({ status: 'running', pid: live.pid, adopted: true });
     expect(daemon?.command).toEqual({ command: 'envoy', args: ['-c', 'e.yaml'], env: { A: '1' }, cwd: '/srv', id: 'proxy' });
-    expect(daemon?.snapshot()).toEqual(snapshot);
+    // A snapshot written before runs and stops were recorded: the restored daemon's own adds them (attempt unknown: 0).
+    expect(daemon?.snapshot()).toEqual({ ...snapshot, attempt: 0, stopSignal: 'SIGINT', gracefulStopMs: 5_000, killProcessGroup: true });
+  });
+
+  it('restores what a snapshot records of the run, and gives it back unchanged in its own snapshot', () => {
+    const { driver, snapshot, scheduler } = setup();
+    const recorded = { ...snapshot, attempt: 3, outputStart: { stdout: 120, stderr: 0 }, stopSignal: 'SIGTERM', gracefulStopMs: 30_000, killProcessGroup: false };
+    const result = keep(Daemon.restore(recorded, { driver, scheduler, stopSignal: 'SIGTERM', gracefulStopMs: 30_000, killProcessGroup: false }));
+    const daemon = isRight(result) ? result.right : undefined;
+    scheduler.maxFrames = 3_000;
+    scheduler.flush();
+    expect(daemon?.state).toMatchObject({ status: 'running', attempt: 3 });
+    expect(daemon?.snapshot()).toEqual(recorded);
   });
 });
 
