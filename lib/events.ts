@@ -1,6 +1,7 @@
 import type { GiveUpReason, RestartLimit } from './policy/restart-policy.js';
 import type { OutputOffsets } from './process/driver.js';
 import { errnoOf } from './errno.js';
+import type { Signal } from './signal-name.js';
 
 /** Fields every event carries: `at` is the scheduler's `now()` in ms; `id` is the command's id, when it has one. */
 interface EventBase {
@@ -63,7 +64,7 @@ export interface ExitedEvent extends EventBase {
   readonly type: 'exited';
   readonly pid: number;
   readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
+  readonly signal: Signal | null;
   readonly adopted: boolean;
   /** The run's attempt; an adopted process's is its record's (0 when it has none). */
   readonly attempt: number;
@@ -81,11 +82,11 @@ export interface BackoffEvent extends EventBase { readonly type: 'backoff'; read
 export interface StoppingEvent extends EventBase {
   readonly type: 'stopping';
   readonly pid: number;
-  readonly signal: NodeJS.Signals;
+  readonly signal: Signal;
   readonly reason: NonNullable<ExitedEvent['reason']>;
 }
 /** The grace period ran out; SIGKILL was sent. */
-export interface KillingEvent extends EventBase { readonly type: 'killing'; readonly pid: number; readonly signal: NodeJS.Signals }
+export interface KillingEvent extends EventBase { readonly type: 'killing'; readonly pid: number; readonly signal: Signal }
 /** Terminal: the process is gone and the pid file removed. */
 export interface StoppedEvent extends EventBase { readonly type: 'stopped' }
 /** Terminal: supervision ended; the process, if any, keeps running. */
@@ -102,7 +103,7 @@ export interface CompletedEvent extends EventBase {
   readonly type: 'completed';
   /** How the last run ended; both null after a failed spawn or for an adopted process. */
   readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
+  readonly signal: Signal | null;
 }
 /** Writing or removing the pid file failed; the daemon runs on. */
 export interface PidFileErrorEvent extends EventBase {

@@ -26,6 +26,7 @@ export type {
   UnhealthyEvent,
 } from './events.js';
 export type { Logger } from './logger.js';
+export type { Signal } from './signal-name.js';
 export type { DaemonOptions } from './options.js';
 export { consulBackoff, type ConsulBackoffOptions } from './policy/consul-backoff.js';
 export { exponentialBackoff, type ExponentialBackoffOptions } from './policy/exponential-backoff.js';

@@ -6,6 +6,7 @@ import type { RestartPolicy } from './policy/restart-policy.js';
 import type { ProcessDriver, Stdio } from './process/driver.js';
 import { defaultDriver } from './process/child-process-driver.js';
 import { check, checkDuration, checkFunction, checkNonEmptyString, checkNonNegativeInteger, checkPositiveDuration, checkPositiveInteger, checkSignal } from './validate.js';
+import type { Signal } from './signal-name.js';
 
 /** How a daemon is run and supervised. Every field is optional. */
 export interface DaemonOptions {
@@ -14,7 +15,7 @@ export interface DaemonOptions {
   /** How long stop waits after the stop signal before SIGKILL. Default 5000 ms. */
   readonly gracefulStopMs?: number;
   /** The signal that asks the process to stop. Default `SIGINT`; nginx wants `SIGQUIT`, many daemons `SIGTERM`. */
-  readonly stopSignal?: NodeJS.Signals;
+  readonly stopSignal?: Signal;
   /** Default {@link consulBackoff}(). */
   readonly restart?: RestartPolicy;
   /** When the process counts as ready; without it, ready as soon as it runs. */
@@ -58,7 +59,7 @@ export interface DaemonOptions {
 export interface ResolvedOptions {
   readonly pidFile: string | undefined;
   readonly gracefulStopMs: number;
-  readonly stopSignal: NodeJS.Signals;
+  readonly stopSignal: Signal;
   readonly restart: RestartPolicy;
   readonly ready: { readonly check: Check; readonly intervalMs: number; readonly timeoutMs: number; readonly attemptTimeoutMs: number } | undefined;
   readonly health: { readonly check: Check; readonly intervalMs: number; readonly timeoutMs: number; readonly failures: number } | undefined;

@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import type { Signal } from './signal-name.js';
 
 // Options are checked once, where they enter, with a message a user can act
 // on. A bad option is a bug in the caller, so it throws a TypeError.
@@ -57,13 +58,13 @@ export const checkNumberAtLeast = (name: string, value: unknown, min: number): n
 export const checkOneOf = <T extends string>(name: string, value: unknown, allowed: readonly T[]): T =>
   check(name, value, (v): v is T => allowed.includes(v as T), `one of ${allowed.map((a) => `\`${a}\``).join(', ')}`);
 
-const SIGNALS = Object.keys(constants.signals) as NodeJS.Signals[];
+const SIGNALS = Object.keys(constants.signals) as Signal[];
 
 /** A signal name this OS knows (`SIGTERM`, `SIGQUIT`, …). */
-export const isSignal = (value: unknown): value is NodeJS.Signals => SIGNALS.includes(value as NodeJS.Signals);
+export const isSignal = (value: unknown): value is Signal => SIGNALS.includes(value as Signal);
 
 /** A signal name this OS knows (`SIGTERM`, `SIGQUIT`, …). */
-export const checkSignal = (name: string, value: unknown): NodeJS.Signals => check(name, value, isSignal, 'a signal name such as `SIGTERM`');
+export const checkSignal = (name: string, value: unknown): Signal => check(name, value, isSignal, 'a signal name such as `SIGTERM`');
 
 /** A function (a check, a callback). */
 export const checkFunction = <F extends (...args: never[]) => unknown>(name: string, value: F): F =>

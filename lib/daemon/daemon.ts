@@ -218,7 +218,7 @@ export class Daemon {
    * const restored = Daemon.restore(JSON.parse(readFileSync('proxy.json', 'utf8')), { token: process.env.PROXY_TOKEN });
    * if (isRight(restored)) restored.right.events$.subscribe(console.log);
    */
-  static restore(input: unknown, options: DaemonOptions & { readonly token?: string } = {}): Either<RestoreError, Daemon> {
+  static restore(input: unknown, options: DaemonOptions & { readonly token?: string | undefined } = {}): Either<RestoreError, Daemon> {
     const { token, ...daemonOptions } = options;
     const driver = daemonOptions.driver ?? defaultDriver();
     return pipe(

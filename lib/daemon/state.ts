@@ -1,5 +1,6 @@
 import type { DaemonEvent, ExitedEvent } from '../events.js';
 import { CLOSED, exitCause, gaveUpCause, NOT_READY, NOT_STARTED, notReadyCause, spawnFailedCause, spawningCause, STOPPED, stopCause, unhealthyCause } from './cause.js';
+import type { Signal } from '../signal-name.js';
 
 /**
  * Where a daemon is in its life. `idle`: not under way yet (before
@@ -14,7 +15,7 @@ export type DaemonStatus = 'idle' | 'spawning' | 'starting' | 'running' | 'waiti
 /** How the last run ended, as a daemon's state keeps it. */
 export interface LastExit {
   readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
+  readonly signal: Signal | null;
   /** When it was seen to end (the scheduler's clock). */
   readonly at: number;
   /** Why the supervisor ended it, when it did. */

@@ -6,6 +6,7 @@ import type { ResolvedOptions } from '../options.js';
 import type { KillError, SpawnSpec } from '../process/driver.js';
 import { pidFile, type PidFile } from './pid-file.js';
 import type { Running } from './running.js';
+import type { Signal } from '../signal-name.js';
 
 /** How supervision is asked to end: `stop` ends the process, `close` leaves it running. */
 export type Ending = 'stop' | 'close';
@@ -25,7 +26,7 @@ export interface Supervision {
   /** Each emission asks for a restart: the running process stopped gracefully, then an immediate spawn as attempt 1. Hot. */
   readonly restart$: Observable<unknown>;
   /** Signals a process (or its group), guarded against pid reuse by the driver. */
-  signal(running: Running, signal: NodeJS.Signals): Either<KillError, void>;
+  signal(running: Running, signal: Signal): Either<KillError, void>;
 }
 
 /** The variable that carries a manager's scope (M8). */

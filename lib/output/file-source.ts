@@ -26,7 +26,7 @@ export interface FileSource {
   /** The file's size and inode; undefined when there is no regular file there. */
   look(path: string): FileLook | undefined;
   /** Up to `length` bytes at `offset`; fewer at the end of the file, none when it cannot be read. */
-  read(path: string, offset: number, length: number): Buffer;
+  read(path: string, offset: number, length: number): Uint8Array;
 }
 
 // O_NOFOLLOW: an output file is never written through a symlink (openAppendSafe), so one planted there is not what

@@ -5,7 +5,7 @@ import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { lstatOrUndefined, ownFileRefusal, problem, randomName, thrown } from '../process/files.js';
 
 /** How a rotation went: `true` when the file was rotated, `false` when it did not need it; an Error (with a `code`) when it failed. */
-export type RotateOutcome = Either<NodeJS.ErrnoException, boolean>;
+export type RotateOutcome = Either<Error & { readonly code?: string }, boolean>;
 
 // The copy goes through this much at a time.
 const CHUNK = 64 * 1024;

@@ -1,9 +1,11 @@
+import type { Signal } from '../signal-name.js';
+
 /** How the previous run ended, as a policy sees it. */
 export type LastRun =
   | {
       readonly kind: 'exited';
       readonly code: number | null;
-      readonly signal: NodeJS.Signals | null;
+      readonly signal: Signal | null;
       /** An adopted process's end is unknown: code and signal are null. */
       readonly adopted: boolean;
       /** When the supervisor ended the run because it failed its checks. */

@@ -20,6 +20,7 @@ import { fileSystem } from '../output/file-source.js';
 import { rotateLog, rotationsOf, type RotateOutcome } from '../output/rotate.js';
 import { processHeadroom, type Headroom } from './limits.js';
 import { errnoOf } from '../errno.js';
+import type { Signal } from '../signal-name.js';
 
 
 // Why a process that is not our unreaped child must not be signalled as
@@ -51,6 +52,8 @@ const rotationsAtStart = ({ stdout, stderr }: SpawnSpec): OutputStart => ({
  * The driver of real processes. How a process is created is its `launch`
  * ({@link nodeLaunch} by default, or execa's: see {@link execaDriver});
  * everything after (its exit, signals, liveness, files) is the same for both.
+ *
+ * @internal
  */
 export class ChildProcessDriver implements ProcessDriver {
   readonly ownPid = process.pid;
@@ -112,7 +115,7 @@ export class ChildProcessDriver implements ProcessDriver {
     };
   }
 
-  kill(target: ProcessIdentity, signal: NodeJS.Signals, group: boolean): Either<KillError, void> {
+  kill(target: ProcessIdentity, signal: Signal, group: boolean): Either<KillError, void> {
     const { pid } = target;
     if (!isSignallablePid(pid, this.ownPid)) return left({ code: 'EINVAL', message: `refusing to signal pid ${String(pid)}` });
     // Our unreaped child needs no look at /proc (a stop of 10,000 paid one each): its pid cannot have been

@@ -5,6 +5,7 @@ import type { RotateOutcome } from '../output/rotate.js';
 import type { ProcessIdentity } from './identity.js';
 import type { Headroom } from './limits.js';
 import type { SpawnIntent } from './spawn-intent.js';
+import type { Signal } from '../signal-name.js';
 
 /** Where a child's stdout or stderr goes: never a pipe, which would kill it with SIGPIPE once the supervisor is gone. */
 export type Stdio = 'ignore' | 'inherit' | { readonly file: string };
@@ -27,7 +28,7 @@ export interface SpawnSpec {
 /** How a process ended: an exit code, or the signal that killed it, never both. */
 export interface ExitStatus {
   readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
+  readonly signal: Signal | null;
 }
 
 /** Where a run's output begins in its output files that are files: their sizes, in bytes, when the process was spawned. */
@@ -129,7 +130,7 @@ export interface ProcessDriver {
    * and the target still leads its group. Refuses a pid that is not this
    * driver's live child and whose start time differs from the target's.
    */
-  kill(target: ProcessIdentity, signal: NodeJS.Signals, group: boolean): Either<KillError, void>;
+  kill(target: ProcessIdentity, signal: Signal, group: boolean): Either<KillError, void>;
   /**
    * S5, after a group leader's exit has been observed: SIGKILLs whatever is
    * left in its process group (a dead nginx master's workers, which would

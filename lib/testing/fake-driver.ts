@@ -24,11 +24,12 @@ import { checkError, type CheckError } from '../checks/check-error.js';
 import { checkNonNegativeInteger } from '../validate.js';
 import { scriptOf, type FakeProcessScript, type Script } from './script.js';
 import { codedError } from '../errno.js';
+import type { Signal } from '../signal-name.js';
 
 /** A signal the fake delivered, with the virtual time it was sent (refused ones are not recorded). */
 export interface FakeSignal {
   readonly pid: number;
-  readonly signal: NodeJS.Signals;
+  readonly signal: Signal;
   readonly group: boolean;
   readonly at: number;
 }
@@ -287,7 +288,7 @@ export class FakeDriver implements ProcessDriver {
     return fake;
   }
 
-  kill(target: ProcessIdentity, signal: NodeJS.Signals, group: boolean): Either<KillError, void> {
+  kill(target: ProcessIdentity, signal: Signal, group: boolean): Either<KillError, void> {
     const { pid } = target;
     if (!isSignallablePid(pid, this.ownPid)) {
       return left({ code: 'EINVAL', message: `refusing to signal pid ${String(pid)}` });
@@ -510,7 +511,7 @@ export class FakeDriver implements ProcessDriver {
     return exit$.asObservable();
   }
 
-  private deliver(fake: FakeProcess, signal: NodeJS.Signals): void {
+  private deliver(fake: FakeProcess, signal: Signal): void {
     const onSigint = this.scripts.get(fake.pid)?.onSigint ?? 'exit';
     if (signal === 'SIGKILL' || ((signal === 'SIGINT' || signal === 'SIGTERM') && onSigint === 'exit')) {
       // A real process dies of a signal a moment after it is sent, never inside kill(2).

@@ -1,4 +1,5 @@
 import type { SpawnSpec } from '../process/driver.js';
+import type { Signal } from '../signal-name.js';
 
 /** How one fake process behaves, in virtual time. `{}` runs until it is signalled, and exits at SIGINT or SIGTERM. */
 export interface FakeProcessScript {
@@ -9,7 +10,7 @@ export interface FakeProcessScript {
   /** The code it exits with by itself. Default 0. */
   readonly exitCode?: number;
   /** Dies of this signal instead of exiting with a code. */
-  readonly exitSignal?: NodeJS.Signals;
+  readonly exitSignal?: Signal;
   /**
    * What SIGINT and SIGTERM do: `exit` (default) kills it at once, as the
    * default action does; `ignore` does nothing; `{ exitAfterMs, exitCode }`

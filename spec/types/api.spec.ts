@@ -2,7 +2,7 @@
 // for how they are checked.
 import type { TestScheduler } from 'rxjs/testing';
 import type { Either } from 'fp-ts/lib/Either.js';
-import type { Command, ControlError, ControlOutcome, DaemonOptions, DesiredSet, ManagerClosedEvent, ManagerOptions, ManagerStoppedEvent, RestartPolicy, RestartState, Service, Stdio } from 'rxdaemon';
+import type { Command, ControlError, ControlOutcome, DaemonOptions, DesiredSet, ManagerClosedEvent, ManagerOptions, ManagerStoppedEvent, RestartPolicy, RestartState, Service, Signal, Stdio } from 'rxdaemon';
 import { Manager } from 'rxdaemon';
 import { testKit, type FakeDriver, type Script } from 'rxdaemon/testing';
 import { describe, expectTypeOf, it } from 'vitest';
@@ -21,6 +21,13 @@ describe('Manager', () => {
     expectTypeOf<Manager['start']>().returns.resolves.toEqualTypeOf<Result>();
     expectTypeOf<ControlOutcome>().toEqualTypeOf<'started' | 'restarted' | 'stopped' | 'already-running' | 'already-stopped'>();
     expectTypeOf<ControlError['code']>().toEqualTypeOf<'EREFUSED' | 'ESPAWN' | 'EENDED'>();
+  });
+});
+
+describe('Signal', () => {
+  it('names the signals node names: a stop signal of either spelling fits the other', () => {
+    expectTypeOf<Signal>().toEqualTypeOf<NodeJS.Signals>();
+    expectTypeOf<DaemonOptions['stopSignal']>().toEqualTypeOf<Signal | undefined>();
   });
 });
 
