@@ -78,7 +78,7 @@ describe('all ready, from Manager.states$', () => {
       manager.run();
       cold('60s k').subscribe(() => void manager.kill());
     });
-    expect(driver.signalLog()[0]).toBe('SIGTERM@31000');
+    expect(driver.signalLog()[0]).toBe('SIGTERM 1001@31000');
   });
 
   it('a certs helper that restarts turns it false until the new one is ready, and leaves envoy running', () => {
@@ -132,7 +132,7 @@ describe('each daemon with its own options', () => {
       manager.run();
       cold('30s k').subscribe(() => void manager.kill());
     });
-    expect(driver.signalLog()).toEqual(['SIGTERM@30000', 'SIGINT@45000']);
+    expect(driver.signalLog()).toEqual(['SIGTERM 1001@30000', 'SIGINT 1000@45000']);
   });
 
   it('an envoy that does not drain is killed when its 20 s of grace run out', () => {
@@ -144,7 +144,7 @@ describe('each daemon with its own options', () => {
       cold('30s k').subscribe(() => void manager.kill());
     });
     // The helper, stopped with SIGINT once envoy is gone, went at once.
-    expect(driver.signalLog()).toEqual(['SIGTERM@30000', 'SIGKILL@50000', 'SIGINT@50000']);
+    expect(driver.signalLog()).toEqual(['SIGTERM 1001@30000', 'SIGKILL 1001@50000', 'SIGINT 1000@50000']);
   });
 });
 

@@ -432,9 +432,13 @@ export class FakeDriver implements ProcessDriver {
     });
   }
 
-  /** The signals sent so far, as `SIGNAL@ms` strings, for compact assertions. */
+  /**
+   * The signals sent so far, as `SIGNAL pid@ms` strings (`'SIGINT 1000@5000'`),
+   * for compact assertions: the pid tells two signals to two processes from
+   * one process signalled twice.
+   */
   signalLog(): string[] {
-    return this.signals.map(({ signal, at }) => `${signal}@${at}`);
+    return this.signals.map(({ signal, pid, at }) => `${signal} ${pid}@${at}`);
   }
 
   /** The clock; one used before anything gave it one is `asyncScheduler`, for good. */

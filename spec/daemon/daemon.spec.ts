@@ -96,7 +96,7 @@ describe('Daemon', () => {
     const second = daemon.stop();
     scheduler.flush();
     await Promise.all([first, second, daemon.stop()]);
-    expect(driver.signalLog()).toEqual(['SIGINT@10000']);
+    expect(driver.signalLog()).toEqual(['SIGINT 1000@10000']);
   });
 
   it('a daemon that completed runs no more: start() is a Left (ECOMPLETED) and spawns nothing', () => {

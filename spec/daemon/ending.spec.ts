@@ -61,7 +61,7 @@ describe('every terminal event comes out of the pipeline that owns it', () => {
         subscription.unsubscribe();
       });
     });
-    expect(driver.signalLog()).toEqual(['SIGINT@100', 'SIGKILL@600']);
+    expect(driver.signalLog()).toEqual(['SIGINT 1000@100', 'SIGKILL 1000@600']);
     expect(lines.at(-1)).toBe('info: rxdaemon: stopped');
   });
 });
@@ -136,7 +136,7 @@ describe('S5: waiting for a dead leader’s leftovers', () => {
       supervise({ command: 'nginx' }, { driver, stop$: timer(1_000), gracefulStopMs: 100 }).subscribe((event) => seen.push(`${event.type}@${event.at}`));
     });
     expect(seen).toEqual(['spawning@0', 'started@0', 'ready@0', 'stopping@1000', 'exited@1250', 'stopped@1250']);
-    expect(driver.signalLog()).toEqual(['SIGINT@1000']);
+    expect(driver.signalLog()).toEqual(['SIGINT 1000@1000']);
   });
 
   it('a stop asked for during the wait: no respawn, `stopped` after it; a respawn waits for it', () => {
@@ -156,7 +156,7 @@ describe('stopSignal', () => {
     inVirtualTime(() => {
       supervise({ command: 'nginx' }, { driver, stop$: timer(10), stopSignal: 'SIGQUIT', gracefulStopMs: 100 }).subscribe();
     });
-    expect(driver.signalLog()).toEqual(['SIGQUIT@10', 'SIGKILL@110']);
+    expect(driver.signalLog()).toEqual(['SIGQUIT 1000@10', 'SIGKILL 1000@110']);
   });
 
   it('refuses a name that is no signal', () => {

@@ -119,7 +119,7 @@ describe('manage (M1, M2)', () => {
         subscription.unsubscribe();
       });
     });
-    expect(driver.signalLog()).toEqual(['SIGINT@500', 'SIGINT@500']);
+    expect(driver.signalLog()).toEqual(['SIGINT 1000@500', 'SIGINT 1001@500']);
     expect([...driver.processes.values()].every((p) => !p.alive)).toBe(true);
   });
 
