@@ -101,7 +101,7 @@ describe('Fleet.restore: a recorded process no longer desired is stopped as its 
       return restoring(driver, { web: recordOf(old, { tokenHash: hashToken('old-token'), stopSignal: 'SIGTERM' }) }, { web: { command: 'web', token: 'new-token' } });
     });
     expect(seen.events.find((event) => event.type === 'reconcile')).toMatchObject({ started: [], stopped: [], replaced: ['web'], unchanged: 0 });
-    expect(driver.signalLog()).toEqual(['SIGTERM@0']);
+    expect(driver.signalLog()).toEqual(['SIGTERM 1000@0']);
     expect(driver.spawns.map((spawn) => spawn.command)).toEqual(['web']);
   });
 
