@@ -23,6 +23,7 @@ beforeEach(() => {
 /** Ends a program at cleanup as a user would: SIGINT (a manager stops its services), then SIGKILL if it has not ended 5 s later. */
 const endGently = async (run: Cli): Promise<void> => {
   if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGINT');
+  // A bound, not a wait for anything: a program that ignores the SIGINT must not hang the cleanup.
   await Promise.race([run.exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
   if (run.process.exitCode === null && run.process.signalCode === null) run.process.kill('SIGKILL');
 };
@@ -74,13 +75,16 @@ const reportOf = async (id: string): Promise<DaemonReport | undefined> => (await
 
 /** Asks `status --json` until it shows what `ok` accepts, and returns those reports by id. */
 const statusWhen = async (what: string, ok: (reports: Map<string, DaemonReport>) => boolean, deadlineMs = 15_000): Promise<Map<string, DaemonReport>> => {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const reports = new Map((await statusJson())?.map((report) => [report.id, report]));
-    if (ok(reports)) return reports;
-    if (Date.now() > end) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}; the last status: ${JSON.stringify([...reports.values()])}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  let reports = new Map<string, DaemonReport>();
+  await waitFor(
+    () => `${what}; the last status: ${JSON.stringify([...reports.values()])}`,
+    async () => {
+      reports = new Map((await statusJson())?.map((report) => [report.id, report]));
+      return ok(reports);
+    },
+    deadlineMs,
+  );
+  return reports;
 };
 const runningPid = async (id: string): Promise<number> => {
   const reports = await statusWhen(`${id} running`, (all) => all.get(id)?.status === 'running');
