@@ -60,11 +60,17 @@ describe('a supervised real process', () => {
 
   it('kills a child that ignores SIGINT after the grace period; it writes nothing afterwards', async () => {
     const beat = sandbox().path('beat');
+    // A witness beats as the child does and runs on: its beats after the stop are the time in which the child, alive, would have beaten too.
+    const witness = sandbox().path('witness');
+    const beats = (path: string): number => (readIfThere(path) ?? '').split('\n').length - 1;
+    const witnessing = new Daemon(child('--heartbeat', witness));
+    sandbox().track(witnessing);
+    witnessing.start();
     const daemon = new Daemon(child('--on-sigint', 'ignore', '--heartbeat', beat), { gracefulStopMs: 300 });
     const events$ = sandbox().track(daemon);
     daemon.start();
     const { pid } = await nextEvent(events$, is('started'));
-    await waitFor('a heartbeat', () => (readIfThere(beat) ?? '').length > 0);
+    await waitFor('a heartbeat', () => beats(beat) > 0);
     const asked = Date.now();
     await daemon.stop();
     const took = Date.now() - asked;
@@ -74,7 +80,8 @@ describe('a supervised real process', () => {
     expect(all.map((e) => e.type).slice(-4)).toEqual(['stopping', 'killing', 'exited', 'stopped']);
     expect(all.find(is('exited'))).toMatchObject({ code: null, signal: 'SIGKILL' });
     const after = readFileSync(beat, 'utf8');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const witnessed = beats(witness);
+    await waitFor('two more beats of the witness', () => beats(witness) >= witnessed + 2);
     expect(readFileSync(beat, 'utf8')).toBe(after);
   });
 
