@@ -1,4 +1,4 @@
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
@@ -98,17 +98,21 @@ describe('the output of a real process', () => {
     const watching = events$.subscribe((event) => {
       if (event.type === 'rotate-failed') failed.push(`${event.path} ${event.error.code}`);
     });
+    // Each rotation that gets as far as its copy makes one, `.out.log.<random>.tmp`, and removes it when the rename fails.
+    const copies = new Set<string>();
+    const copying = watch(sandbox().dir, (_, name) => {
+      if (name?.endsWith('.tmp') === true) copies.add(name);
+    });
+    sandbox().defer(() => {
+      copying.close();
+    });
     try {
       daemon.start();
       const first = await nextEvent(events$, is('rotate-failed'));
       expect(first.error.message).toContain(`cannot rotate ${log}: `);
       // Two more checks fail the same way, unreported; then the log gets a second name, a new error.
-      const linking = setTimeout(() => {
-        linkSync(log, sandbox().path('second-name'));
-      }, 2_100);
-      sandbox().defer(() => {
-        clearTimeout(linking);
-      });
+      await waitFor('two more rotations to fail as the first did', () => copies.size >= 3, 5_000);
+      linkSync(log, sandbox().path('second-name'));
       await waitFor('the second error to be reported', () => failed.length >= 2, 5_000);
       expect(failed).toEqual([`${log} ${first.error.code}`, `${log} EMLINK`]);
       expect(daemon.state.status).toBe('running');
