@@ -1,7 +1,7 @@
-import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { concat, NEVER, of, throwError, type Observable, type Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ControlAnswer, ControlLine } from '../../lib/manager/control-protocol.js';
@@ -89,10 +89,13 @@ describe('controlServer$: control.sock', () => {
     expect(await ended).toEqual(['{"type":"line","text":"first"}']);
   });
 
+  /** What is at the socket's path, in words. */
+  const found = (): string => (lstatSync(path).isSymbolicLink() ? `a symlink to ${relative(dir, readlinkSync(path))}` : `a file holding ${readFileSync(path, 'utf8')}`);
+
   it.each([
-    ['a regular file', () => { writeFileSync(path, 'mine'); }, 'a regular file'],
-    ['a symlink', () => { symlinkSync(join(dir, 'elsewhere'), path); }, 'a symlink'],
-  ])('leaves %s at its path alone, and says so (control-error), never following or removing it', (_, plant, kind) => {
+    ['a regular file', () => { writeFileSync(path, 'mine'); }, 'a regular file', 'a file holding mine'],
+    ['a symlink', () => { symlinkSync(join(dir, 'elsewhere'), path); }, 'a symlink', 'a symlink to elsewhere'],
+  ])('leaves %s at its path alone, and says so (control-error), never following or removing it', (_, plant, kind, left) => {
     plant();
     const events = serve();
     expect(events).toEqual([
@@ -100,7 +103,7 @@ describe('controlServer$: control.sock', () => {
     ]);
     const stats = lstatSync(path);
     expect(stats.isSocket()).toBe(false);
-    if (stats.isFile()) expect(readFileSync(path, 'utf8')).toBe('mine');
+    expect(found()).toBe(left);
     expect(existsSync(join(dir, 'elsewhere'))).toBe(false);
   });
 
