@@ -9,6 +9,9 @@ import { child, is, isAlive, nextEvent, openFds, readIfThere, sandboxPerTest, wa
 
 const sandbox = sandboxPerTest();
 
+/** How many whole lines a file holds: a --heartbeat file's beats. */
+const beats = (path: string): number => (readIfThere(path) ?? '').split('\n').length - 1;
+
 describe('a supervised real process', () => {
   it('sees its id and token in its environment, with the rest of the supervisor’s', async () => {
     const envFile = sandbox().path('env.json');
@@ -62,7 +65,6 @@ describe('a supervised real process', () => {
     const beat = sandbox().path('beat');
     // A witness beats as the child does and runs on: its beats after the stop are the time in which the child, alive, would have beaten too.
     const witness = sandbox().path('witness');
-    const beats = (path: string): number => (readIfThere(path) ?? '').split('\n').length - 1;
     const witnessing = new Daemon(child('--heartbeat', witness));
     sandbox().track(witnessing);
     witnessing.start();
@@ -106,7 +108,11 @@ describe('a supervised real process', () => {
     daemon.start();
     await waitFor('the grandchild', () => (readIfThere(grandchildFile) ?? '').endsWith('\n'));
     const grandchild = sandbox().own(Number(readFileSync(grandchildFile, 'utf8')));
+    // Beating, its SIGINT handler is in place: a SIGINT of the stop would end it before its second beat after.
+    await waitFor('a beat of the grandchild', () => beats(`${grandchildFile}.beat`) > 0);
     await daemon.stop();
+    const beaten = beats(`${grandchildFile}.beat`);
+    await waitFor('two more beats of the grandchild', () => beats(`${grandchildFile}.beat`) >= beaten + 2);
     expect(isAlive(grandchild)).toBe(true);
   });
 
