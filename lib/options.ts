@@ -5,7 +5,8 @@ import type { Check, HealthOptions, ReadyOptions } from './checks/check.js';
 import type { RestartPolicy } from './policy/restart-policy.js';
 import type { ProcessDriver, Stdio } from './process/driver.js';
 import { defaultDriver } from './process/child-process-driver.js';
-import { check, checkDuration, checkFunction, checkNonEmptyString, checkNonNegativeInteger, checkPositiveDuration, checkPositiveInteger, checkSignal } from './validate.js';
+import type * as t from 'io-ts';
+import { check, checkFunction, Duration, Flag, NonEmptyString, NonNegativeInteger, PositiveDuration, PositiveInteger, satisfying, SignalName } from './validate.js';
 import type { Signal } from './signal-name.js';
 
 /** How a daemon is run and supervised. Every field is optional. */
@@ -86,13 +87,40 @@ const STOP_POLL_INTERVAL_MS = 10;
 // A policy is a pure value: every daemon left to the default shares this one.
 const DEFAULT_RESTART = consulBackoff();
 
-const isStdio = (value: unknown): value is Stdio =>
-  value === 'ignore' ||
-  value === 'inherit' ||
-  (typeof value === 'object' && value !== null && typeof (value as { file?: unknown }).file === 'string' && (value as { file: string }).file.length > 0);
+/** Where output goes. A bare path is refused, not taken for a file: `'pipe'` would otherwise quietly create a file named pipe. */
+const StdioRule = satisfying<Stdio>(
+  "`'ignore'`, `'inherit'` or `{ file: path }`",
+  (value): value is Stdio =>
+    value === 'ignore' || value === 'inherit' || (typeof value === 'object' && value !== null && NonEmptyString.is((value as { file?: unknown }).file)),
+);
 
-// A bare path is refused, not taken for a file: `'pipe'` would otherwise quietly create a file named pipe.
-const stdio = (name: string, value: unknown): Stdio => (value === undefined ? 'ignore' : check(name, value, isStdio, "`'ignore'`, `'inherit'` or `{ file: path }`"));
+/**
+ * The rule (a codec of validate.ts) of each option that is data, not a
+ * function, policy or check: what {@link resolveOptions} checks it with,
+ * and, for a service's own options, what a config file's field is decoded
+ * with (`SERVICE_RULES`), so the two accept the same values in the same words.
+ */
+export const OPTION_RULES = {
+  pidFile: NonEmptyString,
+  gracefulStopMs: Duration,
+  stopSignal: SignalName,
+  tailLines: NonNegativeInteger,
+  maxLogBytes: PositiveInteger,
+  logBackups: PositiveInteger,
+  pollIntervalMs: PositiveDuration,
+  killProcessGroup: Flag,
+  stdout: StdioRule,
+  stderr: StdioRule,
+  uid: NonNegativeInteger,
+  gid: NonNegativeInteger,
+  scope: NonEmptyString,
+} as const satisfies { readonly [K in keyof DaemonOptions]?: t.Type<NonNullable<DaemonOptions[K]>, NonNullable<DaemonOptions[K]>> };
+
+/** The rules of `ready`'s timing fields (its `check` is a function). */
+export const READY_RULES = { intervalMs: PositiveDuration, timeoutMs: PositiveDuration, attemptTimeoutMs: PositiveDuration } as const;
+
+/** The rules of `health`'s timing fields (its `check` is a function). */
+export const HEALTH_RULES = { intervalMs: PositiveDuration, timeoutMs: PositiveDuration, failures: PositiveInteger } as const;
 
 const optional = <T, R = T>(value: T | undefined, check: (value: T) => R): R | undefined =>
   value === undefined ? undefined : check(value);
@@ -102,7 +130,7 @@ const checkPolicy = (value: unknown): RestartPolicy => {
   if (typeof policy !== 'object' || policy === null || typeof policy.next !== 'function') {
     throw new TypeError('Expected the `restart` option to be a restart policy such as consulBackoff(), got ' + typeof value + '.');
   }
-  checkPositiveDuration('restart.stableAfterMs', policy.stableAfterMs);
+  check('restart.stableAfterMs', policy.stableAfterMs, PositiveDuration);
   return policy as RestartPolicy;
 };
 
@@ -122,37 +150,37 @@ export const resolveOptions = (options?: DaemonOptions): ResolvedOptions =>
   options === undefined ? (defaults ??= resolve({})) : resolve(options);
 
 const resolve = (options: DaemonOptions): ResolvedOptions => ({
-  pidFile: optional(options.pidFile, (path) => checkNonEmptyString('pidFile', path)),
-  gracefulStopMs: checkDuration('gracefulStopMs', options.gracefulStopMs ?? 5_000),
-  stopSignal: checkSignal('stopSignal', options.stopSignal ?? 'SIGINT'),
+  pidFile: optional(options.pidFile, (path) => check('pidFile', path, OPTION_RULES.pidFile)),
+  gracefulStopMs: check('gracefulStopMs', options.gracefulStopMs ?? 5_000, OPTION_RULES.gracefulStopMs),
+  stopSignal: check('stopSignal', options.stopSignal ?? 'SIGINT', OPTION_RULES.stopSignal),
   restart: options.restart === undefined ? DEFAULT_RESTART : checkPolicy(options.restart),
   ready: optional(options.ready, (ready) => ({
     check: checkFunction('ready.check', ready.check),
-    intervalMs: checkPositiveDuration('ready.intervalMs', ready.intervalMs ?? 100),
-    timeoutMs: checkPositiveDuration('ready.timeoutMs', ready.timeoutMs ?? 60_000),
-    attemptTimeoutMs: checkPositiveDuration('ready.attemptTimeoutMs', ready.attemptTimeoutMs ?? 5_000),
+    intervalMs: check('ready.intervalMs', ready.intervalMs ?? 100, READY_RULES.intervalMs),
+    timeoutMs: check('ready.timeoutMs', ready.timeoutMs ?? 60_000, READY_RULES.timeoutMs),
+    attemptTimeoutMs: check('ready.attemptTimeoutMs', ready.attemptTimeoutMs ?? 5_000, READY_RULES.attemptTimeoutMs),
   })),
   health: optional(options.health, (health) => ({
     check: checkFunction('health.check', health.check),
-    intervalMs: checkPositiveDuration('health.intervalMs', health.intervalMs ?? 10_000),
-    timeoutMs: checkPositiveDuration('health.timeoutMs', health.timeoutMs ?? 5_000),
-    failures: checkPositiveInteger('health.failures', health.failures ?? 3),
+    intervalMs: check('health.intervalMs', health.intervalMs ?? 10_000, HEALTH_RULES.intervalMs),
+    timeoutMs: check('health.timeoutMs', health.timeoutMs ?? 5_000, HEALTH_RULES.timeoutMs),
+    failures: check('health.failures', health.failures ?? 3, HEALTH_RULES.failures),
   })),
-  tailLines: checkNonNegativeInteger('tailLines', options.tailLines ?? 20),
-  maxLogBytes: optional(options.maxLogBytes, (bytes) => checkPositiveInteger('maxLogBytes', bytes)),
-  logBackups: checkPositiveInteger('logBackups', options.logBackups ?? 3),
-  pollIntervalMs: checkPositiveDuration('pollIntervalMs', options.pollIntervalMs ?? 1_000),
+  tailLines: check('tailLines', options.tailLines ?? 20, OPTION_RULES.tailLines),
+  maxLogBytes: optional(options.maxLogBytes, (bytes) => check('maxLogBytes', bytes, OPTION_RULES.maxLogBytes)),
+  logBackups: check('logBackups', options.logBackups ?? 3, OPTION_RULES.logBackups),
+  pollIntervalMs: check('pollIntervalMs', options.pollIntervalMs ?? 1_000, OPTION_RULES.pollIntervalMs),
   stopPollIntervalMs: STOP_POLL_INTERVAL_MS,
-  killProcessGroup: options.killProcessGroup ?? true,
-  stdout: stdio('stdout', options.stdout),
-  stderr: stdio('stderr', options.stderr),
+  killProcessGroup: check('killProcessGroup', options.killProcessGroup ?? true, OPTION_RULES.killProcessGroup),
+  stdout: check('stdout', options.stdout ?? 'ignore', OPTION_RULES.stdout),
+  stderr: check('stderr', options.stderr ?? 'ignore', OPTION_RULES.stderr),
   envNames: {
-    id: checkNonEmptyString('envNames.id', options.envNames?.id ?? 'RXDAEMON_ID'),
-    token: checkNonEmptyString('envNames.token', options.envNames?.token ?? 'RXDAEMON_TOKEN'),
+    id: check('envNames.id', options.envNames?.id ?? 'RXDAEMON_ID', NonEmptyString),
+    token: check('envNames.token', options.envNames?.token ?? 'RXDAEMON_TOKEN', NonEmptyString),
   },
-  uid: optional(options.uid, (uid) => checkNonNegativeInteger('uid', uid)),
-  gid: optional(options.gid, (gid) => checkNonNegativeInteger('gid', gid)),
-  scope: optional(options.scope, (scope) => checkNonEmptyString('scope', scope)),
+  uid: optional(options.uid, (uid) => check('uid', uid, OPTION_RULES.uid)),
+  gid: optional(options.gid, (gid) => check('gid', gid, OPTION_RULES.gid)),
+  scope: optional(options.scope, (scope) => check('scope', scope, OPTION_RULES.scope)),
   scheduler: options.scheduler ?? asyncScheduler,
   driver: onScheduler(options.driver ?? defaultDriver(), options.scheduler ?? asyncScheduler),
   logger: options.logger ?? silentLogger,

@@ -25,8 +25,8 @@ export const parse = <O extends Options>(
  * flag and what it takes.
  *
  * @example
- * optionValue('grace', '250', Duration); // 250
- * optionValue('grace', 'soon', Duration); // UsageError: --grace takes an integer number of ms between 0 and 2147483647, got 'soon'
+ * optionValue('grace', '250', OPTION_RULES.gracefulStopMs); // 250
+ * optionValue('grace', 'soon', OPTION_RULES.gracefulStopMs); // UsageError: --grace takes an integer number of ms between 0 and 2147483647, got 'soon'
  */
 export const optionValue = <A>(name: string, value: string, codec: t.Type<A, unknown>): A => {
   const decoded = codec.decode(/^\d+$/.test(value) ? Number(value) : value);

@@ -5,15 +5,14 @@ import * as t from 'io-ts';
 import { errorFields } from '../events.js';
 import type { DesiredSet } from '../manager/manage.js';
 import { afterFaults } from '../manager/order.js';
-import type { Service } from '../manager/service.js';
+import { SERVICE_RULES, type Service } from '../manager/service.js';
 import type { RestartPolicy } from '../policy/restart-policy.js';
 import type { Stdio } from '../process/driver.js';
-import { commandFields, NonEmptyText, satisfying, Text } from '../snapshot/codec.js';
+import { commandFields, NonEmptyText, Text } from '../snapshot/codec.js';
 import { reportDecodeErrors } from '../snapshot/decode-errors.js';
 import { checkCache, type CheckCache } from './check-cache.js';
 import { HealthEntry, ReadyEntry } from './check-entry.js';
 import { parseJson } from './json.js';
-import { Duration, Flag, NonNegativeInteger, PositiveInteger, Signal } from './option-codecs.js';
 import { policyCache } from './policy-cache.js';
 import { RestartEntry } from './restart-entry.js';
 import { closestName, strictObject } from './strict-codec.js';
@@ -34,14 +33,15 @@ const OutputEntry = new t.Type<'ignore' | { file: string }, 'ignore' | { file: s
   t.identity,
 );
 
-/** The ids of `after`: other entries of the config (see {@link Daemons}). */
-const Ids = satisfying('an array of ids (strings)', (input): input is string[] => Array.isArray(input) && input.every((id) => typeof id === 'string'));
-
-// The fields of a command are checked by the very codecs a snapshot uses
-// (and `checkCommand` too), so a config that is accepted can always be run,
-// recorded and restored. The token is never recorded, but it is a
-// variable's value in the child. The options are checked by the library's
-// own rules (option-codecs.ts), so none is refused where it enters the manager.
+// One schema of a service: the fields of a command are checked by the very
+// codecs a snapshot uses (and `checkCommand` too), so a config that is
+// accepted can always be run, recorded and restored (the token is never
+// recorded, but it is a variable's value in the child); the options and
+// `after` by the manager's own rules (SERVICE_RULES), so none is refused
+// where it enters the manager. Only what a config writes as data of its
+// own is the config's: output files (relative to the config), and
+// `restart`, `ready` and `health`, which the library takes as a policy
+// and checks.
 const ServiceFields = strictObject(
   'a daemon: { command, args?, cwd?, env?, token?, …options }',
   { command: commandFields.command },
@@ -50,20 +50,12 @@ const ServiceFields = strictObject(
     cwd: commandFields.cwd,
     env: commandFields.env,
     token: Text,
-    gracefulStopMs: Duration,
-    stopSignal: Signal,
+    ...SERVICE_RULES,
+    stdout: OutputEntry,
+    stderr: OutputEntry,
     restart: RestartEntry,
     ready: ReadyEntry,
     health: HealthEntry,
-    after: Ids,
-    killProcessGroup: Flag,
-    stdout: OutputEntry,
-    stderr: OutputEntry,
-    tailLines: NonNegativeInteger,
-    maxLogBytes: PositiveInteger,
-    logBackups: PositiveInteger,
-    uid: NonNegativeInteger,
-    gid: NonNegativeInteger,
   },
 );
 type ServiceEntry = t.TypeOf<typeof ServiceFields>;
@@ -104,7 +96,7 @@ const noSuchDaemon = (ids: readonly string[], own: string) => (name: string): st
 // An error at `daemons.<id>.after`, where the user fixes it.
 const afterError = (entries: Entries, id: string, context: t.Context, message: string): t.ValidationError => {
   const entry = entries[id];
-  return { value: entry?.after, context: [...context, { key: id, type: ServiceEntry, actual: entry }, { key: 'after', type: Ids, actual: entry?.after }], message };
+  return { value: entry?.after, context: [...context, { key: id, type: ServiceEntry, actual: entry }, { key: 'after', type: SERVICE_RULES.after, actual: entry?.after }], message };
 };
 
 // The library skips an entry whose `after` can never be met, and runs the

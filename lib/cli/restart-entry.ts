@@ -6,7 +6,8 @@ import { noRestart } from '../policy/no-restart.js';
 import type { RestartPolicy } from '../policy/restart-policy.js';
 import { restartOn } from '../policy/restart-on.js';
 import { withJitter } from '../policy/with-jitter.js';
-import { Duration, ExitCodes, Factor, NonNegativeInteger, oneOf, PositiveDuration, PositiveInteger } from './option-codecs.js';
+import { Duration, Factor, NonNegativeInteger, PositiveDuration, PositiveInteger } from '../validate.js';
+import { ExitCodes, oneOf } from './option-codecs.js';
 import { strictObject } from './strict-codec.js';
 
 // A restart policy as data: `{ "policy": …, its numbers, and the

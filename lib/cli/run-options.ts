@@ -5,7 +5,10 @@ import type { DaemonOptions } from '../options.js';
 import type { RestartPolicy } from '../policy/restart-policy.js';
 import type { Stdio } from '../process/driver.js';
 import { optionValue } from './args.js';
-import { Duration, HttpUrl, NonNegativeInteger, Port, PositiveDuration, PositiveInteger, Signal } from './option-codecs.js';
+import { HttpUrl } from '../checks/http.js';
+import { OPTION_RULES, READY_RULES } from '../options.js';
+import { PositiveDuration, PositiveInteger } from '../validate.js';
+import { Port } from './option-codecs.js';
 import { UsageError } from './output.js';
 import { restartPolicyOf, RestartWhen } from './restart-entry.js';
 
@@ -101,7 +104,7 @@ const readyOf = (flags: RunFlags): ReadyOptions | undefined => {
     if (timeout !== undefined) throw new UsageError('--ready-timeout MS needs --ready-http URL or --ready-tcp PORT: the check it gives time to');
     return undefined;
   }
-  return { check, ...(timeout === undefined ? {} : { timeoutMs: optionValue('ready-timeout', timeout, PositiveDuration) }) };
+  return { check, ...(timeout === undefined ? {} : { timeoutMs: optionValue('ready-timeout', timeout, READY_RULES.timeoutMs) }) };
 };
 
 /**
@@ -116,8 +119,8 @@ export const daemonOptionsOf = (flags: RunFlags): DaemonOptions => {
   const restart = restartOf(flags);
   const ready = readyOf(flags);
   return {
-    ...(flags.grace === undefined ? {} : { gracefulStopMs: optionValue('grace', flags.grace, Duration) }),
-    ...(flags['stop-signal'] === undefined ? {} : { stopSignal: optionValue('stop-signal', flags['stop-signal'], Signal) }),
+    ...(flags.grace === undefined ? {} : { gracefulStopMs: optionValue('grace', flags.grace, OPTION_RULES.gracefulStopMs) }),
+    ...(flags['stop-signal'] === undefined ? {} : { stopSignal: optionValue('stop-signal', flags['stop-signal'], OPTION_RULES.stopSignal) }),
     ...(restart === undefined ? {} : { restart }),
     ...(ready === undefined ? {} : { ready }),
     ...(flags['pid-file'] === undefined ? {} : { pidFile: file('pid-file', flags['pid-file']) }),
@@ -142,8 +145,8 @@ const outputOf = (flags: RunFlags): Pick<DaemonOptions, 'stdout' | 'stderr' | 't
   return {
     ...(stdout === undefined ? {} : { stdout }),
     ...(stderr === undefined ? {} : { stderr }),
-    ...(flags['tail-lines'] === undefined ? {} : { tailLines: optionValue('tail-lines', flags['tail-lines'], NonNegativeInteger) }),
-    ...(flags['max-log-bytes'] === undefined ? {} : { maxLogBytes: optionValue('max-log-bytes', flags['max-log-bytes'], PositiveInteger) }),
-    ...(flags['log-backups'] === undefined ? {} : { logBackups: optionValue('log-backups', flags['log-backups'], PositiveInteger) }),
+    ...(flags['tail-lines'] === undefined ? {} : { tailLines: optionValue('tail-lines', flags['tail-lines'], OPTION_RULES.tailLines) }),
+    ...(flags['max-log-bytes'] === undefined ? {} : { maxLogBytes: optionValue('max-log-bytes', flags['max-log-bytes'], OPTION_RULES.maxLogBytes) }),
+    ...(flags['log-backups'] === undefined ? {} : { logBackups: optionValue('log-backups', flags['log-backups'], OPTION_RULES.logBackups) }),
   };
 };

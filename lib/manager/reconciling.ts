@@ -28,11 +28,9 @@ const validate = (desired: DesiredSet, withDataDir: boolean): { commands: Map<st
       rejected.push({ id, message: checked.left });
       continue;
     }
-    try {
-      commands.set(id, checkService(command, id, withDataDir));
-    } catch (error) {
-      rejected.push({ id, message: errorFields(error).message });
-    }
+    const service = checkService(command, id, withDataDir);
+    if (isLeft(service)) rejected.push({ id, message: service.left });
+    else commands.set(id, service.right);
   }
   // Whose `after` names an unknown id or closes a cycle is skipped too, alone (M1 with dependencies).
   const { runnable, problems } = checkOrder(commands);

@@ -1,7 +1,9 @@
+import type { Either } from 'fp-ts/lib/Either.js';
 import { checkCommand, commandEquals, type Command } from '../command.js';
-import { resolveOptions, type DaemonOptions } from '../options.js';
+import { OPTION_RULES, resolveOptions, type DaemonOptions } from '../options.js';
 import type { OutputStream } from '../output/output-lines.js';
 import type { Stdio } from '../process/driver.js';
+import { check, refusalOf, satisfying } from '../validate.js';
 import type { DataDir } from './data-dir.js';
 
 /** The options one service of a manager may have of its own; the rest are the manager's, for all. */
@@ -26,6 +28,26 @@ export const SERVICE_OPTIONS = [
   'uid',
   'gid',
 ] as const satisfies readonly (keyof ServiceOptions)[];
+
+type DataOption = Extract<(typeof SERVICE_OPTIONS)[number], keyof typeof OPTION_RULES>;
+
+// The options of a service that are data: all but `restart`, `ready` and `health`, which hold a policy or a check.
+const DATA_OPTIONS = SERVICE_OPTIONS.filter((name): name is DataOption => Object.hasOwn(OPTION_RULES, name));
+
+/** Ids of the desired set that a service starts after. */
+const Ids = satisfying('an array of ids (strings)', (value): value is readonly string[] => Array.isArray(value) && value.every((id) => typeof id === 'string'));
+
+/**
+ * The rule of each field of a service that is data: its own options'
+ * (those of {@link OPTION_RULES}), then `after`'s. What {@link checkService}
+ * checks a service with, and what `rxdaemon manage` decodes the same fields
+ * of its config file with: one schema of a service, so a config that
+ * decodes is a desired set the manager runs.
+ */
+export const SERVICE_RULES: Pick<typeof OPTION_RULES, DataOption> & { readonly after: typeof Ids } = {
+  ...(Object.fromEntries(DATA_OPTIONS.map((name) => [name, OPTION_RULES[name]])) as Pick<typeof OPTION_RULES, DataOption>),
+  after: Ids,
+};
 
 /**
  * One entry of a desired set: what to run, with its own options. A plain
@@ -71,25 +93,28 @@ export const serviceEquals = (a: Service, b: Service): boolean =>
 
 /**
  * Checks a service where it enters a manager, as its id's: the command and
- * each option, with an error a user can act on (a TypeError naming the
- * field). With a data dir, output goes to its logs (or a file of the
+ * each option, as `new Daemon` would (see {@link SERVICE_RULES}). A Left
+ * says what a user can act on, naming the field: the manager refuses that
+ * entry alone. With a data dir, output goes to its logs (or a file of the
  * service's choosing), never to the manager's own stdout: a daemon that
  * outlives its manager would write to a terminal long gone.
+ *
+ * @example
+ * checkService({ command: 'envoy', gracefulStopMs: -1 }, 'web', true); // Left: Expected the `gracefulStopMs` option to be …
  */
-export const checkService = (service: Service, id: string, withDataDir: boolean): Service => {
-  const checked: Service = { ...service, id };
-  checkCommand(checked);
-  if (checked.after !== undefined && !(Array.isArray(checked.after) && checked.after.every((name) => typeof name === 'string'))) {
-    throw new TypeError('Expected the `after` option to be an array of ids.');
-  }
-  resolveOptions(partsOf(checked).options);
-  for (const stream of ['stdout', 'stderr'] as const) {
-    if (withDataDir && checked[stream] === 'inherit') {
-      throw new TypeError(`Expected the \`${stream}\` option to be 'ignore' or { file } under a manager with a data dir (its logs are there), got 'inherit'.`);
+export const checkService = (service: Service, id: string, withDataDir: boolean): Either<string, Service> =>
+  refusalOf(() => {
+    const checked: Service = { ...service, id };
+    checkCommand(checked);
+    if (checked.after !== undefined) check('after', checked.after, SERVICE_RULES.after);
+    resolveOptions(partsOf(checked).options);
+    for (const stream of ['stdout', 'stderr'] as const) {
+      if (withDataDir && checked[stream] === 'inherit') {
+        throw new TypeError(`Expected the \`${stream}\` option to be 'ignore' or { file } under a manager with a data dir (its logs are there), got 'inherit'.`);
+      }
     }
-  }
-  return checked;
-};
+    return checked;
+  });
 
 /** Where a managed daemon's output goes: the service's own choice, else its log in the data dir; undefined (the default, ignored) without either. */
 export const outputOf = (stream: OutputStream, id: string, own: ServiceOptions, dataDir: DataDir | undefined): Stdio | undefined =>

@@ -1,10 +1,6 @@
 import * as t from 'io-ts';
-import { isDuration, isNonNegativeInteger, isSignal } from '../validate.js';
+import { Duration, Flag, NonNegativeInteger, satisfying, SignalName } from '../validate.js';
 import { TOKEN_HASH_PATTERN } from './token-hash.js';
-
-/** A codec for values that satisfy a guard; its name is what an error says was expected. */
-export const satisfying = <A>(expected: string, guard: (input: unknown) => input is A): t.Type<A, A> =>
-  new t.Type<A, A, unknown>(expected, guard, (input, context) => (guard(input) ? t.success(input) : t.failure(input, context)), t.identity);
 
 // Linux's own limits: pid_max can be at most 2^22; an argument at most
 // MAX_ARG_STRLEN (128 KiB). Bigger values cannot come from a real process.
@@ -78,9 +74,8 @@ export const Env = satisfying(
  */
 export const commandFields = { command: NonEmptyText, args: Args, env: Env, cwd: Text, id: Text } as const;
 
-const Count = satisfying('a non-negative integer', isNonNegativeInteger);
 /** Where a run's output begins in each output file, in bytes (`OutputOffsets`). */
-const OutputOffsets = t.exact(t.partial({ stdout: Count, stderr: Count }), 'an object of byte offsets ({ stdout, stderr })');
+const OutputOffsets = t.exact(t.partial({ stdout: NonNegativeInteger, stderr: NonNegativeInteger }), 'an object of byte offsets ({ stdout, stderr })');
 
 /**
  * What a snapshot records of the run and its stop, each field optional (a
@@ -91,11 +86,12 @@ const OutputOffsets = t.exact(t.partial({ stdout: Count, stderr: Count }), 'an o
  * own supervisor would have.
  */
 const runFields = {
-  attempt: Count,
+  attempt: NonNegativeInteger,
   outputStart: OutputOffsets,
-  stopSignal: satisfying('a signal name such as SIGTERM', isSignal),
-  gracefulStopMs: satisfying('an integer number of ms between 0 and 2147483647', isDuration),
-  killProcessGroup: t.boolean,
+  // The very rules of the options (options.ts), so a value a daemon ran with is one a record can hold.
+  stopSignal: SignalName,
+  gracefulStopMs: Duration,
+  killProcessGroup: Flag,
 } as const;
 
 /**

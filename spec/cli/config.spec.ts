@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { asyncScheduler, firstValueFrom } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { attempt$ } from '../../lib/checks/run-check.js';
-import { checkService } from '../../lib/manager/service.js';
+import { checkService, type Service } from '../../lib/manager/service.js';
 import { configReader } from '../../lib/cli/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rxdaemon-config-'));
@@ -45,7 +45,7 @@ describe('configReader', () => {
     );
     expect(leftOf(file('top.json', JSON.stringify({ deamons: {} })))?.message).toContain('`deamons`: unknown field; did you mean `daemons`?');
     expect(leftOf(file('far.json', JSON.stringify({ daemons: { web: { command: 'envoy', restartPolicy: 'always' } } })))?.message).toContain(
-      '`daemons.web.restartPolicy`: unknown field (known: command, args, cwd, env, token, gracefulStopMs, stopSignal, restart, ready, health, after, killProcessGroup, stdout, stderr, tailLines, maxLogBytes, logBackups, uid, gid)',
+      '`daemons.web.restartPolicy`: unknown field (known: command, args, cwd, env, token, gracefulStopMs, stopSignal, killProcessGroup, stdout, stderr, tailLines, maxLogBytes, logBackups, uid, gid, after, restart, ready, health)',
     );
   });
 
@@ -171,7 +171,7 @@ describe('configReader', () => {
     );
     const read = readConfig(path);
     if (read._tag === 'Left') throw new Error(read.left.message);
-    for (const [id, service] of Object.entries(read.right)) expect(() => checkService(service, id, true)).not.toThrow();
+    for (const [id, service] of Object.entries(read.right)) expect(checkService(service, id, true)).toMatchObject({ _tag: 'Right' });
   });
 
   it.each([
@@ -207,5 +207,29 @@ describe('configReader', () => {
   ])('%j: %s', (fields, message) => {
     const path = file('option.json', JSON.stringify({ daemons: { web: { command: 'envoy', ...fields } } }));
     expect(leftOf(path)).toEqual({ message: `invalid config ${path}: ${message}`, incomplete: false });
+  });
+});
+
+describe('one schema of a service: a config and the manager refuse the same values, in the same words', () => {
+  const expectedOf = (message: string): string | undefined => /^Expected the `[\w.]+` option to be (.*), got /.exec(message)?.[1];
+
+  it.each([
+    ['gracefulStopMs', -1],
+    ['stopSignal', 'TERM'],
+    ['killProcessGroup', 'yes'],
+    ['tailLines', -1],
+    ['maxLogBytes', 0],
+    ['logBackups', 1.5],
+    ['uid', -1],
+    ['gid', 'staff'],
+    ['after', 'db'],
+  ])('%s: %j', (name, value) => {
+    const service = { command: 'envoy', [name]: value } as unknown as Service;
+    const refused = checkService(service, 'web', true);
+    const expected = refused._tag === 'Left' ? expectedOf(refused.left) : undefined;
+    expect(expected).toEqual(expect.any(String));
+    const path = file('same.json', JSON.stringify({ daemons: { web: service } }));
+    const read = readConfig(path);
+    expect(read._tag === 'Left' ? read.left.message : undefined).toBe(`invalid config ${path}: \`daemons.web.${name}\`: expected ${expected ?? ''}, got ${typeof value === 'string' ? `'${value}'` : String(value)}`);
   });
 });

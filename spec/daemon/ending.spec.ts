@@ -161,7 +161,7 @@ describe('stopSignal', () => {
 
   it('refuses a name that is no signal', () => {
     expect(() => supervise({ command: 'x' }, { stopSignal: 'SIGNOPE' as NodeJS.Signals })).toThrow(
-      'Expected the `stopSignal` option to be a signal name such as `SIGTERM`, got `SIGNOPE` (string).',
+      "Expected the `stopSignal` option to be a signal name such as 'SIGTERM', got `SIGNOPE` (string).",
     );
   });
 });
