@@ -145,7 +145,7 @@ export const kindOf = (entry: ReadyEntry | HealthEntry): CheckKind => {
  * The built-in check an entry names. A relative command of `exec` that
  * holds a `/` (`./check-db.sh`) is resolved against `directory`, the
  * config's, as its output files are; a bare name is looked up in the PATH.
- * A new function at every call: see `checkCache` for one per entry.
+ * A new function at every call: see `reloadStableChecks` for one per entry.
  *
  * @example
  * checkOf({ http: 'http://127.0.0.1:8080/healthz', expectStatus: [200, 204] }, '/etc/agent');

@@ -10,10 +10,10 @@ import type { RestartPolicy } from '../policy/restart-policy.js';
 import type { Stdio } from '../process/driver.js';
 import { commandFields, NonEmptyText, Text } from '../snapshot/codec.js';
 import { reportDecodeErrors } from '../snapshot/decode-errors.js';
-import { checkCache, type CheckCache } from './check-cache.js';
+import { reloadStableChecks, type ReloadStableChecks } from './reload-stable-checks.js';
 import { HealthEntry, ReadyEntry } from './check-entry.js';
 import { parseJson } from './json.js';
-import { policyCache } from './policy-cache.js';
+import { reloadStablePolicies } from './reload-stable-policies.js';
 import { RestartEntry } from './restart-entry.js';
 import { closestName, strictObject } from './strict-codec.js';
 
@@ -158,7 +158,7 @@ const outputIn = (directory: string, entry: 'ignore' | { file: string }): Stdio 
 interface Builders {
   readonly directory: string;
   readonly policyFor: (entry: RestartEntry) => RestartPolicy;
-  readonly checksFor: CheckCache;
+  readonly checksFor: ReloadStableChecks;
 }
 
 const serviceOf = (entry: ServiceEntry, { directory, policyFor, checksFor }: Builders): Service => {
@@ -179,7 +179,7 @@ const serviceOf = (entry: ServiceEntry, { directory, policyFor, checksFor }: Bui
  * A reader of the config file at `path`: each call reads and decodes it
  * again; a Left says what is wrong (the line and column of a JSON error, the
  * path of a bad or unknown field). Its policies and checks are kept across
- * calls (see {@link policyCache} and {@link checkCache}): an unchanged
+ * calls (see {@link reloadStablePolicies} and {@link reloadStableChecks}): an unchanged
  * `restart`, `ready` or `health` entry gives the very same policy or check,
  * so a reload replaces only the services that changed. A relative `cwd`,
  * `{ "file" }` of `stdout`/`stderr` and `exec` command path are resolved
@@ -191,7 +191,7 @@ const serviceOf = (entry: ServiceEntry, { directory, policyFor, checksFor }: Bui
  */
 export const configReader = (path: string): (() => Either<ConfigError, DesiredSet>) => {
   const directory = dirname(resolve(path));
-  const builders: Builders = { directory, policyFor: policyCache(), checksFor: checkCache(directory) };
+  const builders: Builders = { directory, policyFor: reloadStablePolicies(), checksFor: reloadStableChecks(directory) };
   return () => {
     const text = readText(path);
     if (isLeft(text)) return text;

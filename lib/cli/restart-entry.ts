@@ -106,7 +106,7 @@ const backoffOf = (entry: ConsulEntry | ExponentialEntry): RestartPolicy => {
  * The policy a decoded `restart` entry describes, built with the
  * combinators: `limitRestarts(restartOn(backoff, { when, noRestartCodes }), { max, withinMs })`,
  * each layer only when its fields are there; `never` is {@link noRestart}.
- * A new object at every call: see `policyCache` for one per entry.
+ * A new object at every call: see `reloadStablePolicies` for one per entry.
  *
  * @example
  * restartPolicyOf({ policy: 'consul', when: 'on-failure', maxRestarts: 5, withinMs: 60_000 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Observable } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkCache } from '../../lib/cli/check-cache.js';
+import { reloadStableChecks } from '../../lib/cli/reload-stable-checks.js';
 import { configReader } from '../../lib/cli/config.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { manage, type DesiredSet } from '../../lib/manager/manage.js';
@@ -34,9 +34,9 @@ const serviceIn = (set: DesiredSet, id: string): Service => {
 const web = { command: 'web', ready: { tcp: 9, host: '127.0.0.1', intervalMs: 500 }, health: { http: 'http://127.0.0.1:9/healthz', expectStatus: [200, 204], failures: 2 } };
 const db = { command: 'db', ready: { output: 'ready to accept connections', stream: 'stderr' }, health: { exec: ['pg_isready', '-h', 'localhost'] } };
 
-describe('checkCache: equal checks, one function', () => {
+describe('reloadStableChecks: equal checks, one function', () => {
   it('gives the same check for an equal kind whatever its timing and key order, a new one for another kind, and keeps ready and health apart', () => {
-    const checksFor = checkCache(dir);
+    const checksFor = reloadStableChecks(dir);
     const first = checksFor.ready({ http: 'http://127.0.0.1:8080/', expectStatus: [200, 204] });
     expect(first).toEqual({ check: first.check });
     expect(checksFor.ready({ expectStatus: [200, 204], http: 'http://127.0.0.1:8080/', intervalMs: 50, attemptTimeoutMs: 10 })).toEqual({ check: first.check, intervalMs: 50, attemptTimeoutMs: 10 });
@@ -48,7 +48,7 @@ describe('checkCache: equal checks, one function', () => {
     expect(checksFor.ready({ tcp: 5432 }).check).not.toBe(checksFor.ready({ tcp: 5432, host: 'db' }).check);
     expect(checksFor.ready({ exec: ['a', 'b'] }).check).toBe(checksFor.ready({ exec: ['a', 'b'] }).check);
     expect(checksFor.ready({ exec: ['a', 'b'] }).check).not.toBe(checksFor.ready({ exec: ['b', 'a'] }).check);
-    expect(checkCache(dir).ready({ http: 'http://127.0.0.1:8080/', expectStatus: [200, 204] }).check).not.toBe(first.check);
+    expect(reloadStableChecks(dir).ready({ http: 'http://127.0.0.1:8080/', expectStatus: [200, 204] }).check).not.toBe(first.check);
   });
 });
 

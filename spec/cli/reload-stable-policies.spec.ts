@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Observable } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configReader } from '../../lib/cli/config.js';
-import { policyCache } from '../../lib/cli/policy-cache.js';
+import { reloadStablePolicies } from '../../lib/cli/reload-stable-policies.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { manage, type DesiredSet } from '../../lib/manager/manage.js';
 import { serviceEquals } from '../../lib/manager/service.js';
@@ -28,14 +28,14 @@ const readOf = (read: ReturnType<typeof configReader>): DesiredSet => {
 const web = { command: 'web', restart: { policy: 'consul', when: 'on-failure', maxRestarts: 5, withinMs: 60_000 } };
 const db = { command: 'db', stopSignal: 'SIGTERM', restart: { policy: 'exponential', baseDelayMs: 100, factor: 3 } };
 
-describe('policyCache: equal restart entries, one policy object', () => {
+describe('reloadStablePolicies: equal restart entries, one policy object', () => {
   it('gives the same object for an equal entry, whatever the order of its keys, and a new one for another', () => {
-    const policyFor = policyCache();
+    const policyFor = reloadStablePolicies();
     const first = policyFor({ policy: 'consul', when: 'on-failure', maxRestarts: 5, withinMs: 60_000 });
     expect(policyFor({ withinMs: 60_000, maxRestarts: 5, when: 'on-failure', policy: 'consul' })).toBe(first);
     expect(policyFor({ policy: 'consul', when: 'on-failure', maxRestarts: 6, withinMs: 60_000 })).not.toBe(first);
     expect(policyFor({ policy: 'consul', when: 'on-failure', maxRestarts: 5, withinMs: 60_000, noRestartCodes: [] })).not.toBe(first);
-    expect(policyCache()({ policy: 'consul', when: 'on-failure', maxRestarts: 5, withinMs: 60_000 })).not.toBe(first);
+    expect(reloadStablePolicies()({ policy: 'consul', when: 'on-failure', maxRestarts: 5, withinMs: 60_000 })).not.toBe(first);
   });
 });
 

@@ -1,9 +1,9 @@
 import type { HealthOptions, ReadyOptions } from '../checks/check.js';
 import { checkOf, kindOf, type CheckKind, type HealthEntry, type ReadyEntry } from './check-entry.js';
-import { entryCache } from './entry-cache.js';
+import { reloadStable } from './reload-stable.js';
 
 /** The `ready` and `health` options of a config's entries, their checks kept across reads. */
-export interface CheckCache {
+export interface ReloadStableChecks {
   readonly ready: (entry: ReadyEntry) => ReadyOptions;
   readonly health: (entry: HealthEntry) => HealthOptions;
 }
@@ -15,7 +15,7 @@ const given = <O extends object>(fields: O): Partial<O> => Object.fromEntries(Ob
 /**
  * Builds the options of `ready` and `health` entries, giving the same check
  * function for an equal check (its kind's fields, compared as canonical
- * JSON; see {@link entryCache}) however many reads apart. A manager compares
+ * JSON; see {@link reloadStable}) however many reads apart. A manager compares
  * a check by identity (S6), so without it every reload would replace every
  * service that has one; with it, a reload replaces only a service whose
  * check changed (a changed `intervalMs` changes the options, not the
@@ -26,13 +26,13 @@ const given = <O extends object>(fields: O): Partial<O> => Object.fromEntries(Ob
  * config's (see {@link checkOf}).
  *
  * @example
- * const checksFor = checkCache('/etc/agent');
+ * const checksFor = reloadStableChecks('/etc/agent');
  * checksFor.ready({ tcp: 5432 }).check === checksFor.ready({ tcp: 5432, intervalMs: 500 }).check; // true
  */
-export const checkCache = (directory: string): CheckCache => {
+export const reloadStableChecks = (directory: string): ReloadStableChecks => {
   const build = (kind: CheckKind) => checkOf(kind, directory);
-  const readyCheck = entryCache(build);
-  const healthCheck = entryCache(build);
+  const readyCheck = reloadStable(build);
+  const healthCheck = reloadStable(build);
   return {
     ready: (entry) => ({ check: readyCheck(kindOf(entry)), ...given({ intervalMs: entry.intervalMs, timeoutMs: entry.timeoutMs, attemptTimeoutMs: entry.attemptTimeoutMs }) }),
     health: (entry) => ({ check: healthCheck(kindOf(entry)), ...given({ intervalMs: entry.intervalMs, timeoutMs: entry.timeoutMs, failures: entry.failures }) }),
