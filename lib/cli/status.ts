@@ -4,13 +4,13 @@ import { errorFields } from '../events.js';
 import type { DaemonReport } from '../manager/control-protocol.js';
 import { DataDir } from '../manager/data-dir.js';
 import { lockHolder } from '../manager/lock.js';
+import { recordedStatus } from '../manager/recorded-status.js';
 import { defaultDriver } from '../process/child-process-driver.js';
 import { parse } from './args.js';
 import { ask$ } from './control-client.js';
 import { dataDirOf } from './data-dir.js';
 import { wantsColour } from './format.js';
 import { EXIT, writeErr, writeOut } from './output.js';
-import { recordedStatus } from './status-records.js';
 import { statusTable } from './status-table.js';
 
 const OPTIONS = { 'data-dir': { type: 'string' }, json: { type: 'boolean' } } as const;

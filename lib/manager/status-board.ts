@@ -1,12 +1,43 @@
-import { idleBecause, initialState, type DaemonState } from '../daemon/state.js';
+import { idleBecause, initialState, type DaemonState, type LastExit } from '../daemon/state.js';
 import { CpuMeter, readProcUsage } from '../process/proc-usage.js';
 import type { DaemonReport } from './control-protocol.js';
 import type { ManagerEvent } from './events.js';
 import { DaemonStates } from './fold-states.js';
 
-/** Since when a process runs, and for how long: as its state says (an adopted one's own start, which its `adopted` event carries). */
-const timesOf = (since: number | undefined, now: number): Pick<DaemonReport, 'since' | 'uptimeMs'> =>
-  since === undefined ? { since: null, uptimeMs: null } : { since, uptimeMs: Math.max(0, now - since) };
+/** What is known of one daemon for `rxdaemon status`: its status, and of its process what could be told. */
+export interface ReportFacts {
+  readonly status: string;
+  readonly pid?: number;
+  /** When its process started (ms since the epoch): an adopted one's own start. */
+  readonly since?: number;
+  readonly restarts?: number;
+  readonly lastExit?: LastExit;
+  readonly cpuPercent?: number;
+  readonly rssBytes?: number;
+  readonly cause?: string;
+}
+
+/**
+ * The one maker of a {@link DaemonReport}: what `rxdaemon status` shows of
+ * daemon `id`, as of `now`; what is not known is null. The manager's board
+ * makes it from each daemon's state, `recordedStatus` from the records when
+ * no manager runs.
+ *
+ * @example
+ * daemonReport('web', { status: 'running', pid: 812, since: 1_700_000_000_000, restarts: 0 }, Date.now());
+ */
+export const daemonReport = (id: string, facts: ReportFacts, now: number): DaemonReport => ({
+  id,
+  status: facts.status,
+  pid: facts.pid ?? null,
+  since: facts.since ?? null,
+  uptimeMs: facts.since === undefined ? null : Math.max(0, now - facts.since),
+  restarts: facts.restarts ?? null,
+  lastExit: facts.lastExit ?? null,
+  cpuPercent: facts.cpuPercent ?? null,
+  rssBytes: facts.rssBytes ?? null,
+  cause: facts.cause ?? null,
+});
 
 /** A state that has a live process: the statuses in which `pid` is one. */
 const hasProcess = (state: DaemonState): state is DaemonState & { readonly pid: number } => state.pid !== undefined && state.status !== 'closed';
@@ -47,22 +78,14 @@ export class StatusBoard {
   report(configured: Iterable<string>, now: number): DaemonReport[] {
     const ids = new Set([...configured, ...this.#states.ids()]);
     const pids = new Set<number>();
-    const reports = [...ids].map((id): DaemonReport => {
+    const reports = [...ids].map((id) => {
       const state = this.stateOf(id);
       const live = hasProcess(state);
       const usage = live ? readProcUsage(state.pid) : undefined;
       if (live) pids.add(state.pid);
-      return {
-        id,
-        status: state.status,
-        pid: live ? state.pid : null,
-        ...timesOf(live ? state.since : undefined, now),
-        restarts: state.restarts,
-        lastExit: state.lastExit ?? null,
-        cpuPercent: live && usage !== undefined ? this.#cpu.percent(state.pid, usage) : null,
-        rssBytes: usage?.rssBytes ?? null,
-        cause: state.cause ?? null,
-      };
+      const { status, restarts, lastExit, cause } = state;
+      const process = live ? { pid: state.pid, since: state.since, cpuPercent: usage === undefined ? undefined : this.#cpu.percent(state.pid, usage), rssBytes: usage?.rssBytes } : {};
+      return daemonReport(id, { status, restarts, lastExit, cause, ...process }, now);
     });
     this.#cpu.keepOnly(pids);
     return reports;
