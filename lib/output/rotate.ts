@@ -2,6 +2,7 @@ import { constants, fstatSync, ftruncateSync, readSync, writeSync, type Stats } 
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { errnoOf } from '../errno.js';
 import { lstatOrUndefined, ownFileRefusal, problem, randomName, thrown } from '../process/files.js';
 
 /** How a rotation went: `true` when the file was rotated, `false` when it did not need it; an Error (with a `code`) when it failed. */
@@ -119,6 +120,6 @@ const renameIfThere = async (from: string, to: string): Promise<void> => {
   try {
     await rename(from, to);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (errnoOf(error) !== 'ENOENT') throw error;
   }
 };

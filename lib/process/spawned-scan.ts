@@ -1,4 +1,5 @@
 import { readFileSync, readlinkSync } from 'node:fs';
+import { errnoOf } from '../errno.js';
 import type { Spawned } from './driver.js';
 import { environValue } from './environ-scan.js';
 import { isSignallablePid } from './pid.js';
@@ -22,7 +23,7 @@ const exeOf = (pid: number): string | null | undefined => {
     const exe = readlinkSync(`/proc/${pid}/exe`);
     return exe.endsWith(DELETED) ? exe.slice(0, -DELETED.length) : exe;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoOf(error);
     return code === 'EACCES' || code === 'EPERM' ? null : undefined;
   }
 };
