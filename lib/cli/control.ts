@@ -1,5 +1,4 @@
 import { firstValueFrom } from 'rxjs';
-import { errorFields } from '../events.js';
 import type { ControlAnswer } from '../manager/control-protocol.js';
 import { DataDir } from '../manager/data-dir.js';
 import type { ControlRequest } from '../manager/events.js';
@@ -35,14 +34,10 @@ const saidOf = (id: string, { outcome, status, pid, cause }: Done): string => {
 
 /** What the manager answered, or why it could not: the line for stdout, or the problem for stderr. */
 const ask = async (path: string, request: ControlRequest): Promise<{ readonly said: string } | { readonly problem: string }> => {
-  try {
-    const answer = await firstValueFrom(ask$(path, request), { defaultValue: undefined });
-    if (answer?.type === 'ok') return { said: saidOf(request.id, answer) };
-    return { problem: answer?.type === 'error' ? answer.message : `the manager hung up before ${request.id} could ${request.type}` };
-  } catch (error) {
-    const { code, message } = errorFields(error);
-    return { problem: code === 'ENOMANAGER' ? `${message}; start one with rxdaemon manage` : message };
-  }
+  const answer = await firstValueFrom(ask$(path, request), { defaultValue: undefined });
+  if (answer?.type === 'ok') return { said: saidOf(request.id, answer) };
+  if (answer?.type === 'unreachable') return { problem: answer.code === 'ENOMANAGER' ? `${answer.message}; start one with rxdaemon manage` : answer.message };
+  return { problem: answer?.type === 'error' ? answer.message : `the manager hung up before ${request.id} could ${request.type}` };
 };
 
 /**

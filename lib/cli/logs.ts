@@ -1,13 +1,12 @@
 import { lstatSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { catchError, concat, defer, EMPTY, map, merge, of, takeWhile, throwError, type Observable } from 'rxjs';
-import { errorFields } from '../events.js';
+import { concat, concatMap, defer, EMPTY, map, merge, of, takeWhile, type Observable } from 'rxjs';
 import { DEFAULT_LOG_LINES, type ControlAnswer } from '../manager/control-protocol.js';
 import { DataDir } from '../manager/data-dir.js';
 import { checkId } from '../manager/ids.js';
-import { emptyLogNote, logLines$ } from '../manager/log-lines.js';
+import { emptyLogNote, logLines } from '../manager/log-lines.js';
 import { parse } from './args.js';
-import { ask$ } from './control-client.js';
+import { ask$, type Unreachable } from './control-client.js';
 import { dataDirOf } from './data-dir.js';
 import { paint, wantsColour, type Colour } from './format.js';
 import { EXIT, UsageError, writeErr, writeOut } from './output.js';
@@ -28,17 +27,14 @@ interface Wanted {
 
 const PREFIX_COLOURS: readonly Colour[] = ['cyan', 'magenta', 'green', 'yellow', 'blue'];
 
-/** What `logs` shows of a log: a line of it (on stdout), or a note on it (on stderr: that it is empty). */
-type Said = { readonly line: string } | { readonly note: string };
+/**
+ * What `logs` shows of a log: a line of it (on stdout), a note on it (on
+ * stderr: that it is empty), or why it cannot be shown (on stderr; the last
+ * of that log, and exit 1).
+ */
+type Said = { readonly line: string } | { readonly note: string } | { readonly problem: string };
 
-const failed = (message: string): Error => new Error(message);
-
-/** What the manager's answers say of a log: `end` ends them; an error answer is an error. */
-const saidOfAnswer = (answer: ControlAnswer): Said => {
-  if (answer.type === 'line') return { line: answer.text };
-  if (answer.type === 'note') return { note: answer.message };
-  throw failed(answer.type === 'error' ? answer.message : `the manager answered ${answer.type} to a logs request`);
-};
+const MANAGER_ENDED: Said = { problem: 'the manager ended; no more lines' };
 
 /** A note on the log, if it is empty, then its lines. */
 const noted$ = (note: string | undefined, lines$: Observable<string>): Observable<Said> =>
@@ -48,28 +44,42 @@ const noted$ = (note: string | undefined, lines$: Observable<string>): Observabl
 const fromFiles$ = (dataDir: DataDir, id: string, wanted: Wanted): Observable<Said> =>
   defer(() => {
     const valid = checkId(id);
-    if (isLeft(valid)) return throwError(() => failed(valid.left));
+    if (isLeft(valid)) return of({ problem: valid.left });
     const path = dataDir[wanted.stream](id);
-    if (lstatSync(path, { throwIfNoEntry: false }) === undefined) {
-      return throwError(() => failed(`there is no ${path}: is the id right, and did a manager of ${dataDir.root} run it?`));
-    }
-    return noted$(emptyLogNote(id, wanted.stream, path), logLines$(path, wanted));
+    if (lstatSync(path, { throwIfNoEntry: false }) === undefined) return of({ problem: `there is no ${path}: is the id right, and did a manager of ${dataDir.root} run it?` });
+    const log = logLines(path, wanted);
+    return isLeft(log) ? of({ problem: log.left }) : noted$(emptyLogNote(id, wanted.stream, path), log.right);
   });
+
+/** What an answer of the manager says of a log; with no manager to ask, the log read from the files. */
+const saidOf$ = (answer: ControlAnswer | Unreachable, files$: Observable<Said>): Observable<Said> => {
+  switch (answer.type) {
+    case 'line':
+      return of({ line: answer.text });
+    case 'note':
+      return of({ note: answer.message });
+    case 'error':
+      return of({ problem: answer.message });
+    case 'unreachable':
+      return answer.code === 'ENOMANAGER' ? files$ : of({ problem: answer.message });
+    default:
+      return of({ problem: `the manager answered ${answer.type} to a logs request` });
+  }
+};
 
 /**
  * One id's log: asked of the running manager (which knows where a service
  * with its own output file writes), else read from the data dir's files.
  * Following through the manager ends when the manager does, once its
- * last lines are shown, saying so.
+ * last lines are shown, saying so. A problem is the last thing said.
  */
 const logOf$ = (dataDir: DataDir, id: string, wanted: Wanted): Observable<Said> => {
   const asked$ = ask$(dataDir.controlPath, { type: 'logs', id, ...wanted }).pipe(
     takeWhile((answer) => answer.type !== 'end'),
-    map(saidOfAnswer),
+    concatMap((answer) => saidOf$(answer, fromFiles$(dataDir, id, wanted))),
   );
-  return (wanted.follow ? concat(asked$, throwError(() => failed('the manager ended; no more lines'))) : asked$).pipe(
-    catchError((error: unknown) => (errorFields(error).code === 'ENOMANAGER' ? fromFiles$(dataDir, id, wanted) : throwError(() => error))),
-  );
+  // Read from the files, a followed log never ends: only the manager's end is said.
+  return concat(asked$, wanted.follow ? of(MANAGER_ENDED) : EMPTY).pipe(takeWhile((said) => !('problem' in said), true));
 };
 
 const countOf = (value: string | undefined): number => {
@@ -100,19 +110,18 @@ export const logs = async (args: readonly string[]): Promise<number> => {
   const logs$ = ids.map((id, i) => {
     const prefix = ids.length === 1 ? '' : `${paint(id.padEnd(width), PREFIX_COLOURS[i % PREFIX_COLOURS.length] ?? 'cyan', colour)} | `;
     return logOf$(dataDir, id, wanted).pipe(
-      map((said): Said => ('line' in said ? { line: `${prefix}${said.line}\n` } : said)),
-      catchError((error: unknown) => {
-        writeErr(`rxdaemon: ${ids.length === 1 ? '' : `${id}: `}${errorFields(error).message}\n`);
-        code = EXIT.failure;
-        return EMPTY;
-      }),
+      map((said): Said => ('line' in said ? { line: `${prefix}${said.line}\n` } : 'problem' in said ? { problem: `${ids.length === 1 ? '' : `${id}: `}${said.problem}` } : said)),
     );
   });
   await new Promise<void>((resolve) => {
     (wanted.follow ? merge(...logs$) : concat(...logs$)).subscribe({
       next: (said) => {
         if ('line' in said) writeOut(said.line);
-        else writeErr(`rxdaemon: ${said.note}\n`);
+        else if ('note' in said) writeErr(`rxdaemon: ${said.note}\n`);
+        else {
+          writeErr(`rxdaemon: ${said.problem}\n`);
+          code = EXIT.failure;
+        }
       },
       complete: resolve,
     });

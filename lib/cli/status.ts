@@ -1,6 +1,5 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { firstValueFrom } from 'rxjs';
-import { errorFields } from '../events.js';
 import type { DaemonReport } from '../manager/control-protocol.js';
 import { DataDir } from '../manager/data-dir.js';
 import { lockHolder } from '../manager/lock.js';
@@ -19,14 +18,10 @@ const OPTIONS = { 'data-dir': { type: 'string' }, json: { type: 'boolean' } } as
 type Asked = { readonly kind: 'answered'; readonly reports: DaemonReport[] } | { readonly kind: 'no-manager' } | { readonly kind: 'failed'; readonly message: string };
 
 const askManager = async (dataDir: DataDir): Promise<Asked> => {
-  try {
-    const answer = await firstValueFrom(ask$(dataDir.controlPath, { type: 'status' }), { defaultValue: undefined });
-    if (answer?.type === 'status') return { kind: 'answered', reports: answer.daemons };
-    return { kind: 'failed', message: answer?.type === 'error' ? answer.message : 'the manager hung up without answering' };
-  } catch (error) {
-    const { code, message } = errorFields(error);
-    return code === 'ENOMANAGER' ? { kind: 'no-manager' } : { kind: 'failed', message };
-  }
+  const answer = await firstValueFrom(ask$(dataDir.controlPath, { type: 'status' }), { defaultValue: undefined });
+  if (answer?.type === 'status') return { kind: 'answered', reports: answer.daemons };
+  if (answer?.type === 'unreachable' && answer.code === 'ENOMANAGER') return { kind: 'no-manager' };
+  return { kind: 'failed', message: answer?.type === 'error' || answer?.type === 'unreachable' ? answer.message : 'the manager hung up without answering' };
 };
 
 /** The one line that says the status comes from the records, and why. */

@@ -3,6 +3,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { AsyncSubject, filter, firstValueFrom, ignoreElements, Observable, Subject } from 'rxjs';
 import { checkCommand, commandEquals, type Command } from '../command.js';
 import { deferred, type Deferred } from '../deferred.js';
+import { codedError } from '../errno.js';
 import { eventFactory, isTerminal, type DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import { outputLines$, type OutputStream } from '../output/output-lines.js';
@@ -132,11 +133,11 @@ export class Daemon {
    * await daemon.restart(); // e.g. after its configuration file changed
    */
   restart(): Promise<void> {
-    if (this.#phase !== 'started') return Promise.reject(new Error(`cannot restart a daemon that is ${this.#phase === 'new' ? 'not started' : this.#phase === 'stopping' ? 'being stopped' : this.#current.status}`));
+    if (this.#phase !== 'started') return Promise.reject(codedError('ENOTRUNNING', `cannot restart a daemon that is ${this.#phase === 'new' ? 'not started' : this.#phase === 'stopping' ? 'being stopped' : this.#current.status}`));
     const restarted = firstValueFrom(this.#events.pipe(filter((event) => event.type === 'started' || event.type === 'spawn-failed' || isTerminal(event))));
     this.#restarts.next();
     return restarted.then((event) => {
-      if (isTerminal(event)) throw new Error(`the daemon ended (${event.type}) before it restarted`);
+      if (isTerminal(event)) throw codedError('EENDED', `the daemon ended (${event.type}) before it restarted`);
     });
   }
 

@@ -1,13 +1,12 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { catchError, concat, defer, EMPTY, endWith, filter, map, Observable, of, Subject, take, type SchedulerLike } from 'rxjs';
-import { errorFields } from '../events.js';
+import { concat, defer, EMPTY, endWith, filter, map, Observable, of, Subject, take, type SchedulerLike } from 'rxjs';
 import { resultOf, settles } from './control-outcome.js';
 import { answerError, DEFAULT_LOG_LINES, type ControlAnswer, type ControlLine } from './control-protocol.js';
 import type { DataDir } from './data-dir.js';
 import { controlServer$ } from './control-server.js';
 import { isManagerTerminal, type ControlErrorEvent, type ControlRequest, type ManagerEvent } from './events.js';
 import { checkId } from './ids.js';
-import { emptyLogNote, logLines$ } from './log-lines.js';
+import { emptyLogNote, logLines } from './log-lines.js';
 import type { DesiredSet } from './manage.js';
 import { outputOf, partsOf } from './service.js';
 import { StatusBoard } from './status-board.js';
@@ -97,13 +96,14 @@ export class ControlAnswers {
       if (isLeft(valid)) return of(answerError('ENOLOG', valid.left));
       const target = outputOf(stream, id, partsOf(service).options, this.dataDir);
       if (typeof target !== 'object') return of(answerError('ENOLOG', `${id}'s ${stream} is not kept in a file (it is ${JSON.stringify(target)})`));
+      const log = logLines(target.file, { lines, follow, scheduler: this.scheduler, until: this.#ended });
+      if (isLeft(log)) return of(answerError('ENOLOG', `cannot read ${target.file}: ${log.left}`));
       const note = emptyLogNote(id, stream, target.file);
       return concat(
         note === undefined ? EMPTY : of<ControlAnswer>({ type: 'note', message: note }),
-        logLines$(target.file, { lines, follow, scheduler: this.scheduler, until: this.#ended }).pipe(
+        log.right.pipe(
           map((text): ControlAnswer => ({ type: 'line', text })),
           endWith(END),
-          catchError((error: unknown) => of(answerError('ENOLOG', `cannot read ${target.file}: ${errorFields(error).message}`))),
         ),
       );
     });

@@ -16,12 +16,15 @@ import { manage, type DesiredSet, type ManagerOptions } from './manage.js';
 import { outputOf } from './service.js';
 import { codedError } from '../errno.js';
 
-/** A manager that ended other than as asked: refused at start, ended already the other way (a kill after a close), or a bug. */
+/** A manager that ended other than as asked: refused at start (its code), ended already the other way (a kill after a close: EENDED), or a bug. */
 const endedOtherwise = (last: ManagerEvent | undefined): Error => {
   if (last?.type === 'manager-refused') return codedError(last.code, `the manager was refused: ${last.message}`);
-  if (last !== undefined) return new Error(`the manager had already ended (${last.type})`);
+  if (last !== undefined) return codedError('EENDED', `the manager had already ended (${last.type})`);
   return new Error('the manager ended without closing or stopping');
 };
+
+// A request of a manager that never ran is a bug in the caller: run() comes first.
+const NEVER_RUN = 'the manager was never run: call run() first';
 
 /** Where service `id` of a desired set writes (see {@link outputOf}); undefined when no set names it yet, or the set does not. */
 const outputsIn = (desired: DesiredSet | undefined, id: string, dataDir: DataDir | undefined): Outputs | undefined => {
@@ -131,13 +134,18 @@ export class Manager {
     });
   }
 
-  /** M5: detaches every daemon and writes the final records. Resolves with `manager-closed`; rejects if the manager ended otherwise (refused, or a bug). */
+  /**
+   * M5: detaches every daemon and writes the final records. Resolves with
+   * `manager-closed`; rejects with a coded Error when the manager ended
+   * otherwise (refused at start: its code; stopped already: EENDED), and
+   * with a TypeError when it was never run.
+   */
   close(): Promise<ManagerClosedEvent> {
     this.#close$.next();
     return this.#endedWith('manager-closed');
   }
 
-  /** M5: stops every daemon and empties the records. Resolves with `manager-stopped`; rejects if the manager ended otherwise. */
+  /** M5: stops every daemon and empties the records. Resolves with `manager-stopped`; rejects as {@link close} does when the manager ended otherwise. */
   kill(): Promise<ManagerStoppedEvent> {
     this.#kill$.next();
     return this.#endedWith('manager-stopped');
@@ -149,8 +157,8 @@ export class Manager {
    * attempt count. Resolves at its new process's `started` with
    * `restarted`; with a Left when it cannot (`EREFUSED`: not desired,
    * stopped on request, not started yet; `ESPAWN`: the new process failed
-   * to spawn; `EENDED`: the manager ended first). Rejects only when the
-   * manager was never run.
+   * to spawn; `EENDED`: the manager ended first). Rejects, with a
+   * TypeError, only when the manager was never run.
    *
    * @example
    * const manager = new Manager(of({ web: { command: 'envoy', args: ['-c', 'web.yaml'] } }));
@@ -254,7 +262,7 @@ export class Manager {
   }
 
   async #endedWith<T extends 'manager-closed' | 'manager-stopped'>(type: T): Promise<Extract<ManagerEvent, { type: T }>> {
-    if (!this.#running) throw new Error('the manager was never run');
+    if (!this.#running) throw new TypeError(NEVER_RUN);
     const last = await this.#done.promise;
     if (last?.type !== type) throw endedOtherwise(last);
     return last as Extract<ManagerEvent, { type: T }>;
@@ -262,7 +270,7 @@ export class Manager {
 
   /** Sends a request and resolves with what it came to, at the event that settles it (see {@link settles}); rejects only when the manager was never run. */
   async #request(request: ControlRequest): Promise<Either<ControlError, ControlOutcome>> {
-    if (!this.#running) throw new Error('the manager was never run');
+    if (!this.#running) throw new TypeError(NEVER_RUN);
     const settled = firstValueFrom(this.#events.pipe(filter(settles(request))), { defaultValue: undefined });
     this.#control$.next(request);
     const event = await settled;

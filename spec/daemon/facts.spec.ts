@@ -127,6 +127,19 @@ describe('Daemon.restart()', () => {
     await expect(daemon.restart()).rejects.toThrow('cannot restart a daemon that is stopped');
   });
 
+  it('rejects, as a promise refuses, with an Error that has a code: ENOTRUNNING when not running, EENDED when it ended first', async () => {
+    const scheduler = testScheduler();
+    const daemon = new Daemon({ command: 'x' }, { driver: new FakeDriver(), scheduler });
+    await expect(daemon.restart()).rejects.toMatchObject({ code: 'ENOTRUNNING', message: 'cannot restart a daemon that is not started' });
+    daemon.start();
+    scheduler.flush();
+    const restarted = daemon.restart();
+    const stopped = daemon.stop();
+    scheduler.flush();
+    await stopped;
+    await expect(restarted).rejects.toMatchObject({ code: 'EENDED', message: 'the daemon ended (stopped) before it restarted' });
+  });
+
   it('through supervise(): each restart$ emission', () => {
     const seen = timeline(supervise({ command: 'x' }, { driver: new FakeDriver(), restart$: timer(100), stop$: timer(200) }));
     expect(seen).toEqual(['spawning@0', 'started@0', 'ready@0', 'stopping@100', 'exited@100', 'spawning@100', 'started@100', 'ready@100', 'stopping@200', 'exited@200', 'stopped@200']);

@@ -46,6 +46,20 @@ describe('Manager: RxJS contracts', () => {
     await expect(closing).rejects.toThrow(/^the manager was refused: cannot use the data dir \/proc\/not-a-data-dir/);
   });
 
+  it('a manager never run is a caller’s bug: close(), kill() and each request reject with a TypeError; a kill after a close, with EENDED', async () => {
+    const scheduler = testScheduler();
+    const idle = new Manager(of({}), { driver: new FakeDriver({}, { scheduler }), scheduler });
+    for (const asked of [idle.close(), idle.kill(), idle.restart('a'), idle.stop('a'), idle.start('a')]) {
+      await expect(asked).rejects.toThrow(new TypeError('the manager was never run: call run() first'));
+    }
+    const manager = new Manager(of({ a: { command: 'a' } }), { driver: new FakeDriver({}, { scheduler }), scheduler });
+    manager.run();
+    const closed = manager.close();
+    scheduler.flush();
+    await closed;
+    await expect(manager.kill()).rejects.toMatchObject({ code: 'EENDED', message: 'the manager had already ended (manager-closed)' });
+  });
+
   it('states$ replays every daemon’s state, also after the end; a daemon no longer desired leaves it', async () => {
     const scheduler = testScheduler();
     const desired$ = new BehaviorSubject<DesiredSet>({ a: { command: 'a' }, b: { command: 'b' } });
