@@ -5,84 +5,13 @@ import * as t from 'io-ts';
 import { errorFields } from '../events.js';
 import type { DesiredSet } from '../manager/manage.js';
 import { afterFaults } from '../manager/order.js';
-import { SERVICE_RULES, type Service } from '../manager/service.js';
-import type { RestartPolicy } from '../policy/restart-policy.js';
-import type { Stdio } from '../process/driver.js';
-import { commandFields, NonEmptyText, Text } from '../snapshot/codec.js';
+import { SERVICE_RULES } from '../manager/service.js';
 import { reportDecodeErrors } from '../snapshot/decode-errors.js';
-import { reloadStableChecks, type ReloadStableChecks } from './reload-stable-checks.js';
-import { HealthEntry, ReadyEntry } from './check-entry.js';
 import { parseJson } from './json.js';
+import { reloadStableChecks } from './reload-stable-checks.js';
 import { reloadStablePolicies } from './reload-stable-policies.js';
-import { RestartEntry } from './restart-entry.js';
+import { serviceOf, ServiceEntry, type Builders } from './service-entry.js';
 import { closestName, strictObject } from './strict-codec.js';
-
-const FileTarget = strictObject('{ "file": path }', { file: NonEmptyText }, {});
-
-// A manager always has a data dir, where a service's output goes when its
-// entry says nothing: 'inherit' would hand a daemon that outlives its
-// manager a terminal long gone, and the manager refuses it.
-const OutputEntry = new t.Type<'ignore' | { file: string }, 'ignore' | { file: string }, unknown>(
-  `'ignore' or { "file": path }`,
-  (input): input is 'ignore' | { file: string } => input === 'ignore' || FileTarget.is(input),
-  (input, context) => {
-    if (input === 'inherit') return t.failure(input, context, "'inherit' is not for a manager's daemons (they outlive its terminal): leave it out for the data dir's log, or give 'ignore' or { \"file\": path }");
-    if (input === 'ignore') return t.success(input);
-    return t.UnknownRecord.is(input) ? FileTarget.validate(input, context) : t.failure(input, context);
-  },
-  t.identity,
-);
-
-// One schema of a service: the fields of a command are checked by the very
-// codecs a snapshot uses (and `checkCommand` too), so a config that is
-// accepted can always be run, recorded and restored (the token is never
-// recorded, but it is a variable's value in the child); the options and
-// `after` by the manager's own rules (SERVICE_RULES), so none is refused
-// where it enters the manager. Only what a config writes as data of its
-// own is the config's: output files (relative to the config), and
-// `restart`, `ready` and `health`, which the library takes as a policy
-// and checks.
-const ServiceFields = strictObject(
-  'a daemon: { command, args?, cwd?, env?, token?, …options }',
-  { command: commandFields.command },
-  {
-    args: commandFields.args,
-    cwd: commandFields.cwd,
-    env: commandFields.env,
-    token: Text,
-    ...SERVICE_RULES,
-    stdout: OutputEntry,
-    stderr: OutputEntry,
-    restart: RestartEntry,
-    ready: ReadyEntry,
-    health: HealthEntry,
-  },
-);
-type ServiceEntry = t.TypeOf<typeof ServiceFields>;
-
-// An output check reads the daemon's output file; with 'ignore' there is
-// none, and every attempt would fail (ENOOUTPUT) until the run is given up.
-const unreadOutput = (entry: ServiceEntry, context: t.Context): t.Validation<ServiceEntry> => {
-  for (const role of ['ready', 'health'] as const) {
-    const check = entry[role];
-    if (check === undefined || !('output' in check)) continue;
-    const stream = check.stream ?? 'stdout';
-    if (entry[stream] === 'ignore') {
-      return t.failure(check.output, t.appendContext(t.appendContext(context, role, t.never, check), 'output', t.never, check.output), `reads the daemon's ${stream} file, but \`${stream}\` is 'ignore'`);
-    }
-  }
-  return t.success(entry);
-};
-
-const ServiceEntry = new t.Type<ServiceEntry, ServiceEntry, unknown>(
-  ServiceFields.name,
-  ServiceFields.is,
-  (input, context) => {
-    const fields = ServiceFields.validate(input, context);
-    return fields._tag === 'Left' ? fields : unreadOutput(fields.right, context);
-  },
-  t.identity,
-);
 
 const Entries = t.record(t.string, ServiceEntry);
 type Entries = t.TypeOf<typeof Entries>;
@@ -149,30 +78,6 @@ const readText = (path: string): Either<ConfigError, string> => {
     const reason = /^[A-Z]+: (.*?), \w+ '/.exec(message)?.[1] ?? message;
     return left({ message: `cannot read the config ${path}: ${reason}`, incomplete: code === 'ENOENT' });
   }
-};
-
-// A relative output file is the config's neighbour, wherever the manager was started.
-const outputIn = (directory: string, entry: 'ignore' | { file: string }): Stdio => (entry === 'ignore' ? entry : { file: resolve(directory, entry.file) });
-
-/** What turns a config's entries into objects that keep their identity across reads. */
-interface Builders {
-  readonly directory: string;
-  readonly policyFor: (entry: RestartEntry) => RestartPolicy;
-  readonly checksFor: ReloadStableChecks;
-}
-
-const serviceOf = (entry: ServiceEntry, { directory, policyFor, checksFor }: Builders): Service => {
-  const { cwd, restart, ready, health, stdout, stderr, ...rest } = entry;
-  return {
-    ...rest,
-    // Like an output file, and not the manager's own cwd, which a service manager (systemd, a container) chooses.
-    ...(cwd === undefined ? {} : { cwd: resolve(directory, cwd) }),
-    ...(restart === undefined ? {} : { restart: policyFor(restart) }),
-    ...(ready === undefined ? {} : { ready: checksFor.ready(ready) }),
-    ...(health === undefined ? {} : { health: checksFor.health(health) }),
-    ...(stdout === undefined ? {} : { stdout: outputIn(directory, stdout) }),
-    ...(stderr === undefined ? {} : { stderr: outputIn(directory, stderr) }),
-  };
 };
 
 /**
