@@ -63,14 +63,22 @@ const duration = (ms: number): string => (ms < 1_000 ? `${ms} ms` : `${Number((m
 
 /**
  * What ran out when a policy gave up: `5 restarts in 60 s` (a limit of
- * restarts), `3 attempts` (of attempts in a row).
+ * restarts), `3 attempts` (of attempts in a row); or `a failed spawn` that
+ * its rule does not restart (a run that never started cannot complete).
  *
  * @example
  * gaveUpAfter({ type: 'gave-up', at: 0, attempts: 2, reason: 'restarts-exhausted', limit: { max: 5, withinMs: 60_000 } }); // '5 restarts in 60 s'
  */
 export const gaveUpAfter = ({ attempts, reason, limit }: DaemonEventOf<'gave-up'>): string => {
   if (limit !== undefined) return `${counted(limit.max, 'restart')} in ${duration(limit.withinMs)}`;
-  return reason === 'attempts-exhausted' ? counted(attempts, 'attempt') : `${counted(attempts, 'attempt')} (${reason})`;
+  switch (reason) {
+    case 'attempts-exhausted':
+      return counted(attempts, 'attempt');
+    case 'spawn-failed':
+      return 'a failed spawn';
+    case 'restarts-exhausted':
+      return `${counted(attempts, 'attempt')} (${reason})`;
+  }
 };
 
 /** A policy that gave up: what ran out, and the trouble before (`last`). */

@@ -22,14 +22,29 @@ describe('completed and gave-up', () => {
     expect(driver.files.has('/p')).toBe(false);
   });
 
-  it('noRestart completes after a failed spawn too, with no code', () => {
-    const driver = new FakeDriver({ spawnError: 'ENOENT' });
+  // Issue 15, item 8: this used to end with `completed` (code null, signal null), as if a run had ended.
+  it('a run that never started cannot complete: after a failed spawn that its rule does not restart, it gives up (spawn-failed), with the error', () => {
+    const completesAll = { stableAfterMs: 1, next: () => ({ kind: 'complete' as const }) };
+    for (const restart of [noRestart, restartOn(consulBackoff(), { when: 'never' }), completesAll]) {
+      const driver = new FakeDriver({ spawnError: 'ENOENT' });
+      const events: DaemonEvent[] = [];
+      inVirtualTime(() => {
+        supervise({ command: 'x' }, { driver, restart }).subscribe((event) => events.push(event));
+      });
+      const [, failed, last] = events;
+      expect(events.map((event) => event.type)).toEqual(['spawning', 'spawn-failed', 'gave-up']);
+      expect(failed?.type === 'spawn-failed' ? failed.error.code : undefined).toBe('ENOENT');
+      expect(last).toEqual({ type: 'gave-up', at: 0, attempts: 1, reason: 'spawn-failed', error: failed?.type === 'spawn-failed' ? failed.error : undefined });
+    }
+  });
+
+  it('a failed spawn that its rule restarts is restarted, and a run that started still completes', () => {
+    const driver = new FakeDriver((n) => (n === 1 ? { spawnError: 'EACCES' } : { exitAfterMs: 10, exitCode: 0 }));
     const events: DaemonEvent[] = [];
     inVirtualTime(() => {
-      supervise({ command: 'x' }, { driver, restart: noRestart }).subscribe((event) => events.push(event));
+      supervise({ command: 'x' }, { driver, restart: restartOn(consulBackoff(), { when: 'on-failure' }) }).subscribe((event) => events.push(event));
     });
-    expect(events.map((event) => event.type)).toEqual(['spawning', 'spawn-failed', 'completed']);
-    expect(events.at(-1)).toMatchObject({ code: null, signal: null });
+    expect(events.map((event) => event.type)).toEqual(['spawning', 'spawn-failed', 'spawning', 'started', 'ready', 'exited', 'completed']);
   });
 
   it('a limit that runs out gives up', () => {
