@@ -71,6 +71,8 @@ export type {
   ControlErrorEvent,
   ControlRefusedEvent,
   ControlRequest,
+  DependencyEnd,
+  DependencyFailedEvent,
   DesiredErrorEvent,
   FleetEvent,
   ManagedDaemonEvent,

@@ -28,6 +28,7 @@ export const isFailure = (event: PrintedEvent): boolean => {
     case 'health-failed':
     case 'unhealthy':
     case 'limit-reached':
+    case 'dependency-failed':
     case 'manager-refused':
       return true;
     default:

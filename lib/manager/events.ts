@@ -115,8 +115,9 @@ export interface DesiredErrorEvent extends At {
   readonly error: { readonly code: string; readonly message: string };
 }
 /**
- * A service whose `after` names services not ready yet: it is spawned once
- * they all are. Said again, with fewer, as each of them becomes ready.
+ * A service whose `after` names services not ready yet (a one-shot: not
+ * completed with exit code 0 yet): it is spawned once they all are. Said
+ * again, with fewer, as each of them becomes ready or completes.
  */
 export interface WaitingEvent extends At {
   readonly type: 'waiting';
@@ -124,6 +125,32 @@ export interface WaitingEvent extends At {
   /** The ids it waits for. */
   readonly for: readonly string[];
   /** Why, in words (`waiting for db to be ready`): its state's cause. */
+  readonly cause: string;
+}
+/**
+ * How a dependency ended without meeting an `after`: it gave up; it
+ * completed (a one-shot with a code other than 0, or a signal; a daemon,
+ * which is then not ready); it was stopped on request; or it is `invalid`:
+ * it cannot be started (a process recorded for it still runs and cannot be
+ * supervised).
+ */
+export type DependencyEnd = 'gave-up' | 'completed' | 'stopped' | 'invalid';
+/**
+ * A service waits for a dependency (`after`) that ended without being
+ * ready or completing with exit code 0 (see {@link DependencyEnd}): it
+ * waits on, with that cause, until the dependency is ready, or has
+ * completed with 0, again (a `start` of it, a changed definition).
+ * Said when the dependency ends so, and when a service comes to wait for
+ * one that has.
+ */
+export interface DependencyFailedEvent extends At {
+  readonly type: 'dependency-failed';
+  /** The service that waits. */
+  readonly id: string;
+  /** The service it waits for. */
+  readonly dependency: string;
+  readonly how: DependencyEnd;
+  /** Why it waits, in words (`waiting for migrate to complete: migrate exited with code 3`): its state's cause. */
   readonly cause: string;
 }
 /** M9: a request for one daemon (`restart`, `stop`, `start`) carried out (`started`, `restarted`, `stopped`), or found done already (`already-running`, `already-stopped`). */
@@ -168,6 +195,7 @@ export interface ControlRequest {
 export type FleetEvent =
   | ReconcileEvent
   | WaitingEvent
+  | DependencyFailedEvent
   | DesiredErrorEvent
   | ControlDoneEvent
   | ControlRefusedEvent
@@ -194,6 +222,7 @@ const FLEET_TYPES = new Set<string>([
   'reconcile',
   'limit-reached',
   'waiting',
+  'dependency-failed',
   'desired-error',
   'control-done',
   'control-refused',

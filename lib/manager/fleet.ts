@@ -4,11 +4,13 @@ import { AsyncSubject, NEVER, defer, EMPTY, interval, merge, Observable, Subject
 import type { Command } from '../command.js';
 import type { Adoptee } from '../daemon/adoptee.js';
 import { Daemon } from '../daemon/daemon.js';
+import { STOPPED } from '../daemon/cause.js';
 import { isEnded } from '../daemon/state.js';
 import { askEnd, supervising$ } from '../daemon/supervise.js';
 import { SCOPE_VARIABLE, type Ending } from '../daemon/supervision.js';
-import { errorFields, isTerminal, type DaemonEvent } from '../events.js';
+import { errorFields, isTerminal, type DaemonEvent, type DaemonEventOf } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
+import { noRestart } from '../policy/no-restart.js';
 import type { Marked } from '../process/driver.js';
 import type { Headroom } from '../process/limits.js';
 import { SPAWN_WINDOW_TICKS, type SpawnIntent } from '../process/spawn-intent.js';
@@ -71,9 +73,15 @@ export class Fleet {
    * room is kept for them, or tries in one moment would all see the same.
    */
   private readonly unspawned = new Set<string>();
-  /** Ids whose daemon is ready now (a dependency is met while its daemon is). */
-  private readonly ready = new Set<string>();
-  /** Services whose `after` is not met yet, by id: launched once every id they name is ready. */
+  /** Ids that meet an `after` now: a daemon while it is ready, a one-shot once it has completed with exit code 0. */
+  private readonly met = new Set<string>();
+  /**
+   * Ids whose daemon ended without meeting an `after` (gave up, completed
+   * otherwise, stopped on request), and how: what waits for them waits on,
+   * saying so, until they are launched again.
+   */
+  private readonly failed = new Map<string, NonNullable<Awaited['ended']>>();
+  /** Services whose `after` is not met yet, by id: launched once every id they name is met. */
   private readonly pending = new Map<string, Service>();
   /** The last desired set, for a start on request. */
   private desired: ReadonlyMap<string, Service> = new Map();
@@ -440,20 +448,47 @@ export class Fleet {
     return merge(...this.retiring.values());
   }
 
-  /** What a service still waits for of those it starts after. */
+  /** What a service still waits for of those it starts after: each daemon to be ready, each one-shot to complete; and how those that ended so ended. */
   private awaitedBy(service: Service): Awaited[] {
-    return (service.after ?? []).filter((name) => !this.ready.has(name)).map((name) => ({ id: name, until: 'ready' }));
+    return (service.after ?? [])
+      .filter((name) => !this.met.has(name))
+      .map((name) => {
+        const until = this.desired.get(name)?.oneshot === true ? 'complete' : 'ready';
+        const held = this.held.get(name);
+        // A held id is never started: it cannot be waited for to no end without a word.
+        const ended = held === undefined ? this.failed.get(name) : { how: 'invalid' as const, cause: `is not started: ${held}` };
+        return ended === undefined ? { id: name, until } : { id: name, until, ended };
+      });
   }
 
+  /**
+   * Runs a service of the desired set: at once, or once what it starts
+   * after is met (it is pending meanwhile, and says what it waits for). A
+   * dependency that ended without meeting it is said once, when the service
+   * comes to wait for it; a wait said again is no news of it. Launched
+   * anew, what this id met or how it ended is its last daemon's: what
+   * waits for it is looked at again.
+   */
   private launch(id: string, service: Service): void {
     this.services.set(id, service);
     this.unspawned.add(id);
+    this.met.delete(id);
+    const endedBefore = this.failed.delete(id);
+    const waitedBefore = this.pending.delete(id);
     const awaited = this.awaitedBy(service);
     if (awaited.length > 0) {
       this.pending.set(id, service);
-      this.emit({ type: 'waiting', id, for: awaited.map((dependency) => dependency.id), cause: waitingCause(awaited) });
-      return;
-    }
+      const cause = waitingCause(awaited);
+      this.emit({ type: 'waiting', id, for: awaited.map((dependency) => dependency.id), cause });
+      for (const { id: dependency, ended } of waitedBefore ? [] : awaited) {
+        if (ended !== undefined) this.emit({ type: 'dependency-failed', id, dependency, how: ended.how, cause });
+      }
+    } else this.spawn(id, service);
+    if (endedBefore) this.reviewDependents(id);
+  }
+
+  /** Makes and starts the daemon of a service whose `after` is met, once the previous process of its id is gone. */
+  private spawn(id: string, service: Service): void {
     const { command, options } = partsOf(service);
     const daemon = new Daemon(command, this.optionsFor(id, options));
     this.follow(id, daemon);
@@ -461,6 +496,18 @@ export class Fleet {
     if (previous === undefined) daemon.start();
     // A daemon retired before its turn came was stopped before start: start() is then a Left, and nothing runs.
     else previous.subscribe({ complete: () => void daemon.start() });
+  }
+
+  /**
+   * `id` ended without meeting what waits for it: those that wait now are
+   * told how (`dependency-failed`), and wait on with that cause; those that
+   * come to wait for it later are told when they do.
+   */
+  private endedUnmet(id: string, ended: NonNullable<Awaited['ended']>): void {
+    this.failed.set(id, ended);
+    for (const [waiting, service] of this.pending) {
+      if ((service.after ?? []).includes(id)) this.emit({ type: 'dependency-failed', id: waiting, dependency: id, how: ended.how, cause: waitingCause(this.awaitedBy(service)) });
+    }
   }
 
   /**
@@ -490,6 +537,7 @@ export class Fleet {
     // Never ran: stopped at once.
     if (this.pending.delete(id) || this.heldForRoom.delete(id)) {
       this.emit({ type: 'stopped', id, at: this.options.scheduler.now() });
+      if (this.stoppedOnRequest.has(id)) this.endedUnmet(id, { how: 'stopped', cause: STOPPED });
       return;
     }
     const daemon = this.daemons.get(id);
@@ -586,10 +634,9 @@ export class Fleet {
         // The intent of a failed spawn resolves to nothing: a compaction drops it (a spawn failing in a loop would grow the journal).
         else if (event.type === 'spawn-failed' && this.records !== undefined) this.changed$.next();
         this.emit(event);
-        // What waited for it, once its readiness is told.
-        if (event.type === 'ready') this.launchDependents(id);
-        // Its processes are gone: room is freed for what a limit holds.
-        if (isTerminal(event)) this.retryHeld();
+        // What waited for it, once its readiness (or its end) is told.
+        if (event.type === 'ready') this.reviewDependents(id);
+        if (isTerminal(event)) this.ended(id, event, daemon);
         // M8: the intent last of all, after every handler of the event, so that only the spawn's own steps lie between it and the fork.
         if (event.type === 'spawning') this.intend(id, daemon.command);
       },
@@ -608,20 +655,37 @@ export class Fleet {
     if (intent !== null) this.records.intend(id, intent);
   }
 
-  /** Keeps which ids are ready, and which have a process the OS counts. */
+  /** Keeps which ids meet an `after` (a ready daemon), and which have a process the OS counts. */
   private track(id: string, event: DaemonEvent): void {
     if (event.type === 'started' || event.type === 'spawn-failed' || isTerminal(event)) this.unspawned.delete(id);
-    if (event.type === 'ready') this.ready.add(id);
-    else if (event.type === 'exited' || isTerminal(event)) this.ready.delete(id);
+    if (event.type === 'ready') this.met.add(id);
+    else if (event.type === 'exited' || isTerminal(event)) this.met.delete(id);
   }
 
-  /** Launches what waited for `id` (ready now), and says anew what those that still wait wait for. */
-  private launchDependents(id: string): void {
+  /**
+   * A daemon of `id` ended: a one-shot that completed with exit code 0
+   * meets what waits for it; any other end of one but a stop or close the
+   * manager made (a reconcile, a replacement, its own end) leaves what
+   * waits for it waiting, told how. Its processes are gone: room is freed
+   * for what a limit holds.
+   */
+  private ended(id: string, event: DaemonEventOf<'stopped' | 'closed' | 'gave-up' | 'completed'>, daemon: Daemon): void {
+    const cause = daemon.state.cause ?? event.type;
+    if (event.type === 'completed') {
+      if (this.services.get(id)?.oneshot === true && event.code === 0 && event.signal === null) {
+        this.met.add(id);
+        this.reviewDependents(id);
+      } else this.endedUnmet(id, { how: 'completed', cause });
+    } else if (event.type === 'gave-up') this.endedUnmet(id, { how: 'gave-up', cause });
+    else if (event.type === 'stopped' && this.stoppedOnRequest.has(id)) this.endedUnmet(id, { how: 'stopped', cause });
+    this.retryHeld();
+  }
+
+  /** What waits for `id`, looked at again: launched when it waits no more, else its wait said anew. */
+  private reviewDependents(id: string): void {
     // A copy: launch() puts back what still waits.
     for (const [waiting, service] of [...this.pending]) {
-      if (!(service.after ?? []).includes(id)) continue;
-      this.pending.delete(waiting);
-      this.launch(waiting, service);
+      if ((service.after ?? []).includes(id)) this.launch(waiting, service);
     }
   }
 
@@ -634,7 +698,8 @@ export class Fleet {
   /** The manager's options for every daemon, the service's own over them; with a data dir, its pid file and (unless the service says otherwise) its logs there. */
   private optionsFor(id: string, own: ServiceOptions = {}): DaemonOptions {
     const { dataDir } = this;
-    const options = { ...this.options, ...own };
+    // A one-shot is restarted only as its own rule says: the manager's is for daemons.
+    const options = { ...this.options, ...(own.oneshot === true ? { restart: own.restart ?? noRestart } : {}), ...own };
     if (dataDir === undefined) return options;
     return { ...options, pidFile: dataDir.pidFile(id), stdout: outputOf('stdout', id, own, dataDir), stderr: outputOf('stderr', id, own, dataDir) };
   }

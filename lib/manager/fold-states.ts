@@ -27,6 +27,12 @@ export class DaemonStates {
       case 'waiting':
         this.#states.set(event.id, { ...this.#idle(event.id, event.cause), waitingFor: event.for });
         return true;
+      case 'dependency-failed': {
+        // It waits on, for the same services: only the cause says more.
+        const waitingFor = this.#states.get(event.id)?.waitingFor;
+        this.#states.set(event.id, { ...this.#idle(event.id, event.cause), ...(waitingFor === undefined ? {} : { waitingFor }) });
+        return true;
+      }
       case 'limit-reached':
         for (const id of event.held) this.#states.set(id, this.#idle(id, heldCause(event)));
         return event.held.length > 0;

@@ -1,7 +1,14 @@
 import type { Logger } from '../logger.js';
-import type { FleetEvent } from './events.js';
+import type { DependencyEnd, FleetEvent } from './events.js';
 
 const list = (ids: readonly string[]): string => (ids.length === 0 ? '-' : ids.join(', '));
+
+const HOW: Readonly<Record<DependencyEnd, string>> = {
+  'gave-up': 'gave up',
+  completed: 'completed without meeting it',
+  stopped: 'was stopped on request',
+  invalid: 'cannot be started',
+};
 
 /** One manager event as a short line of text. */
 export const describeFleetEvent = (event: FleetEvent): string => {
@@ -10,6 +17,8 @@ export const describeFleetEvent = (event: FleetEvent): string => {
       return `reconcile: started ${list(event.started)}; stopped ${list(event.stopped)}; replaced ${list(event.replaced)}; ${event.unchanged} unchanged`;
     case 'waiting':
       return `${event.id} is ${event.cause}`;
+    case 'dependency-failed':
+      return `${event.dependency}, which ${event.id} starts after, ${HOW[event.how]}: ${event.id} is ${event.cause}`;
     case 'desired-error':
       return `the desired set failed (${event.error.message}); keeping the running set`;
     case 'control-done':
@@ -47,6 +56,7 @@ export const describeFleetEvent = (event: FleetEvent): string => {
 export const fleetEventLevel = (event: FleetEvent): keyof Logger => {
   switch (event.type) {
     case 'invalid-entry':
+    case 'dependency-failed':
     case 'desired-error':
     case 'control-refused':
     case 'control-error':
