@@ -43,6 +43,7 @@ const colourOf = (event: PrintedEvent): Colour => {
     case 'adopted':
     case 'stable':
     case 'completed':
+    case 'already-completed':
     case 'restored':
       return 'green';
     case 'stopped':

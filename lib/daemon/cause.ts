@@ -15,6 +15,9 @@ export const NOT_READY = 'not ready yet';
 /** Why a daemon is stopped: only a stop asked for (`stop()`, `stop$`, an unsubscribe, a manager's stop) ends one so. */
 export const STOPPED = 'stopped on request';
 
+/** Why a one-shot task that an earlier manager saw complete is not run again (its `lastExit` says when). */
+export const COMPLETED_BEFORE = 'exited with code 0 under an earlier manager, in this boot: not run again unless its definition changes';
+
 /** Why a daemon is closed: only `close()` or `close$` ends one so. */
 export const CLOSED = 'closed on request';
 

@@ -153,6 +153,20 @@ export interface DependencyFailedEvent extends At {
   /** Why it waits, in words (`waiting for migrate to complete: migrate exited with code 3`): its state's cause. */
   readonly cause: string;
 }
+/**
+ * A one-shot task that an earlier manager of this data dir saw complete
+ * with exit code 0, in this boot, with the definition the desired set
+ * gives it now: it is not run again (systemd's `RemainAfterExit` within a
+ * boot), and what starts after it may start. A `start` or `restart` of it
+ * runs it again; a stop, a change of its definition, its removal or a
+ * `kill()` forgets it.
+ */
+export interface AlreadyCompletedEvent extends At {
+  readonly type: 'already-completed';
+  readonly id: string;
+  /** When it completed (the scheduler's clock, ms). */
+  readonly completedAt: number;
+}
 /** M9: a request for one daemon (`restart`, `stop`, `start`) carried out (`started`, `restarted`, `stopped`), or found done already (`already-running`, `already-stopped`). */
 export interface ControlDoneEvent extends At {
   readonly type: 'control-done';
@@ -196,6 +210,7 @@ export type FleetEvent =
   | ReconcileEvent
   | WaitingEvent
   | DependencyFailedEvent
+  | AlreadyCompletedEvent
   | DesiredErrorEvent
   | ControlDoneEvent
   | ControlRefusedEvent
@@ -223,6 +238,7 @@ const FLEET_TYPES = new Set<string>([
   'limit-reached',
   'waiting',
   'dependency-failed',
+  'already-completed',
   'desired-error',
   'control-done',
   'control-refused',

@@ -20,6 +20,7 @@ import type { DataDir } from './data-dir.js';
 import type { ControlOutcome } from './control-outcome.js';
 import { planControl, type ControlFacts } from './control-plan.js';
 import { isFleetEvent, type ControlDoneEvent, type ControlRefusedEvent, type ControlRequest, type FleetEvent, type ManagedDaemonEvent, type ManagerEvent, type WaitingEvent } from './events.js';
+import { completes, completionOf, type Completion } from './completion.js';
 import { checkId } from './ids.js';
 import { dependentsOf } from './order.js';
 import { planReconcile, withRestoredStops } from './reconcile.js';
@@ -81,6 +82,14 @@ export class Fleet {
    * saying so, until they are launched again.
    */
   private readonly failed = new Map<string, NonNullable<Awaited['ended']>>();
+  /**
+   * One-shots that an earlier manager of the data dir saw complete with
+   * exit code 0, in this boot, with the definition the desired set gives
+   * them now: not run again (systemd's `RemainAfterExit`), they meet what
+   * starts after them. A start on request runs one again; a stop, a
+   * replacement, a removal or a kill forgets it.
+   */
+  private readonly remembered = new Map<string, Completion>();
   /** Services whose `after` is not met yet, by id: launched once every id they name is met. */
   private readonly pending = new Map<string, Service>();
   /** The last desired set, for a start on request. */
@@ -119,11 +128,14 @@ export class Fleet {
       if (wanted.has(id)) this.emit({ type: 'invalid-entry', id, message: `not started: ${why}` });
     }
     const plan = withRestoredStops(planReconcile(this.services, desired), stoppingAtRestore);
+    // A one-shot an earlier manager saw complete is kept as it is: it is not run again.
+    const done = plan.start.filter((id) => this.remembered.has(id));
+    const toStart = done.length === 0 ? plan.start : plan.start.filter((id) => !this.remembered.has(id));
     // A replacement takes the place of the process it stops; a new id (a held one too: it never ran) needs room of its own.
-    const headroom = this.headroom(plan.start.length);
-    const { start, held } = admit(plan.start, headroom);
+    const headroom = this.headroom(toStart.length);
+    const { start, held } = admit(toStart, headroom);
     // Announced first, so the events of the daemons it touches follow it.
-    this.emit({ type: 'reconcile', started: start, stopped: [...plan.stop, ...forgotten, ...unheld], replaced: plan.replace, unchanged: plan.unchanged.length });
+    this.emit({ type: 'reconcile', started: start, stopped: [...plan.stop, ...forgotten, ...unheld], replaced: plan.replace, unchanged: plan.unchanged.length + done.length });
     // Never ran: stopped at once.
     for (const id of unheld) this.retire(id);
     this.heldForRoom.clear();
@@ -133,6 +145,7 @@ export class Fleet {
     // Their room is kept before a stop below ends at once and a retry looks.
     for (const id of start) this.unspawned.add(id);
     this.retireAll([...plan.stop, ...plan.replace]);
+    for (const id of done) this.keepCompleted(id, desired.get(id));
     for (const id of [...plan.replace, ...start]) {
       const service = desired.get(id);
       if (service !== undefined) this.launch(id, service);
@@ -205,7 +218,7 @@ export class Fleet {
    * cannot see is found by its intent (see {@link stopUnrecordedSpawns}).
    * Then the first reconcile runs (with `rejected`, see {@link reconcile}).
    */
-  restore(found: Pick<Found, 'daemons' | 'spawning'>, marked: readonly Marked[], desired: ReadonlyMap<string, Service>, rejected: readonly Rejected[] = []): void {
+  restore(found: Pick<Found, 'daemons' | 'spawning' | 'completed'>, marked: readonly Marked[], desired: ReadonlyMap<string, Service>, rejected: readonly Rejected[] = []): void {
     const adopted: string[] = [];
     const stopping = new Set<string>();
     const supervised = new Set<number>();
@@ -273,6 +286,7 @@ export class Fleet {
       if (this.options.killProcessGroup !== false && this.options.driver.endGroup({ pid: session, startTime: null })) this.emit({ type: 'stray', id, pid: session });
     }
     this.stopUnrecordedSpawns(found.spawning, new Set([...supervised, ...pids]));
+    this.remember(found.completed, desired);
     this.emit({ type: 'restored', adopted });
     this.reconcile(desired, rejected, stopping);
   }
@@ -319,6 +333,36 @@ export class Fleet {
         this.records?.keep(id, intent);
       }
     });
+  }
+
+  /**
+   * The one-shots recorded as completed that are not to run again: those
+   * the desired set holds as they were, completed in this boot, and not
+   * adopted (a run under way is no completion). Any other completion is
+   * forgotten.
+   */
+  private remember(completed: ReadonlyMap<string, Completion>, desired: ReadonlyMap<string, Service>): void {
+    const bootId = this.options.driver.bootId();
+    for (const [id, completion] of completed) {
+      const service = desired.get(id);
+      if (service?.oneshot === true && !this.services.has(id) && completes(completion, service, bootId)) this.remembered.set(id, completion);
+      else this.records?.complete(id, undefined);
+    }
+  }
+
+  /** A one-shot that is not run again: it is as it was, completed, and meets what starts after it. */
+  private keepCompleted(id: string, service: Service | undefined): void {
+    const completion = this.remembered.get(id);
+    if (service === undefined || completion === undefined) return;
+    this.services.set(id, service);
+    this.met.add(id);
+    this.emit({ type: 'already-completed', id, completedAt: completion.at });
+  }
+
+  /** `id` is run again, stopped or gone: a completion recorded for it is forgotten, here and on disk. */
+  private forgetCompletion(id: string): void {
+    this.remembered.delete(id);
+    if (this.records?.complete(id, undefined) === true) this.changed$.next();
   }
 
   /**
@@ -399,7 +443,8 @@ export class Fleet {
     const held = this.held.get(id);
     return {
       desired: this.desired.has(id),
-      daemon: daemon !== undefined,
+      // A one-shot not run again is as one that completed.
+      daemon: daemon !== undefined || this.remembered.has(id),
       live: daemon !== undefined && !isEnded(daemon.state),
       stoppedOnRequest: this.stoppedOnRequest.has(id),
       heldForRoom: this.heldForRoom.has(id),
@@ -416,6 +461,7 @@ export class Fleet {
    */
   private runAgain(id: string): string | undefined {
     this.stoppedOnRequest.delete(id);
+    this.forgetCompletion(id);
     // An ended daemon leaves nothing to stop: its place is taken at once.
     this.daemons.delete(id);
     const waited = this.heldForRoom.has(id);
@@ -435,10 +481,13 @@ export class Fleet {
     });
   }
 
-  /** M5 kill: stops every daemon, dependents before what they depend on; completes when all are gone. */
+  /** M5 kill: stops every daemon, dependents before what they depend on, and forgets every one-shot's completion; completes when all are gone. */
   killAll(): Observable<never> {
     return defer(() => {
       this.forgetHeld();
+      // As `systemctl stop` does: the next manager runs them again.
+      this.remembered.clear();
+      this.records?.forgetCompleted();
       this.retireAll([...this.services.keys()]);
       return this.settled();
     });
@@ -534,6 +583,8 @@ export class Fleet {
   private retire(id: string, after$?: Observable<never>): void {
     this.services.delete(id);
     this.unspawned.delete(id);
+    this.met.delete(id);
+    this.forgetCompletion(id);
     // Never ran: stopped at once.
     if (this.pending.delete(id) || this.heldForRoom.delete(id)) {
       this.emit({ type: 'stopped', id, at: this.options.scheduler.now() });
@@ -671,14 +722,24 @@ export class Fleet {
    */
   private ended(id: string, event: DaemonEventOf<'stopped' | 'closed' | 'gave-up' | 'completed'>, daemon: Daemon): void {
     const cause = daemon.state.cause ?? event.type;
+    const service = this.services.get(id);
     if (event.type === 'completed') {
-      if (this.services.get(id)?.oneshot === true && event.code === 0 && event.signal === null) {
+      if (service?.oneshot === true && event.code === 0 && event.signal === null) {
         this.met.add(id);
+        // The id's own daemon, not one being retired: what is recorded is this definition's completion.
+        if (this.daemons.get(id) === daemon) this.recordCompletion(id, service, event.at);
         this.reviewDependents(id);
       } else this.endedUnmet(id, { how: 'completed', cause });
     } else if (event.type === 'gave-up') this.endedUnmet(id, { how: 'gave-up', cause });
     else if (event.type === 'stopped' && this.stoppedOnRequest.has(id)) this.endedUnmet(id, { how: 'stopped', cause });
     this.retryHeld();
+  }
+
+  /** A one-shot's completion with exit code 0, recorded (in this boot; nothing where the OS has no boot id), so a later manager does not run it again. */
+  private recordCompletion(id: string, service: Service, at: number): void {
+    const bootId = this.options.driver.bootId();
+    if (this.records === undefined || bootId === null) return;
+    if (this.records.complete(id, completionOf(service, bootId, at))) this.changed$.next();
   }
 
   /** What waits for `id`, looked at again: launched when it waits no more, else its wait said anew. */

@@ -1,4 +1,4 @@
-import { idleBecause, initialState, isEnded, nextState, type DaemonState } from '../daemon/state.js';
+import { completedBefore, idleBecause, initialState, isEnded, nextState, type DaemonState } from '../daemon/state.js';
 import { isTerminal } from '../events.js';
 import { isFleetEvent, type ManagerEvent, type ReconcileEvent } from './events.js';
 import { heldCause } from './room.js';
@@ -26,6 +26,9 @@ export class DaemonStates {
         return this.#reconcile(event);
       case 'waiting':
         this.#states.set(event.id, { ...this.#idle(event.id, event.cause), waitingFor: event.for });
+        return true;
+      case 'already-completed':
+        this.#states.set(event.id, completedBefore(this.#states.get(event.id) ?? initialState, event.completedAt));
         return true;
       case 'dependency-failed': {
         // It waits on, for the same services: only the cause says more.

@@ -17,6 +17,8 @@ export const describeFleetEvent = (event: FleetEvent): string => {
       return `reconcile: started ${list(event.started)}; stopped ${list(event.stopped)}; replaced ${list(event.replaced)}; ${event.unchanged} unchanged`;
     case 'waiting':
       return `${event.id} is ${event.cause}`;
+    case 'already-completed':
+      return `${event.id} completed with exit code 0 under an earlier manager, in this boot: not run again`;
     case 'dependency-failed':
       return `${event.dependency}, which ${event.id} starts after, ${HOW[event.how]}: ${event.id} is ${event.cause}`;
     case 'desired-error':

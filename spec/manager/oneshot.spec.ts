@@ -202,3 +202,97 @@ describe('a one-shot with a ready or health check is a configuration error: it i
     expect(() => checkService({ command: 'migrate', oneshot: 'yes' as unknown as boolean }, 'migrate', false)).toThrow('Expected the `oneshot` option to be true or false, got `yes` (string).');
   });
 });
+
+// Issue 15, item 7: a one-shot's completion with exit code 0 is recorded
+// with its boot id and definition; the next manager on the data dir, in
+// the same boot, does not run it again unless its definition changed (after
+// a close, or a manager that never ended, as a crash leaves it); a kill
+// forgets it. In virtual time, on the FakeDriver, over a real data dir.
+describe('a one-shot completed in this boot is not run again by the next manager', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'rxdaemon-oneshot-'));
+  });
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const migrate = { command: 'migrate', args: ['up'], oneshot: true } as const;
+  const web = { command: 'web', after: ['migrate'] };
+
+  interface Run {
+    readonly events: ManagerEvent[];
+    readonly spawned: string[];
+    readonly states: ReadonlyMap<string, DaemonState>;
+  }
+
+  /**
+   * One manager on the data dir, in virtual time from `at`: the migration
+   * takes 100 ms. It ends as `end` says after 1 s (`none`: it never ends,
+   * as a crash leaves its files); `act` acts on it at 500 ms.
+   */
+  const runManager = (desired: DesiredSet, end: 'close' | 'kill' | 'none', options: { bootId?: string; ownPid?: number; act?: (manager: Manager) => void } = {}): Run => {
+    const scheduler = testScheduler();
+    const driver = new FakeDriver({ byId: { migrate: { exitAfterMs: 100 }, web: {} } }, { scheduler, bootId: options.bootId ?? 'fake-boot', ownPid: options.ownPid ?? 1 });
+    const manager = new Manager(of(desired), { driver, scheduler, dataDir: root });
+    const events: ManagerEvent[] = [];
+    let states: ReadonlyMap<string, DaemonState> = new Map();
+    manager.events$.subscribe((event) => events.push(event));
+    manager.states$.subscribe((latest) => {
+      states = latest;
+    });
+    manager.run();
+    scheduler.schedule(() => options.act?.(manager), 500);
+    if (end !== 'none') scheduler.schedule(() => void manager[end](), 1_000);
+    scheduler.flush();
+    return { events, spawned: driver.spawns.map((spec) => spec.env.RXDAEMON_ID ?? ''), states };
+  };
+
+  it('after a close: it is said completed, with when, and what starts after it starts at once', () => {
+    const first = runManager({ migrate, web }, 'close');
+    expect(first.spawned).toEqual(['migrate', 'web']);
+    // The next manager does not run the migration again; web (whose fake process did not outlive its driver) starts at once.
+    const second = runManager({ migrate, web }, 'close', { ownPid: 2 });
+    expect(second.spawned).toEqual(['web']);
+    expect(second.events.filter((event) => event.type === 'waiting')).toEqual([]);
+    expect(second.events.filter((event) => event.type === 'already-completed')).toEqual([{ type: 'already-completed', at: 0, id: 'migrate', completedAt: 100 }]);
+    expect(second.states.get('migrate')).toEqual({
+      status: 'completed',
+      attempt: 0,
+      restarts: 0,
+      lastExit: { code: 0, signal: null, at: 100 },
+      cause: 'exited with code 0 under an earlier manager, in this boot: not run again unless its definition changes',
+    });
+    expect(second.events.find((event) => event.type === 'reconcile')).toMatchObject({ started: ['web'], unchanged: 1 });
+  });
+
+  it('after a manager that never ended (its files as a crash leaves them), and a new dependent starts at once', () => {
+    expect(runManager({ migrate }, 'none').spawned).toEqual(['migrate']);
+    const second = runManager({ migrate, web }, 'kill', { ownPid: 2 });
+    expect(second.spawned).toEqual(['web']);
+    expect(second.events.filter((event) => event.type === 'waiting')).toEqual([]);
+  });
+
+  it('runs it again after a kill() (which forgets it), in another boot, or when its definition changed', () => {
+    runManager({ migrate }, 'kill');
+    expect(runManager({ migrate }, 'close').spawned).toEqual(['migrate']);
+    expect(runManager({ migrate }, 'close', { bootId: 'another-boot' }).spawned).toEqual(['migrate']);
+    expect(runManager({ migrate: { ...migrate, args: ['up', '--to', '42'] } }, 'close').spawned).toEqual(['migrate']);
+    expect(runManager({ migrate: { ...migrate, args: ['up', '--to', '42'] } }, 'close').spawned).toEqual([]);
+    expect(runManager({ migrate: { ...migrate, args: ['up', '--to', '42'], env: { DB: 'prod' } } }, 'close').spawned).toEqual(['migrate']);
+    expect(runManager({ migrate: { ...migrate, args: ['up', '--to', '42'], env: { DB: 'prod' }, token: 't' } }, 'close').spawned).toEqual(['migrate']);
+    expect(runManager({ migrate: { ...migrate, args: ['up', '--to', '42'], env: { DB: 'prod' }, token: 't' } }, 'close').spawned).toEqual([]);
+  });
+
+  it('one that failed is run again; a start on request runs a completed one again; a stop on request forgets it', () => {
+    const failing = new FakeDriver({ exitAfterMs: 100, exitCode: 1 });
+    inVirtualTime(({ cold }) => {
+      manage(of<DesiredSet>({ migrate }), { driver: failing, dataDir: root, close$: cold('1s c') }).subscribe();
+    });
+    expect(runManager({ migrate }, 'close').spawned).toEqual(['migrate']);
+    expect(runManager({ migrate }, 'close', { act: (manager) => void manager.start('migrate') }).spawned).toEqual(['migrate']);
+    expect(runManager({ migrate }, 'close').spawned).toEqual([]);
+    expect(runManager({ migrate }, 'close', { act: (manager) => void manager.stop('migrate') }).spawned).toEqual([]);
+    expect(runManager({ migrate }, 'close').spawned).toEqual(['migrate']);
+  });
+});
