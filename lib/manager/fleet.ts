@@ -588,10 +588,12 @@ export class Fleet {
     // Never ran: stopped at once.
     if (this.pending.delete(id) || this.heldForRoom.delete(id)) {
       this.emit({ type: 'stopped', id, at: this.options.scheduler.now() });
-      if (this.stoppedOnRequest.has(id)) this.endedUnmet(id, { how: 'stopped', cause: STOPPED });
+      this.stoppedUnmet(id);
       return;
     }
     const daemon = this.daemons.get(id);
+    // One that ended, or a one-shot not run again, tells no more of itself: what waits for it is told now.
+    if (daemon === undefined || isEnded(daemon.state)) this.stoppedUnmet(id);
     if (daemon === undefined) return;
     this.daemons.delete(id);
     this.chain(
@@ -731,8 +733,13 @@ export class Fleet {
         this.reviewDependents(id);
       } else this.endedUnmet(id, { how: 'completed', cause });
     } else if (event.type === 'gave-up') this.endedUnmet(id, { how: 'gave-up', cause });
-    else if (event.type === 'stopped' && this.stoppedOnRequest.has(id)) this.endedUnmet(id, { how: 'stopped', cause });
+    else if (event.type === 'stopped') this.stoppedUnmet(id);
     this.retryHeld();
+  }
+
+  /** `id`, stopped on request, meets nothing until it runs again: what waits for it is told so. */
+  private stoppedUnmet(id: string): void {
+    if (this.stoppedOnRequest.has(id)) this.endedUnmet(id, { how: 'stopped', cause: STOPPED });
   }
 
   /** A one-shot's completion with exit code 0, recorded (in this boot; nothing where the OS has no boot id), so a later manager does not run it again. */

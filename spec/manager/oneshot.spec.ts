@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { distinctUntilChanged, filter, map, of, takeUntil, timer, type Observable } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DaemonState } from '../../lib/daemon/state.js';
-import type { ManagerEvent } from '../../lib/manager/events.js';
+import type { ControlRequest, ManagerEvent } from '../../lib/manager/events.js';
 import { DataDir } from '../../lib/manager/data-dir.js';
 import { manage, type DesiredSet } from '../../lib/manager/manage.js';
 import { Manager } from '../../lib/manager/manager.js';
 import { Records } from '../../lib/manager/records.js';
-import { checkService } from '../../lib/manager/service.js';
+import { checkService, type Service } from '../../lib/manager/service.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
 import { limitRestarts } from '../../lib/policy/limit-restarts.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
@@ -19,6 +19,15 @@ import { inVirtualTime, testScheduler } from '../helpers/virtual-time.js';
 // exit code 0, and a dependency that ends any other way leaves what waits
 // for it waiting, told why (`dependency-failed`, and the cause of its
 // state). In virtual time, on the FakeDriver.
+
+// A data dir for the specs that need one.
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'rxdaemon-oneshot-'));
+});
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true });
+});
 
 const line = (state: DaemonState | undefined): string => (state === undefined ? 'absent' : `${state.status}: ${state.cause ?? '-'}`);
 
@@ -159,15 +168,24 @@ describe('after a one-shot: met at its completion with exit code 0', () => {
   });
 });
 
-describe('a dependency that cannot be started (invalid)', () => {
-  let root: string;
-  beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'rxdaemon-oneshot-'));
+describe('a one-shot that completed, then stopped on request', () => {
+  it('is no longer met: a service that comes to wait for it is told so, and starts once it has run again', () => {
+    const driver = new FakeDriver({ byId: { migrate: { exitAfterMs: 100 }, web: {} } });
+    const events: ManagerEvent[] = [];
+    inVirtualTime(({ cold }) => {
+      const migrate: Service = { command: 'migrate', oneshot: true };
+      const sets: Record<string, DesiredSet> = { a: { migrate }, b: { migrate, web: { command: 'web', after: ['migrate'] } } };
+      const control$ = cold<ControlRequest>('500ms s 1499ms t', { s: { type: 'stop', id: 'migrate' }, t: { type: 'start', id: 'migrate' } });
+      manage(cold('a 999ms b', sets), { driver, quietMs: 0, control$, kill$: cold('5s k') }).subscribe((event) => events.push(event));
+    });
+    expect(dependencyFailures(events)).toEqual([
+      { type: 'dependency-failed', at: 1_000, id: 'web', dependency: 'migrate', how: 'stopped', cause: 'waiting for migrate to complete: migrate stopped on request' },
+    ]);
+    expect(events.filter((event) => event.type === 'spawning').map((event) => `${event.id}@${event.at}`)).toEqual(['migrate@0', 'migrate@2000', 'web@2100']);
   });
-  afterEach(() => {
-    rmSync(root, { recursive: true, force: true });
-  });
+});
 
+describe('a dependency that cannot be started (invalid)', () => {
   it('one whose recorded process runs and cannot be supervised: what waits for it says so', () => {
     const driver = new FakeDriver();
     const events: ManagerEvent[] = [];
@@ -209,14 +227,6 @@ describe('a one-shot with a ready or health check is a configuration error: it i
 // a close, or a manager that never ended, as a crash leaves it); a kill
 // forgets it. In virtual time, on the FakeDriver, over a real data dir.
 describe('a one-shot completed in this boot is not run again by the next manager', () => {
-  let root: string;
-  beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'rxdaemon-oneshot-'));
-  });
-  afterEach(() => {
-    rmSync(root, { recursive: true, force: true });
-  });
-
   const migrate = { command: 'migrate', args: ['up'], oneshot: true } as const;
   const web = { command: 'web', after: ['migrate'] };
 
