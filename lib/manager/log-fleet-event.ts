@@ -1,14 +1,8 @@
 import type { Logger } from '../logger.js';
-import type { DependencyEnd, FleetEvent } from './events.js';
+import type { FleetEvent } from './events.js';
 
 const list = (ids: readonly string[]): string => (ids.length === 0 ? '-' : ids.join(', '));
 
-const HOW: Readonly<Record<DependencyEnd, string>> = {
-  'gave-up': 'gave up',
-  completed: 'completed without meeting it',
-  stopped: 'was stopped on request',
-  invalid: 'cannot be started',
-};
 
 /** One manager event as a short line of text. */
 export const describeFleetEvent = (event: FleetEvent): string => {
@@ -20,7 +14,7 @@ export const describeFleetEvent = (event: FleetEvent): string => {
     case 'already-completed':
       return `${event.id} completed with exit code 0 under an earlier manager, in this boot: not run again`;
     case 'dependency-failed':
-      return `${event.dependency}, which ${event.id} starts after, ${HOW[event.how]}: ${event.id} is ${event.cause}`;
+      return `${event.id} is ${event.cause} (its dependency ${event.dependency}: ${event.how})`;
     case 'desired-error':
       return `the desired set failed (${event.error.message}); keeping the running set`;
     case 'control-done':
