@@ -686,6 +686,8 @@ export class Fleet {
         else if (event.type === 'exited') this.record(id, undefined);
         // The intent of a failed spawn resolves to nothing: a compaction drops it (a spawn failing in a loop would grow the journal).
         else if (event.type === 'spawn-failed' && this.records !== undefined) this.changed$.next();
+        // A task done is recorded before it is told: a manager killed at its `completed` never runs it again.
+        else if (event.type === 'completed' && this.met.has(id)) this.recordCompletion(id, daemon, event.at);
         this.emit(event);
         // What waited for it, once its readiness (or its end) is told.
         if (event.type === 'ready') this.reviewDependents(id);
@@ -708,30 +710,26 @@ export class Fleet {
     if (intent !== null) this.records.intend(id, intent);
   }
 
-  /** Keeps which ids meet an `after` (a ready daemon), and which have a process the OS counts. */
+  /** Keeps which ids meet an `after` (a ready daemon, a one-shot completed with exit code 0), and which have a process the OS counts. */
   private track(id: string, event: DaemonEvent): void {
     if (event.type === 'started' || event.type === 'spawn-failed' || isTerminal(event)) this.unspawned.delete(id);
-    if (event.type === 'ready') this.met.add(id);
+    const taskDone = event.type === 'completed' && this.services.get(id)?.oneshot === true && event.code === 0 && event.signal === null;
+    if (event.type === 'ready' || taskDone) this.met.add(id);
     else if (event.type === 'exited' || isTerminal(event)) this.met.delete(id);
   }
 
   /**
    * A daemon of `id` ended: a one-shot that completed with exit code 0
-   * meets what waits for it; any other end of one but a stop or close the
-   * manager made (a reconcile, a replacement, its own end) leaves what
-   * waits for it waiting, told how. Its processes are gone: room is freed
-   * for what a limit holds.
+   * meets what waits for it (see {@link track}); any other end of one but
+   * a stop or close the manager made (a reconcile, a replacement, its own
+   * end) leaves what waits for it waiting, told how. Its processes are
+   * gone: room is freed for what a limit holds.
    */
   private ended(id: string, event: DaemonEventOf<'stopped' | 'closed' | 'gave-up' | 'completed'>, daemon: Daemon): void {
     const cause = daemon.state.cause ?? event.type;
-    const service = this.services.get(id);
     if (event.type === 'completed') {
-      if (service?.oneshot === true && event.code === 0 && event.signal === null) {
-        this.met.add(id);
-        // The id's own daemon, not one being retired: what is recorded is this definition's completion.
-        if (this.daemons.get(id) === daemon) this.recordCompletion(id, service, event.at);
-        this.reviewDependents(id);
-      } else this.endedUnmet(id, { how: 'completed', cause });
+      if (this.met.has(id)) this.reviewDependents(id);
+      else this.endedUnmet(id, { how: 'completed', cause });
     } else if (event.type === 'gave-up') this.endedUnmet(id, { how: 'gave-up', cause });
     else if (event.type === 'stopped') this.stoppedUnmet(id);
     this.retryHeld();
@@ -742,10 +740,16 @@ export class Fleet {
     if (this.stoppedOnRequest.has(id)) this.endedUnmet(id, { how: 'stopped', cause: STOPPED });
   }
 
-  /** A one-shot's completion with exit code 0, recorded (in this boot; nothing where the OS has no boot id), so a later manager does not run it again. */
-  private recordCompletion(id: string, service: Service, at: number): void {
+  /**
+   * A one-shot's completion with exit code 0, recorded (in this boot;
+   * nothing where the OS has no boot id), so a later manager does not run
+   * it again: the completion of the id's own daemon, not of one being
+   * retired, so that what is recorded is its definition's.
+   */
+  private recordCompletion(id: string, daemon: Daemon, at: number): void {
     const bootId = this.options.driver.bootId();
-    if (this.records === undefined || bootId === null) return;
+    const service = this.services.get(id);
+    if (this.records === undefined || bootId === null || service === undefined || this.daemons.get(id) !== daemon) return;
     if (this.records.complete(id, completionOf(service, bootId, at))) this.changed$.next();
   }
 

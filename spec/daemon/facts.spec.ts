@@ -147,3 +147,22 @@ describe('Daemon.restart()', () => {
     expect(seen).toEqual(['spawning@0', 'started@0', 'ready@0', 'stopping@100', 'exited@100', 'spawning@100', 'started@100', 'ready@100', 'stopping@200', 'exited@200', 'stopped@200']);
   });
 });
+
+describe('a one-shot task (oneshot: true)', () => {
+  it('is never ready nor stable, and is not restarted: its end completes it', () => {
+    const driver = new FakeDriver({ exitAfterMs: 20_000, exitCode: 0 });
+    expect(timeline(supervise({ command: 'migrate' }, { driver, oneshot: true }))).toEqual(['spawning@0', 'started@0', 'exited@20000', 'completed@20000']);
+  });
+
+  it('its own rule retries it on failure only: exit 0 completes it', () => {
+    const driver = new FakeDriver((n) => ({ exitAfterMs: 100, exitCode: n < 3 ? 1 : 0 }));
+    const seen = timeline(supervise({ command: 'migrate' }, { driver, oneshot: true, restart: consulBackoff() }));
+    expect(seen.filter((event) => /^(spawning|completed)/.test(event))).toEqual(['spawning@0', 'spawning@100', 'spawning@200', 'completed@300']);
+  });
+
+  it('a ready or health check with it is a TypeError: it is never ready', () => {
+    const check = () => Promise.resolve();
+    expect(() => new Daemon({ command: 'migrate' }, { oneshot: true, ready: { check } })).toThrow(TypeError);
+    expect(() => new Daemon({ command: 'migrate' }, { oneshot: true, health: { check } })).toThrow('Expected no `health` option on a one-shot task (`oneshot: true`)');
+  });
+});

@@ -8,7 +8,7 @@ import type { ControlRequest, ManagerEvent } from '../../lib/manager/events.js';
 import { DataDir } from '../../lib/manager/data-dir.js';
 import { manage, type DesiredSet } from '../../lib/manager/manage.js';
 import { Manager } from '../../lib/manager/manager.js';
-import { Records } from '../../lib/manager/records.js';
+import { readRecords, Records } from '../../lib/manager/records.js';
 import { checkService, type Service } from '../../lib/manager/service.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
 import { limitRestarts } from '../../lib/policy/limit-restarts.js';
@@ -281,6 +281,17 @@ describe('a one-shot completed in this boot is not run again by the next manager
     const second = runManager({ migrate, web }, 'kill', { ownPid: 2 });
     expect(second.spawned).toEqual(['web']);
     expect(second.events.filter((event) => event.type === 'waiting')).toEqual([]);
+  });
+
+  it('its completion is on disk before its `completed` is told (M8): a manager killed at that event never runs it again', () => {
+    const recordedAt: (number | undefined)[] = [];
+    const driver = new FakeDriver({ exitAfterMs: 100 });
+    inVirtualTime(({ cold }) => {
+      manage(of<DesiredSet>({ migrate }), { driver, dataDir: root, kill$: cold('1s k') }).subscribe((event) => {
+        if (event.type === 'completed') recordedAt.push(readRecords(new DataDir(root)).completed.get('migrate')?.at);
+      });
+    });
+    expect(recordedAt).toEqual([100]);
   });
 
   it('runs it again after a kill() (which forgets it), in another boot, or when its definition changed', () => {
