@@ -91,17 +91,24 @@ export interface KillingEvent extends EventBase { readonly type: 'killing'; read
 export interface StoppedEvent extends EventBase { readonly type: 'stopped' }
 /** Terminal: supervision ended; the process, if any, keeps running. */
 export interface ClosedEvent extends EventBase { readonly type: 'closed'; readonly pid?: number }
-/** Terminal: a limit of the restart policy ran out (of attempts, or of restarts within a time: then `limit` says which, when the policy tells). */
+/**
+ * Terminal: a limit of the restart policy ran out (of attempts, or of
+ * restarts within a time: then `limit` says which, when the policy tells);
+ * or (`reason: 'spawn-failed'`, with the spawn's `error`) a run that never
+ * started is not restarted by its rule, and so cannot complete.
+ */
 export interface GaveUpEvent extends EventBase {
   readonly type: 'gave-up';
   readonly attempts: number;
   readonly reason: GiveUpReason;
   readonly limit?: RestartLimit;
+  /** The failed spawn's error, when `reason` is `spawn-failed`. */
+  readonly error?: { readonly code: string; readonly message: string };
 }
-/** Terminal: the run ended and the restart rule does not restart that kind of end (exit 0 under `on-failure`, any end under `never`). */
+/** Terminal: the run ended and the restart rule does not restart that kind of end (exit 0 under `on-failure`, any end under `never`); a run that never started gives up instead. */
 export interface CompletedEvent extends EventBase {
   readonly type: 'completed';
-  /** How the last run ended; both null after a failed spawn or for an adopted process. */
+  /** How the last run ended; both null for an adopted process, whose exit status is unknown. */
   readonly code: number | null;
   readonly signal: Signal | null;
 }

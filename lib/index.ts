@@ -67,10 +67,13 @@ export { supervise, type SuperviseOptions } from './daemon/supervise.js';
 export { DaemonSnapshot, Pid } from './snapshot/codec.js';
 export type { RestoreError } from './snapshot/restore-error.js';
 export type {
+  AlreadyCompletedEvent,
   ControlDoneEvent,
   ControlErrorEvent,
   ControlRefusedEvent,
   ControlRequest,
+  DependencyEnd,
+  DependencyFailedEvent,
   DesiredErrorEvent,
   FleetEvent,
   ManagedDaemonEvent,

@@ -1,6 +1,8 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { silentLogger, type Logger } from './logger.js';
 import { consulBackoff } from './policy/consul-backoff.js';
+import { noRestart } from './policy/no-restart.js';
+import { restartOn } from './policy/restart-on.js';
 import type { Check, HealthOptions, ReadyOptions } from './checks/check.js';
 import type { RestartPolicy } from './policy/restart-policy.js';
 import type { ProcessDriver, Stdio } from './process/driver.js';
@@ -17,8 +19,16 @@ export interface DaemonOptions {
   readonly gracefulStopMs?: number;
   /** The signal that asks the process to stop. Default `SIGINT`; nginx wants `SIGQUIT`, many daemons `SIGTERM`. */
   readonly stopSignal?: Signal;
-  /** Default {@link consulBackoff}(). */
+  /** Default {@link consulBackoff}() (for a `oneshot`, {@link noRestart}). */
   readonly restart?: RestartPolicy;
+  /**
+   * A task that runs to completion (a migration, a cache warm-up): never
+   * `ready` (so never `stable`), and not restarted unless `restart` says so,
+   * and then only on failure (exit 0 completes it, as `on-failure` has it).
+   * A `ready` or `health` option with it is a TypeError: it is never ready.
+   * Default false.
+   */
+  readonly oneshot?: boolean;
   /** When the process counts as ready; without it, ready as soon as it runs. */
   readonly ready?: ReadyOptions;
   /** Whether a ready process still works; without it, none is checked. */
@@ -62,6 +72,7 @@ export interface ResolvedOptions {
   readonly gracefulStopMs: number;
   readonly stopSignal: Signal;
   readonly restart: RestartPolicy;
+  readonly oneshot: boolean;
   readonly ready: { readonly check: Check; readonly intervalMs: number; readonly timeoutMs: number; readonly attemptTimeoutMs: number } | undefined;
   readonly health: { readonly check: Check; readonly intervalMs: number; readonly timeoutMs: number; readonly failures: number } | undefined;
   readonly tailLines: number;
@@ -109,6 +120,7 @@ export const OPTION_RULES = {
   logBackups: PositiveInteger,
   pollIntervalMs: PositiveDuration,
   killProcessGroup: Flag,
+  oneshot: Flag,
   stdout: StdioRule,
   stderr: StdioRule,
   uid: NonNegativeInteger,
@@ -140,6 +152,21 @@ const onScheduler = (driver: ProcessDriver, scheduler: SchedulerLike): ProcessDr
   return driver;
 };
 
+/** Whether a daemon is a one-shot task: a flag, which no ready or health check goes with (it is never ready). */
+const checkOneshot = (options: DaemonOptions): boolean => {
+  const oneshot = options.oneshot === undefined ? false : check('oneshot', options.oneshot, OPTION_RULES.oneshot);
+  for (const name of ['ready', 'health'] as const) {
+    if (oneshot && options[name] !== undefined) {
+      throw new TypeError(`Expected no \`${name}\` option on a one-shot task (\`oneshot: true\`): it runs to completion and is never ready; what starts after it waits for its exit with code 0.`);
+    }
+  }
+  return oneshot;
+};
+
+/** A one-shot is not restarted unless its rule says so, and then only on failure: exit 0 completes it. */
+const oneshotRestart = (policy: RestartPolicy | undefined): RestartPolicy =>
+  policy === undefined || policy === noRestart ? noRestart : restartOn(checkPolicy(policy), { when: 'on-failure' });
+
 let defaults: ResolvedOptions | undefined;
 
 /**
@@ -153,7 +180,8 @@ const resolve = (options: DaemonOptions): ResolvedOptions => ({
   pidFile: optional(options.pidFile, (path) => check('pidFile', path, OPTION_RULES.pidFile)),
   gracefulStopMs: check('gracefulStopMs', options.gracefulStopMs ?? 5_000, OPTION_RULES.gracefulStopMs),
   stopSignal: check('stopSignal', options.stopSignal ?? 'SIGINT', OPTION_RULES.stopSignal),
-  restart: options.restart === undefined ? DEFAULT_RESTART : checkPolicy(options.restart),
+  restart: checkOneshot(options) ? oneshotRestart(options.restart) : options.restart === undefined ? DEFAULT_RESTART : checkPolicy(options.restart),
+  oneshot: checkOneshot(options),
   ready: optional(options.ready, (ready) => ({
     check: checkFunction('ready.check', ready.check),
     intervalMs: check('ready.intervalMs', ready.intervalMs ?? 100, READY_RULES.intervalMs),

@@ -28,6 +28,7 @@ export const isFailure = (event: PrintedEvent): boolean => {
     case 'health-failed':
     case 'unhealthy':
     case 'limit-reached':
+    case 'dependency-failed':
     case 'manager-refused':
       return true;
     default:
@@ -42,6 +43,7 @@ const colourOf = (event: PrintedEvent): Colour => {
     case 'adopted':
     case 'stable':
     case 'completed':
+    case 'already-completed':
     case 'restored':
       return 'green';
     case 'stopped':

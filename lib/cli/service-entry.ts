@@ -67,18 +67,33 @@ const unreadOutput = (entry: ServiceEntry, context: t.Context): t.Validation<Ser
   return t.success(entry);
 };
 
+// A one-shot runs to completion and is never ready: a check of its readiness or health could never pass.
+const checkedOneshot = (entry: ServiceEntry, context: t.Context): t.Validation<ServiceEntry> => {
+  if (entry.oneshot !== true) return t.success(entry);
+  for (const role of ['ready', 'health'] as const) {
+    const check = entry[role];
+    if (check !== undefined) {
+      return t.failure(check, t.appendContext(context, role, t.never, check), `a one-shot task ("oneshot": true) is never ready: what starts after it waits for its exit with code 0; leave \`${role}\` out`);
+    }
+  }
+  return t.success(entry);
+};
+
 /**
  * One service of a config, `{ command, args?, cwd?, env?, token?, …options }`:
  * every field the library's own rule, but for the data forms only a config
  * has (output files, `restart`, `ready`, `health`). An output check of a
- * stream that is `'ignore'` is refused: it could never pass.
+ * stream that is `'ignore'` is refused, and a ready or health check of a
+ * one-shot: neither could ever pass.
  */
 export const ServiceEntry = new t.Type<ServiceEntry, ServiceEntry, unknown>(
   ServiceFields.name,
   ServiceFields.is,
   (input, context) => {
     const fields = ServiceFields.validate(input, context);
-    return fields._tag === 'Left' ? fields : unreadOutput(fields.right, context);
+    if (fields._tag === 'Left') return fields;
+    const output = unreadOutput(fields.right, context);
+    return output._tag === 'Left' ? output : checkedOneshot(output.right, context);
   },
   t.identity,
 );

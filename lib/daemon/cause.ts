@@ -15,6 +15,9 @@ export const NOT_READY = 'not ready yet';
 /** Why a daemon is stopped: only a stop asked for (`stop()`, `stop$`, an unsubscribe, a manager's stop) ends one so. */
 export const STOPPED = 'stopped on request';
 
+/** Why a one-shot task that an earlier manager saw complete is not run again (its `lastExit` says when). */
+export const COMPLETED_BEFORE = 'exited with code 0 under an earlier manager, in this boot: not run again unless its definition changes';
+
 /** Why a daemon is closed: only `close()` or `close$` ends one so. */
 export const CLOSED = 'closed on request';
 
@@ -63,14 +66,22 @@ const duration = (ms: number): string => (ms < 1_000 ? `${ms} ms` : `${Number((m
 
 /**
  * What ran out when a policy gave up: `5 restarts in 60 s` (a limit of
- * restarts), `3 attempts` (of attempts in a row).
+ * restarts), `3 attempts` (of attempts in a row); or `a failed spawn` that
+ * its rule does not restart (a run that never started cannot complete).
  *
  * @example
  * gaveUpAfter({ type: 'gave-up', at: 0, attempts: 2, reason: 'restarts-exhausted', limit: { max: 5, withinMs: 60_000 } }); // '5 restarts in 60 s'
  */
 export const gaveUpAfter = ({ attempts, reason, limit }: DaemonEventOf<'gave-up'>): string => {
   if (limit !== undefined) return `${counted(limit.max, 'restart')} in ${duration(limit.withinMs)}`;
-  return reason === 'attempts-exhausted' ? counted(attempts, 'attempt') : `${counted(attempts, 'attempt')} (${reason})`;
+  switch (reason) {
+    case 'attempts-exhausted':
+      return counted(attempts, 'attempt');
+    case 'spawn-failed':
+      return 'a failed spawn';
+    case 'restarts-exhausted':
+      return `${counted(attempts, 'attempt')} (${reason})`;
+  }
 };
 
 /** A policy that gave up: what ran out, and the trouble before (`last`). */

@@ -54,7 +54,7 @@ const targetOf = (sup: Supervision, run: Run): CheckTarget => {
  * `not-ready` past its timeout), then health checks (`health-failed`,
  * `unhealthy`), and R2: `stable` once it is ready and has run
  * `stableAfterMs`, timed from its own start and so never counting a
- * backoff. A decided outcome unsubscribes every check still running: a
+ * backoff; none of them for a one-shot task, which is never ready. A decided outcome unsubscribes every check still running: a
  * slow check never delays a stop, and no check outlives its run. Once its
  * outcome is decided or it is unsubscribed (at any event, `ready`
  * included), it starts nothing more: no check, no timer.
@@ -101,6 +101,8 @@ export const life$ = (sup: Supervision, run: Run): Observable<DaemonEvent | RunE
         decide({ kind: 'restart' });
       }),
     );
+    // A one-shot task is never ready: what waits for it waits for its completion, and no check or stable time applies.
+    if (sup.options.oneshot) return;
     const target = targetOf(sup, run);
     watch(() =>
       readiness$(sup.options.ready, target).subscribe((readiness) => {

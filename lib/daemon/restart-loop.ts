@@ -99,10 +99,10 @@ export const restartLoop$ = (sup: Supervision, adoptee: Adoptee | undefined): Ob
       switch (decision.kind) {
         case 'give-up':
           return last$(sup, () => sup.event('gave-up', { attempts: attempt, reason: decision.reason, ...(decision.limit === undefined ? {} : { limit: decision.limit }) }));
-        case 'complete': {
-          const { code, signal } = outcome.kind === 'exited' ? outcome : { code: null, signal: null };
-          return last$(sup, () => sup.event('completed', { code, signal }));
-        }
+        case 'complete':
+          // A run that never started cannot complete: what its rule leaves it at is a failure to start.
+          if (outcome.kind === 'spawn-failed') return last$(sup, () => sup.event('gave-up', { attempts: attempt, reason: 'spawn-failed', error: outcome.error }));
+          return last$(sup, () => sup.event('completed', { code: outcome.code, signal: outcome.signal }));
         case 'spawn':
           memory = decision.memory;
           if (decision.delayMs === 0) return of(NEXT_RUN);

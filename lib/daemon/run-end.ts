@@ -1,8 +1,15 @@
 import type { ExitedEvent } from '../events.js';
 import type { LastRun } from '../policy/restart-policy.js';
 
-/** How a run ended: as the restart policy sees it, or detached by `close` with its process left running. */
-export type RunOutcome = LastRun | { readonly kind: 'closed'; readonly pid: number };
+/**
+ * How a run ended: as the restart policy sees it (a failed spawn with its
+ * error, which a `gave-up` carries), or detached by `close` with its
+ * process left running.
+ */
+export type RunOutcome =
+  | Exclude<LastRun, { readonly kind: 'spawn-failed' }>
+  | { readonly kind: 'spawn-failed'; readonly error: { readonly code: string; readonly message: string } }
+  | { readonly kind: 'closed'; readonly pid: number };
 
 /**
  * The last item of every run: how it ended, as a value the restart loop

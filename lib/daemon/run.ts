@@ -43,7 +43,7 @@ export const spawnedRun$ = (sup: Supervision, attempt: number): Observable<RunIt
       error: (error) => {
         const { code, message } = error as SpawnFailure;
         subscriber.next(sup.event('spawn-failed', { attempt, error: { code, message } }));
-        subscriber.next(new RunEnd(attempt, { kind: 'spawn-failed' }, 0, undefined, false));
+        subscriber.next(new RunEnd(attempt, { kind: 'spawn-failed', error: { code, message } }, 0, undefined, false));
         subscriber.complete();
       },
     });

@@ -1,5 +1,5 @@
 import type { DaemonEvent, ExitedEvent } from '../events.js';
-import { CLOSED, exitCause, gaveUpCause, NOT_READY, NOT_STARTED, notReadyCause, spawnFailedCause, spawningCause, STOPPED, stopCause, unhealthyCause } from './cause.js';
+import { CLOSED, COMPLETED_BEFORE, exitCause, gaveUpCause, NOT_READY, NOT_STARTED, notReadyCause, spawnFailedCause, spawningCause, STOPPED, stopCause, unhealthyCause } from './cause.js';
 import type { Signal } from '../signal-name.js';
 
 /**
@@ -82,6 +82,18 @@ const because = (state: DaemonState, cause: string | undefined): DaemonState => 
  * never reset.
  */
 export const idleBecause = (state: DaemonState, cause: string): DaemonState => ({ ...kept(state), cause });
+
+/**
+ * A one-shot task that completed with exit code 0 at `at`, before this
+ * supervisor (an earlier manager, in this boot): it is not run again. The
+ * counters of what ran before here are kept.
+ */
+export const completedBefore = (state: DaemonState, at: number): DaemonState => ({
+  ...kept(state),
+  status: 'completed',
+  lastExit: { code: 0, signal: null, at },
+  cause: COMPLETED_BEFORE,
+});
 
 /** The state after an event: a pure fold over the event stream. */
 export const nextState = (state: DaemonState, event: DaemonEvent): DaemonState => {

@@ -4,11 +4,13 @@ import { AsyncSubject, NEVER, defer, EMPTY, interval, merge, Observable, Subject
 import type { Command } from '../command.js';
 import type { Adoptee } from '../daemon/adoptee.js';
 import { Daemon } from '../daemon/daemon.js';
+import { STOPPED } from '../daemon/cause.js';
 import { isEnded } from '../daemon/state.js';
 import { askEnd, supervising$ } from '../daemon/supervise.js';
 import { SCOPE_VARIABLE, type Ending } from '../daemon/supervision.js';
-import { errorFields, isTerminal, type DaemonEvent } from '../events.js';
+import { errorFields, isTerminal, type DaemonEvent, type DaemonEventOf } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
+import { noRestart } from '../policy/no-restart.js';
 import type { Marked } from '../process/driver.js';
 import type { Headroom } from '../process/limits.js';
 import { SPAWN_WINDOW_TICKS, type SpawnIntent } from '../process/spawn-intent.js';
@@ -18,6 +20,7 @@ import type { DataDir } from './data-dir.js';
 import type { ControlOutcome } from './control-outcome.js';
 import { planControl, type ControlFacts } from './control-plan.js';
 import { isFleetEvent, type ControlDoneEvent, type ControlRefusedEvent, type ControlRequest, type FleetEvent, type ManagedDaemonEvent, type ManagerEvent, type WaitingEvent } from './events.js';
+import { completes, completionOf, type Completion } from './completion.js';
 import { checkId } from './ids.js';
 import { dependentsOf } from './order.js';
 import { planReconcile, withRestoredStops } from './reconcile.js';
@@ -71,9 +74,23 @@ export class Fleet {
    * room is kept for them, or tries in one moment would all see the same.
    */
   private readonly unspawned = new Set<string>();
-  /** Ids whose daemon is ready now (a dependency is met while its daemon is). */
-  private readonly ready = new Set<string>();
-  /** Services whose `after` is not met yet, by id: launched once every id they name is ready. */
+  /** Ids that meet an `after` now: a daemon while it is ready, a one-shot once it has completed with exit code 0. */
+  private readonly met = new Set<string>();
+  /**
+   * Ids whose daemon ended without meeting an `after` (gave up, completed
+   * otherwise, stopped on request), and how: what waits for them waits on,
+   * saying so, until they are launched again.
+   */
+  private readonly failed = new Map<string, NonNullable<Awaited['ended']>>();
+  /**
+   * One-shots that an earlier manager of the data dir saw complete with
+   * exit code 0, in this boot, with the definition the desired set gives
+   * them now: not run again (systemd's `RemainAfterExit`), they meet what
+   * starts after them. A start on request runs one again; a stop, a
+   * replacement, a removal or a kill forgets it.
+   */
+  private readonly remembered = new Map<string, Completion>();
+  /** Services whose `after` is not met yet, by id: launched once every id they name is met. */
   private readonly pending = new Map<string, Service>();
   /** The last desired set, for a start on request. */
   private desired: ReadonlyMap<string, Service> = new Map();
@@ -111,11 +128,14 @@ export class Fleet {
       if (wanted.has(id)) this.emit({ type: 'invalid-entry', id, message: `not started: ${why}` });
     }
     const plan = withRestoredStops(planReconcile(this.services, desired), stoppingAtRestore);
+    // A one-shot an earlier manager saw complete is kept as it is: it is not run again.
+    const done = plan.start.filter((id) => this.remembered.has(id));
+    const toStart = done.length === 0 ? plan.start : plan.start.filter((id) => !this.remembered.has(id));
     // A replacement takes the place of the process it stops; a new id (a held one too: it never ran) needs room of its own.
-    const headroom = this.headroom(plan.start.length);
-    const { start, held } = admit(plan.start, headroom);
+    const headroom = this.headroom(toStart.length);
+    const { start, held } = admit(toStart, headroom);
     // Announced first, so the events of the daemons it touches follow it.
-    this.emit({ type: 'reconcile', started: start, stopped: [...plan.stop, ...forgotten, ...unheld], replaced: plan.replace, unchanged: plan.unchanged.length });
+    this.emit({ type: 'reconcile', started: start, stopped: [...plan.stop, ...forgotten, ...unheld], replaced: plan.replace, unchanged: plan.unchanged.length + done.length });
     // Never ran: stopped at once.
     for (const id of unheld) this.retire(id);
     this.heldForRoom.clear();
@@ -125,6 +145,7 @@ export class Fleet {
     // Their room is kept before a stop below ends at once and a retry looks.
     for (const id of start) this.unspawned.add(id);
     this.retireAll([...plan.stop, ...plan.replace]);
+    for (const id of done) this.keepCompleted(id, desired.get(id));
     for (const id of [...plan.replace, ...start]) {
       const service = desired.get(id);
       if (service !== undefined) this.launch(id, service);
@@ -197,7 +218,7 @@ export class Fleet {
    * cannot see is found by its intent (see {@link stopUnrecordedSpawns}).
    * Then the first reconcile runs (with `rejected`, see {@link reconcile}).
    */
-  restore(found: Pick<Found, 'daemons' | 'spawning'>, marked: readonly Marked[], desired: ReadonlyMap<string, Service>, rejected: readonly Rejected[] = []): void {
+  restore(found: Pick<Found, 'daemons' | 'spawning' | 'completed'>, marked: readonly Marked[], desired: ReadonlyMap<string, Service>, rejected: readonly Rejected[] = []): void {
     const adopted: string[] = [];
     const stopping = new Set<string>();
     const supervised = new Set<number>();
@@ -265,6 +286,7 @@ export class Fleet {
       if (this.options.killProcessGroup !== false && this.options.driver.endGroup({ pid: session, startTime: null })) this.emit({ type: 'stray', id, pid: session });
     }
     this.stopUnrecordedSpawns(found.spawning, new Set([...supervised, ...pids]));
+    this.remember(found.completed, desired);
     this.emit({ type: 'restored', adopted });
     this.reconcile(desired, rejected, stopping);
   }
@@ -311,6 +333,36 @@ export class Fleet {
         this.records?.keep(id, intent);
       }
     });
+  }
+
+  /**
+   * The one-shots recorded as completed that are not to run again: those
+   * the desired set holds as they were, completed in this boot, and not
+   * adopted (a run under way is no completion). Any other completion is
+   * forgotten.
+   */
+  private remember(completed: ReadonlyMap<string, Completion>, desired: ReadonlyMap<string, Service>): void {
+    const bootId = this.options.driver.bootId();
+    for (const [id, completion] of completed) {
+      const service = desired.get(id);
+      if (service?.oneshot === true && !this.services.has(id) && completes(completion, service, bootId)) this.remembered.set(id, completion);
+      else this.records?.complete(id, undefined);
+    }
+  }
+
+  /** A one-shot that is not run again: it is as it was, completed, and meets what starts after it. */
+  private keepCompleted(id: string, service: Service | undefined): void {
+    const completion = this.remembered.get(id);
+    if (service === undefined || completion === undefined) return;
+    this.services.set(id, service);
+    this.met.add(id);
+    this.emit({ type: 'already-completed', id, completedAt: completion.at });
+  }
+
+  /** `id` is run again, stopped or gone: a completion recorded for it is forgotten, here and on disk. */
+  private forgetCompletion(id: string): void {
+    this.remembered.delete(id);
+    if (this.records?.complete(id, undefined) === true) this.changed$.next();
   }
 
   /**
@@ -391,7 +443,8 @@ export class Fleet {
     const held = this.held.get(id);
     return {
       desired: this.desired.has(id),
-      daemon: daemon !== undefined,
+      // A one-shot not run again is as one that completed.
+      daemon: daemon !== undefined || this.remembered.has(id),
       live: daemon !== undefined && !isEnded(daemon.state),
       stoppedOnRequest: this.stoppedOnRequest.has(id),
       heldForRoom: this.heldForRoom.has(id),
@@ -408,6 +461,7 @@ export class Fleet {
    */
   private runAgain(id: string): string | undefined {
     this.stoppedOnRequest.delete(id);
+    this.forgetCompletion(id);
     // An ended daemon leaves nothing to stop: its place is taken at once.
     this.daemons.delete(id);
     const waited = this.heldForRoom.has(id);
@@ -427,10 +481,13 @@ export class Fleet {
     });
   }
 
-  /** M5 kill: stops every daemon, dependents before what they depend on; completes when all are gone. */
+  /** M5 kill: stops every daemon, dependents before what they depend on, and forgets every one-shot's completion; completes when all are gone. */
   killAll(): Observable<never> {
     return defer(() => {
       this.forgetHeld();
+      // As `systemctl stop` does: the next manager runs them again.
+      this.remembered.clear();
+      this.records?.forgetCompleted();
       this.retireAll([...this.services.keys()]);
       return this.settled();
     });
@@ -440,20 +497,47 @@ export class Fleet {
     return merge(...this.retiring.values());
   }
 
-  /** What a service still waits for of those it starts after. */
+  /** What a service still waits for of those it starts after: each daemon to be ready, each one-shot to complete; and how those that ended so ended. */
   private awaitedBy(service: Service): Awaited[] {
-    return (service.after ?? []).filter((name) => !this.ready.has(name)).map((name) => ({ id: name, until: 'ready' }));
+    return (service.after ?? [])
+      .filter((name) => !this.met.has(name))
+      .map((name) => {
+        const until = this.desired.get(name)?.oneshot === true ? 'complete' : 'ready';
+        const held = this.held.get(name);
+        // A held id is never started: it cannot be waited for to no end without a word.
+        const ended = held === undefined ? this.failed.get(name) : { how: 'invalid' as const, cause: `is not started: ${held}` };
+        return ended === undefined ? { id: name, until } : { id: name, until, ended };
+      });
   }
 
+  /**
+   * Runs a service of the desired set: at once, or once what it starts
+   * after is met (it is pending meanwhile, and says what it waits for). A
+   * dependency that ended without meeting it is said once, when the service
+   * comes to wait for it; a wait said again is no news of it. Launched
+   * anew, what this id met or how it ended is its last daemon's: what
+   * waits for it is looked at again.
+   */
   private launch(id: string, service: Service): void {
     this.services.set(id, service);
     this.unspawned.add(id);
+    this.met.delete(id);
+    const endedBefore = this.failed.delete(id);
+    const waitedBefore = this.pending.delete(id);
     const awaited = this.awaitedBy(service);
     if (awaited.length > 0) {
       this.pending.set(id, service);
-      this.emit({ type: 'waiting', id, for: awaited.map((dependency) => dependency.id), cause: waitingCause(awaited) });
-      return;
-    }
+      const cause = waitingCause(awaited);
+      this.emit({ type: 'waiting', id, for: awaited.map((dependency) => dependency.id), cause });
+      for (const { id: dependency, ended } of waitedBefore ? [] : awaited) {
+        if (ended !== undefined) this.emit({ type: 'dependency-failed', id, dependency, how: ended.how, cause });
+      }
+    } else this.spawn(id, service);
+    if (endedBefore) this.reviewDependents(id);
+  }
+
+  /** Makes and starts the daemon of a service whose `after` is met, once the previous process of its id is gone. */
+  private spawn(id: string, service: Service): void {
     const { command, options } = partsOf(service);
     const daemon = new Daemon(command, this.optionsFor(id, options));
     this.follow(id, daemon);
@@ -461,6 +545,18 @@ export class Fleet {
     if (previous === undefined) daemon.start();
     // A daemon retired before its turn came was stopped before start: start() is then a Left, and nothing runs.
     else previous.subscribe({ complete: () => void daemon.start() });
+  }
+
+  /**
+   * `id` ended without meeting what waits for it: those that wait now are
+   * told how (`dependency-failed`), and wait on with that cause; those that
+   * come to wait for it later are told when they do.
+   */
+  private endedUnmet(id: string, ended: NonNullable<Awaited['ended']>): void {
+    this.failed.set(id, ended);
+    for (const [waiting, service] of this.pending) {
+      if ((service.after ?? []).includes(id)) this.emit({ type: 'dependency-failed', id: waiting, dependency: id, how: ended.how, cause: waitingCause(this.awaitedBy(service)) });
+    }
   }
 
   /**
@@ -487,12 +583,17 @@ export class Fleet {
   private retire(id: string, after$?: Observable<never>): void {
     this.services.delete(id);
     this.unspawned.delete(id);
+    this.met.delete(id);
+    this.forgetCompletion(id);
     // Never ran: stopped at once.
     if (this.pending.delete(id) || this.heldForRoom.delete(id)) {
       this.emit({ type: 'stopped', id, at: this.options.scheduler.now() });
+      this.stoppedUnmet(id);
       return;
     }
     const daemon = this.daemons.get(id);
+    // One that ended, or a one-shot not run again, tells no more of itself: what waits for it is told now.
+    if (daemon === undefined || isEnded(daemon.state)) this.stoppedUnmet(id);
     if (daemon === undefined) return;
     this.daemons.delete(id);
     this.chain(
@@ -585,11 +686,12 @@ export class Fleet {
         else if (event.type === 'exited') this.record(id, undefined);
         // The intent of a failed spawn resolves to nothing: a compaction drops it (a spawn failing in a loop would grow the journal).
         else if (event.type === 'spawn-failed' && this.records !== undefined) this.changed$.next();
+        // A task done is recorded before it is told: a manager killed at its `completed` never runs it again.
+        else if (event.type === 'completed' && this.met.has(id)) this.recordCompletion(id, daemon, event.at);
         this.emit(event);
-        // What waited for it, once its readiness is told.
-        if (event.type === 'ready') this.launchDependents(id);
-        // Its processes are gone: room is freed for what a limit holds.
-        if (isTerminal(event)) this.retryHeld();
+        // What waited for it, once its readiness (or its end) is told.
+        if (event.type === 'ready') this.reviewDependents(id);
+        if (isTerminal(event)) this.ended(id, event, daemon);
         // M8: the intent last of all, after every handler of the event, so that only the spawn's own steps lie between it and the fork.
         if (event.type === 'spawning') this.intend(id, daemon.command);
       },
@@ -608,20 +710,54 @@ export class Fleet {
     if (intent !== null) this.records.intend(id, intent);
   }
 
-  /** Keeps which ids are ready, and which have a process the OS counts. */
+  /** Keeps which ids meet an `after` (a ready daemon, a one-shot completed with exit code 0), and which have a process the OS counts. */
   private track(id: string, event: DaemonEvent): void {
     if (event.type === 'started' || event.type === 'spawn-failed' || isTerminal(event)) this.unspawned.delete(id);
-    if (event.type === 'ready') this.ready.add(id);
-    else if (event.type === 'exited' || isTerminal(event)) this.ready.delete(id);
+    const taskDone = event.type === 'completed' && this.services.get(id)?.oneshot === true && event.code === 0 && event.signal === null;
+    if (event.type === 'ready' || taskDone) this.met.add(id);
+    else if (event.type === 'exited' || isTerminal(event)) this.met.delete(id);
   }
 
-  /** Launches what waited for `id` (ready now), and says anew what those that still wait wait for. */
-  private launchDependents(id: string): void {
+  /**
+   * A daemon of `id` ended: a one-shot that completed with exit code 0
+   * meets what waits for it (see {@link track}); any other end of one but
+   * a stop or close the manager made (a reconcile, a replacement, its own
+   * end) leaves what waits for it waiting, told how. Its processes are
+   * gone: room is freed for what a limit holds.
+   */
+  private ended(id: string, event: DaemonEventOf<'stopped' | 'closed' | 'gave-up' | 'completed'>, daemon: Daemon): void {
+    const cause = daemon.state.cause ?? event.type;
+    if (event.type === 'completed') {
+      if (this.met.has(id)) this.reviewDependents(id);
+      else this.endedUnmet(id, { how: 'completed', cause });
+    } else if (event.type === 'gave-up') this.endedUnmet(id, { how: 'gave-up', cause });
+    else if (event.type === 'stopped') this.stoppedUnmet(id);
+    this.retryHeld();
+  }
+
+  /** `id`, stopped on request, meets nothing until it runs again: what waits for it is told so. */
+  private stoppedUnmet(id: string): void {
+    if (this.stoppedOnRequest.has(id)) this.endedUnmet(id, { how: 'stopped', cause: STOPPED });
+  }
+
+  /**
+   * A one-shot's completion with exit code 0, recorded (in this boot;
+   * nothing where the OS has no boot id), so a later manager does not run
+   * it again: the completion of the id's own daemon, not of one being
+   * retired, so that what is recorded is its definition's.
+   */
+  private recordCompletion(id: string, daemon: Daemon, at: number): void {
+    const bootId = this.options.driver.bootId();
+    const service = this.services.get(id);
+    if (this.records === undefined || bootId === null || service === undefined || this.daemons.get(id) !== daemon) return;
+    if (this.records.complete(id, completionOf(service, bootId, at))) this.changed$.next();
+  }
+
+  /** What waits for `id`, looked at again: launched when it waits no more, else its wait said anew. */
+  private reviewDependents(id: string): void {
     // A copy: launch() puts back what still waits.
     for (const [waiting, service] of [...this.pending]) {
-      if (!(service.after ?? []).includes(id)) continue;
-      this.pending.delete(waiting);
-      this.launch(waiting, service);
+      if ((service.after ?? []).includes(id)) this.launch(waiting, service);
     }
   }
 
@@ -634,7 +770,8 @@ export class Fleet {
   /** The manager's options for every daemon, the service's own over them; with a data dir, its pid file and (unless the service says otherwise) its logs there. */
   private optionsFor(id: string, own: ServiceOptions = {}): DaemonOptions {
     const { dataDir } = this;
-    const options = { ...this.options, ...own };
+    // A one-shot is restarted only as its own rule says: the manager's is for daemons.
+    const options = { ...this.options, ...(own.oneshot === true ? { restart: own.restart ?? noRestart } : {}), ...own };
     if (dataDir === undefined) return options;
     return { ...options, pidFile: dataDir.pidFile(id), stdout: outputOf('stdout', id, own, dataDir), stderr: outputOf('stderr', id, own, dataDir) };
   }

@@ -1,4 +1,4 @@
-import { idleBecause, initialState, isEnded, nextState, type DaemonState } from '../daemon/state.js';
+import { completedBefore, idleBecause, initialState, isEnded, nextState, type DaemonState } from '../daemon/state.js';
 import { isTerminal } from '../events.js';
 import { isFleetEvent, type ManagerEvent, type ReconcileEvent } from './events.js';
 import { heldCause } from './room.js';
@@ -27,6 +27,15 @@ export class DaemonStates {
       case 'waiting':
         this.#states.set(event.id, { ...this.#idle(event.id, event.cause), waitingFor: event.for });
         return true;
+      case 'already-completed':
+        this.#states.set(event.id, completedBefore(this.#states.get(event.id) ?? initialState, event.completedAt));
+        return true;
+      case 'dependency-failed': {
+        // It waits on, for the same services: only the cause says more.
+        const waitingFor = this.#states.get(event.id)?.waitingFor;
+        this.#states.set(event.id, { ...this.#idle(event.id, event.cause), ...(waitingFor === undefined ? {} : { waitingFor }) });
+        return true;
+      }
       case 'limit-reached':
         for (const id of event.held) this.#states.set(id, this.#idle(id, heldCause(event)));
         return event.held.length > 0;

@@ -3,6 +3,7 @@ import type { FleetEvent } from './events.js';
 
 const list = (ids: readonly string[]): string => (ids.length === 0 ? '-' : ids.join(', '));
 
+
 /** One manager event as a short line of text. */
 export const describeFleetEvent = (event: FleetEvent): string => {
   switch (event.type) {
@@ -10,6 +11,10 @@ export const describeFleetEvent = (event: FleetEvent): string => {
       return `reconcile: started ${list(event.started)}; stopped ${list(event.stopped)}; replaced ${list(event.replaced)}; ${event.unchanged} unchanged`;
     case 'waiting':
       return `${event.id} is ${event.cause}`;
+    case 'already-completed':
+      return `${event.id} completed with exit code 0 under an earlier manager, in this boot: not run again`;
+    case 'dependency-failed':
+      return `${event.id} is ${event.cause} (its dependency ${event.dependency}: ${event.how})`;
     case 'desired-error':
       return `the desired set failed (${event.error.message}); keeping the running set`;
     case 'control-done':
@@ -47,6 +52,7 @@ export const describeFleetEvent = (event: FleetEvent): string => {
 export const fleetEventLevel = (event: FleetEvent): keyof Logger => {
   switch (event.type) {
     case 'invalid-entry':
+    case 'dependency-failed':
     case 'desired-error':
     case 'control-refused':
     case 'control-error':

@@ -9,7 +9,7 @@ import type { DataDir } from './data-dir.js';
 /** The options one service of a manager may have of its own; the rest are the manager's, for all. */
 export type ServiceOptions = Pick<
   DaemonOptions,
-  'gracefulStopMs' | 'stopSignal' | 'restart' | 'ready' | 'health' | 'killProcessGroup' | 'stdout' | 'stderr' | 'tailLines' | 'maxLogBytes' | 'logBackups' | 'uid' | 'gid'
+  'gracefulStopMs' | 'stopSignal' | 'restart' | 'oneshot' | 'ready' | 'health' | 'killProcessGroup' | 'stdout' | 'stderr' | 'tailLines' | 'maxLogBytes' | 'logBackups' | 'uid' | 'gid'
 >;
 
 /** The names of {@link ServiceOptions}: what a service's entry may hold besides its command. */
@@ -17,6 +17,7 @@ export const SERVICE_OPTIONS = [
   'gracefulStopMs',
   'stopSignal',
   'restart',
+  'oneshot',
   'ready',
   'health',
   'killProcessGroup',
@@ -51,13 +52,21 @@ export const SERVICE_RULES: Pick<typeof OPTION_RULES, DataOption> & { readonly a
 
 /**
  * One entry of a desired set: what to run, with its own options. A plain
- * `Command` is a service with no options of its own.
+ * `Command` is a service with no options of its own. With `oneshot: true`
+ * it is a task that runs to completion (a migration): never `ready`, not
+ * restarted unless its own `restart` says so (the manager's is for
+ * daemons), and what starts after it waits for its exit with code 0.
  *
  * @example
- * const envoy: Service = { command: 'envoy', args: ['-c', 'envoy.yaml'], stopSignal: 'SIGTERM', gracefulStopMs: 20_000 };
+ * const envoy: Service = { command: 'envoy', args: ['-c', 'envoy.yaml'], stopSignal: 'SIGTERM', gracefulStopMs: 20_000, after: ['migrate'] };
+ * const migrate: Service = { command: 'migrate', args: ['up'], oneshot: true };
  */
 export interface Service extends Command, ServiceOptions {
-  /** Ids of the desired set this one starts after: it is spawned only once each of them is `ready`; stopped before them. */
+  /**
+   * Ids of the desired set this one starts after: it is spawned only once
+   * each daemon of them is `ready` and each one-shot has completed with
+   * exit code 0; stopped before them.
+   */
   readonly after?: readonly string[];
 }
 

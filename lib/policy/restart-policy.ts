@@ -44,8 +44,13 @@ export type RestartDecision =
   | { readonly kind: 'give-up'; readonly reason: GiveUpReason; readonly limit?: RestartLimit }
   | { readonly kind: 'complete' };
 
-/** Which limit ran out. */
-export type GiveUpReason = 'attempts-exhausted' | 'restarts-exhausted';
+/**
+ * Why a daemon gave up: a limit of attempts or of restarts ran out, or
+ * (`spawn-failed`) its run never started and its rule does not restart it:
+ * a run that never started cannot complete. A policy decides the first two;
+ * the supervisor the last, where a policy completes after a failed spawn.
+ */
+export type GiveUpReason = 'attempts-exhausted' | 'restarts-exhausted' | 'spawn-failed';
 
 /** A limit of restarts (`limitRestarts`): at most `max` within any `withinMs`. */
 export interface RestartLimit {

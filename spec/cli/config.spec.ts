@@ -25,6 +25,11 @@ describe('configReader', () => {
     expect(readConfig(path)).toEqual({ _tag: 'Right', right: { web: { command: 'envoy', args: ['-c', 'x'], env: { A: '1' }, token: 't', cwd: '/' } } });
   });
 
+  it('reads a one-shot task and what starts after it (issue 15, item 6)', () => {
+    const path = file('oneshot.json', JSON.stringify({ daemons: { migrate: { command: 'migrate', oneshot: true }, web: { command: 'envoy', after: ['migrate'] } } }));
+    expect(readConfig(path)).toEqual({ _tag: 'Right', right: { migrate: { command: 'migrate', oneshot: true }, web: { command: 'envoy', after: ['migrate'] } } });
+  });
+
   const leftOf = (path: string): { message: string; incomplete: boolean } | undefined => {
     const result = readConfig(path);
     return result._tag === 'Left' ? result.left : undefined;
@@ -45,7 +50,7 @@ describe('configReader', () => {
     );
     expect(leftOf(file('top.json', JSON.stringify({ deamons: {} })))?.message).toContain('`deamons`: unknown field; did you mean `daemons`?');
     expect(leftOf(file('far.json', JSON.stringify({ daemons: { web: { command: 'envoy', restartPolicy: 'always' } } })))?.message).toContain(
-      '`daemons.web.restartPolicy`: unknown field (known: command, args, cwd, env, token, gracefulStopMs, stopSignal, killProcessGroup, stdout, stderr, tailLines, maxLogBytes, logBackups, uid, gid, after, restart, ready, health)',
+      '`daemons.web.restartPolicy`: unknown field (known: command, args, cwd, env, token, gracefulStopMs, stopSignal, oneshot, killProcessGroup, stdout, stderr, tailLines, maxLogBytes, logBackups, uid, gid, after, restart, ready, health)',
     );
   });
 
@@ -204,6 +209,9 @@ describe('configReader', () => {
     [{ health: { output: 'ok', stream: 'stderr' }, stderr: 'ignore' }, "`daemons.web.health.output`: reads the daemon's stderr file, but `stderr` is 'ignore'"],
     [{ after: 'db' }, "`daemons.web.after`: expected an array of ids (strings), got 'db'"],
     [{ afterr: ['db'] }, '`daemons.web.afterr`: unknown field; did you mean `after`?'],
+    [{ oneshot: 'yes' }, "`daemons.web.oneshot`: expected true or false, got 'yes'"],
+    [{ oneshot: true, ready: { tcp: 5432 } }, '`daemons.web.ready`: a one-shot task ("oneshot": true) is never ready: what starts after it waits for its exit with code 0; leave `ready` out'],
+    [{ oneshot: true, health: { tcp: 5432 } }, '`daemons.web.health`: a one-shot task ("oneshot": true) is never ready: what starts after it waits for its exit with code 0; leave `health` out'],
   ])('%j: %s', (fields, message) => {
     const path = file('option.json', JSON.stringify({ daemons: { web: { command: 'envoy', ...fields } } }));
     expect(leftOf(path)).toEqual({ message: `invalid config ${path}: ${message}`, incomplete: false });

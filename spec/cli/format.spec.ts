@@ -40,6 +40,12 @@ describe('formatEvent', () => {
     [{ type: 'closed', at: 0 }, 'closed'],
     [{ type: 'gave-up', at: 0, attempts: 5, reason: 'attempts-exhausted' }, 'gave up after 5 attempts'],
     [{ type: 'gave-up', at: 0, attempts: 2, reason: 'restarts-exhausted', limit: { max: 5, withinMs: 60_000 } }, 'gave up after 5 restarts in 60 s'],
+    [{ type: 'gave-up', at: 0, attempts: 1, reason: 'spawn-failed', error: { code: 'ENOENT', message: 'spawn x ENOENT' } }, 'gave up after a failed spawn'],
+    [
+      { type: 'dependency-failed', at: 0, id: 'web', dependency: 'migrate', how: 'completed', cause: 'waiting for migrate to complete: migrate exited with code 3' },
+      'web is waiting for migrate to complete: migrate exited with code 3 (its dependency migrate: completed)',
+    ],
+    [{ type: 'already-completed', at: 0, id: 'migrate', completedAt: 0 }, 'migrate completed with exit code 0 under an earlier manager, in this boot: not run again'],
     [{ type: 'pidfile-error', at: 0, path: '/p', error: { code: 'EACCES', message: 'denied' } }, 'pid file /p: denied'],
     [{ type: 'rotate-failed', at: 0, path: '/l', error: { code: 'EMLINK', message: 'cannot rotate /l: it has 2 hard links, not one' } }, 'log rotation: cannot rotate /l: it has 2 hard links, not one'],
     [{ type: 'reconcile', at: 0, started: ['a'], stopped: [], replaced: ['b', 'c'], unchanged: 2 }, 'reconcile: started a; stopped -; replaced b, c; 2 unchanged'],
@@ -101,6 +107,7 @@ describe('formatEvent', () => {
     ['unhealthy', { type: 'unhealthy', at: 0, pid: 42, failures: 3, error: { code: 'EHTTPSTATUS', message: 'HTTP 503' } }],
     ['a failing last run', { type: 'completed', at: 0, code: 3, signal: null }],
     ['a refused manager', { type: 'manager-refused', at: 0, code: 'ELOCKED', message: 'in use' }],
+    ['a dependency that failed', { type: 'dependency-failed', at: 0, id: 'web', dependency: 'db', how: 'gave-up', cause: 'waiting for db to be ready: db gave up after 3 attempts' }],
   ])('paints %s in the failure colour, on a terminal only', (_, event) => {
     expect(isFailure(event)).toBe(true);
     const text = formatEvent(event, plain, at).slice(localTime(at).length + 1);

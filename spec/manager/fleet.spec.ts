@@ -20,7 +20,7 @@ describe('Fleet.restore (M4)', () => {
     fleet.events$.subscribe((event) => events.push(event));
     const entry = { version: 1, pid: dead.pid, startTime: dead.startTime, bootId: 'fake-boot', command: 'x', args: [], env: {} };
     const daemons = new Map(Object.entries({ '../escape': entry, malformed: { ...entry, pid: 'one' }, gone: entry }));
-    fleet.restore({ daemons, spawning: new Map() }, [], new Map());
+    fleet.restore({ daemons, spawning: new Map(), completed: new Map() }, [], new Map());
     const skipped = events.flatMap((event) => (event.type === 'restore-skipped' ? [[event.id, event.code]] : []));
     expect(skipped).toEqual([
       ['../escape', 'EINVALID'],
@@ -39,7 +39,7 @@ describe('Fleet.restore (M4)', () => {
     fleet.events$.subscribe((event) => events.push(event));
     const entry = (process: typeof db, command: string) => ({ version: 1, pid: process.pid, startTime: process.startTime, bootId: 'fake-boot', command, args: [], env: {} });
     const daemons = new Map(Object.entries({ db: entry(db, 'db'), api: entry(api, 'api') }));
-    fleet.restore({ daemons, spawning: new Map() }, [], new Map(Object.entries({ db: { command: 'db' }, api: { command: 'api', after: ['db'] } })));
+    fleet.restore({ daemons, spawning: new Map(), completed: new Map() }, [], new Map(Object.entries({ db: { command: 'db' }, api: { command: 'api', after: ['db'] } })));
     const reconcile = events.find((event) => event.type === 'reconcile');
     expect(reconcile).toMatchObject({ started: [], stopped: [], replaced: [], unchanged: 2 });
     expect(driver.spawns).toEqual([]);
@@ -58,7 +58,7 @@ describe('Fleet.restore: a recorded process no longer desired is stopped as its 
       states.see(event);
       ids.push([...states.ids()]);
     });
-    fleet.restore({ daemons: new Map(Object.entries(daemons)), spawning: new Map() }, [], new Map(Object.entries(desired)));
+    fleet.restore({ daemons: new Map(Object.entries(daemons)), spawning: new Map(), completed: new Map() }, [], new Map(Object.entries(desired)));
     return { events, ids };
   };
 

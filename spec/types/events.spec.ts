@@ -33,7 +33,7 @@ describe('DaemonEvent', () => {
           expectTypeOf(event).toEqualTypeOf<SpawnFailedEvent>();
           return event.error.message;
         case 'gave-up':
-          expectTypeOf(event.reason).toEqualTypeOf<'attempts-exhausted' | 'restarts-exhausted'>();
+          expectTypeOf(event.reason).toEqualTypeOf<'attempts-exhausted' | 'restarts-exhausted' | 'spawn-failed'>();
           return event.reason;
         default:
           return event.type;
