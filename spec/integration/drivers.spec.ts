@@ -60,7 +60,7 @@ describe.each([
     expect((await firstValueFrom(killedEvents.pipe(toArray()))).at(-1)).toMatchObject({ type: 'completed', signal: 'SIGTERM' });
   });
 
-  it('a missing binary, a missing cwd and an unopenable stdout file are spawn failures, not crashes', async () => {
+  it('a missing binary, a missing cwd and an unopenable stdout file are spawn failures that end in gave-up, not crashes', async () => {
     const cases = [
       [{ command: sandbox().path('missing') }, {}, 'ENOENT'],
       [{ ...child(), cwd: sandbox().path('nowhere') }, {}, 'ENOENT'],
@@ -71,7 +71,8 @@ describe.each([
       const events$ = sandbox().track(daemon);
       daemon.start();
       expect((await nextEvent(events$, is('spawn-failed'))).error.code).toBe(code);
-      await nextEvent(events$, is('completed'));
+      // A run that never started cannot complete: its end says why.
+      expect(await nextEvent(events$, is('gave-up'))).toMatchObject({ reason: 'spawn-failed', error: { code } });
     }
   });
 });
