@@ -4,7 +4,7 @@ import { AsyncSubject, filter, firstValueFrom, ignoreElements, Observable, Subje
 import { checkCommand, commandEquals, type Command } from '../command.js';
 import { deferred, type Deferred } from '../deferred.js';
 import { codedError } from '../errno.js';
-import { eventFactory, isTerminal, type DaemonEvent } from '../events.js';
+import { eventFactory, isTerminal, isTerminalType, type DaemonEvent, type TerminalType } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import { outputLines$, type OutputStream } from '../output/output-lines.js';
 import { defaultDriver } from '../process/child-process-driver.js';
@@ -26,7 +26,7 @@ export interface DaemonError {
 
 const STOPPING: DaemonError = { code: 'ESTOPPED', message: 'the daemon is being stopped; create a new Daemon to run the command again' };
 
-const endedWith: Record<'stopped' | 'closed' | 'gave-up' | 'completed', DaemonError> = {
+const endedWith: Record<TerminalType, DaemonError> = {
   stopped: { code: 'ESTOPPED', message: 'the daemon was stopped; create a new Daemon to run the command again' },
   closed: { code: 'ECLOSED', message: 'the daemon was closed; restore it from a snapshot to supervise the process again' },
   'gave-up': { code: 'EGAVEUP', message: 'the restart policy gave up; create a new Daemon to run the command again' },
@@ -241,7 +241,7 @@ export class Daemon {
     // Known before `adopted` is emitted, so a snapshot taken right after restore() holds it.
     if (adoptee !== undefined) this.#process = { pid: adoptee.pid, startTime: adoptee.startTime, attempt: adoptee.attempt ?? 0, outputStart: adoptee.outputStart };
     const ended = this.#current.status;
-    if (ended === 'stopped' || ended === 'closed' || ended === 'gave-up' || ended === 'completed') return left(endedWith[ended]);
+    if (isTerminalType(ended)) return left(endedWith[ended]);
     this.#phase = 'started';
     const ending = (this.#ending = new AsyncSubject<Ending>());
     // Subscribed on the scheduler, so whoever subscribes to events$ right after start() sees the first event.
