@@ -54,7 +54,8 @@ export type {
 export type { SpawnIntent } from './process/spawn-intent.js';
 export type { Headroom } from './process/limits.js';
 export { defaultDriver, execaDriver } from './process/child-process-driver.js';
-export { Daemon, type DaemonError } from './daemon/daemon.js';
+export { Daemon } from './daemon/daemon.js';
+export type { DaemonError } from './daemon/daemon-error.js';
 export { lines$, type LinesOptions } from './output/lines.js';
 export type { FileLook, FileSource } from './output/file-source.js';
 export type { RotateOutcome } from './output/rotate.js';

@@ -1,8 +1,9 @@
 import { isLeft, left } from 'fp-ts/lib/Either.js';
-import { catchError, concat, defer, exhaustMap, filter, interval, map, of, scan, type Observable } from 'rxjs';
+import { catchError, concat, defer, exhaustMap, filter, interval, map, Observable, of, scan } from 'rxjs';
 import { errorFields, type DaemonEvent, type EventFactory } from '../events.js';
-import type { ResolvedOptions } from '../options.js';
 import type { RotateOutcome } from '../output/rotate.js';
+import type { DaemonContext } from './context.js';
+import { logEvent } from './log-event.js';
 
 /** How often the output files are looked at: "at least once a second". */
 const ROTATION_CHECK_MS = 1_000;
@@ -42,7 +43,7 @@ const report =
  * of a path (a log that fails every second says so once; after a rotation
  * that worked, the same error is news again), never an error of the stream.
  */
-export const rotation$ = (options: ResolvedOptions, event: EventFactory): Observable<DaemonEvent> | undefined => {
+const rotation$ = ({ options, event }: DaemonContext): Observable<DaemonEvent> | undefined => {
   const { stdout, stderr, maxLogBytes, logBackups, driver, scheduler } = options;
   if (maxLogBytes === undefined) return undefined;
   // stdout and stderr may share one file: rotated once.
@@ -60,4 +61,23 @@ export const rotation$ = (options: ResolvedOptions, event: EventFactory): Observ
     map(({ news }) => news),
     filter((news) => news !== undefined),
   );
+};
+
+/**
+ * `life$`, with its daemon's output files rotated alongside ({@link rotation$}) for
+ * as long as it is subscribed, and no longer: `life$` itself when there is
+ * nothing to rotate. A failure is one more event, logged as the life's are.
+ */
+export const withRotation$ = (life$: Observable<DaemonEvent>, context: DaemonContext): Observable<DaemonEvent> => {
+  const rotating$ = rotation$(context);
+  if (rotating$ === undefined) return life$;
+  return new Observable<DaemonEvent>((subscriber) => {
+    subscriber.add(
+      rotating$.subscribe((event) => {
+        logEvent(context.options.logger, event);
+        subscriber.next(event);
+      }),
+    );
+    life$.subscribe(subscriber);
+  });
 };

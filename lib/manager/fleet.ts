@@ -5,9 +5,10 @@ import type { Command } from '../command.js';
 import type { Adoptee } from '../daemon/adoptee.js';
 import { Daemon } from '../daemon/daemon.js';
 import { STOPPED } from '../daemon/cause.js';
+import { lifecycle$ } from '../daemon/lifecycle.js';
+import { askEnd, type Ending } from '../daemon/requests.js';
+import { SCOPE_VARIABLE } from '../daemon/spawn-spec.js';
 import { isEnded } from '../daemon/state.js';
-import { askEnd, supervising$ } from '../daemon/supervise.js';
-import { SCOPE_VARIABLE, type Ending } from '../daemon/supervision.js';
 import { errorFields, isTerminal, type DaemonEvent, type DaemonEventOf } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import { noRestart } from '../policy/no-restart.js';
@@ -625,11 +626,11 @@ export class Fleet {
    */
   private stopAdopted(id: string, adoptee: Adoptee, stop: Pick<DaemonOptions, 'stopSignal' | 'gracefulStopMs' | 'killProcessGroup'> = {}): void {
     const options = resolveOptions({ ...this.optionsFor(id), ...stop });
-    // The command is never run: this supervision only stops what it adopts.
+    // The command is never run: this life only stops what it adopts.
     const gone$ = new AsyncSubject<never>();
     const ending = new AsyncSubject<Ending>();
     askEnd(ending, 'stop');
-    supervising$({ command: 'adopted', id }, options, { ending, restart$: NEVER }, adoptee).subscribe({
+    lifecycle$({ command: 'adopted', id }, options, { ending, restart$: NEVER }, adoptee).subscribe({
       next: (event) => {
         this.emit(event);
         if (event.type === 'exited') this.record(id, undefined);

@@ -1,37 +1,24 @@
-import { defer, Observable, of, Subscription } from 'rxjs';
+import { Observable, Subscription } from 'rxjs';
+import type { CheckTarget } from '../checks/check.js';
 import type { DaemonEvent } from '../events.js';
 import type { ExitStatus } from '../process/driver.js';
-import { exited$, type Run, type StopReason } from './exit.js';
-import { gracefulStop$ } from './graceful-stop.js';
-import { RunEnd } from './run-end.js';
-import type { Ending, Supervision } from './supervision.js';
-import type { CheckTarget } from '../checks/check.js';
+import type { DaemonContext } from './context.js';
 import { health$ } from './health.js';
 import { readiness$ } from './readiness.js';
+import type { Ending } from './requests.js';
+import type { Run, RunItem, StopReason } from './run.js';
 
-/** What ends a run: its process's own exit, an ending asked for, a restart asked for, or a failed check. */
-type Outcome = { readonly kind: 'exit'; readonly status: ExitStatus } | { readonly kind: Ending | StopReason };
+/** What decided a run's end: its process's own exit, an ending or a restart asked for, or a failed check. */
+export type Outcome = { readonly kind: 'exit'; readonly status: ExitStatus } | { readonly kind: Ending | StopReason };
 
-const settle$ = (sup: Supervision, run: Run, outcome: Outcome, ready: boolean): Observable<DaemonEvent | RunEnd> => {
-  switch (outcome.kind) {
-    case 'exit':
-      return exited$(sup, run, outcome.status, ready);
-    case 'close':
-      // S4: no signal; the process runs on, and the pid file stays.
-      return defer(() => {
-        run.running.release();
-        return of(new RunEnd(run.attempt, { kind: 'closed', pid: run.running.pid }, sup.options.scheduler.now() - run.startedAt, undefined, ready));
-      });
-    default:
-      return gracefulStop$(sup, run, outcome.kind, ready);
-  }
-};
+/** What a decided outcome calls for: the rest of the run, ending with its `RunEnd`. `ready` says whether the run was ready by then. */
+export type Settle = (context: DaemonContext, run: Run, outcome: Outcome, ready: boolean) => Observable<RunItem>;
 
 /** What a check of this run looks at. */
-const targetOf = (sup: Supervision, run: Run): CheckTarget => {
-  const { stdout, stderr, scheduler, driver } = sup.options;
-  const { pid, outputStart } = run.running;
-  const id = sup.spec.env[sup.options.envNames.id];
+const targetOf = (context: DaemonContext, run: Run): CheckTarget => {
+  const { stdout, stderr, scheduler, driver, envNames } = context.options;
+  const { pid, outputStart } = run.process;
+  const id = context.spec.env[envNames.id];
   return {
     pid,
     ...(id === undefined ? {} : { id }),
@@ -47,10 +34,10 @@ const targetOf = (sup: Supervision, run: Run): CheckTarget => {
 };
 
 /**
- * A running process, followed to the end of its run: its exit, or the stop,
- * close or restart asked for meanwhile, or its checks failing, whichever
- * comes first; then what that outcome calls for, ending with the run's
- * {@link RunEnd}. On the way: `ready` (at once without a ready check;
+ * A running process, watched until something decides how its run ends:
+ * its exit, or the stop, close or restart asked for meanwhile, or its
+ * checks failing, whichever comes first; then `settle` does what that
+ * outcome calls for. On the way: `ready` (at once without a ready check;
  * `not-ready` past its timeout), then health checks (`health-failed`,
  * `unhealthy`), and R2: `stable` once it is ready and has run
  * `stableAfterMs`, timed from its own start and so never counting a
@@ -65,19 +52,19 @@ const targetOf = (sup: Supervision, run: Run): CheckTarget => {
  * `takeUntil` and `mergeMap` held a dozen subscribers and some seventy
  * closures per daemon (P3).
  */
-export const life$ = (sup: Supervision, run: Run): Observable<DaemonEvent | RunEnd> =>
+export const watch$ = (context: DaemonContext, run: Run, settle: Settle): Observable<RunItem> =>
   new Observable((subscriber) => {
-    const { restart, scheduler, pollIntervalMs, health } = sup.options;
-    const { pid } = run.running;
+    const { restart, scheduler, pollIntervalMs, health, ready: readyOptions } = context.options;
+    const { pid } = run.process;
     // Every watch of the run, let go at once when its outcome is decided or when it is unsubscribed: closed, it lets
     // go at once what is added to it, and nothing new is started.
     const watches = new Subscription();
     subscriber.add(watches);
     let ready = false;
-    const decide = (outcome: Outcome): void => {
+    const decided = (outcome: Outcome): void => {
       if (watches.closed) return;
       watches.unsubscribe();
-      settle$(sup, run, outcome, ready).subscribe(subscriber);
+      settle(context, run, outcome, ready).subscribe(subscriber);
     };
     const watch = (start: () => Subscription): void => {
       if (!watches.closed) watches.add(start());
@@ -87,37 +74,37 @@ export const life$ = (sup: Supervision, run: Run): Observable<DaemonEvent | RunE
     };
     // The exit first, so an exit already known when the run starts watching ends it as an exit.
     watch(() =>
-      run.running.exit(pollIntervalMs).subscribe((status) => {
-        decide({ kind: 'exit', status });
+      run.process.exit(pollIntervalMs).subscribe((status) => {
+        decided({ kind: 'exit', status });
       }),
     );
     watch(() =>
-      sup.ending$.subscribe((kind) => {
-        decide({ kind });
+      context.ending$.subscribe((kind) => {
+        decided({ kind });
       }),
     );
     watch(() =>
-      sup.restart$.subscribe(() => {
-        decide({ kind: 'restart' });
+      context.restart$.subscribe(() => {
+        decided({ kind: 'restart' });
       }),
     );
     // A one-shot task is never ready: what waits for it waits for its completion, and no check or stable time applies.
-    if (sup.options.oneshot) return;
-    const target = targetOf(sup, run);
+    if (context.options.oneshot) return;
+    const target = targetOf(context, run);
     watch(() =>
-      readiness$(sup.options.ready, target).subscribe((readiness) => {
+      readiness$(readyOptions, target).subscribe((readiness) => {
         const afterMs = scheduler.now() - run.followedAt;
         if (readiness.kind === 'not-ready') {
-          emit(sup.event('not-ready', { pid, afterMs, error: readiness.error }));
-          decide({ kind: 'not-ready' });
+          emit(context.event('not-ready', { pid, afterMs, error: readiness.error }));
+          decided({ kind: 'not-ready' });
           return;
         }
         ready = true;
-        emit(sup.event('ready', { pid, afterMs }));
+        emit(context.event('ready', { pid, afterMs }));
         watch(() =>
           scheduler.schedule(
             () => {
-              emit(sup.event('stable', { pid }));
+              emit(context.event('stable', { pid }));
             },
             // R2 counts from the process's own start: an adopted one may have run long before it was adopted.
             Math.max(0, restart.stableAfterMs - (scheduler.now() - run.startedAt)),
@@ -126,10 +113,10 @@ export const life$ = (sup: Supervision, run: Run): Observable<DaemonEvent | RunE
         if (health === undefined) return;
         watch(() =>
           health$(health, target).subscribe(({ failures, error, unhealthy }) => {
-            emit(sup.event('health-failed', { pid, failures, error }));
+            emit(context.event('health-failed', { pid, failures, error }));
             if (!unhealthy) return;
-            emit(sup.event('unhealthy', { pid, failures, error }));
-            decide({ kind: 'unhealthy' });
+            emit(context.event('unhealthy', { pid, failures, error }));
+            decided({ kind: 'unhealthy' });
           }),
         );
       }),
