@@ -18,18 +18,20 @@ import { watch$, type Outcome } from './watch.js';
  * The life of one daemon, top to bottom, for a command and options already
  * checked. Each step is a file of this folder:
  *
- * 1. spawn the command, or adopt the live process a record names;  spawn-or-adopt.ts
- * 2. watch it: its exit, the ending or restart its owner asks for,  watch.ts
- *    its ready and health checks, until one decides how the run ends;
- * 3. stop it as that end calls for: its exit reported, a graceful  exited.ts, graceful-stop.ts,
- *    stop (asked, a restart, a failed check), or a release (close); release.ts
- * 4. decide, from how the run ended, what follows;                  decide.ts
- * 5. restart (at once, or after the policy's backoff) from step 1,  restart-loop.ts
- *    or end: the terminal event, once the pid file is gone.         end.ts
+ * 1. Spawn or adopt (spawn-or-adopt.ts): the command spawned, or the live
+ *    process a record names adopted.
+ * 2. Watch (watch.ts): its exit, the ending or restart its owner asks for,
+ *    its ready and health checks, until one of them decides how the run ends.
+ * 3. Stop, as that end calls for: its exit reported (exited.ts); a graceful
+ *    stop for a stop, a restart or a failed check (graceful-stop.ts); a
+ *    release on close (release.ts).
+ * 4. Decide (decide.ts), from how the run ended: the next spawn, or the end.
+ * 5. Restart from 1, at once or after the policy's backoff (restart-loop.ts),
+ *    or end: the terminal event, once the pid file is gone (end.ts).
  *
  * The output files are rotated alongside for as long as the life lasts.
  * It is for owners that never leave it (the `Daemon` facade, the manager):
- * {@link supervise} adds the rule that leaving is a stop.
+ * `supervise()` adds the rule that leaving is a stop.
  */
 export const lifecycle$ = (command: Command, options: ResolvedOptions, requests: Requests, adoptee?: Adoptee): Observable<DaemonEvent> => {
   const context = daemonContext(command, options, requests);
@@ -37,12 +39,14 @@ export const lifecycle$ = (command: Command, options: ResolvedOptions, requests:
   return withRotation$(restartLoop$(context, first, run$), context);
 };
 
-/** One run (steps 1 to 3), ending with its `RunEnd`, which the restart loop decides from. */
+/** One run, steps 1 to 3, ending with its `RunEnd`, which the restart loop decides from. */
 const run$ = (context: DaemonContext, start: RunStart): Observable<RunItem> => spawnOrAdopt$(context, start, watched$);
 
-const watched$ = (context: DaemonContext, run: Run): Observable<RunItem> => watch$(context, run, stopped$);
+/** Step 2, once the run's process is known. */
+const watched$ = (context: DaemonContext, run: Run): Observable<RunItem> => watch$(context, run, endRun$);
 
-const stopped$ = (context: DaemonContext, run: Run, outcome: Outcome, ready: boolean): Observable<RunItem> => {
+/** Step 3: the run ended as the watch decided. */
+const endRun$ = (context: DaemonContext, run: Run, outcome: Outcome, ready: boolean): Observable<RunItem> => {
   switch (outcome.kind) {
     case 'exit':
       return exited$(context, run, outcome.status, ready);
