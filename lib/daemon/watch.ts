@@ -41,10 +41,11 @@ const targetOf = (context: DaemonContext, run: Run): CheckTarget => {
  * `not-ready` past its timeout), then health checks (`health-failed`,
  * `unhealthy`), and R2: `stable` once it is ready and has run
  * `stableAfterMs`, timed from its own start and so never counting a
- * backoff; none of them for a one-shot task, which is never ready. A decided outcome unsubscribes every check still running: a
- * slow check never delays a stop, and no check outlives its run. Once its
- * outcome is decided or it is unsubscribed (at any event, `ready`
- * included), it starts nothing more: no check, no timer.
+ * backoff; none of them for a one-shot task, which is never ready. A
+ * decided outcome unsubscribes every check still running: a slow check
+ * never delays a stop, and no check outlives its run. Once its outcome is
+ * decided or it is unsubscribed (at any event, `ready` included), it
+ * starts nothing more: no check, no timer.
  *
  * This is the state a daemon spends its life in, a thousand of them at
  * once, so it is written out by hand rather than composed of operators:

@@ -9,7 +9,7 @@ import { lifecycle$ } from '../daemon/lifecycle.js';
 import { askEnd, type Ending } from '../daemon/requests.js';
 import { SCOPE_VARIABLE } from '../daemon/spawn-spec.js';
 import { isEnded } from '../daemon/state.js';
-import { errorFields, isTerminal, type DaemonEvent, type DaemonEventOf } from '../events.js';
+import { errorFields, isTerminal, type DaemonEvent, type TerminalEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import { noRestart } from '../policy/no-restart.js';
 import type { Marked } from '../process/driver.js';
@@ -726,7 +726,7 @@ export class Fleet {
    * end) leaves what waits for it waiting, told how. Its processes are
    * gone: room is freed for what a limit holds.
    */
-  private ended(id: string, event: DaemonEventOf<'stopped' | 'closed' | 'gave-up' | 'completed'>, daemon: Daemon): void {
+  private ended(id: string, event: TerminalEvent, daemon: Daemon): void {
     const cause = daemon.state.cause ?? event.type;
     if (event.type === 'completed') {
       if (this.met.has(id)) this.reviewDependents(id);
