@@ -29,8 +29,8 @@ const learn = (learnt: Learnt, seen: Verdict | typeof TIMED_OUT): Learnt => {
  * `intervalMs` after an attempt fails (one slower than `attemptTimeoutMs`
  * fails), until one passes; past `timeoutMs` from the start it is
  * `not-ready`, with the last failure (an attempt still running then is cut
- * short). Emits one {@link Readiness}. Without a ready
- * check, a process is ready at once.
+ * short). Emits one {@link Readiness}. Without a ready check, a process is
+ * ready at once.
  */
 export const readiness$ = (ready: ResolvedOptions['ready'], target: CheckTarget): Observable<Readiness> => {
   if (ready === undefined) return of(READY);

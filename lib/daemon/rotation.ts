@@ -64,13 +64,13 @@ const rotation$ = ({ options, event }: DaemonContext): Observable<DaemonEvent> |
 };
 
 /**
- * `life$`, with its daemon's output files rotated alongside ({@link rotation$}) for
- * as long as it is subscribed, and no longer: `life$` itself when there is
- * nothing to rotate. A failure is one more event, logged as the life's are.
+ * `lifecycle$`, with its daemon's output files rotated alongside
+ * ({@link rotation$}) for as long as it is subscribed, and no longer:
+ * `lifecycle$` itself when there is nothing to rotate. A failure is one more event, logged as the life's are.
  */
-export const withRotation$ = (life$: Observable<DaemonEvent>, context: DaemonContext): Observable<DaemonEvent> => {
+export const withRotation$ = (lifecycle$: Observable<DaemonEvent>, context: DaemonContext): Observable<DaemonEvent> => {
   const rotating$ = rotation$(context);
-  if (rotating$ === undefined) return life$;
+  if (rotating$ === undefined) return lifecycle$;
   return new Observable<DaemonEvent>((subscriber) => {
     subscriber.add(
       rotating$.subscribe((event) => {
@@ -78,6 +78,6 @@ export const withRotation$ = (life$: Observable<DaemonEvent>, context: DaemonCon
         subscriber.next(event);
       }),
     );
-    life$.subscribe(subscriber);
+    lifecycle$.subscribe(subscriber);
   });
 };
