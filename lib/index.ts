@@ -93,7 +93,7 @@ export type {
   WaitingEvent,
 } from './manager/events.js';
 export { isFleetEvent, isManagerTerminal } from './manager/events.js';
-export { manage, type DesiredSet, type ManagerOptions } from './manager/manage.js';
-export { serviceEquals, type Service, type ServiceOptions } from './manager/service.js';
+export { manage, type ManagerOptions } from './manager/manage.js';
+export { serviceEquals, type DesiredSet, type Service, type ServiceOptions } from './manager/service.js';
 export { Manager } from './manager/manager.js';
 export type { ControlError, ControlOutcome } from './manager/control-outcome.js';

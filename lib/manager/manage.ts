@@ -1,6 +1,6 @@
 import { isLeft, right, type Either } from 'fp-ts/lib/Either.js';
 import { concat, concatMap, defer, EMPTY, map, merge, mergeMap, NEVER, Observable, of, share, take, takeUntil, takeWhile, tap } from 'rxjs';
-import type { Service } from './service.js';
+import type { DesiredSet } from './service.js';
 import { resolveOptions, type DaemonOptions } from '../options.js';
 import { checkDuration } from '../validate.js';
 import { compact$, compacting } from './compacting.js';
@@ -10,9 +10,6 @@ import { Fleet } from './fleet.js';
 import { logFleetEvent } from './log-fleet-event.js';
 import { openDataDir, type OpenedDataDir } from './open-data-dir.js';
 import { reconciling } from './reconciling.js';
-
-/** The desired state: one service per id (a plain `Command` is a service with no options of its own). The id is the key; a command's own `id` is replaced by it. */
-export type DesiredSet = Readonly<Record<string, Service>>;
 
 /** Options of {@link manage}: every daemon's options, plus the manager's own. */
 export interface ManagerOptions extends Omit<DaemonOptions, 'pidFile' | 'stdout' | 'stderr' | 'scope'> {

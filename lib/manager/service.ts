@@ -70,6 +70,9 @@ export interface Service extends Command, ServiceOptions {
   readonly after?: readonly string[];
 }
 
+/** The desired state: one service per id (a plain `Command` is a service with no options of its own). The id is the key; a command's own `id` is replaced by it. */
+export type DesiredSet = Readonly<Record<string, Service>>;
+
 /** A service split into its command and its own options. */
 export const partsOf = (service: Service): { readonly command: Command; readonly options: ServiceOptions } => {
   const { command, args, cwd, env, id, token } = service;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { BehaviorSubject, NEVER, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { supervise } from '../../lib/daemon/supervise.js';
-import type { DesiredSet } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { Manager } from '../../lib/manager/manager.js';
 import { withLines, type OutputLine } from '../../lib/output/with-lines.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
