@@ -1,5 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { FileSource } from '../output/file-source.js';
+import type { FileSource } from '../fs/file-source.js';
 
 /** What a check looks at: the process, its id, its output files (their paths, where this run began in them, how to read them), and the scheduler every check runs on. */
 export interface CheckTarget {

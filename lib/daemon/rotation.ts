@@ -2,7 +2,7 @@ import { isLeft, left } from 'fp-ts/lib/Either.js';
 import { catchError, concat, defer, EMPTY, exhaustMap, interval, mergeMap, of, type Observable } from 'rxjs';
 import { errorFields, type DaemonEvent, type EventFactory } from '../events.js';
 import type { ResolvedOptions } from '../options.js';
-import type { RotateOutcome } from '../output/rotate.js';
+import type { RotateOutcome } from '../fs/rotate.js';
 
 /** How often the output files are looked at: "at least once a second". */
 const ROTATION_CHECK_MS = 1_000;

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { errorFields } from '../events.js';
 import type { ProcessDriver } from '../process/driver.js';
-import { createFileSafe, ensurePrivateDir, readFileSafe, removeFileSafe, writeFileSafe } from '../process/files.js';
+import { createFileSafe, writeFileSafe } from '../fs/write-file.js';
+import { ensurePrivateDir } from '../fs/private-dir.js';
+import { readFileSafe } from '../fs/read-file.js';
+import { removeFileSafe } from '../fs/remove-file.js';
 import { readProcStat } from '../process/proc-stat.js';
 import { codedError } from '../errno.js';
 

@@ -7,7 +7,7 @@ import { resultOf, settles } from './control-result.js';
 import { isManagerTerminal, type ControlRequest, type ManagerClosedEvent, type ManagerEvent, type ManagerStoppedEvent } from './events.js';
 import { DaemonStates } from './fold-states.js';
 import { outputLines$, type OutputStream } from '../output/output-lines.js';
-import type { FileSource } from '../output/file-source.js';
+import type { FileSource } from '../fs/file-source.js';
 import { withLines, type OutputLine, type Outputs } from '../output/with-lines.js';
 import { defaultDriver } from '../process/child-process-driver.js';
 import type { Stdio } from '../process/driver.js';

@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { DaemonEventType } from '../events.js';
 import type { Stdio } from '../process/driver.js';
-import { fileSystem, type FileSource } from './file-source.js';
+import { fileSystem, type FileSource } from '../fs/file-source.js';
 import { lineReader, readToEnd, type LineReader } from './lines.js';
 import type { OutputStream } from './output-lines.js';
 

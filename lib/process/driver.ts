@@ -1,7 +1,7 @@
 import type { Either } from 'fp-ts/lib/Either.js';
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { FileSource } from '../output/file-source.js';
-import type { RotateOutcome } from '../output/rotate.js';
+import type { FileSource } from '../fs/file-source.js';
+import type { RotateOutcome } from '../fs/rotate.js';
 import type { ProcessIdentity } from './identity.js';
 import type { Headroom } from './limits.js';
 import type { SpawnIntent } from './spawn-intent.js';

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync } from 'node:fs';
 import type { OutputStart, Stdio } from './driver.js';
-import { openAppendSafe } from './files.js';
+import { openAppendSafe } from '../fs/append-file.js';
 
 /** What child_process takes for one stdio slot. */
 export type NativeStdio = 'ignore' | 'inherit' | number;

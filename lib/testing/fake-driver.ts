@@ -13,8 +13,8 @@ import type {
   SpawnFailure,
   SpawnSpec,
 } from '../process/driver.js';
-import type { FileSource } from '../output/file-source.js';
-import type { RotateOutcome } from '../output/rotate.js';
+import type { FileSource } from '../fs/file-source.js';
+import type { RotateOutcome } from '../fs/rotate.js';
 import { nprocAdvice, type Headroom } from '../process/limits.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import { isSignallablePid } from '../process/pid.js';
