@@ -37,26 +37,17 @@ export type { GiveUpReason, LastRun, RestartDecision, RestartLimit, RestartPolic
 export { withJitter } from './policy/with-jitter.js';
 export { checks, type Check, type CheckError, type CheckTarget, type HealthOptions, type HttpCheckOptions, type ReadyOptions } from './checks/index.js';
 export { limitRestarts, type LimitRestartsOptions } from './policy/limit-restarts.js';
-export type {
-  ChildHandle,
-  ExitStatus,
-  KillError,
-  Marked,
-  OutputOffsets,
-  ProcessDriver,
-  ProcessProbe,
-  ProcessWatch,
-  SpawnFailure,
-  SpawnSpec,
-  Spawned,
-  Stdio,
-} from './process/driver.js';
+export type { ChildHandle, ExitStatus, KillError, OutputOffsets, Processes, ProcessProbe, ProcessWatch, SpawnFailure } from './process/processes.js';
+export type { Marked, Spawned, SystemScans } from './process/system-scans.js';
+export type { ProcessDriver } from './process/driver.js';
+export type { SpawnSpec, Stdio } from './process/spawn-spec.js';
 export type { SpawnIntent } from './process/spawn-intent.js';
 export type { Headroom } from './process/limits.js';
-export { defaultDriver, execaDriver } from './process/child-process-driver.js';
+export { defaultDriver, execaDriver } from './process/default-driver.js';
 export { Daemon, type DaemonError } from './daemon/daemon.js';
 export { lines$, type LinesOptions } from './output/lines.js';
 export type { FileLook, FileSource } from './fs/file-source.js';
+export type { Files } from './fs/files.js';
 export type { RotateOutcome } from './fs/rotate.js';
 export type { OutputStream } from './output/output-lines.js';
 export { withLines, type OutputLine, type Outputs, type WithLinesOptions } from './output/with-lines.js';

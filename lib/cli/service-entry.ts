@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import * as t from 'io-ts';
 import { SERVICE_RULES, type Service } from '../manager/service.js';
 import type { RestartPolicy } from '../policy/restart-policy.js';
-import type { Stdio } from '../process/driver.js';
+import type { Stdio } from '../process/spawn-spec.js';
 import { commandFields } from '../command.js';
 import { NonEmptyText, Text } from '../codecs.js';
 import { HealthEntry, ReadyEntry } from './check-entry.js';

@@ -5,14 +5,13 @@ import { checkCommand, commandEquals, type Command } from '../command.js';
 import { deferred, type Deferred } from '../deferred.js';
 import { codedError } from '../errno.js';
 import { eventFactory, isTerminal, type DaemonEvent } from '../events.js';
-import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
+import { driverOf, resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import { outputLines$, type OutputStream } from '../output/output-lines.js';
-import { defaultDriver } from '../process/child-process-driver.js';
 import { checkSnapshot, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import type { DaemonSnapshot, Pid } from '../snapshot/codec.js';
 import type { RestoreError } from '../snapshot/restore-error.js';
 import { hashToken } from '../snapshot/token-hash.js';
-import type { OutputOffsets } from '../process/driver.js';
+import type { OutputOffsets } from '../process/processes.js';
 import type { Adoptee } from './adoptee.js';
 import { initialState, nextState, type DaemonState } from './state.js';
 import { askEnd, supervising$ } from './supervise.js';
@@ -165,7 +164,7 @@ export class Daemon {
   lines$(stream: OutputStream): Observable<string> {
     const { scheduler, driver } = this.#options;
     // events$ completes (or errs) at the end, and a late subscriber to it learns so at once.
-    return outputLines$(stream, this.#options[stream], { scheduler, source: driver.output, until: this.#events.pipe(ignoreElements()) });
+    return outputLines$(stream, this.#options[stream], { scheduler, source: driver.files.output, until: this.#events.pipe(ignoreElements()) });
   }
 
   /** S6: the same command, args, cwd, env, id and token. */
@@ -194,7 +193,7 @@ export class Daemon {
       version: 1,
       pid: process.pid as Pid,
       startTime: this.startTimeOfCurrent(),
-      bootId: this.#options.driver.bootId(),
+      bootId: this.#options.driver.system.bootId(),
       command,
       args: [...args],
       env: { ...env },
@@ -221,7 +220,7 @@ export class Daemon {
    */
   static restore(input: unknown, options: DaemonOptions & { readonly token?: string | undefined } = {}): Either<RestoreError, Daemon> {
     const { token, ...daemonOptions } = options;
-    const driver = daemonOptions.driver ?? defaultDriver();
+    const driver = driverOf(daemonOptions.driver);
     return pipe(
       decodeSnapshot(input),
       chain((snapshot) => checkSnapshot(snapshot, driver, token)),
@@ -305,7 +304,7 @@ export class Daemon {
   private startTimeOfCurrent(): string | null {
     const process = this.#process;
     if (process === undefined) return null;
-    if (process.startTime === undefined) process.startTime = this.#options.driver.probe(process.pid).startTime;
+    if (process.startTime === undefined) process.startTime = this.#options.driver.processes.probe(process.pid).startTime;
     return process.startTime;
   }
 

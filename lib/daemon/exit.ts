@@ -1,6 +1,7 @@
 import { defer, EMPTY, ignoreElements, interval, Observable, takeWhile } from 'rxjs';
 import type { DaemonEvent, ExitedEvent } from '../events.js';
-import type { ExitStatus, Stdio } from '../process/driver.js';
+import type { ExitStatus } from '../process/processes.js';
+import type { Stdio } from '../process/spawn-spec.js';
 import { readTail } from '../output/tail.js';
 import { RunEnd } from './run-end.js';
 import type { Running } from './running.js';
@@ -30,7 +31,7 @@ export const exited$ = (sup: Supervision, run: Run, status: ExitStatus, ready: b
     const { running, attempt, startedAt } = run;
     const { driver, killProcessGroup, scheduler } = sup.options;
     const runMs = scheduler.now() - startedAt;
-    const ended = killProcessGroup && driver.endGroup(running);
+    const ended = killProcessGroup && driver.processes.endGroup(running);
     const { code, signal } = status;
     const requested = reason !== undefined;
     const tail = tailOf(sup, running);
@@ -51,7 +52,7 @@ export const exited$ = (sup: Supervision, run: Run, status: ExitStatus, ready: b
 const tailOf = (sup: Supervision, running: Running): string[] => {
   const { stdout, stderr, tailLines, driver } = sup.options;
   const tail = (target: Stdio | undefined, start: number | undefined, rotations: number | undefined): string[] =>
-    typeof target === 'object' ? readTail(driver.output, target.file, start ?? 0, tailLines, rotations) : [];
+    typeof target === 'object' ? readTail(driver.files.output, target.file, start ?? 0, tailLines, rotations) : [];
   const { outputStart } = running;
   const fromStderr = tail(stderr, outputStart?.stderr, outputStart?.stderrRotations);
   return fromStderr.length > 0 ? fromStderr : tail(stdout, outputStart?.stdout, outputStart?.stdoutRotations);
@@ -69,9 +70,9 @@ const LEFTOVERS_WAIT_MS = 1_000;
 const leftoversGone$ = (sup: Supervision, pgid: number): Observable<never> => {
   const { driver, scheduler, stopPollIntervalMs } = sup.options;
   return defer(() =>
-    driver.groupRemains(pgid)
+    driver.processes.groupRemains(pgid)
       ? interval(stopPollIntervalMs, scheduler).pipe(
-          takeWhile((tick) => driver.groupRemains(pgid) && (tick + 1) * stopPollIntervalMs < LEFTOVERS_WAIT_MS),
+          takeWhile((tick) => driver.processes.groupRemains(pgid) && (tick + 1) * stopPollIntervalMs < LEFTOVERS_WAIT_MS),
           ignoreElements(),
         )
       : EMPTY,

@@ -1,6 +1,6 @@
 import { defer, Observable, of, Subscription } from 'rxjs';
 import type { DaemonEvent } from '../events.js';
-import type { ExitStatus } from '../process/driver.js';
+import type { ExitStatus } from '../process/processes.js';
 import { exited$, type Run, type StopReason } from './exit.js';
 import { gracefulStop$ } from './graceful-stop.js';
 import { RunEnd } from './run-end.js';
@@ -41,7 +41,7 @@ const targetOf = (sup: Supervision, run: Run): CheckTarget => {
     ...(outputStart?.stderr === undefined ? {} : { stderrStart: outputStart.stderr }),
     ...(outputStart?.stdoutRotations === undefined ? {} : { stdoutRotations: outputStart.stdoutRotations }),
     ...(outputStart?.stderrRotations === undefined ? {} : { stderrRotations: outputStart.stderrRotations }),
-    output: driver.output,
+    output: driver.files.output,
     scheduler,
   };
 };

@@ -35,7 +35,7 @@ export const rotation$ = (options: ResolvedOptions, event: EventFactory): Observ
       return of(event('rotate-failed', { path, error }));
     };
     const rotate$ = (path: string): Observable<DaemonEvent> =>
-      defer(() => driver.rotate(path, maxLogBytes, logBackups)).pipe(
+      defer(() => driver.files.rotate(path, maxLogBytes, logBackups)).pipe(
         // A driver that throws fails this rotation, not the daemon.
         catchError((error: unknown) => of<RotateOutcome>(left(error instanceof Error ? error : new Error(String(error))))),
         mergeMap((outcome) => news(path, outcome)),

@@ -1,7 +1,7 @@
 import { concat, defer, Observable, of } from 'rxjs';
 import type { DaemonEvent } from '../events.js';
 import { subscribeInner } from '../inner-subscriber.js';
-import type { OutputOffsets, OutputStart, SpawnFailure } from '../process/driver.js';
+import type { OutputOffsets, OutputStart, SpawnFailure } from '../process/processes.js';
 import type { Adoptee } from './adoptee.js';
 import { life$ } from './life.js';
 import { RunEnd } from './run-end.js';
@@ -25,7 +25,7 @@ export const spawnedRun$ = (sup: Supervision, attempt: number): Observable<RunIt
     subscriber.next(sup.event('spawning', { attempt }));
     if (subscriber.closed) return;
     // Attached to the subscriber while the spawn is under way, and let go once it is done: it holds nothing worth a daemon's lifetime.
-    subscribeInner(subscriber, driver.spawn(sup.spec), {
+    subscribeInner(subscriber, driver.processes.spawn(sup.spec), {
       next: (handle) => {
         const running = spawnedProcess(handle);
         const outputStart = offsetsOf(running.outputStart);
@@ -68,6 +68,6 @@ export const adoptedRun$ = (sup: Supervision, adoptee: Adoptee): Observable<RunI
     const running = adoptedProcess(adoptee, sup.options);
     const attempt = adoptee.attempt ?? 0;
     const followedAt = scheduler.now();
-    const startedAt = driver.startedAt(adoptee, followedAt) ?? followedAt;
+    const startedAt = driver.system.startedAt(adoptee, followedAt) ?? followedAt;
     return concat(of(sup.event('adopted', { pid: running.pid, attempt, startedAt })), life$(sup, { running, attempt, startedAt, followedAt }));
   });

@@ -3,7 +3,8 @@ import type { Observable } from 'rxjs';
 import type { Command } from '../command.js';
 import { eventFactory, type EventFactory } from '../events.js';
 import type { ResolvedOptions } from '../options.js';
-import type { KillError, SpawnSpec } from '../process/driver.js';
+import type { KillError } from '../process/processes.js';
+import type { SpawnSpec } from '../process/spawn-spec.js';
 import { pidFile, type PidFile } from './pid-file.js';
 import type { Running } from './running.js';
 import type { Signal } from '../signal-name.js';
@@ -65,9 +66,9 @@ export const supervision = (command: Command, options: ResolvedOptions, ending$:
     options,
     spec: specOf(command, options),
     event,
-    pidFile: pidFile(options.pidFile, driver, event),
+    pidFile: pidFile(options.pidFile, driver.files, event),
     ending$,
     restart$,
-    signal: (running, signal) => driver.kill(running, signal, killProcessGroup),
+    signal: (running, signal) => driver.processes.kill(running, signal, killProcessGroup),
   };
 };

@@ -11,7 +11,7 @@ import { SCOPE_VARIABLE, type Ending } from '../daemon/supervision.js';
 import { errorFields, isTerminal, type DaemonEvent, type DaemonEventOf } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import { noRestart } from '../policy/no-restart.js';
-import type { Marked } from '../process/driver.js';
+import type { Marked } from '../process/system-scans.js';
 import type { Headroom } from '../process/limits.js';
 import { SPAWN_WINDOW_TICKS, type SpawnIntent } from '../process/spawn-intent.js';
 import { adopteeOf, checkProcess, decodeSnapshot, recordedStopOf } from '../snapshot/check-snapshot.js';
@@ -175,7 +175,7 @@ export class Fleet {
     // Nothing to start needs no room: /proc is not read for a reconcile that only stops or keeps.
     if (wanted === 0) return undefined;
     const reserved = this.unspawned.size;
-    const headroom = this.options.driver.headroom(wanted + reserved);
+    const headroom = this.options.driver.system.headroom(wanted + reserved);
     return headroom === undefined ? undefined : { ...headroom, more: Math.max(0, headroom.more - reserved) };
   }
 
@@ -283,7 +283,7 @@ export class Fleet {
       this.stopAdopted(id, candidate);
     }
     for (const [session, id] of orphaned) {
-      if (this.options.killProcessGroup !== false && this.options.driver.endGroup({ pid: session, startTime: null })) this.emit({ type: 'stray', id, pid: session });
+      if (this.options.killProcessGroup !== false && this.options.driver.processes.endGroup({ pid: session, startTime: null })) this.emit({ type: 'stray', id, pid: session });
     }
     this.stopUnrecordedSpawns(found.spawning, new Set([...supervised, ...pids]));
     this.remember(found.completed, desired);
@@ -310,9 +310,9 @@ export class Fleet {
     const { driver } = this.options;
     // Ticks since boot mean nothing in another boot, whose processes are all gone. Latest first:
     // a process is the spawn of the last intent before it started (a failed spawn's intent may precede it).
-    const intents = [...spawning].filter(([, intent]) => intent.boot === driver.bootId()).sort(([, a], [, b]) => b.at - a.at);
+    const intents = [...spawning].filter(([, intent]) => intent.boot === driver.system.bootId()).sort(([, a], [, b]) => b.at - a.at);
     if (intents.length === 0) return;
-    const found = driver.findSpawned(
+    const found = driver.system.findSpawned(
       intents.map(([, intent]) => intent),
       SPAWN_WINDOW_TICKS,
       SCOPE_VARIABLE,
@@ -342,7 +342,7 @@ export class Fleet {
    * forgotten.
    */
   private remember(completed: ReadonlyMap<string, Completion>, desired: ReadonlyMap<string, Service>): void {
-    const bootId = this.options.driver.bootId();
+    const bootId = this.options.driver.system.bootId();
     for (const [id, completion] of completed) {
       const service = desired.get(id);
       if (service?.oneshot === true && !this.services.has(id) && completes(completion, service, bootId)) this.remembered.set(id, completion);
@@ -615,7 +615,7 @@ export class Fleet {
 
   /** S5 for a recorded leader that died while no manager ran: what is left in its group is ended, unless its record says its group is not to be signalled. */
   private endLeftovers(leader: DaemonSnapshot): void {
-    if ((recordedStopOf(leader).killProcessGroup ?? this.options.killProcessGroup) !== false) this.options.driver.endGroup(leader);
+    if ((recordedStopOf(leader).killProcessGroup ?? this.options.killProcessGroup) !== false) this.options.driver.processes.endGroup(leader);
   }
 
   /**
@@ -706,7 +706,7 @@ export class Fleet {
   private intend(id: string, { command, cwd, env = {} }: Command): void {
     if (this.records === undefined) return;
     // What the daemon's spawn drops from the inherited environment (its id, token and scope variables) is never PATH.
-    const intent = this.options.driver.spawnIntent({ command, cwd, env, dropEnv: [] });
+    const intent = this.options.driver.system.spawnIntent({ command, cwd, env, dropEnv: [] });
     if (intent !== null) this.records.intend(id, intent);
   }
 
@@ -747,7 +747,7 @@ export class Fleet {
    * retired, so that what is recorded is its definition's.
    */
   private recordCompletion(id: string, daemon: Daemon, at: number): void {
-    const bootId = this.options.driver.bootId();
+    const bootId = this.options.driver.system.bootId();
     const service = this.services.get(id);
     if (this.records === undefined || bootId === null || service === undefined || this.daemons.get(id) !== daemon) return;
     if (this.records.complete(id, completionOf(service, bootId, at))) this.changed$.next();

@@ -79,7 +79,7 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
     const { daemon, timing, snapshotIntervalMs, logger } = settings;
     const fleet = new Fleet(opened === undefined ? daemon : { ...daemon, scope: opened.scope }, opened?.dataDir, opened?.records);
     const restore = opened === undefined ? undefined : { found: opened.found, marked: opened.marked, snapshotPath: opened.dataDir.snapshotPath };
-    const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, daemon.driver.ownPid, daemon.scheduler);
+    const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, daemon.driver.processes.ownPid, daemon.scheduler);
     const ending$ = merge(settings.close$.pipe(map((): Ending => 'close')), settings.kill$.pipe(map((): Ending => 'kill'))).pipe(take(1), share());
     let ended = false;
     const subscription = merge(

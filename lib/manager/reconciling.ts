@@ -1,7 +1,7 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { catchError, concat, concatMap, connect, defer, EMPTY, map, of, take, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { errorFields } from '../events.js';
-import type { Marked } from '../process/driver.js';
+import type { Marked } from '../process/system-scans.js';
 import { coalesce, type CoalesceTiming } from './coalesce.js';
 import type { ManagerEvent } from './events.js';
 import type { Fleet, Rejected } from './fleet.js';

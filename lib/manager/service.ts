@@ -2,7 +2,7 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import { checkCommand, commandEquals, type Command } from '../command.js';
 import { OPTION_RULES, resolveOptions, type DaemonOptions } from '../options.js';
 import type { OutputStream } from '../output/output-lines.js';
-import type { Stdio } from '../process/driver.js';
+import type { Stdio } from '../process/spawn-spec.js';
 import { check, refusalOf, satisfying } from '../validate.js';
 import type { DataDir } from './data-dir.js';
 

@@ -1,5 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { Stdio } from '../process/driver.js';
+import type { Stdio } from '../process/spawn-spec.js';
 import type { FileSource } from '../fs/file-source.js';
 import { lines$ } from './lines.js';
 

@@ -1,6 +1,6 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { DaemonEventType } from '../events.js';
-import type { Stdio } from '../process/driver.js';
+import type { Stdio } from '../process/spawn-spec.js';
 import { fileSystem, type FileSource } from '../fs/file-source.js';
 import { lineReader, readToEnd, type LineReader } from './lines.js';
 import type { OutputStream } from './output-lines.js';

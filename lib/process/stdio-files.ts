@@ -1,5 +1,6 @@
 import { closeSync, fstatSync } from 'node:fs';
-import type { OutputStart, Stdio } from './driver.js';
+import type { OutputStart } from './processes.js';
+import type { Stdio } from './spawn-spec.js';
 import { openAppendSafe } from '../fs/append-file.js';
 
 /** What child_process takes for one stdio slot. */
