@@ -52,7 +52,7 @@ export type { RotateOutcome } from './fs/rotate.js';
 export type { OutputStream } from './output/output-lines.js';
 export { withLines, type OutputLine, type Outputs, type WithLinesOptions } from './output/with-lines.js';
 export type { ProcessIdentity } from './process/identity.js';
-export type { Adoptee } from './daemon/adoptee.js';
+export type { Adoptee } from './snapshot/adoptee.js';
 export type { DaemonState, DaemonStatus, LastExit } from './daemon/state.js';
 export { supervise, type SuperviseOptions } from './daemon/supervise.js';
 export { DaemonSnapshot, Pid } from './snapshot/codec.js';

@@ -12,7 +12,7 @@ import type { DaemonSnapshot, Pid } from '../snapshot/codec.js';
 import type { RestoreError } from '../snapshot/restore-error.js';
 import { hashToken } from '../snapshot/token-hash.js';
 import type { OutputOffsets } from '../process/processes.js';
-import type { Adoptee } from './adoptee.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
 import { initialState, nextState, type DaemonState } from './state.js';
 import { askEnd, supervising$ } from './supervise.js';
 import type { Ending } from './supervision.js';

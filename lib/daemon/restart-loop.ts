@@ -3,7 +3,7 @@ import { isTerminal, type DaemonEvent } from '../events.js';
 import { subscribeInner, type InnerHandlers } from '../inner-subscriber.js';
 import { logEvent } from './log-event.js';
 import { RunEnd } from './run-end.js';
-import type { Adoptee } from './adoptee.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
 import { adoptedRun$, spawnedRun$, type RunItem } from './run.js';
 import type { Ending, Supervision } from './supervision.js';
 

@@ -2,7 +2,7 @@ import { concat, defer, Observable, of } from 'rxjs';
 import type { DaemonEvent } from '../events.js';
 import { subscribeInner } from '../inner-subscriber.js';
 import type { OutputOffsets, OutputStart, SpawnFailure } from '../process/processes.js';
-import type { Adoptee } from './adoptee.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
 import { life$ } from './life.js';
 import { RunEnd } from './run-end.js';
 import { adoptedProcess, spawnedProcess } from './running.js';

@@ -3,7 +3,7 @@ import type { ResolvedOptions } from '../options.js';
 import type { ChildHandle, ExitStatus, OutputStart } from '../process/processes.js';
 import type { Stdio } from '../process/spawn-spec.js';
 import type { ProcessIdentity } from '../process/identity.js';
-import type { Adoptee } from './adoptee.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
 import { pollUntilGone } from './liveness-poll.js';
 
 /**

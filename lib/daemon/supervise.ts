@@ -2,7 +2,7 @@ import { AsyncSubject, defer, map, merge, NEVER, Observable } from 'rxjs';
 import { checkCommand, type Command } from '../command.js';
 import type { DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
-import type { Adoptee } from './adoptee.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
 import { logEvent } from './log-event.js';
 import { restartLoop$ } from './restart-loop.js';
 import { rotation$ } from './rotation.js';

@@ -2,7 +2,7 @@ import { chain, isLeft, isRight, map } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { AsyncSubject, NEVER, defer, EMPTY, interval, merge, Observable, Subject, type Subscription } from 'rxjs';
 import type { Command } from '../command.js';
-import type { Adoptee } from '../daemon/adoptee.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
 import { Daemon } from '../daemon/daemon.js';
 import { STOPPED } from '../daemon/cause.js';
 import { isEnded } from '../daemon/state.js';

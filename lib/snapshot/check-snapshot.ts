@@ -1,7 +1,7 @@
 import { isLeft, left, map, right, type Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { Command } from '../command.js';
-import type { Adoptee } from '../daemon/adoptee.js';
+import type { Adoptee } from './adoptee.js';
 import type { DaemonOptions } from '../options.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import type { ProcessDriver } from '../process/driver.js';
