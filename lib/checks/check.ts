@@ -17,7 +17,7 @@ export interface CheckTarget {
   readonly stdoutRotations?: number;
   /** The same for its stderr file. */
   readonly stderrRotations?: number;
-  /** How its output files are read: the driver's `output` (a FakeDriver's files in memory); the file system when not given. */
+  /** How its output files are read: the driver's `files.output` (a FakeDriver's files in memory); the file system when not given. */
   readonly output?: FileSource;
   readonly scheduler: SchedulerLike;
 }

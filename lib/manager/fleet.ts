@@ -296,7 +296,7 @@ export class Fleet {
    * and the record, where the scope scan cannot see them: a daemon that
    * overwrote its environment (nginx, PostgreSQL), or one whose environment
    * this user may not read. Each unresolved intent of this boot is looked
-   * for (`ProcessDriver.findSpawned`): a session leader started right after
+   * for (`SystemScans.findSpawned`): a session leader started right after
    * it, running its executable, that no record holds and the scope scan did
    * not find (`claimed`), is stopped as a stray. One whose executable cannot
    * be read is not guessed about either way: it is reported, and its id is

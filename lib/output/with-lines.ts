@@ -33,7 +33,7 @@ export interface WithLinesOptions {
   /** How often the files are looked at between two ends of a run. Default 200 ms. */
   readonly pollMs?: number;
   readonly scheduler?: SchedulerLike;
-  /** How the files are read: the file system, or a FakeDriver's `output`. Default the file system. */
+  /** How the files are read: the file system, or a FakeDriver's `files.output`. Default the file system. */
   readonly source?: FileSource;
 }
 
