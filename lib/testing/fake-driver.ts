@@ -5,7 +5,8 @@ import type { ExitStatus } from '../process/processes.js';
 import type { SpawnSpec } from '../process/spawn-spec.js';
 import { FakeClock } from './fake-clock.js';
 import { FakeFiles } from './fake-files.js';
-import { FakeProcesses, type AddedProcess, type FakeProcess, type FakeProcessesOptions, type FakeSignal } from './fake-processes.js';
+import type { AddedProcess, FakeProcess, FakeSignal } from './fake-process.js';
+import { FakeProcesses, type FakeProcessesOptions } from './fake-processes.js';
 import { FakeSystem, type FakeSystemOptions } from './fake-system.js';
 import type { Script } from './script.js';
 

@@ -4,6 +4,8 @@ import { codedError } from '../errno.js';
 import type { FileSource } from '../fs/file-source.js';
 import type { Files } from '../fs/files.js';
 import type { RotateOutcome } from '../fs/rotate.js';
+import type { OutputStart } from '../process/processes.js';
+import type { SpawnSpec, Stdio } from '../process/spawn-spec.js';
 
 const eacces = (path: string): NodeJS.ErrnoException => codedError('EACCES', `EACCES: permission denied, open '${path}'`);
 
@@ -40,6 +42,26 @@ export class FakeFiles extends Map<string, string> implements Files {
       this.delete(path);
       return of(undefined);
     });
+  }
+
+  /**
+   * Appends what a fake process writes at its spawn to its outputs that are
+   * files, and says where its run begins in each: their sizes before, and
+   * their rotations so far, as the real driver records them at a spawn.
+   */
+  appendOutputs({ stdout, stderr }: Pick<SpawnSpec, 'stdout' | 'stderr'>, writes: { readonly stdout?: string; readonly stderr?: string }): OutputStart {
+    const append = (target: Stdio, text = ''): { readonly at: number; readonly rotations: number } | undefined => {
+      if (typeof target !== 'object') return undefined;
+      const before = this.get(target.file) ?? '';
+      this.set(target.file, before + text);
+      return { at: Buffer.byteLength(before), rotations: this.#rotations.get(target.file) ?? 0 };
+    };
+    const out = append(stdout, writes.stdout);
+    const err = append(stderr, writes.stderr);
+    return {
+      ...(out === undefined ? {} : { stdout: out.at, stdoutRotations: out.rotations }),
+      ...(err === undefined ? {} : { stderr: err.at, stderrRotations: err.rotations }),
+    };
   }
 
   /** Reads the files in this map: for `lines$` and the crash report. */

@@ -4,64 +4,14 @@ import type { Check } from '../checks/check.js';
 import { checkError, type CheckError } from '../checks/check-error.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import { isSignallablePid } from '../process/pid.js';
-import type { ChildHandle, ExitStatus, KillError, OutputStart, Processes, ProcessProbe, ProcessWatch, SpawnFailure } from '../process/processes.js';
-import type { SpawnSpec, Stdio } from '../process/spawn-spec.js';
+import type { ChildHandle, ExitStatus, KillError, Processes, ProcessProbe, ProcessWatch, SpawnFailure } from '../process/processes.js';
+import type { SpawnSpec } from '../process/spawn-spec.js';
 import { checkNonNegativeInteger } from '../validate.js';
 import { FakeClock } from './fake-clock.js';
 import { FakeFiles } from './fake-files.js';
+import type { AddedProcess, FakeProcess, FakeSignal } from './fake-process.js';
 import { SpawnScripts, type FakeProcessScript, type Script } from './script.js';
 import type { Signal } from '../signal-name.js';
-
-/** A signal the fake delivered, with the virtual time it was sent (refused ones are not recorded). */
-export interface FakeSignal {
-  readonly pid: number;
-  readonly signal: Signal;
-  readonly group: boolean;
-  readonly at: number;
-}
-
-/** A fake process as the test sees it. */
-export interface FakeProcess {
-  readonly pid: number;
-  readonly startTime: string;
-  /** Spawned by the fake (a child) or added by the test (a process to adopt). */
-  readonly spawned: boolean;
-  /** Another user's: it can be seen but not signalled (EPERM). */
-  readonly foreign: boolean;
-  /** Its environment as a child sees it: for a spawned one, what the spec added. */
-  readonly env: Readonly<Record<string, string>>;
-  /** Its parent: the fake's `ownPid` for a spawned one, 1 (init) for an added one unless given. */
-  readonly ppid: number;
-  /** Its session: its own pid (a session leader) unless given. */
-  readonly session: number;
-  /** What its /proc/<pid>/exe would show: a spawned one's command; null when it cannot be read; undefined for one no spawn ran. */
-  readonly executable: string | null | undefined;
-  alive: boolean;
-  exit?: ExitStatus;
-}
-
-/** What {@link FakeProcesses.addProcess} takes: how the process behaves, and what it looks like from outside. */
-export interface AddedProcess extends Pick<FakeProcessScript, 'exitAfterMs' | 'onSigint' | 'readyAfterMs' | 'unhealthyAfterMs'> {
-  /** Another user's: it can be seen but not signalled (EPERM). */
-  readonly foreign?: boolean;
-  readonly env?: Readonly<Record<string, string>>;
-  readonly ppid?: number;
-  readonly session?: number;
-  /**
-   * What its /proc/<pid>/exe shows, to be taken for the process of a spawn
-   * of that command (a fake spawn's executable is its command). `null`: it
-   * cannot be read, as a non-dumpable process's cannot by a user other than
-   * root. Absent: a program no spawn runs.
-   */
-  readonly executable?: string | null;
-  /**
-   * When it started, in virtual ms (default: now, when it is added): a
-   * process that had run a while before the test adopts it. Never later
-   * than now. A fake tick is a virtual ms counted from virtual time 0, the
-   * fake's boot, so this is also its start time.
-   */
-  readonly startedAt?: number;
-}
 
 /** Options of {@link FakeProcesses}. */
 export interface FakeProcessesOptions {
@@ -168,7 +118,7 @@ export class FakeProcesses extends Map<number, FakeProcess> implements Processes
       }
       const times = this.#checkTimesOf(script);
       const fake = this.#add({ spawned: true, env: spec.env, ppid: this.ownPid, executable: spec.command }, script, times);
-      const outputStart = this.#write(spec, script.writes);
+      const outputStart = script.writes === undefined ? undefined : this.files.appendOutputs(spec, script.writes);
       if (script.exitAfterMs !== undefined) {
         const status: ExitStatus = script.exitSignal === undefined ? { code: script.exitCode ?? 0, signal: null } : { code: null, signal: script.exitSignal };
         this.#scheduler.schedule(() => {
@@ -304,28 +254,6 @@ export class FakeProcesses extends Map<number, FakeProcess> implements Processes
       this.#lives.set(fake, life);
     }
     return life;
-  }
-
-  /**
-   * What a spawned process writes to its output files that are files, as
-   * its script says: where its run begins in each is recorded first, as
-   * the real driver records a file's size at the spawn. Undefined for a
-   * script that writes nothing (the test fills the files itself).
-   */
-  #write(spec: SpawnSpec, writes: FakeProcessScript['writes']): OutputStart | undefined {
-    if (writes === undefined) return undefined;
-    const append = (target: Stdio, text: string | undefined): { readonly at: number; readonly rotations: number } | undefined => {
-      if (typeof target !== 'object') return undefined;
-      const before = this.files.output.look(target.file);
-      this.files.set(target.file, (this.files.get(target.file) ?? '') + (text ?? ''));
-      return { at: before?.size ?? 0, rotations: this.files.output.look(target.file)?.rotations ?? 0 };
-    };
-    const stdout = append(spec.stdout, writes.stdout);
-    const stderr = append(spec.stderr, writes.stderr);
-    return {
-      ...(stdout === undefined ? {} : { stdout: stdout.at, stdoutRotations: stdout.rotations }),
-      ...(stderr === undefined ? {} : { stderr: stderr.at, stderrRotations: stderr.rotations }),
-    };
   }
 
   /** When a process that starts now is ready and unhealthy, as its script says (a TypeError for a bad time: a bug of the test). */

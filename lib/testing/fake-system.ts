@@ -6,7 +6,8 @@ import type { SpawnSpec } from '../process/spawn-spec.js';
 import type { Marked, Spawned, SystemScans } from '../process/system-scans.js';
 import { checkNonNegativeInteger } from '../validate.js';
 import { FakeClock } from './fake-clock.js';
-import type { FakeProcess, FakeProcesses } from './fake-processes.js';
+import type { FakeProcess } from './fake-process.js';
+import type { FakeProcesses } from './fake-processes.js';
 
 /** Options of {@link FakeSystem}. */
 export interface FakeSystemOptions {

@@ -5,7 +5,8 @@
 export { FakeDriver, type FakeDriverOptions } from './fake-driver.js';
 export { FakeClock, type FakeClockOptions } from './fake-clock.js';
 export { FakeFiles } from './fake-files.js';
-export { FakeProcesses, type AddedProcess, type FakeProcess, type FakeProcessesOptions, type FakeSignal } from './fake-processes.js';
+export type { AddedProcess, FakeProcess, FakeSignal } from './fake-process.js';
+export { FakeProcesses, type FakeProcessesOptions } from './fake-processes.js';
 export { FakeSystem, type FakeSystemOptions } from './fake-system.js';
 export type { FakeProcessScript, Script, ScriptFunction, ScriptsById } from './script.js';
 export { testKit, type TestKit } from './test-kit.js';

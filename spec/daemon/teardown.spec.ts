@@ -11,7 +11,7 @@ import { consulBackoff } from '../../lib/policy/consul-backoff.js';
 import { limitRestarts } from '../../lib/policy/limit-restarts.js';
 import { restartOn } from '../../lib/policy/restart-on.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
-import type { AddedProcess } from '../../lib/testing/fake-processes.js';
+import type { AddedProcess } from '../../lib/testing/fake-process.js';
 import type { Script } from '../../lib/testing/script.js';
 import { testScheduler } from '../helpers/virtual-time.js';
 

@@ -13,7 +13,8 @@ import { Records } from '../../lib/manager/records.js';
 import type { ChildHandle } from '../../lib/process/processes.js';
 import type { SpawnSpec } from '../../lib/process/spawn-spec.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
-import { FakeProcesses, type FakeProcess } from '../../lib/testing/fake-processes.js';
+import type { FakeProcess } from '../../lib/testing/fake-process.js';
+import { FakeProcesses } from '../../lib/testing/fake-processes.js';
 import { FakeSystem } from '../../lib/testing/fake-system.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
 
