@@ -1,4 +1,4 @@
-import { Args, Env, isEnvName, isPlainObject, isText, MAX_ITEMS, MAX_TEXT, NonEmptyText, Text } from './codecs.js';
+import { commandFields, isEnvName, isPlainObject, isText, MAX_ITEMS, MAX_TEXT, Text } from './command-fields.js';
 
 /**
  * What to run: an executable, its arguments, where, and with which extra
@@ -23,14 +23,6 @@ export interface Command {
   /** A secret given to the child as `RXDAEMON_TOKEN`; never logged, never stored in clear. */
   readonly token?: string | undefined;
 }
-
-/**
- * What a snapshot records of a command, field by field. {@link checkCommand}
- * checks a command with these very codecs, so whatever a daemon accepts, its
- * snapshot can hold and a restore gives back unchanged (the token is not
- * recorded; only its hash).
- */
-export const commandFields = { command: NonEmptyText, args: Args, env: Env, cwd: Text, id: Text } as const;
 
 const sameList = (a: readonly string[] = [], b: readonly string[] = []): boolean =>
   a.length === b.length && a.every((value, i) => value === b[i]);

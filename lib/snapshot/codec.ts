@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { Duration, Flag, NonNegativeInteger, satisfying, SignalName } from '../validate.js';
-import { commandFields } from '../command.js';
+import { commandFields } from '../command-fields.js';
 import { TOKEN_HASH_PATTERN } from './token-hash.js';
 
 // Linux's own limit: pid_max can be at most 2^22. A bigger pid cannot come from a real process.

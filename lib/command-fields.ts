@@ -1,8 +1,8 @@
 import { satisfying } from './validate.js';
 
-// The codec primitives of what rxdaemon stores and checks: a command's text,
-// arguments and environment. Below everything, so a command can be checked
-// with the very codecs a snapshot decodes it with.
+// The codecs of a command's fields: its text, arguments and environment.
+// Below everything, so a command is checked where it enters (command.ts)
+// with the very codecs a snapshot decodes it with (snapshot/codec.ts).
 
 // Linux's own limit: an argument is at most MAX_ARG_STRLEN (128 KiB). A bigger one cannot come from a real process.
 /** The longest text (command, argument, variable, cwd, id) a snapshot holds, in UTF-16 code units. */
@@ -51,3 +51,11 @@ export const Env = satisfying(
     return names.length <= MAX_ITEMS && names.every((name) => isEnvName(name) && isText(input[name]));
   },
 );
+
+/**
+ * What a snapshot records of a command, field by field. `checkCommand`
+ * checks a command with these very codecs, so whatever a daemon accepts, its
+ * snapshot can hold and a restore gives back unchanged (the token is not
+ * recorded; only its hash).
+ */
+export const commandFields = { command: NonEmptyText, args: Args, env: Env, cwd: Text, id: Text } as const;
