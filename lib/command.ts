@@ -1,4 +1,4 @@
-import { commandFields, isEnvName, isPlainObject, isText, MAX_ITEMS, MAX_TEXT, Text } from './snapshot/codec.js';
+import { commandFields, isEnvName, isPlainObject, isText, MAX_ITEMS, MAX_TEXT, Text } from './command-fields.js';
 
 /**
  * What to run: an executable, its arguments, where, and with which extra

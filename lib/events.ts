@@ -1,5 +1,5 @@
 import type { GiveUpReason, RestartLimit } from './policy/restart-policy.js';
-import type { OutputOffsets } from './process/driver.js';
+import type { OutputOffsets } from './process/processes.js';
 import { errnoOf } from './errno.js';
 import type { Signal } from './signal-name.js';
 

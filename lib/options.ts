@@ -5,8 +5,9 @@ import { noRestart } from './policy/no-restart.js';
 import { restartOn } from './policy/restart-on.js';
 import type { Check, HealthOptions, ReadyOptions } from './checks/check.js';
 import type { RestartPolicy } from './policy/restart-policy.js';
-import type { ProcessDriver, Stdio } from './process/driver.js';
-import { defaultDriver } from './process/child-process-driver.js';
+import type { ProcessDriver } from './process/driver.js';
+import type { Stdio } from './process/spawn-spec.js';
+import { defaultDriver } from './process/default-driver.js';
 import type * as t from 'io-ts';
 import { check, checkFunction, Duration, Flag, NonEmptyString, NonNegativeInteger, PositiveDuration, PositiveInteger, satisfying, SignalName } from './validate.js';
 import type { Signal } from './signal-name.js';
@@ -60,8 +61,13 @@ export interface DaemonOptions {
   readonly scope?: string;
   /** Default `asyncScheduler`; a `TestScheduler` makes every timing rule virtual. */
   readonly scheduler?: SchedulerLike;
-  /** Default: {@link defaultDriver}, node's child_process; {@link execaDriver} launches through execa. `rxdaemon/testing` has a fake. */
-  readonly driver?: ProcessDriver;
+  /**
+   * The OS as the pipeline sees it, in three seams (`processes`, `system`,
+   * `files`), each of which may be left out: a missing one is the OS's
+   * ({@link defaultDriver}'s, node's child_process). {@link execaDriver}
+   * launches through execa; `rxdaemon/testing` has a fake of each seam.
+   */
+  readonly driver?: Partial<ProcessDriver>;
   /** Default: silent. `console` and pino fit. */
   readonly logger?: Logger;
 }
@@ -146,9 +152,23 @@ const checkPolicy = (value: unknown): RestartPolicy => {
   return policy as RestartPolicy;
 };
 
-// A driver that keeps time itself (the FakeDriver) takes the pipeline's clock, or refuses another one here, where options enter.
+/**
+ * A driver with every seam: those given, and the OS's for those left out.
+ * One given whole is kept as it is, so the daemons of a manager share it.
+ */
+export const driverOf = (parts: Partial<ProcessDriver> = defaultDriver()): ProcessDriver => {
+  if (isWhole(parts)) return parts;
+  const os = defaultDriver();
+  return { processes: parts.processes ?? os.processes, system: parts.system ?? os.system, files: parts.files ?? os.files };
+};
+
+const isWhole = (parts: Partial<ProcessDriver>): parts is ProcessDriver =>
+  parts.processes !== undefined && parts.system !== undefined && parts.files !== undefined;
+
+// A seam that keeps time itself (the fakes of rxdaemon/testing) takes the pipeline's clock, or refuses another one here, where options enter.
 const onScheduler = (driver: ProcessDriver, scheduler: SchedulerLike): ProcessDriver => {
-  driver.useScheduler?.(scheduler);
+  driver.processes.useScheduler?.(scheduler);
+  driver.system.useScheduler?.(scheduler);
   return driver;
 };
 
@@ -210,6 +230,6 @@ const resolve = (options: DaemonOptions): ResolvedOptions => ({
   gid: optional(options.gid, (gid) => check('gid', gid, OPTION_RULES.gid)),
   scope: optional(options.scope, (scope) => check('scope', scope, OPTION_RULES.scope)),
   scheduler: options.scheduler ?? asyncScheduler,
-  driver: onScheduler(options.driver ?? defaultDriver(), options.scheduler ?? asyncScheduler),
+  driver: onScheduler(driverOf(options.driver), options.scheduler ?? asyncScheduler),
   logger: options.logger ?? silentLogger,
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkCommand, commandEquals, type Command } from '../lib/command.js';
 import { Daemon } from '../lib/daemon/daemon.js';
 import { commandOf, decodeSnapshot } from '../lib/snapshot/check-snapshot.js';
-import { MAX_ITEMS, MAX_TEXT } from '../lib/snapshot/codec.js';
+import { MAX_ITEMS, MAX_TEXT } from '../lib/command-fields.js';
 import { FakeDriver } from '../lib/testing/fake-driver.js';
 import { testScheduler } from './helpers/virtual-time.js';
 

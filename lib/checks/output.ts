@@ -1,6 +1,6 @@
 import { lstatSync } from 'node:fs';
 import { Observable } from 'rxjs';
-import { fileSystem, type FileSource } from '../output/file-source.js';
+import { fileSystem, type FileSource } from '../fs/file-source.js';
 import { lineReader, type LineReader } from '../output/lines.js';
 import { check, checkOneOf, satisfying } from '../validate.js';
 import type { Check, CheckTarget } from './check.js';

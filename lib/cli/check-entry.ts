@@ -6,7 +6,7 @@ import { http } from '../checks/http.js';
 import { output } from '../checks/output.js';
 import { tcp } from '../checks/tcp.js';
 import { HEALTH_RULES, READY_RULES } from '../options.js';
-import { Args, NonEmptyText } from '../snapshot/codec.js';
+import { Args, NonEmptyText } from '../command-fields.js';
 import { satisfying } from '../validate.js';
 import { HttpUrl } from '../checks/http.js';
 import { oneOf, Port } from './option-codecs.js';

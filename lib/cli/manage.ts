@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { BehaviorSubject, firstValueFrom } from 'rxjs';
 import type { ManagerEvent } from '../manager/events.js';
-import type { DesiredSet } from '../manager/manage.js';
+import type { DesiredSet } from '../manager/service.js';
 import { Manager } from '../manager/manager.js';
 import { parse } from './args.js';
 import { configReader } from './config.js';

@@ -3,7 +3,7 @@ import { http } from '../checks/http.js';
 import { tcp } from '../checks/tcp.js';
 import type { DaemonOptions } from '../options.js';
 import type { RestartPolicy } from '../policy/restart-policy.js';
-import type { Stdio } from '../process/driver.js';
+import type { Stdio } from '../process/spawn-spec.js';
 import { optionValue } from './args.js';
 import { HttpUrl } from '../checks/http.js';
 import { OPTION_RULES, READY_RULES } from '../options.js';

@@ -4,7 +4,7 @@ import type { DaemonReport } from '../manager/control-protocol.js';
 import { DataDir } from '../manager/data-dir.js';
 import { lockHolder } from '../manager/lock.js';
 import { recordedStatus } from '../manager/recorded-status.js';
-import { defaultDriver } from '../process/child-process-driver.js';
+import { defaultDriver } from '../process/default-driver.js';
 import { parse } from './args.js';
 import { ask$ } from './control-client.js';
 import { dataDirOf } from './data-dir.js';
@@ -26,7 +26,7 @@ const askManager = async (dataDir: DataDir): Promise<Asked> => {
 
 /** The one line that says the status comes from the records, and why. */
 const fromRecords = (dataDir: DataDir): string => {
-  const holder = lockHolder(dataDir.lockPath, defaultDriver());
+  const holder = lockHolder(dataDir.lockPath, defaultDriver().processes);
   const alive = !isLeft(holder) && holder.right?.alive === true ? holder.right : undefined;
   const why = alive === undefined ? `no manager runs on ${dataDir.root}` : `the manager of ${dataDir.root} (pid ${alive.pid}) does not answer at ${dataDir.controlPath}`;
   return `${why}; from its records (no CPU, restarts or last exit)`;

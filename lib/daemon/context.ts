@@ -3,7 +3,8 @@ import type { Observable } from 'rxjs';
 import type { Command } from '../command.js';
 import { eventFactory, type EventFactory } from '../events.js';
 import type { ResolvedOptions } from '../options.js';
-import type { KillError, SpawnSpec } from '../process/driver.js';
+import type { KillError } from '../process/processes.js';
+import type { SpawnSpec } from '../process/spawn-spec.js';
 import type { Signal } from '../signal-name.js';
 import type { LiveProcess } from './live-process.js';
 import { pidFile, type PidFile } from './pid-file.js';
@@ -36,9 +37,9 @@ export const daemonContext = (command: Command, options: ResolvedOptions, { endi
     options,
     spec: spawnSpecOf(command, options),
     event,
-    pidFile: pidFile(options.pidFile, driver, event),
+    pidFile: pidFile(options.pidFile, driver.files, event),
     ending$: ending,
     restart$,
-    signal: (process, signal) => driver.kill(process, signal, killProcessGroup),
+    signal: (process, signal) => driver.processes.kill(process, signal, killProcessGroup),
   };
 };

@@ -1,9 +1,10 @@
 import type { Command } from '../command.js';
 import type { DaemonEvent } from '../events.js';
 import type { ResolvedOptions } from '../options.js';
-import type { OutputOffsets, ProcessDriver } from '../process/driver.js';
+import type { OutputOffsets } from '../process/processes.js';
+import type { ProcessDriver } from '../process/driver.js';
 import type { DaemonSnapshot, Pid } from '../snapshot/codec.js';
-import type { Adoptee } from './adoptee.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
 
 /**
  * The process a daemon supervises now, as its snapshot records it: its pid,
@@ -31,7 +32,7 @@ export const adoptedCurrent = ({ pid, startTime, attempt, outputStart }: Adoptee
  */
 export const withStartTime = (current: CurrentProcess | undefined, driver: ProcessDriver): KnownProcess | undefined => {
   if (current === undefined || isKnown(current)) return current;
-  return { ...current, startTime: driver.probe(current.pid).startTime };
+  return { ...current, startTime: driver.processes.probe(current.pid).startTime };
 };
 
 const isKnown = (current: CurrentProcess): current is KnownProcess => current.startTime !== undefined;
@@ -65,7 +66,7 @@ export const snapshotOf = (cmd: Command, options: ResolvedOptions, current: Know
     version: 1,
     pid: current.pid as Pid,
     startTime: current.startTime,
-    bootId: driver.bootId(),
+    bootId: driver.system.bootId(),
     command,
     args: [...args],
     env: { ...env },

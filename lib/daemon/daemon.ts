@@ -4,14 +4,13 @@ import { AsyncSubject, filter, firstValueFrom, ignoreElements, Observable, Subje
 import { checkCommand, commandEquals, type Command } from '../command.js';
 import { codedError } from '../errno.js';
 import { eventFactory, isTerminal, isTerminalType, type DaemonEvent } from '../events.js';
-import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
+import { driverOf, resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import { outputLines$, type OutputStream } from '../output/output-lines.js';
-import { defaultDriver } from '../process/child-process-driver.js';
 import { checkSnapshot, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import type { DaemonSnapshot } from '../snapshot/codec.js';
 import type { RestoreError } from '../snapshot/restore-error.js';
 import { hashToken } from '../snapshot/token-hash.js';
-import type { Adoptee } from './adoptee.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
 import { adoptedCurrent, currentAfter, snapshotOf, withStartTime, type CurrentProcess } from './current-process.js';
 import { ENDED_WITH, STOPPING, type DaemonError } from './daemon-error.js';
 import { lifecycle$ } from './lifecycle.js';
@@ -145,7 +144,7 @@ export class Daemon {
   lines$(stream: OutputStream): Observable<string> {
     const { scheduler, driver } = this.#options;
     // events$ completes (or errs) at the end, and a late subscriber to it learns so at once.
-    return outputLines$(stream, this.#options[stream], { scheduler, source: driver.output, until: this.#events.pipe(ignoreElements()) });
+    return outputLines$(stream, this.#options[stream], { scheduler, source: driver.files.output, until: this.#events.pipe(ignoreElements()) });
   }
 
   /** S6: the same command, args, cwd, env, id and token. */
@@ -182,7 +181,7 @@ export class Daemon {
    */
   static restore(input: unknown, options: DaemonOptions & { readonly token?: string | undefined } = {}): Either<RestoreError, Daemon> {
     const { token, ...daemonOptions } = options;
-    const driver = daemonOptions.driver ?? defaultDriver();
+    const driver = driverOf(daemonOptions.driver);
     return pipe(
       decodeSnapshot(input),
       chain((snapshot) => checkSnapshot(snapshot, driver, token)),

@@ -1,5 +1,6 @@
 import { defer, EMPTY, ignoreElements, interval, Observable, takeWhile } from 'rxjs';
-import type { ExitStatus, Stdio } from '../process/driver.js';
+import type { ExitStatus } from '../process/processes.js';
+import type { Stdio } from '../process/spawn-spec.js';
 import { readTail } from '../output/tail.js';
 import type { DaemonContext } from './context.js';
 import type { LiveProcess } from './live-process.js';
@@ -16,7 +17,7 @@ export const exited$ = (context: DaemonContext, run: Run, status: ExitStatus, re
     const { process, attempt, startedAt } = run;
     const { driver, killProcessGroup, scheduler } = context.options;
     const runMs = scheduler.now() - startedAt;
-    const ended = killProcessGroup && driver.endGroup(process);
+    const ended = killProcessGroup && driver.processes.endGroup(process);
     const { code, signal } = status;
     const requested = reason !== undefined;
     const tail = tailOf(context, process);
@@ -37,7 +38,7 @@ export const exited$ = (context: DaemonContext, run: Run, status: ExitStatus, re
 const tailOf = (context: DaemonContext, process: LiveProcess): string[] => {
   const { stdout, stderr, tailLines, driver } = context.options;
   const tail = (target: Stdio | undefined, start: number | undefined, rotations: number | undefined): string[] =>
-    typeof target === 'object' ? readTail(driver.output, target.file, start ?? 0, tailLines, rotations) : [];
+    typeof target === 'object' ? readTail(driver.files.output, target.file, start ?? 0, tailLines, rotations) : [];
   const { outputStart } = process;
   const fromStderr = tail(stderr, outputStart?.stderr, outputStart?.stderrRotations);
   return fromStderr.length > 0 ? fromStderr : tail(stdout, outputStart?.stdout, outputStart?.stdoutRotations);
@@ -55,9 +56,9 @@ const LEFTOVERS_WAIT_MS = 1_000;
 const leftoversGone$ = (context: DaemonContext, pgid: number): Observable<never> => {
   const { driver, scheduler, stopPollIntervalMs } = context.options;
   return defer(() =>
-    driver.groupRemains(pgid)
+    driver.processes.groupRemains(pgid)
       ? interval(stopPollIntervalMs, scheduler).pipe(
-          takeWhile((tick) => driver.groupRemains(pgid) && (tick + 1) * stopPollIntervalMs < LEFTOVERS_WAIT_MS),
+          takeWhile((tick) => driver.processes.groupRemains(pgid) && (tick + 1) * stopPollIntervalMs < LEFTOVERS_WAIT_MS),
           ignoreElements(),
         )
       : EMPTY,

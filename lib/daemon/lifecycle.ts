@@ -2,7 +2,7 @@ import type { Observable } from 'rxjs';
 import type { Command } from '../command.js';
 import type { DaemonEvent } from '../events.js';
 import type { ResolvedOptions } from '../options.js';
-import type { Adoptee } from './adoptee.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
 import { daemonContext, type DaemonContext } from './context.js';
 import { exited$ } from './exited.js';
 import { gracefulStop$ } from './graceful-stop.js';

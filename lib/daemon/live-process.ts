@@ -1,8 +1,9 @@
 import type { Observable } from 'rxjs';
 import type { ResolvedOptions } from '../options.js';
-import type { ChildHandle, ExitStatus, OutputStart, Stdio } from '../process/driver.js';
+import type { ChildHandle, ExitStatus, OutputStart } from '../process/processes.js';
+import type { Stdio } from '../process/spawn-spec.js';
 import type { ProcessIdentity } from '../process/identity.js';
-import type { Adoptee } from './adoptee.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
 import { pollUntilGone } from './liveness-poll.js';
 
 /**
@@ -42,7 +43,7 @@ export const spawnedProcess = (handle: ChildHandle): LiveProcess => ({
 const adoptedOutputStart = ({ outputStart }: Adoptee, { stdout, stderr, driver }: ResolvedOptions): OutputStart | undefined => {
   if (outputStart === undefined) return undefined;
   const rotationsOf = (target: Stdio, offset: number | undefined): number | undefined =>
-    offset === undefined || typeof target !== 'object' ? undefined : driver.output.look(target.file)?.rotations;
+    offset === undefined || typeof target !== 'object' ? undefined : driver.files.output.look(target.file)?.rotations;
   const stdoutRotations = rotationsOf(stdout, outputStart.stdout);
   const stderrRotations = rotationsOf(stderr, outputStart.stderr);
   return {
@@ -61,7 +62,7 @@ export const adoptedProcess = (adoptee: Adoptee, options: ResolvedOptions): Live
     ...identity,
     ...(outputStart === undefined ? {} : { outputStart }),
     adopted: true,
-    exit: (pollMs) => pollUntilGone(driver, identity, pollMs, scheduler),
+    exit: (pollMs) => pollUntilGone(driver.processes, identity, pollMs, scheduler),
     release: () => undefined,
   };
 };

@@ -1,7 +1,7 @@
 import { isLeft, left } from 'fp-ts/lib/Either.js';
 import { catchError, concat, defer, exhaustMap, filter, interval, map, Observable, of, scan } from 'rxjs';
 import { errorFields, type DaemonEvent, type EventFactory } from '../events.js';
-import type { RotateOutcome } from '../output/rotate.js';
+import type { RotateOutcome } from '../fs/rotate.js';
 import type { DaemonContext } from './context.js';
 import { logEvent } from './log-event.js';
 
@@ -50,7 +50,7 @@ const rotation$ = ({ options, event }: DaemonContext): Observable<DaemonEvent> |
   const paths = [...new Set([stdout, stderr].flatMap((target) => (typeof target === 'object' ? [target.file] : [])))];
   if (paths.length === 0) return undefined;
   const rotate$ = (path: string): Observable<Rotated> =>
-    defer(() => driver.rotate(path, maxLogBytes, logBackups)).pipe(
+    defer(() => driver.files.rotate(path, maxLogBytes, logBackups)).pipe(
       // A driver that throws fails this rotation, not the daemon.
       catchError((error: unknown) => of<RotateOutcome>(left(error instanceof Error ? error : new Error(String(error))))),
       map((outcome) => ({ path, outcome })),

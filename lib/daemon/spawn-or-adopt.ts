@@ -1,7 +1,7 @@
 import { concat, defer, Observable, of } from 'rxjs';
 import { subscribeInner } from '../inner-subscriber.js';
-import type { OutputOffsets, OutputStart, SpawnFailure } from '../process/driver.js';
-import type { Adoptee } from './adoptee.js';
+import type { OutputOffsets, OutputStart, SpawnFailure } from '../process/processes.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
 import type { DaemonContext } from './context.js';
 import { adoptedProcess, spawnedProcess } from './live-process.js';
 import { RunEnd, type Run, type RunItem } from './run.js';
@@ -33,7 +33,7 @@ const spawn$ = (context: DaemonContext, attempt: number, follow: Follow): Observ
     subscriber.next(context.event('spawning', { attempt }));
     if (subscriber.closed) return;
     // Attached to the subscriber while the spawn is under way, and let go once it is done: it holds nothing worth a daemon's lifetime.
-    subscribeInner(subscriber, driver.spawn(context.spec), {
+    subscribeInner(subscriber, driver.processes.spawn(context.spec), {
       next: (handle) => {
         const process = spawnedProcess(handle);
         const outputStart = offsetsOf(process.outputStart);
@@ -76,6 +76,6 @@ const adopt$ = (context: DaemonContext, adoptee: Adoptee, follow: Follow): Obser
     const process = adoptedProcess(adoptee, context.options);
     const attempt = adoptee.attempt ?? 0;
     const followedAt = scheduler.now();
-    const startedAt = driver.startedAt(adoptee, followedAt) ?? followedAt;
+    const startedAt = driver.system.startedAt(adoptee, followedAt) ?? followedAt;
     return concat(of(context.event('adopted', { pid: process.pid, attempt, startedAt })), follow(context, { process, attempt, startedAt, followedAt }));
   });

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import type { ResolvedOptions } from '../options.js';
-import type { SpawnSpec } from '../process/driver.js';
+import type { SpawnSpec } from '../process/spawn-spec.js';
 
 /** The variable that carries a manager's scope (M8). */
 export const SCOPE_VARIABLE = 'RXDAEMON_SCOPE';

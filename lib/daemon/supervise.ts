@@ -2,7 +2,7 @@ import { AsyncSubject, map, merge, NEVER, Observable } from 'rxjs';
 import { checkCommand, type Command } from '../command.js';
 import type { DaemonEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions } from '../options.js';
-import type { Adoptee } from './adoptee.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
 import { lifecycle$ } from './lifecycle.js';
 import { askEnd, type Ending } from './requests.js';
 

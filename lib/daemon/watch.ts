@@ -1,7 +1,7 @@
 import { Observable, Subscription } from 'rxjs';
 import type { CheckTarget } from '../checks/check.js';
 import type { DaemonEvent } from '../events.js';
-import type { ExitStatus } from '../process/driver.js';
+import type { ExitStatus } from '../process/processes.js';
 import type { DaemonContext } from './context.js';
 import { health$ } from './health.js';
 import { readiness$ } from './readiness.js';
@@ -28,7 +28,7 @@ const targetOf = (context: DaemonContext, run: Run): CheckTarget => {
     ...(outputStart?.stderr === undefined ? {} : { stderrStart: outputStart.stderr }),
     ...(outputStart?.stdoutRotations === undefined ? {} : { stdoutRotations: outputStart.stdoutRotations }),
     ...(outputStart?.stderrRotations === undefined ? {} : { stderrRotations: outputStart.stderrRotations }),
-    output: driver.output,
+    output: driver.files.output,
     scheduler,
   };
 };

@@ -1,14 +1,13 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { concat, defer, EMPTY, endWith, filter, map, Observable, of, Subject, take, type SchedulerLike } from 'rxjs';
-import { resultOf, settles } from './control-outcome.js';
+import { resultOf, settles } from './control-result.js';
 import { answerError, DEFAULT_LOG_LINES, type ControlAnswer, type ControlLine } from './control-protocol.js';
 import type { DataDir } from './data-dir.js';
 import { controlServer$ } from './control-server.js';
 import { isManagerTerminal, type ControlErrorEvent, type ControlRequest, type ManagerEvent } from './events.js';
 import { checkId } from './ids.js';
 import { emptyLogNote, logLines } from './log-lines.js';
-import type { DesiredSet } from './manage.js';
-import { outputOf, partsOf } from './service.js';
+import { outputOf, partsOf, type DesiredSet } from './service.js';
 import { StatusBoard } from './status-board.js';
 
 const END: ControlAnswer = { type: 'end' };

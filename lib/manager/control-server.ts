@@ -3,7 +3,8 @@ import type { Server, Socket } from 'node:net';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { catchError, concatMap, defer, Observable, of, Subject } from 'rxjs';
 import { errorFields } from '../events.js';
-import { kindOf, removeFileSafe } from '../process/files.js';
+import { kindOf } from '../fs/problem.js';
+import { removeFileSafe } from '../fs/remove-file.js';
 import { answerError, decodeRequest, LineBuffer, lineOf, MAX_SOCKET_PATH, type ControlAnswer, type ControlLine } from './control-protocol.js';
 import type { ControlErrorEvent } from './events.js';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { isLeft, right, type Either } from 'fp-ts/lib/Either.js';
-import { ensurePrivateDir } from '../process/files.js';
+import { ensurePrivateDir } from '../fs/private-dir.js';
 
 /**
  * M3: the layout of a manager's data dir, and the only code that touches
@@ -8,7 +8,7 @@ import { ensurePrivateDir } from '../process/files.js';
  * `snapshot.json` and `journal` (the records, see records.ts), the lock (`lock.d/`, see lock.ts)
  * and `control.sock` (see control-server.ts). Directories are
  * 0700 and files 0600: logs and snapshots can hold secrets. Every file is
- * written through process/files.ts, which follows no symlink.
+ * written through fs/, which follows no symlink.
  */
 export class DataDir {
   constructor(readonly root: string) {}

@@ -2,7 +2,7 @@ import { chain, isLeft, isRight, map } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import { AsyncSubject, NEVER, defer, EMPTY, interval, merge, Observable, Subject, type Subscription } from 'rxjs';
 import type { Command } from '../command.js';
-import type { Adoptee } from '../daemon/adoptee.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
 import { Daemon } from '../daemon/daemon.js';
 import { STOPPED } from '../daemon/cause.js';
 import { lifecycle$ } from '../daemon/lifecycle.js';
@@ -12,7 +12,7 @@ import { isEnded } from '../daemon/state.js';
 import { errorFields, isTerminal, type DaemonEvent, type TerminalEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import { noRestart } from '../policy/no-restart.js';
-import type { Marked } from '../process/driver.js';
+import type { Marked } from '../process/system-scans.js';
 import type { Headroom } from '../process/limits.js';
 import { SPAWN_WINDOW_TICKS, type SpawnIntent } from '../process/spawn-intent.js';
 import { adopteeOf, checkProcess, decodeSnapshot, recordedStopOf } from '../snapshot/check-snapshot.js';
@@ -176,7 +176,7 @@ export class Fleet {
     // Nothing to start needs no room: /proc is not read for a reconcile that only stops or keeps.
     if (wanted === 0) return undefined;
     const reserved = this.unspawned.size;
-    const headroom = this.options.driver.headroom(wanted + reserved);
+    const headroom = this.options.driver.system.headroom(wanted + reserved);
     return headroom === undefined ? undefined : { ...headroom, more: Math.max(0, headroom.more - reserved) };
   }
 
@@ -284,7 +284,7 @@ export class Fleet {
       this.stopAdopted(id, candidate);
     }
     for (const [session, id] of orphaned) {
-      if (this.options.killProcessGroup !== false && this.options.driver.endGroup({ pid: session, startTime: null })) this.emit({ type: 'stray', id, pid: session });
+      if (this.options.killProcessGroup !== false && this.options.driver.processes.endGroup({ pid: session, startTime: null })) this.emit({ type: 'stray', id, pid: session });
     }
     this.stopUnrecordedSpawns(found.spawning, new Set([...supervised, ...pids]));
     this.remember(found.completed, desired);
@@ -297,7 +297,7 @@ export class Fleet {
    * and the record, where the scope scan cannot see them: a daemon that
    * overwrote its environment (nginx, PostgreSQL), or one whose environment
    * this user may not read. Each unresolved intent of this boot is looked
-   * for (`ProcessDriver.findSpawned`): a session leader started right after
+   * for (`SystemScans.findSpawned`): a session leader started right after
    * it, running its executable, that no record holds and the scope scan did
    * not find (`claimed`), is stopped as a stray. One whose executable cannot
    * be read is not guessed about either way: it is reported, and its id is
@@ -311,9 +311,9 @@ export class Fleet {
     const { driver } = this.options;
     // Ticks since boot mean nothing in another boot, whose processes are all gone. Latest first:
     // a process is the spawn of the last intent before it started (a failed spawn's intent may precede it).
-    const intents = [...spawning].filter(([, intent]) => intent.boot === driver.bootId()).sort(([, a], [, b]) => b.at - a.at);
+    const intents = [...spawning].filter(([, intent]) => intent.boot === driver.system.bootId()).sort(([, a], [, b]) => b.at - a.at);
     if (intents.length === 0) return;
-    const found = driver.findSpawned(
+    const found = driver.system.findSpawned(
       intents.map(([, intent]) => intent),
       SPAWN_WINDOW_TICKS,
       SCOPE_VARIABLE,
@@ -343,7 +343,7 @@ export class Fleet {
    * forgotten.
    */
   private remember(completed: ReadonlyMap<string, Completion>, desired: ReadonlyMap<string, Service>): void {
-    const bootId = this.options.driver.bootId();
+    const bootId = this.options.driver.system.bootId();
     for (const [id, completion] of completed) {
       const service = desired.get(id);
       if (service?.oneshot === true && !this.services.has(id) && completes(completion, service, bootId)) this.remembered.set(id, completion);
@@ -616,7 +616,7 @@ export class Fleet {
 
   /** S5 for a recorded leader that died while no manager ran: what is left in its group is ended, unless its record says its group is not to be signalled. */
   private endLeftovers(leader: DaemonSnapshot): void {
-    if ((recordedStopOf(leader).killProcessGroup ?? this.options.killProcessGroup) !== false) this.options.driver.endGroup(leader);
+    if ((recordedStopOf(leader).killProcessGroup ?? this.options.killProcessGroup) !== false) this.options.driver.processes.endGroup(leader);
   }
 
   /**
@@ -707,7 +707,7 @@ export class Fleet {
   private intend(id: string, { command, cwd, env = {} }: Command): void {
     if (this.records === undefined) return;
     // What the daemon's spawn drops from the inherited environment (its id, token and scope variables) is never PATH.
-    const intent = this.options.driver.spawnIntent({ command, cwd, env, dropEnv: [] });
+    const intent = this.options.driver.system.spawnIntent({ command, cwd, env, dropEnv: [] });
     if (intent !== null) this.records.intend(id, intent);
   }
 
@@ -748,7 +748,7 @@ export class Fleet {
    * retired, so that what is recorded is its definition's.
    */
   private recordCompletion(id: string, daemon: Daemon, at: number): void {
-    const bootId = this.options.driver.bootId();
+    const bootId = this.options.driver.system.bootId();
     const service = this.services.get(id);
     if (this.records === undefined || bootId === null || service === undefined || this.daemons.get(id) !== daemon) return;
     if (this.records.complete(id, completionOf(service, bootId, at))) this.changed$.next();

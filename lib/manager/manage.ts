@@ -1,6 +1,6 @@
 import { isLeft, right, type Either } from 'fp-ts/lib/Either.js';
 import { concat, concatMap, defer, EMPTY, map, merge, mergeMap, NEVER, Observable, of, share, take, takeUntil, takeWhile, tap } from 'rxjs';
-import type { Service } from './service.js';
+import type { DesiredSet } from './service.js';
 import { resolveOptions, type DaemonOptions } from '../options.js';
 import { checkDuration } from '../validate.js';
 import { compact$, compacting } from './compacting.js';
@@ -10,9 +10,6 @@ import { Fleet } from './fleet.js';
 import { logFleetEvent } from './log-fleet-event.js';
 import { openDataDir, type OpenedDataDir } from './open-data-dir.js';
 import { reconciling } from './reconciling.js';
-
-/** The desired state: one service per id (a plain `Command` is a service with no options of its own). The id is the key; a command's own `id` is replaced by it. */
-export type DesiredSet = Readonly<Record<string, Service>>;
 
 /** Options of {@link manage}: every daemon's options, plus the manager's own. */
 export interface ManagerOptions extends Omit<DaemonOptions, 'pidFile' | 'stdout' | 'stderr' | 'scope'> {
@@ -82,7 +79,7 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
     const { daemon, timing, snapshotIntervalMs, logger } = settings;
     const fleet = new Fleet(opened === undefined ? daemon : { ...daemon, scope: opened.scope }, opened?.dataDir, opened?.records);
     const restore = opened === undefined ? undefined : { found: opened.found, marked: opened.marked, snapshotPath: opened.dataDir.snapshotPath };
-    const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, daemon.driver.ownPid, daemon.scheduler);
+    const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, daemon.driver.processes.ownPid, daemon.scheduler);
     const ending$ = merge(settings.close$.pipe(map((): Ending => 'close')), settings.kill$.pipe(map((): Ending => 'kill'))).pipe(take(1), share());
     let ended = false;
     const subscription = merge(

@@ -2,18 +2,19 @@ import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { asyncScheduler, BehaviorSubject, defer, distinctUntilChanged, filter, firstValueFrom, ignoreElements, map, ReplaySubject, Subject, switchMap, tap, type Observable, type SchedulerLike } from 'rxjs';
 import type { DaemonState } from '../daemon/state.js';
 import { deferred } from '../deferred.js';
-import { resultOf, settles, type ControlError, type ControlOutcome } from './control-outcome.js';
+import type { ControlError, ControlOutcome } from './control-outcome.js';
+import { resultOf, settles } from './control-result.js';
 import { isManagerTerminal, type ControlRequest, type ManagerClosedEvent, type ManagerEvent, type ManagerStoppedEvent } from './events.js';
 import { DaemonStates } from './fold-states.js';
 import { outputLines$, type OutputStream } from '../output/output-lines.js';
-import type { FileSource } from '../output/file-source.js';
+import type { FileSource } from '../fs/file-source.js';
 import { withLines, type OutputLine, type Outputs } from '../output/with-lines.js';
-import { defaultDriver } from '../process/child-process-driver.js';
-import type { Stdio } from '../process/driver.js';
+import type { Stdio } from '../process/spawn-spec.js';
 import { DataDir } from './data-dir.js';
 import { checkId } from './ids.js';
-import { manage, type DesiredSet, type ManagerOptions } from './manage.js';
-import { outputOf } from './service.js';
+import { driverOf } from '../options.js';
+import { manage, type ManagerOptions } from './manage.js';
+import { outputOf, type DesiredSet } from './service.js';
 import { codedError } from '../errno.js';
 
 /** A manager that ended other than as asked: refused at start (its code), ended already the other way (a kill after a close: EENDED), or a bug. */
@@ -90,7 +91,7 @@ export class Manager {
     );
     this.#managed$ = manage(remembered$, { ...options, close$: this.#close$, kill$: this.#kill$, control$: this.#control$ });
     this.#scheduler = options.scheduler ?? asyncScheduler;
-    this.#output = { dataDir: options.dataDir === undefined ? undefined : new DataDir(options.dataDir), source: (options.driver ?? defaultDriver()).output };
+    this.#output = { dataDir: options.dataDir === undefined ? undefined : new DataDir(options.dataDir), source: driverOf(options.driver).files.output };
     this.events$ = this.#events.asObservable();
     this.states$ = this.#states.asObservable();
     this.#states.next(new Map());

@@ -1,15 +1,14 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { catchError, concat, concatMap, connect, defer, EMPTY, map, of, take, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { errorFields } from '../events.js';
-import type { Marked } from '../process/driver.js';
+import type { Marked } from '../process/system-scans.js';
 import { coalesce, type CoalesceTiming } from './coalesce.js';
 import type { ManagerEvent } from './events.js';
 import type { Fleet, Rejected } from './fleet.js';
 import { checkId } from './ids.js';
-import type { DesiredSet } from './manage.js';
+import { checkService, type DesiredSet, type Service } from './service.js';
 import type { Found } from './records.js';
 import { checkOrder } from './order.js';
-import { checkService, type Service } from './service.js';
 
 /** What the first desired set is reconciled against: an earlier manager's records and its scope's live processes. */
 export interface Restore {

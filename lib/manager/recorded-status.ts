@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { errorFields } from '../events.js';
-import { defaultDriver } from '../process/child-process-driver.js';
+import { defaultDriver } from '../process/default-driver.js';
 import type { ProcessDriver } from '../process/driver.js';
 import { readProcUsage } from '../process/proc-usage.js';
 import { checkProcess, decodeSnapshot } from '../snapshot/check-snapshot.js';
@@ -21,7 +21,7 @@ const factsOf = (entry: unknown, driver: ProcessDriver, now: number): ReportFact
   const checked = checkProcess(decoded.right, driver);
   if (isLeft(checked)) return { status: UNKNOWN.includes(checked.left.code) ? 'unknown' : 'dead', pid: decoded.right.pid, cause: checked.left.message };
   const identity = checked.right;
-  return { status: 'alive', pid: identity.pid, since: driver.startedAt(identity, now) ?? undefined, rssBytes: readProcUsage(identity.pid)?.rssBytes };
+  return { status: 'alive', pid: identity.pid, since: driver.system.startedAt(identity, now) ?? undefined, rssBytes: readProcUsage(identity.pid)?.rssBytes };
 };
 
 // A data dir that is not there is a typo more often than an idle host: said, never taken for "nothing runs".

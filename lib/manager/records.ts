@@ -1,7 +1,9 @@
 import { closeSync, ftruncateSync, renameSync, writeSync } from 'node:fs';
 import * as t from 'io-ts';
 import { errorFields } from '../events.js';
-import { openAppendSafe, readFileSafe, writeFileSafe } from '../process/files.js';
+import { openAppendSafe } from '../fs/append-file.js';
+import { readFileSafe } from '../fs/read-file.js';
+import { writeFileSafe } from '../fs/write-file.js';
 import { SpawnIntent } from '../process/spawn-intent.js';
 import { Completion } from './completion.js';
 import type { DataDir } from './data-dir.js';

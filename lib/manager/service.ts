@@ -2,7 +2,7 @@ import type { Either } from 'fp-ts/lib/Either.js';
 import { checkCommand, commandEquals, type Command } from '../command.js';
 import { OPTION_RULES, resolveOptions, type DaemonOptions } from '../options.js';
 import type { OutputStream } from '../output/output-lines.js';
-import type { Stdio } from '../process/driver.js';
+import type { Stdio } from '../process/spawn-spec.js';
 import { check, refusalOf, satisfying } from '../validate.js';
 import type { DataDir } from './data-dir.js';
 
@@ -69,6 +69,9 @@ export interface Service extends Command, ServiceOptions {
    */
   readonly after?: readonly string[];
 }
+
+/** The desired state: one service per id (a plain `Command` is a service with no options of its own). The id is the key; a command's own `id` is replaced by it. */
+export type DesiredSet = Readonly<Record<string, Service>>;
 
 /** A service split into its command and its own options. */
 export const partsOf = (service: Service): { readonly command: Command; readonly options: ServiceOptions } => {

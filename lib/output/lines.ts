@@ -1,5 +1,5 @@
 import { asyncScheduler, ignoreElements, Observable, take, type SchedulerLike } from 'rxjs';
-import { fileSystem, rotationsSince, type FileSource } from './file-source.js';
+import { fileSystem, rotationsSince, type FileSource } from '../fs/file-source.js';
 import { LineSplitter } from './line-splitter.js';
 
 /** Options of {@link lines$}. */

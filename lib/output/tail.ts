@@ -1,4 +1,4 @@
-import { rotationsSince, type FileLook, type FileSource } from './file-source.js';
+import { rotationsSince, type FileLook, type FileSource } from '../fs/file-source.js';
 
 // The crash report reads at most this much of the end of a file: enough for
 // any sane number of lines, and a bound on what an exit costs.

@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { isTerminalType, type DaemonEventType } from '../events.js';
-import type { Stdio } from '../process/driver.js';
-import { fileSystem, type FileSource } from './file-source.js';
+import type { Stdio } from '../process/spawn-spec.js';
+import { fileSystem, type FileSource } from '../fs/file-source.js';
 import { lineReader, readToEnd, type LineReader } from './lines.js';
 import type { OutputStream } from './output-lines.js';
 
@@ -33,7 +33,7 @@ export interface WithLinesOptions {
   /** How often the files are looked at between two ends of a run. Default 200 ms. */
   readonly pollMs?: number;
   readonly scheduler?: SchedulerLike;
-  /** How the files are read: the file system, or a FakeDriver's `output`. Default the file system. */
+  /** How the files are read: the file system, or a FakeDriver's `files.output`. Default the file system. */
   readonly source?: FileSource;
 }
 

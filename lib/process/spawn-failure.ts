@@ -1,6 +1,7 @@
 import { statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { SpawnFailure, SpawnSpec } from './driver.js';
+import type { SpawnFailure } from './processes.js';
+import type { SpawnSpec } from './spawn-spec.js';
 import { candidatesOf, searchPathOf, shebangOf } from './program.js';
 import { errnoOf, syscallOf } from '../errno.js';
 

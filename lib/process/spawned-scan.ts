@@ -1,9 +1,9 @@
 import { readFileSync, readlinkSync } from 'node:fs';
-import { errnoOf } from '../errno.js';
-import type { Spawned } from './driver.js';
+import type { Spawned } from './system-scans.js';
 import { environValue } from './environ-scan.js';
 import { isSignallablePid } from './pid.js';
 import { hasExited, lookUpProcStat, procPids } from './proc-stat.js';
+import { errnoOf } from '../errno.js';
 
 /** One spawn looked for: a process started in [after, after + within] ticks since boot, running one of `executables`. */
 export interface SpawnedQuery {

@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { reloadStableChecks } from '../../lib/cli/reload-stable-checks.js';
 import { configReader } from '../../lib/cli/config.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import { manage, type DesiredSet } from '../../lib/manager/manage.js';
-import { serviceEquals, type Service } from '../../lib/manager/service.js';
+import { manage } from '../../lib/manager/manage.js';
+import { serviceEquals, type DesiredSet, type Service } from '../../lib/manager/service.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
 

@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { configReader } from '../../lib/cli/config.js';
 import { reloadStablePolicies } from '../../lib/cli/reload-stable-policies.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import { manage, type DesiredSet } from '../../lib/manager/manage.js';
-import { serviceEquals } from '../../lib/manager/service.js';
+import { manage } from '../../lib/manager/manage.js';
+import { serviceEquals, type DesiredSet } from '../../lib/manager/service.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
 

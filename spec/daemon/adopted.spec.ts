@@ -141,8 +141,8 @@ describe('supervise: an adopted process (S8)', () => {
     inVirtualTime(() => {
       const driver = new FakeDriver({});
       // Records each look, and marks one made through a watch already closed (a real one would read a closed descriptor).
-      const watch = driver.watch.bind(driver);
-      driver.watch = (target) => {
+      const watch = driver.processes.watch.bind(driver.processes);
+      driver.processes.watch = (target) => {
         const watching = watch(target);
         let closed = false;
         return {
@@ -265,7 +265,7 @@ describe('an adopted process has the facts of its own run (its record, its start
       const driver = new FakeDriver({});
       cold('5s a').subscribe(() => {
         expect(driver.addProcess({ startedAt: 1_000 }).startTime).toBe('1000');
-        expect(driver.startedAt({ pid: 1, startTime: '1000' }, 60_000)).toBe(56_000);
+        expect(driver.system.startedAt({ pid: 1, startTime: '1000' }, 60_000)).toBe(56_000);
         expect(() => driver.addProcess({ startedAt: 6_000 })).toThrow(TypeError);
       });
     });

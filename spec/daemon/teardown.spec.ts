@@ -11,7 +11,8 @@ import { resolveOptions, type DaemonOptions } from '../../lib/options.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
 import { limitRestarts } from '../../lib/policy/limit-restarts.js';
 import { restartOn } from '../../lib/policy/restart-on.js';
-import { FakeDriver, type AddedProcess } from '../../lib/testing/fake-driver.js';
+import { FakeDriver } from '../../lib/testing/fake-driver.js';
+import type { AddedProcess } from '../../lib/testing/fake-process.js';
 import type { Script } from '../../lib/testing/script.js';
 import { testScheduler } from '../helpers/virtual-time.js';
 
@@ -276,8 +277,8 @@ const pipeline$ = (driver: FakeDriver, scheduler: TestScheduler, options: Daemon
 /** Each spawn the driver makes, as `s` at its virtual time. */
 const spawns$ = (driver: FakeDriver): Observable<'s'> => {
   const spawned = new Subject<'s'>();
-  const spawn = driver.spawn.bind(driver);
-  driver.spawn = (spec) =>
+  const spawn = driver.processes.spawn.bind(driver.processes);
+  driver.processes.spawn = (spec) =>
     defer(() => {
       spawned.next('s');
       return spawn(spec);

@@ -3,7 +3,7 @@ import { firstValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
 import { noRestart } from '../../lib/policy/no-restart.js';
-import { defaultDriver, execaDriver } from '../../lib/process/child-process-driver.js';
+import { defaultDriver, execaDriver } from '../../lib/process/default-driver.js';
 import type { ProcessDriver } from '../../lib/process/driver.js';
 import { child, is, nextEvent, readIfThere, sandboxPerTest, waitFor } from '../helpers/real-processes.js';
 

@@ -3,7 +3,7 @@ import { BehaviorSubject, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { DaemonState } from '../../lib/daemon/state.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import type { DesiredSet } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import type { Service } from '../../lib/manager/service.js';
 import { useBundle } from '../helpers/bundle.js';
 import { cliRuns, nodeProgram, type Cli } from '../helpers/cli.js';

@@ -1,7 +1,8 @@
 import { BehaviorSubject, distinctUntilChanged, filter, map, of, takeUntil, timer, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { DaemonState } from '../../lib/daemon/state.js';
-import { manage, type DesiredSet } from '../../lib/manager/manage.js';
+import { manage } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { Manager } from '../../lib/manager/manager.js';
 import { StatusBoard } from '../../lib/manager/status-board.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';

@@ -5,12 +5,17 @@ import { BehaviorSubject, type Observable } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import { manage, type DesiredSet } from '../../lib/manager/manage.js';
+import { manage } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { DataDir } from '../../lib/manager/data-dir.js';
 import { scopeOf } from '../../lib/manager/open-data-dir.js';
 import { Records } from '../../lib/manager/records.js';
-import type { ChildHandle, SpawnSpec } from '../../lib/process/driver.js';
-import { FakeDriver, type FakeProcess } from '../../lib/testing/fake-driver.js';
+import type { ChildHandle } from '../../lib/process/processes.js';
+import type { SpawnSpec } from '../../lib/process/spawn-spec.js';
+import { FakeDriver } from '../../lib/testing/fake-driver.js';
+import type { FakeProcess } from '../../lib/testing/fake-process.js';
+import { FakeProcesses } from '../../lib/testing/fake-processes.js';
+import { FakeSystem } from '../../lib/testing/fake-system.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
 
 let root: string;
@@ -168,7 +173,7 @@ describe('M4/M8: a recorded process that still runs but cannot be supervised', (
 
 describe('M8: a spawn whose process no longer shows the scope, found by the intent written before it', () => {
   /** What a manager SIGKILLed right after forking `web` leaves on disk: its files as they were when it called spawn. */
-  class KilledAtFork extends FakeDriver {
+  class KilledAtFork extends FakeProcesses {
     left: { readonly journal: string; readonly snapshot: string | undefined } | undefined;
 
     override spawn(spec: SpawnSpec): Observable<ChildHandle> {
@@ -180,11 +185,12 @@ describe('M8: a spawn whose process no longer shows the scope, found by the inte
 
   /** Runs a manager of {web, api} until `web` is spawned, then puts the data dir back as a SIGKILL at that fork would have left it. */
   const killedAfterForkingWeb = (): void => {
-    const driver = new KilledAtFork();
+    const processes = new KilledAtFork();
+    const driver = { processes, system: new FakeSystem({ processes }), files: processes.files };
     inVirtualTime(({ cold }) => {
       manage(new BehaviorSubject<DesiredSet>({ api: { command: 'api' }, web: { command: 'web' } }), { driver, dataDir: root, kill$: cold('1s k') }).subscribe();
     });
-    const left = driver.left;
+    const left = processes.left;
     if (left === undefined) throw new Error('web was never spawned');
     writeFileSync(join(root, 'journal'), left.journal);
     if (left.snapshot === undefined) rmSync(join(root, 'snapshot.json'), { force: true });
@@ -308,7 +314,7 @@ describe('M8: what an intent costs, and who pays it', () => {
 
   it('only a manager with a data dir writes intents: one driver call per spawn; bare daemons and managers without a data dir make none', () => {
     const driver = new FakeDriver({ exitAfterMs: 100, exitCode: 1 });
-    const intents = vi.spyOn(driver, 'spawnIntent');
+    const intents = vi.spyOn(driver.system, 'spawnIntent');
     inVirtualTime(({ cold }) => {
       manage(new BehaviorSubject<DesiredSet>({ web: { command: 'web' } }), { driver, kill$: cold('1s k') }).subscribe();
       const daemon = new Daemon({ command: 'bare' }, { driver });

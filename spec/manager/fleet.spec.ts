@@ -6,7 +6,8 @@ import { DaemonStates } from '../../lib/manager/fold-states.js';
 import { Manager } from '../../lib/manager/manager.js';
 import type { Service } from '../../lib/manager/service.js';
 import { hashToken } from '../../lib/snapshot/token-hash.js';
-import { FakeDriver, type FakeProcess } from '../../lib/testing/fake-driver.js';
+import { FakeDriver } from '../../lib/testing/fake-driver.js';
+import type { FakeProcess } from '../../lib/testing/fake-process.js';
 import { of } from 'rxjs';
 import { inVirtualTime } from '../helpers/virtual-time.js';
 

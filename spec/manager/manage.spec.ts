@@ -2,7 +2,8 @@ import { map, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../lib/command.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import { manage, type DesiredSet } from '../../lib/manager/manage.js';
+import { manage } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
 

@@ -2,10 +2,10 @@ import { BehaviorSubject, of, throwError, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Check } from '../../lib/checks/check.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import { manage, type DesiredSet } from '../../lib/manager/manage.js';
+import { manage } from '../../lib/manager/manage.js';
+import type { DesiredSet, Service } from '../../lib/manager/service.js';
 import { Manager } from '../../lib/manager/manager.js';
 import { checkOrder } from '../../lib/manager/order.js';
-import type { Service } from '../../lib/manager/service.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { inVirtualTime, testScheduler } from '../helpers/virtual-time.js';
 

@@ -1,4 +1,4 @@
-import type { OutputOffsets } from '../process/driver.js';
+import type { OutputOffsets } from '../process/processes.js';
 import type { ProcessIdentity } from '../process/identity.js';
 
 /**

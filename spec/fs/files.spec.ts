@@ -20,7 +20,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFileSafe, ensurePrivateDir, openAppendSafe, readFileSafe, removeFileSafe, writeFileSafe } from '../../lib/process/files.js';
+import { createFileSafe, writeFileSafe } from '../../lib/fs/write-file.js';
+import { ensurePrivateDir } from '../../lib/fs/private-dir.js';
+import { openAppendSafe } from '../../lib/fs/append-file.js';
+import { readFileSafe } from '../../lib/fs/read-file.js';
+import { removeFileSafe } from '../../lib/fs/remove-file.js';
 
 const NOBODY = 65_534;
 

@@ -1,27 +1,19 @@
 import type { ChildProcess } from 'node:child_process';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import { AsyncSubject, defer, Observable, of } from 'rxjs';
-import type { ChildHandle, ExitStatus, KillError, Marked, OutputStart, ProcessDriver, ProcessProbe, ProcessWatch, Spawned, SpawnSpec } from './driver.js';
+import { AsyncSubject, Observable } from 'rxjs';
+import { errnoOf } from '../errno.js';
+import { rotationsOf } from '../fs/rotate.js';
 import type { ProcessIdentity } from './identity.js';
+import { nodeLaunch, type Launch, type Launched } from './launch.js';
 import { isSignallablePid } from './pid.js';
+import { hasExited, lookUpProcStat, type ProcStat } from './proc-stat.js';
+import type { ChildHandle, ExitStatus, KillError, OutputStart, Processes, ProcessProbe, ProcessWatch } from './processes.js';
 import { endGroup, groupRemains } from './signal.js';
-import { findByEnvironment } from './environ-scan.js';
-import { executablesOf, programLookupOf } from './program.js';
-import type { SpawnIntent } from './spawn-intent.js';
-import { findSpawnedProcesses } from './spawned-scan.js';
-import { readUptimeTicks, startedAtOnClock } from './uptime.js';
-import { hasExited, lookUpProcStat, readBootId, type ProcStat } from './proc-stat.js';
-import { loadExecaLaunch, nodeLaunch, type Launch, type Launched } from './launch.js';
-import { removeFileSafe, writeFileSafe } from './files.js';
 import { spawnFailure } from './spawn-failure.js';
+import type { SpawnSpec } from './spawn-spec.js';
 import { closeStdio, openStdio, outputStartOf, type NativeStdio } from './stdio-files.js';
 import { watchProcess } from './watch-process.js';
-import { fileSystem } from '../output/file-source.js';
-import { rotateLog, rotationsOf, type RotateOutcome } from '../output/rotate.js';
-import { processHeadroom, type Headroom } from './limits.js';
-import { errnoOf } from '../errno.js';
 import type { Signal } from '../signal-name.js';
-
 
 // Why a process that is not our unreaped child must not be signalled as
 // `target`: gone, someone else's, unseen, or another process by now.
@@ -49,13 +41,11 @@ const rotationsAtStart = ({ stdout, stderr }: SpawnSpec): OutputStart => ({
 });
 
 /**
- * The driver of real processes. How a process is created is its `launch`
- * ({@link nodeLaunch} by default, or execa's: see {@link execaDriver});
- * everything after (its exit, signals, liveness, files) is the same for both.
- *
- * @internal
+ * The OS's {@link Processes}: children of this process, started by its
+ * `launch` ({@link nodeLaunch} by default, or execa's: see `execaDriver`);
+ * everything after (their exit, signals, liveness) is the same for both.
  */
-export class ChildProcessDriver implements ProcessDriver {
+export class ChildProcesses implements Processes {
   readonly ownPid = process.pid;
   /**
    * Children started here and not yet reaped. Node reaps a child and runs its
@@ -63,7 +53,6 @@ export class ChildProcessDriver implements ProcessDriver {
    * other code runs: a pid found here cannot have been reused.
    */
   private readonly live = new Map<number, ChildProcess>();
-  private boot: string | null | undefined;
 
   constructor(private readonly launch: Launch = nodeLaunch) {}
 
@@ -153,30 +142,9 @@ export class ChildProcessDriver implements ProcessDriver {
     return groupRemains(pgid);
   }
 
-  findMarked(name: string, value: string, alsoRead: string): Marked[] {
-    return findByEnvironment(name, value, alsoRead, this.ownPid);
-  }
-
-  spawnIntent(spec: Pick<SpawnSpec, 'command' | 'cwd' | 'env' | 'dropEnv'>): SpawnIntent | null {
-    const at = readUptimeTicks();
-    // The child inherits this process's cwd and environment: its lookup is resolved against them.
-    return at === null ? null : { ...programLookupOf(spec, { cwd: process.cwd(), env: process.env }), at, boot: this.bootId() };
-  }
-
-  findSpawned(intents: readonly SpawnIntent[], within: number, unlessMarked: string): Spawned[][] {
-    const queries = intents.map((intent) => ({ after: intent.at, within, executables: executablesOf(intent) }));
-    return findSpawnedProcesses(queries, unlessMarked, this.ownPid);
-  }
-
   probe(pid: number): ProcessProbe {
     if (!isSignallablePid(pid, this.ownPid)) return { state: 'dead', startTime: null };
     return this.look(pid, true).seen ?? { state: 'dead', startTime: null };
-  }
-
-  startedAt(target: ProcessIdentity, now: number): number | null {
-    const nowTicks = target.startTime === null ? null : readUptimeTicks();
-    // Both count boot time truncated to the tick: a start time never passes the uptime read after it.
-    return nowTicks === null ? null : startedAtOnClock({ startTicks: Number(target.startTime), nowTicks, now });
   }
 
   /**
@@ -203,51 +171,4 @@ export class ChildProcessDriver implements ProcessDriver {
   watch(target: ProcessIdentity): ProcessWatch {
     return watchProcess(target, this.ownPid, (pid) => this.probe(pid));
   }
-
-  bootId(): string | null {
-    this.boot ??= readBootId();
-    return this.boot;
-  }
-
-  writeFile(path: string, data: string, mode = 0o600): Observable<void> {
-    return defer(() => {
-      // Pid files: rewritten at every spawn, not worth an fsync each (see writeFileSafe).
-      writeFileSafe(path, data, mode, false);
-      return of(undefined);
-    });
-  }
-
-  readonly output = fileSystem;
-
-  headroom(wanted: number): Headroom | undefined {
-    return processHeadroom(wanted);
-  }
-
-  rotate(path: string, maxBytes: number, backups: number): Observable<RotateOutcome> {
-    return defer(() => rotateLog(path, maxBytes, backups));
-  }
-
-  removeFile(path: string): Observable<void> {
-    return defer(() => {
-      removeFileSafe(path);
-      return of(undefined);
-    });
-  }
 }
-
-let node: ProcessDriver | undefined;
-let viaExeca: Promise<ProcessDriver> | undefined;
-
-/** The default driver, process-wide (one table of live children for all daemons): node's child_process. */
-export const defaultDriver = (): ProcessDriver => (node ??= new ChildProcessDriver(nodeLaunch));
-
-/**
- * The same driver launching through execa 9, for those who want execa's
- * handling of commands; it costs more per restart. It resolves once execa is
- * loaded (on the first call: rxdaemon does not load it otherwise), so that
- * its `spawn` starts a process synchronously, as every driver's does.
- *
- * @example
- * const daemon = new Daemon({ command: 'envoy' }, { driver: await execaDriver() });
- */
-export const execaDriver = (): Promise<ProcessDriver> => (viaExeca ??= loadExecaLaunch().then((launch) => new ChildProcessDriver(launch)));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isLeft, isRight, type Either } from 'fp-ts/lib/Either.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { rotateLog, rotationsOf } from '../../lib/output/rotate.js';
+import { rotateLog, rotationsOf } from '../../lib/fs/rotate.js';
 
 // On the real file system; no process is started.
 let dir: string;

@@ -1,9 +1,10 @@
 import { constants, fstatSync, ftruncateSync, readSync, writeSync, type Stats } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { errnoOf } from '../errno.js';
-import { lstatOrUndefined, ownFileRefusal, problem, randomName, thrown } from '../process/files.js';
+import { ownFileRefusal } from './own-file.js';
+import { codeOf, lstatOrUndefined, problem, thrown } from './problem.js';
+import { tempPathBeside } from './temp-file.js';
 
 /** How a rotation went: `true` when the file was rotated, `false` when it did not need it; an Error (with a `code`) when it failed. */
 export type RotateOutcome = Either<Error & { readonly code?: string }, boolean>;
@@ -69,7 +70,7 @@ const rotate = async (path: string, key: string, maxBytes: number, backups: numb
 
 const copyAndTruncate = async (path: string, key: string, source: FileHandle, size: number, backups: number): Promise<void> => {
   const backup = `${path}.1`;
-  let copyName = join(dirname(path), `.${basename(path)}.${randomName()}.tmp`);
+  let copyName = tempPathBeside(path);
   // O_EXCL|O_NOFOLLOW: a name planted there is never written through.
   const copy = await open(copyName, constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_WRONLY, 0o600);
   const { ino } = fstatSync(copy.fd);
@@ -120,6 +121,6 @@ const renameIfThere = async (from: string, to: string): Promise<void> => {
   try {
     await rename(from, to);
   } catch (error) {
-    if (errnoOf(error) !== 'ENOENT') throw error;
+    if (codeOf(error) !== 'ENOENT') throw error;
   }
 };
