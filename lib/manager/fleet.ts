@@ -1,15 +1,11 @@
 import { isRight, type Either } from 'fp-ts/lib/Either.js';
-import { AsyncSubject, defer, NEVER, Observable, Subject } from 'rxjs';
-import type { Command } from '../command.js';
+import { AsyncSubject, defer, Observable, Subject } from 'rxjs';
 import type { Adoptee } from '../daemon/adoptee.js';
 import { Daemon } from '../daemon/daemon.js';
 import { STOPPED } from '../daemon/cause.js';
 import { isEnded } from '../daemon/state.js';
-import { askEnd, supervising$ } from '../daemon/supervise.js';
-import type { Ending } from '../daemon/supervision.js';
 import { isTerminal, type DaemonEvent, type DaemonEventOf } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
-import { noRestart } from '../policy/no-restart.js';
 import type { Marked } from '../process/driver.js';
 import type { RestoreError } from '../snapshot/restore-error.js';
 import type { DataDir } from './data-dir.js';
@@ -19,11 +15,13 @@ import { Dependencies } from './dependencies.js';
 import type { ControlDoneEvent, ControlRefusedEvent, ControlRequest, FleetEvent, ManagedDaemonEvent, ManagerEvent, Unstamped } from './events.js';
 import { planReconcile, withRestoredStops } from './plan-reconcile.js';
 import type { Found, Records } from './records.js';
+import { Recorder } from './recorder.js';
 import { RememberedCompletions } from './remembered-completions.js';
 import { restoreRecorded, type RecordedStop } from './restore.js';
-import { Retirement } from './retirement.js';
+import { Retirement, stopped$ } from './retirement.js';
 import { Room } from './room.js';
-import { outputOf, partsOf, type Service, type ServiceOptions } from './service.js';
+import { daemonOptionsOf, partsOf, type Service, type ServiceOptions } from './service.js';
+import { stopAdopted$ } from './stop-adopted.js';
 
 /** An entry of a desired set that cannot be run (a bad id, command or option, an `after` that cannot be met), and why. */
 export interface Rejected {
@@ -43,11 +41,10 @@ export interface Rejected {
  */
 export class Fleet {
   private readonly events = new Subject<ManagerEvent>();
-  private readonly changed = new Subject<void>();
   /** Every event of the fleet: its daemons', tagged with their ids, and its own. Errs only on a bug. */
   readonly events$ = this.events.asObservable();
   /** Pings whenever a record changed. */
-  readonly changed$ = this.changed.asObservable();
+  readonly changed$: Observable<void>;
   private readonly daemons = new Map<string, Daemon>();
   /** What each daemon of `daemons` runs, as the desired set said it (the reconcile compares these). */
   private readonly services = new Map<string, Service>();
@@ -64,21 +61,23 @@ export class Fleet {
   private readonly room: Room;
   private readonly dependencies: Dependencies;
   private readonly retirement = new Retirement();
+  private readonly recorder: Recorder;
   private readonly remembered: RememberedCompletions;
 
   /** `options` are every daemon's; with a data dir, each gets its own pid file and logs there, and its records are kept. */
   constructor(
     private readonly options: DaemonOptions & Pick<ResolvedOptions, 'driver' | 'scheduler'>,
     private readonly dataDir: DataDir | undefined,
-    private readonly records: Records | undefined,
+    records: Records | undefined,
   ) {
     const { driver, scheduler } = options;
+    this.recorder = new Recorder(records, driver);
+    this.changed$ = this.recorder.changed$;
+    this.remembered = new RememberedCompletions({ recorder: this.recorder, bootId: () => driver.bootId() });
     this.room = new Room({
       headroom: (wanted) => driver.headroom(wanted),
       scheduler,
-      limitReached: (event) => {
-        this.emit(event);
-      },
+      limitReached: this.emit,
       launch: (id) => {
         const service = this.desired.get(id);
         if (service !== undefined) this.launch(id, service);
@@ -87,16 +86,7 @@ export class Fleet {
     this.dependencies = new Dependencies({
       untilOf: (id) => (this.desired.get(id)?.oneshot === true ? 'complete' : 'ready'),
       heldOf: (id) => this.held.get(id),
-      say: (event) => {
-        this.emit(event);
-      },
-    });
-    this.remembered = new RememberedCompletions({
-      records,
-      bootId: () => driver.bootId(),
-      changed: () => {
-        this.changed.next();
-      },
+      say: this.emit,
     });
   }
 
@@ -155,15 +145,13 @@ export class Fleet {
     const { adopted, stopping } = restoreRecorded(found, marked, desired, {
       driver: this.options.driver,
       killProcessGroup: this.options.killProcessGroup,
-      say: (event) => {
-        this.emit(event);
-      },
+      say: this.emit,
       hold: (id, why) => this.held.set(id, why),
       forget: (id) => {
-        this.record(id, undefined);
+        this.recorder.set(id, undefined);
       },
       keep: (id, intent) => {
-        this.records?.keep(id, intent);
+        this.recorder.keep(id, intent);
       },
       adopt: (id, entry, wanted) => this.adopt(id, entry, wanted),
       stop: (id, adoptee, stop) => {
@@ -310,21 +298,7 @@ export class Fleet {
     if (daemon === undefined || isEnded(daemon.state)) this.stoppedUnmet(id);
     if (daemon === undefined) return;
     this.daemons.delete(id);
-    this.retirement.chain(
-      id,
-      new Observable<never>((subscriber) => {
-        void daemon.stop();
-        return daemon.events$.subscribe({
-          error: (error: unknown) => {
-            subscriber.error(error);
-          },
-          complete: () => {
-            subscriber.complete();
-          },
-        });
-      }),
-      after$,
-    );
+    this.retirement.chain(id, stopped$(daemon), after$);
   }
 
   /**
@@ -333,15 +307,11 @@ export class Fleet {
    * stop it, over the manager's options.
    */
   private stopAdopted(id: string, adoptee: Adoptee, stop: RecordedStop = {}): void {
-    const options = resolveOptions({ ...this.optionsFor(id), ...stop });
-    // The command is never run: this supervision only stops what it adopts.
     const gone$ = new AsyncSubject<never>();
-    const ending = new AsyncSubject<Ending>();
-    askEnd(ending, 'stop');
-    supervising$({ command: 'adopted', id }, options, { ending, restart$: NEVER }, adoptee).subscribe({
+    stopAdopted$(id, adoptee, resolveOptions({ ...this.optionsFor(id), ...stop })).subscribe({
       next: (event) => {
         this.emit(event);
-        if (event.type === 'exited') this.record(id, undefined);
+        if (event.type === 'exited') this.recorder.set(id, undefined);
       },
       error: (error: unknown) => {
         gone$.error(error);
@@ -359,33 +329,22 @@ export class Fleet {
     daemon.events$.subscribe({
       next: (event) => {
         this.track(id, event);
-        // M8: the record first, in the same tick as the spawn, before anything else is done with the process.
-        if (event.type === 'started' || event.type === 'adopted') this.record(id, daemon.snapshot());
-        else if (event.type === 'exited') this.record(id, undefined);
-        // The intent of a failed spawn resolves to nothing: a compaction drops it (a spawn failing in a loop would grow the journal).
-        else if (event.type === 'spawn-failed' && this.records !== undefined) this.changed.next();
+        // M8: the record first, before anything else is done with the process.
+        this.recorder.see(id, event, () => daemon.snapshot());
         // A task done is recorded before it is told: a manager killed at its `completed` never runs it again.
-        else if (event.type === 'completed' && this.dependencies.meets(id)) this.recordCompletion(id, daemon, event.at);
+        if (event.type === 'completed' && this.dependencies.meets(id)) this.recordCompletion(id, daemon, event.at);
         this.emit(event);
         // What waited for it, once its readiness (or its end) is told.
         if (event.type === 'ready') this.reviewDependents(id);
         if (isTerminal(event)) this.ended(id, event, daemon);
         // M8: the intent last of all, after every handler of the event, so that only the spawn's own steps lie between it and the fork.
-        if (event.type === 'spawning') this.intend(id, daemon.command);
+        if (event.type === 'spawning') this.recorder.intend(id, daemon.command);
       },
       // A daemon errs only on a bug (a restart policy that throws, say): the manager's stream carries it.
       error: (error: unknown) => {
         this.events.error(error);
       },
     });
-  }
-
-  /** M8: writes down the spawn `id` is about to make (see `Records.intend`); without a data dir, nothing. */
-  private intend(id: string, { command, cwd, env = {} }: Command): void {
-    if (this.records === undefined) return;
-    // What the daemon's spawn drops from the inherited environment (its id, token and scope variables) is never PATH.
-    const intent = this.options.driver.spawnIntent({ command, cwd, env, dropEnv: [] });
-    if (intent !== null) this.records.intend(id, intent);
   }
 
   /** Keeps which ids meet an `after` (a ready daemon, a one-shot completed with exit code 0), and which have a process the OS counts. */
@@ -427,23 +386,13 @@ export class Fleet {
     for (const [waiting, service] of this.dependencies.waitingFor(id)) this.launch(waiting, service);
   }
 
-  private record(id: string, snapshot: unknown): void {
-    if (this.records === undefined) return;
-    this.records.set(id, snapshot);
-    this.changed.next();
-  }
-
-  /** The manager's options for every daemon, the service's own over them; with a data dir, its pid file and (unless the service says otherwise) its logs there. */
+  /** The manager's options for the daemon of `id`, the service's own over them (see {@link daemonOptionsOf}). */
   private optionsFor(id: string, own: ServiceOptions = {}): DaemonOptions {
-    const { dataDir } = this;
-    // A one-shot is restarted only as its own rule says: the manager's is for daemons.
-    const options = { ...this.options, ...(own.oneshot === true ? { restart: own.restart ?? noRestart } : {}), ...own };
-    if (dataDir === undefined) return options;
-    return { ...options, pidFile: dataDir.pidFile(id), stdout: outputOf('stdout', id, own, dataDir), stderr: outputOf('stderr', id, own, dataDir) };
+    return daemonOptionsOf(id, own, this.options, this.dataDir);
   }
 
   /** A daemon's event as it is (every daemon of a manager is given its id, so every event of one has it); one of the manager's own, stamped now. */
-  private emit(event: DaemonEvent | Unstamped<FleetEvent>): void {
+  private readonly emit = (event: DaemonEvent | Unstamped<FleetEvent>): void => {
     this.events.next('at' in event ? (event as ManagedDaemonEvent) : { ...event, at: this.options.scheduler.now() });
-  }
+  };
 }

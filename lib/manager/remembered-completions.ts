@@ -1,12 +1,11 @@
 import { completes, completionOf, type Completion } from './completion.js';
-import type { Records } from './records.js';
+import type { Recorder } from './recorder.js';
 import type { Service } from './service.js';
 
-/** What {@link RememberedCompletions} needs: the records (none without a data dir), this boot's id, and a ping when a record changed. */
+/** What {@link RememberedCompletions} needs: where completions are recorded, and this boot's id. */
 export interface RememberedPorts {
-  readonly records: Records | undefined;
+  readonly recorder: Pick<Recorder, 'complete' | 'forgetFound' | 'forgetCompleted'>;
   readonly bootId: () => string | null;
-  readonly changed: () => void;
 }
 
 /**
@@ -33,7 +32,7 @@ export class RememberedCompletions {
     for (const [id, completion] of completed) {
       const service = desired.get(id);
       if (service?.oneshot === true && !adopted.has(id) && completes(completion, service, bootId)) this.remembered.set(id, completion);
-      else this.ports.records?.complete(id, undefined);
+      else this.ports.recorder.forgetFound(id);
     }
   }
 
@@ -49,19 +48,18 @@ export class RememberedCompletions {
    */
   record(id: string, service: Service, at: number): void {
     const bootId = this.ports.bootId();
-    if (this.ports.records === undefined || bootId === null) return;
-    if (this.ports.records.complete(id, completionOf(service, bootId, at))) this.ports.changed();
+    if (bootId !== null) this.ports.recorder.complete(id, completionOf(service, bootId, at));
   }
 
   /** `id` is run again, stopped or gone: a completion recorded for it is forgotten, here and on disk. */
   forget(id: string): void {
     this.remembered.delete(id);
-    if (this.ports.records?.complete(id, undefined) === true) this.ports.changed();
+    this.ports.recorder.complete(id, undefined);
   }
 
   /** A kill forgets every completion, as `systemctl stop` does: the next manager runs them again. */
   forgetAll(): void {
     this.remembered.clear();
-    this.ports.records?.forgetCompleted();
+    this.ports.recorder.forgetCompleted();
   }
 }

@@ -1,4 +1,5 @@
-import { AsyncSubject, EMPTY, merge, type Observable } from 'rxjs';
+import { AsyncSubject, EMPTY, merge, Observable } from 'rxjs';
+import type { Daemon } from '../daemon/daemon.js';
 import { dependentsOf } from './order.js';
 import type { Service } from './service.js';
 
@@ -74,3 +75,17 @@ export class Retirement {
     return merge(...this.retiring.values());
   }
 }
+
+/** Stops `daemon`: completes once it is gone (errs only on a bug of its). */
+export const stopped$ = (daemon: Daemon): Observable<never> =>
+  new Observable<never>((subscriber) => {
+    void daemon.stop();
+    return daemon.events$.subscribe({
+      error: (error: unknown) => {
+        subscriber.error(error);
+      },
+      complete: () => {
+        subscriber.complete();
+      },
+    });
+  });
