@@ -1,12 +1,12 @@
 import { isRight, type Either } from 'fp-ts/lib/Either.js';
 import { AsyncSubject, defer, Observable, Subject } from 'rxjs';
-import type { Adoptee } from '../daemon/adoptee.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
 import { Daemon } from '../daemon/daemon.js';
 import { STOPPED } from '../daemon/cause.js';
 import { isEnded } from '../daemon/state.js';
 import { isTerminal, type DaemonEvent, type DaemonEventOf } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
-import type { Marked } from '../process/driver.js';
+import type { Marked } from '../process/system-scans.js';
 import type { RestoreError } from '../snapshot/restore-error.js';
 import type { DataDir } from './data-dir.js';
 import type { ControlFacts } from './control-plan.js';
@@ -71,11 +71,11 @@ export class Fleet {
     records: Records | undefined,
   ) {
     const { driver, scheduler } = options;
-    this.recorder = new Recorder(records, driver);
+    this.recorder = new Recorder(records, driver.system);
     this.changed$ = this.recorder.changed$;
-    this.remembered = new RememberedCompletions({ recorder: this.recorder, bootId: () => driver.bootId() });
+    this.remembered = new RememberedCompletions({ recorder: this.recorder, bootId: () => driver.system.bootId() });
     this.room = new Room({
-      headroom: (wanted) => driver.headroom(wanted),
+      headroom: (wanted) => driver.system.headroom(wanted),
       scheduler,
       limitReached: this.emit,
       launch: (id) => {

@@ -1,7 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 import type { Command } from '../command.js';
 import type { DaemonEvent } from '../events.js';
-import type { ProcessDriver } from '../process/driver.js';
+import type { SystemScans } from '../process/system-scans.js';
 import type { SpawnIntent } from '../process/spawn-intent.js';
 import type { Completion } from './completion.js';
 import type { Records } from './records.js';
@@ -18,7 +18,7 @@ export class Recorder {
 
   constructor(
     private readonly records: Records | undefined,
-    private readonly driver: Pick<ProcessDriver, 'spawnIntent'>,
+    private readonly driver: Pick<SystemScans, 'spawnIntent'>,
   ) {}
 
   /**

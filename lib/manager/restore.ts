@@ -1,8 +1,9 @@
 import { chain, isLeft, isRight, map, type Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import type { Adoptee } from '../daemon/adoptee.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
 import type { DaemonOptions } from '../options.js';
-import type { Marked, ProcessDriver } from '../process/driver.js';
+import type { ProcessDriver } from '../process/driver.js';
+import type { Marked } from '../process/system-scans.js';
 import type { SpawnIntent } from '../process/spawn-intent.js';
 import { adopteeOf, checkProcess, decodeSnapshot, recordedStopOf } from '../snapshot/check-snapshot.js';
 import type { DaemonSnapshot } from '../snapshot/codec.js';
@@ -103,5 +104,5 @@ export const restoreRecorded = (found: Pick<Found, 'daemons' | 'spawning'>, mark
 
 /** S5 for a recorded leader that died while no manager ran: what is left in its group is ended, unless its record says its group is not to be signalled. */
 const endLeftovers = (leader: DaemonSnapshot, { driver, killProcessGroup }: RestorePorts): void => {
-  if ((recordedStopOf(leader).killProcessGroup ?? killProcessGroup) !== false) driver.endGroup(leader);
+  if ((recordedStopOf(leader).killProcessGroup ?? killProcessGroup) !== false) driver.processes.endGroup(leader);
 };

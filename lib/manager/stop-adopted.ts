@@ -1,5 +1,5 @@
 import { AsyncSubject, defer, NEVER, type Observable } from 'rxjs';
-import type { Adoptee } from '../daemon/adoptee.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
 import { askEnd, supervising$ } from '../daemon/supervise.js';
 import type { Ending } from '../daemon/supervision.js';
 import type { DaemonEvent } from '../events.js';

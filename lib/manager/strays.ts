@@ -1,4 +1,4 @@
-import type { Marked } from '../process/driver.js';
+import type { Marked } from '../process/system-scans.js';
 import { SPAWN_WINDOW_TICKS, type SpawnIntent } from '../process/spawn-intent.js';
 import { SCOPE_VARIABLE } from '../daemon/supervision.js';
 import type { RestorePorts } from './restore.js';
@@ -26,7 +26,7 @@ export const stopStrays = (marked: readonly Marked[], supervised: ReadonlySet<nu
     ports.stop(id, candidate);
   }
   for (const [session, id] of orphaned) {
-    if (ports.killProcessGroup !== false && ports.driver.endGroup({ pid: session, startTime: null })) ports.say({ type: 'stray', id, pid: session });
+    if (ports.killProcessGroup !== false && ports.driver.processes.endGroup({ pid: session, startTime: null })) ports.say({ type: 'stray', id, pid: session });
   }
   stopUnrecordedSpawns(spawning, new Set([...supervised, ...pids]), ports);
 };
@@ -50,9 +50,9 @@ const stopUnrecordedSpawns = (spawning: ReadonlyMap<string, SpawnIntent>, claime
   const { driver } = ports;
   // Ticks since boot mean nothing in another boot, whose processes are all gone. Latest first:
   // a process is the spawn of the last intent before it started (a failed spawn's intent may precede it).
-  const intents = [...spawning].filter(([, intent]) => intent.boot === driver.bootId()).sort(([, a], [, b]) => b.at - a.at);
+  const intents = [...spawning].filter(([, intent]) => intent.boot === driver.system.bootId()).sort(([, a], [, b]) => b.at - a.at);
   if (intents.length === 0) return;
-  const found = driver.findSpawned(
+  const found = driver.system.findSpawned(
     intents.map(([, intent]) => intent),
     SPAWN_WINDOW_TICKS,
     SCOPE_VARIABLE,
