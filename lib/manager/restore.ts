@@ -2,36 +2,25 @@ import { chain, isLeft, isRight, map, type Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { Adoptee } from '../snapshot/adoptee.js';
 import type { DaemonOptions } from '../options.js';
-import type { ProcessDriver } from '../process/driver.js';
 import type { Marked } from '../process/system-scans.js';
-import type { SpawnIntent } from '../process/spawn-intent.js';
 import { adopteeOf, checkProcess, decodeSnapshot, recordedStopOf } from '../snapshot/check-snapshot.js';
 import type { DaemonSnapshot } from '../snapshot/codec.js';
 import type { RestoreError } from '../snapshot/restore-error.js';
-import type { RestoreSkippedEvent, StrayEvent, Unstamped } from './events.js';
 import { checkId } from './ids.js';
 import type { Found } from './records.js';
 import type { Service } from './service.js';
-import { stopStrays } from './strays.js';
+import { stopStrays, type StrayPorts } from './strays.js';
 
 /** How a recorded process that is not kept is stopped: as its record says, over the manager's options. */
 export type RecordedStop = Pick<DaemonOptions, 'stopSignal' | 'gracefulStopMs' | 'killProcessGroup'>;
 
-/** What a restore needs of the manager: the OS, and each act it asks for. */
-export interface RestorePorts {
-  readonly driver: ProcessDriver;
-  /** The manager's option: `false` leaves the groups of dead leaders alone. */
-  readonly killProcessGroup: boolean | undefined;
-  readonly say: (event: Unstamped<RestoreSkippedEvent | StrayEvent>) => void;
-  /** `id` is never started by this manager, and why: a process recorded for it still runs, and cannot be supervised. */
-  readonly hold: (id: string, why: string) => void;
+/** What a restore needs of the manager: what stopping strays does (see {@link StrayPorts}), and more. */
+export interface RestorePorts extends StrayPorts {
   /** The record of `id` is dropped. */
   readonly forget: (id: string) => void;
-  /** The intent of a spawn of `id` stays recorded. */
-  readonly keep: (id: string, intent: SpawnIntent) => void;
   /** Supervises the recorded process of a desired id again, as `wanted` says; a refusal is the snapshot's. */
   readonly adopt: (id: string, entry: unknown, wanted: Service) => Either<RestoreError, unknown>;
-  /** Stops a live process that is not to be kept, never respawning it. */
+  /** Stops a live process that is not to be kept, never respawning it, as its record says. */
   readonly stop: (id: string, adoptee: Adoptee, stop?: RecordedStop) => void;
 }
 

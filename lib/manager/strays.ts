@@ -1,7 +1,23 @@
 import type { Marked } from '../process/system-scans.js';
 import { SPAWN_WINDOW_TICKS, type SpawnIntent } from '../process/spawn-intent.js';
 import { SCOPE_VARIABLE } from '../daemon/supervision.js';
-import type { RestorePorts } from './restore.js';
+import type { Adoptee } from '../snapshot/adoptee.js';
+import type { ProcessDriver } from '../process/driver.js';
+import type { RestoreSkippedEvent, StrayEvent, Unstamped } from './events.js';
+
+/** What stopping strays needs of the manager: the OS, and each act it asks for. */
+export interface StrayPorts {
+  readonly driver: ProcessDriver;
+  /** The manager's option: `false` leaves the groups of dead leaders alone. */
+  readonly killProcessGroup: boolean | undefined;
+  readonly say: (event: Unstamped<RestoreSkippedEvent | StrayEvent>) => void;
+  /** `id` is never started by this manager, and why: a process that may be its own runs, and cannot be told apart. */
+  readonly hold: (id: string, why: string) => void;
+  /** The intent of a spawn of `id` stays recorded. */
+  readonly keep: (id: string, intent: SpawnIntent) => void;
+  /** Stops a live process that is not to be kept, never respawning it. */
+  readonly stop: (id: string, adoptee: Adoptee) => void;
+}
 
 /**
  * M8: the live processes of this data dir's scope (`marked`) that no
@@ -12,7 +28,7 @@ import type { RestorePorts } from './restore.js';
  * manager ran: its group is ended. A spawn whose process the scope scan
  * cannot see is found by its intent (see {@link stopUnrecordedSpawns}).
  */
-export const stopStrays = (marked: readonly Marked[], supervised: ReadonlySet<number>, spawning: ReadonlyMap<string, SpawnIntent>, ports: RestorePorts): void => {
+export const stopStrays = (marked: readonly Marked[], supervised: ReadonlySet<number>, spawning: ReadonlyMap<string, SpawnIntent>, ports: StrayPorts): void => {
   const pids = new Set(marked.map(({ pid }) => pid));
   const orphaned = new Map<number, string>();
   for (const candidate of marked) {
@@ -46,7 +62,7 @@ export const stopStrays = (marked: readonly Marked[], supervised: ReadonlySet<nu
  * intent is kept, so a manager started while that process still runs
  * holds the id too, and one started once it is gone does not.
  */
-const stopUnrecordedSpawns = (spawning: ReadonlyMap<string, SpawnIntent>, claimed: Set<number>, ports: RestorePorts): void => {
+const stopUnrecordedSpawns = (spawning: ReadonlyMap<string, SpawnIntent>, claimed: Set<number>, ports: StrayPorts): void => {
   const { driver } = ports;
   // Ticks since boot mean nothing in another boot, whose processes are all gone. Latest first:
   // a process is the spawn of the last intent before it started (a failed spawn's intent may precede it).
