@@ -4,7 +4,7 @@ import type { Adoptee } from '../snapshot/adoptee.js';
 import { Daemon } from '../daemon/daemon.js';
 import { STOPPED } from '../daemon/cause.js';
 import { isEnded } from '../daemon/state.js';
-import { isTerminal, type DaemonEvent, type DaemonEventOf } from '../events.js';
+import { isTerminal, type DaemonEvent, type TerminalEvent } from '../events.js';
 import { resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import type { Marked } from '../process/system-scans.js';
 import type { RestoreError } from '../snapshot/restore-error.js';
@@ -360,7 +360,7 @@ export class Fleet {
    * end) leaves what waits for it waiting, told how. Its processes are
    * gone: room is freed for what a limit holds.
    */
-  private ended(id: string, event: DaemonEventOf<'stopped' | 'closed' | 'gave-up' | 'completed'>, daemon: Daemon): void {
+  private ended(id: string, event: TerminalEvent, daemon: Daemon): void {
     const cause = daemon.state.cause ?? event.type;
     if (event.type === 'completed') {
       if (this.dependencies.meets(id)) this.reviewDependents(id);

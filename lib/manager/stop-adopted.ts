@@ -1,7 +1,7 @@
 import { AsyncSubject, defer, NEVER, type Observable } from 'rxjs';
 import type { Adoptee } from '../snapshot/adoptee.js';
-import { askEnd, supervising$ } from '../daemon/supervise.js';
-import type { Ending } from '../daemon/supervision.js';
+import { lifecycle$ } from '../daemon/lifecycle.js';
+import { askEnd, type Ending } from '../daemon/requests.js';
 import type { DaemonEvent } from '../events.js';
 import type { ResolvedOptions } from '../options.js';
 
@@ -15,5 +15,5 @@ export const stopAdopted$ = (id: string, adoptee: Adoptee, options: ResolvedOpti
   defer(() => {
     const ending = new AsyncSubject<Ending>();
     askEnd(ending, 'stop');
-    return supervising$({ command: 'adopted', id }, options, { ending, restart$: NEVER }, adoptee);
+    return lifecycle$({ command: 'adopted', id }, options, { ending, restart$: NEVER }, adoptee);
   });

@@ -1,6 +1,6 @@
 import type { Marked } from '../process/system-scans.js';
 import { SPAWN_WINDOW_TICKS, type SpawnIntent } from '../process/spawn-intent.js';
-import { SCOPE_VARIABLE } from '../daemon/supervision.js';
+import { SCOPE_VARIABLE } from '../daemon/spawn-spec.js';
 import type { Adoptee } from '../snapshot/adoptee.js';
 import type { ProcessDriver } from '../process/driver.js';
 import type { RestoreSkippedEvent, StrayEvent, Unstamped } from './events.js';
