@@ -1,4 +1,4 @@
-import { idleBecause, initialState, type DaemonState, type LastExit } from '../daemon/state.js';
+import { hasProcess, idleBecause, initialState, type DaemonState, type LastExit } from '../daemon/state.js';
 import { CpuMeter, readProcUsage } from '../process/proc-usage.js';
 import type { DaemonReport } from './control-protocol.js';
 import type { ManagerEvent } from './events.js';
@@ -38,9 +38,6 @@ export const daemonReport = (id: string, facts: ReportFacts, now: number): Daemo
   rssBytes: facts.rssBytes ?? null,
   cause: facts.cause ?? null,
 });
-
-/** A state that has a live process: the statuses in which `pid` is one. */
-const hasProcess = (state: DaemonState): state is DaemonState & { readonly pid: number } => state.pid !== undefined && state.status !== 'closed';
 
 /**
  * M9: what `rxdaemon status` shows of a running manager, folded from its
