@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { BehaviorSubject, firstValueFrom } from 'rxjs';
 import type { ManagerEvent } from '../manager/events.js';
@@ -53,7 +53,7 @@ export const manageCommand = async (args: readonly string[], output: (json: bool
   }
   out.align(Object.keys(initial.right));
   const desired$ = new BehaviorSubject<DesiredSet>(initial.right);
-  const manager = new Manager(desired$, { dataDir });
+  const manager = new Manager(desired$, { dataDir, configPath: resolve(config) });
   const updates = configUpdates(read, initial.right, configReloads$(config)).subscribe((update) => {
     switch (update.kind) {
       case 'changed':
