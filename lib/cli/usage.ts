@@ -43,8 +43,12 @@ Usage:
       adopts the daemons a closed one left. --keep-on-exit: on SIGINT/SIGTERM,
       leave the daemons running. --verbose: a line for each snapshot written.
 
-  rxdaemon status [--json]     state, pid, uptime, restarts, last exit, CPU,
-                               memory and trouble of every daemon
+  rxdaemon status [--json | --prometheus | --watch]
+      The manager (pid, uptime, config), then the state, pid, uptime,
+      restarts, last exit, CPU, memory and trouble of every daemon.
+      --watch: again every second until Ctrl-C. --prometheus: Prometheus'
+      text format. Exit 0: all running (or stopped on request, or a one-shot
+      done); 1: some not; 3: no manager runs.
   rxdaemon restart|stop|start ID
   rxdaemon logs ID... [-f] [-n N] [--stderr]
       These ask the manager of DIR (its control.sock; status and logs read
