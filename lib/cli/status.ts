@@ -49,7 +49,7 @@ const metricsOf = async (dataDir: DataDir, look: Look): Promise<{ readonly text:
 /** `--watch`: a frame a second until SIGINT or SIGTERM, which end it with exit 0 and the cursor shown again. */
 const watch = (dataDir: DataDir): Promise<number> =>
   new Promise((resolve) => {
-    const screen = screenOf(process.stdout.isTTY === true);
+    const screen = screenOf(process.stdout.isTTY);
     const colour = wantsColour(process.stdout);
     const drawing = watch$(() => look$(dataDir, scheduler), { periodMs: WATCH_PERIOD_MS, scheduler })
       .pipe(map((look, i) => screen.frame(frameText(look, colour), i === 0)))
