@@ -28,6 +28,8 @@ const main = async (argv: readonly string[]): Promise<number> => {
         return await (await import('./control.js')).control(command, args);
       case 'logs':
         return await (await import('./logs.js')).logs(args);
+      case 'startup':
+        return (await import('./startup.js')).startup(args);
       case '--help':
       case '-h':
       case 'help':

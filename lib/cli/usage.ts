@@ -51,6 +51,11 @@ Usage:
       DIR when none runs). DIR: --data-dir, else $RXDAEMON_HOME, else
       $XDG_STATE_HOME/rxdaemon, else ~/.local/state/rxdaemon.
 
+  rxdaemon startup systemd [--user] [--config FILE] [--data-dir DIR]
+      Print a systemd unit that runs manage with FILE and DIR at boot
+      (absolute node and paths, Type=notify, a watchdog, KillMode=process);
+      --user: a unit of your own systemd. Where to save it: on stderr.
+
 Options:
   --json     print one event per line, as JSON, exactly as the library emits it
   --help     print this help
