@@ -8,7 +8,6 @@ import { testScheduler } from '../helpers/virtual-time.js';
 const EVENTS: Record<string, ManagerEvent> = {
   r: { type: 'reconcile', at: 0, started: [], stopped: [], replaced: [], unchanged: 0 },
   x: { type: 'manager-refused', at: 0, code: 'ELOCKED', message: 'locked' },
-  s: { type: 'manager-stopped', at: 0 },
 };
 const SAID = { R: 'READY=1', W: 'WATCHDOG=1' } as const;
 
