@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliArgv, cliToEnd, MAIN, nodeProgram } from '../helpers/cli.js';
-import { sandboxPerTest } from '../helpers/real-processes.js';
+import { cliArgv, cliToEnd, killed, MAIN, nodeProgram } from '../helpers/cli.js';
+import { isAlive, sandboxPerTest, waitFor } from '../helpers/real-processes.js';
 
 const sandbox = sandboxPerTest();
 
@@ -63,6 +63,23 @@ describe('rxdaemon startup systemd prints a unit that starts this manager at boo
     expect(stdout).not.toMatch(/^User=/m);
     expect(stdout).toMatch(/^WantedBy=default\.target$/m);
     expect(stderr).toMatch(/^rxdaemon: save this unit as \/\S+\/systemd\/user\/rxdaemon\.service, then:\n {2}systemctl --user daemon-reload\n/);
+  });
+
+  it('the unit\'s ExecStart runs the manager; the SIGTERM of a stop, sent to it alone (KillMode=process), stops every daemon, and it exits 0', async () => {
+    writeFileSync(sandbox().path('services.json'), JSON.stringify({ daemons: { web: { command: '/bin/sleep', args: ['600'] } } }));
+    const { stdout } = await startup('--config', 'services.json', '--data-dir', 'data');
+    const [node, ...argv] = execStartOf(stdout);
+    expect(node).toBe(process.execPath);
+    // From / as systemd does: nothing in the line may be relative.
+    const manager = nodeProgram(argv, '/');
+    sandbox().own(manager.pid);
+    sandbox().defer(() => killed(manager));
+    await waitFor('web started', () => /\[web\] started pid \d+/.test(manager.stdout), 20_000);
+    const pid = sandbox().own(Number(/\[web\] started pid (\d+)/.exec(manager.stdout)?.[1]));
+    manager.process.kill('SIGTERM');
+    expect(await manager.exited).toBe(0);
+    expect(isAlive(pid)).toBe(false);
+    expect(manager.stdout).toMatch(/\[web\] stopped\n/);
   });
 
   it('anything but systemd, or a word more, is a usage error', async () => {
