@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { asyncScheduler, BehaviorSubject, firstValueFrom } from 'rxjs';
+import { BehaviorSubject, firstValueFrom } from 'rxjs';
 import type { ManagerEvent } from '../manager/events.js';
 import type { DesiredSet } from '../manager/service.js';
 import { Manager } from '../manager/manager.js';
@@ -9,9 +9,8 @@ import { configReader } from './config.js';
 import { configReloads$ } from './config-reloads.js';
 import { configUpdates, readSettled$ } from './config-updates.js';
 import { dataDirOf } from './data-dir.js';
-import { notifySettingsOf, notifySystemd$ } from './notify.js';
 import { EXIT, UsageError, type Output } from './output.js';
-import { systemdNotify } from './systemd-notify.js';
+import { tellSystemd } from './systemd-notify.js';
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -37,7 +36,7 @@ const shown = (event: ManagerEvent, json: boolean, verbose: boolean): boolean =>
  * dir's services.json; the manager serves
  * `rxdaemon status`, `restart`, `stop`, `start` and `logs` on its control.sock.
  * Under systemd (`NOTIFY_SOCKET`), it tells systemd `READY=1` and pings its
- * watchdog (see {@link notifySystemd$}); its daemons do not inherit the socket.
+ * watchdog (see {@link tellSystemd}); its daemons do not inherit the socket.
  */
 export const manageCommand = async (args: readonly string[], output: (json: boolean) => Output): Promise<number> => {
   const { values } = parse(args, OPTIONS);
@@ -80,20 +79,10 @@ export const manageCommand = async (args: readonly string[], output: (json: bool
   manager.events$.subscribe((event) => {
     if (shown(event, values.json === true, values.verbose === true)) out.event(event);
   });
-  const systemd = notifySettingsOf(process.env, process.pid);
-  // As sd_notify's unset_environment does: under NotifyAccess=all, a daemon that speaks sd_notify would
-  // speak for the manager's unit (its READY=1, or a STOPPING=1 as it restarts, would be the unit's).
-  delete process.env.NOTIFY_SOCKET;
-  delete process.env.WATCHDOG_USEC;
-  delete process.env.WATCHDOG_PID;
-  const notifying =
-    systemd === undefined
-      ? undefined
-      : notifySystemd$(manager.events$, { watchdogMs: systemd.watchdogMs, notify: systemdNotify(systemd.socket, process.pid), scheduler: asyncScheduler }).subscribe(
-          (reason) => {
-            out.note(`${reason}; going on without`);
-          },
-        );
+  // Before run(): the daemons it spawns must not inherit systemd's socket.
+  const notifying = tellSystemd(manager.events$, process.env, (reason) => {
+    out.note(`${reason}; going on without`);
+  });
   manager.run();
   const last = await manager.ended();
   notifying?.unsubscribe();
