@@ -13,7 +13,7 @@ import type { RestoreError } from '../snapshot/restore-error.js';
 import { hashToken } from '../snapshot/token-hash.js';
 import type { OutputOffsets } from '../process/processes.js';
 import type { Adoptee } from '../snapshot/adoptee.js';
-import { initialState, nextState, type DaemonState } from './state.js';
+import { initialState, nextState, type DaemonState, type DaemonStatus } from './state.js';
 import { askEnd, supervising$ } from './supervise.js';
 import type { Ending } from './supervision.js';
 
@@ -30,6 +30,18 @@ const endedWith: Record<'stopped' | 'closed' | 'gave-up' | 'completed', DaemonEr
   closed: { code: 'ECLOSED', message: 'the daemon was closed; restore it from a snapshot to supervise the process again' },
   'gave-up': { code: 'EGAVEUP', message: 'the restart policy gave up; create a new Daemon to run the command again' },
   completed: { code: 'ECOMPLETED', message: 'the run completed and the policy did not restart it; create a new Daemon to run the command again' },
+};
+
+/** How an ended daemon is said after "a daemon that": one that gave up is not "a daemon that is gave-up". */
+const endedAs = (status: DaemonStatus): string => {
+  switch (status) {
+    case 'gave-up':
+      return 'has given up';
+    case 'completed':
+      return 'has completed';
+    default:
+      return `is ${status}`;
+  }
 };
 
 /**
@@ -132,7 +144,7 @@ export class Daemon {
    * await daemon.restart(); // e.g. after its configuration file changed
    */
   restart(): Promise<void> {
-    if (this.#phase !== 'started') return Promise.reject(codedError('ENOTRUNNING', `cannot restart a daemon that is ${this.#phase === 'new' ? 'not started' : this.#phase === 'stopping' ? 'being stopped' : this.#current.status}`));
+    if (this.#phase !== 'started') return Promise.reject(codedError('ENOTRUNNING', `cannot restart a daemon that ${this.#phase === 'new' ? 'is not started' : this.#phase === 'stopping' ? 'is being stopped' : endedAs(this.#current.status)}`));
     const restarted = firstValueFrom(this.#events.pipe(filter((event) => event.type === 'started' || event.type === 'spawn-failed' || isTerminal(event))));
     this.#restarts.next();
     return restarted.then((event) => {
