@@ -1,4 +1,4 @@
-import { asyncScheduler, firstValueFrom, lastValueFrom, map, of, tap, timeout } from 'rxjs';
+import { asyncScheduler, firstValueFrom, lastValueFrom, map, of, reduce, tap, timeout } from 'rxjs';
 import { pollUntilGone } from '../daemon/liveness-poll.js';
 import { DataDir } from '../manager/data-dir.js';
 import type { ManagerEvent } from '../manager/events.js';
@@ -38,6 +38,21 @@ const QUIET: ReadonlySet<ManagerEvent['type']> = new Set(['snapshot-written', 'r
 // A recorded process that may still run, but cannot be told to be the recorded one: left alone, so not all is gone.
 const UNVERIFIED = new Set(['EFOREIGN', 'EHIDDEN']);
 
+/** What stopping the records came to: the last event, whether anything was done or found, whether a process was left unverified. */
+interface Tally {
+  readonly last: ManagerEvent | undefined;
+  readonly acted: boolean;
+  readonly unverified: boolean;
+}
+
+const NOTHING_YET: Tally = { last: undefined, acted: false, unverified: false };
+
+const tally = ({ acted, unverified }: Tally, event: ManagerEvent): Tally => ({
+  last: event,
+  acted: acted || !QUIET.has(event.type),
+  unverified: unverified || (event.type === 'restore-skipped' && UNVERIFIED.has(event.code)),
+});
+
 /**
  * With no manager running: stops what the records of `dataDir` hold (see
  * {@link stopRecorded$}), a line for each thing done or found, then one
@@ -48,20 +63,12 @@ const UNVERIFIED = new Set(['EFOREIGN', 'EHIDDEN']);
  */
 const stopRecorded = async (dataDir: DataDir): Promise<number> => {
   const out = consoleOutput(false);
-  let acted = false;
-  let unverified = false;
-  const last = await lastValueFrom(
-    stopRecorded$(dataDir.root).pipe(
-      tap((event) => {
-        if (QUIET.has(event.type)) return;
-        acted = true;
-        unverified ||= event.type === 'restore-skipped' && UNVERIFIED.has(event.code);
-        if ('id' in event && event.id !== '') out.align([event.id]);
-        out.event(event);
-      }),
-    ),
-    { defaultValue: undefined },
-  );
+  const show = (event: ManagerEvent): void => {
+    if (QUIET.has(event.type)) return;
+    if ('id' in event && event.id !== '') out.align([event.id]);
+    out.event(event);
+  };
+  const { last, acted, unverified } = await lastValueFrom(stopRecorded$(dataDir.root).pipe(tap(show), reduce(tally, NOTHING_YET)));
   if (last?.type !== 'manager-stopped') {
     writeErr(`rxdaemon: ${last?.type === 'manager-refused' ? last.message : 'the records could not be acted on'}\n`);
     return EXIT.failure;
