@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concatMap, of } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DataDir } from '../../lib/manager/data-dir.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { manage } from '../../lib/manager/manage.js';
-import { Records } from '../../lib/manager/records.js';
 import { stopRecorded$ } from '../../lib/manager/stop-recorded.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
+import { recordedPids } from '../helpers/records.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
 
 let root: string;
@@ -19,12 +18,8 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** The pids the data dir records now. */
-const recorded = (): Record<string, number> => {
-  const { records, found } = Records.open(new DataDir(root), 0);
-  records.close();
-  return Object.fromEntries([...found.daemons].map(([id, entry]) => [id, (entry as { pid: number }).pid]));
-};
+/** What the data dir records now. */
+const recorded = (): Record<string, number> => recordedPids(root);
 
 const line = (event: ManagerEvent): string => `${event.type}${'id' in event ? `:${event.id}` : ''}@${event.at}`;
 
