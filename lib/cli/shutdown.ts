@@ -3,7 +3,7 @@ import { pollUntilGone } from '../daemon/liveness-poll.js';
 import { DataDir } from '../manager/data-dir.js';
 import type { ManagerEvent } from '../manager/events.js';
 import { stopRecorded$ } from '../manager/stop-recorded.js';
-import { defaultDriver } from '../process/child-process-driver.js';
+import { defaultDriver } from '../process/default-driver.js';
 import { parse } from './args.js';
 import { ask$ } from './control-client.js';
 import { dataDirOf } from './data-dir.js';
@@ -23,10 +23,10 @@ const EXIT_WAIT_MS = 10_000;
  * process ending.
  */
 const managerExited = async (pid: number): Promise<boolean> => {
-  const driver = defaultDriver();
-  const probe = driver.probe(pid);
+  const { processes } = defaultDriver();
+  const probe = processes.probe(pid);
   if (probe.state === 'dead') return true;
-  const exited$ = pollUntilGone(driver, { pid, startTime: probe.startTime }, POLL_MS, asyncScheduler).pipe(
+  const exited$ = pollUntilGone(processes, { pid, startTime: probe.startTime }, POLL_MS, asyncScheduler).pipe(
     map(() => true),
     timeout({ first: EXIT_WAIT_MS, with: () => of(false) }),
   );
