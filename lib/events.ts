@@ -153,9 +153,26 @@ export type DaemonEventType = DaemonEvent['type'];
 /** The event of a given type. */
 export type DaemonEventOf<T extends DaemonEventType> = Extract<DaemonEvent, { type: T }>;
 
+/**
+ * The four ways a daemon's life ends, written out once: the types of the
+ * events after which its stream completes, and the statuses its state keeps
+ * from then on.
+ */
+export const TERMINAL_TYPES = ['stopped', 'closed', 'gave-up', 'completed'] as const satisfies readonly DaemonEventType[];
+
+/** The type of a terminal event, which is also the status a daemon ends in. */
+export type TerminalType = (typeof TERMINAL_TYPES)[number];
+
+/** An event after which a daemon's stream completes. */
+export type TerminalEvent = DaemonEventOf<TerminalType>;
+
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_TYPES);
+
+/** Whether an event's type, or a daemon's status, is one a daemon ends in. */
+export const isTerminalType = (type: string): type is TerminalType => TERMINAL.has(type);
+
 /** The events after which a daemon's stream completes. */
-export const isTerminal = (event: DaemonEvent): event is StoppedEvent | ClosedEvent | GaveUpEvent | CompletedEvent =>
-  event.type === 'stopped' || event.type === 'closed' || event.type === 'gave-up' || event.type === 'completed';
+export const isTerminal = (event: DaemonEvent): event is TerminalEvent => isTerminalType(event.type);
 
 type Fields<T extends DaemonEventType> = Omit<DaemonEventOf<T>, 'type' | 'at' | 'id'>;
 

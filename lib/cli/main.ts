@@ -19,7 +19,7 @@ const main = async (argv: readonly string[]): Promise<number> => {
       case 'run':
         return await (await import('./run.js')).run(args, consoleOutput);
       case 'manage':
-        return await (await import('./manage.js')).manageCommand(args, consoleOutput);
+        return await (await import('./manage-command.js')).manageCommand(args, consoleOutput);
       case 'status':
         return await (await import('./status.js')).status(args);
       case 'restart':

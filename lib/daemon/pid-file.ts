@@ -6,7 +6,7 @@ import type { Files } from '../fs/files.js';
  * The pid file of one daemon (S2–S4). Each effect is a stream that
  * completes when the file is written or removed; a failure is a
  * `pidfile-error` event, never a failure of the daemon. A run writes it
- * before it watches its process, and the end of supervision removes it only
+ * before it watches its process, and the end of the life removes it only
  * after the last run ended, so a removal can never be overtaken by the write
  * of an earlier pid.
  */

@@ -1,4 +1,4 @@
-import type { DaemonEvent, ExitedEvent } from '../events.js';
+import { isTerminalType, type DaemonEvent, type ExitedEvent, type TerminalType } from '../events.js';
 import { CLOSED, COMPLETED_BEFORE, exitCause, gaveUpCause, NOT_READY, NOT_STARTED, notReadyCause, spawnFailedCause, spawningCause, STOPPED, stopCause, unhealthyCause } from './cause.js';
 import type { Signal } from '../signal-name.js';
 
@@ -10,7 +10,7 @@ import type { Signal } from '../signal-name.js';
  * backoff). The last four are terminal. Every status but `running` comes
  * with its `cause`.
  */
-export type DaemonStatus = 'idle' | 'spawning' | 'starting' | 'running' | 'waiting' | 'stopping' | 'stopped' | 'closed' | 'completed' | 'gave-up';
+export type DaemonStatus = 'idle' | 'spawning' | 'starting' | 'running' | 'waiting' | 'stopping' | TerminalType;
 
 /** How the last run ended, as a daemon's state keeps it. */
 export interface LastExit {
@@ -53,7 +53,7 @@ export interface DaemonState {
 export const initialState: DaemonState = { status: 'idle', attempt: 0, restarts: 0, cause: NOT_STARTED };
 
 /** Whether a state is one of the four a daemon ends in: after it, nothing of that daemon runs. */
-export const isEnded = ({ status }: DaemonState): boolean => status === 'stopped' || status === 'closed' || status === 'completed' || status === 'gave-up';
+export const isEnded = ({ status }: DaemonState): boolean => isTerminalType(status);
 
 /** The counters and the last exit, which every state after the first carries on. */
 const kept = ({ attempt, restarts, lastExit }: DaemonState): DaemonState =>

@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import { SCOPE_VARIABLE } from '../daemon/supervision.js';
+import { SCOPE_VARIABLE } from '../daemon/spawn-spec.js';
 import { errorFields } from '../events.js';
 import type { Marked } from '../process/system-scans.js';
 import type { ProcessDriver } from '../process/driver.js';

@@ -1,24 +1,10 @@
 import { defer, EMPTY, ignoreElements, interval, Observable, takeWhile } from 'rxjs';
-import type { DaemonEvent, ExitedEvent } from '../events.js';
 import type { ExitStatus } from '../process/processes.js';
 import type { Stdio } from '../process/spawn-spec.js';
 import { readTail } from '../output/tail.js';
-import { RunEnd } from './run-end.js';
-import type { Running } from './running.js';
-import type { Supervision } from './supervision.js';
-
-/** One run of a process: the process, its attempt, and times by the scheduler's clock. */
-export interface Run {
-  readonly running: Running;
-  readonly attempt: number;
-  /** When the process started: an adopted one's own start, long before this supervisor saw it (`runMs` and R2 count from here). */
-  readonly startedAt: number;
-  /** When this supervisor began to follow it, at its `started` or `adopted` (its checks' `afterMs` count from here). */
-  readonly followedAt: number;
-}
-
-/** Why the supervisor itself ended a run, when it did. */
-export type StopReason = NonNullable<ExitedEvent['reason']>;
+import type { DaemonContext } from './context.js';
+import type { LiveProcess } from './live-process.js';
+import { RunEnd, type Run, type RunItem, type StopReason } from './run.js';
 
 /**
  * A run's end, once its process is gone: whatever is left of its process
@@ -26,34 +12,34 @@ export type StopReason = NonNullable<ExitedEvent['reason']>;
  * dead leader's workers still holding its port; then `exited`, and the
  * {@link RunEnd}. `runMs` is the run's, not counting that wait.
  */
-export const exited$ = (sup: Supervision, run: Run, status: ExitStatus, ready: boolean, reason?: StopReason): Observable<DaemonEvent | RunEnd> =>
-  new Observable<DaemonEvent | RunEnd>((subscriber) => {
-    const { running, attempt, startedAt } = run;
-    const { driver, killProcessGroup, scheduler } = sup.options;
+export const exited$ = (context: DaemonContext, run: Run, status: ExitStatus, ready: boolean, reason?: StopReason): Observable<RunItem> =>
+  new Observable<RunItem>((subscriber) => {
+    const { process, attempt, startedAt } = run;
+    const { driver, killProcessGroup, scheduler } = context.options;
     const runMs = scheduler.now() - startedAt;
-    const ended = killProcessGroup && driver.processes.endGroup(running);
+    const ended = killProcessGroup && driver.processes.endGroup(process);
     const { code, signal } = status;
     const requested = reason !== undefined;
-    const tail = tailOf(sup, running);
+    const tail = tailOf(context, process);
     // Timed when the leftovers are gone, not before.
     const report = (): void => {
-      subscriber.next(sup.event('exited', { pid: running.pid, code, signal, adopted: running.adopted, attempt, runMs, requested, ...(requested ? { reason } : {}), tail }));
-      subscriber.next(new RunEnd(attempt, { kind: 'exited', code, signal, adopted: running.adopted, ...(reason === 'not-ready' || reason === 'unhealthy' ? { reason } : {}) }, runMs, reason, ready));
+      subscriber.next(context.event('exited', { pid: process.pid, code, signal, adopted: process.adopted, attempt, runMs, requested, ...(requested ? { reason } : {}), tail }));
+      subscriber.next(new RunEnd(attempt, { kind: 'exited', code, signal, adopted: process.adopted, ...(reason === 'not-ready' || reason === 'unhealthy' ? { reason } : {}) }, runMs, reason, ready));
       subscriber.complete();
     };
     if (!ended) {
       report();
       return undefined;
     }
-    return leftoversGone$(sup, running.pid).subscribe({ complete: report });
+    return leftoversGone$(context, process.pid).subscribe({ complete: report });
   });
 
 /** The crash report: the last lines this run wrote to its stderr file, else (none there, or none written) its stdout file; none when neither is a file. */
-const tailOf = (sup: Supervision, running: Running): string[] => {
-  const { stdout, stderr, tailLines, driver } = sup.options;
+const tailOf = (context: DaemonContext, process: LiveProcess): string[] => {
+  const { stdout, stderr, tailLines, driver } = context.options;
   const tail = (target: Stdio | undefined, start: number | undefined, rotations: number | undefined): string[] =>
     typeof target === 'object' ? readTail(driver.files.output, target.file, start ?? 0, tailLines, rotations) : [];
-  const { outputStart } = running;
+  const { outputStart } = process;
   const fromStderr = tail(stderr, outputStart?.stderr, outputStart?.stderrRotations);
   return fromStderr.length > 0 ? fromStderr : tail(stdout, outputStart?.stdout, outputStart?.stdoutRotations);
 };
@@ -67,8 +53,8 @@ const LEFTOVERS_WAIT_MS = 1_000;
  * leftovers may still hold the port a respawn needs. Polled fast, on the
  * scheduler, and never for more than {@link LEFTOVERS_WAIT_MS}.
  */
-const leftoversGone$ = (sup: Supervision, pgid: number): Observable<never> => {
-  const { driver, scheduler, stopPollIntervalMs } = sup.options;
+const leftoversGone$ = (context: DaemonContext, pgid: number): Observable<never> => {
+  const { driver, scheduler, stopPollIntervalMs } = context.options;
   return defer(() =>
     driver.processes.groupRemains(pgid)
       ? interval(stopPollIntervalMs, scheduler).pipe(

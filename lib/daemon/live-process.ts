@@ -7,12 +7,12 @@ import type { Adoptee } from '../snapshot/adoptee.js';
 import { pollUntilGone } from './liveness-poll.js';
 
 /**
- * A process under supervision, whether this supervisor started it or
- * adopted it: what a run and a stop need of it. A child of ours has a null
- * start time: it cannot be reused before we reap it, and reading it would
- * cost every restart a /proc read.
+ * The live process of a run, whether this supervisor started it or adopted
+ * it: what watching and stopping it need. A child of ours has a null start
+ * time: it cannot be reused before we reap it, and reading it would cost
+ * every restart a /proc read.
  */
-export interface Running extends ProcessIdentity {
+export interface LiveProcess extends ProcessIdentity {
   readonly adopted: boolean;
   /** Where the run's output begins in its output files; unknown for an adopted process whose record does not say. */
   readonly outputStart?: OutputStart;
@@ -23,7 +23,7 @@ export interface Running extends ProcessIdentity {
 }
 
 /** A child this supervisor spawned: its exit is an event, not a poll. */
-export const spawnedProcess = (handle: ChildHandle): Running => ({
+export const spawnedProcess = (handle: ChildHandle): LiveProcess => ({
   pid: handle.pid,
   ...(handle.outputStart === undefined ? {} : { outputStart: handle.outputStart }),
   startTime: null,
@@ -54,7 +54,7 @@ const adoptedOutputStart = ({ outputStart }: Adoptee, { stdout, stderr, driver }
 };
 
 /** A process this supervisor did not start: only polling can tell when it is gone. */
-export const adoptedProcess = (adoptee: Adoptee, options: ResolvedOptions): Running => {
+export const adoptedProcess = (adoptee: Adoptee, options: ResolvedOptions): LiveProcess => {
   const { driver, scheduler } = options;
   const identity: ProcessIdentity = { pid: adoptee.pid, startTime: adoptee.startTime };
   const outputStart = adoptedOutputStart(adoptee, options);
