@@ -233,6 +233,9 @@ export type ManagedDaemonEvent = DaemonEvent & { readonly id: string };
 /** Everything `manage()` emits: every daemon's events (each with its `id`), and the manager's own. */
 export type ManagerEvent = ManagedDaemonEvent | FleetEvent;
 
+/** Manager events as a part of the manager says them: without `at`, which the manager stamps with its scheduler's clock. */
+export type Unstamped<T extends FleetEvent> = T extends unknown ? Omit<T, 'at'> : never;
+
 const FLEET_TYPES = new Set<string>([
   'reconcile',
   'limit-reached',

@@ -9,7 +9,7 @@ import { isFleetEvent, isManagerTerminal, type ControlRequest, type ManagerEvent
 import { Fleet } from './fleet.js';
 import { logFleetEvent } from './log-fleet-event.js';
 import { openDataDir, type OpenedDataDir } from './open-data-dir.js';
-import { reconciling } from './reconciling.js';
+import { reconcileDesiredSets } from './desired-sets.js';
 
 /** Options of {@link manage}: every daemon's options, plus the manager's own. */
 export interface ManagerOptions extends Omit<DaemonOptions, 'pidFile' | 'stdout' | 'stderr' | 'scope'> {
@@ -80,15 +80,16 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
     const fleet = new Fleet(opened === undefined ? daemon : { ...daemon, scope: opened.scope }, opened?.dataDir, opened?.records);
     const restore = opened === undefined ? undefined : { found: opened.found, marked: opened.marked, snapshotPath: opened.dataDir.snapshotPath };
     const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, daemon.driver.processes.ownPid, daemon.scheduler);
-    const ending$ = merge(settings.close$.pipe(map((): Ending => 'close')), settings.kill$.pipe(map((): Ending => 'kill'))).pipe(take(1), share());
-    let ended = false;
-    const subscription = merge(
+    // A shutdown asked on control.sock ends the manager as a kill does.
+    const killed$ = merge(settings.kill$, control?.shutdown$ ?? EMPTY);
+    const ending$ = merge(settings.close$.pipe(map((): Ending => 'close')), killed$.pipe(map((): Ending => 'kill'))).pipe(take(1), share());
+    const events$ = merge(
       fleet.events$,
       desired$.pipe(
         tap((desired) => {
           control?.configure(desired);
         }),
-        reconciling(fleet, restore, { ...timing, withDataDir: opened !== undefined }, daemon.scheduler),
+        reconcileDesiredSets(fleet, restore, { ...timing, withDataDir: opened !== undefined }, daemon.scheduler),
         takeUntil(ending$),
       ),
       opened === undefined ? EMPTY : fleet.changed$.pipe(compacting(opened.records, opened.dataDir.snapshotPath, snapshotIntervalMs, daemon.scheduler), takeUntil(ending$)),
@@ -103,15 +104,28 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
       .pipe(
         takeWhile((event) => !isManagerTerminal(event), true),
         tap((event) => {
-          ended ||= isManagerTerminal(event);
           control?.see(event);
           // Daemon events are logged by their own pipeline.
           if (isFleetEvent(event)) logFleetEvent(logger, event);
         }),
-      )
-      .subscribe(subscriber);
+      );
+    // The edge of the pipeline, outside it: whether the manager told its end is its observer's to know.
+    let ended = false;
+    const running = events$.subscribe({
+      next: (event) => {
+        subscriber.next(event);
+      },
+      error: (error: unknown) => {
+        subscriber.error(error);
+      },
+      // Only the terminal event completes it (the fleet's events never do).
+      complete: () => {
+        ended = true;
+        subscriber.complete();
+      },
+    });
     return () => {
-      subscription.unsubscribe();
+      running.unsubscribe();
       // As with one daemon: leaving is not detaching. The daemons stop in the background, then the lock is let go.
       if (!ended) concat(fleet.killAll(), defer(() => (release(opened), EMPTY))).subscribe();
     };

@@ -4,6 +4,7 @@ import { OPTION_RULES, resolveOptions, type DaemonOptions } from '../options.js'
 import type { OutputStream } from '../output/output-lines.js';
 import type { Stdio } from '../process/spawn-spec.js';
 import { check, refusalOf, satisfying } from '../validate.js';
+import { noRestart } from '../policy/no-restart.js';
 import type { DataDir } from './data-dir.js';
 
 /** The options one service of a manager may have of its own; the rest are the manager's, for all. */
@@ -131,3 +132,15 @@ export const checkService = (service: Service, id: string, withDataDir: boolean)
 /** Where a managed daemon's output goes: the service's own choice, else its log in the data dir; undefined (the default, ignored) without either. */
 export const outputOf = (stream: OutputStream, id: string, own: ServiceOptions, dataDir: DataDir | undefined): Stdio | undefined =>
   own[stream] ?? (dataDir === undefined ? undefined : { file: dataDir[stream](id) });
+
+/**
+ * The manager's options for one daemon, the service's own over them; with
+ * a data dir, its pid file and (unless the service says otherwise) its
+ * logs there.
+ */
+export const daemonOptionsOf = (id: string, own: ServiceOptions, manager: DaemonOptions, dataDir: DataDir | undefined): DaemonOptions => {
+  // A one-shot is restarted only as its own rule says: the manager's is for daemons.
+  const options = { ...manager, ...(own.oneshot === true ? { restart: own.restart ?? noRestart } : {}), ...own };
+  if (dataDir === undefined) return options;
+  return { ...options, pidFile: dataDir.pidFile(id), stdout: outputOf('stdout', id, own, dataDir), stderr: outputOf('stderr', id, own, dataDir) };
+};

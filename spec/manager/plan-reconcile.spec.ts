@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../lib/command.js';
-import { planReconcile } from '../../lib/manager/reconcile.js';
+import { planReconcile } from '../../lib/manager/plan-reconcile.js';
 
 const set = (entries: Record<string, Command>) => new Map(Object.entries(entries));
 

@@ -1,5 +1,5 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { catchError, concat, concatMap, connect, defer, EMPTY, map, of, take, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { catchError, concat, concatMap, connect, defer, EMPTY, map, of, ReplaySubject, take, takeWhile, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { errorFields } from '../events.js';
 import type { Marked } from '../process/system-scans.js';
 import { coalesce, type CoalesceTiming } from './coalesce.js';
@@ -50,6 +50,11 @@ const apply$ = (fleet: Fleet, desired: DesiredSet, restore: Restore | undefined,
     );
   });
 
+/** What the user's stream of desired sets gave: a set, or, last, the error it failed with. */
+type Given = { readonly set: DesiredSet } | { readonly error: unknown };
+
+const isSet = (given: Given): given is { readonly set: DesiredSet } => 'set' in given;
+
 /**
  * Keeps a fleet equal to the latest desired set: the first set at once,
  * against what an earlier manager left (M4, M8); every later one coalesced
@@ -59,22 +64,23 @@ const apply$ = (fleet: Fleet, desired: DesiredSet, restore: Restore | undefined,
  * the user's stream, not of the manager), a set still waiting is applied,
  * then `desired-error`, and the running set is kept all the same.
  */
-export const reconciling =
+export const reconcileDesiredSets =
   (fleet: Fleet, restore: Restore | undefined, timing: CoalesceTiming & { readonly withDataDir: boolean }, scheduler: SchedulerLike): OperatorFunction<DesiredSet, ManagerEvent> =>
   (desired$) =>
-    defer(() => {
-      let failure: { readonly error: unknown } | undefined;
-      const sets$ = desired$.pipe(
-        catchError((error: unknown) => {
-          failure = { error };
-          return EMPTY;
-        }),
-      );
-      return concat(
-        applied$(sets$, fleet, restore, timing, scheduler),
-        defer(() => (failure === undefined ? EMPTY : of<ManagerEvent>({ type: 'desired-error', at: scheduler.now(), error: errorFields(failure.error) }))),
-      );
-    });
+    desired$.pipe(
+      map((set): Given => ({ set })),
+      // The user's stream failed: its error becomes the last value it gave, told once the sets before it are applied.
+      catchError((error: unknown) => of<Given>({ error })),
+      connect(
+        (given$) =>
+          concat(
+            applied$(given$.pipe(takeWhile(isSet), map(({ set }) => set)), fleet, restore, timing, scheduler),
+            given$.pipe(concatMap((given) => (isSet(given) ? EMPTY : of<ManagerEvent>({ type: 'desired-error', at: scheduler.now(), error: errorFields(given.error) })))),
+          ),
+        // The last value given is replayed to the error's branch, which is subscribed only once the sets are applied.
+        { connector: () => new ReplaySubject<Given>(1) },
+      ),
+    );
 
 const applied$ = (
   desired$: Observable<DesiredSet>,

@@ -34,7 +34,7 @@ const shown = (event: ManagerEvent, json: boolean, verbose: boolean): boolean =>
  * it is reported once and the running set kept. A data dir owned by a live manager is exit 2, and
  * nothing in it is touched. The data dir defaults as {@link dataDirOf} says, the config to the data
  * dir's services.json; the manager serves
- * `rxdaemon status`, `restart`, `stop`, `start` and `logs` on its control.sock.
+ * `rxdaemon status`, `restart`, `stop`, `start`, `shutdown` and `logs` on its control.sock.
  * Under systemd (`NOTIFY_SOCKET`), it tells systemd `READY=1` and pings its
  * watchdog (see {@link tellSystemd}); its daemons do not inherit the socket.
  */
