@@ -10,7 +10,8 @@ export const parse = <O extends Options>(
   args: readonly string[],
   options: O,
   allowPositionals = false,
-): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: boolean; strict: true }>> => {
+  // node's types give never[] for positionals unless allowPositionals is the literal true.
+): Omit<ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true }>>, 'positionals'> & { positionals: string[] } => {
   try {
     return parseArgs({ args: [...args], options, allowPositionals, strict: true });
   } catch (error) {

@@ -10,6 +10,7 @@ import { configReloads$ } from './config-reloads.js';
 import { configUpdates, readSettled$ } from './config-updates.js';
 import { dataDirOf } from './data-dir.js';
 import { EXIT, UsageError, type Output } from './output.js';
+import { tellSystemd } from './systemd-notify.js';
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -33,7 +34,9 @@ const shown = (event: ManagerEvent, json: boolean, verbose: boolean): boolean =>
  * it is reported once and the running set kept. A data dir owned by a live manager is exit 2, and
  * nothing in it is touched. The data dir defaults as {@link dataDirOf} says, the config to the data
  * dir's services.json; the manager serves
- * `rxdaemon status`, `restart`, `stop`, `start` and `logs` on its control.sock.
+ * `rxdaemon status`, `restart`, `stop`, `start`, `shutdown` and `logs` on its control.sock.
+ * Under systemd (`NOTIFY_SOCKET`), it tells systemd `READY=1` and pings its
+ * watchdog (see {@link tellSystemd}); its daemons do not inherit the socket.
  */
 export const manageCommand = async (args: readonly string[], output: (json: boolean) => Output): Promise<number> => {
   const { values } = parse(args, OPTIONS);
@@ -76,8 +79,13 @@ export const manageCommand = async (args: readonly string[], output: (json: bool
   manager.events$.subscribe((event) => {
     if (shown(event, values.json === true, values.verbose === true)) out.event(event);
   });
+  // Before run(): the daemons it spawns must not inherit systemd's socket.
+  const notifying = tellSystemd(manager.events$, process.env, (reason) => {
+    out.note(`${reason}; going on without`);
+  });
   manager.run();
   const last = await manager.ended();
+  notifying?.unsubscribe();
   updates.unsubscribe();
   process.off('SIGINT', leave);
   process.off('SIGTERM', leave);

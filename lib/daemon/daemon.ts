@@ -15,7 +15,19 @@ import { adoptedCurrent, currentAfter, snapshotOf, withStartTime, type CurrentPr
 import { ENDED_WITH, STOPPING, type DaemonError } from './daemon-error.js';
 import { lifecycle$ } from './lifecycle.js';
 import { askEnd, type Ending } from './requests.js';
-import { initialState, nextState, type DaemonState } from './state.js';
+import { initialState, nextState, type DaemonState, type DaemonStatus } from './state.js';
+
+/** How an ended daemon is said after "a daemon that": one that gave up is not "a daemon that is gave-up". */
+const endedAs = (status: DaemonStatus): string => {
+  switch (status) {
+    case 'gave-up':
+      return 'has given up';
+    case 'completed':
+      return 'has completed';
+    default:
+      return `is ${status}`;
+  }
+};
 
 /**
  * The imperative face of {@link supervise}: one command kept running, with
@@ -112,7 +124,7 @@ export class Daemon {
    * await daemon.restart(); // e.g. after its configuration file changed
    */
   restart(): Promise<void> {
-    if (this.#phase !== 'started') return Promise.reject(codedError('ENOTRUNNING', `cannot restart a daemon that is ${this.#phase === 'new' ? 'not started' : this.#phase === 'stopping' ? 'being stopped' : this.#state.status}`));
+    if (this.#phase !== 'started') return Promise.reject(codedError('ENOTRUNNING', `cannot restart a daemon that ${this.#phase === 'new' ? 'is not started' : this.#phase === 'stopping' ? 'is being stopped' : endedAs(this.#state.status)}`));
     const restarted = firstValueFrom(this.#events.pipe(filter((event) => event.type === 'started' || event.type === 'spawn-failed' || isTerminal(event))));
     this.#restarts.next();
     return restarted.then((event) => {

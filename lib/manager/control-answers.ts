@@ -1,6 +1,7 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { concat, defer, EMPTY, endWith, filter, map, Observable, of, Subject, take, type SchedulerLike } from 'rxjs';
 import { resultOf, settles } from './control-result.js';
+import { notConfigured } from './control-plan.js';
 import { answerError, DEFAULT_LOG_LINES, type ControlAnswer, type ControlLine } from './control-protocol.js';
 import type { DataDir } from './data-dir.js';
 import { controlServer$ } from './control-server.js';
@@ -31,6 +32,9 @@ export class ControlAnswers {
   readonly #requests = new Subject<ControlRequest>();
   /** Requests for the fleet, as `ManagerOptions.control$` brings them. */
   readonly requests$ = this.#requests.asObservable();
+  readonly #shutdown = new Subject<void>();
+  /** Emits at each `shutdown` request: the manager is to end as a kill ends it. */
+  readonly shutdown$ = this.#shutdown.asObservable();
   readonly #seen = new Subject<ManagerEvent>();
   /** Completes at the manager's terminal event: followed logs read their files to the end, then end. */
   readonly #ended = new Subject<never>();
@@ -77,6 +81,8 @@ export class ControlAnswers {
         });
       case 'logs':
         return this.#logs(request);
+      case 'shutdown':
+        return this.#shutdownAnswer();
       default:
         return this.#control({ type: request.type, id: request.id });
     }
@@ -103,6 +109,25 @@ export class ControlAnswers {
     });
   }
 
+  /** Asks for the manager's end, and answers at its terminal event: `shutdown` when every daemon is gone (`manager-stopped`), else what ended it instead. */
+  #shutdownAnswer(): Observable<ControlAnswer> {
+    return new Observable<ControlAnswer>((subscriber) => {
+      const subscription = this.#seen
+        .pipe(
+          filter(isManagerTerminal),
+          take(1),
+          map((event): ControlAnswer =>
+            event.type === 'manager-stopped'
+              ? { type: 'shutdown', pid: this.manager.pid }
+              : answerError('EENDED', `the manager ended otherwise (${event.type}) before it could shut down${event.type === 'manager-closed' ? '; its daemons run on' : ''}`),
+          ),
+        )
+        .subscribe(subscriber);
+      this.#shutdown.next();
+      return subscription;
+    });
+  }
+
   /** The answer to a control request, from the event that settled it (see {@link settles}): what it came to, and the daemon's state then. */
   #answerOf(request: ControlRequest, event: ManagerEvent): ControlAnswer {
     const result = resultOf(request, event);
@@ -114,7 +139,7 @@ export class ControlAnswers {
   #logs({ id, stream = 'stdout', lines = DEFAULT_LOG_LINES, follow = false }: Extract<ControlLine, { type: 'logs' }>): Observable<ControlAnswer> {
     return defer(() => {
       const service = Object.hasOwn(this.#configured, id) ? this.#configured[id] : undefined;
-      if (service === undefined) return of(answerError('ENOLOG', `no service ${JSON.stringify(id)} is configured`));
+      if (service === undefined) return of(answerError('ENOLOG', notConfigured(id)));
       const valid = checkId(id);
       if (isLeft(valid)) return of(answerError('ENOLOG', valid.left));
       const target = outputOf(stream, id, partsOf(service).options, this.dataDir);

@@ -34,17 +34,26 @@ export type ControlPlan =
   | { readonly act: 'run-again'; readonly outcome: 'started' | 'restarted' };
 
 /**
+ * What is said wherever an id names no service: one wording, from the
+ * library's refusals to the command line's.
+ *
+ * @example
+ * notConfigured('wbe'); // 'no service "wbe" is configured'
+ */
+export const notConfigured = (id: string): string => `no service ${JSON.stringify(id)} is configured`;
+
+/**
  * M9: what a request for one daemon calls for, from what the manager knows
  * of its id. `start` of one under way (a backoff and a wait for its `after`
  * included) is a no-op, as `stop` of one that is not; `start` and `restart`
  * revive one that gave up or completed; `restart` of one stopped on request
- * or not started yet is refused, as any request for an id not desired.
+ * or not started yet is refused, as any request for an id not configured.
  *
  * @example
  * planControl({ type: 'start', id: 'web' }, { desired: true, live: true, daemon: true, stoppedOnRequest: false, heldForRoom: false }); // { act: 'none', outcome: 'already-running' }
  */
 export const planControl = ({ type, id }: ControlRequest, facts: ControlFacts): ControlPlan => {
-  if (!facts.desired && !facts.daemon) return { act: 'refuse', message: `no service ${JSON.stringify(id)} is desired` };
+  if (!facts.desired && !facts.daemon) return { act: 'refuse', message: notConfigured(id) };
   if (type === 'stop') return { act: 'stop', outcome: facts.live || facts.waiting !== undefined || facts.heldForRoom ? 'stopped' : 'already-stopped' };
   if (facts.held !== undefined) return { act: 'refuse', message: `not started: ${facts.held}` };
   if (facts.waiting !== undefined) return type === 'start' ? { act: 'none', outcome: 'already-running' } : { act: 'refuse', message: `it has not started yet: ${facts.waiting}` };

@@ -33,12 +33,18 @@ const OutputName = t.keyof({ stdout: null, stderr: null }, "'stdout' or 'stderr'
 const REQUESTS = {
   status: t.type({ type: t.literal('status') }, 'a status request'),
   metrics: t.type({ type: t.literal('metrics') }, 'a metrics request'),
+  shutdown: t.type({ type: t.literal('shutdown') }, 'a shutdown request'),
   control: t.type({ type: ControlVerb, id: t.string }, 'a control request'),
   logs: t.intersection([t.type({ type: t.literal('logs'), id: t.string }), t.partial({ stream: OutputName, lines: Count, follow: t.boolean })], 'a logs request'),
 };
 
-/** A request line: `status`; `metrics` (Prometheus' text format); `restart`, `stop` or `start` of an id; `logs` of an id (`stream` default stdout, `lines` default 20, `follow` default false). */
-export const ControlLine = t.union([REQUESTS.status, REQUESTS.metrics, REQUESTS.control, REQUESTS.logs]);
+/**
+ * A request line: `status`; `metrics` (Prometheus' text format); `restart`,
+ * `stop` or `start` of an id; `logs` of an id (`stream` default stdout,
+ * `lines` default 20, `follow` default false); `shutdown`: every daemon
+ * stopped, the records emptied, and the manager ended (as `Manager.kill()`).
+ */
+export const ControlLine = t.union([REQUESTS.status, REQUESTS.metrics, REQUESTS.shutdown, REQUESTS.control, REQUESTS.logs]);
 export type ControlLine = t.TypeOf<typeof ControlLine>;
 
 /** How a daemon's last run ended. */
@@ -74,6 +80,8 @@ const ANSWERS = {
   // The manager's own pid, since when it runs (ms since the epoch) and the config it serves, then every daemon; an older manager tells no `since` or `config`.
   status: t.intersection([t.type({ type: t.literal('status'), pid: t.number, daemons: t.array(DaemonReport) }), t.partial({ since: t.number, config: t.string })]),
   metrics: t.type({ type: t.literal('metrics'), text: t.string }),
+  // A shutdown's, once every daemon is gone and the manager has ended: its process (`pid`) exits next, unless it is an agent's.
+  shutdown: t.type({ type: t.literal('shutdown'), pid: t.number }),
   // A control request's: its outcome, and the daemon's state then (its process, why it is not running).
   ok: t.intersection([t.type({ type: t.literal('ok'), outcome: ControlOutcome, status: t.string }), t.partial({ pid: t.number, cause: t.string })]),
   error: t.type({ type: t.literal('error'), code: t.string, message: t.string }),
@@ -87,13 +95,13 @@ const ANSWERS = {
  * EENDED (the manager ended first), ENOLOG (no log to read). `note`: what
  * a person should know of a log besides its lines (that it is empty).
  */
-export const ControlAnswer = t.union([ANSWERS.status, ANSWERS.metrics, ANSWERS.ok, ANSWERS.error, ANSWERS.line, ANSWERS.note, ANSWERS.end]);
+export const ControlAnswer = t.union([ANSWERS.status, ANSWERS.metrics, ANSWERS.shutdown, ANSWERS.ok, ANSWERS.error, ANSWERS.line, ANSWERS.note, ANSWERS.end]);
 export type ControlAnswer = t.TypeOf<typeof ControlAnswer>;
 
 /** An error answer. */
 export const answerError = (code: string, message: string): ControlAnswer => ({ type: 'error', code, message });
 
-const KNOWN = ['status', 'metrics', 'restart', 'stop', 'start', 'logs'];
+const KNOWN = ['status', 'metrics', 'restart', 'stop', 'start', 'logs', 'shutdown'];
 
 const parsed = (line: string, what: string): Either<string, unknown> => {
   try {
@@ -115,7 +123,7 @@ export const decodeRequest = (line: string): Either<string, ControlLine> => {
   const json = parsed(line, 'the request');
   if (isLeft(json)) return json;
   const type = t.type({ type: t.string }).is(json.right) ? json.right.type : undefined;
-  const codec = type === 'status' ? REQUESTS.status : type === 'metrics' ? REQUESTS.metrics : type === 'logs' ? REQUESTS.logs : ControlVerb.is(type) ? REQUESTS.control : undefined;
+  const codec = type === 'status' || type === 'metrics' || type === 'shutdown' || type === 'logs' ? REQUESTS[type] : ControlVerb.is(type) ? REQUESTS.control : undefined;
   if (type === undefined) return left(`expected an object with a \`type\` (${KNOWN.join(', ')})`);
   if (codec === undefined) return left(`\`type\`: expected one of ${KNOWN.join(', ')}, got ${JSON.stringify(type)}`);
   const decoded = codec.decode(json.right);

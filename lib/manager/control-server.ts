@@ -10,7 +10,7 @@ import type { ControlErrorEvent } from './events.js';
 
 /*
  * M9: control.sock, the manager's door for `rxdaemon status`, `restart`,
- * `stop`, `start` and `logs`.
+ * `stop`, `start`, `shutdown` and `logs`.
  *
  * Who may knock: only the owner of the data dir. Node does not expose the
  * peer's credentials (SO_PEERCRED), so the uid of a client cannot be

@@ -1,5 +1,7 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft, right, type Either } from 'fp-ts/lib/Either.js';
+import { errorFields } from '../events.js';
 import { ensurePrivateDir } from '../fs/private-dir.js';
 
 /**
@@ -40,6 +42,21 @@ export class DataDir {
 
   stderr(id: string): string {
     return join(this.root, 'logs', `${id}-stderr.log`);
+  }
+
+  /**
+   * Why the data dir cannot be looked at, for those that only look or act
+   * on what it holds (status, shutdown with no manager); undefined when it
+   * is a directory. A data dir that is not there is a typo more often than
+   * an idle host: said, never taken for "nothing runs".
+   */
+  problem(): string | undefined {
+    try {
+      return statSync(this.root).isDirectory() ? undefined : `the data dir ${this.root} is not a directory`;
+    } catch (error) {
+      const { code, message } = errorFields(error);
+      return code === 'ENOENT' ? `there is no data dir ${this.root} (is --data-dir right?)` : `cannot look at the data dir ${this.root}: ${message}`;
+    }
   }
 
   /**

@@ -83,7 +83,9 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
     const fleet = new Fleet(opened === undefined ? daemon : { ...daemon, scope: opened.scope }, opened?.dataDir, opened?.records);
     const restore = opened === undefined ? undefined : { found: opened.found, marked: opened.marked, snapshotPath: opened.dataDir.snapshotPath };
     const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, { pid: daemon.driver.processes.ownPid, configPath: settings.configPath }, daemon.scheduler);
-    const ending$ = merge(settings.close$.pipe(map((): Ending => 'close')), settings.kill$.pipe(map((): Ending => 'kill'))).pipe(take(1), share());
+    // A shutdown asked on control.sock ends the manager as a kill does.
+    const killed$ = merge(settings.kill$, control?.shutdown$ ?? EMPTY);
+    const ending$ = merge(settings.close$.pipe(map((): Ending => 'close')), killed$.pipe(map((): Ending => 'kill'))).pipe(take(1), share());
     const events$ = merge(
       fleet.events$,
       desired$.pipe(

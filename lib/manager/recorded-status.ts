@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { errorFields } from '../events.js';
 import { defaultDriver } from '../process/default-driver.js';
@@ -24,16 +23,6 @@ const factsOf = (entry: unknown, driver: ProcessDriver, now: number): ReportFact
   return { status: 'alive', pid: identity.pid, since: driver.system.startedAt(identity, now) ?? undefined, rssBytes: readProcUsage(identity.pid)?.rssBytes };
 };
 
-// A data dir that is not there is a typo more often than an idle host: said, never taken for "nothing runs".
-const dataDirProblem = (root: string): string | undefined => {
-  try {
-    return statSync(root).isDirectory() ? undefined : `the data dir ${root} is not a directory`;
-  } catch (error) {
-    const { code, message } = errorFields(error);
-    return code === 'ENOENT' ? `there is no data dir ${root} (is --data-dir right?)` : `cannot look at the data dir ${root}: ${message}`;
-  }
-};
-
 /**
  * What `rxdaemon status` shows when no manager can be asked: each daemon a
  * data dir records (snapshot.json and the journal after it), its process
@@ -46,7 +35,7 @@ const dataDirProblem = (root: string): string | undefined => {
  * const reports = recordedStatus(new DataDir('/var/lib/agent/daemons'), Date.now());
  */
 export const recordedStatus = (dataDir: DataDir, now: number, driver: ProcessDriver = defaultDriver()): Either<string, DaemonReport[]> => {
-  const missing = dataDirProblem(dataDir.root);
+  const missing = dataDir.problem();
   if (missing !== undefined) return left(missing);
   let records: ReadRecords;
   try {

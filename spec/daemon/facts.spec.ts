@@ -5,6 +5,7 @@ import { supervise } from '../../lib/daemon/supervise.js';
 import type { DaemonEvent } from '../../lib/events.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
 import { exponentialBackoff } from '../../lib/policy/exponential-backoff.js';
+import { limitRestarts } from '../../lib/policy/limit-restarts.js';
 import { noRestart } from '../../lib/policy/no-restart.js';
 import { restartOn } from '../../lib/policy/restart-on.js';
 import type { RestartState } from '../../lib/policy/restart-policy.js';
@@ -140,6 +141,21 @@ describe('Daemon.restart()', () => {
     await expect(daemon.restart()).rejects.toThrow('cannot restart a daemon that is not started');
     await daemon.stop();
     await expect(daemon.restart()).rejects.toThrow('cannot restart a daemon that is stopped');
+  });
+
+  it.each([
+    ['gave up', 1, 'has given up'],
+    ['completed', 0, 'has completed'],
+  ])('once it %s, says so in words (never "is gave-up")', async (_, exitCode, words) => {
+    const scheduler = testScheduler();
+    const driver = new FakeDriver(() => ({ exitAfterMs: 0, exitCode }), { scheduler });
+    // Exit 0 completes under on-failure; exit 1 gives up under limitRestarts, past 1 restart.
+    const restart = exitCode === 0 ? restartOn(consulBackoff(), { when: 'on-failure' }) : limitRestarts(consulBackoff(), { max: 1, withinMs: 60_000 });
+    const daemon = new Daemon({ command: 'x' }, { driver, scheduler, restart });
+    daemon.start();
+    scheduler.flush();
+    expect(daemon.state.status).toBe(exitCode === 0 ? 'completed' : 'gave-up');
+    await expect(daemon.restart()).rejects.toMatchObject({ code: 'ENOTRUNNING', message: `cannot restart a daemon that ${words}` });
   });
 
   it('rejects, as a promise refuses, with an Error that has a code: ENOTRUNNING when not running, EENDED when it ended first', async () => {

@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { DaemonReport } from '../../lib/manager/control-protocol.js';
 import { useBundle } from '../helpers/bundle.js';
@@ -201,24 +202,128 @@ describe('rxdaemon restart, stop and start <id>, through the running manager', (
     expect(started).toEqual({ code: 0, stdout: `started web (pid ${await runningPid('web')})\n`, stderr: '' });
   });
 
-  it('a refusal: exit 1, the reason once on stderr', async () => {
+  it('an id the manager has not configured: exit 2, nothing done, said in one line, no usage', async () => {
     const manager = manage({ web: ticker('web') });
     await runningPid('web');
     for (const verb of ['restart', 'stop', 'start']) {
-      expect(await rxToEnd([verb, 'nope'])).toEqual({ code: 1, stdout: '', stderr: `rxdaemon: cannot ${verb} nope: no service "nope" is desired\n` });
+      expect(await rxToEnd([verb, 'nope'])).toEqual({ code: 2, stdout: '', stderr: 'rxdaemon: no service "nope" is configured\n' });
+      // With a known one beside it, the known one is left alone too: a typo in a list does nothing by halves.
+      expect(await rxToEnd([verb, 'web', 'nope'])).toEqual({ code: 2, stdout: '', stderr: 'rxdaemon: no service "nope" is configured\n' });
     }
-    expect(manager.events().filter((event) => event.type === 'control-refused')).toHaveLength(3);
+    expect(manager.events().filter((event) => event.type === 'control-done' || event.type === 'control-refused')).toEqual([]);
+    expect((await reportOf('web'))?.restarts).toBe(0);
   });
 
-  it('no manager: exit 1 saying so; no id, or two: exit 2', async () => {
+  it('no manager: exit 1 saying so; no id: exit 2 with the usage of that command alone', async () => {
     const { code, stdout, stderr } = await rxToEnd(['restart', 'web']);
     expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
     expect(stderr).toBe(`rxdaemon: no manager runs here (nothing listens at ${join(home, 'control.sock')}); start one with rxdaemon manage\n`);
-    for (const args of [['stop'], ['start', 'a', 'b']]) {
-      const usage = await rxToEnd(args);
-      expect(usage.code).toBe(2);
-      expect(usage.stderr).toContain(`${args[0] ?? ''} takes one id`);
-    }
+    const usage = await rxToEnd(['stop']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^rxdaemon: stop takes ids, or all\n\nUsage: rxdaemon stop <id…\|all>/);
+    expect(usage.stderr).not.toMatch(/rxdaemon (run|manage|logs|status)/);
+  });
+});
+
+describe('rxdaemon stop, start and restart of several ids, or all', () => {
+  it('each id gets its line, in the order given; all is every service the manager has configured; stop all leaves the manager running', async () => {
+    const manager = manage({ a: ticker('a'), b: ticker('b'), c: ticker('c') });
+    await statusWhen('a, b and c running', (all) => [...all.values()].filter((report) => report.status === 'running').length === 3);
+    expect(await rxToEnd(['stop', 'b', 'a'])).toEqual({ code: 0, stdout: 'stopped b\nstopped a\n', stderr: '' });
+
+    // start all leaves the running one alone, and says so.
+    const started = await rxToEnd(['start', 'all']);
+    const reports = await statusWhen('a, b and c running again', (all) => [...all.values()].filter((report) => report.status === 'running').length === 3);
+    const pid = (id: string): number => sandbox().own(reports.get(id)?.pid ?? -1);
+    expect(started).toEqual({ code: 0, stdout: `started a (pid ${pid('a')})\nstarted b (pid ${pid('b')})\nc is already running (pid ${pid('c')})\n`, stderr: '' });
+
+    expect(await rxToEnd(['stop', 'all'])).toEqual({ code: 0, stdout: 'stopped a\nstopped b\nstopped c\n', stderr: '' });
+    for (const id of ['a', 'b', 'c']) expect(isAlive(pid(id))).toBe(false);
+    expect(manager.process.exitCode).toBe(null);
+    expect([...(await statusWhen('all stopped', () => true)).values()].map((report) => report.status)).toEqual(['stopped', 'stopped', 'stopped']);
+    expect(await rxToEnd(['stop', 'all'])).toEqual({ code: 0, stdout: 'a is already stopped\nb is already stopped\nc is already stopped\n', stderr: '' });
+  });
+
+  it('one that fails makes it exit 1: the others are done all the same, each said on its own stream', async () => {
+    manage({ a: ticker('a'), b: ticker('b') });
+    await statusWhen('a and b running', (all) => all.get('a')?.status === 'running' && all.get('b')?.status === 'running');
+    expect(await rxToEnd(['stop', 'b'])).toEqual({ code: 0, stdout: 'stopped b\n', stderr: '' });
+    const restarted = await rxToEnd(['restart', 'all']);
+    const a = sandbox().own((await reportOf('a'))?.pid ?? -1);
+    expect(restarted).toEqual({ code: 1, stdout: `restarted a (pid ${a})\n`, stderr: 'rxdaemon: cannot restart b: it was stopped on request; start it first\n' });
+    expect(await reportOf('a')).toMatchObject({ restarts: 1 });
+  });
+});
+
+/** The signals the signal recorder wrote to `file`, one a line. */
+const signalsIn = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n') : []);
+const RECORDER = fileURLToPath(new URL('../fixtures/signal-recorder.mjs', import.meta.url));
+/** A service of the signal recorder: it writes the signal that stops it to `file`. */
+const recorder = (file: string, options: Record<string, unknown> = {}, mode?: 'ignore') => ({ command: process.execPath, args: [RECORDER, file, ...(mode === undefined ? [] : [mode])], ...options });
+/** The daemons snapshot.json records. */
+const recorded = (): Record<string, unknown> => (JSON.parse(readFileSync(join(home, 'snapshot.json'), 'utf8')) as { daemons: Record<string, unknown> }).daemons;
+
+describe('rxdaemon shutdown', () => {
+  it('with a manager: every daemon stopped with its own stop signal, the manager gone, the records emptied; exit 0 once all is gone', async () => {
+    const term = sandbox().path('term.signals');
+    const manager = manage({ web: ticker('web'), term: recorder(term, { stopSignal: 'SIGTERM' }) });
+    const reports = await statusWhen('web and term running', (all) => all.get('web')?.status === 'running' && all.get('term')?.status === 'running');
+    const pids = ['web', 'term'].map((id) => sandbox().own(reports.get(id)?.pid ?? -1));
+
+    const shutdown = await rxToEnd(['shutdown']);
+    expect(shutdown).toEqual({ code: 0, stdout: `stopped every daemon and the manager (pid ${manager.pid})\n`, stderr: '' });
+    // Gone by the time shutdown exits: the manager (a zombie until this process reaps it is gone) and every daemon.
+    expect(isAlive(manager.pid)).toBe(false);
+    expect(await manager.exited).toBe(0);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    expect(signalsIn(term)).toEqual(['SIGTERM']);
+    expect(recorded()).toEqual({});
+    expect(existsSync(join(home, 'control.sock'))).toBe(false);
+  });
+
+  it('with no manager (SIGKILLed): each recorded process stopped as its record says (its signal, its grace, then SIGKILL), the records emptied; a second shutdown has nothing to do', async () => {
+    const [term, usr2, stubborn] = ['term', 'usr2', 'stubborn'].map((name) => sandbox().path(`${name}.signals`));
+    const manager = manage({
+      term: recorder(term ?? '', { stopSignal: 'SIGTERM' }),
+      usr2: recorder(usr2 ?? '', { stopSignal: 'SIGUSR2' }),
+      stubborn: recorder(stubborn ?? '', { stopSignal: 'SIGHUP', gracefulStopMs: 300 }, 'ignore'),
+    });
+    const reports = await statusWhen('all three running', (all) => [...all.values()].filter((report) => report.status === 'running').length === 3);
+    const pids = [...reports.values()].map((report) => sandbox().own(report.pid ?? -1));
+    manager.process.kill('SIGKILL');
+    await manager.exited;
+    for (const pid of pids) expect(isAlive(pid)).toBe(true);
+
+    const shutdown = await rxToEnd(['shutdown']);
+    expect(shutdown.code).toBe(0);
+    expect(shutdown.stderr).toBe('');
+    expect(shutdown.stdout).toMatch(new RegExp(`\\[stubborn\\] +sent SIGKILL to pid ${reports.get('stubborn')?.pid ?? '?'}`));
+    expect(shutdown.stdout.trimEnd().split('\n').at(-1)).toBe(`stopped every process the records of ${home} held; no manager runs there`);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    expect([signalsIn(term ?? ''), signalsIn(usr2 ?? ''), signalsIn(stubborn ?? '')]).toEqual([['SIGTERM'], ['SIGUSR2'], ['SIGHUP']]);
+    expect(recorded()).toEqual({});
+
+    expect(await rxToEnd(['shutdown'])).toEqual({ code: 0, stdout: `nothing to stop: no manager runs on ${home}, and its records hold no live process\n`, stderr: '' });
+  });
+
+  it('with no manager: a record whose pid is now another process is reported, never signalled, and dropped', async () => {
+    const manager = manage({ web: ticker('web') }, '--keep-on-exit');
+    const pid = sandbox().own(await runningPid('web'));
+    manager.process.kill('SIGINT');
+    expect(await manager.exited).toBe(0);
+    // The record now names the pid with another start time: as if web had died and its pid gone to this process.
+    const snapshot = JSON.parse(readFileSync(join(home, 'snapshot.json'), 'utf8')) as { daemons: Record<string, { startTime: string }> };
+    const web = snapshot.daemons.web;
+    if (web === undefined) throw new Error('web is not recorded');
+    web.startTime = '1';
+    writeFileSync(join(home, 'snapshot.json'), JSON.stringify(snapshot));
+
+    const shutdown = await rxToEnd(['shutdown']);
+    expect(shutdown.code).toBe(0);
+    expect(shutdown.stdout).toContain(`not restoring web: pid ${pid} now belongs to another process`);
+    expect(shutdown.stdout).not.toMatch(/sent SIG/);
+    expect(isAlive(pid)).toBe(true);
+    expect(recorded()).toEqual({});
   });
 });
 

@@ -137,6 +137,22 @@ describe('the usage text follows a usage error, and nothing else', () => {
     expect(stderr).toContain('Usage:');
   });
 
+  it('a usage error of one command: its own usage lines, none of another command; an unknown command: the summary of all', async () => {
+    const misused = await cliToEnd(['manage', '--bogus'], sandbox().dir);
+    expect(misused.code).toBe(2);
+    expect(misused.stderr).toMatch(/^rxdaemon: Unknown option '--bogus'.*\n\nUsage: rxdaemon manage /s);
+    expect(misused.stderr).not.toMatch(/rxdaemon (run|status|logs|shutdown|restart|stop|start)\b/);
+    const unknown = await cliToEnd(['bogus'], sandbox().dir);
+    for (const command of ['run', 'manage', 'status', 'restart|stop|start', 'shutdown', 'logs']) expect(unknown.stderr).toContain(`  rxdaemon ${command} `);
+  });
+
+  it.each(['shutdown', 'stop', 'run'])('%s --help: its usage alone, on stdout; exit 0', async (command) => {
+    const { code, stdout, stderr } = await cliToEnd([command, '--help'], sandbox().dir);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout.startsWith(`Usage: rxdaemon ${command} `)).toBe(true);
+    expect(stdout).not.toContain('rxdaemon manage');
+  });
+
   const badConfigs: [string, string, string][] = [
     ['a JSON syntax error', '{\n  "daemons": {\n    "web": { "command": "sleep", }\n  }\n}\n', 'invalid JSON at line 3, column 34: Expected double-quoted property name'],
     ['an unknown field', JSON.stringify({ daemons: { web: { command: 'sleep', arg: ['1'] } } }), '`daemons.web.arg`: unknown field; did you mean `args`?'],

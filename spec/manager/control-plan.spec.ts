@@ -44,7 +44,7 @@ describe('planControl: start, restart and stop of one id', () => {
     [
       'not desired, and no daemon of it: each is refused',
       { desired: false },
-      ['start', 'restart', 'stop'].map(() => ({ act: 'refuse' as const, message: 'no service "web" is desired' })),
+      ['start', 'restart', 'stop'].map(() => ({ act: 'refuse' as const, message: 'no service "web" is configured' })),
     ],
   ])('%s', (_, facts, expected) => {
     expect(plans(facts)).toEqual(expected);

@@ -5,6 +5,7 @@ describe('control.sock protocol: requests', () => {
   it.each([
     ['{"type":"status"}', { type: 'status' }],
     ['{"type":"metrics"}', { type: 'metrics' }],
+    ['{"type":"shutdown"}', { type: 'shutdown' }],
     ['{"type":"restart","id":"web"}', { type: 'restart', id: 'web' }],
     ['{"type":"stop","id":"web"}', { type: 'stop', id: 'web' }],
     ['{"type":"start","id":"web"}', { type: 'start', id: 'web' }],
@@ -17,9 +18,9 @@ describe('control.sock protocol: requests', () => {
   it.each([
     ['', /the request is not JSON/],
     ['{"type":"status"', /the request is not JSON/],
-    ['42', /expected an object with a `type` \(status, metrics, restart, stop, start, logs\)/],
+    ['42', /expected an object with a `type` \(status, metrics, restart, stop, start, logs, shutdown\)/],
     ['{"id":"web"}', /expected an object with a `type`/],
-    ['{"type":"reboot"}', /`type`: expected one of status, metrics, restart, stop, start, logs, got "reboot"/],
+    ['{"type":"reboot"}', /`type`: expected one of status, metrics, restart, stop, start, logs, shutdown, got "reboot"/],
     ['{"type":"restart"}', /^`id`: expected string, got undefined$/],
     ['{"type":"stop","id":7}', /^`id`: expected string, got 7$/],
     ['{"type":"logs","id":"web","lines":-1}', /^`lines`: expected a non-negative integer, got -1$/],
@@ -44,6 +45,7 @@ describe('control.sock protocol: answers', () => {
     // The manager's header: since when it runs, and the config it serves.
     [{ type: 'status', pid: 7, since: 1_800_000_000_000, config: '/etc/rxdaemon/services.json', daemons: [report] }],
     [{ type: 'metrics', text: '# HELP rxdaemon_up x\n# TYPE rxdaemon_up gauge\nrxdaemon_up{id="web"} 1\n' }],
+    [{ type: 'shutdown', pid: 7 }],
     [{ type: 'ok', outcome: 'already-running', status: 'running', pid: 42 }],
     [{ type: 'ok', outcome: 'started', status: 'idle', cause: 'waiting for db to be ready' }],
     [{ type: 'error', code: 'EREFUSED', message: 'no' }],

@@ -107,8 +107,8 @@ describe('Manager.start/restart/stop(id): what each did or found', () => {
 
   it('what cannot be done is a Left saying why: an id not desired; a restart whose new process fails to spawn', async () => {
     const { manager, ask } = managed({ web: { command: 'web' } }, { byId: { web: (spawn) => (spawn === 2 ? { spawnError: 'ENOENT' } : {}) } });
-    expect(await ask(() => manager.restart('nope'))).toEqual(left({ code: 'EREFUSED', message: 'cannot restart nope: no service "nope" is desired' }));
-    expect(await ask(() => manager.start('nope'))).toEqual(left({ code: 'EREFUSED', message: 'cannot start nope: no service "nope" is desired' }));
+    expect(await ask(() => manager.restart('nope'))).toEqual(left({ code: 'EREFUSED', message: 'cannot restart nope: no service "nope" is configured' }));
+    expect(await ask(() => manager.start('nope'))).toEqual(left({ code: 'EREFUSED', message: 'cannot start nope: no service "nope" is configured' }));
     const failed = await ask(() => manager.restart('web'));
     expect(failed).toEqual(left({ code: 'ESPAWN', message: expect.stringMatching(/^cannot restart web: its new process failed to spawn: .*ENOENT/) as unknown }));
   });

@@ -16,6 +16,7 @@ import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import type { FakeProcess } from '../../lib/testing/fake-process.js';
 import { FakeProcesses } from '../../lib/testing/fake-processes.js';
 import { FakeSystem } from '../../lib/testing/fake-system.js';
+import { recordedPids } from '../helpers/records.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
 
 let root: string;
@@ -26,12 +27,8 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** What the data dir records now, as a manager started at this moment would find it. */
-const recorded = (): Record<string, number> => {
-  const { records, found } = Records.open(new DataDir(root), 0);
-  records.close();
-  return Object.fromEntries([...found.daemons].map(([id, entry]) => [id, (entry as { pid: number }).pid]));
-};
+/** What the data dir records now. */
+const recorded = (): Record<string, number> => recordedPids(root);
 
 const line = (event: ManagerEvent): string => `${event.type}${'id' in event ? `:${event.id}` : ''}@${event.at}`;
 

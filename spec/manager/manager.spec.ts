@@ -255,7 +255,7 @@ describe('M9: one daemon at a time', () => {
     const { scheduler, manager, seen } = managed();
     const unknown = manager.restart('nope');
     scheduler.flush();
-    expect(await unknown).toEqual(left({ code: 'EREFUSED', message: 'cannot restart nope: no service "nope" is desired' }));
+    expect(await unknown).toEqual(left({ code: 'EREFUSED', message: 'cannot restart nope: no service "nope" is configured' }));
     const stopped = manager.stop('db');
     scheduler.flush();
     await stopped;
