@@ -49,9 +49,9 @@ export class Recorder {
   }
 
   /** The intent of a spawn of `id` that may have run stays recorded (see `Records.keep`). */
-  keep(id: string, intent: SpawnIntent): void {
+  readonly keep = (id: string, intent: SpawnIntent): void => {
     this.records?.keep(id, intent);
-  }
+  };
 
   /** The completion of a one-shot `id`, or none. */
   complete(id: string, completion: Completion | undefined): void {
