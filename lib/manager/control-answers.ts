@@ -9,6 +9,7 @@ import { isManagerTerminal, type ControlErrorEvent, type ControlRequest, type Ma
 import { checkId } from './ids.js';
 import { emptyLogNote, logLines } from './log-lines.js';
 import { outputOf, partsOf, type DesiredSet } from './service.js';
+import type { DaemonStates } from './fold-states.js';
 import { StatusBoard } from './status-board.js';
 import { prometheusText } from '../metrics/prometheus-text.js';
 import { readUsage } from '../metrics/usage.js';
@@ -38,7 +39,7 @@ export class ControlAnswers {
   readonly #seen = new Subject<ManagerEvent>();
   /** Completes at the manager's terminal event: followed logs read their files to the end, then end. */
   readonly #ended = new Subject<never>();
-  readonly #board = new StatusBoard();
+  readonly #board: StatusBoard;
   #configured: DesiredSet = {};
   /** When the manager began to run, for `rxdaemon status`'s header. */
   readonly #since: number;
@@ -47,8 +48,10 @@ export class ControlAnswers {
     private readonly dataDir: DataDir,
     private readonly manager: ManagerFacts,
     private readonly scheduler: SchedulerLike,
+    states: DaemonStates,
   ) {
     this.#since = scheduler.now();
+    this.#board = new StatusBoard(states);
   }
 
   /** Serves these answers on the data dir's control.sock while subscribed (see {@link controlServer$}). */
@@ -61,7 +64,7 @@ export class ControlAnswers {
     this.#configured = desired;
   }
 
-  /** Takes in one event of the manager, once it has been emitted. */
+  /** Takes in one event of the manager, once it has been emitted; the status board folds it into the states. */
   see(event: ManagerEvent): void {
     this.#board.see(event);
     this.#seen.next(event);

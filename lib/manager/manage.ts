@@ -7,6 +7,7 @@ import { compact$, compacting } from './compacting.js';
 import { ControlAnswers } from './control-answers.js';
 import { isFleetEvent, isManagerTerminal, type ControlRequest, type ManagerEvent } from './events.js';
 import { Fleet } from './fleet.js';
+import { DaemonStates } from './fold-states.js';
 import { logFleetEvent } from './log-fleet-event.js';
 import { openDataDir, type OpenedDataDir } from './open-data-dir.js';
 import { reconcileDesiredSets } from './desired-sets.js';
@@ -76,13 +77,15 @@ const release = (opened: OpenedDataDir | undefined): void => {
   opened?.lock.release();
 };
 
-/** The manager of an opened (or no) data dir, from the first desired set to its terminal event. */
-const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: OpenedDataDir | undefined): Observable<ManagerEvent> =>
+/** The manager of an opened (or no) data dir, from the first desired set to its terminal event; its events folded into `states`, if given. */
+const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: OpenedDataDir | undefined, given: DaemonStates | undefined): Observable<ManagerEvent> =>
   new Observable<ManagerEvent>((subscriber) => {
     const { daemon, timing, snapshotIntervalMs, logger } = settings;
     const fleet = new Fleet(opened === undefined ? daemon : { ...daemon, scope: opened.scope }, opened?.dataDir, opened?.records);
     const restore = opened === undefined ? undefined : { found: opened.found, marked: opened.marked, snapshotPath: opened.dataDir.snapshotPath };
-    const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, { pid: daemon.driver.processes.ownPid, configPath: settings.configPath }, daemon.scheduler);
+    const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, { pid: daemon.driver.processes.ownPid, configPath: settings.configPath }, daemon.scheduler, given ?? new DaemonStates());
+    // The states are folded once: by control.sock's status board when it serves, else here.
+    const fold = control ?? given;
     // A shutdown asked on control.sock ends the manager as a kill does.
     const killed$ = merge(settings.kill$, control?.shutdown$ ?? EMPTY);
     const ending$ = merge(settings.close$.pipe(map((): Ending => 'close')), killed$.pipe(map((): Ending => 'kill'))).pipe(take(1), share());
@@ -107,7 +110,7 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
       .pipe(
         takeWhile((event) => !isManagerTerminal(event), true),
         tap((event) => {
-          control?.see(event);
+          fold?.see(event);
           // Daemon events are logged by their own pipeline.
           if (isFleetEvent(event)) logFleetEvent(logger, event);
         }),
@@ -148,13 +151,16 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
  * manage(desired$, { dataDir: '/var/lib/agent/daemons' }).subscribe((event) => console.log(event));
  * desired$.next({ web, api: { command: 'envoy', args: ['-c', 'api.yaml'] } }); // starts `api` only
  */
-export const manage = (desired$: Observable<DesiredSet>, options: ManagerOptions = {}): Observable<ManagerEvent> => {
+export const manage = (desired$: Observable<DesiredSet>, options: ManagerOptions = {}): Observable<ManagerEvent> => manageFolding(desired$, options, undefined);
+
+/** {@link manage}, its events folded into `states` as they are emitted (`Manager`'s, so its states and control.sock's status are one fold). */
+export const manageFolding = (desired$: Observable<DesiredSet>, options: ManagerOptions, states: DaemonStates | undefined): Observable<ManagerEvent> => {
   const settings = settle(options);
   return defer(() => {
     const { driver, scheduler } = settings.daemon;
     const opened: Either<{ code: 'ELOCKED' | 'EDATADIR'; message: string }, OpenedDataDir | undefined> =
       settings.dataDir === undefined ? right(undefined) : openDataDir(settings.dataDir, driver, settings.idVariable, scheduler.now());
     if (isLeft(opened)) return of<ManagerEvent>({ type: 'manager-refused', at: scheduler.now(), ...opened.left });
-    return managed$(desired$, settings, opened.right);
+    return managed$(desired$, settings, opened.right, states);
   });
 };

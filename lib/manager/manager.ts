@@ -1,11 +1,11 @@
 import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { asyncScheduler, BehaviorSubject, defer, distinctUntilChanged, filter, firstValueFrom, ignoreElements, map, ReplaySubject, Subject, switchMap, tap, type Observable, type SchedulerLike } from 'rxjs';
 import type { DaemonState } from '../daemon/state.js';
-import { deferred } from '../deferred.js';
+import { deferred, type Deferred } from '../deferred.js';
 import type { ControlError, ControlOutcome } from './control-outcome.js';
 import { resultOf, settles } from './control-result.js';
 import { isManagerTerminal, type ControlRequest, type ManagerClosedEvent, type ManagerEvent, type ManagerStoppedEvent } from './events.js';
-import { DaemonStates } from './fold-states.js';
+import { StatesFeed } from './states-feed.js';
 import { outputLines$, type OutputStream } from '../output/output-lines.js';
 import type { FileSource } from '../fs/file-source.js';
 import { withLines, type OutputLine, type Outputs } from '../output/with-lines.js';
@@ -13,7 +13,7 @@ import type { Stdio } from '../process/spawn-spec.js';
 import { DataDir } from './data-dir.js';
 import { checkId } from './ids.js';
 import { driverOf } from '../options.js';
-import { manage, type ManagerOptions } from './manage.js';
+import { manageFolding, type ManagerOptions } from './manage.js';
 import { outputOf, type DesiredSet } from './service.js';
 import { codedError } from '../errno.js';
 
@@ -65,21 +65,18 @@ export class Manager {
    */
   readonly states$: Observable<ReadonlyMap<string, DaemonState>>;
   readonly #events = new Subject<ManagerEvent>();
-  readonly #states = new ReplaySubject<ReadonlyMap<string, DaemonState>>(1);
-  /** The states, folded as each event comes; `states$` gets a copy after each burst. */
-  readonly #folded = new DaemonStates();
-  /** Whether `#folded` changed since `states$` last got a copy. */
-  #unsent = false;
-  readonly #close$ = new ReplaySubject<void>(1);
-  readonly #kill$ = new ReplaySubject<void>(1);
+  /** The one fold of the states (control.sock's status reads it too), and `states$`'s copies of it. */
+  readonly #states: StatesFeed;
+  /** How the manager is asked to end (M5), replayed: `close()` or `kill()` may come before `run()` subscribed. */
+  readonly #ending$ = new ReplaySubject<'close' | 'kill'>();
   readonly #control$ = new Subject<ControlRequest>();
-  readonly #done = deferred<ManagerEvent | undefined>();
+  /** Undefined until `run()`; then resolves with the terminal event once the manager has ended. */
+  #done: Deferred<ManagerEvent | undefined> | undefined;
   readonly #managed$: Observable<ManagerEvent>;
   readonly #scheduler: SchedulerLike;
   readonly #output: { readonly dataDir: DataDir | undefined; readonly source: FileSource };
   /** The latest desired set, once `run()` brought one: where each service's output goes. Completes when the manager ends. */
   readonly #desired = new BehaviorSubject<DesiredSet | undefined>(undefined);
-  #running = false;
 
   /** Checks the options at once (a TypeError naming the bad one); nothing runs until {@link run}. */
   constructor(desired$: Observable<DesiredSet>, options: Omit<ManagerOptions, 'close$' | 'kill$' | 'control$'> = {}) {
@@ -89,47 +86,42 @@ export class Manager {
         this.#desired.next(desired);
       }),
     );
-    this.#managed$ = manage(remembered$, { ...options, close$: this.#close$, kill$: this.#kill$, control$: this.#control$ });
     this.#scheduler = options.scheduler ?? asyncScheduler;
+    this.#states = new StatesFeed(this.#scheduler);
+    const asked = (ending: 'close' | 'kill'): Observable<unknown> => this.#ending$.pipe(filter((next) => next === ending));
+    this.#managed$ = manageFolding(remembered$, { ...options, close$: asked('close'), kill$: asked('kill'), control$: this.#control$ }, this.#states);
     this.#output = { dataDir: options.dataDir === undefined ? undefined : new DataDir(options.dataDir), source: driverOf(options.driver).files.output };
     this.events$ = this.#events.asObservable();
-    this.states$ = this.#states.asObservable();
-    this.#states.next(new Map());
-    // Nobody may wait for the end; a bug surfacing through it must not also be an unhandled rejection.
-    this.#done.promise.catch(() => undefined);
+    this.states$ = this.#states.states$;
   }
 
   /** Starts managing, on the scheduler (nothing is emitted inside `run()`). Idempotent. */
   run(): void {
-    if (this.#running) return;
-    this.#running = true;
+    if (this.#done !== undefined) return;
+    const done = deferred<ManagerEvent | undefined>();
+    this.#done = done;
+    // Nobody may wait for the end; a bug surfacing through it must not also be an unhandled rejection.
+    done.promise.catch(() => undefined);
     let last: ManagerEvent | undefined;
     this.#scheduler.schedule(() => {
       this.#managed$.subscribe({
         next: (event) => {
           if (isManagerTerminal(event)) last = event;
-          // One copy per burst of events (a reconcile of 10,000 daemons is one), not one per event.
-          if (this.#folded.see(event) && !this.#unsent) {
-            this.#unsent = true;
-            this.#scheduler.schedule(() => {
-              this.#sendStates();
-            });
-          }
           this.#events.next(event);
         },
         error: (error: unknown) => {
           this.#events.error(error);
           this.#states.error(error);
           this.#desired.complete();
-          this.#done.reject(error);
+          done.reject(error);
         },
         complete: () => {
-          this.#sendStates();
+          this.#states.send();
           // lines$ read their files to the end, then complete: before close() or kill() resolves.
           this.#events.complete();
           this.#desired.complete();
           this.#states.complete();
-          this.#done.resolve(last);
+          done.resolve(last);
         },
       });
     });
@@ -142,13 +134,13 @@ export class Manager {
    * with a TypeError when it was never run.
    */
   close(): Promise<ManagerClosedEvent> {
-    this.#close$.next();
+    this.#ending$.next('close');
     return this.#endedWith('manager-closed');
   }
 
   /** M5: stops every daemon and empties the records. Resolves with `manager-stopped`; rejects as {@link close} does when the manager ended otherwise. */
   kill(): Promise<ManagerStoppedEvent> {
-    this.#kill$.next();
+    this.#ending$.next('kill');
     return this.#endedWith('manager-stopped');
   }
 
@@ -252,18 +244,11 @@ export class Manager {
 
   /** Resolves with the terminal event (`manager-closed`, `manager-stopped`, `manager-refused`) once the manager has ended; undefined if it never ran. */
   ended(): Promise<ManagerEvent | undefined> {
-    return this.#running ? this.#done.promise : Promise.resolve(undefined);
-  }
-
-  /** Gives `states$` a copy of the states if they changed since the last one. */
-  #sendStates(): void {
-    if (!this.#unsent) return;
-    this.#unsent = false;
-    this.#states.next(this.#folded.copy());
+    return this.#done?.promise ?? Promise.resolve(undefined);
   }
 
   async #endedWith<T extends 'manager-closed' | 'manager-stopped'>(type: T): Promise<Extract<ManagerEvent, { type: T }>> {
-    if (!this.#running) throw new TypeError(NEVER_RUN);
+    if (this.#done === undefined) throw new TypeError(NEVER_RUN);
     const last = await this.#done.promise;
     if (last?.type !== type) throw endedOtherwise(last);
     return last as Extract<ManagerEvent, { type: T }>;
@@ -271,12 +256,12 @@ export class Manager {
 
   /** Sends a request and resolves with what it came to, at the event that settles it (see {@link settles}); rejects only when the manager was never run. */
   async #request(request: ControlRequest): Promise<Either<ControlError, ControlOutcome>> {
-    if (!this.#running) throw new TypeError(NEVER_RUN);
+    if (this.#done === undefined) throw new TypeError(NEVER_RUN);
     const settled = firstValueFrom(this.#events.pipe(filter(settles(request))), { defaultValue: undefined });
     this.#control$.next(request);
     const event = await settled;
     // What the promise says is done, states$ shows from then on, not only once the burst ends.
-    this.#sendStates();
+    this.#states.send();
     return resultOf(request, event);
   }
 }

@@ -48,10 +48,15 @@ export const daemonReport = (id: string, facts: ReportFacts, now: number): Daemo
  * each process: CPU (over the time since the last report) and memory.
  */
 export class StatusBoard {
-  readonly #states = new DaemonStates();
+  readonly #states: DaemonStates;
   /** Why ids were skipped, as the last `invalid-entry` or `restore-skipped` of each said. */
   readonly #skipped = new Map<string, string>();
   readonly #cpu = new CpuMeter();
+
+  /** `states` are folded here, event by event (a manager's one fold: its facade reads them too). */
+  constructor(states: DaemonStates = new DaemonStates()) {
+    this.#states = states;
+  }
 
   /** Takes in one event of the manager. */
   see(event: ManagerEvent): void {
