@@ -90,7 +90,7 @@ describe('rxdaemon run: the daemon’s options from its flags', () => {
     [{ stdout: '' }, "--stdout takes a file, 'inherit' or 'ignore', got ''"],
     [{ stderr: '' }, "--stderr takes a file, 'inherit' or 'ignore', got ''"],
     [{ 'pid-file': '' }, "--pid-file takes a file, got ''"],
-    [{ stdout: 'out.log', 'max-log-bytes': '1M' }, "--max-log-bytes takes a positive integer, got '1M'"],
+    [{ stdout: 'out.log', 'max-log-bytes': '1M' }, "--max-log-bytes takes a non-negative integer, got '1M'"],
     [{ stdout: 'out.log', 'max-log-bytes': '1000', 'log-backups': '0' }, "--log-backups takes a positive integer, got '0'"],
     [{ stdout: 'out.log', 'tail-lines': '-1' }, "--tail-lines takes a non-negative integer, got '-1'"],
     [{ 'tail-lines': '5' }, '--tail-lines acts on an output file: give --stdout FILE or --stderr FILE'],
