@@ -120,9 +120,9 @@ export const formatEvent = (event: PrintedEvent, style: LineStyle, now = new Dat
   return `${paint(localTime(now), 'grey', style.colour)} ${idColumn(id, style)}${paint(text, colourOf(event), style.colour)}`;
 };
 
-/** A line a daemon wrote, as the command line shows it: whose, from which of its outputs, and its text. */
+/** A line a daemon wrote, as the command line shows it: whose (every daemon of a manager has an id), from which of its outputs, and its text. */
 export interface ShownLine {
-  readonly id: string;
+  readonly id?: string | undefined;
   readonly stream: OutputStream;
   readonly text: string;
 }
