@@ -29,7 +29,10 @@ const COMMANDS: Readonly<Record<string, string>> = {
                             accepts; not ready in --ready-timeout MS (default
                             60000): stopped and restarted
       --stdout F, --stderr F
-                            a file, inherit or ignore (default)
+                            a file, inherit (default: the terminal's) or
+                            ignore; with --json, stdout defaults to ignore
+                            (the events' lines stay JSON), with
+                            --keep-on-exit both do
       --max-log-bytes N --log-backups K
                             rotate an output file past N bytes, keeping K
                             copies (default 3)
@@ -78,9 +81,13 @@ ${DATA_DIR}
       signal and grace. Exit 1 when something could not be stopped.
 ${DATA_DIR}
 `,
-  logs: `Usage: rxdaemon logs ID... [-f] [-n N] [--stderr] [--data-dir DIR]
-      The last N lines (default 20) of each id's stdout (or stderr), through
-      the manager of DIR, else from its files; -f follows them.
+  logs: `Usage: rxdaemon logs [ID...] [-f] [-n N] [--stdout|--stderr] [--data-dir DIR]
+      The last N lines (default 20, in all) of every service's stdout and
+      stderr, or of those of ID..., each line as [id] | text, [id] ! text
+      for stderr (one ID with --stdout or --stderr: as written); -f then
+      follows them, across restarts, rotations and the manager's end, until
+      interrupted. Where each service writes, the manager of DIR says; with
+      none, DIR's logs/ are read.
 ${DATA_DIR}
 `,
 };
@@ -94,7 +101,7 @@ Usage:
   rxdaemon status [--json]                   what every daemon is doing
   rxdaemon restart|stop|start <id…|all>      act on daemons of the manager
   rxdaemon shutdown                          stop every daemon and the manager
-  rxdaemon logs ID... [-f] [-n N]            what daemons wrote
+  rxdaemon logs [ID...] [-f] [-n N]          what daemons wrote
   rxdaemon COMMAND --help                    the usage of that command
 
 Options:
