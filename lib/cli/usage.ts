@@ -46,7 +46,7 @@ const COMMANDS: Readonly<Record<string, string>> = {
       the policy gave up or the last run failed and was not restarted.
 `,
   manage: `Usage: rxdaemon manage [--config FILE] [--data-dir DIR] [--json] [--verbose]
-                       [--keep-on-exit]
+                       [--keep-on-exit] [--output]
       Run every daemon of FILE (default: DIR/services.json), reloaded when it
       changes and on SIGHUP:
         { "daemons": { "<id>": { "command": ..., "args": [...], "cwd",
@@ -57,11 +57,15 @@ const COMMANDS: Readonly<Record<string, string>> = {
             "when", "noRestartCodes", "maxRestarts", "withinMs", ... },
           "ready"/"health": { "http": URL | "tcp": PORT | "exec": [CMD, ...]
             | "output": REGEX, "intervalMs", "timeoutMs", ... },
-          "after": ["<id>", ...] } } }   (spawned once those are ready)
+          "after": ["<id>", ...] } },    (spawned once those are ready)
+        "defaults": { any option above but command, args, cwd, env, token,
+          oneshot and after: for every daemon that sets none } }
       Relative paths (cwd, output files) are the config file's neighbours.
       Logs, pid files and the snapshot live in DIR; a new manager on DIR
       adopts the daemons a closed one left. --keep-on-exit: on SIGINT/SIGTERM,
       leave the daemons running. --verbose: a line for each snapshot written.
+      --output: every line the daemons write too, as [id] | line ([id] !
+      line for stderr), read from their logs.
       --json: one event per line. Exit 2 for a bad config or a DIR in use.
 ${DATA_DIR}
 `,
