@@ -3,7 +3,7 @@ import { DEFAULT_LOG_LINES } from '../manager/control-protocol.js';
 import { DataDir } from '../manager/data-dir.js';
 import { lines$ } from '../output/lines.js';
 import type { OutputStream } from '../output/output-lines.js';
-import { seenRotations } from '../output/seen-rotations.js';
+import { seenRotations } from '../fs/seen-rotations.js';
 import { parse } from './args.js';
 import { dataDirOf } from './data-dir.js';
 import { formatLogLine, idWidthOf, wantsColour, type ShownLine } from './format.js';

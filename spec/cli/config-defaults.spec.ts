@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configReader } from '../../lib/cli/config.js';
-import type { DesiredSet } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { serviceEquals } from '../../lib/manager/service.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rxdaemon-defaults-'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { FileSource } from '../../lib/output/file-source.js';
+import type { FileSource } from '../../lib/fs/file-source.js';
 import { lineReader } from '../../lib/output/lines.js';
-import { seenRotations } from '../../lib/output/seen-rotations.js';
+import { seenRotations } from '../../lib/fs/seen-rotations.js';
 
 /** Files in memory, each with an inode: a rename brings the inode along, a new file gets a new one. */
 class Files {
