@@ -2,7 +2,7 @@
 // dist/index.js, dist/testing/index.js and dist/cli/main.js as bundles of
 // lib/ (P7: cold start). Node's ESM loader pays for every module it
 // resolves, reads and links, and our ~90 took longer than all of RxJS;
-// bundled, import('rxdaemon') loads two files. Then the declarations as a
+// bundled, import('rxdaemon') loads index.js and the chunks it shares. Then the declarations as a
 // user's compiler meets them: only those the two entry points reach, and a
 // CommonJS view of each entry point (see commonJsView).
 //
@@ -55,15 +55,15 @@ const common = {
   plugins: [requireCommonJs],
   logLevel: 'warning',
 };
-// The library and rxdaemon/testing share their chunk, so a FakeDriver and a Daemon meet as one library.
-await build({ ...common, entryPoints: ['lib/index.ts', 'lib/testing/index.ts'], chunkNames: 'chunks/[name]-[hash]' });
-// The CLI, a program of its own, is bundled apart: shared with it, the library would be split into as many
-// chunks as the CLI's commands cut it into, each one more module for import('rxdaemon') to load. Its chunks
-// sit beside main.js, where lib/cli/version.ts finds package.json at ../../. Being a copy of most of the
-// library, it would be a third of the package: it is minified (whitespace and syntax, ~17 kB packed), and
-// keeps its names, so a stack trace still says which function failed. The library, which users' debuggers
-// step into, is left as it is.
-await build({ ...common, entryPoints: ['lib/cli/main.ts'], chunkNames: 'cli/[name]-[hash]', minifyWhitespace: true, minifySyntax: true });
+// One build of the three entry points, so the package holds the library once: the CLI's commands, the
+// library and rxdaemon/testing share its chunk (a FakeDriver and a Daemon meet as one library). The CLI's
+// commands sit behind one lazy import (lib/cli/commands.ts): had each command its own, the shared code would
+// be cut into as many chunks as the commands cut it into, each one more module for import('rxdaemon') to
+// load; so import('rxdaemon') loads index.js and the chunks it shares, and `rxdaemon --help` only main.js.
+// Bundled apart, the CLI was a second copy of most of the library, a third of the package even minified.
+// Nothing is minified: a stack trace names our functions, and esbuild heads each module's part with its path.
+// Chunks sit in dist/chunks/, two levels below package.json as lib/cli/version.ts expects.
+await build({ ...common, entryPoints: ['lib/index.ts', 'lib/testing/index.ts', 'lib/cli/main.ts'], chunkNames: 'chunks/[name]-[hash]' });
 
 // The declarations of what the package exports, each entry point's with the files it imports.
 const ENTRIES = ['dist/index.d.ts', 'dist/testing/index.d.ts'];

@@ -19,8 +19,9 @@ const FLOORS = [
   floor('options'),
   floor('snapshot/'),
   floor('daemon/'),
-  floor('manager/'),
+  // Prometheus text from daemons' states: the manager's control.sock answers with it.
   floor('metrics/'),
+  floor('manager/'),
   floor('testing/'),
   floor('cli/'),
   floor('index'),

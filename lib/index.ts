@@ -89,3 +89,5 @@ export { manage, type ManagerOptions } from './manager/manage.js';
 export { serviceEquals, type DesiredSet, type Service, type ServiceOptions } from './manager/service.js';
 export { Manager } from './manager/manager.js';
 export type { ControlError, ControlOutcome } from './manager/control-outcome.js';
+export { prometheusText } from './metrics/prometheus-text.js';
+export { readUsage, type Usage } from './metrics/usage.js';

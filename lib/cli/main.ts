@@ -15,21 +15,24 @@ const main = async (argv: readonly string[]): Promise<number> => {
   try {
     if (wantsHelp(args)) return help(command);
     switch (command) {
-      // Each command's module is loaded when it runs: `--help` loads none of them, `run` no control socket client (P7).
+      // The commands are loaded when one runs: `--help` and `--version` load none of them (P7). One module
+      // holds them all, so the package's one build shares the library with them in few chunks (esbuild.config.mjs).
       case 'run':
-        return await (await import('./run.js')).run(args, consoleOutput);
+        return await (await import('./commands.js')).run(args, consoleOutput);
       case 'manage':
-        return await (await import('./manage-command.js')).manageCommand(args, consoleOutput);
+        return await (await import('./commands.js')).manageCommand(args, consoleOutput);
       case 'status':
-        return await (await import('./status.js')).status(args);
+        return await (await import('./commands.js')).status(args);
       case 'restart':
       case 'stop':
       case 'start':
-        return await (await import('./control.js')).control(command, args);
+        return await (await import('./commands.js')).control(command, args);
       case 'shutdown':
-        return await (await import('./shutdown.js')).shutdown(args);
+        return await (await import('./commands.js')).shutdown(args);
       case 'logs':
-        return await (await import('./logs.js')).logs(args);
+        return await (await import('./commands.js')).logs(args);
+      case 'startup':
+        return (await import('./commands.js')).startup(args);
       case '--help':
       case '-h':
       case 'help':

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { BehaviorSubject, firstValueFrom } from 'rxjs';
 import type { ManagerEvent } from '../manager/events.js';
@@ -10,6 +10,7 @@ import { configReloads$ } from './config-reloads.js';
 import { configUpdates, readSettled$ } from './config-updates.js';
 import { dataDirOf } from './data-dir.js';
 import { EXIT, UsageError, type Output } from './output.js';
+import { tellSystemd } from './systemd-notify.js';
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -36,6 +37,8 @@ const shown = (event: ManagerEvent, json: boolean, verbose: boolean): boolean =>
  * nothing in it is touched. The data dir defaults as {@link dataDirOf} says, the config to the data
  * dir's services.json; the manager serves
  * `rxdaemon status`, `restart`, `stop`, `start`, `shutdown` and `logs` on its control.sock.
+ * Under systemd (`NOTIFY_SOCKET`), it tells systemd `READY=1` and pings its
+ * watchdog (see {@link tellSystemd}); its daemons do not inherit the socket.
  */
 export const manageCommand = async (args: readonly string[], output: (json: boolean) => Output): Promise<number> => {
   const { values } = parse(args, OPTIONS);
@@ -55,7 +58,7 @@ export const manageCommand = async (args: readonly string[], output: (json: bool
   }
   out.align(Object.keys(initial.right));
   const desired$ = new BehaviorSubject<DesiredSet>(initial.right);
-  const manager = new Manager(desired$, { dataDir });
+  const manager = new Manager(desired$, { dataDir, configPath: resolve(config) });
   const updates = configUpdates(read, initial.right, configReloads$(config)).subscribe((update) => {
     switch (update.kind) {
       case 'changed':
@@ -80,8 +83,13 @@ export const manageCommand = async (args: readonly string[], output: (json: bool
     if (event.type === 'line') out.line(event);
     else if (shown(event, values.json === true, values.verbose === true)) out.event(event);
   });
+  // Before run(): the daemons it spawns must not inherit systemd's socket.
+  const notifying = tellSystemd(manager.events$, process.env, (reason) => {
+    out.note(`${reason}; going on without`);
+  });
   manager.run();
   const last = await manager.ended();
+  notifying?.unsubscribe();
   updates.unsubscribe();
   process.off('SIGINT', leave);
   process.off('SIGTERM', leave);

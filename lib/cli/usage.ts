@@ -69,9 +69,13 @@ const COMMANDS: Readonly<Record<string, string>> = {
       --json: one event per line. Exit 2 for a bad config or a DIR in use.
 ${DATA_DIR}
 `,
-  status: `Usage: rxdaemon status [--json] [--data-dir DIR]
-      State, pid, uptime, restarts, last exit, CPU, memory and trouble of
-      every daemon, as the manager of DIR tells it, else as its records say.
+  status: `Usage: rxdaemon status [--json | --prometheus | --watch] [--data-dir DIR]
+      The manager (pid, uptime, config), then the state, pid, uptime,
+      restarts, last exit, CPU, memory and trouble of every daemon, as the
+      manager of DIR tells it, else as its records say. --watch: again every
+      second until Ctrl-C. --prometheus: Prometheus' text format. Exit 0:
+      all running (or stopped on request, or a one-shot done); 1: some not;
+      3: no manager runs.
 ${DATA_DIR}
 `,
   restart: control('restart', 'Restart gracefully; one that gave up or completed is revived.'),
@@ -102,11 +106,16 @@ export const USAGE = `rxdaemon: keep long-running processes alive
 Usage:
   rxdaemon run [options] -- CMD ARGS...      supervise one command
   rxdaemon manage [--config FILE]            run every daemon of a config
-  rxdaemon status [--json]                   what every daemon is doing
+  rxdaemon status [options]                  what every daemon is doing
   rxdaemon restart|stop|start <id…|all>      act on daemons of the manager
   rxdaemon shutdown                          stop every daemon and the manager
   rxdaemon logs [ID...] [-f] [-n N]          what daemons wrote
   rxdaemon COMMAND --help                    the usage of that command
+
+  rxdaemon startup systemd [--user] [--config FILE] [--data-dir DIR]
+      Print a systemd unit that runs manage with FILE and DIR at boot
+      (absolute node and paths, Type=notify, a watchdog, KillMode=process);
+      --user: a unit of your own systemd. Where to save it: on stderr.
 
 Options:
   --data-dir DIR  the manager's data dir (default $RXDAEMON_HOME, else

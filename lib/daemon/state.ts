@@ -143,3 +143,10 @@ export const nextState = (state: DaemonState, event: DaemonEvent): DaemonState =
       return state;
   }
 };
+
+/**
+ * Whether a state has a live process under supervision: from `started`
+ * (or `adopted`) until its exit, a stop included; a closed daemon's
+ * process runs on, but is no longer this supervisor's.
+ */
+export const hasProcess = (state: DaemonState): state is DaemonState & { readonly pid: number } => state.pid !== undefined && state.status !== 'closed';

@@ -10,8 +10,16 @@ import { checkId } from './ids.js';
 import { emptyLogNote, logLines } from './log-lines.js';
 import { outputOf, partsOf, type DesiredSet, type Service } from './service.js';
 import { StatusBoard } from './status-board.js';
+import { prometheusText } from '../metrics/prometheus-text.js';
+import { readUsage } from '../metrics/usage.js';
 
 const END: ControlAnswer = { type: 'end' };
+
+/** What a manager tells of itself in `rxdaemon status`'s header: its pid, and the config it serves (when it was told one). */
+export interface ManagerFacts {
+  readonly pid: number;
+  readonly configPath?: string | undefined;
+}
 
 /**
  * M9: what a running manager answers on control.sock. It sees every event
@@ -32,12 +40,16 @@ export class ControlAnswers {
   readonly #ended = new Subject<never>();
   readonly #board = new StatusBoard();
   #configured: DesiredSet = {};
+  /** When the manager began to run, for `rxdaemon status`'s header. */
+  readonly #since: number;
 
   constructor(
     private readonly dataDir: DataDir,
-    private readonly ownPid: number,
+    private readonly manager: ManagerFacts,
     private readonly scheduler: SchedulerLike,
-  ) {}
+  ) {
+    this.#since = scheduler.now();
+  }
 
   /** Serves these answers on the data dir's control.sock while subscribed (see {@link controlServer$}). */
   serve$(): Observable<ControlErrorEvent> {
@@ -61,7 +73,12 @@ export class ControlAnswers {
   readonly answer = (request: ControlLine): Observable<ControlAnswer> => {
     switch (request.type) {
       case 'status':
-        return defer(() => of<ControlAnswer>({ type: 'status', pid: this.ownPid, daemons: this.#board.report(Object.keys(this.#configured), this.scheduler.now()) }));
+        return defer(() => of(this.#status()));
+      case 'metrics':
+        return defer(() => {
+          const states = this.#board.states(Object.keys(this.#configured));
+          return of<ControlAnswer>({ type: 'metrics', text: prometheusText(states, readUsage(states)) });
+        });
       case 'logs':
         return this.#logs(request);
       case 'shutdown':
@@ -72,6 +89,13 @@ export class ControlAnswers {
         return this.#control({ type: request.type, id: request.id });
     }
   };
+
+  /** The manager, then every daemon, as `rxdaemon status` shows them. */
+  #status(): ControlAnswer {
+    const { pid, configPath } = this.manager;
+    const daemons = this.#board.report(Object.keys(this.#configured), this.scheduler.now());
+    return { type: 'status', pid, since: this.#since, ...(configPath === undefined ? {} : { config: configPath }), daemons };
+  }
 
   #control(request: ControlRequest): Observable<ControlAnswer> {
     return new Observable<ControlAnswer>((subscriber) => {
@@ -96,7 +120,7 @@ export class ControlAnswers {
           take(1),
           map((event): ControlAnswer =>
             event.type === 'manager-stopped'
-              ? { type: 'shutdown', pid: this.ownPid }
+              ? { type: 'shutdown', pid: this.manager.pid }
               : answerError('EENDED', `the manager ended otherwise (${event.type}) before it could shut down${event.type === 'manager-closed' ? '; its daemons run on' : ''}`),
           ),
         )

@@ -34,6 +34,7 @@ const OutputName = t.keyof({ stdout: null, stderr: null }, "'stdout' or 'stderr'
 // Not exact: a field this manager does not know (from a newer client) is ignored, not an error.
 const REQUESTS = {
   status: t.type({ type: t.literal('status') }, 'a status request'),
+  metrics: t.type({ type: t.literal('metrics') }, 'a metrics request'),
   shutdown: t.type({ type: t.literal('shutdown') }, 'a shutdown request'),
   control: t.type({ type: ControlVerb, id: t.string }, 'a control request'),
   logs: t.intersection([t.type({ type: t.literal('logs'), id: t.string }), t.partial({ stream: OutputName, lines: Count, follow: t.boolean })], 'a logs request'),
@@ -41,13 +42,13 @@ const REQUESTS = {
 };
 
 /**
- * A request line: `status`; `restart`, `stop` or `start` of an id; `logs`
- * of an id (`stream` default stdout, `lines` default 20, `follow` default
- * false); `shutdown`: every daemon stopped, the records emptied, and the
- * manager ended (as `Manager.kill()`); `outputs`, the files every
- * configured service writes to.
+ * A request line: `status`; `metrics` (Prometheus' text format); `restart`,
+ * `stop` or `start` of an id; `logs` of an id (`stream` default stdout,
+ * `lines` default 20, `follow` default false); `shutdown`: every daemon
+ * stopped, the records emptied, and the manager ended (as
+ * `Manager.kill()`); `outputs`, the files every configured service writes to.
  */
-export const ControlLine = t.union([REQUESTS.status, REQUESTS.shutdown, REQUESTS.control, REQUESTS.logs, REQUESTS.outputs]);
+export const ControlLine = t.union([REQUESTS.status, REQUESTS.metrics, REQUESTS.shutdown, REQUESTS.control, REQUESTS.logs, REQUESTS.outputs]);
 export type ControlLine = t.TypeOf<typeof ControlLine>;
 
 /** How a daemon's last run ended. */
@@ -84,7 +85,9 @@ export const ServiceOutputs = t.intersection([t.type({ id: t.string }), t.partia
 export type ServiceOutputs = t.TypeOf<typeof ServiceOutputs>;
 
 const ANSWERS = {
-  status: t.type({ type: t.literal('status'), pid: t.number, daemons: t.array(DaemonReport) }),
+  // The manager's own pid, since when it runs (ms since the epoch) and the config it serves, then every daemon; an older manager tells no `since` or `config`.
+  status: t.intersection([t.type({ type: t.literal('status'), pid: t.number, daemons: t.array(DaemonReport) }), t.partial({ since: t.number, config: t.string })]),
+  metrics: t.type({ type: t.literal('metrics'), text: t.string }),
   // A shutdown's, once every daemon is gone and the manager has ended: its process (`pid`) exits next, unless it is an agent's.
   shutdown: t.type({ type: t.literal('shutdown'), pid: t.number }),
   // A control request's: its outcome, and the daemon's state then (its process, why it is not running).
@@ -102,13 +105,13 @@ const ANSWERS = {
  * EENDED (the manager ended first), ENOLOG (no log to read). `note`: what
  * a person should know of a log besides its lines (that it is empty).
  */
-export const ControlAnswer = t.union([ANSWERS.status, ANSWERS.shutdown, ANSWERS.ok, ANSWERS.error, ANSWERS.line, ANSWERS.note, ANSWERS.end, ANSWERS.outputs]);
+export const ControlAnswer = t.union([ANSWERS.status, ANSWERS.metrics, ANSWERS.shutdown, ANSWERS.ok, ANSWERS.error, ANSWERS.line, ANSWERS.note, ANSWERS.end, ANSWERS.outputs]);
 export type ControlAnswer = t.TypeOf<typeof ControlAnswer>;
 
 /** An error answer. */
 export const answerError = (code: string, message: string): ControlAnswer => ({ type: 'error', code, message });
 
-const KNOWN = ['status', 'restart', 'stop', 'start', 'logs', 'shutdown', 'outputs'];
+const KNOWN = ['status', 'metrics', 'restart', 'stop', 'start', 'logs', 'shutdown', 'outputs'];
 
 const parsed = (line: string, what: string): Either<string, unknown> => {
   try {
@@ -124,13 +127,13 @@ const parsed = (line: string, what: string): Either<string, unknown> => {
  *
  * @example
  * decodeRequest('{"type":"restart","id":"web"}'); // Right({ type: 'restart', id: 'web' })
- * decodeRequest('{"type":"reboot"}'); // Left("`type`: expected one of status, restart, stop, start, logs, outputs, got 'reboot'")
+ * decodeRequest('{"type":"reboot"}'); // Left("`type`: expected one of status, metrics, restart, stop, start, logs, shutdown, outputs, got 'reboot'")
  */
 export const decodeRequest = (line: string): Either<string, ControlLine> => {
   const json = parsed(line, 'the request');
   if (isLeft(json)) return json;
   const type = t.type({ type: t.string }).is(json.right) ? json.right.type : undefined;
-  const codec = type === 'status' || type === 'shutdown' || type === 'logs' || type === 'outputs' ? REQUESTS[type] : ControlVerb.is(type) ? REQUESTS.control : undefined;
+  const codec = type === 'status' || type === 'metrics' || type === 'shutdown' || type === 'logs' || type === 'outputs' ? REQUESTS[type] : ControlVerb.is(type) ? REQUESTS.control : undefined;
   if (type === undefined) return left(`expected an object with a \`type\` (${KNOWN.join(', ')})`);
   if (codec === undefined) return left(`\`type\`: expected one of ${KNOWN.join(', ')}, got ${JSON.stringify(type)}`);
   const decoded = codec.decode(json.right);

@@ -27,6 +27,8 @@ export interface ManagerOptions extends Omit<DaemonOptions, 'pidFile' | 'stdout'
   readonly kill$?: Observable<unknown>;
   /** M9: requests for one daemon at a time (`restart`, `stop`, `start`); each ends with a `control-done` event saying what it did or found, or a `control-refused` saying why not. */
   readonly control$?: Observable<ControlRequest>;
+  /** The config this manager serves, as `rxdaemon status` names it in its header (the CLI's `--config` file); told, never read. */
+  readonly configPath?: string;
 }
 
 /** The size past which a manager rotates each service's log files unless it or the service says otherwise (`maxLogBytes`; 0: never): 10 MiB. */
@@ -36,7 +38,7 @@ type Settings = ReturnType<typeof settle>;
 
 /** The manager's options checked and defaulted once; the daemons' own, resolved once, shared by all of them. */
 const settle = (options: ManagerOptions) => {
-  const { dataDir, quietMs = 500, maxWaitMs = 5_000, snapshotIntervalMs = 1_000, close$ = NEVER, kill$ = NEVER, control$ = NEVER, ...daemon } = options;
+  const { dataDir, quietMs = 500, maxWaitMs = 5_000, snapshotIntervalMs = 1_000, close$ = NEVER, kill$ = NEVER, control$ = NEVER, configPath, ...daemon } = options;
   const { scheduler, driver, logger, restart, envNames } = resolveOptions(daemon);
   return {
     dataDir,
@@ -45,6 +47,7 @@ const settle = (options: ManagerOptions) => {
     close$,
     kill$,
     control$,
+    configPath,
     // Resolved once here, so a thousand daemons share one policy rather than each making the default. A manager's
     // logs rotate by default: it runs unattended, and a log that only grows fills the disk in the end.
     daemon: { ...daemon, scheduler, driver, restart, maxLogBytes: daemon.maxLogBytes ?? MANAGED_MAX_LOG_BYTES },
@@ -83,7 +86,7 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
     const { daemon, timing, snapshotIntervalMs, logger } = settings;
     const fleet = new Fleet(opened === undefined ? daemon : { ...daemon, scope: opened.scope }, opened?.dataDir, opened?.records);
     const restore = opened === undefined ? undefined : { found: opened.found, marked: opened.marked, snapshotPath: opened.dataDir.snapshotPath };
-    const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, daemon.driver.processes.ownPid, daemon.scheduler);
+    const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, { pid: daemon.driver.processes.ownPid, configPath: settings.configPath }, daemon.scheduler);
     // A shutdown asked on control.sock ends the manager as a kill does.
     const killed$ = merge(settings.kill$, control?.shutdown$ ?? EMPTY);
     const ending$ = merge(settings.close$.pipe(map((): Ending => 'close')), killed$.pipe(map((): Ending => 'kill'))).pipe(take(1), share());

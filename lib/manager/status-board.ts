@@ -1,4 +1,4 @@
-import { idleBecause, initialState, type DaemonState, type LastExit } from '../daemon/state.js';
+import { hasProcess, idleBecause, initialState, type DaemonState, type LastExit } from '../daemon/state.js';
 import { CpuMeter, readProcUsage } from '../process/proc-usage.js';
 import type { DaemonReport } from './control-protocol.js';
 import type { ManagerEvent } from './events.js';
@@ -39,9 +39,6 @@ export const daemonReport = (id: string, facts: ReportFacts, now: number): Daemo
   cause: facts.cause ?? null,
 });
 
-/** A state that has a live process: the statuses in which `pid` is one. */
-const hasProcess = (state: DaemonState): state is DaemonState & { readonly pid: number } => state.pid !== undefined && state.status !== 'closed';
-
 /**
  * M9: what `rxdaemon status` shows of a running manager, folded from its
  * events: each daemon's state, with its cause, as `Manager.states$` folds
@@ -70,16 +67,15 @@ export class StatusBoard {
     return skipped === undefined ? initialState : idleBecause(initialState, skipped);
   }
 
-  /**
-   * Every configured id (in order), then any other daemon still known (one
-   * being stopped because it left the desired set), as of `now` (ms since
-   * the epoch, the clock of the states).
-   */
+  /** The state of every configured id (in order), then of any other daemon still known (one being stopped because it left the desired set). */
+  states(configured: Iterable<string>): Map<string, DaemonState> {
+    return new Map([...new Set([...configured, ...this.#states.ids()])].map((id) => [id, this.stateOf(id)]));
+  }
+
+  /** The report of each of {@link states}, as of `now` (ms since the epoch, the clock of the states). */
   report(configured: Iterable<string>, now: number): DaemonReport[] {
-    const ids = new Set([...configured, ...this.#states.ids()]);
     const pids = new Set<number>();
-    const reports = [...ids].map((id) => {
-      const state = this.stateOf(id);
+    const reports = [...this.states(configured)].map(([id, state]) => {
       const live = hasProcess(state);
       const usage = live ? readProcUsage(state.pid) : undefined;
       if (live) pids.add(state.pid);

@@ -61,10 +61,10 @@ const manage = (services: Record<string, unknown> = SERVICES, ...flags: string[]
   return rx(['manage', '--json', '--config', config, ...flags]);
 };
 
-/** What `status --json` prints, or undefined when it fails (before the manager has made its data dir, say). */
+/** What `status --json` prints, or undefined when it fails (before the manager has made its data dir, say); exit 1 says some service is not running, which these specs wait for too. */
 const statusJson = async (): Promise<DaemonReport[] | undefined> => {
   const { code, stdout } = await rxToEnd(['status', '--json']);
-  if (code !== 0) return undefined;
+  if (code !== 0 && code !== 1) return undefined;
   const reports = stdout
     .split('\n')
     .filter((line) => line !== '')
@@ -109,9 +109,11 @@ describe('rxdaemon manage and status with the default data dir ($RXDAEMON_HOME)'
     expect(reports.get('later')).toMatchObject({ status: 'idle', pid: null, cause: 'waiting for missing to be ready' });
 
     const table = await rxToEnd(['status']);
-    expect(table.code).toBe(0);
+    // 1: crashy, missing and later are not running.
+    expect(table.code).toBe(1);
     expect(table.stderr).toBe('');
-    const [header, ...rows] = table.stdout.trimEnd().split('\n');
+    const [managerLine, header, ...rows] = table.stdout.trimEnd().split('\n');
+    expect(managerLine).toMatch(/^manager \d+ · up \d+s · .*services\.json$/);
     expect(header).toMatch(/^ID +STATE +PID +UPTIME +RESTARTS +LAST EXIT +CPU +MEM +CAUSE$/);
     // Aligned: every row's state begins under STATE.
     const column = header?.indexOf('STATE') ?? -1;
@@ -135,8 +137,8 @@ describe('rxdaemon manage and status with the default data dir ($RXDAEMON_HOME)'
     expect(isAlive(pid)).toBe(true);
 
     const { code, stdout, stderr } = await rxToEnd(['status', '--json']);
-    expect(code).toBe(0);
-    expect(stderr).toBe(`rxdaemon: no manager runs on ${home}; from its records (no CPU, restarts or last exit)\n`);
+    expect(code).toBe(3);
+    expect(stderr).toBe(`rxdaemon: no manager runs (data dir ${home}) · from its records: no CPU, restarts or last exit\n`);
     const report = JSON.parse(stdout) as DaemonReport;
     expect(report).toMatchObject({ id: 'web', status: 'alive', pid, restarts: null, lastExit: null, cpuPercent: null });
     expect(report.rssBytes).toBeGreaterThan(100_000);
@@ -155,7 +157,8 @@ describe('rxdaemon manage and status with the default data dir ($RXDAEMON_HOME)'
     await first.exited;
     expect(lstatSync(join(home, 'control.sock')).isSocket()).toBe(true);
     const orphaned = await rxToEnd(['status']);
-    expect(orphaned.stderr).toContain(`no manager runs on ${home}`);
+    expect(orphaned.code).toBe(3);
+    expect(orphaned.stdout).toContain(`no manager runs (data dir ${home})`);
     expect(orphaned.stdout).toMatch(/^web +alive/m);
 
     const second = manage({ web: ticker('web') });
@@ -170,9 +173,10 @@ describe('rxdaemon manage and status with the default data dir ($RXDAEMON_HOME)'
     const event = await manager.event('control-error', (e) => e.type === 'control-error');
     expect(event).toMatchObject({ error: { code: 'EEXIST' } });
     await manager.event('web started', (e) => e.type === 'started');
-    const { code, stderr } = await rxToEnd(['status']);
-    expect(code).toBe(0);
-    expect(stderr).toBe(`rxdaemon: the manager of ${home} (pid ${manager.pid}) does not answer at ${join(home, 'control.sock')}; from its records (no CPU, restarts or last exit)\n`);
+    const { code, stdout } = await rxToEnd(['status']);
+    // 1: a manager runs, but cannot say how its services are.
+    expect(code).toBe(1);
+    expect(stdout.split('\n')[0]).toBe(`manager ${manager.pid} does not answer at ${join(home, 'control.sock')} · from its records: no CPU, restarts or last exit`);
     expect(readFileSync(join(home, 'control.sock'), 'utf8')).toBe('not a socket');
   });
 });

@@ -120,7 +120,8 @@ describe('finding 1: a manager SIGKILLed right after a spawn leaves no duplicate
     expect(recordedInSnapshot().length).toBeLessThan(3);
     // And `status`, which reads both, shows all three while no manager runs.
     const status = start([programs.cli, 'status', '--json', '--data-dir', data()]);
-    expect(await status.exited).toBe(0);
+    // 3: no manager runs.
+    expect(await status.exited).toBe(3);
     const lines = status.stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string; pid: number; status: string });
     expect(lines.map(({ id, pid, status }) => [id, pid, status]).sort()).toEqual(['a', 'b', 'c'].map((id) => [id, lastPids(events)[id], 'alive']));
     await nextManagerAdoptsAll(manageCli(config), lastPids(events), ['a', 'b', 'c']);

@@ -4,6 +4,7 @@ import { decodeAnswer, decodeRequest, LineBuffer, lineOf } from '../../lib/manag
 describe('control.sock protocol: requests', () => {
   it.each([
     ['{"type":"status"}', { type: 'status' }],
+    ['{"type":"metrics"}', { type: 'metrics' }],
     ['{"type":"shutdown"}', { type: 'shutdown' }],
     ['{"type":"restart","id":"web"}', { type: 'restart', id: 'web' }],
     ['{"type":"stop","id":"web"}', { type: 'stop', id: 'web' }],
@@ -18,9 +19,9 @@ describe('control.sock protocol: requests', () => {
   it.each([
     ['', /the request is not JSON/],
     ['{"type":"status"', /the request is not JSON/],
-    ['42', /expected an object with a `type` \(status, restart, stop, start, logs, shutdown, outputs\)/],
+    ['42', /expected an object with a `type` \(status, metrics, restart, stop, start, logs, shutdown, outputs\)/],
     ['{"id":"web"}', /expected an object with a `type`/],
-    ['{"type":"reboot"}', /`type`: expected one of status, restart, stop, start, logs, shutdown, outputs, got "reboot"/],
+    ['{"type":"reboot"}', /`type`: expected one of status, metrics, restart, stop, start, logs, shutdown, outputs, got "reboot"/],
     ['{"type":"restart"}', /^`id`: expected string, got undefined$/],
     ['{"type":"stop","id":7}', /^`id`: expected string, got 7$/],
     ['{"type":"logs","id":"web","lines":-1}', /^`lines`: expected a non-negative integer, got -1$/],
@@ -42,6 +43,9 @@ describe('control.sock protocol: answers', () => {
 
   it.each([
     [{ type: 'status', pid: 7, daemons: [report, { ...report, id: 'db', pid: null, lastExit: { code: 3, signal: null, at: 5 }, cause: 'exited with code 3' }] }],
+    // The manager's header: since when it runs, and the config it serves.
+    [{ type: 'status', pid: 7, since: 1_800_000_000_000, config: '/etc/rxdaemon/services.json', daemons: [report] }],
+    [{ type: 'metrics', text: '# HELP rxdaemon_up x\n# TYPE rxdaemon_up gauge\nrxdaemon_up{id="web"} 1\n' }],
     [{ type: 'shutdown', pid: 7 }],
     [{ type: 'ok', outcome: 'already-running', status: 'running', pid: 42 }],
     [{ type: 'ok', outcome: 'started', status: 'idle', cause: 'waiting for db to be ready' }],
