@@ -36,7 +36,11 @@ export interface DaemonOptions {
   readonly health?: HealthOptions;
   /** How many lines of its output an `exited` event carries (its `tail`). Default 20. */
   readonly tailLines?: number;
-  /** Rotate a `{ file }` output past this many bytes (checked at least once a second): copied to `.1`, then truncated in place. Default: never. */
+  /**
+   * Rotate a `{ file }` output past this many bytes (checked at least once a
+   * second): copied to `.1`, then truncated in place. 0: never. Default:
+   * never for a lone daemon; 10 MiB under a manager (see `manage`).
+   */
   readonly maxLogBytes?: number;
   /** How many rotated copies are kept (`.1` … `.n`). Default 3. */
   readonly logBackups?: number;
@@ -122,7 +126,7 @@ export const OPTION_RULES = {
   gracefulStopMs: Duration,
   stopSignal: SignalName,
   tailLines: NonNegativeInteger,
-  maxLogBytes: PositiveInteger,
+  maxLogBytes: NonNegativeInteger,
   logBackups: PositiveInteger,
   pollIntervalMs: PositiveDuration,
   killProcessGroup: Flag,
@@ -215,7 +219,8 @@ const resolve = (options: DaemonOptions): ResolvedOptions => ({
     failures: check('health.failures', health.failures ?? 3, HEALTH_RULES.failures),
   })),
   tailLines: check('tailLines', options.tailLines ?? 20, OPTION_RULES.tailLines),
-  maxLogBytes: optional(options.maxLogBytes, (bytes) => check('maxLogBytes', bytes, OPTION_RULES.maxLogBytes)),
+  // 0 is the way to say "never" over a manager's default: resolved to none, as a lone daemon's default is.
+  maxLogBytes: optional(options.maxLogBytes, (bytes) => check('maxLogBytes', bytes, OPTION_RULES.maxLogBytes) || undefined),
   logBackups: check('logBackups', options.logBackups ?? 3, OPTION_RULES.logBackups),
   pollIntervalMs: check('pollIntervalMs', options.pollIntervalMs ?? 1_000, OPTION_RULES.pollIntervalMs),
   stopPollIntervalMs: STOP_POLL_INTERVAL_MS,

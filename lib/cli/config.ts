@@ -9,7 +9,7 @@ import { reportDecodeErrors } from '../snapshot/decode-errors.js';
 import { parseJson } from './json.js';
 import { reloadStableChecks } from './reload-stable-checks.js';
 import { reloadStablePolicies } from './reload-stable-policies.js';
-import { serviceOf, ServiceEntry, type Builders } from './service-entry.js';
+import { DefaultsEntry, serviceOf, ServiceEntry, withDefaults, type Builders } from './service-entry.js';
 import { closestName, strictObject } from './strict-codec.js';
 
 const Entries = t.record(t.string, ServiceEntry);
@@ -48,12 +48,41 @@ const Daemons = new t.Type<Entries, Entries, unknown>(
   t.identity,
 );
 
+const ConfigFields = strictObject('a config: { "defaults"?: { …options }, "daemons": { "<id>": { "command": … } } }', { daemons: Daemons }, { defaults: DefaultsEntry });
+
+// A default that cannot work with an entry's own options (an output check of a stream the entry ignores) is refused
+// at the entry, saying which field the defaults gave.
+const mergedError = (own: ServiceEntry, at: number) => (error: t.ValidationError): t.ValidationError => {
+  const field = error.context[at]?.key;
+  return field !== undefined && !Object.hasOwn(own, field) ? { ...error, message: `${error.message ?? 'invalid'} (\`${field}\` from \`defaults\`)` } : error;
+};
+
 /**
- * The config file of `rxdaemon manage`: `{ "daemons": { "<id>": service } }`;
- * any other field, at any level, is an error, and so is an `after` that
- * names no daemon of the config or closes a cycle.
+ * The config file of `rxdaemon manage`: `{ "defaults"?: options,
+ * "daemons": { "<id>": service } }`, decoded to its daemons, each with the
+ * defaults under its own options (see {@link withDefaults}); any other
+ * field, at any level, is an error, and so is an `after` that names no
+ * daemon of the config or closes a cycle.
  */
-export const Config = strictObject('a config: { "daemons": { "<id>": { "command": … } } }', { daemons: Daemons }, {});
+export const Config = new t.Type<{ readonly daemons: Entries }, { readonly daemons: Entries }, unknown>(
+  ConfigFields.name,
+  (input): input is { readonly daemons: Entries } => ConfigFields.is(input) && !('defaults' in input),
+  (input, context) => {
+    const fields = ConfigFields.validate(input, context);
+    if (isLeft(fields)) return fields;
+    const { daemons, defaults } = fields.right;
+    const merged: Record<string, ServiceEntry> = {};
+    const errors: t.ValidationError[] = [];
+    for (const [id, own] of Object.entries(daemons)) {
+      const at: t.Context = [...context, { key: 'daemons', type: Daemons, actual: daemons }, { key: id, type: ServiceEntry, actual: own }];
+      const entry = ServiceEntry.validate(withDefaults(own, defaults), at);
+      if (isLeft(entry)) errors.push(...entry.left.map(mergedError(own, at.length)));
+      else merged[id] = entry.right;
+    }
+    return errors.length === 0 ? t.success({ daemons: merged }) : t.failures(errors);
+  },
+  t.identity,
+);
 
 /**
  * Why a config cannot be used. `incomplete`: the file is missing or not

@@ -17,6 +17,7 @@ const OPTIONS = {
   'data-dir': { type: 'string' },
   json: { type: 'boolean' },
   'keep-on-exit': { type: 'boolean' },
+  output: { type: 'boolean' },
   verbose: { type: 'boolean' },
 } as const;
 
@@ -30,7 +31,8 @@ const shown = (event: ManagerEvent, json: boolean, verbose: boolean): boolean =>
  * `rxdaemon manage [--config FILE] [--data-dir DIR]`: a manager until SIGINT or
  * SIGTERM. The config is read again on any sign of a change and on SIGHUP
  * (see {@link configUpdates}). Readable lines align on the config's ids;
- * `--verbose` adds one for each snapshot written. An invalid config at start is exit 2; later
+ * `--verbose` adds one for each snapshot written; `--output`, every line each service
+ * writes (read from its files, for journald and `kubectl logs`). An invalid config at start is exit 2; later
  * it is reported once and the running set kept. A data dir owned by a live manager is exit 2, and
  * nothing in it is touched. The data dir defaults as {@link dataDirOf} says, the config to the data
  * dir's services.json; the manager serves
@@ -76,8 +78,10 @@ export const manageCommand = async (args: readonly string[], output: (json: bool
   };
   process.on('SIGINT', leave);
   process.on('SIGTERM', leave);
-  manager.events$.subscribe((event) => {
-    if (shown(event, values.json === true, values.verbose === true)) out.event(event);
+  // With --output, the services' lines too, read from their files: each run's before its `exited`.
+  (values.output === true ? manager.eventsAndLines$() : manager.events$).subscribe((event) => {
+    if (event.type === 'line') out.line(event);
+    else if (shown(event, values.json === true, values.verbose === true)) out.event(event);
   });
   // Before run(): the daemons it spawns must not inherit systemd's socket.
   const notifying = tellSystemd(manager.events$, process.env, (reason) => {

@@ -53,6 +53,42 @@ const ServiceFields = strictObject(
 /** A decoded service entry. */
 export type ServiceEntry = t.TypeOf<typeof ServiceFields>;
 
+// What a service is, or what it waits for, is its own: not a default for every service. (Nor are the fields of its
+// command, which ServiceFields holds outside SERVICE_RULES: what runs, where, with what, and its own secret.)
+const DEFAULT_RULES = Object.fromEntries(Object.entries(SERVICE_RULES).filter(([name]) => name !== 'after' && name !== 'oneshot')) as Omit<typeof SERVICE_RULES, 'after' | 'oneshot'>;
+
+/**
+ * A config's top-level `defaults`: any option of a service, for every
+ * service that does not set its own; not `command`, `args`, `cwd`, `env`
+ * or `token` (what runs, where, with what: each service's own, and a token
+ * shared by all would tell none apart), nor `oneshot` or `after`.
+ */
+export const DefaultsEntry = strictObject(
+  'service options for every daemon: { gracefulStopMs?, stopSignal?, restart?, ready?, … }',
+  {},
+  { ...DEFAULT_RULES, stdout: OutputEntry, stderr: OutputEntry, restart: RestartEntry, ready: ReadyEntry, health: HealthEntry },
+);
+/** A decoded `defaults`. */
+export type DefaultsEntry = t.TypeOf<typeof DefaultsEntry>;
+
+// The defaults a one-shot does not take: a policy and checks are for daemons (a one-shot is restarted only as its own
+// rule says, and is never ready).
+const DAEMONS_ONLY = ['restart', 'ready', 'health'] as const;
+
+/**
+ * A service's entry with the config's `defaults` under it: each option the
+ * entry does not set, the default's (for a one-shot, but for `restart`,
+ * `ready` and `health`); the entry's own value always wins, whole.
+ *
+ * @example
+ * withDefaults({ command: 'envoy' }, { gracefulStopMs: 20_000 }); // { command: 'envoy', gracefulStopMs: 20_000 }
+ */
+export const withDefaults = (entry: ServiceEntry, defaults: DefaultsEntry | undefined): ServiceEntry => {
+  if (defaults === undefined) return entry;
+  const taken = entry.oneshot === true ? Object.fromEntries(Object.entries(defaults).filter(([name]) => !(DAEMONS_ONLY as readonly string[]).includes(name))) : defaults;
+  return { ...taken, ...entry };
+};
+
 // An output check reads the daemon's output file; with 'ignore' there is
 // none, and every attempt would fail (ENOOUTPUT) until the run is given up.
 const unreadOutput = (entry: ServiceEntry, context: t.Context): t.Validation<ServiceEntry> => {

@@ -29,7 +29,10 @@ const COMMANDS: Readonly<Record<string, string>> = {
                             accepts; not ready in --ready-timeout MS (default
                             60000): stopped and restarted
       --stdout F, --stderr F
-                            a file, inherit or ignore (default)
+                            a file, inherit (default: the terminal's) or
+                            ignore; with --json, stdout defaults to ignore
+                            (the events' lines stay JSON), with
+                            --keep-on-exit both do
       --max-log-bytes N --log-backups K
                             rotate an output file past N bytes, keeping K
                             copies (default 3)
@@ -43,7 +46,7 @@ const COMMANDS: Readonly<Record<string, string>> = {
       the policy gave up or the last run failed and was not restarted.
 `,
   manage: `Usage: rxdaemon manage [--config FILE] [--data-dir DIR] [--json] [--verbose]
-                       [--keep-on-exit]
+                       [--keep-on-exit] [--output]
       Run every daemon of FILE (default: DIR/services.json), reloaded when it
       changes and on SIGHUP:
         { "daemons": { "<id>": { "command": ..., "args": [...], "cwd",
@@ -54,11 +57,15 @@ const COMMANDS: Readonly<Record<string, string>> = {
             "when", "noRestartCodes", "maxRestarts", "withinMs", ... },
           "ready"/"health": { "http": URL | "tcp": PORT | "exec": [CMD, ...]
             | "output": REGEX, "intervalMs", "timeoutMs", ... },
-          "after": ["<id>", ...] } } }   (spawned once those are ready)
+          "after": ["<id>", ...] } },    (spawned once those are ready)
+        "defaults": { any option above but command, args, cwd, env, token,
+          oneshot and after: for every daemon that sets none } }
       Relative paths (cwd, output files) are the config file's neighbours.
       Logs, pid files and the snapshot live in DIR; a new manager on DIR
       adopts the daemons a closed one left. --keep-on-exit: on SIGINT/SIGTERM,
       leave the daemons running. --verbose: a line for each snapshot written.
+      --output: every line the daemons write too, as [id] | line ([id] !
+      line for stderr), read from their logs.
       --json: one event per line. Exit 2 for a bad config or a DIR in use.
 ${DATA_DIR}
 `,
@@ -82,9 +89,13 @@ ${DATA_DIR}
       signal and grace. Exit 1 when something could not be stopped.
 ${DATA_DIR}
 `,
-  logs: `Usage: rxdaemon logs ID... [-f] [-n N] [--stderr] [--data-dir DIR]
-      The last N lines (default 20) of each id's stdout (or stderr), through
-      the manager of DIR, else from its files; -f follows them.
+  logs: `Usage: rxdaemon logs [ID...] [-f] [-n N] [--stdout|--stderr] [--data-dir DIR]
+      The last N lines (default 20, in all) of every service's stdout and
+      stderr, or of those of ID..., each line as [id] | text, [id] ! text
+      for stderr (one ID with --stdout or --stderr: as written); -f then
+      follows them, across restarts, rotations and the manager's end, until
+      interrupted. Where each service writes, the manager of DIR says; with
+      none, DIR's logs/ are read.
 ${DATA_DIR}
 `,
 };
@@ -98,7 +109,7 @@ Usage:
   rxdaemon status [options]                  what every daemon is doing
   rxdaemon restart|stop|start <id…|all>      act on daemons of the manager
   rxdaemon shutdown                          stop every daemon and the manager
-  rxdaemon logs ID... [-f] [-n N]            what daemons wrote
+  rxdaemon logs [ID...] [-f] [-n N]          what daemons wrote
   rxdaemon COMMAND --help                    the usage of that command
 
   rxdaemon startup systemd [--user] [--config FILE] [--data-dir DIR]

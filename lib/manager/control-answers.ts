@@ -2,13 +2,13 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { concat, defer, EMPTY, endWith, filter, map, Observable, of, Subject, take, type SchedulerLike } from 'rxjs';
 import { resultOf, settles } from './control-result.js';
 import { notConfigured } from './control-plan.js';
-import { answerError, DEFAULT_LOG_LINES, type ControlAnswer, type ControlLine } from './control-protocol.js';
+import { answerError, DEFAULT_LOG_LINES, type ControlAnswer, type ControlLine, type ServiceOutputs } from './control-protocol.js';
 import type { DataDir } from './data-dir.js';
 import { controlServer$ } from './control-server.js';
 import { isManagerTerminal, type ControlErrorEvent, type ControlRequest, type ManagerEvent } from './events.js';
 import { checkId } from './ids.js';
 import { emptyLogNote, logLines } from './log-lines.js';
-import { outputOf, partsOf, type DesiredSet } from './service.js';
+import { outputOf, partsOf, type DesiredSet, type Service } from './service.js';
 import type { DaemonStates } from './fold-states.js';
 import { StatusBoard } from './status-board.js';
 import { prometheusText } from '../metrics/prometheus-text.js';
@@ -86,6 +86,8 @@ export class ControlAnswers {
         return this.#logs(request);
       case 'shutdown':
         return this.#shutdownAnswer();
+      case 'outputs':
+        return defer(() => of<ControlAnswer>({ type: 'outputs', daemons: Object.entries(this.#configured).map(([id, service]) => this.#outputsOf(id, service)) }));
       default:
         return this.#control({ type: request.type, id: request.id });
     }
@@ -137,6 +139,16 @@ export class ControlAnswers {
     if (isLeft(result)) return answerError(result.left.code, result.left.message);
     const { status, pid, cause } = this.#board.stateOf(request.id);
     return { type: 'ok', outcome: result.right, status, ...(pid === undefined ? {} : { pid }), ...(cause === undefined ? {} : { cause }) };
+  }
+
+  /** Where service `id` writes: each output kept in a file, its own or its log in the data dir. */
+  #outputsOf(id: string, service: Service): ServiceOutputs {
+    const files: { stdout?: string; stderr?: string } = {};
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const target = outputOf(stream, id, partsOf(service).options, this.dataDir);
+      if (typeof target === 'object') files[stream] = target.file;
+    }
+    return { id, ...files };
   }
 
   #logs({ id, stream = 'stdout', lines = DEFAULT_LOG_LINES, follow = false }: Extract<ControlLine, { type: 'logs' }>): Observable<ControlAnswer> {

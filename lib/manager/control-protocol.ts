@@ -9,7 +9,9 @@ import { ControlOutcome } from './control-outcome.js';
  * request a line; the manager answers each, in order, with one line (a
  * `logs` request: a `note` when the service wrote nothing to that log, a
  * stream of `line`s, then `end`: at once, or, when it follows, at the
- * manager's end, after the log's last lines). A line
+ * manager's end, after the log's last lines; an `outputs` request: where
+ * each configured service writes, for a client that reads the files
+ * itself, as `rxdaemon logs` does). A line
  * that is not a request is answered with an `error` line, and the
  * connection stays usable.
  */
@@ -36,15 +38,17 @@ const REQUESTS = {
   shutdown: t.type({ type: t.literal('shutdown') }, 'a shutdown request'),
   control: t.type({ type: ControlVerb, id: t.string }, 'a control request'),
   logs: t.intersection([t.type({ type: t.literal('logs'), id: t.string }), t.partial({ stream: OutputName, lines: Count, follow: t.boolean })], 'a logs request'),
+  outputs: t.type({ type: t.literal('outputs') }, 'an outputs request'),
 };
 
 /**
  * A request line: `status`; `metrics` (Prometheus' text format); `restart`,
  * `stop` or `start` of an id; `logs` of an id (`stream` default stdout,
  * `lines` default 20, `follow` default false); `shutdown`: every daemon
- * stopped, the records emptied, and the manager ended (as `Manager.kill()`).
+ * stopped, the records emptied, and the manager ended (as
+ * `Manager.kill()`); `outputs`, the files every configured service writes to.
  */
-export const ControlLine = t.union([REQUESTS.status, REQUESTS.metrics, REQUESTS.shutdown, REQUESTS.control, REQUESTS.logs]);
+export const ControlLine = t.union([REQUESTS.status, REQUESTS.metrics, REQUESTS.shutdown, REQUESTS.control, REQUESTS.logs, REQUESTS.outputs]);
 export type ControlLine = t.TypeOf<typeof ControlLine>;
 
 /** How a daemon's last run ended. */
@@ -76,6 +80,10 @@ export const DaemonReport = t.type({
 });
 export type DaemonReport = t.TypeOf<typeof DaemonReport>;
 
+/** Where one configured service writes: the file of each of its outputs that is kept in one (none is 'ignore'). */
+export const ServiceOutputs = t.intersection([t.type({ id: t.string }), t.partial({ stdout: t.string, stderr: t.string })]);
+export type ServiceOutputs = t.TypeOf<typeof ServiceOutputs>;
+
 const ANSWERS = {
   // The manager's own pid, since when it runs (ms since the epoch) and the config it serves, then every daemon; an older manager tells no `since` or `config`.
   status: t.intersection([t.type({ type: t.literal('status'), pid: t.number, daemons: t.array(DaemonReport) }), t.partial({ since: t.number, config: t.string })]),
@@ -88,6 +96,8 @@ const ANSWERS = {
   line: t.type({ type: t.literal('line'), text: t.string }),
   note: t.type({ type: t.literal('note'), message: t.string }),
   end: t.type({ type: t.literal('end') }),
+  // In the order of the config.
+  outputs: t.type({ type: t.literal('outputs'), daemons: t.array(ServiceOutputs) }),
 };
 
 /**
@@ -95,13 +105,13 @@ const ANSWERS = {
  * EENDED (the manager ended first), ENOLOG (no log to read). `note`: what
  * a person should know of a log besides its lines (that it is empty).
  */
-export const ControlAnswer = t.union([ANSWERS.status, ANSWERS.metrics, ANSWERS.shutdown, ANSWERS.ok, ANSWERS.error, ANSWERS.line, ANSWERS.note, ANSWERS.end]);
+export const ControlAnswer = t.union([ANSWERS.status, ANSWERS.metrics, ANSWERS.shutdown, ANSWERS.ok, ANSWERS.error, ANSWERS.line, ANSWERS.note, ANSWERS.end, ANSWERS.outputs]);
 export type ControlAnswer = t.TypeOf<typeof ControlAnswer>;
 
 /** An error answer. */
 export const answerError = (code: string, message: string): ControlAnswer => ({ type: 'error', code, message });
 
-const KNOWN = ['status', 'metrics', 'restart', 'stop', 'start', 'logs', 'shutdown'];
+const KNOWN = ['status', 'metrics', 'restart', 'stop', 'start', 'logs', 'shutdown', 'outputs'];
 
 const parsed = (line: string, what: string): Either<string, unknown> => {
   try {
@@ -117,13 +127,13 @@ const parsed = (line: string, what: string): Either<string, unknown> => {
  *
  * @example
  * decodeRequest('{"type":"restart","id":"web"}'); // Right({ type: 'restart', id: 'web' })
- * decodeRequest('{"type":"reboot"}'); // Left("`type`: expected one of status, metrics, restart, stop, start, logs, got 'reboot'")
+ * decodeRequest('{"type":"reboot"}'); // Left("`type`: expected one of status, metrics, restart, stop, start, logs, shutdown, outputs, got 'reboot'")
  */
 export const decodeRequest = (line: string): Either<string, ControlLine> => {
   const json = parsed(line, 'the request');
   if (isLeft(json)) return json;
   const type = t.type({ type: t.string }).is(json.right) ? json.right.type : undefined;
-  const codec = type === 'status' || type === 'metrics' || type === 'shutdown' || type === 'logs' ? REQUESTS[type] : ControlVerb.is(type) ? REQUESTS.control : undefined;
+  const codec = type === 'status' || type === 'metrics' || type === 'shutdown' || type === 'logs' || type === 'outputs' ? REQUESTS[type] : ControlVerb.is(type) ? REQUESTS.control : undefined;
   if (type === undefined) return left(`expected an object with a \`type\` (${KNOWN.join(', ')})`);
   if (codec === undefined) return left(`\`type\`: expected one of ${KNOWN.join(', ')}, got ${JSON.stringify(type)}`);
   const decoded = codec.decode(json.right);

@@ -32,6 +32,9 @@ export interface ManagerOptions extends Omit<DaemonOptions, 'pidFile' | 'stdout'
   readonly configPath?: string;
 }
 
+/** The size past which a manager rotates each service's log files unless it or the service says otherwise (`maxLogBytes`; 0: never): 10 MiB. */
+export const MANAGED_MAX_LOG_BYTES = 10 * 1024 * 1024;
+
 type Settings = ReturnType<typeof settle>;
 
 /** The manager's options checked and defaulted once; the daemons' own, resolved once, shared by all of them. */
@@ -46,8 +49,9 @@ const settle = (options: ManagerOptions) => {
     kill$,
     control$,
     configPath,
-    // Resolved once here, so a thousand daemons share one policy rather than each making the default.
-    daemon: { ...daemon, scheduler, driver, restart },
+    // Resolved once here, so a thousand daemons share one policy rather than each making the default. A manager's
+    // logs rotate by default: it runs unattended, and a log that only grows fills the disk in the end.
+    daemon: { ...daemon, scheduler, driver, restart, maxLogBytes: daemon.maxLogBytes ?? MANAGED_MAX_LOG_BYTES },
     logger,
     idVariable: envNames.id,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatEvent, formatOutputLine, idWidthOf, isFailure, localTime, wantsColour, type LineStyle, type PrintedEvent } from '../../lib/cli/format.js';
+import { formatEvent, formatLogLine, formatOutputLine, idWidthOf, isFailure, localTime, wantsColour, type LineStyle, type PrintedEvent } from '../../lib/cli/format.js';
 
 const at = new Date('2026-11-26T12:34:56.789Z');
 const plain: LineStyle = { colour: false, idWidth: 0 };
@@ -68,9 +68,19 @@ describe('formatEvent', () => {
       formatEvent({ type: 'stopped', at: 0, id: 'db' }, style, at),
       formatEvent({ type: 'stopped', at: 0, id: 'worker' }, style, at),
       formatEvent({ type: 'manager-stopped', at: 0 }, style, at),
-      formatOutputLine('web', 'listening', style, at),
+      formatOutputLine({ id: 'web', stream: 'stdout', text: 'listening' }, style, at),
     ].map((line) => line.slice(localTime(at).length));
     expect(lines).toEqual([' [db]     stopped', ' [worker] stopped', '          manager stopped; every daemon stopped', ' [web]    | listening']);
+  });
+
+  it('marks a log line’s stream in a way a pipe keeps (no colour): | stdout, ! stderr; ids padded so the text starts in one column', () => {
+    const style: LineStyle = { colour: false, idWidth: idWidthOf(['web', 'worker']) };
+    expect([
+      formatLogLine({ id: 'web', stream: 'stdout', text: 'listening' }, style),
+      formatLogLine({ id: 'worker', stream: 'stderr', text: 'slow job' }, style),
+      formatOutputLine({ id: 'web', stream: 'stderr', text: 'oops' }, style, at).slice(localTime(at).length),
+    ]).toEqual(['[web]    | listening', '[worker] ! slow job', ' [web]    ! oops']);
+    expect(formatLogLine({ id: 'web', stream: 'stderr', text: 'oops' }, { colour: true, idWidth: 3 })).toContain(`${RED}!`);
   });
 
   it('leaves an id longer than the width unpadded, one space after it', () => {
@@ -83,7 +93,7 @@ describe('formatEvent', () => {
     expect(formatEvent({ type: 'backoff', at: 0, attempt: 4, delayMs: 1 }, colour, at)).toContain('\u001B[33m');
     expect(formatEvent({ type: 'started', at: 0, pid: 1, attempt: 1 }, colour, at)).toContain('\u001B[32m');
     expect(formatEvent({ type: 'started', at: 0, pid: 1, attempt: 1 }, plain, at)).not.toContain('\u001B[');
-    expect(formatOutputLine('web', 'hi', plain, at)).not.toContain('\u001B[');
+    expect(formatOutputLine({ id: 'web', stream: 'stderr', text: 'hi' }, plain, at)).not.toContain('\u001B[');
   });
 
   const exited = (fields: { code: number | null; signal: NodeJS.Signals | null; requested: boolean }): PrintedEvent => ({

@@ -54,7 +54,7 @@ const citations = (files: readonly string[]): Map<string, string> => {
   return cited;
 };
 
-// The pages a user reads: the README, the changelog and every page of docs/ (the package ships the README and docs/, less contributing.md).
+// The pages a user reads: the README, the changelog and every page of docs/ (the package ships the README and docs/, less contributing.md and architecture.md).
 const PAGES = ['README.md', 'CHANGELOG.md', ...readdirSync(join(ROOT, 'docs')).map((name) => `docs/${name}`)].filter((path) => path.endsWith('.md')).map((path) => join(ROOT, path));
 
 describe('docs/design.md: every rule the code cites resolves', () => {

@@ -387,13 +387,14 @@ describe('rxdaemon logs', () => {
       .split('\n')
       .filter((line) => line.startsWith(prefix))
       .map((line) => Number(line.slice(prefix.length)));
+  const linesOf = (text: string): string[] => text.trimEnd().split('\n');
 
-  it('the last N lines of a service, its stderr, and several ids with aligned prefixes', async () => {
-    manage({ web: ticker('web'), a: ticker('a') });
+  it('one log alone (an id and --stdout or --stderr) as written; several ids, or both streams, merged: N lines in all, each behind its id, aligned, and its stream’s mark', async () => {
+    manage({ web: ticker('web'), a: ticker('a'), own: { ...ticker('own'), stdout: { file: 'own.log' } } });
     await runningPid('web');
     await waitFor('web to print 10 lines', () => (readFileSync(join(home, 'logs', 'web-stdout.log'), 'utf8').match(/\n/g)?.length ?? 0) >= 10);
 
-    const last = await rxToEnd(['logs', 'web', '-n', '3']);
+    const last = await rxToEnd(['logs', 'web', '--stdout', '-n', '3']);
     expect(last.code).toBe(0);
     const shown = numbers(last.stdout, 'web ');
     expect(shown).toHaveLength(3);
@@ -402,17 +403,40 @@ describe('rxdaemon logs', () => {
     const stderr = await rxToEnd(['logs', '--stderr', 'web', '-n', '1']);
     expect(stderr.stdout).toMatch(/^web err \d+\n$/);
 
-    const both = await rxToEnd(['logs', 'web', 'a', '-n', '2']);
-    const lines = both.stdout.trimEnd().split('\n');
-    expect(lines).toHaveLength(4);
-    expect(lines.slice(0, 2).every((line) => /^web \| web \d+$/.test(line))).toBe(true);
-    expect(lines.slice(2).every((line) => /^a {3}\| a \d+$/.test(line))).toBe(true);
+    // A service's file of its own: the manager says where it is.
+    expect((await rxToEnd(['logs', 'own', '--stdout', '-n', '1'])).stdout).toMatch(/^own \d+\n$/);
+
+    const both = await rxToEnd(['logs', 'web', 'a', '--stdout', '-n', '4']);
+    expect(both.code).toBe(0);
+    expect(linesOf(both.stdout)).toEqual([
+      expect.stringMatching(/^\[(web\]|a\] {2}) \| (web|a) \d+$/),
+      expect.stringMatching(/^\[(web\]|a\] {2}) \| (web|a) \d+$/),
+      expect.stringMatching(/^\[(web\]|a\] {2}) \| (web|a) \d+$/),
+      expect.stringMatching(/^\[(web\]|a\] {2}) \| (web|a) \d+$/),
+    ]);
+
+    // Both streams, 40 lines in all, shared between the two logs: each log's in its order, the one written last, last.
+    const merged = linesOf((await rxToEnd(['logs', 'web', '-n', '40'])).stdout);
+    expect(merged).toHaveLength(40);
+    const logs = [merged.slice(0, 20), merged.slice(20)];
+    expect(logs.map((lines) => lines.map((line) => line.slice(0, 8)))).toEqual(expect.arrayContaining([Array(20).fill('[web] | '), Array(20).fill('[web] ! ')]));
+    for (const lines of logs) {
+      const shownNumbers = lines.map((line) => Number(/(\d+)$/.exec(line)?.[1]));
+      expect(shownNumbers).toEqual(Array.from({ length: 20 }, (_, i) => (shownNumbers[0] ?? 0) + i));
+    }
+
+    // Without an id: every configured service, in one column.
+    const every = await rxToEnd(['logs', '-n', '300']);
+    expect(every.code).toBe(0);
+    expect(new Set(linesOf(every.stdout).map((line) => /^\[(\w+)\] +[|!] /.exec(line)?.[1]))).toEqual(new Set(['web', 'a', 'own']));
+    expect(linesOf(every.stdout).every((line) => /^(\[web\] |\[a\] {3}|\[own\] )[|!] /.test(line))).toBe(true);
+    expect((await rxToEnd(['logs', '--stdout', '--stderr'])).code).toBe(2);
   });
 
   it('-f follows a running daemon: the last lines, then its new ones as it writes them, in order, none twice', async () => {
     manage({ web: ticker('web') });
     await runningPid('web');
-    const follow = rx(['logs', '-f', 'web', '-n', '2']);
+    const follow = rx(['logs', '-f', 'web', '--stdout', '-n', '2']);
     await waitFor('lines past the first ones', () => numbers(follow.stdout, 'web ').length >= 10, 10_000);
     const seen = numbers(follow.stdout, 'web ');
     expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => (seen[0] ?? 0) + i));
@@ -420,42 +444,73 @@ describe('rxdaemon logs', () => {
     await follow.exited;
   });
 
-  it('-f through the manager: the lines a service wrote as the manager stopped it come before it says the manager ended', async () => {
+  it('-f follows across rotations: every line once, in order, though the manager copies the log to .1 and truncates it', async () => {
+    manage({ web: { ...ticker('web'), maxLogBytes: 300 } });
+    await runningPid('web');
+    const follow = rx(['logs', '-f', 'web', '--stdout', '-n', '1']);
+    const log = join(home, 'logs', 'web-stdout.log');
+    // Each rotation makes a new .1: two seen, and lines past them.
+    const rotations = new Set<number>();
+    await waitFor('two rotations', () => {
+      const backup = lstatSync(`${log}.1`, { throwIfNoEntry: false });
+      if (backup !== undefined) rotations.add(backup.ino);
+      return rotations.size >= 2;
+    }, 15_000);
+    const before = numbers(follow.stdout, 'web ').length;
+    await waitFor('lines after them', () => numbers(follow.stdout, 'web ').length >= before + 10, 10_000);
+    const seen = numbers(follow.stdout, 'web ');
+    expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => (seen[0] ?? 0) + i));
+    follow.process.kill('SIGINT');
+    await follow.exited;
+  });
+
+  it('-f follows across the manager’s end and a new manager: the lines a service wrote as it was stopped, then the next one’s', async () => {
     // Its last line is written at SIGINT, right before it exits: when the manager's end is at hand.
     const parting = { command: process.execPath, args: ['-e', "console.log('up ' + process.pid); const t = setInterval(() => {}, 1000); process.on('SIGINT', () => { console.log('bye ' + process.pid); clearInterval(t); });"] };
     const manager = manage({ web: parting });
     const pid = sandbox().own(await runningPid('web'));
-    const follow = rx(['logs', '-f', 'web']);
+    const follow = rx(['logs', '-f', 'web', '--stdout']);
     await waitFor('logs -f to follow', () => follow.stdout.includes(`up ${pid}`), 10_000);
     manager.process.kill('SIGINT');
     expect(await manager.exited).toBe(0);
-    expect(await follow.exited).toBe(1);
-    expect(follow.stdout).toBe(`up ${pid}\nbye ${pid}\n`);
-    expect(follow.stderr).toBe('rxdaemon: the manager ended; no more lines\n');
+    await waitFor('the last line of the stopped run', () => follow.stdout.includes(`bye ${pid}`), 10_000);
+    expect(follow.process.exitCode).toBe(null);
+    manage({ web: parting });
+    const next = sandbox().own(await runningPid('web'));
+    await waitFor('the new manager’s run', () => follow.stdout.includes(`up ${next}`), 10_000);
+    expect(follow.stdout).toBe(`up ${pid}\nbye ${pid}\nup ${next}\n`);
+    expect(follow.stderr).toBe('');
+    follow.process.kill('SIGINT');
+    await follow.exited;
   });
 
   it('a service that never wrote to the log asked for: said so on stderr, through the manager and from the files; exit 0', async () => {
     const manager = manage({ quiet: { command: 'sleep', args: ['60'] } });
     await runningPid('quiet');
-    const nothing = (stream: string): string => `rxdaemon: quiet has written nothing to its ${stream} yet (${join(home, 'logs', `quiet-${stream}.log`)})\n`;
-    expect(await rxToEnd(['logs', 'quiet'])).toEqual({ code: 0, stdout: '', stderr: nothing('stdout') });
-    expect(await rxToEnd(['logs', '--stderr', 'quiet', '-n', '5'])).toEqual({ code: 0, stdout: '', stderr: nothing('stderr') });
+    const path = (stream: string): string => join(home, 'logs', `quiet-${stream}.log`);
+    const nothing = `rxdaemon: quiet has written nothing to its stdout or stderr yet (${path('stdout')}, ${path('stderr')})\n`;
+    expect(await rxToEnd(['logs', 'quiet'])).toEqual({ code: 0, stdout: '', stderr: nothing });
+    expect(await rxToEnd(['logs', '--stderr', 'quiet', '-n', '5'])).toEqual({ code: 0, stdout: '', stderr: `rxdaemon: quiet has written nothing to its stderr yet (${path('stderr')})\n` });
     manager.process.kill('SIGINT');
     expect(await manager.exited).toBe(0);
-    expect(await rxToEnd(['logs', 'quiet'])).toEqual({ code: 0, stdout: '', stderr: nothing('stdout') });
+    expect(await rxToEnd(['logs', 'quiet'])).toEqual({ code: 0, stdout: '', stderr: nothing });
   });
 
-  it('reads the files when no manager runs; an id with no log is exit 1, saying so', async () => {
+  it('reads the files when no manager runs, every service’s without an id; an id with no log, or one the manager does not know, is exit 1, saying so', async () => {
     const manager = manage({ web: ticker('web') });
     await runningPid('web');
+    expect(await rxToEnd(['logs', 'wbe'])).toEqual({ code: 1, stdout: '', stderr: 'rxdaemon: no service "wbe" is configured\n' });
     manager.process.kill('SIGINT');
     expect(await manager.exited).toBe(0);
     const written = readFileSync(join(home, 'logs', 'web-stdout.log'), 'utf8').trimEnd().split('\n');
-    expect(await rxToEnd(['logs', 'web', '-n', '2'])).toEqual({ code: 0, stdout: `${written.slice(-2).join('\n')}\n`, stderr: '' });
+    expect(await rxToEnd(['logs', 'web', '--stdout', '-n', '2'])).toEqual({ code: 0, stdout: `${written.slice(-2).join('\n')}\n`, stderr: '' });
+    const every = await rxToEnd(['logs', '-n', '4']);
+    expect(every.code).toBe(0);
+    expect(linesOf(every.stdout)).toHaveLength(4);
+    expect(linesOf(every.stdout).every((line) => /^\[web\] (\| web|! web err) \d+$/.test(line))).toBe(true);
     const typo = await rxToEnd(['logs', 'wbe']);
     expect(typo.code).toBe(1);
     expect(typo.stderr).toContain(`there is no ${join(home, 'logs', 'wbe-stdout.log')}`);
-    expect((await rxToEnd(['logs'])).code).toBe(2);
     expect((await rxToEnd(['logs', 'web', '-n', 'many'])).code).toBe(2);
   });
 });

@@ -20,7 +20,7 @@ describe('npm run demo', () => {
     expect(web).toBeDefined();
     expect(out).toMatch(new RegExp(`\\[web\\] {4}\\| up as pid ${web ?? ''}\n`));
     expect(out).toMatch(/\[worker\] \| up as pid \d+ \(v2\)\n/);
-    expect(out).toMatch(/\[flaky\] {2}\| crashing\n/);
+    expect(out).toMatch(/\[flaky\] {2}! crashing\n/);
     expect(out.trim().split('\n').at(-1)).toMatch(/manager stopped; every daemon stopped$/);
     const pids = [...out.matchAll(/started pid (\d+)/g)].map((match) => Number(match[1]));
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
@@ -55,7 +55,7 @@ describe('npm run demo: a run and its lines', () => {
     for (const [pid, lines] of crashed) {
       // Its own first line, and its last (written right before it crashed), under its own run, before its exited.
       expect(lines).toContain(`| up as pid ${pid}`);
-      expect(lines.filter((line) => line === '| crashing')).toEqual(['| crashing']);
+      expect(lines.filter((line) => line === '! crashing')).toEqual(['! crashing']);
     }
     // Every service's run that was stopped (the replaced worker, everything at the end): its last words come before its exit.
     const stopped = ['web', 'worker', 'flaky', 'cache'].flatMap((id) => [...runsOf(out, id)].filter(([, lines]) => lines.some((line) => line.startsWith('sent SIGINT'))));

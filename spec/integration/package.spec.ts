@@ -58,10 +58,11 @@ const copiesOf = (name: string): string[] => {
 };
 
 describe('the packed package', () => {
-  it('ships dist, the README and its docs/ (not the contributors’ page), the license and package.json: no sources, no maps, no changelog', () => {
+  it('ships dist, the README and its docs/ (not the contributors’ pages), the license and package.json: no sources, no maps, no changelog', () => {
     expect(shipped.filter((path) => !/^(dist\/.*\.(js|d\.ts|d\.cts)|docs\/.*\.md|README\.md|LICENSE|package\.json)$/.test(path))).toEqual([]);
     expect(shipped).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/testing/index.d.ts', 'dist/testing/index.d.cts', 'dist/cli/main.js', 'docs/api.md']));
     expect(shipped).not.toContain('docs/contributing.md');
+    expect(shipped).not.toContain('docs/architecture.md');
   });
 
   it('weighs at most 250 kB packed, in at most 150 files', () => {

@@ -11,6 +11,7 @@ describe('control.sock protocol: requests', () => {
     ['{"type":"start","id":"web"}', { type: 'start', id: 'web' }],
     ['{"type":"logs","id":"web"}', { type: 'logs', id: 'web' }],
     ['{"type":"logs","id":"web","stream":"stderr","lines":0,"follow":true}', { type: 'logs', id: 'web', stream: 'stderr', lines: 0, follow: true }],
+    ['{"type":"outputs"}', { type: 'outputs' }],
   ])('%s is a request', (line, request) => {
     expect(decodeRequest(line)).toEqual({ _tag: 'Right', right: request });
   });
@@ -18,9 +19,9 @@ describe('control.sock protocol: requests', () => {
   it.each([
     ['', /the request is not JSON/],
     ['{"type":"status"', /the request is not JSON/],
-    ['42', /expected an object with a `type` \(status, metrics, restart, stop, start, logs, shutdown\)/],
+    ['42', /expected an object with a `type` \(status, metrics, restart, stop, start, logs, shutdown, outputs\)/],
     ['{"id":"web"}', /expected an object with a `type`/],
-    ['{"type":"reboot"}', /`type`: expected one of status, metrics, restart, stop, start, logs, shutdown, got "reboot"/],
+    ['{"type":"reboot"}', /`type`: expected one of status, metrics, restart, stop, start, logs, shutdown, outputs, got "reboot"/],
     ['{"type":"restart"}', /^`id`: expected string, got undefined$/],
     ['{"type":"stop","id":7}', /^`id`: expected string, got 7$/],
     ['{"type":"logs","id":"web","lines":-1}', /^`lines`: expected a non-negative integer, got -1$/],
@@ -52,6 +53,7 @@ describe('control.sock protocol: answers', () => {
     [{ type: 'line', text: 'hello' }],
     [{ type: 'note', message: 'web has written nothing to its stdout yet (/logs/web-stdout.log)' }],
     [{ type: 'end' }],
+    [{ type: 'outputs', daemons: [{ id: 'web', stdout: '/logs/web-stdout.log', stderr: '/logs/web-stderr.log' }, { id: 'quiet' }] }],
   ] as const)('%j goes through a line and back', (answer) => {
     const line = lineOf(answer);
     expect(line.endsWith('\n')).toBe(true);

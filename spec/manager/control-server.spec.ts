@@ -23,7 +23,7 @@ afterEach(() => {
 
 /** Answers a status with a fixed line, a restart of `boom` with a bug, a logs request with one line and then never another. */
 const answer = (request: ControlLine): Observable<ControlAnswer> => {
-  if (request.type === 'status' || request.type === 'metrics') return of({ type: 'status', pid: 1, daemons: [] });
+  if (request.type === 'status' || request.type === 'metrics' || request.type === 'outputs') return of({ type: 'status', pid: 1, daemons: [] });
   if (request.type === 'logs') return concat(of<ControlAnswer>({ type: 'line', text: 'first' }), NEVER);
   if (request.type === 'shutdown') return of({ type: 'shutdown', pid: 1 });
   return request.id === 'boom' ? throwError(() => new Error('a bug')) : of<ControlAnswer>({ type: 'ok', outcome: 'restarted', status: 'starting', pid: 42 });
