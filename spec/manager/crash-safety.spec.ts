@@ -18,6 +18,7 @@ import { FakeProcesses } from '../../lib/testing/fake-processes.js';
 import { FakeSystem } from '../../lib/testing/fake-system.js';
 import { recordedPids } from '../helpers/records.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
+import { eventLine } from '../helpers/event-line.js';
 
 let root: string;
 beforeEach(() => {
@@ -30,10 +31,8 @@ afterEach(() => {
 /** What the data dir records now. */
 const recorded = (): Record<string, number> => recordedPids(root);
 
-const line = (event: ManagerEvent): string => `${event.type}${'id' in event ? `:${event.id}` : ''}@${event.at}`;
-
 /**
- * What a fresh manager does, in {@link line}s, about a stray of web found at
+ * What a fresh manager does, in {@link eventLine}s, about a stray of web found at
  * its start whose stop takes 10 ms: adopts it to stop it, and only once it
  * is gone spawns web's one process.
  */
@@ -69,7 +68,7 @@ describe('M8: a record is on disk before the manager does anything else with its
       const sets: Record<string, DesiredSet> = { a: { a: { command: 'a' }, b: { command: 'b' } }, b: { c: { command: 'c' } } };
       const desired$: Observable<DesiredSet> = hot('a 999ms b', sets);
       manage(desired$, { driver, dataDir: root, gracefulStopMs: 3_000, kill$: cold('10s k') }).subscribe((event) => {
-        if (event.type === 'stopping' || event.type === 'killing' || (event.type === 'exited' && event.id === 'a')) during[line(event)] = recorded();
+        if (event.type === 'stopping' || event.type === 'killing' || (event.type === 'exited' && event.id === 'a')) during[eventLine(event)] = recorded();
       });
     });
     // a ignores SIGINT: it is recorded while it is stopped, until SIGKILL ends it; c, new, waits for nothing of a's.
@@ -94,7 +93,7 @@ describe('M8: processes of the data dir that no record holds', () => {
       // A manager killed between the fork and the record left this behind.
       const stray = marked(driver, 'web');
       const desired$ = new BehaviorSubject<DesiredSet>({ web: { command: 'web' } });
-      manage(desired$, { driver, dataDir: root, kill$: cold('5s k') }).subscribe((event) => seen.push(line(event)));
+      manage(desired$, { driver, dataDir: root, kill$: cold('5s k') }).subscribe((event) => seen.push(eventLine(event)));
       expect(stray.pid).toBe(1000);
     });
     // The fresh one waits for the stray to be gone (polled every 10 ms while it stops).
@@ -116,7 +115,7 @@ describe('M8: processes of the data dir that no record holds', () => {
       marked(driver, 'web', { ppid: web }); // a helper that left its session, its parent alive
       driver.addProcess({ env: { RXDAEMON_SCOPE: 'another-data-dir', RXDAEMON_ID: 'web' } });
       const desired$ = new BehaviorSubject<DesiredSet>({ web: { command: 'web' } });
-      manage(desired$, { driver, dataDir: root, close$: cold('1s c') }).subscribe((event) => seen.push(line(event)));
+      manage(desired$, { driver, dataDir: root, close$: cold('1s c') }).subscribe((event) => seen.push(eventLine(event)));
     });
     expect(seen.filter((event) => event.startsWith('stray') || event.startsWith('stopping'))).toEqual([]);
     expect(seen).toContain('adopted:web@0');
@@ -138,7 +137,7 @@ describe('S5/M8: what is left of a daemon whose leader died while no manager ran
       // A second daemon's leftover, its leader gone and never recorded.
       const lost = driver.addProcess({ session: 4242, env: { RXDAEMON_SCOPE: scopeOf(root), RXDAEMON_ID: 'api' } });
       const desired$ = new BehaviorSubject<DesiredSet>({ web: { command: 'web' } });
-      manage(desired$, { driver, dataDir: root, kill$: cold('1s k') }).subscribe((event) => seen.push(line(event)));
+      manage(desired$, { driver, dataDir: root, kill$: cold('1s k') }).subscribe((event) => seen.push(eventLine(event)));
       expect([worker.alive, lost.alive]).toEqual([false, false]);
     });
     expect(driver.endedGroups.filter(({ at }) => at === 0).map(({ pid }) => pid)).toEqual(expect.arrayContaining([1000, 4242]));
@@ -161,7 +160,7 @@ describe('M4/M8: a recorded process that still runs but cannot be supervised', (
       manage(desired$, { driver, dataDir: root, kill$: cold('5s k') }).subscribe((event) => seen.push(event));
     });
     expect(seen.filter((event) => event.type === 'restore-skipped').map((event) => 'code' in event && event.code)).toEqual(['EFOREIGN']);
-    expect(seen.filter((event) => event.type === 'invalid-entry').map(line)).toEqual(['invalid-entry:web@0', 'invalid-entry:web@1500']);
+    expect(seen.filter((event) => event.type === 'invalid-entry').map(eventLine)).toEqual(['invalid-entry:web@0', 'invalid-entry:web@1500']);
     expect(driver.spawns.map((spec) => spec.command)).toEqual(['api']);
     // Its record stays for a later manager that can see it.
     expect(recorded()).toEqual({ web: 1000 });
@@ -203,7 +202,7 @@ describe('M8: a spawn whose process no longer shows the scope, found by the inte
     inVirtualTime(({ cold }) => {
       cold(startAt === 0 ? 'm' : `${startAt}ms m`).subscribe(() => {
         before();
-        manage(new BehaviorSubject<DesiredSet>({ web: { command: 'web' } }), { driver, dataDir: root, kill$: cold('5s k') }).subscribe((event) => seen.push(line(event)));
+        manage(new BehaviorSubject<DesiredSet>({ web: { command: 'web' } }), { driver, dataDir: root, kill$: cold('5s k') }).subscribe((event) => seen.push(eventLine(event)));
       });
     });
     return seen;
@@ -244,7 +243,7 @@ describe('M8: a spawn whose process no longer shows the scope, found by the inte
     });
     const skipped = events.find((event) => event.type === 'restore-skipped' && event.id === 'web');
     expect(skipped).toMatchObject({ code: 'EHIDDEN', message: expect.stringMatching(/^process 2000, started 0\.00 s after a spawn of web that a killed manager never recorded, may be that spawn's/) as unknown });
-    expect(events.filter((event) => event.type === 'invalid-entry').map(line)).toEqual(['invalid-entry:web@0']);
+    expect(events.filter((event) => event.type === 'invalid-entry').map(eventLine)).toEqual(['invalid-entry:web@0']);
     expect(driver.spawns).toEqual([]);
     expect(driver.signals).toEqual([]);
     // Kept across the final compaction: the next manager asks the same question.

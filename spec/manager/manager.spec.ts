@@ -9,8 +9,7 @@ import { Manager } from '../../lib/manager/manager.js';
 import { noRestart } from '../../lib/policy/no-restart.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { inVirtualTime, testScheduler } from '../helpers/virtual-time.js';
-
-const line = (event: ManagerEvent): string => `${event.type}${'id' in event ? `:${event.id}` : ''}@${event.at}`;
+import { eventLine } from '../helpers/event-line.js';
 
 describe('Manager: RxJS contracts', () => {
   it('emits nothing inside run(): a subscriber right after it sees the first reconcile', () => {
@@ -22,7 +21,7 @@ describe('Manager: RxJS contracts', () => {
     expect(inside).toEqual([]);
     early.unsubscribe();
     const seen: string[] = [];
-    manager.events$.subscribe((event) => seen.push(line(event)));
+    manager.events$.subscribe((event) => seen.push(eventLine(event)));
     scheduler.flush();
     expect(seen.slice(0, 2)).toEqual(['reconcile@0', 'spawning:a@0']);
   });
@@ -193,7 +192,7 @@ describe('manage: the desired set’s own end', () => {
     const driver = new FakeDriver();
     inVirtualTime(({ cold }) => {
       const desired$ = concat(of<DesiredSet>({ a: { command: 'a' } }), throwError(() => new Error('config server gone')));
-      manage(desired$, { driver, kill$: cold('5s k') }).subscribe((event) => seen.push(event.type === 'desired-error' ? `desired-error:${event.error.message}@${event.at}` : line(event)));
+      manage(desired$, { driver, kill$: cold('5s k') }).subscribe((event) => seen.push(event.type === 'desired-error' ? `desired-error:${event.error.message}@${event.at}` : eventLine(event)));
     });
     expect(seen).toContain('desired-error:config server gone@0');
     expect(seen.filter((event) => event.startsWith('stopping'))).toEqual(['stopping:a@5000']);
@@ -203,7 +202,7 @@ describe('manage: the desired set’s own end', () => {
   it('completion of desired$ keeps the last set running', () => {
     const seen: string[] = [];
     inVirtualTime(({ cold }) => {
-      manage(of<DesiredSet>({ a: { command: 'a' } }), { driver: new FakeDriver(), kill$: cold('5s k') }).subscribe((event) => seen.push(line(event)));
+      manage(of<DesiredSet>({ a: { command: 'a' } }), { driver: new FakeDriver(), kill$: cold('5s k') }).subscribe((event) => seen.push(eventLine(event)));
     });
     expect(seen.filter((event) => event.startsWith('stopping'))).toEqual(['stopping:a@5000']);
   });
@@ -216,7 +215,7 @@ describe('M9: one daemon at a time', () => {
     const desired$ = new BehaviorSubject<DesiredSet>({ web: { command: 'web' }, db: { command: 'db' } });
     const manager = new Manager(desired$, { driver, scheduler, quietMs: 10 });
     const seen: string[] = [];
-    manager.events$.subscribe((event) => seen.push(line(event)));
+    manager.events$.subscribe((event) => seen.push(eventLine(event)));
     manager.run();
     scheduler.flush();
     return { scheduler, driver, desired$, manager, seen };
@@ -269,7 +268,7 @@ describe('M9: one daemon at a time', () => {
     const seen: string[] = [];
     inVirtualTime(({ cold }) => {
       const control$: Observable<{ type: 'restart'; id: string }> = cold('100ms r', { r: { type: 'restart', id: 'web' } });
-      manage(of<DesiredSet>({ web: { command: 'web' } }), { driver: new FakeDriver(), control$, kill$: cold('1s k') }).subscribe((event) => seen.push(line(event)));
+      manage(of<DesiredSet>({ web: { command: 'web' } }), { driver: new FakeDriver(), control$, kill$: cold('1s k') }).subscribe((event) => seen.push(eventLine(event)));
     });
     expect(seen).toContain('stopping:web@100');
     expect(seen.filter((event) => event.startsWith('spawning'))).toEqual(['spawning:web@0', 'spawning:web@100']);

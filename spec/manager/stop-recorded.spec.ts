@@ -9,6 +9,7 @@ import { stopRecorded$ } from '../../lib/manager/stop-recorded.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { recordedPids } from '../helpers/records.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
+import { eventLine } from '../helpers/event-line.js';
 
 let root: string;
 beforeEach(() => {
@@ -21,8 +22,6 @@ afterEach(() => {
 /** What the data dir records now. */
 const recorded = (): Record<string, number> => recordedPids(root);
 
-const line = (event: ManagerEvent): string => `${event.type}${'id' in event ? `:${event.id}` : ''}@${event.at}`;
-
 describe('stopRecorded$: what the records of a data dir hold, stopped where no manager runs', () => {
   it('stops each recorded process as its record says (its own signal; its grace, then SIGKILL), and empties the records', () => {
     // The second process ignores its stop signal: SIGKILL ends it when its 300 ms of grace are over.
@@ -34,7 +33,7 @@ describe('stopRecorded$: what the records of a data dir hold, stopped where no m
       manage(of(services), { driver, dataDir: root, close$: cold('1s c') }).subscribe();
       cold('2s x')
         .pipe(concatMap(() => stopRecorded$(root, { driver })))
-        .subscribe((event) => seen.push(line(event)));
+        .subscribe((event) => seen.push(eventLine(event)));
     });
     expect(driver.signalLog()).toEqual(['SIGTERM 1000@2000', 'SIGINT 1001@2000', 'SIGKILL 1001@2300']);
     // Adopted, each is polled (every 10 ms while it stops): its end is seen at the next look.
