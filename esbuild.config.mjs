@@ -2,9 +2,20 @@
 // dist/index.js, dist/testing/index.js and dist/cli/main.js as bundles of
 // lib/ (P7: cold start). Node's ESM loader pays for every module it
 // resolves, reads and links, and our ~90 took longer than all of RxJS;
-// bundled, import('rxdaemon') loads two files.
+// bundled, import('rxdaemon') loads index.js and the chunks it shares. Then the declarations as a
+// user's compiler meets them: only those the two entry points reach, and a
+// CommonJS view of each entry point (see commonJsView).
+//
+// No source maps, and no sources: in any form (lib/, or maps that carry
+// them) the sources alone cost ~130 kB of the 250 kB the package may weigh.
+// The library's bundles are not minified, so a stack trace names our
+// functions, and esbuild heads each module's part with its path in lib/.
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import ts from 'typescript';
 
 // io-ts and fp-ts are CommonJS. Imported from ESM, each is first scanned by
 // Node for its export names (io-ts alone for about a third of RxJS's
@@ -37,17 +48,65 @@ const common = {
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20.17',
+  target: 'node20.19',
   // rxjs, execa (and io-ts, fp-ts through require) are the user's install's, never copied in.
   packages: 'external',
   banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
   plugins: [requireCommonJs],
-  sourcemap: true,
   logLevel: 'warning',
 };
-// The library and rxdaemon/testing share their chunk, so a FakeDriver and a Daemon meet as one library.
-await build({ ...common, entryPoints: ['lib/index.ts', 'lib/testing/index.ts'], chunkNames: 'chunks/[name]-[hash]' });
-// The CLI, a program of its own, is bundled apart: shared with it, the library would be split into as many
-// chunks as the CLI's commands cut it into, each one more module for import('rxdaemon') to load. Its chunks
-// sit beside main.js, where lib/cli/version.ts finds package.json at ../../.
-await build({ ...common, entryPoints: ['lib/cli/main.ts'], chunkNames: 'cli/[name]-[hash]' });
+// One build of the three entry points, so the package holds the library once: the CLI's commands, the
+// library and rxdaemon/testing share its chunk (a FakeDriver and a Daemon meet as one library). The CLI's
+// commands sit behind one lazy import (lib/cli/commands.ts): had each command its own, the shared code would
+// be cut into as many chunks as the commands cut it into, each one more module for import('rxdaemon') to
+// load; so import('rxdaemon') loads index.js and the chunks it shares, and `rxdaemon --help` only main.js.
+// Bundled apart, the CLI was a second copy of most of the library, a third of the package even minified.
+// Nothing is minified: a stack trace names our functions, and esbuild heads each module's part with its path.
+// Chunks sit in dist/chunks/, two levels below package.json as lib/cli/version.ts expects.
+await build({ ...common, entryPoints: ['lib/index.ts', 'lib/testing/index.ts', 'lib/cli/main.ts'], chunkNames: 'chunks/[name]-[hash]' });
+
+// The declarations of what the package exports, each entry point's with the files it imports.
+const ENTRIES = ['dist/index.d.ts', 'dist/testing/index.d.ts'];
+const program = ts.createProgram(ENTRIES, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true, types: [] });
+
+// tsc wrote a .d.ts for every file of lib/; the CLI's (about 45) and the library's inner modules that no
+// exported type mentions are read by no one's compiler, so they are not shipped.
+const reached = new Set(program.getSourceFiles().map((file) => relative('.', file.fileName)));
+const declarations = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? declarations(join(dir, entry.name)) : entry.name.endsWith('.d.ts') ? [join(dir, entry.name)] : []));
+for (const file of declarations('dist')) if (!reached.has(file)) rmSync(file);
+
+/**
+ * `index.d.cts` beside an entry point's `index.d.ts`: its types as a
+ * CommonJS file sees them. Node ≥ 20.19 and ≥ 22.12 `require()` our ES
+ * module, but TypeScript's `module: node16` lets a CommonJS file import
+ * only CommonJS types (TS1471), and a CommonJS declaration file may import
+ * ES types only as types (`resolution-mode`). So it re-exports every type,
+ * and declares each value (and a class's or codec's type of the same name)
+ * through `typeof import()`: the ES module's own declarations, not a copy.
+ */
+const commonJsView = async (entry) => {
+  const dts = entry.replace(/\.d\.ts$/, '.js');
+  const file = `'./${dts.split('/').pop()}'`;
+  const esm = `${file}, { with: { 'resolution-mode': 'import' } }`;
+  const checker = program.getTypeChecker();
+  const exported = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)));
+  const typed = new Set(exported.filter((symbol) => (checker.getAliasedSymbol(symbol).flags & ts.SymbolFlags.Type) !== 0).map((symbol) => symbol.name));
+  // What the module exports at run time are exactly its values.
+  const values = Object.keys(await import(pathToFileURL(dts).href)).sort();
+  const lines = values.flatMap((name) => [
+    `export declare const ${name}: ESM[${JSON.stringify(name)}];`,
+    ...(typed.has(name) ? [`export type ${name} = import(${esm}).${name};`] : []),
+  ]);
+  writeFileSync(
+    entry.replace(/\.d\.ts$/, '.d.cts'),
+    [
+      '// What `require()` of this entry point gives (Node >= 20.19, >= 22.12): the ES module\'s own types, for CommonJS files.',
+      `export type * from ${file} with { 'resolution-mode': 'import' };`,
+      `type ESM = typeof import(${esm});`,
+      ...lines,
+      '',
+    ].join('\n'),
+  );
+};
+for (const entry of ENTRIES) await commonJsView(entry);

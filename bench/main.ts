@@ -38,6 +38,10 @@ for (const [name, section] of sections) {
   rows.push(...(await section()));
 }
 
-console.log(`rxdaemon bench${quick ? ' (quick)' : scaleCount !== undefined ? ' (scale)' : ''}: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB\n`);
+// The command that made this table, as the README quotes it above each of its tables.
+const args = process.argv.slice(2);
+const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
+console.log(`rxdaemon bench${quick ? ' (quick)' : scaleCount !== undefined ? ' (scale)' : ''}: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`);
+console.log(`Taken on ${new Date().toISOString().slice(0, 10)} with \`${command}\`:\n`);
 console.log(table(rows));
 if (notes.length > 0) console.log(`\n${notes.join('\n')}`);

@@ -1,15 +1,17 @@
-// P3's memory figure, measured in a process of its own against the built
+// P3's memory figures, measured in a process of its own against the built
 // package (dist/), as it ships: `node --expose-gc bench/memory-worker.mjs
-// <plain|supervised> <count>` prints one JSON line. Two batches of `count`
-// `sleep` processes are started; the first warms everything up (code
-// compiled, pools grown), and only the growth from the second is counted,
-// so what is printed is the cost of one more process, not of the first.
+// <plain|supervised> <count> [warm]` prints one JSON line. A first batch of
+// `warm` `sleep` processes (default: `count`) warms everything up (code
+// compiled, pools grown), then a batch of `count`, and only the growth from
+// that second batch is counted, so what is printed is the cost of one more
+// process, not of the first.
 import { spawn } from 'node:child_process';
 import { filter, firstValueFrom } from 'rxjs';
 import { Daemon } from '../dist/index.js';
 
-const [mode = 'supervised', countText = '1000'] = process.argv.slice(2);
+const [mode = 'supervised', countText = '1000', warmText = countText] = process.argv.slice(2);
 const count = Number(countText);
+const warm = Number(warmText);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const settled = async () => {
   for (let i = 0; i < 4; i++) {
@@ -20,7 +22,7 @@ const settled = async () => {
 };
 
 const stops = [];
-const batch = async () => {
+const batch = async (count) => {
   if (mode === 'plain') {
     const children = Array.from({ length: count }, () => spawn('sleep', ['1000'], { stdio: 'ignore', detached: true }));
     await Promise.all(children.map((child) => new Promise((resolve) => child.once('spawn', resolve))));
@@ -38,9 +40,9 @@ const batch = async () => {
   stops.push(() => Promise.all(daemons.map((daemon) => daemon.stop())));
 };
 
-await batch();
+await batch(warm);
 const before = await settled();
-await batch();
+await batch(count);
 const after = await settled();
 for (const stop of stops) await stop();
 const kb = (bytes) => bytes / count / 1024;

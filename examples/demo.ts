@@ -38,7 +38,7 @@ const manager = new Manager(desired$, {
 });
 // Its events, and what each service writes to stdout or stderr, read from its log files in the data dir.
 manager.eventsAndLines$().subscribe((shown) => {
-  if (shown.type === 'line') print(formatOutputLine(shown.id ?? '', shown.text, style));
+  if (shown.type === 'line') print(formatOutputLine(shown, style));
   // A snapshot is written after most changes; the line would only be noise here.
   else if (shown.type !== 'snapshot-written') print(formatEvent(shown, style));
 });

@@ -4,9 +4,15 @@
 // random 0.4–3.4 s. SIGINT makes it shut down cleanly after a short cleanup.
 const flaky = process.argv.includes('--flaky');
 const version = process.argv.includes('--v2') ? ' (v2)' : '';
-console.log(`up as pid ${process.pid}${version}`);
 let done = 0;
 const work = setInterval(() => console.log(`job ${++done} done`), 1_000);
+// The handler before the first line: a run that has said it is up always cleans up on SIGINT.
+process.on('SIGINT', () => {
+  clearInterval(work);
+  console.log('SIGINT, cleaning up');
+  setTimeout(() => process.exit(0), 150);
+});
+console.log(`up as pid ${process.pid}${version}`);
 if (flaky) {
   setTimeout(
     () => {
@@ -16,8 +22,3 @@ if (flaky) {
     400 + Math.floor(Math.random() * 3_000),
   );
 }
-process.on('SIGINT', () => {
-  clearInterval(work);
-  console.log('SIGINT, cleaning up');
-  setTimeout(() => process.exit(0), 150);
-});

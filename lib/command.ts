@@ -1,4 +1,4 @@
-import { commandFields, isEnvName, isPlainObject, isText, MAX_ITEMS, MAX_TEXT, Text } from './snapshot/codec.js';
+import { commandFields, isEnvName, isPlainObject, isText, MAX_ITEMS, MAX_TEXT, Text } from './command-fields.js';
 
 /**
  * What to run: an executable, its arguments, where, and with which extra
@@ -11,16 +11,17 @@ import { commandFields, isEnvName, isPlainObject, isText, MAX_ITEMS, MAX_TEXT, T
 export interface Command {
   /** The executable: a path, or a name looked up on `PATH`. */
   readonly command: string;
+  // Each optional field takes undefined as absent (`token: process.env.PROXY_TOKEN`), under exactOptionalPropertyTypes too.
   /** `argv[1..]`. */
-  readonly args?: readonly string[];
+  readonly args?: readonly string[] | undefined;
   /** Working directory; the supervisor's own when absent. */
-  readonly cwd?: string;
+  readonly cwd?: string | undefined;
   /** Variables added on top of the supervisor's environment. */
-  readonly env?: Readonly<Record<string, string>>;
+  readonly env?: Readonly<Record<string, string>> | undefined;
   /** Given to the child as `RXDAEMON_ID`; tags every event. */
-  readonly id?: string;
+  readonly id?: string | undefined;
   /** A secret given to the child as `RXDAEMON_TOKEN`; never logged, never stored in clear. */
-  readonly token?: string;
+  readonly token?: string | undefined;
 }
 
 const sameList = (a: readonly string[] = [], b: readonly string[] = []): boolean =>

@@ -1,6 +1,7 @@
-import type { GiveUpReason } from './policy/restart-policy.js';
-import type { OutputOffsets } from './process/driver.js';
+import type { GiveUpReason, RestartLimit } from './policy/restart-policy.js';
+import type { OutputOffsets } from './process/processes.js';
 import { errnoOf } from './errno.js';
+import type { Signal } from './signal-name.js';
 
 /** Fields every event carries: `at` is the scheduler's `now()` in ms; `id` is the command's id, when it has one. */
 interface EventBase {
@@ -49,8 +50,13 @@ export interface HealthFailedEvent extends EventBase {
   readonly failures: number;
   readonly error: { readonly code: string; readonly message: string };
 }
-/** `failures` health checks failed in a row: the run failed, and the process is stopped. */
-export interface UnhealthyEvent extends EventBase { readonly type: 'unhealthy'; readonly pid: number; readonly failures: number }
+/** `failures` health checks failed in a row: the run failed, and the process is stopped. `error` is the last failure's. */
+export interface UnhealthyEvent extends EventBase {
+  readonly type: 'unhealthy';
+  readonly pid: number;
+  readonly failures: number;
+  readonly error: { readonly code: string; readonly message: string };
+}
 /** It ran `stableAfterMs`, and is ready; the attempt counter is reset (R2). Not a health check: that is `health`. */
 export interface StableEvent extends EventBase { readonly type: 'stable'; readonly pid: number }
 /** It ended. For an adopted process the code and signal are unknown (null). */
@@ -58,7 +64,7 @@ export interface ExitedEvent extends EventBase {
   readonly type: 'exited';
   readonly pid: number;
   readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
+  readonly signal: Signal | null;
   readonly adopted: boolean;
   /** The run's attempt; an adopted process's is its record's (0 when it has none). */
   readonly attempt: number;
@@ -72,26 +78,39 @@ export interface ExitedEvent extends EventBase {
 }
 /** Waiting `delayMs` before spawn number `attempt`. */
 export interface BackoffEvent extends EventBase { readonly type: 'backoff'; readonly attempt: number; readonly delayMs: number }
-/** The graceful signal was sent. */
-export interface StoppingEvent extends EventBase { readonly type: 'stopping'; readonly pid: number; readonly signal: NodeJS.Signals }
+/** The graceful signal was sent; `reason` says why the supervisor ends the run (as the `exited` that follows does). */
+export interface StoppingEvent extends EventBase {
+  readonly type: 'stopping';
+  readonly pid: number;
+  readonly signal: Signal;
+  readonly reason: NonNullable<ExitedEvent['reason']>;
+}
 /** The grace period ran out; SIGKILL was sent. */
-export interface KillingEvent extends EventBase { readonly type: 'killing'; readonly pid: number; readonly signal: NodeJS.Signals }
+export interface KillingEvent extends EventBase { readonly type: 'killing'; readonly pid: number; readonly signal: Signal }
 /** Terminal: the process is gone and the pid file removed. */
 export interface StoppedEvent extends EventBase { readonly type: 'stopped' }
 /** Terminal: supervision ended; the process, if any, keeps running. */
 export interface ClosedEvent extends EventBase { readonly type: 'closed'; readonly pid?: number }
-/** Terminal: a limit of the restart policy ran out (of attempts, or of restarts within a time). */
+/**
+ * Terminal: a limit of the restart policy ran out (of attempts, or of
+ * restarts within a time: then `limit` says which, when the policy tells);
+ * or (`reason: 'spawn-failed'`, with the spawn's `error`) a run that never
+ * started is not restarted by its rule, and so cannot complete.
+ */
 export interface GaveUpEvent extends EventBase {
   readonly type: 'gave-up';
   readonly attempts: number;
   readonly reason: GiveUpReason;
+  readonly limit?: RestartLimit;
+  /** The failed spawn's error, when `reason` is `spawn-failed`. */
+  readonly error?: { readonly code: string; readonly message: string };
 }
-/** Terminal: the run ended and the restart rule does not restart that kind of end (exit 0 under `on-failure`, any end under `never`). */
+/** Terminal: the run ended and the restart rule does not restart that kind of end (exit 0 under `on-failure`, any end under `never`); a run that never started gives up instead. */
 export interface CompletedEvent extends EventBase {
   readonly type: 'completed';
-  /** How the last run ended; both null after a failed spawn or for an adopted process. */
+  /** How the last run ended; both null for an adopted process, whose exit status is unknown. */
   readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
+  readonly signal: Signal | null;
 }
 /** Writing or removing the pid file failed; the daemon runs on. */
 export interface PidFileErrorEvent extends EventBase {
@@ -134,9 +153,26 @@ export type DaemonEventType = DaemonEvent['type'];
 /** The event of a given type. */
 export type DaemonEventOf<T extends DaemonEventType> = Extract<DaemonEvent, { type: T }>;
 
+/**
+ * The four ways a daemon's life ends, written out once: the types of the
+ * events after which its stream completes, and the statuses its state keeps
+ * from then on.
+ */
+export const TERMINAL_TYPES = ['stopped', 'closed', 'gave-up', 'completed'] as const satisfies readonly DaemonEventType[];
+
+/** The type of a terminal event, which is also the status a daemon ends in. */
+export type TerminalType = (typeof TERMINAL_TYPES)[number];
+
+/** An event after which a daemon's stream completes. */
+export type TerminalEvent = DaemonEventOf<TerminalType>;
+
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_TYPES);
+
+/** Whether an event's type, or a daemon's status, is one a daemon ends in. */
+export const isTerminalType = (type: string): type is TerminalType => TERMINAL.has(type);
+
 /** The events after which a daemon's stream completes. */
-export const isTerminal = (event: DaemonEvent): event is StoppedEvent | ClosedEvent | GaveUpEvent | CompletedEvent =>
-  event.type === 'stopped' || event.type === 'closed' || event.type === 'gave-up' || event.type === 'completed';
+export const isTerminal = (event: DaemonEvent): event is TerminalEvent => isTerminalType(event.type);
 
 type Fields<T extends DaemonEventType> = Omit<DaemonEventOf<T>, 'type' | 'at' | 'id'>;
 

@@ -14,6 +14,7 @@ describe('options and commands are checked where they enter', () => {
     [{ stderr: { file: '' } }, "Expected the `stderr` option to be `'ignore'`, `'inherit'` or `{ file: path }`, got `{\"file\":\"\"}` (object)."],
     [{ envNames: { id: '' } }, 'Expected the `envNames.id` option to be a non-empty string, got `` (string).'],
     [{ pidFile: 7 }, 'Expected the `pidFile` option to be a non-empty string, got `7` (number).'],
+    [{ killProcessGroup: 'yes' }, 'Expected the `killProcessGroup` option to be true or false, got `yes` (string).'],
   ])('%j', (options, message) => {
     expect(() => resolveOptions(options as never)).toThrow(new TypeError(message));
   });

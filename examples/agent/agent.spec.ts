@@ -3,9 +3,10 @@
 // daemon's life by its id (when it exits, when it is ready, when it turns
 // unhealthy), its `check` stands in for every real check, and the marble
 // diagram is the assertion.
+import { right } from 'fp-ts/lib/Either.js';
 import { distinctUntilChanged, filter, map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import type { DaemonState, ManagerEvent } from 'rxdaemon';
+import type { DaemonState, Manager, ManagerEvent } from 'rxdaemon';
 import { testKit, type FakeDriver, type Script } from 'rxdaemon/testing';
 import { describe, expect, it } from 'vitest';
 import { agent, type AgentOptions } from './agent.js';
@@ -77,7 +78,7 @@ describe('all ready, from Manager.states$', () => {
       manager.run();
       cold('60s k').subscribe(() => void manager.kill());
     });
-    expect(driver.signalLog()[0]).toBe('SIGTERM@31000');
+    expect(driver.signalLog()[0]).toBe('SIGTERM 1001@31000');
   });
 
   it('a certs helper that restarts turns it false until the new one is ready, and leaves envoy running', () => {
@@ -131,7 +132,7 @@ describe('each daemon with its own options', () => {
       manager.run();
       cold('30s k').subscribe(() => void manager.kill());
     });
-    expect(driver.signalLog()).toEqual(['SIGTERM@30000', 'SIGINT@45000']);
+    expect(driver.signalLog()).toEqual(['SIGTERM 1001@30000', 'SIGINT 1000@45000']);
   });
 
   it('an envoy that does not drain is killed when its 20 s of grace run out', () => {
@@ -143,14 +144,14 @@ describe('each daemon with its own options', () => {
       cold('30s k').subscribe(() => void manager.kill());
     });
     // The helper, stopped with SIGINT once envoy is gone, went at once.
-    expect(driver.signalLog()).toEqual(['SIGTERM@30000', 'SIGKILL@50000', 'SIGINT@50000']);
+    expect(driver.signalLog()).toEqual(['SIGTERM 1001@30000', 'SIGKILL 1001@50000', 'SIGINT 1000@50000']);
   });
 });
 
 describe('Manager.restart', () => {
   it('restart("envoy") restarts envoy alone, gracefully, and resolves once the new one runs', async () => {
     const { scheduler, options, driver } = kit({ byId: { envoy: { onSigint: { exitAfterMs: 2_000 } }, certs: {} } });
-    let restarted: Promise<void> | undefined;
+    let restarted: ReturnType<Manager['restart']> | undefined;
     scheduler.run(({ cold, expectObservable }) => {
       const { manager } = webAgent(options);
       const lives$ = manager.events$.pipe(
@@ -170,7 +171,7 @@ describe('Manager.restart', () => {
       });
       cold('70s k').subscribe(() => void manager.kill());
     });
-    await expect(restarted).resolves.toBeUndefined();
+    await expect(restarted).resolves.toEqual(right('restarted'));
     expect(driver.spawns.map((spec) => spec.command)).toEqual(['cert-helper', 'envoy', 'envoy']);
   });
 });

@@ -1,5 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { FileSource } from '../output/file-source.js';
+import type { FileSource } from '../fs/file-source.js';
 
 /** What a check looks at: the process, its id, its output files (their paths, where this run began in them, how to read them), and the scheduler every check runs on. */
 export interface CheckTarget {
@@ -17,7 +17,7 @@ export interface CheckTarget {
   readonly stdoutRotations?: number;
   /** The same for its stderr file. */
   readonly stderrRotations?: number;
-  /** How its output files are read: the driver's `output` (a FakeDriver's files in memory); the file system when not given. */
+  /** How its output files are read: the driver's `files.output` (a FakeDriver's files in memory); the file system when not given. */
   readonly output?: FileSource;
   readonly scheduler: SchedulerLike;
 }

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { Observable } from 'rxjs';
 import { lookUpProcStat } from '../process/proc-stat.js';
 import { endGroup } from '../process/signal.js';
-import { check, checkNonEmptyString } from '../validate.js';
+import { check, checkNonEmptyString, satisfying } from '../validate.js';
 import type { Check } from './check.js';
 import { checkError, type CheckError } from './check-error.js';
 
@@ -46,7 +46,7 @@ const failureOf = (name: string, outcome: Outcome): CheckError | undefined => {
   return checkError(outcome.code ?? 'EEXEC', `cannot run ${name}: ${outcome.originalMessage ?? 'unknown error'}`);
 };
 
-const isStrings = (value: unknown): value is readonly string[] => Array.isArray(value) && value.every((arg) => typeof arg === 'string');
+const Strings = satisfying('an array of strings', (value): value is readonly string[] => Array.isArray(value) && value.every((arg) => typeof arg === 'string'));
 
 /**
  * A check that runs `command` with `args` through execa (no shell) and
@@ -67,7 +67,7 @@ const isStrings = (value: unknown): value is readonly string[] => Array.isArray(
  */
 export const exec = (command: string, args: readonly string[] = []): Check => {
   checkNonEmptyString('command', command);
-  check('args', args, isStrings, 'an array of strings');
+  check('args', args, Strings);
   const name = basename(command);
   return () =>
     new Observable<void>((subscriber) => {

@@ -1,6 +1,6 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { Observable } from 'rxjs';
-import { check, checkFunction } from '../validate.js';
+import { check, checkFunction, satisfying } from '../validate.js';
 import type { Check } from './check.js';
 import { errnoOf } from '../errno.js';
 import { checkError } from './check-error.js';
@@ -13,8 +13,11 @@ export interface HttpCheckOptions {
 
 const is2xx = (status: number): boolean => status >= 200 && status < 300;
 
-const isHttpUrl = (value: unknown): value is string | URL =>
-  (typeof value === 'string' || value instanceof URL) && URL.canParse(String(value)) && ['http:', 'https:'].includes(new URL(String(value)).protocol);
+/** A URL {@link http} can GET: http: or https:, as a string or a URL. */
+export const HttpUrl = satisfying(
+  'an http: or https: URL',
+  (value): value is string | URL => (typeof value === 'string' || value instanceof URL) && URL.canParse(String(value)) && ['http:', 'https:'].includes(new URL(String(value)).protocol),
+);
 
 // What an event may show of the URL: no user, password, query or fragment,
 // the places a token hides.
@@ -38,7 +41,7 @@ const shown = (url: URL): string => `${url.origin}${url.pathname}`;
  * });
  */
 export const http = (url: string | URL, { expectStatus = is2xx }: HttpCheckOptions = {}): Check => {
-  const target = new URL(check('url', url, isHttpUrl, 'an http: or https: URL'));
+  const target = new URL(check('url', url, HttpUrl));
   checkFunction('expectStatus', expectStatus);
   // Loaded by the first check made, not by import('rxdaemon'): node:https alone is a tenth of RxJS's import (P7).
   const { request } = target.protocol === 'https:' ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http');

@@ -1,8 +1,8 @@
 import { lstatSync } from 'node:fs';
 import { Observable } from 'rxjs';
-import { fileSystem, type FileSource } from '../output/file-source.js';
+import { fileSystem, type FileSource } from '../fs/file-source.js';
 import { lineReader, type LineReader } from '../output/lines.js';
-import { check, checkOneOf } from '../validate.js';
+import { check, checkOneOf, satisfying } from '../validate.js';
 import type { Check, CheckTarget } from './check.js';
 import { errnoOf } from '../errno.js';
 import { checkError, type CheckError } from './check-error.js';
@@ -66,6 +66,8 @@ const unreadable = (source: FileSource, path: string): CheckError | undefined =>
   }
 };
 
+const Pattern = satisfying('a RegExp', (value): value is RegExp => value instanceof RegExp);
+
 /**
  * A check that passes when a line the daemon wrote to its `stream` file
  * (the target's `stdout` or `stderr`) matches `pattern`: a line written
@@ -88,7 +90,7 @@ const unreadable = (source: FileSource, path: string): CheckError | undefined =>
  * });
  */
 export const output = (pattern: RegExp, stream: Stream = 'stdout'): Check => {
-  check('pattern', pattern, (value): value is RegExp => value instanceof RegExp, 'a RegExp');
+  check('pattern', pattern, Pattern);
   checkOneOf('stream', stream, ['stdout', 'stderr']);
   // Without g and y, test() keeps no lastIndex between lines.
   const regex = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));

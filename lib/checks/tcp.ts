@@ -1,13 +1,11 @@
 import { Observable } from 'rxjs';
-import { check, checkNonEmptyString } from '../validate.js';
+import { check, checkNonEmptyString, satisfying } from '../validate.js';
 import type { Check } from './check.js';
 import { errnoOf } from '../errno.js';
 import { checkError } from './check-error.js';
 
-const isPort = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= 65_535;
-
-// A port a connection can be made to: an integer in [1, 65535].
-const checkPort = (name: string, value: unknown): number => check(name, value, isPort, 'an integer between 1 and 65535');
+// A port a connection can be made to.
+const Port = satisfying('an integer between 1 and 65535', (value): value is number => Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= 65_535);
 
 /**
  * A check that passes when `host:port` accepts a TCP connection. The socket
@@ -20,7 +18,7 @@ const checkPort = (name: string, value: unknown): number => check(name, value, i
  * new Daemon({ command: 'redis-server' }, { ready: { check: checks.tcp(6379) } });
  */
 export const tcp = (port: number, host = '127.0.0.1'): Check => {
-  checkPort('port', port);
+  check('port', port, Port);
   checkNonEmptyString('host', host);
   // Loaded by the first check made, not by import('rxdaemon'): a cold start pays for no socket code (P7).
   const { connect } = process.getBuiltinModule('node:net');

@@ -10,7 +10,8 @@ export const parse = <O extends Options>(
   args: readonly string[],
   options: O,
   allowPositionals = false,
-): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: boolean; strict: true }>> => {
+  // node's types give never[] for positionals unless allowPositionals is the literal true.
+): Omit<ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true }>>, 'positionals'> & { positionals: string[] } => {
   try {
     return parseArgs({ args: [...args], options, allowPositionals, strict: true });
   } catch (error) {
@@ -25,8 +26,8 @@ export const parse = <O extends Options>(
  * flag and what it takes.
  *
  * @example
- * optionValue('grace', '250', Duration); // 250
- * optionValue('grace', 'soon', Duration); // UsageError: --grace takes an integer number of ms between 0 and 2147483647, got 'soon'
+ * optionValue('grace', '250', OPTION_RULES.gracefulStopMs); // 250
+ * optionValue('grace', 'soon', OPTION_RULES.gracefulStopMs); // UsageError: --grace takes an integer number of ms between 0 and 2147483647, got 'soon'
  */
 export const optionValue = <A>(name: string, value: string, codec: t.Type<A, unknown>): A => {
   const decoded = codec.decode(/^\d+$/.test(value) ? Number(value) : value);

@@ -5,8 +5,11 @@ import { exec } from '../checks/exec.js';
 import { http } from '../checks/http.js';
 import { output } from '../checks/output.js';
 import { tcp } from '../checks/tcp.js';
-import { Args, NonEmptyText, satisfying } from '../snapshot/codec.js';
-import { HttpUrl, oneOf, Port, PositiveDuration, PositiveInteger } from './option-codecs.js';
+import { HEALTH_RULES, READY_RULES } from '../options.js';
+import { Args, NonEmptyText } from '../command-fields.js';
+import { satisfying } from '../validate.js';
+import { HttpUrl } from '../checks/http.js';
+import { oneOf, Port } from './option-codecs.js';
 import { strictObject } from './strict-codec.js';
 
 // A service's `ready` or `health` as data: one built-in check, named by
@@ -48,18 +51,18 @@ const Pattern = new t.Type<string, string, unknown>(
   t.identity,
 );
 
+/** The URL of an http check as JSON holds it: a string, by the rule of `checks.http`. */
+const HttpUrlText = satisfying(HttpUrl.name, (input): input is string => typeof input === 'string' && HttpUrl.is(input));
+
 // Each kind: the field that names it and what it checks, and the fields only it takes.
-const KIND = { http: HttpUrl, tcp: Port, exec: CommandLine, output: Pattern };
+const KIND = { http: HttpUrlText, tcp: Port, exec: CommandLine, output: Pattern };
 const OWN = { http: { expectStatus: StatusCodes }, tcp: { host: NonEmptyText }, exec: {}, output: { stream: oneOf(['stdout', 'stderr']) } };
 type Kind = keyof typeof KIND;
 const KINDS = Object.keys(KIND) as Kind[];
 const KINDS_SAID = '`http`, `tcp`, `exec` or `output`';
 
-// The timing fields of each role, by the rules of `ready` and `health` (options.ts).
-const TIMING = {
-  ready: { intervalMs: PositiveDuration, timeoutMs: PositiveDuration, attemptTimeoutMs: PositiveDuration },
-  health: { intervalMs: PositiveDuration, timeoutMs: PositiveDuration, failures: PositiveInteger },
-};
+// The timing fields of each role: the rules of `ready` and `health` themselves (options.ts).
+const TIMING = { ready: READY_RULES, health: HEALTH_RULES };
 type Role = keyof typeof TIMING;
 
 const codecsOf = <T extends t.Props>(role: Role, timing: T) => ({
@@ -142,7 +145,7 @@ export const kindOf = (entry: ReadyEntry | HealthEntry): CheckKind => {
  * The built-in check an entry names. A relative command of `exec` that
  * holds a `/` (`./check-db.sh`) is resolved against `directory`, the
  * config's, as its output files are; a bare name is looked up in the PATH.
- * A new function at every call: see `checkCache` for one per entry.
+ * A new function at every call: see `reloadStableChecks` for one per entry.
  *
  * @example
  * checkOf({ http: 'http://127.0.0.1:8080/healthz', expectStatus: [200, 204] }, '/etc/agent');

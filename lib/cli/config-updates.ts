@@ -15,8 +15,7 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import { coalesce } from '../manager/coalesce.js';
-import type { DesiredSet } from '../manager/manage.js';
-import { serviceEquals } from '../manager/service.js';
+import { serviceEquals, type DesiredSet } from '../manager/service.js';
 import type { ConfigError } from './config.js';
 
 /** What set off a reload: a sign that the file may have changed, or a SIGHUP (which always gets an answer). */

@@ -3,94 +3,14 @@ import { dirname, resolve } from 'node:path';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { errorFields } from '../events.js';
-import type { DesiredSet } from '../manager/manage.js';
 import { afterFaults } from '../manager/order.js';
-import type { Service } from '../manager/service.js';
-import type { RestartPolicy } from '../policy/restart-policy.js';
-import type { Stdio } from '../process/driver.js';
-import { commandFields, NonEmptyText, satisfying, Text } from '../snapshot/codec.js';
+import { SERVICE_RULES, type DesiredSet } from '../manager/service.js';
 import { reportDecodeErrors } from '../snapshot/decode-errors.js';
-import { checkCache, type CheckCache } from './check-cache.js';
-import { HealthEntry, ReadyEntry } from './check-entry.js';
 import { parseJson } from './json.js';
-import { Duration, Flag, NonNegativeInteger, PositiveInteger, Signal } from './option-codecs.js';
-import { policyCache } from './policy-cache.js';
-import { RestartEntry } from './restart-entry.js';
+import { reloadStableChecks } from './reload-stable-checks.js';
+import { reloadStablePolicies } from './reload-stable-policies.js';
+import { DefaultsEntry, serviceOf, ServiceEntry, withDefaults, type Builders } from './service-entry.js';
 import { closestName, strictObject } from './strict-codec.js';
-
-const FileTarget = strictObject('{ "file": path }', { file: NonEmptyText }, {});
-
-// A manager always has a data dir, where a service's output goes when its
-// entry says nothing: 'inherit' would hand a daemon that outlives its
-// manager a terminal long gone, and the manager refuses it.
-const OutputEntry = new t.Type<'ignore' | { file: string }, 'ignore' | { file: string }, unknown>(
-  `'ignore' or { "file": path }`,
-  (input): input is 'ignore' | { file: string } => input === 'ignore' || FileTarget.is(input),
-  (input, context) => {
-    if (input === 'inherit') return t.failure(input, context, "'inherit' is not for a manager's daemons (they outlive its terminal): leave it out for the data dir's log, or give 'ignore' or { \"file\": path }");
-    if (input === 'ignore') return t.success(input);
-    return t.UnknownRecord.is(input) ? FileTarget.validate(input, context) : t.failure(input, context);
-  },
-  t.identity,
-);
-
-/** The ids of `after`: other entries of the config (see {@link Daemons}). */
-const Ids = satisfying('an array of ids (strings)', (input): input is string[] => Array.isArray(input) && input.every((id) => typeof id === 'string'));
-
-// The fields of a command are checked by the very codecs a snapshot uses
-// (and `checkCommand` too), so a config that is accepted can always be run,
-// recorded and restored. The token is never recorded, but it is a
-// variable's value in the child. The options are checked by the library's
-// own rules (option-codecs.ts), so none is refused where it enters the manager.
-const ServiceFields = strictObject(
-  'a daemon: { command, args?, cwd?, env?, token?, …options }',
-  { command: commandFields.command },
-  {
-    args: commandFields.args,
-    cwd: commandFields.cwd,
-    env: commandFields.env,
-    token: Text,
-    gracefulStopMs: Duration,
-    stopSignal: Signal,
-    restart: RestartEntry,
-    ready: ReadyEntry,
-    health: HealthEntry,
-    after: Ids,
-    killProcessGroup: Flag,
-    stdout: OutputEntry,
-    stderr: OutputEntry,
-    tailLines: NonNegativeInteger,
-    maxLogBytes: PositiveInteger,
-    logBackups: PositiveInteger,
-    uid: NonNegativeInteger,
-    gid: NonNegativeInteger,
-  },
-);
-type ServiceEntry = t.TypeOf<typeof ServiceFields>;
-
-// An output check reads the daemon's output file; with 'ignore' there is
-// none, and every attempt would fail (ENOOUTPUT) until the run is given up.
-const unreadOutput = (entry: ServiceEntry, context: t.Context): t.Validation<ServiceEntry> => {
-  for (const role of ['ready', 'health'] as const) {
-    const check = entry[role];
-    if (check === undefined || !('output' in check)) continue;
-    const stream = check.stream ?? 'stdout';
-    if (entry[stream] === 'ignore') {
-      return t.failure(check.output, t.appendContext(t.appendContext(context, role, t.never, check), 'output', t.never, check.output), `reads the daemon's ${stream} file, but \`${stream}\` is 'ignore'`);
-    }
-  }
-  return t.success(entry);
-};
-
-const ServiceEntry = new t.Type<ServiceEntry, ServiceEntry, unknown>(
-  ServiceFields.name,
-  ServiceFields.is,
-  (input, context) => {
-    const fields = ServiceFields.validate(input, context);
-    return fields._tag === 'Left' ? fields : unreadOutput(fields.right, context);
-  },
-  t.identity,
-);
 
 const Entries = t.record(t.string, ServiceEntry);
 type Entries = t.TypeOf<typeof Entries>;
@@ -104,7 +24,7 @@ const noSuchDaemon = (ids: readonly string[], own: string) => (name: string): st
 // An error at `daemons.<id>.after`, where the user fixes it.
 const afterError = (entries: Entries, id: string, context: t.Context, message: string): t.ValidationError => {
   const entry = entries[id];
-  return { value: entry?.after, context: [...context, { key: id, type: ServiceEntry, actual: entry }, { key: 'after', type: Ids, actual: entry?.after }], message };
+  return { value: entry?.after, context: [...context, { key: id, type: ServiceEntry, actual: entry }, { key: 'after', type: SERVICE_RULES.after, actual: entry?.after }], message };
 };
 
 // The library skips an entry whose `after` can never be met, and runs the
@@ -128,12 +48,41 @@ const Daemons = new t.Type<Entries, Entries, unknown>(
   t.identity,
 );
 
+const ConfigFields = strictObject('a config: { "defaults"?: { …options }, "daemons": { "<id>": { "command": … } } }', { daemons: Daemons }, { defaults: DefaultsEntry });
+
+// A default that cannot work with an entry's own options (an output check of a stream the entry ignores) is refused
+// at the entry, saying which field the defaults gave.
+const mergedError = (own: ServiceEntry, at: number) => (error: t.ValidationError): t.ValidationError => {
+  const field = error.context[at]?.key;
+  return field !== undefined && !Object.hasOwn(own, field) ? { ...error, message: `${error.message ?? 'invalid'} (\`${field}\` from \`defaults\`)` } : error;
+};
+
 /**
- * The config file of `rxdaemon manage`: `{ "daemons": { "<id>": service } }`;
- * any other field, at any level, is an error, and so is an `after` that
- * names no daemon of the config or closes a cycle.
+ * The config file of `rxdaemon manage`: `{ "defaults"?: options,
+ * "daemons": { "<id>": service } }`, decoded to its daemons, each with the
+ * defaults under its own options (see {@link withDefaults}); any other
+ * field, at any level, is an error, and so is an `after` that names no
+ * daemon of the config or closes a cycle.
  */
-export const Config = strictObject('a config: { "daemons": { "<id>": { "command": … } } }', { daemons: Daemons }, {});
+export const Config = new t.Type<{ readonly daemons: Entries }, { readonly daemons: Entries }, unknown>(
+  ConfigFields.name,
+  (input): input is { readonly daemons: Entries } => ConfigFields.is(input) && !('defaults' in input),
+  (input, context) => {
+    const fields = ConfigFields.validate(input, context);
+    if (isLeft(fields)) return fields;
+    const { daemons, defaults } = fields.right;
+    const merged: Record<string, ServiceEntry> = {};
+    const errors: t.ValidationError[] = [];
+    for (const [id, own] of Object.entries(daemons)) {
+      const at: t.Context = [...context, { key: 'daemons', type: Daemons, actual: daemons }, { key: id, type: ServiceEntry, actual: own }];
+      const entry = ServiceEntry.validate(withDefaults(own, defaults), at);
+      if (isLeft(entry)) errors.push(...entry.left.map(mergedError(own, at.length)));
+      else merged[id] = entry.right;
+    }
+    return errors.length === 0 ? t.success({ daemons: merged }) : t.failures(errors);
+  },
+  t.identity,
+);
 
 /**
  * Why a config cannot be used. `incomplete`: the file is missing or not
@@ -159,35 +108,11 @@ const readText = (path: string): Either<ConfigError, string> => {
   }
 };
 
-// A relative output file is the config's neighbour, wherever the manager was started.
-const outputIn = (directory: string, entry: 'ignore' | { file: string }): Stdio => (entry === 'ignore' ? entry : { file: resolve(directory, entry.file) });
-
-/** What turns a config's entries into objects that keep their identity across reads. */
-interface Builders {
-  readonly directory: string;
-  readonly policyFor: (entry: RestartEntry) => RestartPolicy;
-  readonly checksFor: CheckCache;
-}
-
-const serviceOf = (entry: ServiceEntry, { directory, policyFor, checksFor }: Builders): Service => {
-  const { cwd, restart, ready, health, stdout, stderr, ...rest } = entry;
-  return {
-    ...rest,
-    // Like an output file, and not the manager's own cwd, which a service manager (systemd, a container) chooses.
-    ...(cwd === undefined ? {} : { cwd: resolve(directory, cwd) }),
-    ...(restart === undefined ? {} : { restart: policyFor(restart) }),
-    ...(ready === undefined ? {} : { ready: checksFor.ready(ready) }),
-    ...(health === undefined ? {} : { health: checksFor.health(health) }),
-    ...(stdout === undefined ? {} : { stdout: outputIn(directory, stdout) }),
-    ...(stderr === undefined ? {} : { stderr: outputIn(directory, stderr) }),
-  };
-};
-
 /**
  * A reader of the config file at `path`: each call reads and decodes it
  * again; a Left says what is wrong (the line and column of a JSON error, the
  * path of a bad or unknown field). Its policies and checks are kept across
- * calls (see {@link policyCache} and {@link checkCache}): an unchanged
+ * calls (see {@link reloadStablePolicies} and {@link reloadStableChecks}): an unchanged
  * `restart`, `ready` or `health` entry gives the very same policy or check,
  * so a reload replaces only the services that changed. A relative `cwd`,
  * `{ "file" }` of `stdout`/`stderr` and `exec` command path are resolved
@@ -199,7 +124,7 @@ const serviceOf = (entry: ServiceEntry, { directory, policyFor, checksFor }: Bui
  */
 export const configReader = (path: string): (() => Either<ConfigError, DesiredSet>) => {
   const directory = dirname(resolve(path));
-  const builders: Builders = { directory, policyFor: policyCache(), checksFor: checkCache(directory) };
+  const builders: Builders = { directory, policyFor: reloadStablePolicies(), checksFor: reloadStableChecks(directory) };
   return () => {
     const text = readText(path);
     if (isLeft(text)) return text;

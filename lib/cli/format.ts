@@ -2,6 +2,7 @@ import { describeEvent, eventLevel } from '../daemon/log-event.js';
 import type { DaemonEvent } from '../events.js';
 import { isFleetEvent, type FleetEvent } from '../manager/events.js';
 import { describeFleetEvent, fleetEventLevel } from '../manager/log-fleet-event.js';
+import type { OutputStream } from '../output/output-lines.js';
 
 /** What the command line prints: a daemon's events (`run`) and a manager's (`manage`). */
 export type PrintedEvent = DaemonEvent | FleetEvent;
@@ -28,6 +29,7 @@ export const isFailure = (event: PrintedEvent): boolean => {
     case 'health-failed':
     case 'unhealthy':
     case 'limit-reached':
+    case 'dependency-failed':
     case 'manager-refused':
       return true;
     default:
@@ -42,6 +44,7 @@ const colourOf = (event: PrintedEvent): Colour => {
     case 'adopted':
     case 'stable':
     case 'completed':
+    case 'already-completed':
     case 'restored':
       return 'green';
     case 'stopped':
@@ -117,13 +120,34 @@ export const formatEvent = (event: PrintedEvent, style: LineStyle, now = new Dat
   return `${paint(localTime(now), 'grey', style.colour)} ${idColumn(id, style)}${paint(text, colourOf(event), style.colour)}`;
 };
 
+/** A line a daemon wrote, as the command line shows it: whose (every daemon of a manager has an id), from which of its outputs, and its text. */
+export interface ShownLine {
+  readonly id?: string | undefined;
+  readonly stream: OutputStream;
+  readonly text: string;
+}
+
+// The stream as a mark that a pipe keeps, where there is no colour to tell them: `|` stdout, `!` stderr.
+const streamMark = (stream: OutputStream, colour: boolean): string => (stream === 'stderr' ? paint('!', 'red', colour) : paint('|', 'grey', colour));
+
 /**
- * One line a daemon wrote to its output, as the lines of its events show it:
- * the time it was read, its id padded as theirs, a bar, and the line as written.
+ * One line of a daemon's output among other daemons' and streams' lines,
+ * as `rxdaemon logs` shows it: its id padded to `style.idWidth`, a mark
+ * of its stream (`|` stdout, `!` stderr), and the line as written.
  *
  * @example
- * formatOutputLine('web', 'listening on :8080', { colour: false, idWidth: 6 });
+ * formatLogLine({ id: 'web', stream: 'stderr', text: 'slow request' }, { colour: false, idWidth: 6 });
+ * // '[web]    ! slow request'
+ */
+export const formatLogLine = ({ id, stream, text }: ShownLine, style: LineStyle): string => `${idColumn(id, style)}${streamMark(stream, style.colour)} ${text}`;
+
+/**
+ * One line a daemon wrote to its output, as the lines of its events show it
+ * (`rxdaemon manage --output`): the time it was read, then the line as
+ * {@link formatLogLine} shows it.
+ *
+ * @example
+ * formatOutputLine({ id: 'web', stream: 'stdout', text: 'listening on :8080' }, { colour: false, idWidth: 6 });
  * // '2026-11-27 10:02:03.120+01:00 [web]    | listening on :8080'
  */
-export const formatOutputLine = (id: string, line: string, style: LineStyle, now = new Date()): string =>
-  `${paint(localTime(now), 'grey', style.colour)} ${idColumn(id, style)}${paint('|', 'grey', style.colour)} ${line}`;
+export const formatOutputLine = (line: ShownLine, style: LineStyle, now = new Date()): string => `${paint(localTime(now), 'grey', style.colour)} ${formatLogLine(line, style)}`;

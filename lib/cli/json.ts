@@ -1,75 +1,35 @@
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 
-const LITERAL = /true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
-const SPACE = /[ \t\n\r]*/y;
-const WORD = /[a-z]*/y;
+const parses = (text: string): Either<string, unknown> => {
+  try {
+    return right(JSON.parse(text));
+  } catch (error) {
+    return left(error instanceof Error ? error.message : String(error));
+  }
+};
+
+const UNEXPECTED_TOKEN = /^Unexpected token /;
 
 /**
- * Where JSON.parse failed, as an offset, when V8 does not say: it tells a
- * position only for some errors ("Unexpected token '}', … is not valid
- * JSON" has none), so the text is walked again by a validator that stops
- * where the grammar breaks.
+ * Where JSON.parse stopped, from its own message: "… in JSON at position N"
+ * for most errors; the end of the text for "Unexpected end of JSON input".
+ * An unexpected token is said without a position, so JSON.parse is asked
+ * again, of beginnings of the text (a binary search): a beginning that stops
+ * before the token is sound as far as it goes and fails, if at all, at its
+ * end; the shortest one that fails on a token ends with that token.
  */
-const errorOffset = (text: string): number => {
-  let i = 0;
-  // Always true, so that it chains in a condition.
-  const skip = (): boolean => {
-    SPACE.lastIndex = i;
-    SPACE.test(text);
-    i = SPACE.lastIndex;
-    return true;
-  };
-  const take = (char: string): boolean => {
-    if (text[i] !== char) return false;
-    i++;
-    return true;
-  };
-  const sticky = (pattern: RegExp): boolean => {
-    pattern.lastIndex = i;
-    if (!pattern.test(text)) return false;
-    i = pattern.lastIndex;
-    return true;
-  };
-  const string = (): boolean => {
-    if (!take('"')) return false;
-    for (;;) {
-      const char = text.charAt(i);
-      if (char === '"') return take('"');
-      if (char === '' || char < ' ') return false;
-      if (char !== '\\') i++;
-      else if (!sticky(ESCAPE)) return false;
-    }
-  };
-  const members = (close: string, member: () => boolean): boolean => {
-    i++;
-    skip();
-    if (take(close)) return true;
-    for (;;) {
-      if (!(member() && skip())) return false;
-      if (take(close)) return true;
-      if (!(take(',') && skip())) return false;
-    }
-  };
-  const value = (): boolean => {
-    skip();
-    const char = text.charAt(i);
-    if (char === '{') return members('}', () => string() && skip() && take(':') && value());
-    if (char === '[') return members(']', value);
-    if (char === '"') return string();
-    if (sticky(LITERAL)) return true;
-    // Past a cut-off word (`tru`): V8 reports the character after it.
-    WORD.lastIndex = i;
-    WORD.test(text);
-    if (['true', 'false', 'null'].some((word) => word.startsWith(text.slice(i, WORD.lastIndex)))) i = WORD.lastIndex;
-    return false;
-  };
-  try {
-    if (value() && skip() && i === text.length) return text.length;
-  } catch {
-    // Nested deeper than the stack: say where the walk got to.
+const offsetOf = (text: string, message: string): number => {
+  const position = / at position (\d+)/.exec(message)?.[1];
+  if (position !== undefined) return Number(position);
+  if (!UNEXPECTED_TOKEN.test(message)) return text.length;
+  let [sound, failing] = [0, text.length];
+  while (failing - sound > 1) {
+    const middle = Math.floor((sound + failing) / 2);
+    const parsed = parses(text.slice(0, middle));
+    if (parsed._tag === 'Left' && UNEXPECTED_TOKEN.test(parsed.left)) failing = middle;
+    else sound = middle;
   }
-  return i;
+  return failing - 1;
 };
 
 /** Line and column (both from 1) of an offset. */
@@ -80,20 +40,17 @@ const lineAndColumn = (text: string, offset: number): { line: number; column: nu
 
 /**
  * Parses JSON; a Left says where it breaks, by line and column, and what
- * was found there: `invalid JSON at line 3, column 5: Expected ',' or '}' after property value`.
+ * was found there, in V8's words: `invalid JSON at line 3, column 5: Expected ',' or '}' after property value`.
  *
  * @example
  * parseJson('{ "a": }'); // Left: invalid JSON at line 1, column 8: Unexpected token '}'
  */
 export const parseJson = (text: string): Either<string, unknown> => {
-  try {
-    return right(JSON.parse(text));
-  } catch (error) {
-    const { message } = error as Error;
-    const position = / at position (\d+)/.exec(message)?.[1];
-    const { line, column } = lineAndColumn(text, position === undefined ? errorOffset(text) : Number(position));
-    // V8's own words, without its offset and its quote of the text (which a token could be part of).
-    const reason = message.replace(/ at position \d+.*$/s, '').replace(/ in JSON$/, '').replace(/, ".*" is not valid JSON$/s, '');
-    return left(`invalid JSON at line ${line}, column ${column}: ${reason}`);
-  }
+  const parsed = parses(text);
+  if (parsed._tag === 'Right') return parsed;
+  const message = parsed.left;
+  const { line, column } = lineAndColumn(text, offsetOf(text, message));
+  // Without V8's offset (and Node 22's line and column) and its quote of the text, which a token could be part of.
+  const reason = message.replace(/ (?:in JSON )?at position \d+.*$/s, '').replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
+  return left(`invalid JSON at line ${line}, column ${column}: ${reason}`);
 };

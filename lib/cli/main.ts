@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { consoleOutput, EXIT, UsageError, writeErr, writeOut } from './output.js';
-import { USAGE } from './usage.js';
+import { usageOf } from './usage.js';
 import { packageVersion } from './version.js';
 
 // `--help` before `--` only: after it, the words belong to the daemon's command.
@@ -13,25 +13,30 @@ const wantsHelp = (args: readonly string[]): boolean => {
 const main = async (argv: readonly string[]): Promise<number> => {
   const [command, ...args] = argv;
   try {
-    if (wantsHelp(args)) return help();
+    if (wantsHelp(args)) return help(command);
     switch (command) {
-      // Each command's module is loaded when it runs: `--help` loads none of them, `run` no control socket client (P7).
+      // The commands are loaded when one runs: `--help` and `--version` load none of them (P7). One module
+      // holds them all, so the package's one build shares the library with them in few chunks (esbuild.config.mjs).
       case 'run':
-        return await (await import('./run.js')).run(args, consoleOutput);
+        return await (await import('./commands.js')).run(args, consoleOutput);
       case 'manage':
-        return await (await import('./manage.js')).manageCommand(args, consoleOutput);
+        return await (await import('./commands.js')).manageCommand(args, consoleOutput);
       case 'status':
-        return await (await import('./status.js')).status(args);
+        return await (await import('./commands.js')).status(args);
       case 'restart':
       case 'stop':
       case 'start':
-        return await (await import('./control.js')).control(command, args);
+        return await (await import('./commands.js')).control(command, args);
+      case 'shutdown':
+        return await (await import('./commands.js')).shutdown(args);
       case 'logs':
-        return await (await import('./logs.js')).logs(args);
+        return await (await import('./commands.js')).logs(args);
+      case 'startup':
+        return (await import('./commands.js')).startup(args);
       case '--help':
       case '-h':
       case 'help':
-        return help();
+        return help(undefined);
       case '--version':
       case '-v':
         writeOut(`${packageVersion()}\n`);
@@ -41,13 +46,15 @@ const main = async (argv: readonly string[]): Promise<number> => {
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    writeErr(`rxdaemon: ${error.message}\n\n${USAGE}`);
+    // The lines of the command that was misused, not the whole page.
+    writeErr(`rxdaemon: ${error.message}\n\n${usageOf(command)}`);
     return EXIT.usage;
   }
 };
 
-const help = (): number => {
-  writeOut(USAGE);
+/** `--help`: the usage of `command`, or of every command. */
+const help = (command: string | undefined): number => {
+  writeOut(usageOf(command));
   return EXIT.ok;
 };
 

@@ -1,5 +1,6 @@
+import type { OutputLine } from '../output/with-lines.js';
 import type { PrintedEvent } from './format.js';
-import { formatEvent, idWidthOf, wantsColour } from './format.js';
+import { formatEvent, formatOutputLine, idWidthOf, wantsColour } from './format.js';
 
 /**
  * Writes to a stream that its reader may close at any moment (`| head -2`,
@@ -39,6 +40,8 @@ export const writeErr = (text: string): void => {
 /** How the command line prints events: one JSON object a line (`--json`), or a readable line. */
 export interface Output {
   event(event: PrintedEvent): void;
+  /** A line a daemon wrote (`manage --output`), among the events: as JSON (`{ type: 'line', at, id, stream, text }`) or behind its id and its stream's mark. */
+  line(line: OutputLine): void;
   /** A note from the command itself (not an event), to stderr so it never mixes with `--json` lines. */
   note(message: string): void;
   /**
@@ -56,6 +59,9 @@ export const consoleOutput = (json: boolean): Output => {
   return {
     event: (event) => {
       writeOut(`${json ? JSON.stringify(event) : formatEvent(event, { colour, idWidth })}\n`);
+    },
+    line: (line) => {
+      writeOut(`${json ? JSON.stringify(line) : formatOutputLine(line, { colour, idWidth })}\n`);
     },
     note: (message) => {
       writeErr(`rxdaemon: ${message}\n`);

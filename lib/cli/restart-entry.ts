@@ -6,7 +6,8 @@ import { noRestart } from '../policy/no-restart.js';
 import type { RestartPolicy } from '../policy/restart-policy.js';
 import { restartOn } from '../policy/restart-on.js';
 import { withJitter } from '../policy/with-jitter.js';
-import { Duration, ExitCodes, Factor, NonNegativeInteger, oneOf, PositiveDuration, PositiveInteger } from './option-codecs.js';
+import { Duration, Factor, NonNegativeInteger, PositiveDuration, PositiveInteger } from '../validate.js';
+import { ExitCodes, oneOf } from './option-codecs.js';
 import { strictObject } from './strict-codec.js';
 
 // A restart policy as data: `{ "policy": …, its numbers, and the
@@ -105,7 +106,7 @@ const backoffOf = (entry: ConsulEntry | ExponentialEntry): RestartPolicy => {
  * The policy a decoded `restart` entry describes, built with the
  * combinators: `limitRestarts(restartOn(backoff, { when, noRestartCodes }), { max, withinMs })`,
  * each layer only when its fields are there; `never` is {@link noRestart}.
- * A new object at every call: see `policyCache` for one per entry.
+ * A new object at every call: see `reloadStablePolicies` for one per entry.
  *
  * @example
  * restartPolicyOf({ policy: 'consul', when: 'on-failure', maxRestarts: 5, withinMs: 60_000 });

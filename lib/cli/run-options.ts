@@ -3,9 +3,12 @@ import { http } from '../checks/http.js';
 import { tcp } from '../checks/tcp.js';
 import type { DaemonOptions } from '../options.js';
 import type { RestartPolicy } from '../policy/restart-policy.js';
-import type { Stdio } from '../process/driver.js';
+import type { Stdio } from '../process/spawn-spec.js';
 import { optionValue } from './args.js';
-import { Duration, HttpUrl, NonNegativeInteger, Port, PositiveDuration, PositiveInteger, Signal } from './option-codecs.js';
+import { HttpUrl } from '../checks/http.js';
+import { OPTION_RULES, READY_RULES } from '../options.js';
+import { PositiveDuration, PositiveInteger } from '../validate.js';
+import { Port } from './option-codecs.js';
 import { UsageError } from './output.js';
 import { restartPolicyOf, RestartWhen } from './restart-entry.js';
 
@@ -46,6 +49,10 @@ export interface RunFlags {
   readonly 'tail-lines'?: string;
   readonly 'max-log-bytes'?: string;
   readonly 'log-backups'?: string;
+  /** Events as JSON lines on stdout: the program's stdout goes elsewhere by default. */
+  readonly json?: boolean;
+  /** The program outlives rxdaemon: it gets nothing of the terminal by default. */
+  readonly 'keep-on-exit'?: boolean;
 }
 
 /** A file flag: any path but the empty one. */
@@ -101,7 +108,7 @@ const readyOf = (flags: RunFlags): ReadyOptions | undefined => {
     if (timeout !== undefined) throw new UsageError('--ready-timeout MS needs --ready-http URL or --ready-tcp PORT: the check it gives time to');
     return undefined;
   }
-  return { check, ...(timeout === undefined ? {} : { timeoutMs: optionValue('ready-timeout', timeout, PositiveDuration) }) };
+  return { check, ...(timeout === undefined ? {} : { timeoutMs: optionValue('ready-timeout', timeout, READY_RULES.timeoutMs) }) };
 };
 
 /**
@@ -116,8 +123,8 @@ export const daemonOptionsOf = (flags: RunFlags): DaemonOptions => {
   const restart = restartOf(flags);
   const ready = readyOf(flags);
   return {
-    ...(flags.grace === undefined ? {} : { gracefulStopMs: optionValue('grace', flags.grace, Duration) }),
-    ...(flags['stop-signal'] === undefined ? {} : { stopSignal: optionValue('stop-signal', flags['stop-signal'], Signal) }),
+    ...(flags.grace === undefined ? {} : { gracefulStopMs: optionValue('grace', flags.grace, OPTION_RULES.gracefulStopMs) }),
+    ...(flags['stop-signal'] === undefined ? {} : { stopSignal: optionValue('stop-signal', flags['stop-signal'], OPTION_RULES.stopSignal) }),
     ...(restart === undefined ? {} : { restart }),
     ...(ready === undefined ? {} : { ready }),
     ...(flags['pid-file'] === undefined ? {} : { pidFile: file('pid-file', flags['pid-file']) }),
@@ -126,24 +133,38 @@ export const daemonOptionsOf = (flags: RunFlags): DaemonOptions => {
 };
 
 /**
- * `--stdout` and `--stderr`, and the flags that act on an output file
+ * Where the program's output goes when no flag says: the terminal's, as
+ * every foreground runner shows it; but with `--json` its stdout is
+ * ignored, since the events' JSON lines are there and a program's line
+ * among them would break a reader's parse (its stderr still shows); and
+ * with `--keep-on-exit` both are ignored: a program that outlives rxdaemon
+ * would write to a terminal long gone, and on a pipe would die of SIGPIPE
+ * once the reader is gone (S2).
+ */
+const defaultOutputOf = (flags: RunFlags): { readonly stdout: Stdio; readonly stderr: Stdio } => {
+  if (flags['keep-on-exit'] === true) return { stdout: 'ignore', stderr: 'ignore' };
+  return { stdout: flags.json === true ? 'ignore' : 'inherit', stderr: 'inherit' };
+};
+
+/**
+ * `--stdout` and `--stderr` (else {@link defaultOutputOf}), and the flags that act on an output file
  * (`--tail-lines`, `--max-log-bytes`, `--log-backups`), which are a usage
  * error without one: silently doing nothing is what a typo'd command line
  * must not get.
  */
 const outputOf = (flags: RunFlags): Pick<DaemonOptions, 'stdout' | 'stderr' | 'tailLines' | 'maxLogBytes' | 'logBackups'> => {
-  const stdout = flags.stdout === undefined ? undefined : stdio('stdout', flags.stdout);
-  const stderr = flags.stderr === undefined ? undefined : stdio('stderr', flags.stderr);
+  const stdout = flags.stdout === undefined ? defaultOutputOf(flags).stdout : stdio('stdout', flags.stdout);
+  const stderr = flags.stderr === undefined ? defaultOutputOf(flags).stderr : stdio('stderr', flags.stderr);
   const toFile = typeof stdout === 'object' || typeof stderr === 'object';
   for (const name of ['tail-lines', 'max-log-bytes', 'log-backups'] as const) {
     if (flags[name] !== undefined && !toFile) throw new UsageError(`--${name} acts on an output file: give --stdout FILE or --stderr FILE`);
   }
   if (flags['log-backups'] !== undefined && flags['max-log-bytes'] === undefined) throw new UsageError('--log-backups K needs --max-log-bytes N: the size past which a log is rotated');
   return {
-    ...(stdout === undefined ? {} : { stdout }),
-    ...(stderr === undefined ? {} : { stderr }),
-    ...(flags['tail-lines'] === undefined ? {} : { tailLines: optionValue('tail-lines', flags['tail-lines'], NonNegativeInteger) }),
-    ...(flags['max-log-bytes'] === undefined ? {} : { maxLogBytes: optionValue('max-log-bytes', flags['max-log-bytes'], PositiveInteger) }),
-    ...(flags['log-backups'] === undefined ? {} : { logBackups: optionValue('log-backups', flags['log-backups'], PositiveInteger) }),
+    stdout,
+    stderr,
+    ...(flags['tail-lines'] === undefined ? {} : { tailLines: optionValue('tail-lines', flags['tail-lines'], OPTION_RULES.tailLines) }),
+    ...(flags['max-log-bytes'] === undefined ? {} : { maxLogBytes: optionValue('max-log-bytes', flags['max-log-bytes'], OPTION_RULES.maxLogBytes) }),
+    ...(flags['log-backups'] === undefined ? {} : { logBackups: optionValue('log-backups', flags['log-backups'], OPTION_RULES.logBackups) }),
   };
 };

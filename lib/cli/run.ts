@@ -42,9 +42,9 @@ const daemonFor = async (command: Command, options: DaemonOptions, state: string
 
 /**
  * The exit code of a daemon's end: 0 after a stop or a detach, and after a
- * run that completed with exit 0 (a job done); 1 when the policy gave up, or
- * when the last run completed failing (a non-zero code, a signal, a failed
- * spawn), as under `--restart never`.
+ * run that completed with exit 0 (a job done); 1 when the policy gave up
+ * (a failed spawn under `--restart never` too), or when the last run
+ * completed failing (a non-zero code, a signal).
  */
 const exitCodeOf = (end: DaemonEvent | undefined): number => {
   switch (end?.type) {

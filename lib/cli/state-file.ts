@@ -1,6 +1,8 @@
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { errorFields } from '../events.js';
-import { readFileSafe, removeFileSafe, writeFileSafe } from '../process/files.js';
+import { readFileSafe } from '../fs/read-file.js';
+import { removeFileSafe } from '../fs/remove-file.js';
+import { writeFileSafe } from '../fs/write-file.js';
 import type { DaemonSnapshot } from '../snapshot/codec.js';
 
 /**

@@ -52,8 +52,8 @@ const STATUS_COLOURS: Readonly<Record<string, Colour>> = {
   unknown: 'yellow',
 };
 
-/** Why it is not running as it should, or what it waits for. */
-const causeOf = (report: DaemonReport): string => report.cause ?? (report.waitingFor === undefined ? '' : `waits for ${report.waitingFor.join(', ')}`);
+/** Why it is not running. */
+const causeOf = (report: DaemonReport): string => report.cause ?? '';
 
 interface Cell {
   readonly text: string;
@@ -78,13 +78,16 @@ const COLUMNS: readonly Column[] = [
   { title: 'CPU', right: true, cell: (r) => text(r.cpuPercent === null ? null : `${r.cpuPercent.toFixed(1)}%`) },
   { title: 'MEM', right: true, cell: (r) => text(r.rssBytes === null ? null : formatBytes(r.rssBytes)) },
 ];
-const CAUSE: Column = { title: 'CAUSE', cell: (r) => ({ text: causeOf(r), colour: 'red' }) };
+/** The states whose cause is trouble (a crash, a failed spawn or check, a policy that gave up), in red; any other cause (a stop asked for, a wait for what a service starts after) is not. */
+const TROUBLE = new Set(['waiting', 'gave-up']);
+const CAUSE: Column = { title: 'CAUSE', cell: (r) => (TROUBLE.has(r.status) ? { text: causeOf(r), colour: 'red' } : text(causeOf(r))) };
 
 /**
  * `rxdaemon status`'s table: a header and a row a daemon, each column
  * padded to its widest cell (numbers to the right), and CAUSE last, only
- * when some daemon has one. With `colour`, the state by what it means, a
- * failed exit and causes in red; the padding is measured without colour.
+ * when some daemon has one (every state but running has). With `colour`,
+ * the state by what it means, a failed exit and the cause of trouble in
+ * red; the padding is measured without colour.
  *
  * @example
  * statusTable(reports, { colour: false, now: Date.now() });

@@ -1,77 +1,106 @@
-import { isLeft } from 'fp-ts/lib/Either.js';
-import { firstValueFrom } from 'rxjs';
-import { errorFields } from '../events.js';
+import { asyncScheduler, firstValueFrom, map } from 'rxjs';
 import type { DaemonReport } from '../manager/control-protocol.js';
 import { DataDir } from '../manager/data-dir.js';
-import { lockHolder } from '../manager/lock.js';
-import { defaultDriver } from '../process/child-process-driver.js';
+import { prometheusText } from '../metrics/prometheus-text.js';
 import { parse } from './args.js';
-import { ask$ } from './control-client.js';
 import { dataDirOf } from './data-dir.js';
 import { wantsColour } from './format.js';
-import { EXIT, writeErr, writeOut } from './output.js';
-import { recordedStatus } from './status-records.js';
+import { EXIT, UsageError, writeErr, writeOut } from './output.js';
+import { lastAnswer$, look$, notAnswered, type Look } from './status-look.js';
 import { statusTable } from './status-table.js';
+import { statusExit, statusHeader } from './status-verdict.js';
+import { screenOf, watch$, WATCH_PERIOD_MS } from './status-watch.js';
 
-const OPTIONS = { 'data-dir': { type: 'string' }, json: { type: 'boolean' } } as const;
+const OPTIONS = {
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  prometheus: { type: 'boolean' },
+  watch: { type: 'boolean' },
+} as const;
+const MODES = ['json', 'prometheus', 'watch'] as const;
 
-/** What asking the running manager came to. */
-type Asked = { readonly kind: 'answered'; readonly reports: DaemonReport[] } | { readonly kind: 'no-manager' } | { readonly kind: 'failed'; readonly message: string };
+const scheduler = asyncScheduler;
 
-const askManager = async (dataDir: DataDir): Promise<Asked> => {
-  try {
-    const answer = await firstValueFrom(ask$(dataDir.controlPath, { type: 'status' }), { defaultValue: undefined });
-    if (answer?.type === 'status') return { kind: 'answered', reports: answer.daemons };
-    return { kind: 'failed', message: answer?.type === 'error' ? answer.message : 'the manager hung up without answering' };
-  } catch (error) {
-    const { code, message } = errorFields(error);
-    return code === 'ENOMANAGER' ? { kind: 'no-manager' } : { kind: 'failed', message };
-  }
+/** A look as a person reads it: its header (or why nothing could be read), then the table. */
+const frameText = (look: Look, colour: boolean): string => {
+  const now = scheduler.now();
+  if (look.kind === 'failed') return `rxdaemon: ${look.message}\n`;
+  const table = look.reports.length === 0 ? 'no daemons\n' : statusTable(look.reports, { colour, now });
+  return `${statusHeader(look, now) ?? ''}\n${table}`;
 };
 
-/** The one line that says the status comes from the records, and why. */
-const fromRecords = (dataDir: DataDir): string => {
-  const holder = lockHolder(dataDir.lockPath, defaultDriver());
-  const alive = !isLeft(holder) && holder.right?.alive === true ? holder.right : undefined;
-  const why = alive === undefined ? `no manager runs on ${dataDir.root}` : `the manager of ${dataDir.root} (pid ${alive.pid}) does not answer at ${dataDir.controlPath}`;
-  return `${why}; from its records (no CPU, restarts or last exit)`;
+/** For `--json` and `--prometheus`, whose stdout is for programs: a header that says the table is not the manager's goes to stderr. */
+const noteRecords = (look: Look): void => {
+  if (look.kind === 'records') writeErr(`rxdaemon: ${statusHeader(look, scheduler.now()) ?? ''}\n`);
 };
 
-const print = (reports: readonly DaemonReport[], json: boolean): void => {
-  if (json) {
-    for (const report of reports) writeOut(`${JSON.stringify(report)}\n`);
-    return;
-  }
-  writeOut(reports.length === 0 ? 'no daemons\n' : statusTable(reports, { colour: wantsColour(process.stdout), now: Date.now() }));
+const printJson = (reports: readonly DaemonReport[]): void => {
+  for (const report of reports) writeOut(`${JSON.stringify(report)}\n`);
 };
+
+/** The manager's metrics (the families alone, with no sample, when no manager runs), or why it did not give them. */
+const metricsOf = async (dataDir: DataDir, look: Look): Promise<{ readonly text: string } | { readonly failed: string }> => {
+  // No manager knows a state: every series is absent, rather than the records passed off as one's.
+  if (look.kind !== 'manager') return { text: prometheusText(new Map()) };
+  const answer = await firstValueFrom(lastAnswer$(dataDir.controlPath, { type: 'metrics' }));
+  return answer?.type === 'metrics' ? { text: answer.text } : { failed: notAnswered(answer) };
+};
+
+/** `--watch`: a frame a second until SIGINT or SIGTERM, which end it with exit 0 and the cursor shown again. */
+const watch = (dataDir: DataDir): Promise<number> =>
+  new Promise((resolve) => {
+    const screen = screenOf(process.stdout.isTTY);
+    const colour = wantsColour(process.stdout);
+    const drawing = watch$(() => look$(dataDir, scheduler), { periodMs: WATCH_PERIOD_MS, scheduler })
+      .pipe(map((look, i) => screen.frame(frameText(look, colour), i === 0)))
+      .subscribe(writeOut);
+    const end = (): void => {
+      process.off('SIGINT', end);
+      process.off('SIGTERM', end);
+      drawing.unsubscribe();
+      writeOut(screen.end);
+      resolve(EXIT.ok);
+    };
+    process.on('SIGINT', end);
+    process.on('SIGTERM', end);
+  });
 
 /**
- * `rxdaemon status [--data-dir DIR] [--json]`: every configured daemon, as
- * the running manager tells it over control.sock (state, pid, uptime,
- * restarts, last exit, CPU, memory, and the cause of any trouble). With no
- * manager to ask, what the data dir's records say, after one line on
- * stderr saying so. Exit 1, saying why, when neither can be read (no data
- * dir, corrupt records, another user's data dir). Looks only.
+ * `rxdaemon status [--data-dir DIR] [--json | --prometheus | --watch]`:
+ * a header (the manager's pid, uptime and config), then every configured
+ * daemon, as the running manager tells it over control.sock (state, pid,
+ * uptime, restarts, last exit, CPU, memory, and the cause of any trouble).
+ * With no manager to ask, what the data dir's records say, the header
+ * saying so. `--json`: a daemon a line, and no header but that one, on
+ * stderr; `--prometheus`: the manager's metrics in Prometheus' text
+ * format; `--watch`: the table again every second until Ctrl-C. Its exit
+ * code is a probe's (see {@link statusExit}): 0 all as they should be, 1
+ * some not, 3 no manager runs. Looks only.
  */
 export const status = async (args: readonly string[]): Promise<number> => {
   const { values } = parse(args, OPTIONS);
+  const modes = MODES.filter((mode) => values[mode] === true);
+  if (modes.length > 1) throw new UsageError(`--${modes.join(' and --')} do not go together`);
   const dataDir = new DataDir(dataDirOf(values['data-dir']));
-  const json = values.json === true;
-  const asked = await askManager(dataDir);
-  if (asked.kind === 'answered') {
-    print(asked.reports, json);
-    return EXIT.ok;
+  if (values.watch === true) return watch(dataDir);
+  const look = await firstValueFrom(look$(dataDir, scheduler));
+  if (look.kind === 'failed') {
+    writeErr(`rxdaemon: ${look.message}\n`);
+    return statusExit(look);
   }
-  if (asked.kind === 'failed') {
-    writeErr(`rxdaemon: ${asked.message}\n`);
-    return EXIT.failure;
+  if (values.prometheus === true) {
+    noteRecords(look);
+    const metrics = await metricsOf(dataDir, look);
+    if ('failed' in metrics) {
+      writeErr(`rxdaemon: ${metrics.failed}\n`);
+      return EXIT.failure;
+    }
+    writeOut(metrics.text);
+  } else if (values.json === true) {
+    noteRecords(look);
+    printJson(look.reports);
+  } else {
+    writeOut(frameText(look, wantsColour(process.stdout)));
   }
-  const recorded = recordedStatus(dataDir, Date.now());
-  if (isLeft(recorded)) {
-    writeErr(`rxdaemon: ${recorded.left}\n`);
-    return EXIT.failure;
-  }
-  writeErr(`rxdaemon: ${fromRecords(dataDir)}\n`);
-  print(recorded.right, json);
-  return EXIT.ok;
+  return statusExit(look);
 };

@@ -1,9 +1,8 @@
 import { isRight } from 'fp-ts/lib/Either.js';
 import { Observable, Subscription } from 'rxjs';
-import type { DaemonEvent } from '../events.js';
-import { exited$, type Run, type StopReason } from './exit.js';
-import type { RunEnd } from './run-end.js';
-import type { Supervision } from './supervision.js';
+import type { DaemonContext } from './context.js';
+import { exited$ } from './exited.js';
+import type { Run, RunItem, StopReason } from './run.js';
 
 /**
  * S3 for a running process: the stop signal, then up to `gracefulStopMs`
@@ -11,19 +10,19 @@ import type { Supervision } from './supervision.js';
  * run's `exited` (requested, with `reason`) and its end. An adopted process
  * is polled fast meanwhile, so the stop ends soon after it does.
  *
- * Written out by hand, as the life it ends is: 10,000 daemons stopped at
+ * Written out by hand, as the watch it follows is: 10,000 daemons stopped at
  * once each held a `race`, a `timer`, `mergeAll` and the rest alive until
  * their exits came, and the collector paid for it. Unsubscribed at
  * `stopping`, it watches nothing and sets no grace timer.
  */
-export const gracefulStop$ = (sup: Supervision, run: Run, reason: StopReason, ready: boolean): Observable<DaemonEvent | RunEnd> =>
-  new Observable<DaemonEvent | RunEnd>((subscriber) => {
-    const { running } = run;
-    const { gracefulStopMs, scheduler, stopPollIntervalMs, stopSignal, logger } = sup.options;
-    const sent = sup.signal(running, stopSignal);
-    if (isRight(sent)) subscriber.next(sup.event('stopping', { pid: running.pid, signal: stopSignal }));
+export const gracefulStop$ = (context: DaemonContext, run: Run, reason: StopReason, ready: boolean): Observable<RunItem> =>
+  new Observable<RunItem>((subscriber) => {
+    const { process } = run;
+    const { gracefulStopMs, scheduler, stopPollIntervalMs, stopSignal, logger } = context.options;
+    const sent = context.signal(process, stopSignal);
+    if (isRight(sent)) subscriber.next(context.event('stopping', { pid: process.pid, signal: stopSignal, reason }));
     // Gone already (its exit is on the way) or not ours to signal: either way, SIGKILL after the grace period settles it.
-    else logger.debug(`rxdaemon: ${stopSignal} to ${running.pid} not sent: ${sent.left.message}`);
+    else logger.debug(`rxdaemon: ${stopSignal} to ${process.pid} not sent: ${sent.left.message}`);
     if (subscriber.closed) return;
     // The grace period, let go when the exit comes first.
     const grace = new Subscription();
@@ -31,9 +30,9 @@ export const gracefulStop$ = (sup: Supervision, run: Run, reason: StopReason, re
     // Decided by the exit itself, not by `exited`, which S5's wait for the group's leftovers delays: the grace period
     // does not run out during that wait. The same watch confirms the exit after a SIGKILL.
     subscriber.add(
-      running.exit(stopPollIntervalMs).subscribe((status) => {
+      process.exit(stopPollIntervalMs).subscribe((status) => {
         grace.unsubscribe();
-        exited$(sup, run, status, ready, reason).subscribe(subscriber);
+        exited$(context, run, status, ready, reason).subscribe(subscriber);
       }),
     );
     // Closed already: the exit was known at once, or the subscriber left meanwhile.
@@ -41,8 +40,8 @@ export const gracefulStop$ = (sup: Supervision, run: Run, reason: StopReason, re
     grace.add(
       scheduler.schedule(() => {
         // Refused because the process is already gone (ESRCH, a reused pid), it needs no report: its exit is about to be observed.
-        sup.signal(running, 'SIGKILL');
-        subscriber.next(sup.event('killing', { pid: running.pid, signal: 'SIGKILL' }));
+        context.signal(process, 'SIGKILL');
+        subscriber.next(context.event('killing', { pid: process.pid, signal: 'SIGKILL' }));
       }, gracefulStopMs),
     );
   });

@@ -1,5 +1,5 @@
 import { interval, Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import type { ExitStatus, ProcessDriver, ProcessWatch } from '../process/driver.js';
+import type { ExitStatus, Processes, ProcessWatch } from '../process/processes.js';
 import type { ProcessIdentity } from '../process/identity.js';
 
 interface Watcher {
@@ -74,9 +74,9 @@ const UNKNOWN_EXIT: ExitStatus = { code: null, signal: null };
  * processes polled at one period on one scheduler share one timer, so 1,000
  * adopted processes cost one timer, not 1,000.
  */
-export const pollUntilGone = (driver: ProcessDriver, target: ProcessIdentity, periodMs: number, scheduler: SchedulerLike): Observable<ExitStatus> =>
+export const pollUntilGone = (processes: Processes, target: ProcessIdentity, periodMs: number, scheduler: SchedulerLike): Observable<ExitStatus> =>
   new Observable<ExitStatus>((subscriber) => {
-    const watch = driver.watch(target);
+    const watch = processes.watch(target);
     const group = groupFor(periodMs, scheduler);
     const watcher: Watcher = {
       watch,

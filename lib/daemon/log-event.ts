@@ -1,5 +1,6 @@
 import type { DaemonEvent } from '../events.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { gaveUpAfter } from './cause.js';
 
 /** One event as a short line of text, without its time or id. */
 export const describeEvent = (event: DaemonEvent): string => {
@@ -34,7 +35,7 @@ export const describeEvent = (event: DaemonEvent): string => {
     case 'closed':
       return event.pid === undefined ? 'closed' : `closed, pid ${event.pid} left running`;
     case 'gave-up':
-      return `gave up after ${event.attempts} attempts (${event.reason})`;
+      return `gave up after ${gaveUpAfter(event)}`;
     case 'completed':
       return `completed: ${event.signal === null ? `exit code ${String(event.code)}` : `killed by ${event.signal}`}, not restarted by its rule`;
     case 'pidfile-error':

@@ -1,12 +1,12 @@
 import { EMPTY, Observable } from 'rxjs';
 import { errorFields, type DaemonEvent, type EventFactory } from '../events.js';
-import type { ProcessDriver } from '../process/driver.js';
+import type { Files } from '../fs/files.js';
 
 /**
  * The pid file of one daemon (S2–S4). Each effect is a stream that
  * completes when the file is written or removed; a failure is a
  * `pidfile-error` event, never a failure of the daemon. A run writes it
- * before it watches its process, and the end of supervision removes it only
+ * before it watches its process, and the end of the life removes it only
  * after the last run ended, so a removal can never be overtaken by the write
  * of an earlier pid.
  */
@@ -20,7 +20,7 @@ export interface PidFile {
 const NO_PID_FILE: PidFile = { write$: () => EMPTY, remove$: () => EMPTY };
 
 /** The pid file at `path`, or one that does nothing when there is no path. */
-export const pidFile = (path: string | undefined, driver: ProcessDriver, event: EventFactory): PidFile => {
+export const pidFile = (path: string | undefined, files: Files, event: EventFactory): PidFile => {
   if (path === undefined) return NO_PID_FILE;
   // By hand, not defer/ignoreElements/catchError: every spawn and every stop of every daemon goes through here.
   const attempt = (effect: () => Observable<void>): Observable<DaemonEvent> =>
@@ -42,7 +42,7 @@ export const pidFile = (path: string | undefined, driver: ProcessDriver, event: 
       }
     });
   return {
-    write$: (pid) => attempt(() => driver.writeFile(path, `${pid}\n`)),
-    remove$: () => attempt(() => driver.removeFile(path)),
+    write$: (pid) => attempt(() => files.writeFile(path, `${pid}\n`)),
+    remove$: () => attempt(() => files.removeFile(path)),
   };
 };

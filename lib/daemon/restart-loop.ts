@@ -1,68 +1,54 @@
 import { concat, map, merge, Observable, of, switchAll, take, timer } from 'rxjs';
 import { isTerminal, type DaemonEvent } from '../events.js';
 import { subscribeInner, type InnerHandlers } from '../inner-subscriber.js';
+import type { DaemonContext } from './context.js';
+import { decide, firstCourse, type Course, type Decision } from './decide.js';
+import { end$, endAsked } from './end.js';
 import { logEvent } from './log-event.js';
-import { RunEnd } from './run-end.js';
-import type { Adoptee } from './adoptee.js';
-import { adoptedRun$, spawnedRun$, type RunItem } from './run.js';
-import type { Ending, Supervision } from './supervision.js';
+import { endingAsked } from './requests.js';
+import { RunEnd, type RunItem } from './run.js';
+import type { RunStart } from './spawn-or-adopt.js';
 
-/** Emitted by what follows a run when the next run is due; `RESTART_NOW` when it is due at once, as attempt 1 (a restart asked for). */
-const NEXT_RUN = Symbol('next run');
-const RESTART_NOW = Symbol('restart now');
-type Marker = typeof NEXT_RUN | typeof RESTART_NOW;
-type Step = Observable<RunItem | Marker>;
+/** The last item of what follows a run when the next spawn is due, with its attempt. */
+class SpawnDue {
+  constructor(readonly attempt: number) {}
+}
 
-/** A terminal event, made once the pid file is gone (a failure to remove it is an event before it). Written by hand: every stop ends here. */
-const last$ = (sup: Supervision, event: () => DaemonEvent): Observable<DaemonEvent> =>
-  new Observable<DaemonEvent>((subscriber) => {
-    subscribeInner(subscriber, sup.pidFile.remove$(), {
-      complete: () => {
-        subscriber.next(event());
-        subscriber.complete();
-      },
-    });
-  });
+type Step = Observable<RunItem | SpawnDue>;
 
-/** The end of supervision asked for: `closed` at once; `stopped` once the pid file is gone. */
-const finish$ = (sup: Supervision, ending: Ending): Observable<DaemonEvent> =>
-  ending === 'close' ? of(sup.event('closed', {})) : last$(sup, () => sup.event('stopped', {}));
+/** One run of a daemon, begun as `start` says, ending with its {@link RunEnd}. */
+export type RunOf = (context: DaemonContext, start: RunStart) => Observable<RunItem>;
 
-/** The ending asked for so far, if any: it is replayed, so a subscription answers at once. */
-const askedNow = (sup: Supervision): Ending | undefined => {
-  let asked: Ending | undefined;
-  sup.ending$
-    .subscribe((ending) => {
-      asked = ending;
-    })
-    .unsubscribe();
-  return asked;
+/**
+ * `backoff`, then the policy's delay, unless an ending is asked for
+ * meanwhile (a stop during a backoff ends at once) or a restart (it spawns
+ * at once, as attempt 1).
+ */
+const backoff$ = (context: DaemonContext, attempt: number, delayMs: number): Step =>
+  concat(
+    of(context.event('backoff', { attempt, delayMs })),
+    merge(
+      context.ending$.pipe(map((ending) => end$(context, endAsked(ending)))),
+      timer(delayMs, context.options.scheduler).pipe(map(() => of(new SpawnDue(attempt)))),
+      context.restart$.pipe(map(() => of(new SpawnDue(1)))),
+    ).pipe(take(1), switchAll()),
+  );
+
+/** What a decision calls for: the next spawn, at once or after its backoff, or the end. */
+const follow$ = (context: DaemonContext, decision: Decision): Step => {
+  if (decision.kind === 'end') return end$(context, decision.end);
+  return decision.delayMs === 0 ? of(new SpawnDue(decision.attempt)) : backoff$(context, decision.attempt, decision.delayMs);
 };
 
 /**
- * The policy's delay, unless an ending is asked for meanwhile (a stop
- * during a backoff ends it at once) or a restart (it spawns at once, as
- * attempt 1).
- */
-const backoff$ = (sup: Supervision, delayMs: number): Step =>
-  merge(
-    sup.ending$.pipe(map((ending) => finish$(sup, ending))),
-    timer(delayMs, sup.options.scheduler).pipe(map(() => of(NEXT_RUN))),
-    sup.restart$.pipe(map(() => of(RESTART_NOW))),
-  ).pipe(take(1), switchAll());
-
-/**
- * The restart loop: a run (the adopted process first, if any, then spawns),
- * then what its end calls for, again and again until a terminal event;
- * each event is logged as it leaves. Each step is a stream: a run ends with
- * its {@link RunEnd}; what follows a run ends with a terminal event, or
- * with a marker when the next run is due, after the policy's delay on the
- * scheduler (none for a zero delay). What the policy decides from (R5)
- * flows from run to run here and nowhere else: the attempt (reset by a
- * stable run, R2, and by a restart asked for), the restarts so far, the
- * policy's own memory. An ending asked for at any moment wins over
- * whatever the policy would do next, and every terminal event comes out of
- * this loop.
+ * The restart loop: a run (`first`, then spawns), then what its end calls
+ * for, again and again until a terminal event; each event is logged as it
+ * leaves. Each step is a stream: a run ends with its {@link RunEnd}, which
+ * {@link decide} turns into the next spawn (after the policy's delay, on
+ * the scheduler; none for a zero delay) or the end; an ending asked for
+ * before a spawn ends the life instead. What the policy decides from (R5)
+ * flows from run to run here, as the {@link Course} the decisions fold,
+ * and nowhere else; every terminal event comes out of this loop.
  *
  * The loop subscribes one step at a time, by hand rather than with
  * `repeat` and `mergeMap`, because it lives as long as its daemon (P3); a
@@ -72,42 +58,17 @@ const backoff$ = (sup: Supervision, delayMs: number): Step =>
  * under way there and then (a `spawning` left spawns nothing, a `ready`
  * left starts no health check), and no further step is subscribed.
  */
-export const restartLoop$ = (sup: Supervision, adoptee: Adoptee | undefined): Observable<DaemonEvent> =>
+export const restartLoop$ = (context: DaemonContext, first: RunStart, run$: RunOf): Observable<DaemonEvent> =>
   new Observable<DaemonEvent>((subscriber) => {
-    const { restart, scheduler } = sup.options;
-    let attempt = 0;
-    let runs = 0;
-    let memory: unknown;
+    const { restart, scheduler, logger } = context.options;
+    let course: Course = firstCourse;
     let queued: Step | undefined;
     let stepping = false;
 
-    const nextRun = (): Step => {
-      const asked = askedNow(sup);
-      if (asked !== undefined) return finish$(sup, asked);
-      runs += 1;
-      return spawnedRun$(sup, attempt + 1);
-    };
-
-    const afterRun = (end: RunEnd): Step => {
-      const { outcome, runMs } = end;
-      if (outcome.kind === 'closed') return of(sup.event('closed', { pid: outcome.pid }));
-      const asked = askedNow(sup);
-      if (asked !== undefined) return finish$(sup, asked);
-      if (end.reason === 'restart') return of(RESTART_NOW);
-      attempt = end.ready && runMs >= restart.stableAfterMs ? 0 : end.attempt;
-      const decision = restart.next({ attempt: attempt + 1, restarts: Math.max(0, runs - 1), last: outcome, runMs, now: scheduler.now(), memory });
-      switch (decision.kind) {
-        case 'give-up':
-          return last$(sup, () => sup.event('gave-up', { attempts: attempt, reason: decision.reason }));
-        case 'complete': {
-          const { code, signal } = outcome.kind === 'exited' ? outcome : { code: null, signal: null };
-          return last$(sup, () => sup.event('completed', { code, signal }));
-        }
-        case 'spawn':
-          memory = decision.memory;
-          if (decision.delayMs === 0) return of(NEXT_RUN);
-          return concat(of(sup.event('backoff', { attempt: attempt + 1, delayMs: decision.delayMs })), backoff$(sup, decision.delayMs));
-      }
+    // A spawn waits for nothing once an ending is asked for: the life ends instead.
+    const spawn$ = (attempt: number): Step => {
+      const asked = endingAsked(context.ending$);
+      return asked === undefined ? run$(context, { attempt }) : end$(context, endAsked(asked));
     };
 
     const step = (step$: Step): void => {
@@ -125,19 +86,21 @@ export const restartLoop$ = (sup: Supervision, adoptee: Adoptee | undefined): Ob
     };
 
     // One set of handlers for every step; a policy that throws errs the stream, as an operator's would.
-    const handlers: InnerHandlers<RunItem | Marker, DaemonEvent> = {
+    const handlers: InnerHandlers<RunItem | SpawnDue, DaemonEvent> = {
       next: (item) => {
-        if (item !== NEXT_RUN && item !== RESTART_NOW && !(item instanceof RunEnd)) {
-          logEvent(sup.options.logger, item);
+        if (item instanceof RunEnd) {
+          const decided = decide(restart, course, item, endingAsked(context.ending$), scheduler.now());
+          course = decided.course;
+          step(follow$(context, decided.decision));
+        } else if (item instanceof SpawnDue) step(spawn$(item.attempt));
+        else {
+          logEvent(logger, item);
           subscriber.next(item);
           if (isTerminal(item)) subscriber.complete();
-          return;
         }
-        if (item === RESTART_NOW) attempt = 0;
-        step(item instanceof RunEnd ? afterRun(item) : nextRun());
       },
     };
 
-    if (adoptee !== undefined) runs += 1;
-    step(adoptee === undefined ? nextRun() : adoptedRun$(sup, adoptee));
+    // An adopted process is followed whatever is asked: a stop asked for already stops it.
+    step('adoptee' in first ? run$(context, first) : spawn$(first.attempt));
   });

@@ -1,27 +1,26 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { catchError, concat, defer, EMPTY, endWith, filter, map, Observable, of, Subject, take, type SchedulerLike } from 'rxjs';
-import { errorFields } from '../events.js';
-import { settles } from './control-outcome.js';
-import { answerError, DEFAULT_LOG_LINES, type ControlAnswer, type ControlLine } from './control-protocol.js';
+import { concat, defer, EMPTY, endWith, filter, map, Observable, of, Subject, take, type SchedulerLike } from 'rxjs';
+import { resultOf, settles } from './control-result.js';
+import { notConfigured } from './control-plan.js';
+import { answerError, DEFAULT_LOG_LINES, type ControlAnswer, type ControlLine, type ServiceOutputs } from './control-protocol.js';
 import type { DataDir } from './data-dir.js';
 import { controlServer$ } from './control-server.js';
 import { isManagerTerminal, type ControlErrorEvent, type ControlRequest, type ManagerEvent } from './events.js';
 import { checkId } from './ids.js';
-import { emptyLogNote, logLines$ } from './log-lines.js';
-import type { DesiredSet } from './manage.js';
-import { outputOf, partsOf } from './service.js';
+import { emptyLogNote, logLines } from './log-lines.js';
+import { outputOf, partsOf, type DesiredSet, type Service } from './service.js';
+import type { DaemonStates } from './fold-states.js';
 import { StatusBoard } from './status-board.js';
+import { prometheusText } from '../metrics/prometheus-text.js';
+import { readUsage } from '../metrics/usage.js';
 
-const OK: ControlAnswer = { type: 'ok' };
 const END: ControlAnswer = { type: 'end' };
 
-/** The answer to a control request, from the event that settled it (see {@link settles}). */
-const answerOf = ({ type, id }: ControlRequest, event: ManagerEvent): ControlAnswer => {
-  if (event.type === 'control-refused') return answerError('EREFUSED', `cannot ${type} ${id}: ${event.message}`);
-  if (isManagerTerminal(event)) return answerError('EENDED', `the manager ended before ${id} could ${type}`);
-  if (event.type === 'spawn-failed') return answerError('ESPAWN', `${id} was restarted, but its new process failed to spawn: ${event.error.message}`);
-  return OK;
-};
+/** What a manager tells of itself in `rxdaemon status`'s header: its pid, and the config it serves (when it was told one). */
+export interface ManagerFacts {
+  readonly pid: number;
+  readonly configPath?: string | undefined;
+}
 
 /**
  * M9: what a running manager answers on control.sock. It sees every event
@@ -34,17 +33,26 @@ export class ControlAnswers {
   readonly #requests = new Subject<ControlRequest>();
   /** Requests for the fleet, as `ManagerOptions.control$` brings them. */
   readonly requests$ = this.#requests.asObservable();
+  readonly #shutdown = new Subject<void>();
+  /** Emits at each `shutdown` request: the manager is to end as a kill ends it. */
+  readonly shutdown$ = this.#shutdown.asObservable();
   readonly #seen = new Subject<ManagerEvent>();
   /** Completes at the manager's terminal event: followed logs read their files to the end, then end. */
   readonly #ended = new Subject<never>();
-  readonly #board = new StatusBoard();
+  readonly #board: StatusBoard;
   #configured: DesiredSet = {};
+  /** When the manager began to run, for `rxdaemon status`'s header. */
+  readonly #since: number;
 
   constructor(
     private readonly dataDir: DataDir,
-    private readonly ownPid: number,
+    private readonly manager: ManagerFacts,
     private readonly scheduler: SchedulerLike,
-  ) {}
+    states: DaemonStates,
+  ) {
+    this.#since = scheduler.now();
+    this.#board = new StatusBoard(states);
+  }
 
   /** Serves these answers on the data dir's control.sock while subscribed (see {@link controlServer$}). */
   serve$(): Observable<ControlErrorEvent> {
@@ -56,7 +64,7 @@ export class ControlAnswers {
     this.#configured = desired;
   }
 
-  /** Takes in one event of the manager, once it has been emitted. */
+  /** Takes in one event of the manager, once it has been emitted; the status board folds it into the states. */
   see(event: ManagerEvent): void {
     this.#board.see(event);
     this.#seen.next(event);
@@ -68,13 +76,29 @@ export class ControlAnswers {
   readonly answer = (request: ControlLine): Observable<ControlAnswer> => {
     switch (request.type) {
       case 'status':
-        return defer(() => of<ControlAnswer>({ type: 'status', pid: this.ownPid, daemons: this.#board.report(Object.keys(this.#configured), this.scheduler.now()) }));
+        return defer(() => of(this.#status()));
+      case 'metrics':
+        return defer(() => {
+          const states = this.#board.states(Object.keys(this.#configured));
+          return of<ControlAnswer>({ type: 'metrics', text: prometheusText(states, readUsage(states)) });
+        });
       case 'logs':
         return this.#logs(request);
+      case 'shutdown':
+        return this.#shutdownAnswer();
+      case 'outputs':
+        return defer(() => of<ControlAnswer>({ type: 'outputs', daemons: Object.entries(this.#configured).map(([id, service]) => this.#outputsOf(id, service)) }));
       default:
         return this.#control({ type: request.type, id: request.id });
     }
   };
+
+  /** The manager, then every daemon, as `rxdaemon status` shows them. */
+  #status(): ControlAnswer {
+    const { pid, configPath } = this.manager;
+    const daemons = this.#board.report(Object.keys(this.#configured), this.scheduler.now());
+    return { type: 'status', pid, since: this.#since, ...(configPath === undefined ? {} : { config: configPath }), daemons };
+  }
 
   #control(request: ControlRequest): Observable<ControlAnswer> {
     return new Observable<ControlAnswer>((subscriber) => {
@@ -84,33 +108,65 @@ export class ControlAnswers {
         subscriber.complete();
         return undefined;
       }
-      const runs = this.#board.runs(request.id);
-      const subscription = this.#seen.pipe(filter(settles(request)), take(1), map((event) => answerOf(request, event))).subscribe(subscriber);
+      const subscription = this.#seen.pipe(filter(settles(request)), take(1), map((event) => this.#answerOf(request, event))).subscribe(subscriber);
       this.#requests.next(request);
-      // A start, and a stop of what does not run, are refused at once if at all: otherwise they are done.
-      if (request.type === 'start' || (request.type === 'stop' && !runs)) {
-        subscriber.next(OK);
-        subscriber.complete();
-      }
       return subscription;
     });
+  }
+
+  /** Asks for the manager's end, and answers at its terminal event: `shutdown` when every daemon is gone (`manager-stopped`), else what ended it instead. */
+  #shutdownAnswer(): Observable<ControlAnswer> {
+    return new Observable<ControlAnswer>((subscriber) => {
+      const subscription = this.#seen
+        .pipe(
+          filter(isManagerTerminal),
+          take(1),
+          map((event): ControlAnswer =>
+            event.type === 'manager-stopped'
+              ? { type: 'shutdown', pid: this.manager.pid }
+              : answerError('EENDED', `the manager ended otherwise (${event.type}) before it could shut down${event.type === 'manager-closed' ? '; its daemons run on' : ''}`),
+          ),
+        )
+        .subscribe(subscriber);
+      this.#shutdown.next();
+      return subscription;
+    });
+  }
+
+  /** The answer to a control request, from the event that settled it (see {@link settles}): what it came to, and the daemon's state then. */
+  #answerOf(request: ControlRequest, event: ManagerEvent): ControlAnswer {
+    const result = resultOf(request, event);
+    if (isLeft(result)) return answerError(result.left.code, result.left.message);
+    const { status, pid, cause } = this.#board.stateOf(request.id);
+    return { type: 'ok', outcome: result.right, status, ...(pid === undefined ? {} : { pid }), ...(cause === undefined ? {} : { cause }) };
+  }
+
+  /** Where service `id` writes: each output kept in a file, its own or its log in the data dir. */
+  #outputsOf(id: string, service: Service): ServiceOutputs {
+    const files: { stdout?: string; stderr?: string } = {};
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const target = outputOf(stream, id, partsOf(service).options, this.dataDir);
+      if (typeof target === 'object') files[stream] = target.file;
+    }
+    return { id, ...files };
   }
 
   #logs({ id, stream = 'stdout', lines = DEFAULT_LOG_LINES, follow = false }: Extract<ControlLine, { type: 'logs' }>): Observable<ControlAnswer> {
     return defer(() => {
       const service = Object.hasOwn(this.#configured, id) ? this.#configured[id] : undefined;
-      if (service === undefined) return of(answerError('ENOLOG', `no service ${JSON.stringify(id)} is configured`));
+      if (service === undefined) return of(answerError('ENOLOG', notConfigured(id)));
       const valid = checkId(id);
       if (isLeft(valid)) return of(answerError('ENOLOG', valid.left));
       const target = outputOf(stream, id, partsOf(service).options, this.dataDir);
       if (typeof target !== 'object') return of(answerError('ENOLOG', `${id}'s ${stream} is not kept in a file (it is ${JSON.stringify(target)})`));
+      const log = logLines(target.file, { lines, follow, scheduler: this.scheduler, until: this.#ended });
+      if (isLeft(log)) return of(answerError('ENOLOG', `cannot read ${target.file}: ${log.left}`));
       const note = emptyLogNote(id, stream, target.file);
       return concat(
         note === undefined ? EMPTY : of<ControlAnswer>({ type: 'note', message: note }),
-        logLines$(target.file, { lines, follow, scheduler: this.scheduler, until: this.#ended }).pipe(
+        log.right.pipe(
           map((text): ControlAnswer => ({ type: 'line', text })),
           endWith(END),
-          catchError((error: unknown) => of(answerError('ENOLOG', `cannot read ${target.file}: ${errorFields(error).message}`))),
         ),
       );
     });

@@ -2,13 +2,16 @@ import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { errorFields } from '../events.js';
 import { reportDecodeErrors } from '../snapshot/decode-errors.js';
+import { ControlOutcome } from './control-outcome.js';
 
 /*
  * M9: the protocol of control.sock. JSON lines both ways: a client writes one
  * request a line; the manager answers each, in order, with one line (a
  * `logs` request: a `note` when the service wrote nothing to that log, a
  * stream of `line`s, then `end`: at once, or, when it follows, at the
- * manager's end, after the log's last lines). A line
+ * manager's end, after the log's last lines; an `outputs` request: where
+ * each configured service writes, for a client that reads the files
+ * itself, as `rxdaemon logs` does). A line
  * that is not a request is answered with an `error` line, and the
  * connection stays usable.
  */
@@ -31,12 +34,21 @@ const OutputName = t.keyof({ stdout: null, stderr: null }, "'stdout' or 'stderr'
 // Not exact: a field this manager does not know (from a newer client) is ignored, not an error.
 const REQUESTS = {
   status: t.type({ type: t.literal('status') }, 'a status request'),
+  metrics: t.type({ type: t.literal('metrics') }, 'a metrics request'),
+  shutdown: t.type({ type: t.literal('shutdown') }, 'a shutdown request'),
   control: t.type({ type: ControlVerb, id: t.string }, 'a control request'),
   logs: t.intersection([t.type({ type: t.literal('logs'), id: t.string }), t.partial({ stream: OutputName, lines: Count, follow: t.boolean })], 'a logs request'),
+  outputs: t.type({ type: t.literal('outputs') }, 'an outputs request'),
 };
 
-/** A request line: `status`; `restart`, `stop` or `start` of an id; `logs` of an id (`stream` default stdout, `lines` default 20, `follow` default false). */
-export const ControlLine = t.union([REQUESTS.status, REQUESTS.control, REQUESTS.logs]);
+/**
+ * A request line: `status`; `metrics` (Prometheus' text format); `restart`,
+ * `stop` or `start` of an id; `logs` of an id (`stream` default stdout,
+ * `lines` default 20, `follow` default false); `shutdown`: every daemon
+ * stopped, the records emptied, and the manager ended (as
+ * `Manager.kill()`); `outputs`, the files every configured service writes to.
+ */
+export const ControlLine = t.union([REQUESTS.status, REQUESTS.metrics, REQUESTS.shutdown, REQUESTS.control, REQUESTS.logs, REQUESTS.outputs]);
 export type ControlLine = t.TypeOf<typeof ControlLine>;
 
 /** How a daemon's last run ended. */
@@ -50,33 +62,42 @@ const orNull = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
 /**
  * One configured service, as `rxdaemon status --json` prints it (DESIGN's
  * fields). Times are ms since the epoch; `cpuPercent` is of one core; what
- * is not known is null (no process; no manager to ask). `cause` says why a
- * service is in trouble (a failed spawn, a crash, a failed check); it is
- * cleared once a run is stable.
+ * is not known is null (no process; no manager to ask). `cause` says why
+ * the state, other than running, is what it is (`DaemonState.cause`; from
+ * the records, why a process is dead or unknown); null when there is none.
  */
-export const DaemonReport = t.intersection([
-  t.type({
-    id: t.string,
-    status: t.string,
-    pid: orNull(t.number),
-    since: orNull(t.number),
-    uptimeMs: orNull(t.number),
-    restarts: orNull(t.number),
-    lastExit: orNull(LastExitReport),
-    cpuPercent: orNull(t.number),
-    rssBytes: orNull(t.number),
-  }),
-  t.partial({ waitingFor: t.array(t.string), cause: t.string }),
-]);
+export const DaemonReport = t.type({
+  id: t.string,
+  status: t.string,
+  pid: orNull(t.number),
+  since: orNull(t.number),
+  uptimeMs: orNull(t.number),
+  restarts: orNull(t.number),
+  lastExit: orNull(LastExitReport),
+  cpuPercent: orNull(t.number),
+  rssBytes: orNull(t.number),
+  cause: orNull(t.string),
+});
 export type DaemonReport = t.TypeOf<typeof DaemonReport>;
 
+/** Where one configured service writes: the file of each of its outputs that is kept in one (none is 'ignore'). */
+export const ServiceOutputs = t.intersection([t.type({ id: t.string }), t.partial({ stdout: t.string, stderr: t.string })]);
+export type ServiceOutputs = t.TypeOf<typeof ServiceOutputs>;
+
 const ANSWERS = {
-  status: t.type({ type: t.literal('status'), pid: t.number, daemons: t.array(DaemonReport) }),
-  ok: t.type({ type: t.literal('ok') }),
+  // The manager's own pid, since when it runs (ms since the epoch) and the config it serves, then every daemon; an older manager tells no `since` or `config`.
+  status: t.intersection([t.type({ type: t.literal('status'), pid: t.number, daemons: t.array(DaemonReport) }), t.partial({ since: t.number, config: t.string })]),
+  metrics: t.type({ type: t.literal('metrics'), text: t.string }),
+  // A shutdown's, once every daemon is gone and the manager has ended: its process (`pid`) exits next, unless it is an agent's.
+  shutdown: t.type({ type: t.literal('shutdown'), pid: t.number }),
+  // A control request's: its outcome, and the daemon's state then (its process, why it is not running).
+  ok: t.intersection([t.type({ type: t.literal('ok'), outcome: ControlOutcome, status: t.string }), t.partial({ pid: t.number, cause: t.string })]),
   error: t.type({ type: t.literal('error'), code: t.string, message: t.string }),
   line: t.type({ type: t.literal('line'), text: t.string }),
   note: t.type({ type: t.literal('note'), message: t.string }),
   end: t.type({ type: t.literal('end') }),
+  // In the order of the config.
+  outputs: t.type({ type: t.literal('outputs'), daemons: t.array(ServiceOutputs) }),
 };
 
 /**
@@ -84,13 +105,13 @@ const ANSWERS = {
  * EENDED (the manager ended first), ENOLOG (no log to read). `note`: what
  * a person should know of a log besides its lines (that it is empty).
  */
-export const ControlAnswer = t.union([ANSWERS.status, ANSWERS.ok, ANSWERS.error, ANSWERS.line, ANSWERS.note, ANSWERS.end]);
+export const ControlAnswer = t.union([ANSWERS.status, ANSWERS.metrics, ANSWERS.shutdown, ANSWERS.ok, ANSWERS.error, ANSWERS.line, ANSWERS.note, ANSWERS.end, ANSWERS.outputs]);
 export type ControlAnswer = t.TypeOf<typeof ControlAnswer>;
 
 /** An error answer. */
 export const answerError = (code: string, message: string): ControlAnswer => ({ type: 'error', code, message });
 
-const KNOWN = ['status', 'restart', 'stop', 'start', 'logs'];
+const KNOWN = ['status', 'metrics', 'restart', 'stop', 'start', 'logs', 'shutdown', 'outputs'];
 
 const parsed = (line: string, what: string): Either<string, unknown> => {
   try {
@@ -106,13 +127,13 @@ const parsed = (line: string, what: string): Either<string, unknown> => {
  *
  * @example
  * decodeRequest('{"type":"restart","id":"web"}'); // Right({ type: 'restart', id: 'web' })
- * decodeRequest('{"type":"reboot"}'); // Left("`type`: expected one of status, restart, stop, start, logs, got 'reboot'")
+ * decodeRequest('{"type":"reboot"}'); // Left("`type`: expected one of status, metrics, restart, stop, start, logs, shutdown, outputs, got 'reboot'")
  */
 export const decodeRequest = (line: string): Either<string, ControlLine> => {
   const json = parsed(line, 'the request');
   if (isLeft(json)) return json;
   const type = t.type({ type: t.string }).is(json.right) ? json.right.type : undefined;
-  const codec = type === 'status' ? REQUESTS.status : type === 'logs' ? REQUESTS.logs : ControlVerb.is(type) ? REQUESTS.control : undefined;
+  const codec = type === 'status' || type === 'metrics' || type === 'shutdown' || type === 'logs' || type === 'outputs' ? REQUESTS[type] : ControlVerb.is(type) ? REQUESTS.control : undefined;
   if (type === undefined) return left(`expected an object with a \`type\` (${KNOWN.join(', ')})`);
   if (codec === undefined) return left(`\`type\`: expected one of ${KNOWN.join(', ')}, got ${JSON.stringify(type)}`);
   const decoded = codec.decode(json.right);

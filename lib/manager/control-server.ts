@@ -3,13 +3,14 @@ import type { Server, Socket } from 'node:net';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { catchError, concatMap, defer, Observable, of, Subject } from 'rxjs';
 import { errorFields } from '../events.js';
-import { kindOf, removeFileSafe } from '../process/files.js';
+import { kindOf } from '../fs/problem.js';
+import { removeFileSafe } from '../fs/remove-file.js';
 import { answerError, decodeRequest, LineBuffer, lineOf, MAX_SOCKET_PATH, type ControlAnswer, type ControlLine } from './control-protocol.js';
 import type { ControlErrorEvent } from './events.js';
 
 /*
  * M9: control.sock, the manager's door for `rxdaemon status`, `restart`,
- * `stop`, `start` and `logs`.
+ * `stop`, `start`, `shutdown` and `logs`.
  *
  * Who may knock: only the owner of the data dir. Node does not expose the
  * peer's credentials (SO_PEERCRED), so the uid of a client cannot be

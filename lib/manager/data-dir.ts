@@ -1,6 +1,8 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft, right, type Either } from 'fp-ts/lib/Either.js';
-import { ensurePrivateDir } from '../process/files.js';
+import { errorFields } from '../events.js';
+import { ensurePrivateDir } from '../fs/private-dir.js';
 
 /**
  * M3: the layout of a manager's data dir, and the only code that touches
@@ -8,7 +10,7 @@ import { ensurePrivateDir } from '../process/files.js';
  * `snapshot.json` and `journal` (the records, see records.ts), the lock (`lock.d/`, see lock.ts)
  * and `control.sock` (see control-server.ts). Directories are
  * 0700 and files 0600: logs and snapshots can hold secrets. Every file is
- * written through process/files.ts, which follows no symlink.
+ * written through fs/, which follows no symlink.
  */
 export class DataDir {
   constructor(readonly root: string) {}
@@ -40,6 +42,21 @@ export class DataDir {
 
   stderr(id: string): string {
     return join(this.root, 'logs', `${id}-stderr.log`);
+  }
+
+  /**
+   * Why the data dir cannot be looked at, for those that only look or act
+   * on what it holds (status, shutdown with no manager); undefined when it
+   * is a directory. A data dir that is not there is a typo more often than
+   * an idle host: said, never taken for "nothing runs".
+   */
+  problem(): string | undefined {
+    try {
+      return statSync(this.root).isDirectory() ? undefined : `the data dir ${this.root} is not a directory`;
+    } catch (error) {
+      const { code, message } = errorFields(error);
+      return code === 'ENOENT' ? `there is no data dir ${this.root} (is --data-dir right?)` : `cannot look at the data dir ${this.root}: ${message}`;
+    }
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { DaemonEvent } from '../events.js';
+import type { ControlError, ControlOutcome } from './control-outcome.js';
 
 interface At {
   readonly at: number;
@@ -113,18 +114,76 @@ export interface DesiredErrorEvent extends At {
   readonly type: 'desired-error';
   readonly error: { readonly code: string; readonly message: string };
 }
-/** A service whose `after` names services not ready yet: it is spawned once they all are. */
+/**
+ * A service whose `after` names services not ready yet (a one-shot: not
+ * completed with exit code 0 yet): it is spawned once they all are. Said
+ * again, with fewer, as each of them becomes ready or completes.
+ */
 export interface WaitingEvent extends At {
   readonly type: 'waiting';
   readonly id: string;
   /** The ids it waits for. */
   readonly for: readonly string[];
+  /** Why, in words (`waiting for db to be ready`): its state's cause. */
+  readonly cause: string;
 }
-/** M9: a request for one daemon (`restart`, `stop`, `start`) that could not be carried out, and why. */
+/**
+ * How a dependency ended without meeting an `after`: it gave up; it
+ * completed (a one-shot with a code other than 0, or a signal; a daemon,
+ * which is then not ready); it was stopped on request; or it is `invalid`:
+ * it cannot be started (a process recorded for it still runs and cannot be
+ * supervised).
+ */
+export type DependencyEnd = 'gave-up' | 'completed' | 'stopped' | 'invalid';
+/**
+ * A service waits for a dependency (`after`) that ended without being
+ * ready or completing with exit code 0 (see {@link DependencyEnd}): it
+ * waits on, with that cause, until the dependency is ready, or has
+ * completed with 0, again (a `start` of it, a changed definition).
+ * Said when the dependency ends so, and when a service comes to wait for
+ * one that has.
+ */
+export interface DependencyFailedEvent extends At {
+  readonly type: 'dependency-failed';
+  /** The service that waits. */
+  readonly id: string;
+  /** The service it waits for. */
+  readonly dependency: string;
+  readonly how: DependencyEnd;
+  /** Why it waits, in words (`waiting for migrate to complete: migrate exited with code 3`): its state's cause. */
+  readonly cause: string;
+}
+/**
+ * A one-shot task that an earlier manager of this data dir saw complete
+ * with exit code 0, in this boot, with the definition the desired set
+ * gives it now: it is not run again (systemd's `RemainAfterExit` within a
+ * boot), and what starts after it may start. A `start` or `restart` of it
+ * runs it again; a stop, a change of its definition, its removal or a
+ * `kill()` forgets it.
+ */
+export interface AlreadyCompletedEvent extends At {
+  readonly type: 'already-completed';
+  readonly id: string;
+  /** When it completed (the scheduler's clock, ms). */
+  readonly completedAt: number;
+}
+/** M9: a request for one daemon (`restart`, `stop`, `start`) carried out (`started`, `restarted`, `stopped`), or found done already (`already-running`, `already-stopped`). */
+export interface ControlDoneEvent extends At {
+  readonly type: 'control-done';
+  readonly id: string;
+  readonly request: ControlRequest['type'];
+  readonly outcome: ControlOutcome;
+}
+/**
+ * M9: a request for one daemon (`restart`, `stop`, `start`) that could not
+ * be carried out, and why: refused (`EREFUSED`), or its new process failed
+ * to spawn (`ESPAWN`; the daemon goes on as its policy says).
+ */
 export interface ControlRefusedEvent extends At {
   readonly type: 'control-refused';
   readonly id: string;
   readonly request: ControlRequest['type'];
+  readonly code: Exclude<ControlError['code'], 'EENDED'>;
   readonly message: string;
 }
 
@@ -150,7 +209,10 @@ export interface ControlRequest {
 export type FleetEvent =
   | ReconcileEvent
   | WaitingEvent
+  | DependencyFailedEvent
+  | AlreadyCompletedEvent
   | DesiredErrorEvent
+  | ControlDoneEvent
   | ControlRefusedEvent
   | ControlErrorEvent
   | InvalidEntryEvent
@@ -171,11 +233,17 @@ export type ManagedDaemonEvent = DaemonEvent & { readonly id: string };
 /** Everything `manage()` emits: every daemon's events (each with its `id`), and the manager's own. */
 export type ManagerEvent = ManagedDaemonEvent | FleetEvent;
 
+/** Manager events as a part of the manager says them: without `at`, which the manager stamps with its scheduler's clock. */
+export type Unstamped<T extends FleetEvent> = T extends unknown ? Omit<T, 'at'> : never;
+
 const FLEET_TYPES = new Set<string>([
   'reconcile',
   'limit-reached',
   'waiting',
+  'dependency-failed',
+  'already-completed',
   'desired-error',
+  'control-done',
   'control-refused',
   'control-error',
   'invalid-entry',

@@ -1,17 +1,18 @@
-import { initialState, nextState, type DaemonState } from '../daemon/state.js';
+import { completedBefore, idleBecause, initialState, isEnded, nextState, type DaemonState } from '../daemon/state.js';
 import { isTerminal } from '../events.js';
 import { isFleetEvent, type ManagerEvent, type ReconcileEvent } from './events.js';
-
-/** Whether a daemon's state is one of the four after which it starts over. */
-const isTerminalStatus = ({ status }: DaemonState): boolean => status === 'stopped' || status === 'closed' || status === 'completed' || status === 'gave-up';
+import { heldCause } from './room.js';
 
 /**
- * The states of a manager's daemons, by id, as its events fold them. A
- * daemon's state starts over after a terminal event (a replaced or
- * restarted-by-request daemon is a new one); a daemon the reconcile
- * stopped because it is no longer desired leaves the map once stopped.
- * Kept in place: an event costs one entry, not a copy of every daemon's
- * state (copies made per event made 10,000 daemons quadratic).
+ * The states of a manager's daemons, by id, as its events fold them. The
+ * daemons of one id follow one another in one state (a replaced, revived
+ * or restarted-by-request daemon goes on where the last one ended), so
+ * `restarts` counts every spawn after the id's first and is never reset.
+ * An id not spawned yet says why: waiting for its `after`, or held by a
+ * limit of the OS. A daemon the reconcile stopped because it is no longer
+ * desired leaves the map once stopped. Kept in place: an event costs one
+ * entry, not a copy of every daemon's state (copies made per event made
+ * 10,000 daemons quadratic).
  */
 export class DaemonStates {
   readonly #states = new Map<string, DaemonState>();
@@ -20,16 +21,36 @@ export class DaemonStates {
 
   /** Folds in one event; whether any state changed. */
   see(event: ManagerEvent): boolean {
-    if (event.type === 'reconcile') return this.#reconcile(event);
-    if (event.type === 'waiting') {
-      this.#states.set(event.id, { ...initialState, waitingFor: event.for });
-      return true;
+    switch (event.type) {
+      case 'reconcile':
+        return this.#reconcile(event);
+      case 'waiting':
+        this.#states.set(event.id, { ...this.#idle(event.id, event.cause), waitingFor: event.for });
+        return true;
+      case 'already-completed':
+        this.#states.set(event.id, completedBefore(this.#states.get(event.id) ?? initialState, event.completedAt));
+        return true;
+      case 'dependency-failed': {
+        // It waits on, for the same services: only the cause says more.
+        const waitingFor = this.#states.get(event.id)?.waitingFor;
+        this.#states.set(event.id, { ...this.#idle(event.id, event.cause), ...(waitingFor === undefined ? {} : { waitingFor }) });
+        return true;
+      }
+      case 'limit-reached':
+        for (const id of event.held) this.#states.set(id, this.#idle(id, heldCause(event)));
+        return event.held.length > 0;
+      default:
+        break;
     }
     if (isFleetEvent(event)) return false;
-    const before = this.#states.get(event.id);
-    this.#states.set(event.id, nextState(before === undefined || isTerminalStatus(before) ? initialState : before, event));
+    this.#states.set(event.id, nextState(this.#states.get(event.id) ?? initialState, event));
     if (isTerminal(event) && this.#leaving.delete(event.id)) this.#states.delete(event.id);
     return true;
+  }
+
+  /** `id` not under way, and why; what its daemons did before is kept. */
+  #idle(id: string, cause: string): DaemonState {
+    return idleBecause(this.#states.get(id) ?? initialState, cause);
   }
 
   /**
@@ -45,7 +66,7 @@ export class DaemonStates {
     let changed = false;
     for (const id of stopped) {
       const state = this.#states.get(id);
-      if (state !== undefined && isTerminalStatus(state)) changed = this.#states.delete(id);
+      if (state !== undefined && isEnded(state)) changed = this.#states.delete(id);
       else this.#leaving.add(id);
     }
     return changed;
@@ -53,12 +74,6 @@ export class DaemonStates {
 
   get(id: string): DaemonState | undefined {
     return this.#states.get(id);
-  }
-
-  /** Whether a daemon of `id` is under way (not ended, nor never begun). */
-  runs(id: string): boolean {
-    const state = this.#states.get(id);
-    return state !== undefined && !isTerminalStatus(state);
   }
 
   ids(): IterableIterator<string> {

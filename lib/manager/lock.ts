@@ -2,8 +2,11 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { errorFields } from '../events.js';
-import type { ProcessDriver } from '../process/driver.js';
-import { createFileSafe, ensurePrivateDir, readFileSafe, removeFileSafe, writeFileSafe } from '../process/files.js';
+import type { Processes } from '../process/processes.js';
+import { createFileSafe, writeFileSafe } from '../fs/write-file.js';
+import { ensurePrivateDir } from '../fs/private-dir.js';
+import { readFileSafe } from '../fs/read-file.js';
+import { removeFileSafe } from '../fs/remove-file.js';
 import { readProcStat } from '../process/proc-stat.js';
 import { codedError } from '../errno.js';
 
@@ -112,17 +115,17 @@ const readGeneration = (path: string, n: number): Generation | 'gone' | undefine
   throw codedError('ENOENT', `${generationPath(path, n)} is missing, though ${topPath(path)} names it; if no manager runs on this data dir, remove ${generations(path)}`);
 };
 
-const isAlive = (owner: Owner, me: Owner, driver: ProcessDriver): boolean => {
+const isAlive = (owner: Owner, me: Owner, processes: Processes): boolean => {
   // Our own pid: another manager in this very process, unless the lock is from an earlier process that had our pid.
   if (owner.pid === me.pid) return owner.startTime === me.startTime;
-  const probe = driver.probe(owner.pid);
+  const probe = processes.probe(owner.pid);
   // A process we cannot see (a hidepid /proc) may be the owner: taking its lock over would be a guess.
   if (probe.state === 'hidden') return true;
   return probe.state !== 'dead' && (owner.startTime === null || probe.startTime === owner.startTime);
 };
 
-const holds = (generation: Generation | undefined, me: Owner, driver: ProcessDriver): generation is Generation =>
-  generation !== undefined && !generation.released && isAlive(generation, me, driver);
+const holds = (generation: Generation | undefined, me: Owner, processes: Processes): generation is Generation =>
+  generation !== undefined && !generation.released && isAlive(generation, me, processes);
 
 /**
  * The new holder's housekeeping: `top` first, then what is below it (older
@@ -165,28 +168,28 @@ const lockOf = (path: string, mine: number, me: Owner): DataDirLock => {
  * Left says why the lock was not taken, in words for the user.
  *
  * @example
- * const lock = acquireLock(join(dataDir, 'lock'), defaultDriver());
+ * const lock = acquireLock(join(dataDir, 'lock'), defaultDriver().processes);
  * if (isRight(lock)) lock.right.release();
  */
-export const acquireLock = (path: string, driver: ProcessDriver): Either<string, DataDirLock> => {
+export const acquireLock = (path: string, processes: Processes): Either<string, DataDirLock> => {
   const dir = ensurePrivateDir(generations(path));
   if (isLeft(dir)) return left(`cannot lock the data dir: ${dir.left.message}`);
   try {
-    return tryToLock(path, driver);
+    return tryToLock(path, processes);
   } catch (error) {
     return left(`cannot lock the data dir: ${errorFields(error).message}`);
   }
 };
 
-const tryToLock = (path: string, driver: ProcessDriver): Either<string, DataDirLock> => {
-  const me: Owner = { pid: driver.ownPid, startTime: readProcStat(driver.ownPid)?.startTime ?? null };
+const tryToLock = (path: string, processes: Processes): Either<string, DataDirLock> => {
+  const me: Owner = { pid: processes.ownPid, startTime: readProcStat(processes.ownPid)?.startTime ?? null };
   for (let tries = 0; tries < MAX_TRIES; tries++) {
     const n = highest(path);
     const current = readGeneration(path, n);
     if (current === 'gone') continue;
     // A 0.1 manager still running beside generations of ours is an owner too.
     const legacy = n === 0 ? undefined : parseGeneration(readFileSafe(path));
-    const owner = [current, legacy].find((generation) => holds(generation, me, driver));
+    const owner = [current, legacy].find((generation) => holds(generation, me, processes));
     if (owner !== undefined) return left(`the data dir is in use by a running manager (pid ${owner.pid}); stop it first, or use another --data-dir`);
     const mine = n + 1;
     // The one atomic step: of all who read n, one creates n+1.
@@ -208,15 +211,15 @@ const tryToLock = (path: string, driver: ProcessDriver): Either<string, DataDirL
  * says why the lock could not be read.
  *
  * @example
- * const holder = lockHolder(join(dataDir, 'lock'), defaultDriver());
+ * const holder = lockHolder(join(dataDir, 'lock'), defaultDriver().processes);
  */
-export const lockHolder = (path: string, driver: ProcessDriver): Either<string, LockHolder | undefined> => {
+export const lockHolder = (path: string, processes: Processes): Either<string, LockHolder | undefined> => {
   try {
-    const me: Owner = { pid: driver.ownPid, startTime: readProcStat(driver.ownPid)?.startTime ?? null };
+    const me: Owner = { pid: processes.ownPid, startTime: readProcStat(processes.ownPid)?.startTime ?? null };
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       const generation = readGeneration(path, highest(path));
       if (generation === 'gone') continue;
-      return right(generation === undefined || generation.released ? undefined : { pid: generation.pid, alive: isAlive(generation, me, driver) });
+      return right(generation === undefined || generation.released ? undefined : { pid: generation.pid, alive: isAlive(generation, me, processes) });
     }
     return left('the lock changed hands too often to read');
   } catch (error) {

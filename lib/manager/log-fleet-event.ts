@@ -3,15 +3,22 @@ import type { FleetEvent } from './events.js';
 
 const list = (ids: readonly string[]): string => (ids.length === 0 ? '-' : ids.join(', '));
 
+
 /** One manager event as a short line of text. */
 export const describeFleetEvent = (event: FleetEvent): string => {
   switch (event.type) {
     case 'reconcile':
       return `reconcile: started ${list(event.started)}; stopped ${list(event.stopped)}; replaced ${list(event.replaced)}; ${event.unchanged} unchanged`;
     case 'waiting':
-      return `${event.id} waits for ${event.for.join(', ')} to be ready`;
+      return `${event.id} is ${event.cause}`;
+    case 'already-completed':
+      return `${event.id} completed with exit code 0 under an earlier manager, in this boot: not run again`;
+    case 'dependency-failed':
+      return `${event.id} is ${event.cause} (its dependency ${event.dependency}: ${event.how})`;
     case 'desired-error':
       return `the desired set failed (${event.error.message}); keeping the running set`;
+    case 'control-done':
+      return `${event.request} ${event.id}: ${event.outcome}`;
     case 'control-refused':
       return `cannot ${event.request} ${event.id}: ${event.message}`;
     case 'control-error':
@@ -45,6 +52,7 @@ export const describeFleetEvent = (event: FleetEvent): string => {
 export const fleetEventLevel = (event: FleetEvent): keyof Logger => {
   switch (event.type) {
     case 'invalid-entry':
+    case 'dependency-failed':
     case 'desired-error':
     case 'control-refused':
     case 'control-error':

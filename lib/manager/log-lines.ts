@@ -1,9 +1,8 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import { concat, defer, from, type Observable, type SchedulerLike } from 'rxjs';
+import { concat, from, type Observable, type SchedulerLike } from 'rxjs';
 import { errorFields } from '../events.js';
 import { lines$ } from '../output/lines.js';
-import { codedError } from '../errno.js';
 
 /** The end of a log: its last whole lines, what follows the last newline, and where that begins. */
 export interface LastLines {
@@ -93,7 +92,7 @@ export const emptyLogNote = (id: string, stream: 'stdout' | 'stderr', path: stri
   return empty ? `${id} has written nothing to its ${stream} yet (${path})` : undefined;
 };
 
-/** Options of {@link logLines$}. */
+/** Options of {@link logLines}. */
 export interface LogLinesOptions {
   /** How many of the last lines first. */
   readonly lines: number;
@@ -111,19 +110,20 @@ export interface LogLinesOptions {
  * still being written, when not following), then, when following, each
  * line as it is written: from where the last ones ended, so none is lost
  * or shown twice; across a truncation (rotation) or a replaced file too.
- * Without `follow` it completes; following, it completes at `until`, once
- * the file is read to its end. A file that cannot be read errs with the
- * reason (code ENOLOG). No file yet is an empty log.
+ * Without `follow` the lines complete; following, they complete at `until`,
+ * once the file is read to its end. The end of the file is read at once:
+ * a Left says why it cannot be (a refusal: what is there is no log, or
+ * cannot be read). No file yet is an empty log.
  *
  * @example
- * logLines$('/var/lib/agent/daemons/logs/web-stdout.log', { lines: 20, follow: true }).subscribe((line) => console.log(line));
+ * const log = logLines('/var/lib/agent/daemons/logs/web-stdout.log', { lines: 20, follow: true });
+ * if (isRight(log)) log.right.subscribe((line) => console.log(line));
  */
-export const logLines$ = (path: string, options: LogLinesOptions): Observable<string> =>
-  defer(() => {
-    const last = lastLines(path, options.lines);
-    if (isLeft(last)) throw codedError('ENOLOG', last.left);
-    const { lines, partial, end } = last.right ?? { lines: [], partial: '', end: 0 };
-    if (!options.follow) return from(partial === '' ? lines : [...lines, partial]);
-    const { scheduler, pollMs, until } = options;
-    return concat(from(lines), lines$(path, { from: end, scheduler, pollMs, until }));
-  });
+export const logLines = (path: string, options: LogLinesOptions): Either<string, Observable<string>> => {
+  const last = lastLines(path, options.lines);
+  if (isLeft(last)) return last;
+  const { lines, partial, end } = last.right ?? { lines: [], partial: '', end: 0 };
+  if (!options.follow) return right(from(partial === '' ? lines : [...lines, partial]));
+  const { scheduler, pollMs, until } = options;
+  return right(concat(from(lines), lines$(path, { from: end, scheduler, pollMs, until })));
+};

@@ -1,18 +1,16 @@
 import { isLeft, right, type Either } from 'fp-ts/lib/Either.js';
-import { concat, concatMap, defer, EMPTY, ignoreElements, map, merge, NEVER, Observable, of, share, take, takeUntil, takeWhile, tap } from 'rxjs';
-import type { Service } from './service.js';
+import { concat, concatMap, defer, EMPTY, map, merge, mergeMap, NEVER, Observable, of, share, take, takeUntil, takeWhile, tap } from 'rxjs';
+import type { DesiredSet } from './service.js';
 import { resolveOptions, type DaemonOptions } from '../options.js';
 import { checkDuration } from '../validate.js';
 import { compact$, compacting } from './compacting.js';
 import { ControlAnswers } from './control-answers.js';
 import { isFleetEvent, isManagerTerminal, type ControlRequest, type ManagerEvent } from './events.js';
 import { Fleet } from './fleet.js';
+import { DaemonStates } from './fold-states.js';
 import { logFleetEvent } from './log-fleet-event.js';
 import { openDataDir, type OpenedDataDir } from './open-data-dir.js';
-import { reconciling } from './reconciling.js';
-
-/** The desired state: one service per id (a plain `Command` is a service with no options of its own). The id is the key; a command's own `id` is replaced by it. */
-export type DesiredSet = Readonly<Record<string, Service>>;
+import { reconcileDesiredSets } from './desired-sets.js';
 
 /** Options of {@link manage}: every daemon's options, plus the manager's own. */
 export interface ManagerOptions extends Omit<DaemonOptions, 'pidFile' | 'stdout' | 'stderr' | 'scope'> {
@@ -28,15 +26,20 @@ export interface ManagerOptions extends Omit<DaemonOptions, 'pidFile' | 'stdout'
   readonly close$?: Observable<unknown>;
   /** The first emission stops every daemon and empties the snapshot (M5); the stream completes after `manager-stopped`. */
   readonly kill$?: Observable<unknown>;
-  /** M9: requests for one daemon at a time (`restart`, `stop`, `start`); one that cannot be carried out is a `control-refused` event. */
+  /** M9: requests for one daemon at a time (`restart`, `stop`, `start`); each ends with a `control-done` event saying what it did or found, or a `control-refused` saying why not. */
   readonly control$?: Observable<ControlRequest>;
+  /** The config this manager serves, as `rxdaemon status` names it in its header (the CLI's `--config` file); told, never read. */
+  readonly configPath?: string;
 }
+
+/** The size past which a manager rotates each service's log files unless it or the service says otherwise (`maxLogBytes`; 0: never): 10 MiB. */
+export const MANAGED_MAX_LOG_BYTES = 10 * 1024 * 1024;
 
 type Settings = ReturnType<typeof settle>;
 
 /** The manager's options checked and defaulted once; the daemons' own, resolved once, shared by all of them. */
 const settle = (options: ManagerOptions) => {
-  const { dataDir, quietMs = 500, maxWaitMs = 5_000, snapshotIntervalMs = 1_000, close$ = NEVER, kill$ = NEVER, control$ = NEVER, ...daemon } = options;
+  const { dataDir, quietMs = 500, maxWaitMs = 5_000, snapshotIntervalMs = 1_000, close$ = NEVER, kill$ = NEVER, control$ = NEVER, configPath, ...daemon } = options;
   const { scheduler, driver, logger, restart, envNames } = resolveOptions(daemon);
   return {
     dataDir,
@@ -45,8 +48,10 @@ const settle = (options: ManagerOptions) => {
     close$,
     kill$,
     control$,
-    // Resolved once here, so a thousand daemons share one policy rather than each making the default.
-    daemon: { ...daemon, scheduler, driver, restart },
+    configPath,
+    // Resolved once here, so a thousand daemons share one policy rather than each making the default. A manager's
+    // logs rotate by default: it runs unattended, and a log that only grows fills the disk in the end.
+    daemon: { ...daemon, scheduler, driver, restart, maxLogBytes: daemon.maxLogBytes ?? MANAGED_MAX_LOG_BYTES },
     logger,
     idVariable: envNames.id,
   };
@@ -76,32 +81,32 @@ const release = (opened: OpenedDataDir | undefined): void => {
   opened?.lock.release();
 };
 
-/** The manager of an opened (or no) data dir, from the first desired set to its terminal event. */
-const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: OpenedDataDir | undefined): Observable<ManagerEvent> =>
+/** The manager of an opened (or no) data dir, from the first desired set to its terminal event; its events folded into `states`, if given. */
+const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: OpenedDataDir | undefined, given: DaemonStates | undefined): Observable<ManagerEvent> =>
   new Observable<ManagerEvent>((subscriber) => {
     const { daemon, timing, snapshotIntervalMs, logger } = settings;
     const fleet = new Fleet(opened === undefined ? daemon : { ...daemon, scope: opened.scope }, opened?.dataDir, opened?.records);
     const restore = opened === undefined ? undefined : { found: opened.found, marked: opened.marked, snapshotPath: opened.dataDir.snapshotPath };
-    const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, daemon.driver.ownPid, daemon.scheduler);
-    const ending$ = merge(settings.close$.pipe(map((): Ending => 'close')), settings.kill$.pipe(map((): Ending => 'kill'))).pipe(take(1), share());
-    let ended = false;
-    const subscription = merge(
+    const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, { pid: daemon.driver.processes.ownPid, configPath: settings.configPath }, daemon.scheduler, given ?? new DaemonStates());
+    // The states are folded once: by control.sock's status board when it serves, else here.
+    const fold = control ?? given;
+    // A shutdown asked on control.sock ends the manager as a kill does.
+    const killed$ = merge(settings.kill$, control?.shutdown$ ?? EMPTY);
+    const ending$ = merge(settings.close$.pipe(map((): Ending => 'close')), killed$.pipe(map((): Ending => 'kill'))).pipe(take(1), share());
+    const events$ = merge(
       fleet.events$,
       desired$.pipe(
         tap((desired) => {
           control?.configure(desired);
         }),
-        reconciling(fleet, restore, { ...timing, withDataDir: opened !== undefined }, daemon.scheduler),
+        reconcileDesiredSets(fleet, restore, { ...timing, withDataDir: opened !== undefined }, daemon.scheduler),
         takeUntil(ending$),
       ),
       opened === undefined ? EMPTY : fleet.changed$.pipe(compacting(opened.records, opened.dataDir.snapshotPath, snapshotIntervalMs, daemon.scheduler), takeUntil(ending$)),
-      // M9: the library's requests and control.sock's take the same path.
+      // M9: the library's requests and control.sock's take the same path; each ends with what it came to.
       merge(settings.control$, control?.requests$ ?? EMPTY).pipe(
+        mergeMap((request) => fleet.control(request)),
         takeUntil(ending$),
-        tap((request) => {
-          fleet.control(request);
-        }),
-        ignoreElements(),
       ),
       control?.serve$() ?? EMPTY,
       ending$.pipe(concatMap((ending) => finish$(fleet, opened, ending, settings))),
@@ -109,15 +114,28 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
       .pipe(
         takeWhile((event) => !isManagerTerminal(event), true),
         tap((event) => {
-          ended ||= isManagerTerminal(event);
-          control?.see(event);
+          fold?.see(event);
           // Daemon events are logged by their own pipeline.
           if (isFleetEvent(event)) logFleetEvent(logger, event);
         }),
-      )
-      .subscribe(subscriber);
+      );
+    // The edge of the pipeline, outside it: whether the manager told its end is its observer's to know.
+    let ended = false;
+    const running = events$.subscribe({
+      next: (event) => {
+        subscriber.next(event);
+      },
+      error: (error: unknown) => {
+        subscriber.error(error);
+      },
+      // Only the terminal event completes it (the fleet's events never do).
+      complete: () => {
+        ended = true;
+        subscriber.complete();
+      },
+    });
     return () => {
-      subscription.unsubscribe();
+      running.unsubscribe();
       // As with one daemon: leaving is not detaching. The daemons stop in the background, then the lock is let go.
       if (!ended) concat(fleet.killAll(), defer(() => (release(opened), EMPTY))).subscribe();
     };
@@ -137,13 +155,16 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
  * manage(desired$, { dataDir: '/var/lib/agent/daemons' }).subscribe((event) => console.log(event));
  * desired$.next({ web, api: { command: 'envoy', args: ['-c', 'api.yaml'] } }); // starts `api` only
  */
-export const manage = (desired$: Observable<DesiredSet>, options: ManagerOptions = {}): Observable<ManagerEvent> => {
+export const manage = (desired$: Observable<DesiredSet>, options: ManagerOptions = {}): Observable<ManagerEvent> => manageFolding(desired$, options, undefined);
+
+/** {@link manage}, its events folded into `states` as they are emitted (`Manager`'s, so its states and control.sock's status are one fold). */
+export const manageFolding = (desired$: Observable<DesiredSet>, options: ManagerOptions, states: DaemonStates | undefined): Observable<ManagerEvent> => {
   const settings = settle(options);
   return defer(() => {
     const { driver, scheduler } = settings.daemon;
     const opened: Either<{ code: 'ELOCKED' | 'EDATADIR'; message: string }, OpenedDataDir | undefined> =
       settings.dataDir === undefined ? right(undefined) : openDataDir(settings.dataDir, driver, settings.idVariable, scheduler.now());
     if (isLeft(opened)) return of<ManagerEvent>({ type: 'manager-refused', at: scheduler.now(), ...opened.left });
-    return managed$(desired$, settings, opened.right);
+    return managed$(desired$, settings, opened.right, states);
   });
 };

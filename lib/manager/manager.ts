@@ -1,27 +1,31 @@
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { asyncScheduler, BehaviorSubject, defer, distinctUntilChanged, filter, firstValueFrom, ignoreElements, map, ReplaySubject, Subject, switchMap, tap, type Observable, type SchedulerLike } from 'rxjs';
 import type { DaemonState } from '../daemon/state.js';
-import { deferred } from '../deferred.js';
-import { settles } from './control-outcome.js';
+import { deferred, type Deferred } from '../deferred.js';
+import type { ControlError, ControlOutcome } from './control-outcome.js';
+import { resultOf, settles } from './control-result.js';
 import { isManagerTerminal, type ControlRequest, type ManagerClosedEvent, type ManagerEvent, type ManagerStoppedEvent } from './events.js';
-import { DaemonStates } from './fold-states.js';
+import { StatesFeed } from './states-feed.js';
 import { outputLines$, type OutputStream } from '../output/output-lines.js';
-import type { FileSource } from '../output/file-source.js';
+import type { FileSource } from '../fs/file-source.js';
 import { withLines, type OutputLine, type Outputs } from '../output/with-lines.js';
-import { defaultDriver } from '../process/child-process-driver.js';
-import type { Stdio } from '../process/driver.js';
+import type { Stdio } from '../process/spawn-spec.js';
 import { DataDir } from './data-dir.js';
 import { checkId } from './ids.js';
-import { manage, type DesiredSet, type ManagerOptions } from './manage.js';
-import { outputOf } from './service.js';
+import { driverOf } from '../options.js';
+import { manageFolding, type ManagerOptions } from './manage.js';
+import { outputOf, type DesiredSet } from './service.js';
 import { codedError } from '../errno.js';
 
-/** A manager that ended other than as asked: refused at start, ended already the other way (a kill after a close), or a bug. */
+/** A manager that ended other than as asked: refused at start (its code), ended already the other way (a kill after a close: EENDED), or a bug. */
 const endedOtherwise = (last: ManagerEvent | undefined): Error => {
   if (last?.type === 'manager-refused') return codedError(last.code, `the manager was refused: ${last.message}`);
-  if (last !== undefined) return new Error(`the manager had already ended (${last.type})`);
+  if (last !== undefined) return codedError('EENDED', `the manager had already ended (${last.type})`);
   return new Error('the manager ended without closing or stopping');
 };
+
+// A request of a manager that never ran is a bug in the caller: run() comes first.
+const NEVER_RUN = 'the manager was never run: call run() first';
 
 /** Where service `id` of a desired set writes (see {@link outputOf}); undefined when no set names it yet, or the set does not. */
 const outputsIn = (desired: DesiredSet | undefined, id: string, dataDir: DataDir | undefined): Outputs | undefined => {
@@ -56,26 +60,23 @@ export class Manager {
    * scheduler, right after it), not one per event: a spawn, its start and
    * its readiness in one moment are one change, and a reconcile of 10,000
    * daemons one map rather than 10,000 copies. A map is sent at once, too,
-   * before `stop`, `restart`, `close` or `kill` resolves and before `start`
-   * returns, so what they say is done, `states$` shows by then.
+   * before `start`, `stop`, `restart`, `close` or `kill` resolves, so what
+   * they say is done, `states$` shows by then.
    */
   readonly states$: Observable<ReadonlyMap<string, DaemonState>>;
   readonly #events = new Subject<ManagerEvent>();
-  readonly #states = new ReplaySubject<ReadonlyMap<string, DaemonState>>(1);
-  /** The states, folded as each event comes; `states$` gets a copy after each burst. */
-  readonly #folded = new DaemonStates();
-  /** Whether `#folded` changed since `states$` last got a copy. */
-  #unsent = false;
-  readonly #close$ = new ReplaySubject<void>(1);
-  readonly #kill$ = new ReplaySubject<void>(1);
+  /** The one fold of the states (control.sock's status reads it too), and `states$`'s copies of it. */
+  readonly #states: StatesFeed;
+  /** How the manager is asked to end (M5), replayed: `close()` or `kill()` may come before `run()` subscribed. */
+  readonly #ending$ = new ReplaySubject<'close' | 'kill'>();
   readonly #control$ = new Subject<ControlRequest>();
-  readonly #done = deferred<ManagerEvent | undefined>();
+  /** Undefined until `run()`; then resolves with the terminal event once the manager has ended. */
+  #done: Deferred<ManagerEvent | undefined> | undefined;
   readonly #managed$: Observable<ManagerEvent>;
   readonly #scheduler: SchedulerLike;
   readonly #output: { readonly dataDir: DataDir | undefined; readonly source: FileSource };
   /** The latest desired set, once `run()` brought one: where each service's output goes. Completes when the manager ends. */
   readonly #desired = new BehaviorSubject<DesiredSet | undefined>(undefined);
-  #running = false;
 
   /** Checks the options at once (a TypeError naming the bad one); nothing runs until {@link run}. */
   constructor(desired$: Observable<DesiredSet>, options: Omit<ManagerOptions, 'close$' | 'kill$' | 'control$'> = {}) {
@@ -85,83 +86,106 @@ export class Manager {
         this.#desired.next(desired);
       }),
     );
-    this.#managed$ = manage(remembered$, { ...options, close$: this.#close$, kill$: this.#kill$, control$: this.#control$ });
     this.#scheduler = options.scheduler ?? asyncScheduler;
-    this.#output = { dataDir: options.dataDir === undefined ? undefined : new DataDir(options.dataDir), source: (options.driver ?? defaultDriver()).output };
+    this.#states = new StatesFeed(this.#scheduler);
+    const asked = (ending: 'close' | 'kill'): Observable<unknown> => this.#ending$.pipe(filter((next) => next === ending));
+    this.#managed$ = manageFolding(remembered$, { ...options, close$: asked('close'), kill$: asked('kill'), control$: this.#control$ }, this.#states);
+    this.#output = { dataDir: options.dataDir === undefined ? undefined : new DataDir(options.dataDir), source: driverOf(options.driver).files.output };
     this.events$ = this.#events.asObservable();
-    this.states$ = this.#states.asObservable();
-    this.#states.next(new Map());
-    // Nobody may wait for the end; a bug surfacing through it must not also be an unhandled rejection.
-    this.#done.promise.catch(() => undefined);
+    this.states$ = this.#states.states$;
   }
 
   /** Starts managing, on the scheduler (nothing is emitted inside `run()`). Idempotent. */
   run(): void {
-    if (this.#running) return;
-    this.#running = true;
+    if (this.#done !== undefined) return;
+    const done = deferred<ManagerEvent | undefined>();
+    this.#done = done;
+    // Nobody may wait for the end; a bug surfacing through it must not also be an unhandled rejection.
+    done.promise.catch(() => undefined);
     let last: ManagerEvent | undefined;
     this.#scheduler.schedule(() => {
       this.#managed$.subscribe({
         next: (event) => {
           if (isManagerTerminal(event)) last = event;
-          // One copy per burst of events (a reconcile of 10,000 daemons is one), not one per event.
-          if (this.#folded.see(event) && !this.#unsent) {
-            this.#unsent = true;
-            this.#scheduler.schedule(() => {
-              this.#sendStates();
-            });
-          }
           this.#events.next(event);
         },
         error: (error: unknown) => {
           this.#events.error(error);
           this.#states.error(error);
           this.#desired.complete();
-          this.#done.reject(error);
+          done.reject(error);
         },
         complete: () => {
-          this.#sendStates();
+          this.#states.send();
           // lines$ read their files to the end, then complete: before close() or kill() resolves.
           this.#events.complete();
           this.#desired.complete();
           this.#states.complete();
-          this.#done.resolve(last);
+          done.resolve(last);
         },
       });
     });
   }
 
-  /** M5: detaches every daemon and writes the final records. Resolves with `manager-closed`; rejects if the manager ended otherwise (refused, or a bug). */
+  /**
+   * M5: detaches every daemon and writes the final records. Resolves with
+   * `manager-closed`; rejects with a coded Error when the manager ended
+   * otherwise (refused at start: its code; stopped already: EENDED), and
+   * with a TypeError when it was never run.
+   */
   close(): Promise<ManagerClosedEvent> {
-    this.#close$.next();
+    this.#ending$.next('close');
     return this.#endedWith('manager-closed');
   }
 
-  /** M5: stops every daemon and empties the records. Resolves with `manager-stopped`; rejects if the manager ended otherwise. */
+  /** M5: stops every daemon and empties the records. Resolves with `manager-stopped`; rejects as {@link close} does when the manager ended otherwise. */
   kill(): Promise<ManagerStoppedEvent> {
-    this.#kill$.next();
+    this.#ending$.next('kill');
     return this.#endedWith('manager-stopped');
   }
 
   /**
-   * M9: restarts one daemon (a graceful stop, then an immediate spawn).
-   * Resolves at its new process's `started` (or `spawn-failed`); rejects
-   * when the request is refused (`control-refused`: not desired, not
-   * running) or the manager ends first.
+   * M9: restarts one daemon: a graceful stop, then an immediate spawn; one
+   * that gave up or completed is revived, as a new daemon with a fresh
+   * attempt count. Resolves at its new process's `started` with
+   * `restarted`; with a Left when it cannot (`EREFUSED`: not desired,
+   * stopped on request, not started yet; `ESPAWN`: the new process failed
+   * to spawn; `EENDED`: the manager ended first). Rejects, with a
+   * TypeError, only when the manager was never run.
+   *
+   * @example
+   * const manager = new Manager(of({ web: { command: 'envoy', args: ['-c', 'web.yaml'] } }));
+   * manager.run();
+   * const restarted = await manager.restart('web');
+   * if (isLeft(restarted)) console.error(restarted.left.message);
    */
-  restart(id: string): Promise<void> {
+  restart(id: string): Promise<Either<ControlError, ControlOutcome>> {
     return this.#request({ type: 'restart', id });
   }
 
-  /** M9: stops one daemon, and holds it down (through later desired sets too) until {@link start}. Resolves once it is stopped. */
-  stop(id: string): Promise<void> {
+  /**
+   * M9: stops one daemon, and holds it down (through later desired sets
+   * too) until {@link start}. Resolves once it is stopped with `stopped`,
+   * at once with `already-stopped` when nothing of it runs (stopped
+   * already, gave up, completed); a Left when it is not desired, or the
+   * manager ended first.
+   */
+  stop(id: string): Promise<Either<ControlError, ControlOutcome>> {
     return this.#request({ type: 'stop', id });
   }
 
-  /** M9: lets a daemon held down by {@link stop} run again, if it is desired, and tries one a limit of the OS holds back at once (`control-refused` while there is still no room); `states$` shows what that did at once (a daemon waiting for its `after`). */
-  start(id: string): void {
-    this.#control$.next({ type: 'start', id });
-    this.#sendStates();
+  /**
+   * M9: runs a daemon again: one held down by {@link stop}, one that gave
+   * up or completed (revived, with a fresh attempt count), one a limit of
+   * the OS holds back (tried at once). Resolves with `started` at its
+   * process's `started`, or once it waits for its `after` (`states$` says
+   * so by then); at once with `already-running` when it is under way (a
+   * backoff and a wait for its `after` included). A Left when it cannot:
+   * not desired, held, no room under a limit (`EREFUSED`), a failed spawn
+   * (`ESPAWN`), the manager's end (`EENDED`).
+   */
+  start(id: string): Promise<Either<ControlError, ControlOutcome>> {
+    return this.#request({ type: 'start', id });
   }
 
   /**
@@ -220,38 +244,24 @@ export class Manager {
 
   /** Resolves with the terminal event (`manager-closed`, `manager-stopped`, `manager-refused`) once the manager has ended; undefined if it never ran. */
   ended(): Promise<ManagerEvent | undefined> {
-    return this.#running ? this.#done.promise : Promise.resolve(undefined);
-  }
-
-  /** Gives `states$` a copy of the states if they changed since the last one. */
-  #sendStates(): void {
-    if (!this.#unsent) return;
-    this.#unsent = false;
-    this.#states.next(this.#folded.copy());
+    return this.#done?.promise ?? Promise.resolve(undefined);
   }
 
   async #endedWith<T extends 'manager-closed' | 'manager-stopped'>(type: T): Promise<Extract<ManagerEvent, { type: T }>> {
-    if (!this.#running) throw new Error('the manager was never run');
+    if (this.#done === undefined) throw new TypeError(NEVER_RUN);
     const last = await this.#done.promise;
     if (last?.type !== type) throw endedOtherwise(last);
     return last as Extract<ManagerEvent, { type: T }>;
   }
 
-  /** Sends a request and resolves at the event of its daemon that carries it out (see {@link settles}); rejects at its refusal or the manager's end. */
-  async #request(request: ControlRequest): Promise<void> {
-    if (!this.#running) throw new Error('the manager was never run');
-    // Nothing of it runs now (held down, waiting for its turn, ended): a stop is done already.
-    if (request.type === 'stop' && !this.#folded.runs(request.id)) {
-      this.#control$.next(request);
-      this.#sendStates();
-      return;
-    }
-    const outcome = firstValueFrom(this.#events.pipe(filter(settles(request))), { defaultValue: undefined });
+  /** Sends a request and resolves with what it came to, at the event that settles it (see {@link settles}); rejects only when the manager was never run. */
+  async #request(request: ControlRequest): Promise<Either<ControlError, ControlOutcome>> {
+    if (this.#done === undefined) throw new TypeError(NEVER_RUN);
+    const settled = firstValueFrom(this.#events.pipe(filter(settles(request))), { defaultValue: undefined });
     this.#control$.next(request);
-    const event = await outcome;
+    const event = await settled;
     // What the promise says is done, states$ shows from then on, not only once the burst ends.
-    this.#sendStates();
-    if (event?.type === 'control-refused') throw new Error(`cannot ${request.type} ${request.id}: ${event.message}`);
-    if (event === undefined || isManagerTerminal(event)) throw new Error(`the manager ended before ${request.id} could ${request.type}`);
+    this.#states.send();
+    return resultOf(request, event);
   }
 }

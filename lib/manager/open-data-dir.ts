@@ -1,8 +1,9 @@
 import { realpathSync } from 'node:fs';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import { SCOPE_VARIABLE } from '../daemon/supervision.js';
+import { SCOPE_VARIABLE } from '../daemon/spawn-spec.js';
 import { errorFields } from '../events.js';
-import type { Marked, ProcessDriver } from '../process/driver.js';
+import type { Marked } from '../process/system-scans.js';
+import type { ProcessDriver } from '../process/driver.js';
 import { DataDir } from './data-dir.js';
 import type { ManagerRefusedEvent } from './events.js';
 import { acquireLock, type DataDirLock } from './lock.js';
@@ -39,13 +40,13 @@ export const openDataDir = (root: string, driver: ProcessDriver, idVariable: str
   const dataDir = new DataDir(root);
   const prepared = dataDir.prepare();
   if (isLeft(prepared)) return left({ code: 'EDATADIR', message: `cannot use the data dir ${root}: ${prepared.left.message}` });
-  const locked = acquireLock(dataDir.lockPath, driver);
+  const locked = acquireLock(dataDir.lockPath, driver.processes);
   if (isLeft(locked)) return left({ code: 'ELOCKED', message: locked.left });
   const lock = locked.right;
   try {
     const { records, found } = Records.open(dataDir, now);
     const scope = scopeOf(root);
-    return right({ dataDir, lock, records, found, scope, marked: driver.findMarked(SCOPE_VARIABLE, scope, idVariable) });
+    return right({ dataDir, lock, records, found, scope, marked: driver.system.findMarked(SCOPE_VARIABLE, scope, idVariable) });
   } catch (error) {
     // Records that cannot be read are not records to guess around: refuse, and let go of the lock.
     lock.release();

@@ -15,8 +15,8 @@ export class LineSplitter {
   private partial: Buffer = Buffer.alloc(0);
 
   /** The complete lines that `bytes` finish, in order. */
-  push(bytes: Buffer): string[] {
-    const data = this.partial.length === 0 ? bytes : Buffer.concat([this.partial, bytes]);
+  push(bytes: Uint8Array): string[] {
+    const data = this.partial.length === 0 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) : Buffer.concat([this.partial, bytes]);
     const lines: string[] = [];
     let start = 0;
     for (let end = data.indexOf(NEWLINE); end !== -1; end = data.indexOf(NEWLINE, start)) {

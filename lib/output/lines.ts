@@ -1,5 +1,5 @@
 import { asyncScheduler, ignoreElements, Observable, take, type SchedulerLike } from 'rxjs';
-import { fileSystem, rotationsSince, type FileSource } from './file-source.js';
+import { fileSystem, rotationsSince, type FileSource } from '../fs/file-source.js';
 import { LineSplitter } from './line-splitter.js';
 
 /** Options of {@link lines$}. */
@@ -58,7 +58,7 @@ export const lineReader = (path: string, options: LineReaderOptions = {}): LineR
   let rotations = options.rotations;
   // The rotated copies still holding unread lines, oldest first; read before the file itself.
   let behind: Behind[] = [];
-  const push = (chunk: Buffer, emit: (line: string) => void): void => {
+  const push = (chunk: Uint8Array, emit: (line: string) => void): void => {
     for (const line of lines.push(chunk)) emit(line);
   };
   // Reads what is left of the rotated copies, at most `budget` bytes; returns what is left of the budget.

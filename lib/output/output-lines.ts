@@ -1,6 +1,6 @@
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { Stdio } from '../process/driver.js';
-import type { FileSource } from './file-source.js';
+import type { Stdio } from '../process/spawn-spec.js';
+import type { FileSource } from '../fs/file-source.js';
 import { lines$ } from './lines.js';
 
 /** One of a daemon's two outputs. */

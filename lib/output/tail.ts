@@ -1,4 +1,4 @@
-import { rotationsSince, type FileLook, type FileSource } from './file-source.js';
+import { rotationsSince, type FileLook, type FileSource } from '../fs/file-source.js';
 
 // The crash report reads at most this much of the end of a file: enough for
 // any sane number of lines, and a bound on what an exit costs.
@@ -39,7 +39,7 @@ const stretchesOf = (source: FileSource, path: string, look: FileLook, from: num
 export const readTail = (source: FileSource, path: string, from: number, count: number, rotationsAtStart?: number): string[] => {
   const look = count === 0 ? undefined : source.look(path);
   if (look === undefined) return [];
-  const pieces: Buffer[] = [];
+  const pieces: Uint8Array[] = [];
   // One byte more than is kept: a read that begins mid-output sees whether its first line is whole.
   let wanted = MAX_TAIL_BYTES + 1;
   let cut = false;

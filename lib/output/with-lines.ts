@@ -1,7 +1,7 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { DaemonEventType } from '../events.js';
-import type { Stdio } from '../process/driver.js';
-import { fileSystem, type FileSource } from './file-source.js';
+import { isTerminalType, type DaemonEventType } from '../events.js';
+import type { Stdio } from '../process/spawn-spec.js';
+import { fileSystem, type FileSource } from '../fs/file-source.js';
 import { lineReader, readToEnd, type LineReader } from './lines.js';
 import type { OutputStream } from './output-lines.js';
 
@@ -33,7 +33,7 @@ export interface WithLinesOptions {
   /** How often the files are looked at between two ends of a run. Default 200 ms. */
   readonly pollMs?: number;
   readonly scheduler?: SchedulerLike;
-  /** How the files are read: the file system, or a FakeDriver's `output`. Default the file system. */
+  /** How the files are read: the file system, or a FakeDriver's `files.output`. Default the file system. */
   readonly source?: FileSource;
 }
 
@@ -52,8 +52,6 @@ interface Reader {
 
 // A run of the daemon begins: its files are the ones its outputs name now.
 const RUN_BEGINS: ReadonlySet<string> = new Set(['spawning', 'adopted'] satisfies DaemonEventType[]);
-// The daemon ends (a run may still be going on, after `closed`): read to the end, then no more.
-const DAEMON_ENDS: ReadonlySet<string> = new Set(['stopped', 'closed', 'gave-up', 'completed'] satisfies DaemonEventType[]);
 
 /** The files of `outputs`, one per path: a stdout and stderr sharing a file are read once, as stdout. */
 const filesOf = (outputs: Outputs): { readonly stream: OutputStream; readonly file: string }[] => {
@@ -133,7 +131,8 @@ export const withLines =
             if (RUN_BEGINS.has(event.type)) follow(event.id);
             // Its run ended: all it wrote is in the file now, and comes before the event.
             else if (event.type === 'exited') readAllOut(event.id);
-            else if (DAEMON_ENDS.has(event.type)) {
+            // The daemon ends (a run may still be going on, after `closed`): read to the end, then no more.
+            else if (isTerminalType(event.type)) {
               readAllOut(event.id);
               readers.delete(event.id);
             }

@@ -1,4 +1,4 @@
-import { checkDuration, checkNumberAtLeast, checkOneOf, checkPositiveDuration, checkPositiveInteger } from '../validate.js';
+import { check, checkDuration, checkOneOf, checkPositiveDuration, checkPositiveInteger, Factor } from '../validate.js';
 import { jittered, type Jitter } from './jitter.js';
 import { giveUp, spawnAfter, type RestartPolicy } from './restart-policy.js';
 
@@ -30,7 +30,7 @@ export interface ExponentialBackoffOptions {
  */
 export const exponentialBackoff = (options: ExponentialBackoffOptions = {}): RestartPolicy => {
   const baseDelayMs = checkDuration('baseDelayMs', options.baseDelayMs ?? 1_000);
-  const factor = checkNumberAtLeast('factor', options.factor ?? 2, 1);
+  const factor = check('factor', options.factor ?? 2, Factor);
   const maxDelayMs = checkDuration('maxDelayMs', options.maxDelayMs ?? 60_000);
   const jitter = checkOneOf('jitter', options.jitter ?? 'none', ['none', 'full', 'equal']);
   const stableAfterMs = checkPositiveDuration('stableAfterMs', options.stableAfterMs ?? 10_000);

@@ -1,4 +1,4 @@
-/** How a delay is randomised: not at all, over [0, d] (`full`), or over [d/2, d] (`equal`). */
+/** How a delay is randomised: not at all, over [0, d) (`full`), or over [d/2, d) (`equal`). */
 export type Jitter = 'none' | 'full' | 'equal';
 
 /**

@@ -1,12 +1,8 @@
 import { checkPositiveDuration, checkPositiveInteger } from '../validate.js';
-import { giveUp, type RestartPolicy } from './restart-policy.js';
+import { giveUp, type RestartLimit, type RestartPolicy } from './restart-policy.js';
 
-/** Options of {@link limitRestarts}. */
-export interface LimitRestartsOptions {
-  /** Restarts allowed within any `withinMs`. */
-  readonly max: number;
-  readonly withinMs: number;
-}
+/** Options of {@link limitRestarts}: the limit itself, `max` restarts within any `withinMs`; a `gave-up` it causes carries it. */
+export type LimitRestartsOptions = RestartLimit;
 
 /** What {@link limitRestarts} keeps between decisions: the times of its recent restarts, and the wrapped policy's own memory. */
 interface Kept {
@@ -34,7 +30,7 @@ export const limitRestarts = (policy: RestartPolicy, options: LimitRestartsOptio
       if (decision.kind !== 'spawn') return decision;
       const at = state.now + decision.delayMs;
       const times = [...(kept?.times ?? []).filter((time) => time > at - withinMs), at];
-      if (times.length > max) return giveUp('restarts-exhausted');
+      if (times.length > max) return giveUp('restarts-exhausted', { max, withinMs });
       return { kind: 'spawn', delayMs: decision.delayMs, memory: { times, inner: decision.memory } satisfies Kept };
     },
   };

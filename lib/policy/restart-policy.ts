@@ -1,9 +1,11 @@
+import type { Signal } from '../signal-name.js';
+
 /** How the previous run ended, as a policy sees it. */
 export type LastRun =
   | {
       readonly kind: 'exited';
       readonly code: number | null;
-      readonly signal: NodeJS.Signals | null;
+      readonly signal: Signal | null;
       /** An adopted process's end is unknown: code and signal are null. */
       readonly adopted: boolean;
       /** When the supervisor ended the run because it failed its checks. */
@@ -39,11 +41,23 @@ export interface RestartState {
  */
 export type RestartDecision =
   | { readonly kind: 'spawn'; readonly delayMs: number; readonly memory?: unknown }
-  | { readonly kind: 'give-up'; readonly reason: GiveUpReason }
+  | { readonly kind: 'give-up'; readonly reason: GiveUpReason; readonly limit?: RestartLimit }
   | { readonly kind: 'complete' };
 
-/** Which limit ran out. */
-export type GiveUpReason = 'attempts-exhausted' | 'restarts-exhausted';
+/**
+ * Why a daemon gave up: a limit of attempts or of restarts ran out, or
+ * (`spawn-failed`) its run never started and its rule does not restart it:
+ * a run that never started cannot complete. A policy decides the first two;
+ * the supervisor the last, where a policy completes after a failed spawn.
+ */
+export type GiveUpReason = 'attempts-exhausted' | 'restarts-exhausted' | 'spawn-failed';
+
+/** A limit of restarts (`limitRestarts`): at most `max` within any `withinMs`. */
+export interface RestartLimit {
+  /** Restarts allowed within any `withinMs`. */
+  readonly max: number;
+  readonly withinMs: number;
+}
 
 /**
  * A restart policy is a value: a pure decision from {@link RestartState},
@@ -63,8 +77,8 @@ export interface RestartPolicy {
 export const spawnAfter = (delayMs: number, memory?: unknown): RestartDecision =>
   memory === undefined ? { kind: 'spawn', delayMs } : { kind: 'spawn', delayMs, memory };
 
-/** Stop restarting: a limit ran out. */
-export const giveUp = (reason: GiveUpReason): RestartDecision => ({ kind: 'give-up', reason });
+/** Stop restarting: a limit ran out (`limit`: which one, for a limit of restarts). */
+export const giveUp = (reason: GiveUpReason, limit?: RestartLimit): RestartDecision => (limit === undefined ? { kind: 'give-up', reason } : { kind: 'give-up', reason, limit });
 
 /** Stop restarting: the rule does not restart this end. */
 export const complete: RestartDecision = { kind: 'complete' };

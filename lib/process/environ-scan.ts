@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Marked } from './driver.js';
+import type { Marked } from './system-scans.js';
 import { isSignallablePid } from './pid.js';
 import { hasExited, lookUpProcStat, procPids } from './proc-stat.js';
 

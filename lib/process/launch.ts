@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import type { SpawnSpec } from './driver.js';
+import type { SpawnSpec } from './spawn-spec.js';
 import type { NativeStdio } from './stdio-files.js';
 
 /** A child as a launcher returns it: the process, and the reason it was not created (awaited only when it has no pid). */

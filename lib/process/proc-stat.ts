@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { errnoOf } from '../errno.js';
 
 /** The fields of /proc/<pid>/stat that supervision needs. */
 export interface ProcStat {
@@ -68,7 +69,7 @@ export const lookUpProcStat = (pid: number): ProcStatLook => {
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'latin1');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'an unknown error';
+    const code = errnoOf(error) ?? 'an unknown error';
     if ((code === 'ENOENT' || code === 'ESRCH') && hasProc()) return { kind: 'gone' };
     return { kind: 'hidden', reason: code === 'ENOENT' ? 'there is no /proc' : `/proc/${pid}/stat: ${code}` };
   }

@@ -1,7 +1,7 @@
 import { accessSync, closeSync, constants, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, delimiter, resolve } from 'node:path';
 import * as t from 'io-ts';
-import type { SpawnSpec } from './driver.js';
+import type { SpawnSpec } from './spawn-spec.js';
 
 // Which file a spawn runs, found as exec finds it. Shared by the diagnosis
 // of a failed spawn (spawn-failure.ts) and by the search for a spawn whose

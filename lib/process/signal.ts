@@ -1,3 +1,4 @@
+import { errnoOf } from '../errno.js';
 import { hasExited, lookUpProcStat, procPids } from './proc-stat.js';
 import type { ProcessIdentity } from './identity.js';
 
@@ -54,7 +55,7 @@ const groupExists = (pgid: number): boolean => {
     process.kill(-pgid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+    return errnoOf(error) !== 'ESRCH';
   }
 };
 

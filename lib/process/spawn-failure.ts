@@ -1,8 +1,9 @@
 import { statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { SpawnFailure, SpawnSpec } from './driver.js';
+import type { SpawnFailure } from './processes.js';
+import type { SpawnSpec } from './spawn-spec.js';
 import { candidatesOf, searchPathOf, shebangOf } from './program.js';
-import { errnoOf } from '../errno.js';
+import { errnoOf, syscallOf } from '../errno.js';
 
 // After a spawn failed, the OS has said one errno (ENOENT for a missing
 // binary, a missing cwd and a missing interpreter alike). This looks again,
@@ -75,7 +76,7 @@ const REASONS: Readonly<Record<string, string>> = {
 const diagnose = (spec: SpawnSpec, error: unknown, env: NodeJS.ProcessEnv): string | undefined => {
   const code = errnoOf(error) ?? 'EUNKNOWN';
   // child_process marks its own failures `syscall: 'spawn …'`; anything else was thrown while opening an output file.
-  const launched = (error as NodeJS.ErrnoException | null)?.syscall?.startsWith('spawn') === true;
+  const launched = syscallOf(error)?.startsWith('spawn') === true;
   if (!launched) return outputProblem(spec, error);
   if (spec.cwd !== undefined) {
     const cwd = directoryProblem('its working directory', spec.cwd);

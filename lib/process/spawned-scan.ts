@@ -1,8 +1,9 @@
 import { readFileSync, readlinkSync } from 'node:fs';
-import type { Spawned } from './driver.js';
+import type { Spawned } from './system-scans.js';
 import { environValue } from './environ-scan.js';
 import { isSignallablePid } from './pid.js';
 import { hasExited, lookUpProcStat, procPids } from './proc-stat.js';
+import { errnoOf } from '../errno.js';
 
 /** One spawn looked for: a process started in [after, after + within] ticks since boot, running one of `executables`. */
 export interface SpawnedQuery {
@@ -22,7 +23,7 @@ const exeOf = (pid: number): string | null | undefined => {
     const exe = readlinkSync(`/proc/${pid}/exe`);
     return exe.endsWith(DELETED) ? exe.slice(0, -DELETED.length) : exe;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errnoOf(error);
     return code === 'EACCES' || code === 'EPERM' ? null : undefined;
   }
 };

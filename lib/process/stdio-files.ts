@@ -1,6 +1,7 @@
 import { closeSync, fstatSync } from 'node:fs';
-import type { OutputStart, Stdio } from './driver.js';
-import { openAppendSafe } from './files.js';
+import type { OutputStart } from './processes.js';
+import type { Stdio } from './spawn-spec.js';
+import { openAppendSafe } from '../fs/append-file.js';
 
 /** What child_process takes for one stdio slot. */
 export type NativeStdio = 'ignore' | 'inherit' | number;

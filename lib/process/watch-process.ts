@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { ProcessProbe, ProcessWatch } from './driver.js';
+import type { ProcessProbe, ProcessWatch } from './processes.js';
 import type { ProcessIdentity } from './identity.js';
 import { isSignallablePid } from './pid.js';
 import { hasExited, lookUpProcStat } from './proc-stat.js';

@@ -1,7 +1,7 @@
 import { isLeft, left, map, right, type Either } from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { Command } from '../command.js';
-import type { Adoptee } from '../daemon/adoptee.js';
+import type { Adoptee } from './adoptee.js';
 import type { DaemonOptions } from '../options.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import type { ProcessDriver } from '../process/driver.js';
@@ -48,12 +48,12 @@ export const checkToken = (snapshot: DaemonSnapshot, token: string | undefined):
  */
 export const checkProcess = (snapshot: DaemonSnapshot, driver: ProcessDriver): Either<RestoreError, ProcessIdentity> => {
   const { pid } = snapshot;
-  if (pid === driver.ownPid) return left(restoreError('EOWNPID', `pid ${pid} is this supervisor's own`, 'pid'));
-  const bootId = driver.bootId();
+  if (pid === driver.processes.ownPid) return left(restoreError('EOWNPID', `pid ${pid} is this supervisor's own`, 'pid'));
+  const bootId = driver.system.bootId();
   if (snapshot.bootId !== bootId) {
     return left(restoreError('EBOOT', `the snapshot was taken in boot ${String(snapshot.bootId)}, this is boot ${String(bootId)}`, 'bootId'));
   }
-  const probe = driver.probe(pid);
+  const probe = driver.processes.probe(pid);
   if (probe.state === 'dead') return left(restoreError('EDEAD', `process ${pid} is gone`, 'pid'));
   if (probe.state === 'foreign') return left(restoreError('EFOREIGN', `process ${pid} belongs to another user`, 'pid'));
   // Recorded without a start time, the pid alone was its identity, and still is.

@@ -1,4 +1,5 @@
-import type { SpawnSpec } from '../process/driver.js';
+import type { SpawnSpec } from '../process/spawn-spec.js';
+import type { Signal } from '../signal-name.js';
 
 /** How one fake process behaves, in virtual time. `{}` runs until it is signalled, and exits at SIGINT or SIGTERM. */
 export interface FakeProcessScript {
@@ -9,7 +10,7 @@ export interface FakeProcessScript {
   /** The code it exits with by itself. Default 0. */
   readonly exitCode?: number;
   /** Dies of this signal instead of exiting with a code. */
-  readonly exitSignal?: NodeJS.Signals;
+  readonly exitSignal?: Signal;
   /**
    * What SIGINT and SIGTERM do: `exit` (default) kills it at once, as the
    * default action does; `ignore` does nothing; `{ exitAfterMs, exitCode }`
@@ -70,12 +71,10 @@ const isById = (script: Script): script is ScriptsById => typeof script === 'obj
 const run = (script: FakeProcessScript | ScriptFunction, spawn: number, spec: SpawnSpec): FakeProcessScript =>
   typeof script === 'function' ? script(spawn, spec) : script;
 
-/**
- * Picks the script of one spawn, given `spawn` (its index across ids) and
- * `spawnOfId` (its index among its id's). A spawn that `byId` cannot place
- * throws now, when it is asked for.
- */
-export const scriptOf = (script: Script, spec: SpawnSpec, idVariable: string): ((spawn: number, spawnOfId: number) => FakeProcessScript) => {
+// The script of one spawn, given `spawn` (its index across ids) and
+// `spawnOfId` (its index among its id's). A spawn that `byId` cannot place
+// throws now, when it is asked for.
+const scriptOf = (script: Script, spec: SpawnSpec, idVariable: string): ((spawn: number, spawnOfId: number) => FakeProcessScript) => {
   if (!isById(script)) return (spawn) => run(script, spawn, spec);
   const id = spec.env[idVariable];
   const own = id === undefined || !Object.hasOwn(script.byId, id) ? undefined : script.byId[id];
@@ -87,3 +86,32 @@ export const scriptOf = (script: Script, spec: SpawnSpec, idVariable: string): (
   }
   return (spawn) => run(otherwise, spawn, spec);
 };
+
+/**
+ * The scripts of one fake's spawns, picked in turn: it counts each id's
+ * spawns as they come (a day of crash loop in virtual time is thousands of
+ * spawns, and a filter of all of them at each was quadratic).
+ */
+export class SpawnScripts {
+  readonly #spawnsOfId = new Map<string | undefined, number>();
+
+  constructor(
+    private readonly script: Script,
+    private readonly idVariable: string,
+  ) {}
+
+  /**
+   * The script of a spawn of `spec`, taken when the spawn happens, given
+   * its index across ids; it is then counted among its id's. A spawn that
+   * `byId` cannot place throws a TypeError now, when it is asked for.
+   */
+  of(spec: SpawnSpec): (spawn: number) => FakeProcessScript {
+    const pick = scriptOf(this.script, spec, this.idVariable);
+    const id = spec.env[this.idVariable];
+    return (spawn) => {
+      const ofId = (this.#spawnsOfId.get(id) ?? 0) + 1;
+      this.#spawnsOfId.set(id, ofId);
+      return pick(spawn, ofId);
+    };
+  }
+}

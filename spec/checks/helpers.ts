@@ -1,6 +1,7 @@
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import { Observable } from 'rxjs';
 import type { Check } from '../../lib/checks/check.js';
+import { waitFor } from '../helpers/real-processes.js';
 
 /** Listens on a free port of 127.0.0.1 and says which. */
 export const listening = (server: NetServer): Promise<number> =>
@@ -11,31 +12,15 @@ export const listening = (server: NetServer): Promise<number> =>
     });
   });
 
-/** Waits until `condition` holds, checking every 5 ms; fails after `deadlineMs` naming what it waited for. */
-export const waitUntil = async (what: string, condition: () => boolean, deadlineMs = 3_000): Promise<void> => {
-  const end = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
-
 const clientSockets = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'TCPSocketWrap').length;
 
 /**
- * How many TCP sockets this process still holds open once closes under way
- * are done (a destroyed socket's handle goes at the next turn of the loop):
- * polled until it stops falling, for at most a second.
+ * Fails unless this process soon holds no TCP socket: a destroyed socket's
+ * handle goes at the next turn of the loop, so it is looked for again for
+ * up to a second.
  */
-export const activeSockets = async (): Promise<number> => {
-  const end = Date.now() + 1_000;
-  let count = clientSockets();
-  while (count > 0 && Date.now() < end) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    count = clientSockets();
-  }
-  return count;
-};
+export const expectNoSocketLeft = (): Promise<void> =>
+  waitFor(() => `this process to hold no TCP socket (it holds ${clientSockets()})`, () => clientSockets() === 0, 1_000);
 
 /** Closes a server, if there is one, and waits until it no longer listens. */
 export const closed = (server: NetServer | undefined): Promise<void> =>

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckTarget } from '../../lib/checks/check.js';
 import { http } from '../../lib/checks/http.js';
 import { attempt$ } from '../../lib/checks/run-check.js';
-import { activeSockets, closed, listening, waitUntil } from './helpers.js';
+import { waitFor } from '../helpers/real-processes.js';
+import { closed, expectNoSocketLeft, listening } from './helpers.js';
 
 const target: CheckTarget = { pid: process.pid, scheduler: asyncScheduler };
 
@@ -35,15 +36,15 @@ describe('checks.http', () => {
     const base = await serve((res) => res.writeHead(204).end());
     expect(await firstValueFrom(attempt$(http(`${base}/healthz`), target, 1_000))).toEqual({ ok: true });
     expect(requests.map((req) => [req.method, req.url, req.headers.connection])).toEqual([['GET', '/healthz', 'close']]);
-    await waitUntil('the server to see its connection closed', () => open.size === 0);
-    expect(await activeSockets()).toBe(0);
+    await waitFor('the server to see its connection closed', () => open.size === 0);
+    await expectNoSocketLeft();
   });
 
   it('fails on any other status, saying which and where, without the URL’s credentials or query', async () => {
     const base = await serve((res) => res.writeHead(503).end('down'));
     const url = base.replace('http://', 'http://admin:hunter2@') + '/healthz?token=s3cret#x';
     expect(await firstValueFrom(attempt$(http(url), target, 1_000))).toEqual({ ok: false, error: { code: 'EHTTPSTATUS', message: `HTTP 503 from ${base}/healthz` } });
-    expect(await activeSockets()).toBe(0);
+    await expectNoSocketLeft();
   });
 
   it('takes expectStatus to say which statuses pass; one that throws fails the attempt', async () => {
@@ -64,7 +65,7 @@ describe('checks.http', () => {
       res.write('streaming…');
     });
     expect(await firstValueFrom(attempt$(http(base), target, 1_000))).toEqual({ ok: true });
-    expect(await activeSockets()).toBe(0);
+    await expectNoSocketLeft();
   });
 
   it('fails with the errno when nothing listens', async () => {
@@ -80,8 +81,8 @@ describe('checks.http', () => {
   it('a server that never answers: the attempt times out and its request is let go, with its socket', async () => {
     const base = await serve(() => undefined);
     expect(await firstValueFrom(attempt$(http(base), target, 100))).toEqual({ ok: false, error: { code: 'ETIMEDOUT', message: 'no answer within 100 ms' } });
-    await waitUntil('the server to see the request’s connection closed', () => open.size === 0);
-    expect(await activeSockets()).toBe(0);
+    await waitFor('the server to see the request’s connection closed', () => open.size === 0);
+    await expectNoSocketLeft();
   });
 
   it('refuses what is not an http: or https: URL, and an expectStatus that is not a function', () => {

@@ -79,9 +79,9 @@ describe('checks.output across a counted rotation (FakeDriver, virtual time)', (
     const { driver, append } = withLog('ready (an earlier run)\n');
     const start = 'ready (an earlier run)\n'.length;
     append('ready\n')();
-    await firstValueFrom(driver.rotate('/out', 10, 3));
+    await firstValueFrom(driver.files.rotate('/out', 10, 3));
     append('a line longer than that run’s start\n')();
-    const target = { pid: 1, stdout: '/out', stdoutStart: start, stdoutRotations: 0, output: driver.output, scheduler: asyncScheduler };
+    const target = { pid: 1, stdout: '/out', stdoutStart: start, stdoutRotations: 0, output: driver.files.output, scheduler: asyncScheduler };
     const attempt = (pattern: RegExp): Promise<Verdict> => firstValueFrom(attempt$(output(pattern), target, 1_000));
     expect(await attempt(/^ready$/)).toEqual({ ok: true });
     expect(await attempt(/earlier/)).toMatchObject({ ok: false, error: { code: 'ENOMATCH' } });

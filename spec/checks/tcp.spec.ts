@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckTarget } from '../../lib/checks/check.js';
 import { attempt$ } from '../../lib/checks/run-check.js';
 import { tcp } from '../../lib/checks/tcp.js';
-import { activeSockets, closed, listening, waitUntil } from './helpers.js';
+import { waitFor } from '../helpers/real-processes.js';
+import { closed, expectNoSocketLeft, listening } from './helpers.js';
 
 const target: CheckTarget = { pid: process.pid, scheduler: asyncScheduler };
 
@@ -24,8 +25,8 @@ describe('checks.tcp', () => {
     });
     const port = await listening(server);
     expect(await firstValueFrom(attempt$(tcp(port), target, 1_000))).toEqual({ ok: true });
-    await waitUntil('the server to see the connection closed', () => open.size === 0);
-    expect(await activeSockets()).toBe(0);
+    await waitFor('the server to see the connection closed', () => open.size === 0);
+    await expectNoSocketLeft();
   });
 
   it('fails with the errno when nothing listens', async () => {
@@ -34,7 +35,7 @@ describe('checks.tcp', () => {
     await closed(server);
     server = undefined;
     expect(await firstValueFrom(attempt$(tcp(port), target, 1_000))).toEqual({ ok: false, error: { code: 'ECONNREFUSED', message: `connect ECONNREFUSED 127.0.0.1:${port}` } });
-    expect(await activeSockets()).toBe(0);
+    await expectNoSocketLeft();
   });
 
   it('destroys the socket of an attempt let go before it connected', async () => {
@@ -43,7 +44,7 @@ describe('checks.tcp', () => {
     const subscription = tcp(port)(target);
     if (!('subscribe' in subscription)) throw new Error('an Observable was expected');
     subscription.subscribe().unsubscribe();
-    expect(await activeSockets()).toBe(0);
+    await expectNoSocketLeft();
   });
 
   it('refuses a port or host it cannot connect to, naming the option', () => {

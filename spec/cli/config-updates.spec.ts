@@ -3,7 +3,7 @@ import { interval, map, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { ConfigError } from '../../lib/cli/config.js';
 import { configUpdates, type ConfigUpdate, type Reload } from '../../lib/cli/config-updates.js';
-import type { DesiredSet } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { testScheduler } from '../helpers/virtual-time.js';
 
 const A: DesiredSet = { a: { command: 'x' } };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { asyncScheduler, firstValueFrom } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { attempt$ } from '../../lib/checks/run-check.js';
-import { checkService } from '../../lib/manager/service.js';
+import { checkService, type Service } from '../../lib/manager/service.js';
 import { configReader } from '../../lib/cli/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rxdaemon-config-'));
@@ -23,6 +23,11 @@ describe('configReader', () => {
   it('reads the daemons of a config', () => {
     const path = file('ok.json', JSON.stringify({ daemons: { web: { command: 'envoy', args: ['-c', 'x'], env: { A: '1' }, token: 't', cwd: '/' } } }));
     expect(readConfig(path)).toEqual({ _tag: 'Right', right: { web: { command: 'envoy', args: ['-c', 'x'], env: { A: '1' }, token: 't', cwd: '/' } } });
+  });
+
+  it('reads a one-shot task and what starts after it (issue 15, item 6)', () => {
+    const path = file('oneshot.json', JSON.stringify({ daemons: { migrate: { command: 'migrate', oneshot: true }, web: { command: 'envoy', after: ['migrate'] } } }));
+    expect(readConfig(path)).toEqual({ _tag: 'Right', right: { migrate: { command: 'migrate', oneshot: true }, web: { command: 'envoy', after: ['migrate'] } } });
   });
 
   const leftOf = (path: string): { message: string; incomplete: boolean } | undefined => {
@@ -45,7 +50,7 @@ describe('configReader', () => {
     );
     expect(leftOf(file('top.json', JSON.stringify({ deamons: {} })))?.message).toContain('`deamons`: unknown field; did you mean `daemons`?');
     expect(leftOf(file('far.json', JSON.stringify({ daemons: { web: { command: 'envoy', restartPolicy: 'always' } } })))?.message).toContain(
-      '`daemons.web.restartPolicy`: unknown field (known: command, args, cwd, env, token, gracefulStopMs, stopSignal, restart, ready, health, after, killProcessGroup, stdout, stderr, tailLines, maxLogBytes, logBackups, uid, gid)',
+      '`daemons.web.restartPolicy`: unknown field (known: command, args, cwd, env, token, gracefulStopMs, stopSignal, oneshot, killProcessGroup, stdout, stderr, tailLines, maxLogBytes, logBackups, uid, gid, after, restart, ready, health)',
     );
   });
 
@@ -171,7 +176,7 @@ describe('configReader', () => {
     );
     const read = readConfig(path);
     if (read._tag === 'Left') throw new Error(read.left.message);
-    for (const [id, service] of Object.entries(read.right)) expect(() => checkService(service, id, true)).not.toThrow();
+    for (const [id, service] of Object.entries(read.right)) expect(checkService(service, id, true)).toMatchObject({ _tag: 'Right' });
   });
 
   it.each([
@@ -183,7 +188,7 @@ describe('configReader', () => {
     [{ stopsignal: 'SIGTERM' }, '`daemons.web.stopsignal`: unknown field; did you mean `stopSignal`?'],
     [{ killProcessGroup: 'yes' }, "`daemons.web.killProcessGroup`: expected true or false, got 'yes'"],
     [{ uid: -1 }, '`daemons.web.uid`: expected a non-negative integer, got -1'],
-    [{ maxLogBytes: 0 }, '`daemons.web.maxLogBytes`: expected a positive integer, got 0'],
+    [{ maxLogBytes: -1 }, '`daemons.web.maxLogBytes`: expected a non-negative integer, got -1'],
     [{ logBackups: 1.5 }, '`daemons.web.logBackups`: expected a positive integer, got 1.5'],
     [{ tailLines: -1 }, '`daemons.web.tailLines`: expected a non-negative integer, got -1'],
     [{ gid: 'staff' }, "`daemons.web.gid`: expected a non-negative integer, got 'staff'"],
@@ -204,8 +209,35 @@ describe('configReader', () => {
     [{ health: { output: 'ok', stream: 'stderr' }, stderr: 'ignore' }, "`daemons.web.health.output`: reads the daemon's stderr file, but `stderr` is 'ignore'"],
     [{ after: 'db' }, "`daemons.web.after`: expected an array of ids (strings), got 'db'"],
     [{ afterr: ['db'] }, '`daemons.web.afterr`: unknown field; did you mean `after`?'],
+    [{ oneshot: 'yes' }, "`daemons.web.oneshot`: expected true or false, got 'yes'"],
+    [{ oneshot: true, ready: { tcp: 5432 } }, '`daemons.web.ready`: a one-shot task ("oneshot": true) is never ready: what starts after it waits for its exit with code 0; leave `ready` out'],
+    [{ oneshot: true, health: { tcp: 5432 } }, '`daemons.web.health`: a one-shot task ("oneshot": true) is never ready: what starts after it waits for its exit with code 0; leave `health` out'],
   ])('%j: %s', (fields, message) => {
     const path = file('option.json', JSON.stringify({ daemons: { web: { command: 'envoy', ...fields } } }));
     expect(leftOf(path)).toEqual({ message: `invalid config ${path}: ${message}`, incomplete: false });
+  });
+});
+
+describe('one schema of a service: a config and the manager refuse the same values, in the same words', () => {
+  const expectedOf = (message: string): string | undefined => /^Expected the `[\w.]+` option to be (.*), got /.exec(message)?.[1];
+
+  it.each([
+    ['gracefulStopMs', -1],
+    ['stopSignal', 'TERM'],
+    ['killProcessGroup', 'yes'],
+    ['tailLines', -1],
+    ['maxLogBytes', -1],
+    ['logBackups', 1.5],
+    ['uid', -1],
+    ['gid', 'staff'],
+    ['after', 'db'],
+  ])('%s: %j', (name, value) => {
+    const service = { command: 'envoy', [name]: value } as unknown as Service;
+    const refused = checkService(service, 'web', true);
+    const expected = refused._tag === 'Left' ? expectedOf(refused.left) : undefined;
+    expect(expected).toEqual(expect.any(String));
+    const path = file('same.json', JSON.stringify({ daemons: { web: service } }));
+    const read = readConfig(path);
+    expect(read._tag === 'Left' ? read.left.message : undefined).toBe(`invalid config ${path}: \`daemons.web.${name}\`: expected ${expected ?? ''}, got ${typeof value === 'string' ? `'${value}'` : String(value)}`);
   });
 });

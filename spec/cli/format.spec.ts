@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatEvent, formatOutputLine, idWidthOf, isFailure, localTime, wantsColour, type LineStyle, type PrintedEvent } from '../../lib/cli/format.js';
+import { formatEvent, formatLogLine, formatOutputLine, idWidthOf, isFailure, localTime, wantsColour, type LineStyle, type PrintedEvent } from '../../lib/cli/format.js';
 
 const at = new Date('2026-11-26T12:34:56.789Z');
 const plain: LineStyle = { colour: false, idWidth: 0 };
@@ -28,7 +28,7 @@ describe('formatEvent', () => {
     [{ type: 'started', at: 0, id: 'web', pid: 42, attempt: 1 }, '[web] started pid 42 (attempt 1)'],
     [{ type: 'adopted', at: 0, pid: 42, attempt: 0, startedAt: 0 }, 'adopted pid 42'],
     [{ type: 'stable', at: 0, pid: 42 }, 'pid 42 is stable'],
-    [{ type: 'stopping', at: 0, pid: 42, signal: 'SIGINT' }, 'sent SIGINT to pid 42'],
+    [{ type: 'stopping', at: 0, pid: 42, signal: 'SIGINT', reason: 'stop' }, 'sent SIGINT to pid 42'],
     [{ type: 'killing', at: 0, pid: 42, signal: 'SIGKILL' }, 'sent SIGKILL to pid 42'],
     [{ type: 'stopped', at: 0 }, 'stopped'],
     [{ type: 'exited', at: 0, id: 'web', pid: 42, code: null, signal: 'SIGKILL', adopted: false, attempt: 1, runMs: 5, requested: false, tail: [] }, '[web] pid 42 exited by SIGKILL'],
@@ -38,7 +38,14 @@ describe('formatEvent', () => {
     [{ type: 'spawn-failed', at: 0, attempt: 1, error: { code: 'ENOENT', message: 'spawn x ENOENT' } }, 'spawn failed (attempt 1): spawn x ENOENT'],
     [{ type: 'closed', at: 0, pid: 7 }, 'closed, pid 7 left running'],
     [{ type: 'closed', at: 0 }, 'closed'],
-    [{ type: 'gave-up', at: 0, attempts: 5, reason: 'attempts-exhausted' }, 'gave up after 5 attempts (attempts-exhausted)'],
+    [{ type: 'gave-up', at: 0, attempts: 5, reason: 'attempts-exhausted' }, 'gave up after 5 attempts'],
+    [{ type: 'gave-up', at: 0, attempts: 2, reason: 'restarts-exhausted', limit: { max: 5, withinMs: 60_000 } }, 'gave up after 5 restarts in 60 s'],
+    [{ type: 'gave-up', at: 0, attempts: 1, reason: 'spawn-failed', error: { code: 'ENOENT', message: 'spawn x ENOENT' } }, 'gave up after a failed spawn'],
+    [
+      { type: 'dependency-failed', at: 0, id: 'web', dependency: 'migrate', how: 'completed', cause: 'waiting for migrate to complete: migrate exited with code 3' },
+      'web is waiting for migrate to complete: migrate exited with code 3 (its dependency migrate: completed)',
+    ],
+    [{ type: 'already-completed', at: 0, id: 'migrate', completedAt: 0 }, 'migrate completed with exit code 0 under an earlier manager, in this boot: not run again'],
     [{ type: 'pidfile-error', at: 0, path: '/p', error: { code: 'EACCES', message: 'denied' } }, 'pid file /p: denied'],
     [{ type: 'rotate-failed', at: 0, path: '/l', error: { code: 'EMLINK', message: 'cannot rotate /l: it has 2 hard links, not one' } }, 'log rotation: cannot rotate /l: it has 2 hard links, not one'],
     [{ type: 'reconcile', at: 0, started: ['a'], stopped: [], replaced: ['b', 'c'], unchanged: 2 }, 'reconcile: started a; stopped -; replaced b, c; 2 unchanged'],
@@ -61,9 +68,19 @@ describe('formatEvent', () => {
       formatEvent({ type: 'stopped', at: 0, id: 'db' }, style, at),
       formatEvent({ type: 'stopped', at: 0, id: 'worker' }, style, at),
       formatEvent({ type: 'manager-stopped', at: 0 }, style, at),
-      formatOutputLine('web', 'listening', style, at),
+      formatOutputLine({ id: 'web', stream: 'stdout', text: 'listening' }, style, at),
     ].map((line) => line.slice(localTime(at).length));
     expect(lines).toEqual([' [db]     stopped', ' [worker] stopped', '          manager stopped; every daemon stopped', ' [web]    | listening']);
+  });
+
+  it('marks a log line’s stream in a way a pipe keeps (no colour): | stdout, ! stderr; ids padded so the text starts in one column', () => {
+    const style: LineStyle = { colour: false, idWidth: idWidthOf(['web', 'worker']) };
+    expect([
+      formatLogLine({ id: 'web', stream: 'stdout', text: 'listening' }, style),
+      formatLogLine({ id: 'worker', stream: 'stderr', text: 'slow job' }, style),
+      formatOutputLine({ id: 'web', stream: 'stderr', text: 'oops' }, style, at).slice(localTime(at).length),
+    ]).toEqual(['[web]    | listening', '[worker] ! slow job', ' [web]    ! oops']);
+    expect(formatLogLine({ id: 'web', stream: 'stderr', text: 'oops' }, { colour: true, idWidth: 3 })).toContain(`${RED}!`);
   });
 
   it('leaves an id longer than the width unpadded, one space after it', () => {
@@ -76,7 +93,7 @@ describe('formatEvent', () => {
     expect(formatEvent({ type: 'backoff', at: 0, attempt: 4, delayMs: 1 }, colour, at)).toContain('\u001B[33m');
     expect(formatEvent({ type: 'started', at: 0, pid: 1, attempt: 1 }, colour, at)).toContain('\u001B[32m');
     expect(formatEvent({ type: 'started', at: 0, pid: 1, attempt: 1 }, plain, at)).not.toContain('\u001B[');
-    expect(formatOutputLine('web', 'hi', plain, at)).not.toContain('\u001B[');
+    expect(formatOutputLine({ id: 'web', stream: 'stderr', text: 'hi' }, plain, at)).not.toContain('\u001B[');
   });
 
   const exited = (fields: { code: number | null; signal: NodeJS.Signals | null; requested: boolean }): PrintedEvent => ({
@@ -97,9 +114,10 @@ describe('formatEvent', () => {
     ['a policy that gave up', { type: 'gave-up', at: 0, attempts: 5, reason: 'attempts-exhausted' }],
     ['not ready in time', { type: 'not-ready', at: 0, pid: 42, afterMs: 60_000, error: { code: 'ETIMEDOUT', message: 'timed out' } }],
     ['a failed health check', { type: 'health-failed', at: 0, pid: 42, failures: 1, error: { code: 'ECONNREFUSED', message: 'refused' } }],
-    ['unhealthy', { type: 'unhealthy', at: 0, pid: 42, failures: 3 }],
+    ['unhealthy', { type: 'unhealthy', at: 0, pid: 42, failures: 3, error: { code: 'EHTTPSTATUS', message: 'HTTP 503' } }],
     ['a failing last run', { type: 'completed', at: 0, code: 3, signal: null }],
     ['a refused manager', { type: 'manager-refused', at: 0, code: 'ELOCKED', message: 'in use' }],
+    ['a dependency that failed', { type: 'dependency-failed', at: 0, id: 'web', dependency: 'db', how: 'gave-up', cause: 'waiting for db to be ready: db gave up after 3 attempts' }],
   ])('paints %s in the failure colour, on a terminal only', (_, event) => {
     expect(isFailure(event)).toBe(true);
     const text = formatEvent(event, plain, at).slice(localTime(at).length + 1);

@@ -78,7 +78,7 @@ describe('RestartEntry: a restart policy as data', () => {
     expect(policyOf({ policy: 'never' })).toBe(noRestart);
   });
 
-  it('each call builds a new policy (a cache keeps one per entry: see policy-cache)', () => {
+  it('each call builds a new policy (one per entry across reloads: see reload-stable-policies)', () => {
     expect(policyOf({ when: 'on-failure' })).not.toBe(policyOf({ when: 'on-failure' }));
   });
 

@@ -27,8 +27,18 @@ describe('rxdaemon run: the daemon’s options from its flags', () => {
     server = undefined;
   });
 
-  it('without flags, the library’s defaults', () => {
-    expect(daemonOptionsOf({})).toEqual({});
+  it('without flags, the library’s defaults, but for the output: the terminal’s, as every foreground runner shows it', () => {
+    expect(daemonOptionsOf({})).toEqual({ stdout: 'inherit', stderr: 'inherit' });
+  });
+
+  it('with --json, the program’s stdout is not the terminal’s by default: the events’ lines stay JSON; its stderr is', () => {
+    expect(daemonOptionsOf({ json: true })).toEqual({ stdout: 'ignore', stderr: 'inherit' });
+    expect(daemonOptionsOf({ json: true, stdout: 'inherit' })).toEqual({ stdout: 'inherit', stderr: 'inherit' });
+  });
+
+  it('with --keep-on-exit, nothing of the terminal by default: the program outlives it (and would die of SIGPIPE on a closed pipe)', () => {
+    expect(daemonOptionsOf({ 'keep-on-exit': true })).toEqual({ stdout: 'ignore', stderr: 'ignore' });
+    expect(daemonOptionsOf({ 'keep-on-exit': true, stderr: 'inherit' })).toEqual({ stdout: 'ignore', stderr: 'inherit' });
   });
 
   it('--grace, --stop-signal, --pid-file, --stdout and --stderr', () => {
@@ -44,6 +54,7 @@ describe('rxdaemon run: the daemon’s options from its flags', () => {
 
   it('--tail-lines, --max-log-bytes and --log-backups', () => {
     expect(daemonOptionsOf({ stderr: 'err.log', 'tail-lines': '0', 'max-log-bytes': '1048576', 'log-backups': '5' })).toEqual({
+      stdout: 'inherit',
       stderr: { file: 'err.log' },
       tailLines: 0,
       maxLogBytes: 1_048_576,
@@ -90,7 +101,7 @@ describe('rxdaemon run: the daemon’s options from its flags', () => {
     [{ stdout: '' }, "--stdout takes a file, 'inherit' or 'ignore', got ''"],
     [{ stderr: '' }, "--stderr takes a file, 'inherit' or 'ignore', got ''"],
     [{ 'pid-file': '' }, "--pid-file takes a file, got ''"],
-    [{ stdout: 'out.log', 'max-log-bytes': '1M' }, "--max-log-bytes takes a positive integer, got '1M'"],
+    [{ stdout: 'out.log', 'max-log-bytes': '1M' }, "--max-log-bytes takes a non-negative integer, got '1M'"],
     [{ stdout: 'out.log', 'max-log-bytes': '1000', 'log-backups': '0' }, "--log-backups takes a positive integer, got '0'"],
     [{ stdout: 'out.log', 'tail-lines': '-1' }, "--tail-lines takes a non-negative integer, got '-1'"],
     [{ 'tail-lines': '5' }, '--tail-lines acts on an output file: give --stdout FILE or --stderr FILE'],

@@ -12,6 +12,7 @@ const report = (fields: Partial<DaemonReport> & { id: string }): DaemonReport =>
   lastExit: null,
   cpuPercent: null,
   rssBytes: null,
+  cause: null,
   ...fields,
 });
 
@@ -57,7 +58,7 @@ describe('statusTable', () => {
   const reports = [
     report({ id: 'web', pid: 4242, uptimeMs: 11_220_000, cpuPercent: 0.3, rssBytes: 13_002_342 }),
     report({ id: 'api-gateway', status: 'waiting', restarts: 12, lastExit: { code: 1, signal: null, at: NOW - 3_000 }, cause: 'exited with code 1: EADDRINUSE' }),
-    report({ id: 'db', status: 'idle', waitingFor: ['certs'] }),
+    report({ id: 'db', status: 'idle', cause: 'waiting for certs to be ready' }),
   ];
 
   it('aligns every column to its widest cell, numbers to the right, CAUSE last', () => {
@@ -66,7 +67,7 @@ describe('statusTable', () => {
         'ID           STATE     PID  UPTIME  RESTARTS  LAST EXIT        CPU    MEM  CAUSE',
         'web          running  4242   3h07m         0  -               0.3%  12.4M',
         'api-gateway  waiting     -       -        12  code 1, 3s ago     -      -  exited with code 1: EADDRINUSE',
-        'db           idle        -       -         0  -                  -      -  waits for certs',
+        'db           idle        -       -         0  -                  -      -  waiting for certs to be ready',
         '',
       ].join('\n'),
     );
@@ -89,8 +90,16 @@ describe('statusTable', () => {
     expect(coloured).toContain('\u001B[31mexited with code 1: EADDRINUSE\u001B[39m');
   });
 
-  it('a stop the operator asked for is no failure: not red', () => {
-    const stopped = [report({ id: 'web', status: 'stopped', lastExit: { code: null, signal: 'SIGINT', at: NOW, reason: 'stop' } })];
-    expect(statusTable(stopped, { colour: true, now: NOW })).not.toContain('\u001B[31m');
+  it('a stop the operator asked for is no failure: not red, nor is a wait for what a service starts after', () => {
+    const stopped = [report({ id: 'web', status: 'stopped', lastExit: { code: null, signal: 'SIGINT', at: NOW, reason: 'stop' }, cause: 'stopped on request' })];
+    const coloured = statusTable(stopped, { colour: true, now: NOW });
+    expect(coloured).toContain('stopped on request');
+    expect(coloured).not.toContain('\u001B[31m');
+    expect(statusTable([reports[2] as DaemonReport], { colour: true, now: NOW })).not.toContain('\u001B[31m');
+  });
+
+  it('a policy that gave up: its cause in red', () => {
+    const gaveUp = [report({ id: 'mailer', status: 'gave-up', cause: 'gave up after 5 restarts in 60 s; last: exited with code 1' })];
+    expect(statusTable(gaveUp, { colour: true, now: NOW })).toContain('\u001B[31mgave up after 5 restarts in 60 s; last: exited with code 1\u001B[39m');
   });
 });

@@ -70,7 +70,7 @@ describe('supervise: an adopted process (S8)', () => {
       supervise({ command: 'x' }, { driver, adopt, stop$: timer(2_500) }).subscribe((event) => seen.push(`${event.type}@${event.at}`));
     });
     expect(seen).toEqual(['adopted@0', 'ready@0', 'stopping@2500', 'exited@2510', 'stopped@2510']);
-    expect(driver.signalLog()).toEqual(['SIGINT@2500']);
+    expect(driver.signalLog()).toEqual(['SIGINT 1000@2500']);
   });
 
   it('stop of an adopted process that ignores SIGINT: SIGKILL after exactly the grace period', () => {
@@ -80,7 +80,7 @@ describe('supervise: an adopted process (S8)', () => {
       const events$ = supervise({ command: 'x' }, { driver, adopt, stop$: cold('100ms s'), gracefulStopMs: 1_000 }).pipe(map((e) => e.type));
       expectObservable(events$).toBe('(ar) 96ms b 999ms c 9ms (de|)', { a: 'adopted', r: 'ready', b: 'stopping', c: 'killing', d: 'exited', e: 'stopped' });
     });
-    expect(driver.signalLog()).toEqual(['SIGINT@100', 'SIGKILL@1100']);
+    expect(driver.signalLog()).toEqual(['SIGINT 1000@100', 'SIGKILL 1000@1100']);
   });
 
   it('refuses to signal an adopted pid that was reused while stopping, and still ends', () => {
@@ -92,7 +92,7 @@ describe('supervise: an adopted process (S8)', () => {
       supervise({ command: 'x' }, { driver, adopt, stop$: timer(100), gracefulStopMs: 1_000 }).subscribe((event) => seen.push(`${event.type}@${event.at}`));
     });
     expect(seen).toEqual(['adopted@0', 'ready@0', 'stopping@100', 'exited@500', 'stopped@500']);
-    expect(driver.signalLog()).toEqual(['SIGINT@100']);
+    expect(driver.signalLog()).toEqual(['SIGINT 1000@100']);
   });
 
   it('a stop that comes before the loop runs still stops the adopted process (adopted first, so its pid is known)', () => {
@@ -141,8 +141,8 @@ describe('supervise: an adopted process (S8)', () => {
     inVirtualTime(() => {
       const driver = new FakeDriver({});
       // Records each look, and marks one made through a watch already closed (a real one would read a closed descriptor).
-      const watch = driver.watch.bind(driver);
-      driver.watch = (target) => {
+      const watch = driver.processes.watch.bind(driver.processes);
+      driver.processes.watch = (target) => {
         const watching = watch(target);
         let closed = false;
         return {
@@ -265,7 +265,7 @@ describe('an adopted process has the facts of its own run (its record, its start
       const driver = new FakeDriver({});
       cold('5s a').subscribe(() => {
         expect(driver.addProcess({ startedAt: 1_000 }).startTime).toBe('1000');
-        expect(driver.startedAt({ pid: 1, startTime: '1000' }, 60_000)).toBe(56_000);
+        expect(driver.system.startedAt({ pid: 1, startTime: '1000' }, 60_000)).toBe(56_000);
         expect(() => driver.addProcess({ startedAt: 6_000 })).toThrow(TypeError);
       });
     });

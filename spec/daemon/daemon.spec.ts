@@ -96,7 +96,7 @@ describe('Daemon', () => {
     const second = daemon.stop();
     scheduler.flush();
     await Promise.all([first, second, daemon.stop()]);
-    expect(driver.signalLog()).toEqual(['SIGINT@10000']);
+    expect(driver.signalLog()).toEqual(['SIGINT 1000@10000']);
   });
 
   it('a daemon that completed runs no more: start() is a Left (ECOMPLETED) and spawns nothing', () => {
@@ -126,7 +126,7 @@ describe('Daemon', () => {
     expect(driver.signals).toEqual([]);
     expect(driver.processes.get(1000)?.alive).toBe(true);
     expect(driver.files.get('/a.pid')).toBe('1000\n');
-    expect(daemon.state).toEqual({ status: 'closed', pid: 1000, adopted: false, attempt: 0, restarts: 0, since: 0 });
+    expect(daemon.state).toEqual({ status: 'closed', pid: 1000, adopted: false, attempt: 0, restarts: 0, since: 0, cause: 'closed on request' });
   });
 
   it('state$ follows the life of the process', () => {

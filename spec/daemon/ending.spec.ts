@@ -1,11 +1,12 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { asyncScheduler, map, takeWhile, timer } from 'rxjs';
+import { map, takeWhile, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
 import { supervise } from '../../lib/daemon/supervise.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ProcessIdentity } from '../../lib/process/identity.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
+import { FakeProcesses } from '../../lib/testing/fake-processes.js';
 import { inVirtualTime, testScheduler } from '../helpers/virtual-time.js';
 
 /** A logger that keeps its lines, as `level: line`. */
@@ -61,7 +62,7 @@ describe('every terminal event comes out of the pipeline that owns it', () => {
         subscription.unsubscribe();
       });
     });
-    expect(driver.signalLog()).toEqual(['SIGINT@100', 'SIGKILL@600']);
+    expect(driver.signalLog()).toEqual(['SIGINT 1000@100', 'SIGKILL 1000@600']);
     expect(lines.at(-1)).toBe('info: rxdaemon: stopped');
   });
 });
@@ -111,20 +112,16 @@ describe('S5: what a dead leader leaves in its group', () => {
   });
 });
 
-/** A driver whose group members take 200 ms to be gone after the SIGKILL that ends them (S5's wait). */
-class SlowLeftovers extends FakeDriver {
+/** Processes whose group members take 200 ms to be gone after the SIGKILL that ends them (S5's wait). */
+class SlowLeftovers extends FakeProcesses {
   #goneAt = Number.POSITIVE_INFINITY;
   override endGroup(leader: ProcessIdentity): boolean {
     super.endGroup(leader);
-    this.#goneAt = this.now() + 200;
+    this.#goneAt = this.clock.now() + 200;
     return true;
   }
   override groupRemains(): boolean {
-    return this.now() < this.#goneAt;
-  }
-  // Inside TestScheduler.run, asyncScheduler's clock is the virtual one the daemon runs on.
-  private now(): number {
-    return asyncScheduler.now();
+    return this.clock.now() < this.#goneAt;
   }
 }
 
@@ -133,17 +130,17 @@ describe('S5: waiting for a dead leader’s leftovers', () => {
     const driver = new SlowLeftovers({ onSigint: { exitAfterMs: 50 } });
     const seen: string[] = [];
     inVirtualTime(() => {
-      supervise({ command: 'nginx' }, { driver, stop$: timer(1_000), gracefulStopMs: 100 }).subscribe((event) => seen.push(`${event.type}@${event.at}`));
+      supervise({ command: 'nginx' }, { driver: { processes: driver }, stop$: timer(1_000), gracefulStopMs: 100 }).subscribe((event) => seen.push(`${event.type}@${event.at}`));
     });
     expect(seen).toEqual(['spawning@0', 'started@0', 'ready@0', 'stopping@1000', 'exited@1250', 'stopped@1250']);
-    expect(driver.signalLog()).toEqual(['SIGINT@1000']);
+    expect(driver.signalLog()).toEqual(['SIGINT 1000@1000']);
   });
 
   it('a stop asked for during the wait: no respawn, `stopped` after it; a respawn waits for it', () => {
     const stopped = new SlowLeftovers({ exitAfterMs: 300, exitCode: 1 });
     const seen: string[] = [];
     inVirtualTime(() => {
-      supervise({ command: 'nginx' }, { driver: stopped, stop$: timer(350) }).subscribe((event) => seen.push(`${event.type}@${event.at}`));
+      supervise({ command: 'nginx' }, { driver: { processes: stopped }, stop$: timer(350) }).subscribe((event) => seen.push(`${event.type}@${event.at}`));
     });
     expect(seen).toEqual(['spawning@0', 'started@0', 'ready@0', 'exited@500', 'stopped@500']);
     expect(stopped.spawns).toHaveLength(1);
@@ -156,12 +153,12 @@ describe('stopSignal', () => {
     inVirtualTime(() => {
       supervise({ command: 'nginx' }, { driver, stop$: timer(10), stopSignal: 'SIGQUIT', gracefulStopMs: 100 }).subscribe();
     });
-    expect(driver.signalLog()).toEqual(['SIGQUIT@10', 'SIGKILL@110']);
+    expect(driver.signalLog()).toEqual(['SIGQUIT 1000@10', 'SIGKILL 1000@110']);
   });
 
   it('refuses a name that is no signal', () => {
     expect(() => supervise({ command: 'x' }, { stopSignal: 'SIGNOPE' as NodeJS.Signals })).toThrow(
-      'Expected the `stopSignal` option to be a signal name such as `SIGTERM`, got `SIGNOPE` (string).',
+      "Expected the `stopSignal` option to be a signal name such as 'SIGTERM', got `SIGNOPE` (string).",
     );
   });
 });

@@ -5,6 +5,7 @@ import { supervise } from '../../lib/daemon/supervise.js';
 import type { DaemonEvent } from '../../lib/events.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
 import { exponentialBackoff } from '../../lib/policy/exponential-backoff.js';
+import { limitRestarts } from '../../lib/policy/limit-restarts.js';
 import { noRestart } from '../../lib/policy/no-restart.js';
 import { restartOn } from '../../lib/policy/restart-on.js';
 import type { RestartState } from '../../lib/policy/restart-policy.js';
@@ -22,14 +23,29 @@ describe('completed and gave-up', () => {
     expect(driver.files.has('/p')).toBe(false);
   });
 
-  it('noRestart completes after a failed spawn too, with no code', () => {
-    const driver = new FakeDriver({ spawnError: 'ENOENT' });
+  // Issue 15, item 8: this used to end with `completed` (code null, signal null), as if a run had ended.
+  it('a run that never started cannot complete: after a failed spawn that its rule does not restart, it gives up (spawn-failed), with the error', () => {
+    const completesAll = { stableAfterMs: 1, next: () => ({ kind: 'complete' as const }) };
+    for (const restart of [noRestart, restartOn(consulBackoff(), { when: 'never' }), completesAll]) {
+      const driver = new FakeDriver({ spawnError: 'ENOENT' });
+      const events: DaemonEvent[] = [];
+      inVirtualTime(() => {
+        supervise({ command: 'x' }, { driver, restart }).subscribe((event) => events.push(event));
+      });
+      const [, failed, last] = events;
+      expect(events.map((event) => event.type)).toEqual(['spawning', 'spawn-failed', 'gave-up']);
+      expect(failed?.type === 'spawn-failed' ? failed.error.code : undefined).toBe('ENOENT');
+      expect(last).toEqual({ type: 'gave-up', at: 0, attempts: 1, reason: 'spawn-failed', error: failed?.type === 'spawn-failed' ? failed.error : undefined });
+    }
+  });
+
+  it('a failed spawn that its rule restarts is restarted, and a run that started still completes', () => {
+    const driver = new FakeDriver((n) => (n === 1 ? { spawnError: 'EACCES' } : { exitAfterMs: 10, exitCode: 0 }));
     const events: DaemonEvent[] = [];
     inVirtualTime(() => {
-      supervise({ command: 'x' }, { driver, restart: noRestart }).subscribe((event) => events.push(event));
+      supervise({ command: 'x' }, { driver, restart: restartOn(consulBackoff(), { when: 'on-failure' }) }).subscribe((event) => events.push(event));
     });
-    expect(events.map((event) => event.type)).toEqual(['spawning', 'spawn-failed', 'completed']);
-    expect(events.at(-1)).toMatchObject({ code: null, signal: null });
+    expect(events.map((event) => event.type)).toEqual(['spawning', 'spawn-failed', 'spawning', 'started', 'ready', 'exited', 'completed']);
   });
 
   it('a limit that runs out gives up', () => {
@@ -70,7 +86,7 @@ describe('DaemonState: the facts of every exit', () => {
     daemon.state$.subscribe((state) => states.push(`${state.status}:${state.restarts}`));
     daemon.start();
     scheduler.flush();
-    expect(daemon.state).toEqual({ status: 'completed', attempt: 0, restarts: 2, lastExit: { code: 0, signal: null, at: 20_200 } });
+    expect(daemon.state).toEqual({ status: 'completed', attempt: 0, restarts: 2, lastExit: { code: 0, signal: null, at: 20_200 }, cause: 'exited with code 0' });
     expect(await firstValueFrom(daemon.state$)).toEqual(daemon.state);
     expect(states).toContain('running:1');
     expect(states.at(-1)).toBe('completed:2');
@@ -127,8 +143,55 @@ describe('Daemon.restart()', () => {
     await expect(daemon.restart()).rejects.toThrow('cannot restart a daemon that is stopped');
   });
 
+  it.each([
+    ['gave up', 1, 'has given up'],
+    ['completed', 0, 'has completed'],
+  ])('once it %s, says so in words (never "is gave-up")', async (_, exitCode, words) => {
+    const scheduler = testScheduler();
+    const driver = new FakeDriver(() => ({ exitAfterMs: 0, exitCode }), { scheduler });
+    // Exit 0 completes under on-failure; exit 1 gives up under limitRestarts, past 1 restart.
+    const restart = exitCode === 0 ? restartOn(consulBackoff(), { when: 'on-failure' }) : limitRestarts(consulBackoff(), { max: 1, withinMs: 60_000 });
+    const daemon = new Daemon({ command: 'x' }, { driver, scheduler, restart });
+    daemon.start();
+    scheduler.flush();
+    expect(daemon.state.status).toBe(exitCode === 0 ? 'completed' : 'gave-up');
+    await expect(daemon.restart()).rejects.toMatchObject({ code: 'ENOTRUNNING', message: `cannot restart a daemon that ${words}` });
+  });
+
+  it('rejects, as a promise refuses, with an Error that has a code: ENOTRUNNING when not running, EENDED when it ended first', async () => {
+    const scheduler = testScheduler();
+    const daemon = new Daemon({ command: 'x' }, { driver: new FakeDriver(), scheduler });
+    await expect(daemon.restart()).rejects.toMatchObject({ code: 'ENOTRUNNING', message: 'cannot restart a daemon that is not started' });
+    daemon.start();
+    scheduler.flush();
+    const restarted = daemon.restart();
+    const stopped = daemon.stop();
+    scheduler.flush();
+    await stopped;
+    await expect(restarted).rejects.toMatchObject({ code: 'EENDED', message: 'the daemon ended (stopped) before it restarted' });
+  });
+
   it('through supervise(): each restart$ emission', () => {
     const seen = timeline(supervise({ command: 'x' }, { driver: new FakeDriver(), restart$: timer(100), stop$: timer(200) }));
     expect(seen).toEqual(['spawning@0', 'started@0', 'ready@0', 'stopping@100', 'exited@100', 'spawning@100', 'started@100', 'ready@100', 'stopping@200', 'exited@200', 'stopped@200']);
+  });
+});
+
+describe('a one-shot task (oneshot: true)', () => {
+  it('is never ready nor stable, and is not restarted: its end completes it', () => {
+    const driver = new FakeDriver({ exitAfterMs: 20_000, exitCode: 0 });
+    expect(timeline(supervise({ command: 'migrate' }, { driver, oneshot: true }))).toEqual(['spawning@0', 'started@0', 'exited@20000', 'completed@20000']);
+  });
+
+  it('its own rule retries it on failure only: exit 0 completes it', () => {
+    const driver = new FakeDriver((n) => ({ exitAfterMs: 100, exitCode: n < 3 ? 1 : 0 }));
+    const seen = timeline(supervise({ command: 'migrate' }, { driver, oneshot: true, restart: consulBackoff() }));
+    expect(seen.filter((event) => /^(spawning|completed)/.test(event))).toEqual(['spawning@0', 'spawning@100', 'spawning@200', 'completed@300']);
+  });
+
+  it('a ready or health check with it is a TypeError: it is never ready', () => {
+    const check = () => Promise.resolve();
+    expect(() => new Daemon({ command: 'migrate' }, { oneshot: true, ready: { check } })).toThrow(TypeError);
+    expect(() => new Daemon({ command: 'migrate' }, { oneshot: true, health: { check } })).toThrow('Expected no `health` option on a one-shot task (`oneshot: true`)');
   });
 });

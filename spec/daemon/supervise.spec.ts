@@ -172,7 +172,7 @@ describe('supervise: stop (S3) and close (S4)', () => {
         g: 'stopped',
       });
     });
-    expect(driver.signalLog()).toEqual(['SIGINT@100', 'SIGKILL@3100']);
+    expect(driver.signalLog()).toEqual(['SIGINT 1000@100', 'SIGKILL 1000@3100']);
     expect(driver.signals.every((signal) => signal.group)).toBe(true);
   });
 
@@ -180,7 +180,7 @@ describe('supervise: stop (S3) and close (S4)', () => {
     const driver = new FakeDriver({ onSigint: { exitAfterMs: 250, exitCode: 0 } });
     const seen = timeline(supervise({ command: 'x' }, { driver, stop$: timer(1_000) }));
     expect(seen).toEqual(['spawning@0', 'started@0', 'ready@0', 'stopping@1000', 'exited@1250', 'stopped@1250']);
-    expect(driver.signalLog()).toEqual(['SIGINT@1000']);
+    expect(driver.signalLog()).toEqual(['SIGINT 1000@1000']);
   });
 
   it('never signals a pid whose exit was observed', () => {
@@ -218,7 +218,7 @@ describe('supervise: stop (S3) and close (S4)', () => {
         subscription.unsubscribe();
       });
     });
-    expect(driver.signalLog()).toEqual(['SIGINT@200', 'SIGKILL@1200']);
+    expect(driver.signalLog()).toEqual(['SIGINT 1000@200', 'SIGKILL 1000@1200']);
     expect(driver.processes.get(1000)?.alive).toBe(false);
     expect(driver.files.has('/p')).toBe(false);
   });

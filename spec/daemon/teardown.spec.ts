@@ -2,15 +2,17 @@ import { AsyncSubject, defer, map, Subject, take, takeWhile, tap, type Observabl
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { Check } from '../../lib/checks/check.js';
-import { askEnd, supervise, supervising$ } from '../../lib/daemon/supervise.js';
-import type { Ending } from '../../lib/daemon/supervision.js';
+import { lifecycle$ } from '../../lib/daemon/lifecycle.js';
+import { askEnd, type Ending } from '../../lib/daemon/requests.js';
+import { supervise } from '../../lib/daemon/supervise.js';
 import type { DaemonEvent, DaemonEventType } from '../../lib/events.js';
 import type { Logger } from '../../lib/logger.js';
 import { resolveOptions, type DaemonOptions } from '../../lib/options.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
 import { limitRestarts } from '../../lib/policy/limit-restarts.js';
 import { restartOn } from '../../lib/policy/restart-on.js';
-import { FakeDriver, type AddedProcess } from '../../lib/testing/fake-driver.js';
+import { FakeDriver } from '../../lib/testing/fake-driver.js';
+import type { AddedProcess } from '../../lib/testing/fake-process.js';
 import type { Script } from '../../lib/testing/script.js';
 import { testScheduler } from '../helpers/virtual-time.js';
 
@@ -139,7 +141,7 @@ interface Play {
   readonly end: Counts & { readonly pending: number; readonly alive: number };
 }
 
-type Target = 'supervising$' | 'supervise()';
+type Target = 'lifecycle$' | 'supervise()';
 
 /**
  * Plays `scenario` through `target` for `forMs` and an hour more; with
@@ -191,7 +193,7 @@ const play = (scenario: Scenario, target: Target, leaveAt?: number): Play => {
     at(scenario.asks?.close, () => {
       askEnd(ending, 'close');
     });
-    events$ = supervising$({ command: 'x' }, resolveOptions(options), { ending, restart$ }, adopt);
+    events$ = lifecycle$({ command: 'x' }, resolveOptions(options), { ending, restart$ }, adopt);
   }
   const seen: DaemonEvent[] = [];
   let left: Counts | undefined;
@@ -217,7 +219,7 @@ const CLOSED_LINE = /: closed/;
 
 /**
  * What went on after the subscriber left, that should not have: for
- * `supervising$`, anything at all (a spawn, a check, a signal, a schedule,
+ * `lifecycle$`, anything at all (a spawn, a check, a signal, a schedule,
  * an action still pending an hour later); for `supervise()`, anything but
  * the stop it started, which must end with its process gone and a terminal
  * event, after which nothing is scheduled or pending.
@@ -230,7 +232,7 @@ const leftovers = (target: Target, type: DaemonEventType, { left, lastLogged, en
     if (more > allowed) wrong.push(`${more} ${name}`);
   };
   grew('checks');
-  if (target === 'supervising$') {
+  if (target === 'lifecycle$') {
     grew('spawns');
     grew('signals');
     grew('scheduled');
@@ -250,7 +252,7 @@ const leftovers = (target: Target, type: DaemonEventType, { left, lastLogged, en
 describe('unsubscribing at every event, then an hour of virtual time', () => {
   const reached = new Set<DaemonEventType>();
 
-  describe.each<Target>(['supervising$', 'supervise()'])('%s', (target) => {
+  describe.each<Target>(['lifecycle$', 'supervise()'])('%s', (target) => {
     it.each(scenarios.map((scenario) => [scenario.name, scenario] as const))('%s', (_, scenario) => {
       const { seen } = play(scenario, target);
       expect(seen.length).toBeGreaterThan(2);
@@ -270,13 +272,13 @@ describe('unsubscribing at every event, then an hour of virtual time', () => {
 
 /** The inner pipeline of a daemon on `driver`, as the Daemon facade and the manager run it. */
 const pipeline$ = (driver: FakeDriver, scheduler: TestScheduler, options: DaemonOptions = {}): Observable<DaemonEvent> =>
-  supervising$({ command: 'x' }, resolveOptions({ ...options, driver, scheduler }), { ending: new AsyncSubject<Ending>(), restart$: new Subject<void>() });
+  lifecycle$({ command: 'x' }, resolveOptions({ ...options, driver, scheduler }), { ending: new AsyncSubject<Ending>(), restart$: new Subject<void>() });
 
 /** Each spawn the driver makes, as `s` at its virtual time. */
 const spawns$ = (driver: FakeDriver): Observable<'s'> => {
   const spawned = new Subject<'s'>();
-  const spawn = driver.spawn.bind(driver);
-  driver.spawn = (spec) =>
+  const spawn = driver.processes.spawn.bind(driver.processes);
+  driver.processes.spawn = (spec) =>
     defer(() => {
       spawned.next('s');
       return spawn(spec);
@@ -309,19 +311,19 @@ const crashLoopLeft = (staying: (type: DaemonEventType) => boolean, marbles: str
 };
 
 describe('the reported cases, in marbles', () => {
-  it('supervising$ left at `backoff`: its timer goes with it, and nothing is spawned again', () => {
+  it('lifecycle$ left at `backoff`: its timer goes with it, and nothing is spawned again', () => {
     const scheduler = crashLoopLeft((type) => type !== 'backoff', '(abrcabrcabrcd|)');
     expect(scheduler.actions).toEqual([]);
   });
 
-  it('supervising$ left at the `spawning` of attempt 4, after a 2 s backoff: that spawn is not made, nor any later one', () => {
+  it('lifecycle$ left at the `spawning` of attempt 4, after a 2 s backoff: that spawn is not made, nor any later one', () => {
     let spawnings = 0;
     // '(abrcabrcabrcd)' takes 15 frames, so 1985 ms later is 2000.
     const scheduler = crashLoopLeft((type) => type !== 'spawning' || ++spawnings < 4, '(abrcabrcabrcd) 1985ms (a|)');
     expect(scheduler.actions).toEqual([]);
   });
 
-  it('supervising$ left at `ready`: no health check is ever made, and neither `stable` nor a health interval is left scheduled', () => {
+  it('lifecycle$ left at `ready`: no health check is ever made, and neither `stable` nor a health interval is left scheduled', () => {
     const scheduler = testScheduler();
     const driver = new FakeDriver({ readyAfterMs: 300 }, { scheduler });
     const checked = new Subject<'h'>();

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { anchors, headings, links } from '../helpers/markdown.js';
 
 // docs/design.md holds the rules the code cites by number (`// S5`, `M8`,
 // `P3`): every citation must lead a reader to its rule, and no page may
@@ -30,37 +31,6 @@ const textFiles = (path: string): string[] =>
       ? [path]
       : [];
 
-/** The lines of a markdown page outside its fenced code blocks, each with its number. */
-const proseLines = (text: string): { readonly line: string; readonly number: number }[] => {
-  let fenced = false;
-  return text.split('\n').flatMap((line, index) => {
-    if (/^\s*(?:```|~~~)/.test(line)) {
-      fenced = !fenced;
-      return [];
-    }
-    return fenced ? [] : [{ line, number: index + 1 }];
-  });
-};
-
-/** The headings of a markdown page. */
-const headings = (text: string): string[] => proseLines(text).flatMap(({ line }) => /^#{1,6}\s+(.+?)\s*#*\s*$/.exec(line)?.slice(1, 2) ?? []);
-
-/** The anchors a markdown renderer such as GitHub's gives a page's headings: lowercase, punctuation dropped, each space a hyphen, a repeat numbered. */
-const anchors = (text: string): Set<string> => {
-  const seen = new Map<string, number>();
-  return new Set(
-    headings(text).map((heading) => {
-      const slug = heading
-        .toLowerCase()
-        .replace(/[^\p{L}\p{M}\p{N}\s_-]/gu, '')
-        .replace(/\s/g, '-');
-      const repeats = seen.get(slug) ?? 0;
-      seen.set(slug, repeats + 1);
-      return repeats === 0 ? slug : `${slug}-${String(repeats)}`;
-    }),
-  );
-};
-
 const designText = (): string => (existsSync(DESIGN) ? readFileSync(DESIGN, 'utf8') : '');
 
 /** Each rule that has its own heading in docs/design.md, a heading that begins with its number (`### S5 process group`). */
@@ -84,7 +54,7 @@ const citations = (files: readonly string[]): Map<string, string> => {
   return cited;
 };
 
-// The pages a user reads: the README, the changelog and every page of docs/ (all of them in the package).
+// The pages a user reads: the README, the changelog and every page of docs/ (the package ships the README and docs/, less contributing.md and architecture.md).
 const PAGES = ['README.md', 'CHANGELOG.md', ...readdirSync(join(ROOT, 'docs')).map((name) => `docs/${name}`)].filter((path) => path.endsWith('.md')).map((path) => join(ROOT, path));
 
 describe('docs/design.md: every rule the code cites resolves', () => {
@@ -109,15 +79,13 @@ describe('docs/design.md: every rule the code cites resolves', () => {
   it('every link of a page to a file leads to one in the repository, and to a heading of it that exists', () => {
     const broken: string[] = [];
     for (const page of PAGES) {
-      for (const { line, number } of proseLines(readFileSync(page, 'utf8'))) {
-        for (const [, target = ''] of line.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
-          if (/^[a-z][a-z\d+.-]*:/i.test(target)) continue; // https:, mailto:
-          const [path = '', anchor] = target.split('#');
-          const file = path === '' ? page : resolve(dirname(page), path);
-          const where = `${relative(ROOT, page)}:${String(number)}: ${target}`;
-          if (!file.startsWith(ROOT.endsWith(sep) ? ROOT : ROOT + sep) || !existsSync(file)) broken.push(`${where} (no such file in the repository)`);
-          else if (anchor !== undefined && file.endsWith('.md') && !anchors(readFileSync(file, 'utf8')).has(anchor)) broken.push(`${where} (no such heading)`);
-        }
+      for (const { target, number } of links(readFileSync(page, 'utf8'))) {
+        if (/^[a-z][a-z\d+.-]*:/i.test(target)) continue; // https:, mailto:
+        const [path = '', anchor] = target.split('#');
+        const file = path === '' ? page : resolve(dirname(page), path);
+        const where = `${relative(ROOT, page)}:${String(number)}: ${target}`;
+        if (!file.startsWith(ROOT.endsWith(sep) ? ROOT : ROOT + sep) || !existsSync(file)) broken.push(`${where} (no such file in the repository)`);
+        else if (anchor !== undefined && file.endsWith('.md') && !anchors(readFileSync(file, 'utf8')).has(anchor)) broken.push(`${where} (no such heading)`);
       }
     }
     expect(broken).toEqual([]);

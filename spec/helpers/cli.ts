@@ -45,7 +45,7 @@ export const nodeProgram = (argv: readonly string[], cwd: string, options: Pick<
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as ManagerEvent),
     event: async (what, match, deadlineMs = 10_000) => {
-      await waitFor(`${what} (stderr so far: ${run.stderr.slice(-300)})`, () => run.events().some(match), deadlineMs);
+      await waitFor(() => `${what} (stderr: ${run.stderr.slice(-300)})`, () => run.events().some(match), deadlineMs);
       const found = run.events().find(match);
       if (found === undefined) throw new Error(`lost ${what}`);
       return found;

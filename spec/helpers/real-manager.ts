@@ -1,6 +1,6 @@
 import { filter, firstValueFrom, ReplaySubject, timeout, type Observable } from 'rxjs';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import type { DesiredSet } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { Manager } from '../../lib/manager/manager.js';
 import type { Sandbox } from './real-processes.js';
 

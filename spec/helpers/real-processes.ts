@@ -13,11 +13,16 @@ export const CHILD = fileURLToPath(new URL('../fixtures/child.mjs', import.meta.
 /** A command that runs the helper program with some flags. */
 export const child = (...flags: string[]) => ({ command: process.execPath, args: [CHILD, ...flags] });
 
-/** Waits until `condition` holds, checking every 10 ms; fails after `deadlineMs` naming what it waited for. */
-export const waitFor = async (what: string, condition: () => boolean, deadlineMs = 5_000): Promise<void> => {
+/**
+ * The one polling helper of the specs: waits until `condition` holds, looking
+ * at once and then 10 ms after each look; fails after `deadlineMs` naming
+ * what it waited for. `condition` may be async (a program run, a request),
+ * and `what` a function, asked only at the failure, to say what was last seen.
+ */
+export const waitFor = async (what: string | (() => string), condition: () => boolean | Promise<boolean>, deadlineMs = 5_000): Promise<void> => {
   const end = Date.now() + deadlineMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`timed out after ${deadlineMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 };
@@ -119,6 +124,7 @@ export class Sandbox {
         failures.push(error);
       }
     }
+    // A bound, not a wait for anything: a stop that hangs must not hang the cleanup, whose SIGKILLs below end what is left.
     await Promise.race([Promise.all(this.daemons.map((daemon) => daemon.stop())), new Promise((resolve) => setTimeout(resolve, 3_000))]);
     for (const pid of [...this.pids].filter(isAlive)) {
       for (const target of [-pid, pid]) {

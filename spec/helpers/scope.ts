@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import type { Sandbox } from './real-processes.js';
+import { waitFor, type Sandbox } from './real-processes.js';
 
 /** A live session leader carrying a data dir's scope, the id it carries, and its whole environment. */
 export interface ScopeProcess {
@@ -157,14 +157,16 @@ export const settled = async (
   also: () => string | undefined = () => undefined,
   deadlineMs = 10_000,
 ): Promise<void> => {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const events = printedEvents(stdout());
-    const problem = events.some((event) => event.type === 'restored') ? (scopeProblem(dataDir, events, desired) ?? also()) : 'no `restored` event yet';
-    if (problem === undefined) return;
-    if (Date.now() > end) throw new Error(`not settled after ${deadlineMs} ms: ${problem}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  let problem: string | undefined;
+  await waitFor(
+    () => `the data dir to settle: ${problem ?? ''}`,
+    () => {
+      const events = printedEvents(stdout());
+      problem = events.some((event) => event.type === 'restored') ? (scopeProblem(dataDir, events, desired) ?? also()) : 'no `restored` event yet';
+      return problem === undefined;
+    },
+    deadlineMs,
+  );
 };
 
 /**

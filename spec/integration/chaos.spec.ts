@@ -100,6 +100,7 @@ const save = (desired: Desired): void => {
   renameSync(`${desiredFile()}.new`, desiredFile());
 };
 
+// Fixed times by design: they are the experiment (when to change, when to kill), not a wait for anything to happen or not.
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /**

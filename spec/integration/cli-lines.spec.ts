@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cliArgv, cliRuns, cliToEnd, interrupt, nodeProgram } from '../helpers/cli.js';
 import { CHILD, waitFor } from '../helpers/real-processes.js';
@@ -137,6 +137,22 @@ describe('the usage text follows a usage error, and nothing else', () => {
     expect(stderr).toContain('Usage:');
   });
 
+  it('a usage error of one command: its own usage lines, none of another command; an unknown command: the summary of all', async () => {
+    const misused = await cliToEnd(['manage', '--bogus'], sandbox().dir);
+    expect(misused.code).toBe(2);
+    expect(misused.stderr).toMatch(/^rxdaemon: Unknown option '--bogus'.*\n\nUsage: rxdaemon manage /s);
+    expect(misused.stderr).not.toMatch(/rxdaemon (run|status|logs|shutdown|restart|stop|start)\b/);
+    const unknown = await cliToEnd(['bogus'], sandbox().dir);
+    for (const command of ['run', 'manage', 'status', 'restart|stop|start', 'shutdown', 'logs']) expect(unknown.stderr).toContain(`  rxdaemon ${command} `);
+  });
+
+  it.each(['shutdown', 'stop', 'run'])('%s --help: its usage alone, on stdout; exit 0', async (command) => {
+    const { code, stdout, stderr } = await cliToEnd([command, '--help'], sandbox().dir);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout.startsWith(`Usage: rxdaemon ${command} `)).toBe(true);
+    expect(stdout).not.toContain('rxdaemon manage');
+  });
+
   const badConfigs: [string, string, string][] = [
     ['a JSON syntax error', '{\n  "daemons": {\n    "web": { "command": "sleep", }\n  }\n}\n', 'invalid JSON at line 3, column 34: Expected double-quoted property name'],
     ['an unknown field', JSON.stringify({ daemons: { web: { command: 'sleep', arg: ['1'] } } }), '`daemons.web.arg`: unknown field; did you mean `args`?'],
@@ -164,5 +180,57 @@ describe('the usage text follows a usage error, and nothing else', () => {
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).not.toContain('Usage:');
+  });
+});
+
+describe('the programs’ own output (issue 18)', () => {
+  const writeConfig = (daemons: Record<string, unknown>): string => {
+    const path = sandbox().path('daemons.json');
+    writeFileSync(path, JSON.stringify({ daemons }));
+    return path;
+  };
+  // Says one line on each stream, then exits 3: not restarted.
+  const speaker = (name: string) => ({ command: 'sh', args: ['-c', `echo "${name} says hi"; echo "${name} complains" >&2; exit 3`], restart: { policy: 'never' } });
+
+  it('rxdaemon run shows the program’s stdout and stderr by default: the terminal’s', async () => {
+    const { code, stdout, stderr } = await cliToEnd(['run', '--restart', 'never', '--', 'sh', '-c', 'echo to-stdout; echo to-stderr >&2'], sandbox().dir);
+    expect(code).toBe(0);
+    expect(stdout).toContain('to-stdout\n');
+    expect(stderr).toContain('to-stderr\n');
+  });
+
+  it('rxdaemon run --json: every line on stdout is an event, the program’s stderr still shows; --stdout FILE redirects', async () => {
+    const file = sandbox().path('out.log');
+    const { code, stdout, stderr } = await cliToEnd(['run', '--json', '--restart', 'never', '--', 'sh', '-c', 'echo to-stdout; echo to-stderr >&2'], sandbox().dir);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as { type: string }).type)).toContain('completed');
+    expect(stderr).toContain('to-stderr\n');
+    const redirected = await cliToEnd(['run', '--restart', 'never', '--stdout', file, '--', 'sh', '-c', 'echo to-file'], sandbox().dir);
+    expect(redirected.stdout).not.toContain('to-file');
+    expect(readFileSync(file, 'utf8')).toBe('to-file\n');
+  });
+
+  it('manage --output: every service’s lines behind its id, stderr marked, each run’s lines before its exited', async () => {
+    const run = start('manage', '--output', '--config', writeConfig({ web: speaker('web'), db: speaker('db') }), '--data-dir', sandbox().path('data'));
+    await waitFor('both exited', () => (run.stdout.match(/ exited /g) ?? []).length >= 2, 10_000);
+    await interrupt(run);
+    for (const id of ['web', 'db']) {
+      const own = run.stdout.split('\n').filter((line) => line.includes(`[${id}]`)).map((line) => line.replace(TIME, '').slice(`[${id}] `.length).trim());
+      const says = own.indexOf(`| ${id} says hi`);
+      const complains = own.indexOf(`! ${id} complains`);
+      const exited = own.findIndex((text) => / exited with code 3/.test(text));
+      expect({ id, says: says >= 0, complains: complains >= 0, beforeExit: Math.max(says, complains) < exited }).toEqual({ id, says: true, complains: true, beforeExit: true });
+    }
+  });
+
+  it('manage --output --json: the lines are JSON too, { type: line, id, stream, text }, among the events', async () => {
+    const run = start('manage', '--output', '--json', '--config', writeConfig({ web: speaker('web') }), '--data-dir', sandbox().path('data'));
+    await waitFor('web exited', () => run.stdout.includes('"type":"exited"'), 10_000);
+    await interrupt(run);
+    const shown = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; id?: string; stream?: string; text?: string });
+    const lines = shown.filter((entry) => entry.type === 'line').map(({ id, stream, text }) => ({ id, stream, text }));
+    expect(lines).toEqual(expect.arrayContaining([{ id: 'web', stream: 'stdout', text: 'web says hi' }, { id: 'web', stream: 'stderr', text: 'web complains' }]));
+    expect(shown.findIndex((entry) => entry.type === 'exited')).toBeGreaterThan(shown.findIndex((entry) => entry.type === 'line' && entry.stream === 'stderr'));
   });
 });

@@ -36,12 +36,12 @@ describe('rxdaemon status says what it found, never "no daemons" for what it can
     expect(readFileSync(join(dir, 'snapshot.json'), 'utf8')).toBe(text);
   });
 
-  it('a data dir with no records yet: no daemons, exit 0', async () => {
+  it('a data dir with no records yet: the header says no manager runs, no daemons, exit 3', async () => {
     const dir = dataDir();
-    const note = `rxdaemon: no manager runs on ${dir}; from its records (no CPU, restarts or last exit)\n`;
+    const header = `no manager runs (data dir ${dir}) · from its records: no CPU, restarts or last exit`;
     const human = await cliToEnd(['status', '--data-dir', dir], sandbox().dir);
-    expect(human).toEqual({ code: 0, stdout: 'no daemons\n', stderr: note });
-    expect(await cliToEnd(['status', '--json', '--data-dir', dir], sandbox().dir)).toEqual({ code: 0, stdout: '', stderr: note });
+    expect(human).toEqual({ code: 3, stdout: `${header}\nno daemons\n`, stderr: '' });
+    expect(await cliToEnd(['status', '--json', '--data-dir', dir], sandbox().dir)).toEqual({ code: 3, stdout: '', stderr: `rxdaemon: ${header}\n` });
   });
 
   it('an entry whose process is gone is listed as dead, with why', async () => {
@@ -49,7 +49,7 @@ describe('rxdaemon status says what it found, never "no daemons" for what it can
     const entry = { version: 1, pid: 4_194_304, startTime: '1', bootId, command: 'sleep', args: ['60'], env: {} };
     const dir = dataDir(JSON.stringify({ version: 1, daemons: { web: entry } }));
     const { code, stdout } = await cliToEnd(['status', '--json', '--data-dir', dir], sandbox().dir);
-    expect(code).toBe(0);
+    expect(code).toBe(3);
     expect(JSON.parse(stdout)).toEqual({
       id: 'web',
       status: 'dead',

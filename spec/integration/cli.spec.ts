@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { lockHolder } from '../../lib/manager/lock.js';
-import { defaultDriver } from '../../lib/process/child-process-driver.js';
+import { defaultDriver } from '../../lib/process/default-driver.js';
 import { cliRuns, cliToEnd } from '../helpers/cli.js';
 import { child, CHILD, isAlive, waitFor } from '../helpers/real-processes.js';
 
@@ -143,7 +143,7 @@ describe('rxdaemon manage and status', () => {
     second.process.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect([...pids.values()].some(isAlive)).toBe(false);
-    expect(lockHolder(`${data}/lock`, defaultDriver())).toEqual({ _tag: 'Right', right: undefined });
+    expect(lockHolder(`${data}/lock`, defaultDriver().processes)).toEqual({ _tag: 'Right', right: undefined });
   });
 
   it('reloads its config when it changes and on SIGHUP; an invalid config is reported and the running set kept', async () => {

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, futimesSync, mkdirSync, openSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
@@ -24,13 +24,18 @@ const managingA = async (): Promise<{ config: string; run: Cli }> => {
 const startedIds = (run: Cli): string[] => run.events().flatMap((e: ManagerEvent) => (e.type === 'started' ? [e.id] : []));
 
 describe('rxdaemon manage follows its config (finding 13)', () => {
-  it('waits for a file still being written: half a JSON for 300 ms is no error, and the whole one is applied', async () => {
+  it('waits for a file still being written: half a JSON, read by the manager, is no error, and the whole one is applied', async () => {
     const { config, run } = await managingA();
     const text = configText('a', 'b');
-    // An ordinary save by a slow writer: truncate, half, a pause, the rest.
+    // An ordinary save by a slow writer: truncate, half, a pause until the manager has read the half, the rest.
     const fd = openSync(config, 'w');
     writeSync(fd, text.slice(0, text.length / 2));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // An atime before the mtime: the next read (the manager's, nobody else reads it) moves it past, as relatime does.
+    futimesSync(fd, new Date(0), fstatSync(fd).mtime);
+    await waitFor('the manager to read the half file (seen in its atime; a file system mounted noatime cannot show it)', () => {
+      const { atimeMs, mtimeMs } = statSync(config);
+      return atimeMs >= mtimeMs;
+    });
     writeSync(fd, text.slice(text.length / 2));
     closeSync(fd);
     await started(run, 'b');

@@ -120,7 +120,8 @@ describe('finding 1: a manager SIGKILLed right after a spawn leaves no duplicate
     expect(recordedInSnapshot().length).toBeLessThan(3);
     // And `status`, which reads both, shows all three while no manager runs.
     const status = start([programs.cli, 'status', '--json', '--data-dir', data()]);
-    expect(await status.exited).toBe(0);
+    // 3: no manager runs.
+    expect(await status.exited).toBe(3);
     const lines = status.stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string; pid: number; status: string });
     expect(lines.map(({ id, pid, status }) => [id, pid, status]).sort()).toEqual(['a', 'b', 'c'].map((id) => [id, lastPids(events)[id], 'alive']));
     await nextManagerAdoptsAll(manageCli(config), lastPids(events), ['a', 'b', 'c']);
@@ -133,7 +134,10 @@ describe('finding 1: a manager SIGKILLed right after a spawn leaves no duplicate
   });
 
   it('the moment a crashing one is respawned', async () => {
-    const config = cliConfig({ a: sleep(1000), b: sleep(1001), crash: { command: 'sh', args: ['-c', 'sleep 1.5; exit 1'] } });
+    // Its first run crashes; the respawn runs on, so the next manager has it to adopt however slowly that one starts.
+    const crashed = sandbox().path('crashed');
+    const crash = { command: 'sh', args: ['-c', `[ -e "${crashed}" ] && exec sleep 1000; touch "${crashed}"; sleep 1.5; exit 1`] };
+    const config = cliConfig({ a: sleep(1000), b: sleep(1001), crash });
     const events = await killWhen(manageCli(config), 'crash respawned', (printed) => started(printed, 'crash', (event) => event.attempt === 2));
     await nextManagerAdoptsAll(manageCli(config), lastPids(events), ['a', 'b', 'crash']);
   });

@@ -9,6 +9,9 @@ import { child, is, isAlive, nextEvent, openFds, readIfThere, sandboxPerTest, wa
 
 const sandbox = sandboxPerTest();
 
+/** How many whole lines a file holds: a --heartbeat file's beats. */
+const beats = (path: string): number => (readIfThere(path) ?? '').split('\n').length - 1;
+
 describe('a supervised real process', () => {
   it('sees its id and token in its environment, with the rest of the supervisor’s', async () => {
     const envFile = sandbox().path('env.json');
@@ -60,11 +63,16 @@ describe('a supervised real process', () => {
 
   it('kills a child that ignores SIGINT after the grace period; it writes nothing afterwards', async () => {
     const beat = sandbox().path('beat');
+    // A witness beats as the child does and runs on: its beats after the stop are the time in which the child, alive, would have beaten too.
+    const witness = sandbox().path('witness');
+    const witnessing = new Daemon(child('--heartbeat', witness));
+    sandbox().track(witnessing);
+    witnessing.start();
     const daemon = new Daemon(child('--on-sigint', 'ignore', '--heartbeat', beat), { gracefulStopMs: 300 });
     const events$ = sandbox().track(daemon);
     daemon.start();
     const { pid } = await nextEvent(events$, is('started'));
-    await waitFor('a heartbeat', () => (readIfThere(beat) ?? '').length > 0);
+    await waitFor('a heartbeat', () => beats(beat) > 0);
     const asked = Date.now();
     await daemon.stop();
     const took = Date.now() - asked;
@@ -74,7 +82,8 @@ describe('a supervised real process', () => {
     expect(all.map((e) => e.type).slice(-4)).toEqual(['stopping', 'killing', 'exited', 'stopped']);
     expect(all.find(is('exited'))).toMatchObject({ code: null, signal: 'SIGKILL' });
     const after = readFileSync(beat, 'utf8');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const witnessed = beats(witness);
+    await waitFor('two more beats of the witness', () => beats(witness) >= witnessed + 2);
     expect(readFileSync(beat, 'utf8')).toBe(after);
   });
 
@@ -99,7 +108,11 @@ describe('a supervised real process', () => {
     daemon.start();
     await waitFor('the grandchild', () => (readIfThere(grandchildFile) ?? '').endsWith('\n'));
     const grandchild = sandbox().own(Number(readFileSync(grandchildFile, 'utf8')));
+    // Beating, its SIGINT handler is in place: a SIGINT of the stop would end it before its second beat after.
+    await waitFor('a beat of the grandchild', () => beats(`${grandchildFile}.beat`) > 0);
     await daemon.stop();
+    const beaten = beats(`${grandchildFile}.beat`);
+    await waitFor('two more beats of the grandchild', () => beats(`${grandchildFile}.beat`) >= beaten + 2);
     expect(isAlive(grandchild)).toBe(true);
   });
 

@@ -3,7 +3,7 @@ import { firstValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
 import { noRestart } from '../../lib/policy/no-restart.js';
-import { defaultDriver, execaDriver } from '../../lib/process/child-process-driver.js';
+import { defaultDriver, execaDriver } from '../../lib/process/default-driver.js';
 import type { ProcessDriver } from '../../lib/process/driver.js';
 import { child, is, nextEvent, readIfThere, sandboxPerTest, waitFor } from '../helpers/real-processes.js';
 
@@ -60,7 +60,7 @@ describe.each([
     expect((await firstValueFrom(killedEvents.pipe(toArray()))).at(-1)).toMatchObject({ type: 'completed', signal: 'SIGTERM' });
   });
 
-  it('a missing binary, a missing cwd and an unopenable stdout file are spawn failures, not crashes', async () => {
+  it('a missing binary, a missing cwd and an unopenable stdout file are spawn failures that end in gave-up, not crashes', async () => {
     const cases = [
       [{ command: sandbox().path('missing') }, {}, 'ENOENT'],
       [{ ...child(), cwd: sandbox().path('nowhere') }, {}, 'ENOENT'],
@@ -71,7 +71,8 @@ describe.each([
       const events$ = sandbox().track(daemon);
       daemon.start();
       expect((await nextEvent(events$, is('spawn-failed'))).error.code).toBe(code);
-      await nextEvent(events$, is('completed'));
+      // A run that never started cannot complete: its end says why.
+      expect(await nextEvent(events$, is('gave-up'))).toMatchObject({ reason: 'spawn-failed', error: { code } });
     }
   });
 });

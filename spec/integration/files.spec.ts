@@ -4,7 +4,7 @@ import { BehaviorSubject, type Observable } from 'rxjs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import type { DesiredSet } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { cliRuns } from '../helpers/cli.js';
 import { runManager, type RealManager } from '../helpers/real-manager.js';
 import { child, is, nextEvent, readIfThere, waitFor } from '../helpers/real-processes.js';

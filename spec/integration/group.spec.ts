@@ -220,11 +220,13 @@ describe.skipIf(NGINX === undefined)(NGINX === undefined ? `real nginx: SKIPPED,
     const workers = () => aliveIn(pid).filter((member) => member !== pid);
     await waitFor(`master ${pid} to start 2 workers`, () => workers().length === 2);
     let answered = '';
-    const deadline = Date.now() + 5_000;
-    while (!workers().map((worker) => `${worker}\n`).includes(answered)) {
-      if (Date.now() > deadline) throw new Error(`port ${port} answered ${JSON.stringify(answered)}, not a worker of ${pid}`);
-      answered = await httpGet(port).catch(() => '');
-    }
+    await waitFor(
+      () => `port ${port} to answer with a worker of ${pid}; it answered ${JSON.stringify(answered)}`,
+      async () => {
+        answered = await httpGet(port).catch(() => '');
+        return workers().map((worker) => `${worker}\n`).includes(answered);
+      },
+    );
     return workers().map((worker) => sandbox().own(worker));
   };
 

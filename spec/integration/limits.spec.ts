@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { DesiredSet } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { tasksOf } from '../../lib/process/limits.js';
 import { useBundle } from '../helpers/bundle.js';
 import { cliRuns, interrupt, nodeProgram } from '../helpers/cli.js';

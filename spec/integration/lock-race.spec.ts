@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readProcStat } from '../../lib/process/proc-stat.js';
-import { sandboxPerTest } from '../helpers/real-processes.js';
+import { sandboxPerTest, waitFor } from '../helpers/real-processes.js';
 
 // Finding 3 of issue 8: two managers starting at the same instant on a data
 // dir whose owner is dead must never both win (M7). Two racer processes run
@@ -50,17 +50,12 @@ const race = (name: string, rounds: number): Racer => {
 };
 
 /**
- * Waits for both racers, looking every millisecond: they spin on the two
- * cores, so this process must sleep, or one of them would lose its core
- * and leave the line milliseconds late.
+ * Waits for both racers. They spin on the two cores, so this process must
+ * sleep between its looks (as waitFor does), or one of them would lose its
+ * core and leave the line milliseconds late.
  */
-const bothReady = async (round: number): Promise<void> => {
-  const end = Date.now() + 10_000;
-  while (!['a', 'b'].every((name) => existsSync(sandbox().path(`ready-${round}-${name}`)))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for both racers at round ${round}`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-};
+const bothReady = (round: number): Promise<void> =>
+  waitFor(`both racers at round ${round}`, () => ['a', 'b'].every((name) => existsSync(sandbox().path(`ready-${round}-${name}`))), 10_000);
 
 const me = { pid: process.pid, startTime: readProcStat(process.pid)?.startTime };
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import type { DesiredSet } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { Manager } from '../../lib/manager/manager.js';
 import { runManager, type RealManager, type RealManagerOptions } from '../helpers/real-manager.js';
 import { child, isAlive, readIfThere, sandboxPerTest, waitFor } from '../helpers/real-processes.js';

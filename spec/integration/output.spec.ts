@@ -1,7 +1,8 @@
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
+import { noRestart } from '../../lib/policy/no-restart.js';
 import { fastRestarts } from '../helpers/policy.js';
 import { child, is, nextEvent, readIfThere, sandboxPerTest, waitFor } from '../helpers/real-processes.js';
 
@@ -76,15 +77,17 @@ describe('the output of a real process', () => {
     const err = sandbox().path('err.log');
     // 96 bytes of an earlier run: this run's output begins there, which is no line's start in the regrown file.
     writeFileSync(err, 'earlier run\n'.repeat(8), { mode: 0o600 });
-    const daemon = new Daemon(child('--print', 'hello', '--exit-after', '1600'), { stderr: { file: err }, maxLogBytes: 200, tailLines: 1_000 });
+    // 20 lines (past maxLogBytes), then, once the check has rotated them to .1, 12 more (120 bytes: regrown past 96,
+    // not past maxLogBytes), and the exit: one rotation, whenever the check comes.
+    const lines = (count: number): string => `for i in $(seq ${count}); do echo err:hello >&2; done`;
+    const script = `${lines(20)}; while [ ! -e "$1.1" ]; do sleep 0.02; done; ${lines(12)}`;
+    const daemon = new Daemon({ command: 'sh', args: ['-c', script, 'sh', err] }, { stderr: { file: err }, maxLogBytes: 200, tailLines: 1_000, restart: noRestart });
     const events$ = sandbox().track(daemon);
     daemon.start();
     const exited = await nextEvent(events$, is('exited'), 5_000);
-    // Rotated once (the check at 1 s), then regrown past 96 bytes by the exit.
     expect(readFileSync(`${err}.1`, 'utf8').startsWith('earlier run\n'.repeat(8))).toBe(true);
     expect(readFileSync(err, 'utf8').length).toBeGreaterThan(96);
-    expect(exited.tail.length).toBeGreaterThan(60);
-    expect(new Set(exited.tail)).toEqual(new Set(['err:hello']));
+    expect(exited.tail).toEqual(Array<string>(20 + 12).fill('err:hello'));
   });
 
   it('a rotation that fails is a rotate-failed event once per new error, however many checks fail the same way; the daemon runs on', async () => {
@@ -98,17 +101,21 @@ describe('the output of a real process', () => {
     const watching = events$.subscribe((event) => {
       if (event.type === 'rotate-failed') failed.push(`${event.path} ${event.error.code}`);
     });
+    // Each rotation that gets as far as its copy makes one, `.out.log.<random>.tmp`, and removes it when the rename fails.
+    const copies = new Set<string>();
+    const copying = watch(sandbox().dir, (_, name) => {
+      if (name?.endsWith('.tmp') === true) copies.add(name);
+    });
+    sandbox().defer(() => {
+      copying.close();
+    });
     try {
       daemon.start();
       const first = await nextEvent(events$, is('rotate-failed'));
       expect(first.error.message).toContain(`cannot rotate ${log}: `);
       // Two more checks fail the same way, unreported; then the log gets a second name, a new error.
-      const linking = setTimeout(() => {
-        linkSync(log, sandbox().path('second-name'));
-      }, 2_100);
-      sandbox().defer(() => {
-        clearTimeout(linking);
-      });
+      await waitFor('two more rotations to fail as the first did', () => copies.size >= 3, 5_000);
+      linkSync(log, sandbox().path('second-name'));
       await waitFor('the second error to be reported', () => failed.length >= 2, 5_000);
       expect(failed).toEqual([`${log} ${first.error.code}`, `${log} EMLINK`]);
       expect(daemon.state.status).toBe('running');

@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anchors, links } from '../helpers/markdown.js';
+import { pack, type Packed } from '../helpers/packed.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
@@ -13,17 +16,26 @@ const run = (command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
 // The package as npm ships it, installed into a project of its own that has
 // its own RxJS 7, as a user's agent does.
 let project: string;
+let packed: Packed;
 let shipped: string[] = [];
-let manifest: { version: string; dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+let manifest: {
+  version: string;
+  engines?: Record<string, string>;
+  repository?: { url: string };
+  scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+};
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), 'rxdaemon-consumer-'));
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', project], ROOT)) as [{ filename: string; files: { path: string }[] }];
-  shipped = packed[0].files.map((file) => file.path);
+  packed = pack(project);
+  shipped = packed.files.map((file) => file.path);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { rxjs: '^7.8.0' } }));
   // Dependencies come from npm's cache, filled by the `npm ci` that preceded the tests.
-  run('npm', ['install', join(project, packed[0].filename), '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], project);
+  run('npm', ['install', packed.tarball, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], project);
   manifest = JSON.parse(readFileSync(join(project, 'node_modules/rxdaemon/package.json'), 'utf8')) as typeof manifest;
-}, 180_000);
+}, 300_000);
+const installed = (path: string): string => join(project, 'node_modules/rxdaemon', path);
 afterAll(() => {
   rmSync(project, { recursive: true, force: true });
 });
@@ -46,19 +58,55 @@ const copiesOf = (name: string): string[] => {
 };
 
 describe('the packed package', () => {
-  it('ships dist, the sources its maps point at, the README and its docs/, the CHANGELOG, the license and package.json', () => {
-    expect(shipped.filter((path) => !/^(dist\/.*\.(js|d\.ts|map)|lib\/.*\.ts|docs\/.*\.md|README\.md|CHANGELOG\.md|LICENSE|package\.json)$/.test(path))).toEqual([]);
-    expect(shipped).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.d.ts', 'dist/cli/main.js', 'lib/index.ts', 'docs/api.md']));
-    // A source map (of the code or of its declarations) is worth shipping only when what it points at is shipped too.
-    const maps = shipped.filter((path) => path.endsWith('.map'));
-    expect(maps.length).toBeGreaterThan(50);
-    const dangling = maps.flatMap((map) => {
-      const { sources } = JSON.parse(readFileSync(join(project, 'node_modules/rxdaemon', map), 'utf8')) as { sources: string[] };
-      // `require:io-ts` and the like are no files: the build writes them (esbuild.config.mjs), and the map holds their text.
-      const files = sources.filter((source) => !source.startsWith('require:'));
-      return files.map((source) => join(dirname(map), source)).filter((source) => !shipped.includes(source));
-    });
-    expect(dangling).toEqual([]);
+  it('ships dist, the README and its docs/ (not the contributors’ pages), the license and package.json: no sources, no maps, no changelog', () => {
+    expect(shipped.filter((path) => !/^(dist\/.*\.(js|d\.ts|d\.cts)|docs\/.*\.md|README\.md|LICENSE|package\.json)$/.test(path))).toEqual([]);
+    expect(shipped).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/testing/index.d.ts', 'dist/testing/index.d.cts', 'dist/cli/main.js', 'docs/api.md']));
+    expect(shipped).not.toContain('docs/contributing.md');
+    expect(shipped).not.toContain('docs/architecture.md');
+  });
+
+  it('weighs at most 250 kB packed, in at most 150 files', () => {
+    expect(packed.size).toBeLessThanOrEqual(250_000);
+    expect(shipped.length).toBeLessThanOrEqual(150);
+  });
+
+  it('ships the declarations its two entry points reach, and no other', () => {
+    const entries = ['dist/index.d.ts', 'dist/testing/index.d.ts'].map(installed);
+    const program = ts.createProgram(entries, { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true, types: [] });
+    const reached = new Set(program.getSourceFiles().map((file) => normalize(file.fileName)));
+    const declarations = shipped.filter((path) => path.endsWith('.d.ts'));
+    expect(declarations.filter((path) => !reached.has(installed(path)))).toEqual([]);
+    // The library's, not the command line's: no export reaches a file of dist/cli.
+    expect(declarations.filter((path) => path.startsWith('dist/cli/'))).toEqual([]);
+  });
+
+  it('runs no script when it is installed: it is built before it is packed', () => {
+    expect(Object.keys(manifest.scripts ?? {}).filter((name) => /^(pre|post)?install$|^prepare$/.test(name))).toEqual([]);
+    expect(manifest.scripts?.prepack).toBe('npm run build');
+  });
+
+  it('asks for the Node versions that import and require it: ^20.19 || >=22.12', () => {
+    expect(manifest.engines).toEqual({ node: '^20.19.0 || >=22.12.0' });
+  });
+
+  it('links each shipped page to a file and heading it ships, or to its repository', () => {
+    const repository = (manifest.repository?.url ?? '').replace(/^git\+/, '').replace(/\.git$/, '');
+    expect(repository).toMatch(/^https:\/\/github\.com\//);
+    const broken = shipped
+      .filter((path) => path.endsWith('.md'))
+      .flatMap((page) =>
+        links(readFileSync(installed(page), 'utf8')).flatMap(({ target, number }) => {
+          const where = `${page}:${String(number)}: ${target}`;
+          // The repository's own pages are linked as GitHub shows them, under the package's `repository`.
+          if (/^https:\/\/github\.com\//.test(target)) return target.startsWith(`${repository}/`) ? [] : [`${where} (not this package's repository, ${repository})`];
+          if (/^[a-z][a-z\d+.-]*:/i.test(target)) return [];
+          const [path = '', anchor] = target.split('#');
+          const file = path === '' ? page : normalize(join(dirname(page), path));
+          if (!shipped.includes(file)) return [`${where} (not in the package)`];
+          return anchor === undefined || anchors(readFileSync(installed(file), 'utf8')).has(anchor) ? [] : [`${where} (no such heading)`];
+        }),
+      );
+    expect(broken).toEqual([]);
   });
 
   it('takes RxJS and fp-ts from its user: one copy of each, shared with the user’s own', () => {
@@ -144,7 +192,7 @@ export const ok: [boolean, boolean, string] = [isRight(started), isRight(restore
       }),
     );
     expect(() => run(process.execPath, [TSC, '-p', project], project)).not.toThrow();
-  });
+  }, 120_000);
 
   it('loads no execa until execaDriver() is called, whose driver then runs a daemon', () => {
     // A loader hook (node:module register) writes down every module loaded through the ESM loader.
@@ -179,8 +227,12 @@ console.log(JSON.stringify({ code: (await exited).code }));
     const packagesIn = (urls: string): string[] => [...new Set([...urls.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].map((match) => match[1] ?? ''))].sort();
     // What `import 'rxdaemon'` loads: rxdaemon and what it cannot work without.
     expect(packagesIn(atImport)).toEqual(['fp-ts', 'io-ts', 'rxdaemon', 'rxjs']);
-    // P7: the library is two files, and none of node's network, crypto or process modules loads before its first use.
-    expect(atImport.split('\n').filter((url) => url.includes('/node_modules/rxdaemon/'))).toEqual([expect.stringMatching(/\/dist\/index\.js$/), expect.stringMatching(/\/dist\/chunks\/chunk-\w+\.js$/)]);
+    // P7: the library is index.js and the few chunks it shares with rxdaemon/testing and the CLI's commands (never
+    // a command's own code), and none of node's network, crypto or process modules loads before its first use.
+    const loaded = atImport.split('\n').filter((url) => url.includes('/node_modules/rxdaemon/'));
+    expect(loaded[0]).toMatch(/\/dist\/index\.js$/);
+    expect(loaded.slice(1).every((url) => /\/dist\/chunks\/chunk-\w+\.js$/.test(url))).toBe(true);
+    expect(loaded.length).toBeLessThanOrEqual(5);
     expect(atImport.split('\n').filter((url) => /^node:(http|https|net|tls|crypto|child_process)$/.test(url))).toEqual([]);
     expect(packagesIn(afterDriver)).toContain('execa');
   });

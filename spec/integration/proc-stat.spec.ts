@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ChildProcessDriver } from '../../lib/process/child-process-driver.js';
+import { ChildProcesses } from '../../lib/process/child-processes.js';
 import { lookUpProcStat, parseProcStat } from '../../lib/process/proc-stat.js';
 import { bundleForAnyone } from '../helpers/bundle.js';
 import { isAlive, sandboxPerTest, waitFor } from '../helpers/real-processes.js';
@@ -25,12 +25,12 @@ const expectReadRight = (pid: number, before: { startTime: string; ppid: number;
   // Running or sleeping: either way, parsed from the right place.
   expect(state).toMatch(/^[RS]$/);
   expect(identity).toEqual(before);
-  const driver = new ChildProcessDriver();
-  expect(driver.probe(pid)).toEqual({ state: 'alive', startTime: before.startTime });
+  const processes = new ChildProcesses();
+  expect(processes.probe(pid)).toEqual({ state: 'alive', startTime: before.startTime });
   // A wrong start time is a reused pid: refused, nothing sent.
-  expect(driver.kill({ pid, startTime: `${before.startTime}1` }, 'SIGKILL', true)).toMatchObject({ left: { code: 'EPIDREUSED' } });
+  expect(processes.kill({ pid, startTime: `${before.startTime}1` }, 'SIGKILL', true)).toMatchObject({ left: { code: 'EPIDREUSED' } });
   expect(isAlive(pid)).toBe(true);
-  expect(driver.kill({ pid, startTime: before.startTime }, 'SIGKILL', true)._tag).toBe('Right');
+  expect(processes.kill({ pid, startTime: before.startTime }, 'SIGKILL', true)._tag).toBe('Right');
 };
 
 describe('/proc/<pid>/stat of a real process with a hostile name', () => {

@@ -2,7 +2,7 @@ import { BehaviorSubject, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { DaemonState } from '../../lib/daemon/state.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import type { DesiredSet } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { runManager, type RealManager } from '../helpers/real-manager.js';
 import { child, isAlive, readIfThere, sandboxPerTest, waitFor } from '../helpers/real-processes.js';
 

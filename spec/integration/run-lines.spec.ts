@@ -1,6 +1,6 @@
 import { BehaviorSubject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { DesiredSet } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import type { OutputLine } from '../../lib/output/with-lines.js';
 import { runManager } from '../helpers/real-manager.js';

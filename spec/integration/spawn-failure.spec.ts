@@ -2,19 +2,25 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../lib/command.js';
 import { Daemon } from '../../lib/daemon/daemon.js';
+import { isTerminal } from '../../lib/events.js';
 import type { DaemonOptions } from '../../lib/options.js';
 import { noRestart } from '../../lib/policy/no-restart.js';
 import { child, is, nextEvent, sandboxPerTest } from '../helpers/real-processes.js';
 
 const sandbox = sandboxPerTest();
 
-/** The error of the first `spawn-failed` of a daemon that is not restarted, once it has completed: no code and no signal, since nothing ran. */
+/**
+ * The error of the first `spawn-failed` of a daemon that is not restarted,
+ * once it has given up with it: a run that never started cannot complete
+ * (issue 15, item 8; it used to end with `completed`, code and signal null).
+ */
 const failureOf = async (command: Command, options: DaemonOptions = {}): Promise<{ code: string; message: string }> => {
   const daemon = new Daemon(command, { restart: noRestart, ...options });
   const events$ = sandbox().track(daemon);
   daemon.start();
   const failed = await nextEvent(events$, is('spawn-failed'));
-  expect(await nextEvent(events$, is('completed'))).toMatchObject({ code: null, signal: null });
+  expect(await nextEvent(events$, isTerminal)).toMatchObject({ type: 'gave-up', attempts: 1, reason: 'spawn-failed', error: failed.error });
+  expect(daemon.state).toMatchObject({ status: 'gave-up', cause: `gave up after a failed spawn; last: spawn failed: ${failed.error.message}` });
   return failed.error;
 };
 

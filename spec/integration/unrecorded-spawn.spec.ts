@@ -6,8 +6,10 @@ import { BehaviorSubject, tap, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { Manager } from '../../lib/manager/manager.js';
-import { ChildProcessDriver } from '../../lib/process/child-process-driver.js';
-import type { ChildHandle, SpawnSpec } from '../../lib/process/driver.js';
+import { ChildProcesses } from '../../lib/process/child-processes.js';
+import { ProcScans } from '../../lib/process/proc-scans.js';
+import type { ChildHandle } from '../../lib/process/processes.js';
+import type { SpawnSpec } from '../../lib/process/spawn-spec.js';
 import { SPAWN_WINDOW_TICKS, type SpawnIntent } from '../../lib/process/spawn-intent.js';
 import { useBundle } from '../helpers/bundle.js';
 import { cliRuns, nodeProgram, type Cli } from '../helpers/cli.js';
@@ -87,15 +89,19 @@ describe('M8: the intent and the process share one clock', () => {
     // A driver that remembers each spawn's intent and the pid the fork gave.
     const pairs: { at: number; pid: number }[] = [];
     let last: SpawnIntent | null = null;
-    const driver = new (class extends ChildProcessDriver {
-      override spawnIntent(spec: Pick<SpawnSpec, 'command' | 'cwd' | 'env' | 'dropEnv'>): SpawnIntent | null {
-        last = super.spawnIntent(spec);
-        return last;
-      }
-      override spawn(spec: SpawnSpec): Observable<ChildHandle> {
-        return super.spawn(spec).pipe(tap(({ pid }) => pairs.push({ at: last?.at ?? -1, pid: sandbox().own(pid) })));
-      }
-    })();
+    const driver = {
+      system: new (class extends ProcScans {
+        override spawnIntent(spec: Pick<SpawnSpec, 'command' | 'cwd' | 'env' | 'dropEnv'>): SpawnIntent | null {
+          last = super.spawnIntent(spec);
+          return last;
+        }
+      })(),
+      processes: new (class extends ChildProcesses {
+        override spawn(spec: SpawnSpec): Observable<ChildHandle> {
+          return super.spawn(spec).pipe(tap(({ pid }) => pairs.push({ at: last?.at ?? -1, pid: sandbox().own(pid) })));
+        }
+      })(),
+    };
     const daemons = Object.fromEntries(Array.from({ length: 20 }, (_, index) => [`s${index}`, { command: 'sleep', args: ['1000'] }]));
     const manager = new Manager(new BehaviorSubject(daemons), { driver, dataDir: sandbox().path('data') });
     manager.run();
@@ -184,16 +190,18 @@ describe.runIf(hasNginx)('M8 with the real nginx (issue 8’s reproduction): its
     sandbox().own(started.pid);
     await waitFor('the new nginx to serve', () => !isAlive(master) && existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() === String(started.pid), 10_000);
     expect(await httpStatus(port)).toBe(200);
-    // One nginx master of this config, the supervised one; it does not crash-loop on bind().
+    // One nginx master of this config, the supervised one.
     expect(leadersWith(conf)).toEqual([started.pid]);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    next.process.kill('SIGINT');
+    expect(await next.exited).toBe(0);
+    // The manager's whole run, to its end: the nginx it started ran until the manager stopped it; no crash loop on bind().
     const events = printedEvents(next.stdout);
     expect(events.filter((seen) => seen.type === 'started' || seen.type === 'exited').map((seen) => `${seen.type} ${'pid' in seen ? String(seen.pid) : ''}`)).toEqual([
       `exited ${master}`,
       `started ${started.pid}`,
+      `exited ${started.pid}`,
     ]);
-    next.process.kill('SIGINT');
-    expect(await next.exited).toBe(0);
+    expect(events.findLast((seen) => seen.type === 'exited')).toMatchObject({ requested: true, reason: 'stop' });
     await waitFor('every nginx process of this config to be gone', () => leadersWith(conf).length === 0);
     expect(await httpStatus(port)).toBe('ECONNREFUSED');
   });

@@ -42,20 +42,20 @@ describe('watchProcess', () => {
 
 describe('the driver’s kill guards', () => {
   it('never signals a pid that is not a process of its own kind, nor a live pid recorded with another start time', async () => {
-    const { defaultDriver } = await import('../../lib/process/child-process-driver.js');
-    const driver = defaultDriver();
-    for (const pid of [0, 1, -1, process.pid]) expect(driver.kill({ pid, startTime: null }, 'SIGKILL', true)).toMatchObject({ _tag: 'Left', left: { code: 'EINVAL' } });
+    const { defaultDriver } = await import('../../lib/process/default-driver.js');
+    const { processes } = defaultDriver();
+    for (const pid of [0, 1, -1, process.pid]) expect(processes.kill({ pid, startTime: null }, 'SIGKILL', true)).toMatchObject({ _tag: 'Left', left: { code: 'EINVAL' } });
     const child = spawn('sleep', ['30'], { stdio: 'ignore', detached: true });
     await new Promise((resolve) => child.once('spawn', resolve));
     const pid = child.pid ?? -1;
     try {
       // Not the driver's own child, and the start time says it is someone else: refused, and it lives.
-      expect(driver.kill({ pid, startTime: '1' }, 'SIGKILL', false)).toMatchObject({ _tag: 'Left', left: { code: 'EPIDREUSED' } });
+      expect(processes.kill({ pid, startTime: '1' }, 'SIGKILL', false)).toMatchObject({ _tag: 'Left', left: { code: 'EPIDREUSED' } });
       expect(readProcStat(pid)?.state).not.toBe('Z');
       // With the right start time it is signalled.
-      expect(driver.kill({ pid, startTime: readProcStat(pid)?.startTime ?? null }, 'SIGTERM', true)._tag).toBe('Right');
+      expect(processes.kill({ pid, startTime: readProcStat(pid)?.startTime ?? null }, 'SIGTERM', true)._tag).toBe('Right');
       await new Promise((resolve) => child.once('exit', resolve));
-      expect(driver.kill({ pid, startTime: '1' }, 'SIGKILL', false)).toMatchObject({ _tag: 'Left', left: { code: 'ESRCH' } });
+      expect(processes.kill({ pid, startTime: '1' }, 'SIGKILL', false)).toMatchObject({ _tag: 'Left', left: { code: 'ESRCH' } });
     } finally {
       child.kill('SIGKILL');
     }

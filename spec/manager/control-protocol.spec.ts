@@ -4,11 +4,14 @@ import { decodeAnswer, decodeRequest, LineBuffer, lineOf } from '../../lib/manag
 describe('control.sock protocol: requests', () => {
   it.each([
     ['{"type":"status"}', { type: 'status' }],
+    ['{"type":"metrics"}', { type: 'metrics' }],
+    ['{"type":"shutdown"}', { type: 'shutdown' }],
     ['{"type":"restart","id":"web"}', { type: 'restart', id: 'web' }],
     ['{"type":"stop","id":"web"}', { type: 'stop', id: 'web' }],
     ['{"type":"start","id":"web"}', { type: 'start', id: 'web' }],
     ['{"type":"logs","id":"web"}', { type: 'logs', id: 'web' }],
     ['{"type":"logs","id":"web","stream":"stderr","lines":0,"follow":true}', { type: 'logs', id: 'web', stream: 'stderr', lines: 0, follow: true }],
+    ['{"type":"outputs"}', { type: 'outputs' }],
   ])('%s is a request', (line, request) => {
     expect(decodeRequest(line)).toEqual({ _tag: 'Right', right: request });
   });
@@ -16,9 +19,9 @@ describe('control.sock protocol: requests', () => {
   it.each([
     ['', /the request is not JSON/],
     ['{"type":"status"', /the request is not JSON/],
-    ['42', /expected an object with a `type` \(status, restart, stop, start, logs\)/],
+    ['42', /expected an object with a `type` \(status, metrics, restart, stop, start, logs, shutdown, outputs\)/],
     ['{"id":"web"}', /expected an object with a `type`/],
-    ['{"type":"reboot"}', /`type`: expected one of status, restart, stop, start, logs, got "reboot"/],
+    ['{"type":"reboot"}', /`type`: expected one of status, metrics, restart, stop, start, logs, shutdown, outputs, got "reboot"/],
     ['{"type":"restart"}', /^`id`: expected string, got undefined$/],
     ['{"type":"stop","id":7}', /^`id`: expected string, got 7$/],
     ['{"type":"logs","id":"web","lines":-1}', /^`lines`: expected a non-negative integer, got -1$/],
@@ -36,15 +39,21 @@ describe('control.sock protocol: requests', () => {
 });
 
 describe('control.sock protocol: answers', () => {
-  const report = { id: 'web', status: 'running', pid: 42, since: 1, uptimeMs: 2, restarts: 0, lastExit: null, cpuPercent: 0.5, rssBytes: 4096 };
+  const report = { id: 'web', status: 'running', pid: 42, since: 1, uptimeMs: 2, restarts: 0, lastExit: null, cpuPercent: 0.5, rssBytes: 4096, cause: null };
 
   it.each([
     [{ type: 'status', pid: 7, daemons: [report, { ...report, id: 'db', pid: null, lastExit: { code: 3, signal: null, at: 5 }, cause: 'exited with code 3' }] }],
-    [{ type: 'ok' }],
+    // The manager's header: since when it runs, and the config it serves.
+    [{ type: 'status', pid: 7, since: 1_800_000_000_000, config: '/etc/rxdaemon/services.json', daemons: [report] }],
+    [{ type: 'metrics', text: '# HELP rxdaemon_up x\n# TYPE rxdaemon_up gauge\nrxdaemon_up{id="web"} 1\n' }],
+    [{ type: 'shutdown', pid: 7 }],
+    [{ type: 'ok', outcome: 'already-running', status: 'running', pid: 42 }],
+    [{ type: 'ok', outcome: 'started', status: 'idle', cause: 'waiting for db to be ready' }],
     [{ type: 'error', code: 'EREFUSED', message: 'no' }],
     [{ type: 'line', text: 'hello' }],
     [{ type: 'note', message: 'web has written nothing to its stdout yet (/logs/web-stdout.log)' }],
     [{ type: 'end' }],
+    [{ type: 'outputs', daemons: [{ id: 'web', stdout: '/logs/web-stdout.log', stderr: '/logs/web-stderr.log' }, { id: 'quiet' }] }],
   ] as const)('%j goes through a line and back', (answer) => {
     const line = lineOf(answer);
     expect(line.endsWith('\n')).toBe(true);
@@ -55,6 +64,7 @@ describe('control.sock protocol: answers', () => {
     ['not JSON', 'nope', /the answer is not JSON/],
     ['an unknown type', '{"type":"hello"}', /not an answer of this rxdaemon/],
     ['a report without its fields', '{"type":"status","pid":1,"daemons":[{"id":"a"}]}', /`daemons.0.status`: expected string/],
+    ['an ok without what the request came to', '{"type":"ok"}', /`outcome`/],
   ])('%s is not an answer', (_, line, why) => {
     const decoded = decodeAnswer(line);
     expect(decoded._tag === 'Left' ? decoded.left : 'decoded').toMatch(why);

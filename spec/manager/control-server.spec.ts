@@ -1,7 +1,7 @@
-import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { concat, NEVER, of, throwError, type Observable, type Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ControlAnswer, ControlLine } from '../../lib/manager/control-protocol.js';
@@ -23,9 +23,10 @@ afterEach(() => {
 
 /** Answers a status with a fixed line, a restart of `boom` with a bug, a logs request with one line and then never another. */
 const answer = (request: ControlLine): Observable<ControlAnswer> => {
-  if (request.type === 'status') return of({ type: 'status', pid: 1, daemons: [] });
+  if (request.type === 'status' || request.type === 'metrics' || request.type === 'outputs') return of({ type: 'status', pid: 1, daemons: [] });
   if (request.type === 'logs') return concat(of<ControlAnswer>({ type: 'line', text: 'first' }), NEVER);
-  return request.id === 'boom' ? throwError(() => new Error('a bug')) : of({ type: 'ok' });
+  if (request.type === 'shutdown') return of({ type: 'shutdown', pid: 1 });
+  return request.id === 'boom' ? throwError(() => new Error('a bug')) : of<ControlAnswer>({ type: 'ok', outcome: 'restarted', status: 'starting', pid: 42 });
 };
 
 const serve = (): ControlErrorEvent[] => {
@@ -67,14 +68,14 @@ describe('controlServer$: control.sock', () => {
       { type: 'status', pid: 1, daemons: [] },
       { type: 'error', code: 'EPROTO', message: expect.stringContaining('the request is not JSON') as unknown },
       { type: 'error', code: 'EPROTO', message: '`id`: expected string, got undefined' },
-      { type: 'ok' },
+      { type: 'ok', outcome: 'restarted', status: 'starting', pid: 42 },
     ]);
   });
 
   it('a bug in answering is the client’s error line; the server serves on', async () => {
     serve();
     expect(await exchange('{"type":"stop","id":"boom"}\n')).toEqual([JSON.stringify({ type: 'error', code: 'EINTERNAL', message: 'a bug' })]);
-    expect(await exchange('{"type":"stop","id":"web"}\n')).toEqual(['{"type":"ok"}']);
+    expect(await exchange('{"type":"stop","id":"web"}\n')).toEqual(['{"type":"ok","outcome":"restarted","status":"starting","pid":42}']);
   });
 
   it('a request line past 64 KiB is refused and the connection ended', async () => {
@@ -89,10 +90,13 @@ describe('controlServer$: control.sock', () => {
     expect(await ended).toEqual(['{"type":"line","text":"first"}']);
   });
 
+  /** What is at the socket's path, in words. */
+  const found = (): string => (lstatSync(path).isSymbolicLink() ? `a symlink to ${relative(dir, readlinkSync(path))}` : `a file holding ${readFileSync(path, 'utf8')}`);
+
   it.each([
-    ['a regular file', () => { writeFileSync(path, 'mine'); }, 'a regular file'],
-    ['a symlink', () => { symlinkSync(join(dir, 'elsewhere'), path); }, 'a symlink'],
-  ])('leaves %s at its path alone, and says so (control-error), never following or removing it', (_, plant, kind) => {
+    ['a regular file', () => { writeFileSync(path, 'mine'); }, 'a regular file', 'a file holding mine'],
+    ['a symlink', () => { symlinkSync(join(dir, 'elsewhere'), path); }, 'a symlink', 'a symlink to elsewhere'],
+  ])('leaves %s at its path alone, and says so (control-error), never following or removing it', (_, plant, kind, left) => {
     plant();
     const events = serve();
     expect(events).toEqual([
@@ -100,7 +104,7 @@ describe('controlServer$: control.sock', () => {
     ]);
     const stats = lstatSync(path);
     expect(stats.isSocket()).toBe(false);
-    if (stats.isFile()) expect(readFileSync(path, 'utf8')).toBe('mine');
+    expect(found()).toBe(left);
     expect(existsSync(join(dir, 'elsewhere'))).toBe(false);
   });
 

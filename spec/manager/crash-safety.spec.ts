@@ -5,13 +5,20 @@ import { BehaviorSubject, type Observable } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import { manage, type DesiredSet } from '../../lib/manager/manage.js';
+import { manage } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { DataDir } from '../../lib/manager/data-dir.js';
 import { scopeOf } from '../../lib/manager/open-data-dir.js';
 import { Records } from '../../lib/manager/records.js';
-import type { ChildHandle, SpawnSpec } from '../../lib/process/driver.js';
-import { FakeDriver, type FakeProcess } from '../../lib/testing/fake-driver.js';
+import type { ChildHandle } from '../../lib/process/processes.js';
+import type { SpawnSpec } from '../../lib/process/spawn-spec.js';
+import { FakeDriver } from '../../lib/testing/fake-driver.js';
+import type { FakeProcess } from '../../lib/testing/fake-process.js';
+import { FakeProcesses } from '../../lib/testing/fake-processes.js';
+import { FakeSystem } from '../../lib/testing/fake-system.js';
+import { recordedPids } from '../helpers/records.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
+import { eventLine } from '../helpers/event-line.js';
 
 let root: string;
 beforeEach(() => {
@@ -21,17 +28,11 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** What the data dir records now, as a manager started at this moment would find it. */
-const recorded = (): Record<string, number> => {
-  const { records, found } = Records.open(new DataDir(root), 0);
-  records.close();
-  return Object.fromEntries([...found.daemons].map(([id, entry]) => [id, (entry as { pid: number }).pid]));
-};
-
-const line = (event: ManagerEvent): string => `${event.type}${'id' in event ? `:${event.id}` : ''}@${event.at}`;
+/** What the data dir records now. */
+const recorded = (): Record<string, number> => recordedPids(root);
 
 /**
- * What a fresh manager does, in {@link line}s, about a stray of web found at
+ * What a fresh manager does, in {@link eventLine}s, about a stray of web found at
  * its start whose stop takes 10 ms: adopts it to stop it, and only once it
  * is gone spawns web's one process.
  */
@@ -67,7 +68,7 @@ describe('M8: a record is on disk before the manager does anything else with its
       const sets: Record<string, DesiredSet> = { a: { a: { command: 'a' }, b: { command: 'b' } }, b: { c: { command: 'c' } } };
       const desired$: Observable<DesiredSet> = hot('a 999ms b', sets);
       manage(desired$, { driver, dataDir: root, gracefulStopMs: 3_000, kill$: cold('10s k') }).subscribe((event) => {
-        if (event.type === 'stopping' || event.type === 'killing' || (event.type === 'exited' && event.id === 'a')) during[line(event)] = recorded();
+        if (event.type === 'stopping' || event.type === 'killing' || (event.type === 'exited' && event.id === 'a')) during[eventLine(event)] = recorded();
       });
     });
     // a ignores SIGINT: it is recorded while it is stopped, until SIGKILL ends it; c, new, waits for nothing of a's.
@@ -92,7 +93,7 @@ describe('M8: processes of the data dir that no record holds', () => {
       // A manager killed between the fork and the record left this behind.
       const stray = marked(driver, 'web');
       const desired$ = new BehaviorSubject<DesiredSet>({ web: { command: 'web' } });
-      manage(desired$, { driver, dataDir: root, kill$: cold('5s k') }).subscribe((event) => seen.push(line(event)));
+      manage(desired$, { driver, dataDir: root, kill$: cold('5s k') }).subscribe((event) => seen.push(eventLine(event)));
       expect(stray.pid).toBe(1000);
     });
     // The fresh one waits for the stray to be gone (polled every 10 ms while it stops).
@@ -114,7 +115,7 @@ describe('M8: processes of the data dir that no record holds', () => {
       marked(driver, 'web', { ppid: web }); // a helper that left its session, its parent alive
       driver.addProcess({ env: { RXDAEMON_SCOPE: 'another-data-dir', RXDAEMON_ID: 'web' } });
       const desired$ = new BehaviorSubject<DesiredSet>({ web: { command: 'web' } });
-      manage(desired$, { driver, dataDir: root, close$: cold('1s c') }).subscribe((event) => seen.push(line(event)));
+      manage(desired$, { driver, dataDir: root, close$: cold('1s c') }).subscribe((event) => seen.push(eventLine(event)));
     });
     expect(seen.filter((event) => event.startsWith('stray') || event.startsWith('stopping'))).toEqual([]);
     expect(seen).toContain('adopted:web@0');
@@ -136,7 +137,7 @@ describe('S5/M8: what is left of a daemon whose leader died while no manager ran
       // A second daemon's leftover, its leader gone and never recorded.
       const lost = driver.addProcess({ session: 4242, env: { RXDAEMON_SCOPE: scopeOf(root), RXDAEMON_ID: 'api' } });
       const desired$ = new BehaviorSubject<DesiredSet>({ web: { command: 'web' } });
-      manage(desired$, { driver, dataDir: root, kill$: cold('1s k') }).subscribe((event) => seen.push(line(event)));
+      manage(desired$, { driver, dataDir: root, kill$: cold('1s k') }).subscribe((event) => seen.push(eventLine(event)));
       expect([worker.alive, lost.alive]).toEqual([false, false]);
     });
     expect(driver.endedGroups.filter(({ at }) => at === 0).map(({ pid }) => pid)).toEqual(expect.arrayContaining([1000, 4242]));
@@ -159,7 +160,7 @@ describe('M4/M8: a recorded process that still runs but cannot be supervised', (
       manage(desired$, { driver, dataDir: root, kill$: cold('5s k') }).subscribe((event) => seen.push(event));
     });
     expect(seen.filter((event) => event.type === 'restore-skipped').map((event) => 'code' in event && event.code)).toEqual(['EFOREIGN']);
-    expect(seen.filter((event) => event.type === 'invalid-entry').map(line)).toEqual(['invalid-entry:web@0', 'invalid-entry:web@1500']);
+    expect(seen.filter((event) => event.type === 'invalid-entry').map(eventLine)).toEqual(['invalid-entry:web@0', 'invalid-entry:web@1500']);
     expect(driver.spawns.map((spec) => spec.command)).toEqual(['api']);
     // Its record stays for a later manager that can see it.
     expect(recorded()).toEqual({ web: 1000 });
@@ -168,7 +169,7 @@ describe('M4/M8: a recorded process that still runs but cannot be supervised', (
 
 describe('M8: a spawn whose process no longer shows the scope, found by the intent written before it', () => {
   /** What a manager SIGKILLed right after forking `web` leaves on disk: its files as they were when it called spawn. */
-  class KilledAtFork extends FakeDriver {
+  class KilledAtFork extends FakeProcesses {
     left: { readonly journal: string; readonly snapshot: string | undefined } | undefined;
 
     override spawn(spec: SpawnSpec): Observable<ChildHandle> {
@@ -180,11 +181,12 @@ describe('M8: a spawn whose process no longer shows the scope, found by the inte
 
   /** Runs a manager of {web, api} until `web` is spawned, then puts the data dir back as a SIGKILL at that fork would have left it. */
   const killedAfterForkingWeb = (): void => {
-    const driver = new KilledAtFork();
+    const processes = new KilledAtFork();
+    const driver = { processes, system: new FakeSystem({ processes }), files: processes.files };
     inVirtualTime(({ cold }) => {
       manage(new BehaviorSubject<DesiredSet>({ api: { command: 'api' }, web: { command: 'web' } }), { driver, dataDir: root, kill$: cold('1s k') }).subscribe();
     });
-    const left = driver.left;
+    const left = processes.left;
     if (left === undefined) throw new Error('web was never spawned');
     writeFileSync(join(root, 'journal'), left.journal);
     if (left.snapshot === undefined) rmSync(join(root, 'snapshot.json'), { force: true });
@@ -200,7 +202,7 @@ describe('M8: a spawn whose process no longer shows the scope, found by the inte
     inVirtualTime(({ cold }) => {
       cold(startAt === 0 ? 'm' : `${startAt}ms m`).subscribe(() => {
         before();
-        manage(new BehaviorSubject<DesiredSet>({ web: { command: 'web' } }), { driver, dataDir: root, kill$: cold('5s k') }).subscribe((event) => seen.push(line(event)));
+        manage(new BehaviorSubject<DesiredSet>({ web: { command: 'web' } }), { driver, dataDir: root, kill$: cold('5s k') }).subscribe((event) => seen.push(eventLine(event)));
       });
     });
     return seen;
@@ -241,7 +243,7 @@ describe('M8: a spawn whose process no longer shows the scope, found by the inte
     });
     const skipped = events.find((event) => event.type === 'restore-skipped' && event.id === 'web');
     expect(skipped).toMatchObject({ code: 'EHIDDEN', message: expect.stringMatching(/^process 2000, started 0\.00 s after a spawn of web that a killed manager never recorded, may be that spawn's/) as unknown });
-    expect(events.filter((event) => event.type === 'invalid-entry').map(line)).toEqual(['invalid-entry:web@0']);
+    expect(events.filter((event) => event.type === 'invalid-entry').map(eventLine)).toEqual(['invalid-entry:web@0']);
     expect(driver.spawns).toEqual([]);
     expect(driver.signals).toEqual([]);
     // Kept across the final compaction: the next manager asks the same question.
@@ -308,7 +310,7 @@ describe('M8: what an intent costs, and who pays it', () => {
 
   it('only a manager with a data dir writes intents: one driver call per spawn; bare daemons and managers without a data dir make none', () => {
     const driver = new FakeDriver({ exitAfterMs: 100, exitCode: 1 });
-    const intents = vi.spyOn(driver, 'spawnIntent');
+    const intents = vi.spyOn(driver.system, 'spawnIntent');
     inVirtualTime(({ cold }) => {
       manage(new BehaviorSubject<DesiredSet>({ web: { command: 'web' } }), { driver, kill$: cold('1s k') }).subscribe();
       const daemon = new Daemon({ command: 'bare' }, { driver });

@@ -6,7 +6,8 @@ import { DaemonStates } from '../../lib/manager/fold-states.js';
 import { Manager } from '../../lib/manager/manager.js';
 import type { Service } from '../../lib/manager/service.js';
 import { hashToken } from '../../lib/snapshot/token-hash.js';
-import { FakeDriver, type FakeProcess } from '../../lib/testing/fake-driver.js';
+import { FakeDriver } from '../../lib/testing/fake-driver.js';
+import type { FakeProcess } from '../../lib/testing/fake-process.js';
 import { of } from 'rxjs';
 import { inVirtualTime } from '../helpers/virtual-time.js';
 
@@ -20,7 +21,7 @@ describe('Fleet.restore (M4)', () => {
     fleet.events$.subscribe((event) => events.push(event));
     const entry = { version: 1, pid: dead.pid, startTime: dead.startTime, bootId: 'fake-boot', command: 'x', args: [], env: {} };
     const daemons = new Map(Object.entries({ '../escape': entry, malformed: { ...entry, pid: 'one' }, gone: entry }));
-    fleet.restore({ daemons, spawning: new Map() }, [], new Map());
+    fleet.restore({ daemons, spawning: new Map(), completed: new Map() }, [], new Map());
     const skipped = events.flatMap((event) => (event.type === 'restore-skipped' ? [[event.id, event.code]] : []));
     expect(skipped).toEqual([
       ['../escape', 'EINVALID'],
@@ -39,7 +40,7 @@ describe('Fleet.restore (M4)', () => {
     fleet.events$.subscribe((event) => events.push(event));
     const entry = (process: typeof db, command: string) => ({ version: 1, pid: process.pid, startTime: process.startTime, bootId: 'fake-boot', command, args: [], env: {} });
     const daemons = new Map(Object.entries({ db: entry(db, 'db'), api: entry(api, 'api') }));
-    fleet.restore({ daemons, spawning: new Map() }, [], new Map(Object.entries({ db: { command: 'db' }, api: { command: 'api', after: ['db'] } })));
+    fleet.restore({ daemons, spawning: new Map(), completed: new Map() }, [], new Map(Object.entries({ db: { command: 'db' }, api: { command: 'api', after: ['db'] } })));
     const reconcile = events.find((event) => event.type === 'reconcile');
     expect(reconcile).toMatchObject({ started: [], stopped: [], replaced: [], unchanged: 2 });
     expect(driver.spawns).toEqual([]);
@@ -58,7 +59,7 @@ describe('Fleet.restore: a recorded process no longer desired is stopped as its 
       states.see(event);
       ids.push([...states.ids()]);
     });
-    fleet.restore({ daemons: new Map(Object.entries(daemons)), spawning: new Map() }, [], new Map(Object.entries(desired)));
+    fleet.restore({ daemons: new Map(Object.entries(daemons)), spawning: new Map(), completed: new Map() }, [], new Map(Object.entries(desired)));
     return { events, ids };
   };
 
@@ -101,7 +102,7 @@ describe('Fleet.restore: a recorded process no longer desired is stopped as its 
       return restoring(driver, { web: recordOf(old, { tokenHash: hashToken('old-token'), stopSignal: 'SIGTERM' }) }, { web: { command: 'web', token: 'new-token' } });
     });
     expect(seen.events.find((event) => event.type === 'reconcile')).toMatchObject({ started: [], stopped: [], replaced: ['web'], unchanged: 0 });
-    expect(driver.signalLog()).toEqual(['SIGTERM@0']);
+    expect(driver.signalLog()).toEqual(['SIGTERM 1000@0']);
     expect(driver.spawns.map((spawn) => spawn.command)).toEqual(['web']);
   });
 

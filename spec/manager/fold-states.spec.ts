@@ -12,7 +12,7 @@ const runs = (id: string): ManagerEvent[] => [
 ];
 /** A daemon of `id` stopped gracefully. */
 const stops = (id: string): ManagerEvent[] => [
-  { type: 'stopping', at: 0, id, pid: PID, signal: 'SIGINT' },
+  { type: 'stopping', at: 0, id, pid: PID, signal: 'SIGINT', reason: 'stop' },
   { type: 'exited', at: 0, id, pid: PID, code: null, signal: 'SIGINT', adopted: false, attempt: 1, runMs: 0, requested: true, reason: 'stop', tail: [] },
   { type: 'stopped', at: 0, id },
 ];
@@ -43,7 +43,7 @@ describe('DaemonStates: a daemon no longer desired leaves the map', () => {
   });
 
   it('re-added while its old daemon stops, it never leaves: the old daemon ends, the new one follows', () => {
-    const states = folded(...runs('a'), reconcile({ stopped: ['a'] }), reconcile({ started: ['a'] }), { type: 'waiting', at: 0, id: 'a', for: ['db'] }, ...stops('a'));
+    const states = folded(...runs('a'), reconcile({ stopped: ['a'] }), reconcile({ started: ['a'] }), { type: 'waiting', at: 0, id: 'a', for: ['db'], cause: 'waiting for db to be ready' }, ...stops('a'));
     expect(statuses(states)).toEqual({ a: 'stopped' });
     for (const event of runs('a')) states.see(event);
     expect(statuses(states)).toEqual({ a: 'running' });

@@ -1,8 +1,8 @@
 import { filter, map, of, take, timer, type Observable } from 'rxjs';
 import { describe, it } from 'vitest';
 import type { ControlRequest, ManagerEvent } from '../../lib/manager/events.js';
-import { manage, type DesiredSet } from '../../lib/manager/manage.js';
-import type { Service } from '../../lib/manager/service.js';
+import { manage } from '../../lib/manager/manage.js';
+import type { DesiredSet, Service } from '../../lib/manager/service.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
 import { noRestart } from '../../lib/policy/no-restart.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';

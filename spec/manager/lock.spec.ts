@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { isLeft, isRight, type Either } from 'fp-ts/lib/Either.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock, lockHolder, type DataDirLock } from '../../lib/manager/lock.js';
-import type { ProcessProbe } from '../../lib/process/driver.js';
+import type { ProcessProbe } from '../../lib/process/processes.js';
 import { readProcStat } from '../../lib/process/proc-stat.js';
-import { FakeDriver } from '../../lib/testing/fake-driver.js';
+import { FakeProcesses } from '../../lib/testing/fake-processes.js';
 
 let dir: string;
 let lock: string;
@@ -27,13 +27,13 @@ const held = (result: Either<string, DataDirLock>): DataDirLock => {
 const inUse = (pid: number): string => `the data dir is in use by a running manager (pid ${pid}); stop it first, or use another --data-dir`;
 
 /** Processes that exist only here, at pids no real process has (above pid_max), so a manager's own start time reads as none. */
-const world = () => new FakeDriver({}, { firstPid: 5_000_000 });
+const world = () => new FakeProcesses({}, { firstPid: 5_000_000 });
 
-/** The driver of a manager running as `pid` in a fake world; `onProbe` runs while it looks at the owner it found, which is where a rival can overtake it. */
-class ManagerDriver extends FakeDriver {
+/** The processes seen by a manager running as `pid` in a fake world; `onProbe` runs while it looks at the owner it found, which is where a rival can overtake it. */
+class ManagerProcesses extends FakeProcesses {
   onProbe: () => void = () => undefined;
   constructor(
-    private readonly processes_: FakeDriver,
+    private readonly world: FakeProcesses,
     pid: number,
   ) {
     super({}, { ownPid: pid });
@@ -43,13 +43,13 @@ class ManagerDriver extends FakeDriver {
     const hook = this.onProbe;
     this.onProbe = () => undefined;
     hook();
-    return this.processes_.probe(pid);
+    return this.world.probe(pid);
   }
 }
 
 describe('the data dir lock (M7)', () => {
   it('is generation 1, private, naming its owner; release marks it released and the next manager succeeds it, deleting what is below', () => {
-    const driver = new FakeDriver({}, { ownPid: process.pid });
+    const driver = new FakeProcesses({}, { ownPid: process.pid });
     const first = held(acquireLock(lock, driver));
     const me = { pid: process.pid, startTime: readProcStat(process.pid)?.startTime };
     expect(read(generation(1))).toEqual(me);
@@ -71,7 +71,7 @@ describe('the data dir lock (M7)', () => {
     const processes = world();
     const owner = processes.addProcess();
     const record = JSON.stringify({ pid: owner.pid, startTime: owner.startTime });
-    const driver = new ManagerDriver(processes, 4_999_999);
+    const driver = new ManagerProcesses(processes, 4_999_999);
 
     writeFileSync(lock, record);
     expect(acquireLock(lock, driver)).toEqual({ _tag: 'Left', left: inUse(owner.pid) });
@@ -91,7 +91,7 @@ describe('the data dir lock (M7)', () => {
   it('takes over a dead owner, an owner whose pid was reused, and a corrupt record, in the 0.1 layout and in its own', () => {
     const processes = world();
     const reused = processes.addProcess();
-    const driver = new ManagerDriver(processes, 4_999_999);
+    const driver = new ManagerProcesses(processes, 4_999_999);
     const stale = [JSON.stringify({ pid: 99_999, startTime: '1' }), JSON.stringify({ pid: reused.pid, startTime: 'earlier' }), '{ not json'];
     for (const record of stale) {
       rmSync(`${lock}.d`, { recursive: true, force: true });
@@ -114,8 +114,8 @@ describe('the data dir lock (M7)', () => {
     const a = processes.addProcess();
     const b = processes.addProcess();
     writeFileSync(lock, JSON.stringify({ pid: 99_999, startTime: '1' }));
-    const driverA = new ManagerDriver(processes, a.pid);
-    const driverB = new ManagerDriver(processes, b.pid);
+    const driverA = new ManagerProcesses(processes, a.pid);
+    const driverB = new ManagerProcesses(processes, b.pid);
     let lockB: Either<string, DataDirLock> | undefined;
     driverA.onProbe = () => {
       lockB = acquireLock(lock, driverB);
@@ -130,12 +130,12 @@ describe('the data dir lock (M7)', () => {
     const processes = world();
     const [a, b, c] = [processes.addProcess(), processes.addProcess(), processes.addProcess()];
     writeFileSync(lock, JSON.stringify({ pid: 99_999, startTime: '1' }));
-    const driverA = new ManagerDriver(processes, a.pid);
+    const driverA = new ManagerProcesses(processes, a.pid);
     // While A looks at the dead owner, B takes generation 1 and dies, and C takes 2 and deletes 1.
     driverA.onProbe = () => {
-      held(acquireLock(lock, new ManagerDriver(processes, b.pid)));
+      held(acquireLock(lock, new ManagerProcesses(processes, b.pid)));
       processes.end(b.pid, { code: null, signal: 'SIGKILL' });
-      held(acquireLock(lock, new ManagerDriver(processes, c.pid)));
+      held(acquireLock(lock, new ManagerProcesses(processes, c.pid)));
       expect(readdirSync(`${lock}.d`).sort()).toEqual(['2', 'top']);
     };
     // A now creates generation 1 again, which link(2) allows: `top` says it lost.
@@ -145,7 +145,7 @@ describe('the data dir lock (M7)', () => {
   });
 
   it('follows no symlink: one at 0.1’s draft is left alone; one at a generation, at `top`, at the 0.1 lock or as `lock.d` is refused; no target is touched', () => {
-    const driver = new FakeDriver({}, { ownPid: process.pid });
+    const driver = new FakeProcesses({}, { ownPid: process.pid });
     const target = join(dir, 'passwd');
     writeFileSync(target, 'root:x:0:0\n', { mode: 0o644 });
     const untouched = () => {
@@ -180,7 +180,7 @@ describe('the data dir lock (M7)', () => {
   it('is refused, saying how to repair it, when the generation `top` names is missing', () => {
     mkdirSync(`${lock}.d`);
     writeFileSync(generation('top'), '3\n');
-    const driver = new FakeDriver({}, { ownPid: process.pid });
+    const driver = new FakeProcesses({}, { ownPid: process.pid });
     const damage = `${generation(3)} is missing, though ${generation('top')} names it; if no manager runs on this data dir, remove ${lock}.d`;
     expect(acquireLock(lock, driver)).toEqual({ _tag: 'Left', left: `cannot lock the data dir: ${damage}` });
     expect(lockHolder(lock, driver)).toEqual({ _tag: 'Left', left: damage });
@@ -189,7 +189,7 @@ describe('the data dir lock (M7)', () => {
   it('tells who holds it, without taking it', () => {
     const processes = world();
     const owner = processes.addProcess();
-    const driver = new ManagerDriver(processes, 4_999_999);
+    const driver = new ManagerProcesses(processes, 4_999_999);
     expect(lockHolder(lock, driver)).toEqual({ _tag: 'Right', right: undefined });
     writeFileSync(lock, JSON.stringify({ pid: owner.pid, startTime: owner.startTime }));
     expect(lockHolder(lock, driver)).toEqual({ _tag: 'Right', right: { pid: owner.pid, alive: true } });
@@ -200,7 +200,7 @@ describe('the data dir lock (M7)', () => {
 
   it('is a Left, not a throw, where the lock cannot be written', () => {
     writeFileSync(join(dir, 'file'), '');
-    const result = acquireLock(join(dir, 'file', 'lock'), new FakeDriver({}, { ownPid: process.pid }));
+    const result = acquireLock(join(dir, 'file', 'lock'), new FakeProcesses({}, { ownPid: process.pid }));
     expect(isLeft(result) && result.left).toMatch(/^cannot lock the data dir: cannot create the directory .*\/file\/lock\.d: not a directory$/);
   });
 });

@@ -2,7 +2,8 @@ import { map, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../lib/command.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import { manage, type DesiredSet } from '../../lib/manager/manage.js';
+import { manage } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
 
@@ -119,7 +120,7 @@ describe('manage (M1, M2)', () => {
         subscription.unsubscribe();
       });
     });
-    expect(driver.signalLog()).toEqual(['SIGINT@500', 'SIGINT@500']);
+    expect(driver.signalLog()).toEqual(['SIGINT 1000@500', 'SIGINT 1001@500']);
     expect([...driver.processes.values()].every((p) => !p.alive)).toBe(true);
   });
 

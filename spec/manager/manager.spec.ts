@@ -1,14 +1,15 @@
+import { left, right } from 'fp-ts/lib/Either.js';
 import { BehaviorSubject, concat, filter, firstValueFrom, of, takeUntil, throwError, timer, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { DaemonState } from '../../lib/daemon/state.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import { manage, type DesiredSet } from '../../lib/manager/manage.js';
+import { manage } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { Manager } from '../../lib/manager/manager.js';
 import { noRestart } from '../../lib/policy/no-restart.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { inVirtualTime, testScheduler } from '../helpers/virtual-time.js';
-
-const line = (event: ManagerEvent): string => `${event.type}${'id' in event ? `:${event.id}` : ''}@${event.at}`;
+import { eventLine } from '../helpers/event-line.js';
 
 describe('Manager: RxJS contracts', () => {
   it('emits nothing inside run(): a subscriber right after it sees the first reconcile', () => {
@@ -20,7 +21,7 @@ describe('Manager: RxJS contracts', () => {
     expect(inside).toEqual([]);
     early.unsubscribe();
     const seen: string[] = [];
-    manager.events$.subscribe((event) => seen.push(line(event)));
+    manager.events$.subscribe((event) => seen.push(eventLine(event)));
     scheduler.flush();
     expect(seen.slice(0, 2)).toEqual(['reconcile@0', 'spawning:a@0']);
   });
@@ -43,6 +44,20 @@ describe('Manager: RxJS contracts', () => {
     const closing = refused.close();
     scheduler.flush();
     await expect(closing).rejects.toThrow(/^the manager was refused: cannot use the data dir \/proc\/not-a-data-dir/);
+  });
+
+  it('a manager never run is a caller’s bug: close(), kill() and each request reject with a TypeError; a kill after a close, with EENDED', async () => {
+    const scheduler = testScheduler();
+    const idle = new Manager(of({}), { driver: new FakeDriver({}, { scheduler }), scheduler });
+    for (const asked of [idle.close(), idle.kill(), idle.restart('a'), idle.stop('a'), idle.start('a')]) {
+      await expect(asked).rejects.toThrow(new TypeError('the manager was never run: call run() first'));
+    }
+    const manager = new Manager(of({ a: { command: 'a' } }), { driver: new FakeDriver({}, { scheduler }), scheduler });
+    manager.run();
+    const closed = manager.close();
+    scheduler.flush();
+    await closed;
+    await expect(manager.kill()).rejects.toMatchObject({ code: 'EENDED', message: 'the manager had already ended (manager-closed)' });
   });
 
   it('states$ replays every daemon’s state, also after the end; a daemon no longer desired leaves it', async () => {
@@ -122,12 +137,12 @@ describe('Manager: states$ keeps up with the promises', () => {
     expect(await now('db')).toMatchObject({ status: 'stopped' });
   });
 
-  it('once start returns, states$ shows the daemon it let wait for its `after`', async () => {
+  it('once start resolves, states$ shows the daemon it let wait for its `after`, and why', async () => {
     const { manager, now } = await running();
     void manager.stop('api');
     await firstValueFrom(manager.states$.pipe(filter((states) => states.get('api')?.status === 'stopped')));
-    manager.start('api');
-    expect(await now('api')).toMatchObject({ status: 'idle', waitingFor: ['db'] });
+    expect(await manager.start('api')).toEqual(right('started'));
+    expect(await now('api')).toMatchObject({ status: 'idle', waitingFor: ['db'], cause: 'waiting for db to be ready' });
     await manager.kill();
   });
 });
@@ -177,7 +192,7 @@ describe('manage: the desired set’s own end', () => {
     const driver = new FakeDriver();
     inVirtualTime(({ cold }) => {
       const desired$ = concat(of<DesiredSet>({ a: { command: 'a' } }), throwError(() => new Error('config server gone')));
-      manage(desired$, { driver, kill$: cold('5s k') }).subscribe((event) => seen.push(event.type === 'desired-error' ? `desired-error:${event.error.message}@${event.at}` : line(event)));
+      manage(desired$, { driver, kill$: cold('5s k') }).subscribe((event) => seen.push(event.type === 'desired-error' ? `desired-error:${event.error.message}@${event.at}` : eventLine(event)));
     });
     expect(seen).toContain('desired-error:config server gone@0');
     expect(seen.filter((event) => event.startsWith('stopping'))).toEqual(['stopping:a@5000']);
@@ -187,7 +202,7 @@ describe('manage: the desired set’s own end', () => {
   it('completion of desired$ keeps the last set running', () => {
     const seen: string[] = [];
     inVirtualTime(({ cold }) => {
-      manage(of<DesiredSet>({ a: { command: 'a' } }), { driver: new FakeDriver(), kill$: cold('5s k') }).subscribe((event) => seen.push(line(event)));
+      manage(of<DesiredSet>({ a: { command: 'a' } }), { driver: new FakeDriver(), kill$: cold('5s k') }).subscribe((event) => seen.push(eventLine(event)));
     });
     expect(seen.filter((event) => event.startsWith('stopping'))).toEqual(['stopping:a@5000']);
   });
@@ -200,7 +215,7 @@ describe('M9: one daemon at a time', () => {
     const desired$ = new BehaviorSubject<DesiredSet>({ web: { command: 'web' }, db: { command: 'db' } });
     const manager = new Manager(desired$, { driver, scheduler, quietMs: 10 });
     const seen: string[] = [];
-    manager.events$.subscribe((event) => seen.push(line(event)));
+    manager.events$.subscribe((event) => seen.push(eventLine(event)));
     manager.run();
     scheduler.flush();
     return { scheduler, driver, desired$, manager, seen };
@@ -210,9 +225,16 @@ describe('M9: one daemon at a time', () => {
     const { scheduler, manager, seen } = managed();
     const restarted = manager.restart('web');
     scheduler.flush();
-    await restarted;
-    // Both ran until stable (10 s) before the request.
-    expect(seen.filter((event) => event.endsWith('@10000') && !event.startsWith('stable'))).toEqual(['stopping:web@10000', 'exited:web@10000', 'spawning:web@10000', 'started:web@10000', 'ready:web@10000']);
+    expect(await restarted).toEqual(right('restarted'));
+    // Both ran until stable (10 s) before the request; it is done once the new process has started.
+    expect(seen.filter((event) => event.endsWith('@10000') && !event.startsWith('stable'))).toEqual([
+      'stopping:web@10000',
+      'exited:web@10000',
+      'spawning:web@10000',
+      'started:web@10000',
+      'control-done:web@10000',
+      'ready:web@10000',
+    ]);
   });
 
   it('stop(id) holds it down through later desired sets until start(id)', async () => {
@@ -223,22 +245,22 @@ describe('M9: one daemon at a time', () => {
     desired$.next({ web: { command: 'web' }, db: { command: 'db' } });
     scheduler.flush();
     expect(seen.filter((event) => event.startsWith('spawning:db'))).toHaveLength(1);
-    manager.start('db');
+    void manager.start('db');
     scheduler.flush();
     expect(seen.filter((event) => event.startsWith('spawning:db'))).toHaveLength(2);
   });
 
-  it('a request for an id that is not desired, or a restart of one held down, is refused, and the promise says why', async () => {
+  it('a request for an id that is not desired, or a restart of one held down, is refused, and the promise says why (a Left)', async () => {
     const { scheduler, manager, seen } = managed();
     const unknown = manager.restart('nope');
     scheduler.flush();
-    await expect(unknown).rejects.toThrow('cannot restart nope: no service "nope" is desired');
+    expect(await unknown).toEqual(left({ code: 'EREFUSED', message: 'cannot restart nope: no service "nope" is configured' }));
     const stopped = manager.stop('db');
     scheduler.flush();
     await stopped;
     const held = manager.restart('db');
     scheduler.flush();
-    await expect(held).rejects.toThrow('cannot restart db: it was stopped on request; start it first');
+    expect(await held).toEqual(left({ code: 'EREFUSED', message: 'cannot restart db: it was stopped on request; start it first' }));
     expect(seen.filter((event) => event.startsWith('control-refused'))).toEqual(['control-refused:nope@10000', 'control-refused:db@10000']);
   });
 
@@ -246,7 +268,7 @@ describe('M9: one daemon at a time', () => {
     const seen: string[] = [];
     inVirtualTime(({ cold }) => {
       const control$: Observable<{ type: 'restart'; id: string }> = cold('100ms r', { r: { type: 'restart', id: 'web' } });
-      manage(of<DesiredSet>({ web: { command: 'web' } }), { driver: new FakeDriver(), control$, kill$: cold('1s k') }).subscribe((event) => seen.push(line(event)));
+      manage(of<DesiredSet>({ web: { command: 'web' } }), { driver: new FakeDriver(), control$, kill$: cold('1s k') }).subscribe((event) => seen.push(eventLine(event)));
     });
     expect(seen).toContain('stopping:web@100');
     expect(seen.filter((event) => event.startsWith('spawning'))).toEqual(['spawning:web@0', 'spawning:web@100']);

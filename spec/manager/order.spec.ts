@@ -2,14 +2,13 @@ import { BehaviorSubject, of, throwError, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Check } from '../../lib/checks/check.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import { manage, type DesiredSet } from '../../lib/manager/manage.js';
+import { manage } from '../../lib/manager/manage.js';
+import type { DesiredSet, Service } from '../../lib/manager/service.js';
 import { Manager } from '../../lib/manager/manager.js';
 import { checkOrder } from '../../lib/manager/order.js';
-import type { Service } from '../../lib/manager/service.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { inVirtualTime, testScheduler } from '../helpers/virtual-time.js';
-
-const line = (event: ManagerEvent): string => `${event.type}${'id' in event ? `:${event.id}` : ''}@${event.at}`;
+import { eventLine } from '../helpers/event-line.js';
 
 /** Ready once the clock reaches `at`. */
 const readyAt =
@@ -20,7 +19,7 @@ const readyAt =
 const run = (desired: DesiredSet, driver = new FakeDriver(), kill = '10s k'): string[] => {
   const seen: string[] = [];
   inVirtualTime(({ cold }) => {
-    manage(new BehaviorSubject(desired), { driver, kill$: cold(kill) }).subscribe((event) => seen.push(line(event)));
+    manage(new BehaviorSubject(desired), { driver, kill$: cold(kill) }).subscribe((event) => seen.push(eventLine(event)));
   });
   return seen;
 };
@@ -37,6 +36,8 @@ describe('after: the dependency order', () => {
       'spawning:db@0',
       'spawning:cache@0',
       'ready:cache@100',
+      // Said again, with what it still waits for.
+      'waiting:app@100',
       'ready:db@300',
       'spawning:app@300',
       'ready:app@300',
@@ -93,7 +94,7 @@ describe('after: the dependency order', () => {
       // Each later set applied 500 ms after it comes (M2): at 1.5, 2.5 and 3.5 s.
       manage(cold('a 999ms t 999ms c 999ms d', sets), { driver, kill$: cold('5s k') }).subscribe((event) => events.push(event));
     });
-    expect(events.map(line).filter((event) => /^(spawning|stopping|invalid-entry):/.test(event))).toEqual([
+    expect(events.map(eventLine).filter((event) => /^(spawning|stopping|invalid-entry):/.test(event))).toEqual([
       'spawning:web@0',
       'spawning:worker@0',
       'invalid-entry:worker@1500',

@@ -161,3 +161,35 @@ describe('Records: the intent written before every spawn (M8)', () => {
     expect(Object.fromEntries(found.spawning)).toEqual({ api: intent(600, 'api') });
   });
 });
+
+describe('Records: a one-shot’s completion (issue 15, item 7)', () => {
+  const completion = { bootId: 'b1', at: 100, definition: { command: 'migrate', args: [], env: {}, after: [], oneshot: true } };
+
+  it('is on disk when complete() returns, kept by a compaction, and gone once forgotten, one id or all', () => {
+    const { records } = Records.open(dataDir, 0);
+    expect(records.complete('migrate', completion)).toBe(true);
+    expect(records.complete('migrate', completion)).toBe(false);
+    records.complete('warm', { ...completion, at: 200 });
+    // No compaction, no close: as a SIGKILL would leave it.
+    expect(Object.fromEntries(reopen().completed)).toEqual({ migrate: completion, warm: { ...completion, at: 200 } });
+    records.compact();
+    expect(JSON.parse(readFileSync(dataDir.snapshotPath, 'utf8'))).toMatchObject({ completed: { migrate: completion } });
+    records.complete('warm', undefined);
+    expect([...reopen().completed.keys()]).toEqual(['migrate']);
+    records.forgetCompleted();
+    records.compact();
+    records.close();
+    expect(reopen().completed.size).toBe(0);
+    expect(JSON.parse(readFileSync(dataDir.snapshotPath, 'utf8'))).not.toHaveProperty('completed');
+  });
+
+  it('a completion line is no record of a process: a malformed one changes neither', () => {
+    const { records } = Records.open(dataDir, 0);
+    records.set('migrate', { pid: 100 });
+    records.close();
+    appendFileSync(dataDir.journalPath, '{"seq":2,"id":"migrate","completed":{"bootId":7}}\n');
+    const found = reopen();
+    expect(Object.fromEntries(found.daemons)).toEqual({ migrate: { pid: 100 } });
+    expect(found.completed.size).toBe(0);
+  });
+});

@@ -27,10 +27,10 @@ const boardOf = (...events: ManagerEvent[]): StatusBoard => {
 };
 const only = (board: StatusBoard, now = 5_000, configured: string[] = ['web']) => board.report(configured, now).find((report) => report.id === 'web');
 
-describe('StatusBoard: every configured daemon, its state, and why it is in trouble', () => {
+describe('StatusBoard: every configured daemon, its state, and why it is not running', () => {
   it('a running daemon: pid, since, uptime, no cause', () => {
     const board = boardOf(ev({ type: 'spawning', at: 1_000, attempt: 1 }), ev({ type: 'started', at: 1_000, pid: PID, attempt: 1 }), ev({ type: 'ready', at: 1_200, pid: PID, afterMs: 200 }));
-    expect(only(board)).toEqual({ id: 'web', status: 'running', pid: PID, since: 1_000, uptimeMs: 4_000, restarts: 0, lastExit: null, cpuPercent: null, rssBytes: null });
+    expect(only(board)).toEqual({ id: 'web', status: 'running', pid: PID, since: 1_000, uptimeMs: 4_000, restarts: 0, lastExit: null, cpuPercent: null, rssBytes: null, cause: null });
   });
 
   it('a crash loop: waiting, its restarts, the last exit, and the last line of the crash report as the cause', () => {
@@ -60,28 +60,30 @@ describe('StatusBoard: every configured daemon, its state, and why it is in trou
     const unhealthy = boardOf(
       ...started,
       ev({ type: 'health-failed', at: 1, pid: PID, failures: 3, error: { code: 'EUNHEALTHY', message: 'GET /health: 503' } }),
-      ev({ type: 'unhealthy', at: 1, pid: PID, failures: 3 }),
+      ev({ type: 'unhealthy', at: 1, pid: PID, failures: 3, error: { code: 'EUNHEALTHY', message: 'GET /health: 503' } }),
     );
-    expect(only(unhealthy)?.cause).toBe('unhealthy: health check failed (3 in a row): GET /health: 503');
+    expect(only(unhealthy)?.cause).toBe('unhealthy: 3 health checks failed in a row: GET /health: 503');
   });
 
   it('gave up: why, and the trouble before', () => {
     const board = boardOf(ev({ type: 'spawning', at: 0, attempt: 1 }), ev({ type: 'started', at: 0, pid: PID, attempt: 1 }), exited(5), ev({ type: 'gave-up', at: 5, attempts: 1, reason: 'attempts-exhausted' }));
-    expect(only(board)).toMatchObject({ status: 'gave-up', cause: 'gave up after 1 attempts (attempts-exhausted); last: exited with code 3' });
+    expect(only(board)).toMatchObject({ status: 'gave-up', cause: 'gave up after 1 attempt; last: exited with code 3' });
   });
 
-  it('a stable run clears the cause; a requested exit adds none', () => {
-    const board = boardOf(ev({ type: 'spawning', at: 0, attempt: 1 }), ev({ type: 'started', at: 0, pid: PID, attempt: 1 }), exited(5), ev({ type: 'started', at: 6, pid: PID, attempt: 2 }));
+  it('a new run says why it is not running yet, until it is ready; a requested exit says it was asked for', () => {
+    const board = boardOf(ev({ type: 'spawning', at: 0, attempt: 1 }), ev({ type: 'started', at: 0, pid: PID, attempt: 1 }), exited(5));
     expect(only(board)?.cause).toBe('exited with code 3');
-    board.see(ev({ type: 'stable', at: 10_006, pid: PID }));
-    expect(only(board)?.cause).toBeUndefined();
+    board.see(ev({ type: 'started', at: 6, pid: PID, attempt: 2 }));
+    expect(only(board)).toMatchObject({ status: 'starting', cause: 'not ready yet', lastExit: { code: 3 } });
+    board.see(ev({ type: 'ready', at: 7, pid: PID, afterMs: 1 }));
+    expect(only(board)?.cause).toBeNull();
     board.see(exited(10_010, { requested: true, reason: 'restart', signal: 'SIGINT', code: null }));
-    expect(only(board)?.cause).toBeUndefined();
+    expect(only(board)?.cause).toBe('restarting on request');
   });
 
-  it('one waiting for what it starts after: waitingFor', () => {
-    const board = boardOf({ type: 'waiting', at: 0, id: 'web', for: ['db', 'cache'] });
-    expect(only(board)).toMatchObject({ status: 'idle', pid: null, waitingFor: ['db', 'cache'] });
+  it('one waiting for what it starts after: what it waits for, in words', () => {
+    const board = boardOf({ type: 'waiting', at: 0, id: 'web', for: ['db', 'cache'], cause: 'waiting for db and cache to be ready' });
+    expect(only(board)).toMatchObject({ status: 'idle', pid: null, cause: 'waiting for db and cache to be ready' });
   });
 
   it('a configured id the manager holds (a recorded process it cannot supervise): the reason', () => {
@@ -89,23 +91,24 @@ describe('StatusBoard: every configured daemon, its state, and why it is in trou
     expect(only(board)).toMatchObject({ status: 'idle', cause: 'not started: a process recorded for it still runs' });
   });
 
-  it('an id a limit of the OS holds back: the limit and how to raise it, until it is launched or a reconcile holds it no more', () => {
+  it('an id a limit of the OS holds back: the limit and how to raise it, until it is launched', () => {
     const limit = { type: 'limit-reached', at: 0, limit: 'cgroup pids.max', value: 200, inUse: 190, raise: 'TasksMax=223 in the unit, or the pod’s pid limit to 223; pids.max of /sys/fs/cgroup/system.slice', held: ['web', 'api'] } as const;
     const board = boardOf({ type: 'reconcile', at: 0, started: [], stopped: [], replaced: [], unchanged: 0 }, limit);
     const cause = 'held: cgroup pids.max is 200, 190 in use; TasksMax=223 in the unit, or the pod’s pid limit to 223; pids.max of /sys/fs/cgroup/system.slice';
     expect(only(board)).toMatchObject({ status: 'idle', cause });
     board.see(ev({ type: 'spawning', at: 10_000, attempt: 1 }));
-    expect(only(board)?.cause).toBeUndefined();
+    expect(only(board)?.cause).toBe('spawning (attempt 1)');
     expect(board.report(['api'], 10_000)[0]?.cause).toBe(cause);
     board.see({ ...limit, held: ['api'], at: 10_000 });
     board.see({ type: 'reconcile', at: 20_000, started: ['api'], stopped: [], replaced: [], unchanged: 1 });
-    expect(board.report(['api'], 20_000)[0]?.cause).toBeUndefined();
+    board.see({ type: 'spawning', at: 20_000, id: 'api', attempt: 1 });
+    expect(board.report(['api'], 20_000)[0]?.cause).toBe('spawning (attempt 1)');
   });
 
   it('lists every configured id in order, also one with no event yet, then those still stopping', () => {
     const board = boardOf(
       { type: 'reconcile', at: 0, started: [], stopped: ['old'], replaced: [], unchanged: 0 },
-      { type: 'stopping', at: 0, id: 'old', pid: PID, signal: 'SIGINT' },
+      { type: 'stopping', at: 0, id: 'old', pid: PID, signal: 'SIGINT', reason: 'stop' },
     );
     expect(board.report(['b', 'a'], 0).map(({ id, status }) => [id, status])).toEqual([
       ['b', 'idle'],
@@ -124,13 +127,5 @@ describe('StatusBoard: every configured daemon, its state, and why it is in trou
     expect(report?.cpuPercent).toBeGreaterThanOrEqual(0);
     // Adopted just now, yet it has run since its own start.
     expect(report).toMatchObject({ since: now - 60_000, uptimeMs: 60_000 });
-  });
-
-  it('runs: a daemon under way, not one ended or never begun', () => {
-    const board = boardOf(ev({ type: 'spawning', at: 0, attempt: 1 }));
-    expect(board.runs('web')).toBe(true);
-    expect(board.runs('other')).toBe(false);
-    board.see(ev({ type: 'stopped', at: 1 }));
-    expect(board.runs('web')).toBe(false);
   });
 });

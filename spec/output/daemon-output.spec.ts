@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
 import { supervise } from '../../lib/daemon/supervise.js';
 import { Manager } from '../../lib/manager/manager.js';
-import type { DesiredSet } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';

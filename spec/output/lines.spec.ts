@@ -1,6 +1,6 @@
 import { bufferTime, map } from 'rxjs';
 import { describe, it } from 'vitest';
-import type { FileSource } from '../../lib/output/file-source.js';
+import type { FileSource } from '../../lib/fs/file-source.js';
 import { lines$ } from '../../lib/output/lines.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
 

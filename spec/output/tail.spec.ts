@@ -5,7 +5,7 @@ import { timer } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { supervise } from '../../lib/daemon/supervise.js';
 import type { DaemonEvent } from '../../lib/events.js';
-import { fileSystem, type FileSource } from '../../lib/output/file-source.js';
+import { fileSystem, type FileSource } from '../../lib/fs/file-source.js';
 import { readTail } from '../../lib/output/tail.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { BehaviorSubject, NEVER, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { supervise } from '../../lib/daemon/supervise.js';
-import type { DesiredSet } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { Manager } from '../../lib/manager/manager.js';
 import { withLines, type OutputLine } from '../../lib/output/with-lines.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
@@ -38,7 +38,7 @@ describe('withLines: a run’s lines before its exited', () => {
         at(start + 1_050, () => append('/err', `crashing at ${start + 1_050}\n`));
       }
       supervise({ command: 'x' }, { driver, stdout: { file: '/out' }, stderr: { file: '/err' }, restart: consulBackoff({ freeAttempts: 10 }), stop$: timer(3_250) })
-        .pipe(withLines({ outputsOf: () => ({ stdout: { file: '/out' }, stderr: { file: '/err' } }), source: driver.output }))
+        .pipe(withLines({ outputsOf: () => ({ stdout: { file: '/out' }, stderr: { file: '/err' } }), source: driver.files.output }))
         .subscribe((shown) => {
           if (shown.type === 'line' || shown.type === 'exited' || shown.type === 'started' || shown.type === 'stopped') seen.push(word(shown));
         });
@@ -70,7 +70,7 @@ describe('withLines: a run’s lines before its exited', () => {
       at(100, () => append('/out', 'first\n'));
       at(250, () => append('/out', 'last\n'));
       cold<{ type: string; at: number }>('300ms (a|)', { a: { type: 'ready', at: 300 } })
-        .pipe(withLines({ outputsOf: () => ({ stdout: { file: '/out' } }), watching: [undefined], source: driver.output }))
+        .pipe(withLines({ outputsOf: () => ({ stdout: { file: '/out' } }), watching: [undefined], source: driver.files.output }))
         .subscribe({ next: (shown) => seen.push(word(shown)), complete: () => seen.push('complete') });
     });
     expect(seen).toEqual(['stdout: first@200', 'ready@300', 'stdout: last@300', 'complete']);
@@ -83,10 +83,10 @@ describe('withLines: a run’s lines before its exited', () => {
     inVirtualTime(() => {
       at(100, () => append('/both', 'one line\n'));
       supervise({ command: 'x' }, { driver, stdout: { file: '/both' }, stderr: { file: '/both' }, stop$: timer(300) })
-        .pipe(withLines({ outputsOf: () => ({ stdout: { file: '/both' }, stderr: { file: '/both' } }), source: driver.output }))
+        .pipe(withLines({ outputsOf: () => ({ stdout: { file: '/both' }, stderr: { file: '/both' } }), source: driver.files.output }))
         .subscribe((shown) => shown.type === 'line' && seen.push(word(shown)));
       supervise({ command: 'y' }, { driver, stop$: timer(300) })
-        .pipe(withLines({ outputsOf: () => ({ stdout: 'ignore', stderr: 'inherit' }), source: driver.output }))
+        .pipe(withLines({ outputsOf: () => ({ stdout: 'ignore', stderr: 'inherit' }), source: driver.files.output }))
         .subscribe((shown) => shown.type === 'line' && seen.push(word(shown)));
     });
     expect(seen).toEqual(['stdout: one line@200']);
@@ -99,7 +99,7 @@ describe('withLines: a run’s lines before its exited', () => {
     inVirtualTime(() => {
       at(100, () => append('/out', 'read\n'));
       at(300, () => append('/out', 'not read\n'));
-      const subscription = NEVER.pipe(withLines({ outputsOf: () => ({ stdout: { file: '/out' } }), watching: [undefined], source: driver.output })).subscribe((shown) => seen.push(word(shown)));
+      const subscription = NEVER.pipe(withLines({ outputsOf: () => ({ stdout: { file: '/out' } }), watching: [undefined], source: driver.files.output })).subscribe((shown) => seen.push(word(shown)));
       at(250, () => {
         subscription.unsubscribe();
       });

@@ -40,6 +40,8 @@ describe('limitRestarts', () => {
   it('gives up rather than make the max + 1-th restart within the window, and keeps its memory as a value', () => {
     const policy = limitRestarts(consulBackoff(), { max: 3, withinMs: 60_000 });
     expect(decide(policy, [0, 1_000, 2_000, 3_000])).toEqual(['spawn', 'spawn', 'spawn', 'give-up']);
+    // The decision names the limit that ran out, for a gave-up that says which.
+    expect(policy.next(stateOf(1, { now: 3_000, memory: { times: [0, 1_000, 2_000], inner: undefined } }))).toEqual({ kind: 'give-up', reason: 'restarts-exhausted', limit: { max: 3, withinMs: 60_000 } });
     expect(policy.next(stateOf(1, { now: 0 }))).toMatchObject({ kind: 'spawn', memory: { times: [0] } });
     expect(limitRestarts(consulBackoff(), { max: 1, withinMs: 10 }).next(stateOf(1))).not.toHaveProperty('reason');
   });
@@ -71,7 +73,7 @@ describe('limitRestarts', () => {
     const spawns = events.filter((event) => event.type === 'spawning').map((event) => event.at);
     // 0, 100, 200 at once; then 2 s and 4 s of backoff; the 6th spawn's end would be the 6th restart.
     expect(spawns).toEqual([0, 100, 200, 2_300, 6_400, 14_500]);
-    expect(events.at(-1)).toEqual({ type: 'gave-up', at: 14_600, id: 'w', attempts: 6, reason: 'restarts-exhausted' });
+    expect(events.at(-1)).toEqual({ type: 'gave-up', at: 14_600, id: 'w', attempts: 6, reason: 'restarts-exhausted', limit: { max: 5, withinMs: 60_000 } });
   });
 
   it('refuses a max or window that is not positive', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChildProcessDriver } from '../../lib/process/child-process-driver.js';
+import { ProcScans } from '../../lib/process/proc-scans.js';
 import { CpuMeter, parseCpuTicks, parseResidentPages, readProcUsage, type ProcUsage } from '../../lib/process/proc-usage.js';
 import { readProcStat } from '../../lib/process/proc-stat.js';
 
@@ -45,21 +45,21 @@ describe('readProcUsage', () => {
   });
 });
 
-describe('ProcessDriver.startedAt: a start time since boot, on the caller\'s clock', () => {
+describe('SystemScans.startedAt: a start time since boot, on the caller\'s clock', () => {
   it('puts this process\'s start where its own uptime says it was, on the clock given', () => {
-    const driver = new ChildProcessDriver();
+    const system = new ProcScans();
     const startTime = readProcStat(process.pid)?.startTime ?? null;
     const now = Date.now();
-    const started = driver.startedAt({ pid: process.pid, startTime }, now);
+    const started = system.startedAt({ pid: process.pid, startTime }, now);
     // node's uptime counts from its own start, a few ms after the exec; /proc counts in 10 ms ticks.
     expect(Math.abs((started ?? Number.NaN) - (now - process.uptime() * 1_000))).toBeLessThan(500);
     // Any clock: a virtual one at 0 puts the start as long before 0.
-    const virtual = driver.startedAt({ pid: process.pid, startTime }, 0) ?? Number.NaN;
+    const virtual = system.startedAt({ pid: process.pid, startTime }, 0) ?? Number.NaN;
     expect(Math.abs(virtual - (started ?? Number.NaN) + now)).toBeLessThan(50);
   });
 
   it('is null without a start time', () => {
-    expect(new ChildProcessDriver().startedAt({ pid: process.pid, startTime: null }, Date.now())).toBeNull();
+    expect(new ProcScans().startedAt({ pid: process.pid, startTime: null }, Date.now())).toBeNull();
   });
 });
 

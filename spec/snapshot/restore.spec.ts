@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { isLeft, isRight, type Either } from 'fp-ts/lib/Either.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
-import { ChildProcessDriver } from '../../lib/process/child-process-driver.js';
+import { defaultDriver } from '../../lib/process/default-driver.js';
 import type { RestoreError } from '../../lib/snapshot/restore-error.js';
 import { hashToken } from '../../lib/snapshot/token-hash.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
@@ -255,17 +255,17 @@ describe('Daemon.restore: properties', () => {
   it('with the real driver, looks only with signal 0, and refuses a live process with another start time', () => {
     const kill = vi.spyOn(process, 'kill');
     try {
-      const driver = new ChildProcessDriver();
+      const driver = defaultDriver();
       fc.assert(
         fc.property(fc.integer({ min: 2, max: 4_194_304 }), fc.stringMatching(/^\d{1,20}$/), (pid, startTime) => {
-          const result = keep(Daemon.restore({ version: 1, pid, startTime, bootId: driver.bootId(), command: 'x', args: [], env: {} }, { driver }));
+          const result = keep(Daemon.restore({ version: 1, pid, startTime, bootId: driver.system.bootId(), command: 'x', args: [], env: {} }, { driver }));
           // Only a pid whose real start time is exactly `startTime` could be adopted; any other is refused.
-          if (isRight(result)) expect(driver.probe(pid).startTime).toBe(startTime);
+          if (isRight(result)) expect(driver.processes.probe(pid).startTime).toBe(startTime);
         }),
         { numRuns: 300 },
       );
       // The supervisor's own pid, which certainly lives, recorded with a wrong start time.
-      expect(leftOf(Daemon.restore({ version: 1, pid: process.ppid, startTime: '1', bootId: driver.bootId(), command: 'x', args: [], env: {} }, { driver }))?.code).toBe('EPIDREUSED');
+      expect(leftOf(Daemon.restore({ version: 1, pid: process.ppid, startTime: '1', bootId: driver.system.bootId(), command: 'x', args: [], env: {} }, { driver }))?.code).toBe('EPIDREUSED');
       expect(kill.mock.calls.every(([, signal]) => signal === 0)).toBe(true);
     } finally {
       kill.mockRestore();

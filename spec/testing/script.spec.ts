@@ -1,7 +1,8 @@
 import { of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { supervise } from '../../lib/daemon/supervise.js';
-import { manage, type DesiredSet } from '../../lib/manager/manage.js';
+import { manage } from '../../lib/manager/manage.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
 import { restartOn } from '../../lib/policy/restart-on.js';
 import { consulBackoff } from '../../lib/policy/consul-backoff.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';

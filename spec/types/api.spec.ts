@@ -1,7 +1,8 @@
 // Type tests of the public API's shapes a user leans on; see events.spec.ts
 // for how they are checked.
 import type { TestScheduler } from 'rxjs/testing';
-import type { Command, DaemonOptions, DesiredSet, ManagerClosedEvent, ManagerOptions, ManagerStoppedEvent, RestartPolicy, RestartState, Service, Stdio } from 'rxdaemon';
+import type { Either } from 'fp-ts/lib/Either.js';
+import type { Command, ControlError, ControlOutcome, DaemonOptions, DesiredSet, ManagerClosedEvent, ManagerOptions, ManagerStoppedEvent, RestartPolicy, RestartState, Service, Signal, Stdio } from 'rxdaemon';
 import { Manager } from 'rxdaemon';
 import { testKit, type FakeDriver, type Script } from 'rxdaemon/testing';
 import { describe, expectTypeOf, it } from 'vitest';
@@ -11,7 +12,22 @@ describe('Manager', () => {
     expectTypeOf<Manager['close']>().returns.resolves.toEqualTypeOf<ManagerClosedEvent>();
     expectTypeOf<Manager['kill']>().returns.resolves.toEqualTypeOf<ManagerStoppedEvent>();
     expectTypeOf<Manager['restart']>().parameters.toEqualTypeOf<[id: string]>();
-    expectTypeOf<Manager['restart']>().returns.resolves.toBeVoid();
+  });
+
+  it('restart(), stop() and start() resolve with what they did or found, or a Left saying why not', () => {
+    type Result = Either<ControlError, ControlOutcome>;
+    expectTypeOf<Manager['restart']>().returns.resolves.toEqualTypeOf<Result>();
+    expectTypeOf<Manager['stop']>().returns.resolves.toEqualTypeOf<Result>();
+    expectTypeOf<Manager['start']>().returns.resolves.toEqualTypeOf<Result>();
+    expectTypeOf<ControlOutcome>().toEqualTypeOf<'started' | 'restarted' | 'stopped' | 'already-running' | 'already-stopped'>();
+    expectTypeOf<ControlError['code']>().toEqualTypeOf<'EREFUSED' | 'ESPAWN' | 'EENDED'>();
+  });
+});
+
+describe('Signal', () => {
+  it('names the signals node names: a stop signal of either spelling fits the other', () => {
+    expectTypeOf<Signal>().toEqualTypeOf<NodeJS.Signals>();
+    expectTypeOf<DaemonOptions['stopSignal']>().toEqualTypeOf<Signal | undefined>();
   });
 });
 

@@ -19,6 +19,8 @@ import type {
 } from 'rxdaemon';
 import { isFleetEvent, isManagerTerminal, isTerminal } from 'rxdaemon';
 import { describe, expectTypeOf, it } from 'vitest';
+import type { DaemonStatus } from '../../lib/daemon/state.js';
+import type { TerminalEvent, TerminalType } from '../../lib/events.js';
 
 type Terminal = StoppedEvent | ClosedEvent | GaveUpEvent | CompletedEvent;
 
@@ -33,7 +35,7 @@ describe('DaemonEvent', () => {
           expectTypeOf(event).toEqualTypeOf<SpawnFailedEvent>();
           return event.error.message;
         case 'gave-up':
-          expectTypeOf(event.reason).toEqualTypeOf<'attempts-exhausted' | 'restarts-exhausted'>();
+          expectTypeOf(event.reason).toEqualTypeOf<'attempts-exhausted' | 'restarts-exhausted' | 'spawn-failed'>();
           return event.reason;
         default:
           return event.type;
@@ -49,6 +51,12 @@ describe('DaemonEvent', () => {
       else expectTypeOf(event).toEqualTypeOf<Exclude<DaemonEvent, Terminal>>();
     };
     expectTypeOf(after).toBeFunction();
+  });
+
+  it('the terminal types are the terminal events\' types, and the statuses a daemon ends in', () => {
+    expectTypeOf<TerminalType>().toEqualTypeOf<Terminal['type']>();
+    expectTypeOf<TerminalEvent>().toEqualTypeOf<Terminal>();
+    expectTypeOf<Extract<DaemonStatus, TerminalType>>().toEqualTypeOf<TerminalType>();
   });
 
   it('DaemonEventOf<"exited"> carries the facts of the exit', () => {
