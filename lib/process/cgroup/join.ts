@@ -1,7 +1,7 @@
 import { constants, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { problem, type FileProblem } from '../files.js';
+import { problem, type FileProblem } from '../../fs/problem.js';
 
 // Join before exec. Node has no clone3(CLONE_INTO_CGROUP), and a child
 // moved after spawn() returns has already run its program, whose first fork

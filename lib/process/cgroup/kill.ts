@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { errnoOf } from '../../errno.js';
-import { problem, type FileProblem } from '../files.js';
+import { problem, type FileProblem } from '../../fs/problem.js';
 
 // How many times the fallback lists the processes and signals what is new:
 // a process forking while it is signalled adds one generation a round.

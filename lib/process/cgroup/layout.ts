@@ -2,7 +2,7 @@ import { lstatSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { errnoOf } from '../../errno.js';
-import { kindOf, problem, type FileProblem } from '../files.js';
+import { kindOf, problem, type FileProblem } from '../../fs/problem.js';
 import type { CgroupHierarchy } from './discovery.js';
 
 // Where the cgroups of one manager's scope live:

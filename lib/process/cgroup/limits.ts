@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { checkNumberAtLeast, checkPositiveInteger } from '../../validate.js';
-import { problem, type FileProblem } from '../files.js';
+import { check, checkPositiveInteger, CoreShare } from '../../validate.js';
+import { problem, type FileProblem } from '../../fs/problem.js';
 import type { CgroupHierarchy } from './discovery.js';
 
 /** The limits a service may have (DESIGN's `memoryMax`, `cpuMax`, `pidsMax`). */
@@ -39,8 +39,6 @@ export interface LimitsRefused {
 
 /** The period of `cpu.max`, in µs: the kernel's default. */
 const CPU_PERIOD_USEC = 100_000;
-// The kernel refuses a cpu.max quota under 1 ms.
-const MIN_CPU_MAX = 1_000 / CPU_PERIOD_USEC;
 
 /**
  * The files to write in a service's cgroup for its limits, each with the
@@ -56,7 +54,7 @@ export const limitWrites = ({ memoryMax, cpuMax, pidsMax }: CgroupLimits): Limit
   ...(memoryMax === undefined ? [] : [{ option: 'memoryMax', controller: 'memory', file: 'memory.max', value: String(checkPositiveInteger('memoryMax', memoryMax)) } as const]),
   ...(cpuMax === undefined
     ? []
-    : [{ option: 'cpuMax', controller: 'cpu', file: 'cpu.max', value: `${Math.round(checkNumberAtLeast('cpuMax', cpuMax, MIN_CPU_MAX) * CPU_PERIOD_USEC)} ${CPU_PERIOD_USEC}` } as const]),
+    : [{ option: 'cpuMax', controller: 'cpu', file: 'cpu.max', value: `${Math.round(check('cpuMax', cpuMax, CoreShare) * CPU_PERIOD_USEC)} ${CPU_PERIOD_USEC}` } as const]),
   ...(pidsMax === undefined ? [] : [{ option: 'pidsMax', controller: 'pids', file: 'pids.max', value: String(checkPositiveInteger('pidsMax', pidsMax)) } as const]),
 ];
 

@@ -2,7 +2,7 @@ import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { Observable } from 'rxjs';
 import { errnoOf } from '../../errno.js';
-import { problem, thrown } from '../files.js';
+import { problem, thrown } from '../../fs/problem.js';
 import { flatKeyed } from './flat-keyed.js';
 
 /** What a cgroup.events says of `populated`, or `gone` when the cgroup is not there (it holds nothing). */

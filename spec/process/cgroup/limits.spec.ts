@@ -26,8 +26,8 @@ describe('limitWrites', () => {
   it.each([
     [{ memoryMax: 1.5 }, 'Expected the `memoryMax` option to be a positive integer, got `1.5` (number).'],
     [{ memoryMax: 0 }, 'Expected the `memoryMax` option to be a positive integer, got `0` (number).'],
-    [{ cpuMax: 0.001 }, 'Expected the `cpuMax` option to be a finite number >= 0.01, got `0.001` (number).'],
-    [{ cpuMax: -0.5 }, 'Expected the `cpuMax` option to be a finite number >= 0.01, got `-0.5` (number).'],
+    [{ cpuMax: 0.001 }, 'Expected the `cpuMax` option to be a finite number of cores >= 0.01, got `0.001` (number).'],
+    [{ cpuMax: -0.5 }, 'Expected the `cpuMax` option to be a finite number of cores >= 0.01, got `-0.5` (number).'],
     [{ pidsMax: -1 }, 'Expected the `pidsMax` option to be a positive integer, got `-1` (number).'],
   ])('a value that is not one is a TypeError: %j', (limits, message) => {
     expect(() => limitWrites(limits)).toThrow(new TypeError(message));
