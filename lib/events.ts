@@ -59,6 +59,8 @@ export interface UnhealthyEvent extends EventBase {
 }
 /** It ran `stableAfterMs`, and is ready; the attempt counter is reset (R2). Not a health check: that is `health`. */
 export interface StableEvent extends EventBase { readonly type: 'stable'; readonly pid: number }
+/** Why the supervisor ends a run: a stop or a restart asked for, or a failed check. */
+export type StopReason = 'stop' | 'restart' | 'not-ready' | 'unhealthy';
 /** It ended. For an adopted process the code and signal are unknown (null). */
 export interface ExitedEvent extends EventBase {
   readonly type: 'exited';
@@ -72,7 +74,8 @@ export interface ExitedEvent extends EventBase {
   readonly runMs: number;
   /** Whether the supervisor asked for this end; then `reason` says why. */
   readonly requested: boolean;
-  readonly reason?: 'stop' | 'restart' | 'not-ready' | 'unhealthy';
+  /** Why the supervisor ended it, when it did; `oom` (not requested) when the kernel's OOM killer ended a process of its cgroup (`memoryMax`). */
+  readonly reason?: StopReason | 'oom';
   /** The crash report: the last `tailLines` lines this run wrote to its stderr file (else, when it wrote none there, its stdout file), none of an earlier run's; empty when neither is a file. */
   readonly tail: readonly string[];
 }
@@ -83,7 +86,7 @@ export interface StoppingEvent extends EventBase {
   readonly type: 'stopping';
   readonly pid: number;
   readonly signal: Signal;
-  readonly reason: NonNullable<ExitedEvent['reason']>;
+  readonly reason: StopReason;
 }
 /** The grace period ran out; SIGKILL was sent. */
 export interface KillingEvent extends EventBase { readonly type: 'killing'; readonly pid: number; readonly signal: Signal }

@@ -7,10 +7,12 @@ import type { Check, HealthOptions, ReadyOptions } from './checks/check.js';
 import type { RestartPolicy } from './policy/restart-policy.js';
 import type { ProcessDriver } from './process/driver.js';
 import type { Stdio } from './process/spawn-spec.js';
+import { noCgroups } from './process/cgroups.js';
 import { defaultDriver } from './process/default-driver.js';
 import type * as t from 'io-ts';
-import { check, checkFunction, Duration, Flag, NonEmptyString, NonNegativeInteger, PositiveDuration, PositiveInteger, satisfying, SignalName } from './validate.js';
+import { AbsolutePath, check, checkFunction, CoreShare, Duration, Flag, NonEmptyString, NonNegativeInteger, PositiveDuration, PositiveInteger, satisfying, SignalName } from './validate.js';
 import type { Signal } from './signal-name.js';
+import type { CgroupLimits } from './process/cgroup/limits.js';
 
 /** How a daemon is run and supervised. Every field is optional. */
 export interface DaemonOptions {
@@ -63,6 +65,20 @@ export interface DaemonOptions {
    * not secret. A scope the supervisor itself inherited never reaches a child.
    */
   readonly scope?: string;
+  /**
+   * The cgroup v2 directory the daemon's processes run in (Containment),
+   * which must exist: each child joins it before its program runs, a stop
+   * ends whatever is left in it (setsid escapees included) through
+   * `cgroup.kill`, and `stopped` waits until it is empty. A manager sets it
+   * for each service under containment; it is not a service's option.
+   */
+  readonly cgroup?: string;
+  /** The most memory the service's whole tree may use, in bytes (cgroup `memory.max`): a manager's service under cgroup containment only. */
+  readonly memoryMax?: number;
+  /** The CPU the service's whole tree may use, in cores (0.5 is half of one; cgroup `cpu.max`): a manager's service under cgroup containment only. */
+  readonly cpuMax?: number;
+  /** How many processes and threads the service's whole tree may have (cgroup `pids.max`): a manager's service under cgroup containment only. */
+  readonly pidsMax?: number;
   /** Default `asyncScheduler`; a `TestScheduler` makes every timing rule virtual. */
   readonly scheduler?: SchedulerLike;
   /**
@@ -98,6 +114,9 @@ export interface ResolvedOptions {
   readonly uid: number | undefined;
   readonly gid: number | undefined;
   readonly scope: string | undefined;
+  readonly cgroup: string | undefined;
+  /** The limits asked for, which the manager writes into the service's cgroup. */
+  readonly limits: CgroupLimits;
   readonly scheduler: SchedulerLike;
   readonly driver: ProcessDriver;
   readonly logger: Logger;
@@ -136,6 +155,10 @@ export const OPTION_RULES = {
   uid: NonNegativeInteger,
   gid: NonNegativeInteger,
   scope: NonEmptyString,
+  cgroup: AbsolutePath,
+  memoryMax: PositiveInteger,
+  cpuMax: CoreShare,
+  pidsMax: PositiveInteger,
 } as const satisfies { readonly [K in keyof DaemonOptions]?: t.Type<NonNullable<DaemonOptions[K]>, NonNullable<DaemonOptions[K]>> };
 
 /** The rules of `ready`'s timing fields (its `check` is a function). */
@@ -146,6 +169,10 @@ export const HEALTH_RULES = { intervalMs: PositiveDuration, timeoutMs: PositiveD
 
 const optional = <T, R = T>(value: T | undefined, check: (value: T) => R): R | undefined =>
   value === undefined ? undefined : check(value);
+
+/** `{ [name]: value }` checked, or nothing when it is not given. */
+const optionalField = <K extends string, A>(name: K, value: unknown, rule: t.Type<A, A>): Partial<Record<K, A>> =>
+  value === undefined ? {} : ({ [name]: check(name, value, rule) } as Partial<Record<K, A>>);
 
 const checkPolicy = (value: unknown): RestartPolicy => {
   const policy = value as Partial<RestartPolicy> | null;
@@ -163,11 +190,17 @@ const checkPolicy = (value: unknown): RestartPolicy => {
 export const driverOf = (parts: Partial<ProcessDriver> = defaultDriver()): ProcessDriver => {
   if (isWhole(parts)) return parts;
   const os = defaultDriver();
-  return { processes: parts.processes ?? os.processes, system: parts.system ?? os.system, files: parts.files ?? os.files };
+  return {
+    processes: parts.processes ?? os.processes,
+    system: parts.system ?? os.system,
+    files: parts.files ?? os.files,
+    // Processes of a seam's own (fakes) are never put in the OS's cgroups.
+    cgroups: parts.cgroups ?? (parts.processes === undefined ? os.cgroups : noCgroups),
+  };
 };
 
 const isWhole = (parts: Partial<ProcessDriver>): parts is ProcessDriver =>
-  parts.processes !== undefined && parts.system !== undefined && parts.files !== undefined;
+  parts.processes !== undefined && parts.system !== undefined && parts.files !== undefined && parts.cgroups !== undefined;
 
 // A seam that keeps time itself (the fakes of rxdaemon/testing) takes the pipeline's clock, or refuses another one here, where options enter.
 const onScheduler = (driver: ProcessDriver, scheduler: SchedulerLike): ProcessDriver => {
@@ -234,6 +267,12 @@ const resolve = (options: DaemonOptions): ResolvedOptions => ({
   uid: optional(options.uid, (uid) => check('uid', uid, OPTION_RULES.uid)),
   gid: optional(options.gid, (gid) => check('gid', gid, OPTION_RULES.gid)),
   scope: optional(options.scope, (scope) => check('scope', scope, OPTION_RULES.scope)),
+  cgroup: optional(options.cgroup, (cgroup) => check('cgroup', cgroup, OPTION_RULES.cgroup)),
+  limits: {
+    ...optionalField('memoryMax', options.memoryMax, OPTION_RULES.memoryMax),
+    ...optionalField('cpuMax', options.cpuMax, OPTION_RULES.cpuMax),
+    ...optionalField('pidsMax', options.pidsMax, OPTION_RULES.pidsMax),
+  },
   scheduler: options.scheduler ?? asyncScheduler,
   driver: onScheduler(driverOf(options.driver), options.scheduler ?? asyncScheduler),
   logger: options.logger ?? silentLogger,

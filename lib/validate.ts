@@ -86,6 +86,9 @@ export const NonEmptyString = satisfying('a non-empty string', (value): value is
 /** A finite number ≥ 1: a growth factor. */
 export const Factor = satisfying('a finite number >= 1', (value): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 1);
 
+/** An absolute path: a cgroup's directory. */
+export const AbsolutePath = satisfying('an absolute path', (value): value is string => typeof value === 'string' && value.startsWith('/'));
+
 /** A share of cores, as `cpu.max` takes it: a finite number of at least 0.01 (the kernel's 1 ms quota of each 100 ms). */
 export const CoreShare = satisfying('a finite number of cores >= 0.01', (value): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0.01);
 

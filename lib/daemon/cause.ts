@@ -1,4 +1,4 @@
-import type { DaemonEventOf, ExitedEvent } from '../events.js';
+import type { DaemonEventOf, ExitedEvent, StopReason } from '../events.js';
 
 /*
  * The words of `DaemonState.cause`: why a daemon's state, other than
@@ -30,7 +30,11 @@ export const spawningCause = (attempt: number): string => `spawning (attempt ${a
  * for an adopted process, whose code is not known, `pid 812 ended`.
  */
 export const exitCause = (event: ExitedEvent): string => {
-  const how = event.adopted ? `pid ${event.pid} ended` : event.signal === null ? `exited with code ${String(event.code)}` : `killed by ${event.signal}`;
+  const how =
+    event.reason === 'oom' ? `killed by the kernel's OOM killer: its cgroup went over memoryMax`
+    : event.adopted ? `pid ${event.pid} ended`
+    : event.signal === null ? `exited with code ${String(event.code)}`
+    : `killed by ${event.signal}`;
   const last = event.tail.at(-1);
   return last === undefined ? how : `${how}: ${last}`;
 };
@@ -48,7 +52,7 @@ export const unhealthyCause = (event: DaemonEventOf<'unhealthy'>): string => `un
  * Why the supervisor ends a run: a stop or a restart asked for; a failed
  * check keeps the cause its event gave (`before`).
  */
-export const stopCause = (reason: NonNullable<ExitedEvent['reason']>, before: string | undefined): string | undefined => {
+export const stopCause = (reason: StopReason, before: string | undefined): string | undefined => {
   switch (reason) {
     case 'stop':
       return 'stopping on request';

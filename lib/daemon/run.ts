@@ -13,7 +13,7 @@ export interface Run {
 }
 
 /** Why the supervisor itself ended a run, when it did. */
-export type StopReason = NonNullable<ExitedEvent['reason']>;
+export type { StopReason } from '../events.js';
 
 /**
  * How a run ended: as the restart policy sees it (a failed spawn with its

@@ -13,7 +13,7 @@ export const SCOPE_VARIABLE = 'RXDAEMON_SCOPE';
  * make it pass for the outer one's.
  */
 export const spawnSpecOf = (command: Command, options: ResolvedOptions): SpawnSpec => {
-  const { envNames, scope } = options;
+  const { envNames, scope, cgroup } = options;
   return {
     command: command.command,
     args: command.args ?? [],
@@ -29,5 +29,6 @@ export const spawnSpecOf = (command: Command, options: ResolvedOptions): SpawnSp
     stderr: options.stderr,
     uid: options.uid,
     gid: options.gid,
+    ...(cgroup === undefined ? {} : { cgroup }),
   };
 };

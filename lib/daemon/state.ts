@@ -112,7 +112,7 @@ export const nextState = (state: DaemonState, event: DaemonEvent): DaemonState =
       const lastExit: LastExit = { code: event.code, signal: event.signal, at: event.at, ...(event.reason === undefined ? {} : { reason: event.reason }) };
       // An exit during a stop is the stop succeeding, not a wait for the next run.
       const status = state.status === 'stopping' ? 'stopping' : 'waiting';
-      return because({ ...kept(state), status, lastExit }, event.reason === undefined ? exitCause(event) : stopCause(event.reason, state.cause));
+      return because({ ...kept(state), status, lastExit }, event.reason === undefined || event.reason === 'oom' ? exitCause(event) : stopCause(event.reason, state.cause));
     }
     case 'spawn-failed':
       return { ...kept(state), status: 'waiting', cause: spawnFailedCause(event) };

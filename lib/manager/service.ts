@@ -10,7 +10,7 @@ import type { DataDir } from './data-dir.js';
 /** The options one service of a manager may have of its own; the rest are the manager's, for all. */
 export type ServiceOptions = Pick<
   DaemonOptions,
-  'gracefulStopMs' | 'stopSignal' | 'restart' | 'oneshot' | 'ready' | 'health' | 'killProcessGroup' | 'stdout' | 'stderr' | 'tailLines' | 'maxLogBytes' | 'logBackups' | 'uid' | 'gid'
+  'gracefulStopMs' | 'stopSignal' | 'restart' | 'oneshot' | 'ready' | 'health' | 'killProcessGroup' | 'stdout' | 'stderr' | 'tailLines' | 'maxLogBytes' | 'logBackups' | 'uid' | 'gid' | 'memoryMax' | 'cpuMax' | 'pidsMax'
 >;
 
 /** The names of {@link ServiceOptions}: what a service's entry may hold besides its command. */
@@ -29,6 +29,9 @@ export const SERVICE_OPTIONS = [
   'logBackups',
   'uid',
   'gid',
+  'memoryMax',
+  'cpuMax',
+  'pidsMax',
 ] as const satisfies readonly (keyof ServiceOptions)[];
 
 type DataOption = Extract<(typeof SERVICE_OPTIONS)[number], keyof typeof OPTION_RULES>;

@@ -9,7 +9,8 @@ import { isSignallablePid } from './pid.js';
 import { hasExited, lookUpProcStat, type ProcStat } from './proc-stat.js';
 import type { ChildHandle, ExitStatus, KillError, OutputStart, Processes, ProcessProbe, ProcessWatch } from './processes.js';
 import { endGroup, groupRemains } from './signal.js';
-import { spawnFailure } from './spawn-failure.js';
+import { programFailure, spawnFailure } from './spawn-failure.js';
+import { joinedCommand, openCgroupProcs } from './cgroup/join.js';
 import type { SpawnSpec } from './spawn-spec.js';
 import { closeStdio, openStdio, outputStartOf, type NativeStdio } from './stdio-files.js';
 import { watchProcess } from './watch-process.js';
@@ -58,19 +59,32 @@ export class ChildProcesses implements Processes {
 
   spawn(spec: SpawnSpec): Observable<ChildHandle> {
     return new Observable<ChildHandle>((subscriber) => {
+      // Through the join's shell a missing program is an exit (127), not a failed spawn: looked for first.
+      const missing = spec.cgroup === undefined ? undefined : programFailure(spec);
+      if (missing !== undefined) {
+        subscriber.error(missing);
+        return;
+      }
+      const join = spec.cgroup === undefined ? right(undefined) : openCgroupProcs(spec.cgroup);
+      if (isLeft(join)) {
+        const { code, message } = join.left;
+        subscriber.error({ code, message: `spawn ${spec.command}: cannot join its cgroup: ${message} (${code})` });
+        return;
+      }
+      const fd = join.right;
       let launched: Launched;
       let stdio: NativeStdio[] = [];
       let outputStart: OutputStart;
       try {
         const [stdout, stderr] = (stdio = openStdio(spec.stdout, spec.stderr));
         outputStart = { ...outputStartOf(stdio), ...rotationsAtStart(spec) };
-        launched = this.launch(spec, stdout, stderr);
+        launched = this.launch(fd === undefined ? spec : { ...spec, ...joinedCommand(spec.command, spec.args) }, stdout, stderr, fd);
       } catch (error) {
         subscriber.error(spawnFailure(spec, error));
         return;
       } finally {
         // The child holds its own copies; ours would leak one descriptor per restart.
-        closeStdio(stdio);
+        closeStdio(fd === undefined ? stdio : [...stdio, fd]);
       }
       const { child, failure } = launched;
       const pid = child.pid;

@@ -1,4 +1,5 @@
 import { diskFiles } from '../fs/disk-files.js';
+import { systemCgroups } from './cgroup/system-cgroups.js';
 import { ChildProcesses } from './child-processes.js';
 import type { ProcessDriver } from './driver.js';
 import { loadExecaLaunch, nodeLaunch } from './launch.js';
@@ -9,8 +10,8 @@ let node: ProcessDriver | undefined;
 let viaExeca: Promise<ProcessDriver> | undefined;
 const system = new ProcScans();
 
-/** The default driver, process-wide (one table of live children for all daemons): node's child_process, /proc, the file system. */
-export const defaultDriver = (): ProcessDriver => (node ??= { processes: new ChildProcesses(nodeLaunch), system, files: diskFiles });
+/** The default driver, process-wide (one table of live children for all daemons): node's child_process, /proc, the file system, cgroupfs. */
+export const defaultDriver = (): ProcessDriver => (node ??= { processes: new ChildProcesses(nodeLaunch), system, files: diskFiles, cgroups: systemCgroups });
 
 /**
  * The default driver with its processes launched through execa 9, for those

@@ -1,9 +1,10 @@
 import type { Files } from '../fs/files.js';
+import type { Cgroups } from './cgroups.js';
 import type { Processes } from './processes.js';
 import type { SystemScans } from './system-scans.js';
 
 /**
- * The OS as the pipeline sees it, in three seams. The pipeline reaches
+ * The OS as the pipeline sees it, in four seams. The pipeline reaches
  * processes and files only through a driver, and time only through its
  * scheduler, so the fakes of `rxdaemon/testing` can replay every rule in
  * virtual time. Where a driver is an option (`DaemonOptions.driver`,
@@ -21,4 +22,6 @@ export interface ProcessDriver {
   readonly system: SystemScans;
   /** The files of a daemon's supervision: pid files written and removed, output files read and rotated. */
   readonly files: Files;
+  /** Cgroups (Containment): each service's found, made, watched, killed and measured; none for a driver whose processes are fakes. */
+  readonly cgroups: Cgroups;
 }

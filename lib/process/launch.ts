@@ -11,10 +11,12 @@ export interface Launched {
 /**
  * Starts one process for a daemon: detached into its own session (setsid),
  * so a Ctrl-C to the supervisor's terminal does not reach it; stdin closed;
- * stdout and stderr a raw descriptor, 'ignore' or 'inherit', never a pipe.
+ * stdout and stderr a raw descriptor, 'ignore' or 'inherit', never a pipe;
+ * under containment, the descriptor of its cgroup's cgroup.procs as its
+ * descriptor 3, which the join's shell writes and closes (cgroup/join.ts).
  * It may throw (bad arguments); it never kills the child.
  */
-export type Launch = (spec: SpawnSpec, stdout: NativeStdio, stderr: NativeStdio) => Launched;
+export type Launch = (spec: SpawnSpec, stdout: NativeStdio, stderr: NativeStdio, join?: number) => Launched;
 
 // `env` with the spec's variables set on it, and those it drops (an outer
 // supervisor's id and token must not leak into this child) set to
@@ -43,13 +45,13 @@ const identity = (spec: SpawnSpec) => ({
  * and holds about 2 KB per running child instead of about 47 KB (see the
  * bench in the README).
  */
-export const nodeLaunch: Launch = (spec, stdout, stderr) => {
+export const nodeLaunch: Launch = (spec, stdout, stderr, join) => {
   // Loaded by the first spawn, not by import('rxdaemon') (P7: cold start).
   const child = process.getBuiltinModule('node:child_process').spawn(spec.command, [...spec.args], {
     cwd: spec.cwd,
     env: childEnv(spec),
     detached: true,
-    stdio: ['ignore', stdout, stderr],
+    stdio: join === undefined ? ['ignore', stdout, stderr] : ['ignore', stdout, stderr, join],
     windowsHide: true,
     ...identity(spec),
   });
@@ -70,7 +72,7 @@ const asExecaStdio = (stdio: NativeStdio): 'ignore' | 'inherit' | 3 => stdio as 
  */
 export const loadExecaLaunch = async (): Promise<Launch> => {
   const { execa } = await import('execa');
-  return (spec, stdout, stderr) => {
+  return (spec, stdout, stderr, join) => {
     const child = execa(spec.command, [...spec.args], {
       cwd: spec.cwd,
       env: withSpecEnv(spec, {}),
@@ -79,9 +81,7 @@ export const loadExecaLaunch = async (): Promise<Launch> => {
       cleanup: false,
       buffer: false,
       reject: false,
-      stdin: 'ignore',
-      stdout: asExecaStdio(stdout),
-      stderr: asExecaStdio(stderr),
+      stdio: ['ignore', asExecaStdio(stdout), asExecaStdio(stderr), ...(join === undefined ? [] : [asExecaStdio(join)])],
       forceKillAfterDelay: false,
       ...identity(spec),
     });

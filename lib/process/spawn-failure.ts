@@ -42,24 +42,26 @@ const outputProblem = (spec: SpawnSpec, error: unknown): string | undefined => {
   return undefined;
 };
 
-/** What is wrong with the program itself, found where exec would look for it. */
-const programProblem = (spec: SpawnSpec, code: string, env: NodeJS.ProcessEnv): string | undefined => {
+/** What is wrong with the program itself, found where exec would look for it, with the errno exec gives for it. */
+const programProblem = (spec: SpawnSpec, code: string, env: NodeJS.ProcessEnv): { readonly code: string; readonly cause: string } | undefined => {
   const cwd = spec.cwd ?? process.cwd();
   const { command } = spec;
   const path = searchPathOf(spec, env);
   const candidates = candidatesOf(command, cwd, path);
   const found = candidates.map((candidate) => ({ candidate, at: look(candidate) })).find(({ at }) => 'stats' in at);
+  const enoent = (cause: string) => ({ code: 'ENOENT', cause });
+  const eacces = (cause: string) => ({ code: 'EACCES', cause });
   if (found === undefined || !('stats' in found.at)) {
-    if (command.includes('/')) return `${candidates[0] ?? command} does not exist`;
-    return path === undefined || path === '' ? `${command} cannot be looked up: there is no PATH` : `${command} is not in PATH (searched: ${path})`;
+    if (command.includes('/')) return enoent(`${candidates[0] ?? command} does not exist`);
+    return enoent(path === undefined || path === '' ? `${command} cannot be looked up: there is no PATH` : `${command} is not in PATH (searched: ${path})`);
   }
   const { candidate, at } = found;
-  if (at.stats.isDirectory()) return `${candidate} is a directory`;
-  if (!at.stats.isFile()) return `${candidate} is not a regular file`;
-  if ((at.stats.mode & 0o111) === 0) return `${candidate} is not executable (mode ${(at.stats.mode & 0o777).toString(8).padStart(4, '0')})`;
+  if (at.stats.isDirectory()) return eacces(`${candidate} is a directory`);
+  if (!at.stats.isFile()) return eacces(`${candidate} is not a regular file`);
+  if ((at.stats.mode & 0o111) === 0) return eacces(`${candidate} is not executable (mode ${(at.stats.mode & 0o777).toString(8).padStart(4, '0')})`);
   const interpreter = shebangOf(candidate)?.[0];
-  if (code === 'ENOENT' && interpreter !== undefined && 'code' in look(interpreter)) return `its interpreter ${interpreter} (the #! line of ${candidate}) does not exist`;
-  if (code === 'EACCES') return `${candidate} cannot be run: permission denied (a noexec mount, or a directory on its way that cannot be searched)`;
+  if (code === 'ENOENT' && interpreter !== undefined && 'code' in look(interpreter)) return enoent(`its interpreter ${interpreter} (the #! line of ${candidate}) does not exist`);
+  if (code === 'EACCES') return eacces(`${candidate} cannot be run: permission denied (a noexec mount, or a directory on its way that cannot be searched)`);
   return undefined;
 };
 
@@ -85,7 +87,7 @@ const diagnose = (spec: SpawnSpec, error: unknown, env: NodeJS.ProcessEnv): stri
   if (code === 'EPERM' && (spec.uid !== undefined || spec.gid !== undefined)) {
     return `switching to uid ${String(spec.uid ?? '(same)')} and gid ${String(spec.gid ?? '(same)')} is not permitted`;
   }
-  return programProblem(spec, code, env) ?? REASONS[code];
+  return programProblem(spec, code, env)?.cause ?? REASONS[code];
 };
 
 /**
@@ -106,4 +108,15 @@ export const spawnFailure = (spec: SpawnSpec, error: unknown, env: NodeJS.Proces
   // the command than an event should carry, and the token must never reach one.
   const reason = error instanceof Error && errnoOf(error) === undefined ? `: ${error.message.split('\n')[0] ?? ''}` : '';
   return { code, message: `spawn ${spec.command} ${code}${reason}` };
+};
+
+/**
+ * The failure a spawn would meet over its program (missing, not in PATH,
+ * not executable, a missing #! interpreter), looked for before the spawn:
+ * for a child that runs its program through the cgroup join's shell, whose
+ * exec of a missing program is an exit (127), not a failed spawn.
+ */
+export const programFailure = (spec: SpawnSpec, env: NodeJS.ProcessEnv = process.env): SpawnFailure | undefined => {
+  const problem = programProblem(spec, 'ENOENT', env);
+  return problem === undefined ? undefined : { code: problem.code, message: `spawn ${spec.command}: ${problem.cause} (${problem.code})` };
 };

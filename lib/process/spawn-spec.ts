@@ -14,4 +14,6 @@ export interface SpawnSpec {
   readonly stderr: Stdio;
   readonly uid: number | undefined;
   readonly gid: number | undefined;
+  /** The cgroup v2 directory the child joins before its program runs (Containment), so not even its first fork is outside. */
+  readonly cgroup?: string;
 }

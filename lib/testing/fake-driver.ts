@@ -5,6 +5,7 @@ import type { ExitStatus } from '../process/processes.js';
 import type { SpawnSpec } from '../process/spawn-spec.js';
 import { FakeClock } from './fake-clock.js';
 import { FakeFiles } from './fake-files.js';
+import { noCgroups, type Cgroups } from '../process/cgroups.js';
 import type { AddedProcess, FakeProcess, FakeSignal } from './fake-process.js';
 import { FakeProcesses, type FakeProcessesOptions } from './fake-processes.js';
 import { FakeSystem, type FakeSystemOptions } from './fake-system.js';
@@ -70,6 +71,8 @@ export class FakeDriver implements ProcessDriver {
   readonly system: FakeSystem;
   /** The files written, by path. */
   readonly files: FakeFiles;
+  /** No cgroups: a manager of fakes contains its services in process groups. */
+  readonly cgroups: Cgroups = noCgroups;
   /** Every spawn asked for, in order. */
   readonly spawns: SpawnSpec[];
   /** Every signal sent, in order (refused ones are not listed). */

@@ -68,7 +68,7 @@ describe('DaemonEvent', () => {
     expectTypeOf<Exited['attempt']>().toEqualTypeOf<number>();
     expectTypeOf<Exited['runMs']>().toEqualTypeOf<number>();
     expectTypeOf<Exited['requested']>().toEqualTypeOf<boolean>();
-    expectTypeOf<Exited['reason']>().toEqualTypeOf<'stop' | 'restart' | 'not-ready' | 'unhealthy' | undefined>();
+    expectTypeOf<Exited['reason']>().toEqualTypeOf<'stop' | 'restart' | 'not-ready' | 'unhealthy' | 'oom' | undefined>();
     // An event has an id only when its command has one.
     expectTypeOf<DaemonEvent['id']>().toEqualTypeOf<string | undefined>();
   });

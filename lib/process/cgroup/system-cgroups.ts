@@ -1,0 +1,40 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Cgroups } from '../cgroups.js';
+import { discoverCgroups } from './discovery.js';
+import { killCgroup } from './kill.js';
+import { createServiceCgroup, enterSupervisorLeaf, removeCgroup, scopeCgroupOf, SUPERVISOR_LEAF } from './layout.js';
+import { applyLimits } from './limits.js';
+import { readOomKills } from './oom-kills.js';
+import { populated$ } from './populated.js';
+import { readCgroupUsage } from './usage.js';
+
+/** The names of the cgroups directly below `dir`; none when it is not there. */
+const childCgroups = (dir: string): string[] => {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  } catch {
+    return [];
+  }
+};
+
+/** The OS's cgroups: cgroupfs, as discovery finds it. */
+export const systemCgroups: Cgroups = {
+  discover: (root) => discoverCgroups(root === undefined ? {} : { root }),
+  create: createServiceCgroup,
+  list: (root, scope) => childCgroups(scopeCgroupOf(root, scope)).filter((name) => name !== SUPERVISOR_LEAF),
+  remove: removeCgroup,
+  limit: applyLimits,
+  enterSupervisorLeaf,
+  populated$,
+  kill: killCgroup,
+  holds: (dir, pid) => {
+    try {
+      return readFileSync(join(dir, 'cgroup.procs'), 'latin1').split('\n').includes(String(pid));
+    } catch {
+      return false;
+    }
+  },
+  usage: readCgroupUsage,
+  oomKills: readOomKills,
+};
