@@ -18,6 +18,8 @@ export interface StartedEvent extends EventBase {
   readonly attempt: number;
   /** Where this run's output begins in its output files that are files (their sizes at the spawn): its crash report, and a later supervisor's, reads from there. */
   readonly outputStart?: OutputOffsets;
+  /** The cgroup it runs in, joined before its program ran (Containment). */
+  readonly cgroup?: string;
 }
 /** Spawning itself failed (ENOENT, EACCES, …); counts as an attempt. */
 export interface SpawnFailedEvent extends EventBase {
@@ -33,6 +35,8 @@ export interface AdoptedEvent extends EventBase {
   readonly attempt: number;
   /** When the process itself started, by the scheduler's clock (from its start time in /proc); `at` where the OS does not tell. */
   readonly startedAt: number;
+  /** The cgroup it was found in, which its stop and its death go through (Containment): the service's own, where the process is in it. */
+  readonly cgroup?: string;
 }
 /** The ready check passed (at once, when there is none): `afterMs` after `started` or `adopted`. */
 export interface ReadyEvent extends EventBase { readonly type: 'ready'; readonly pid: number; readonly afterMs: number }

@@ -33,6 +33,8 @@ export interface DaemonState {
   readonly attempt: number;
   /** Spawns after the first run (spawned or adopted); never reset. */
   readonly restarts: number;
+  /** The cgroup of the current process, whose whole tree its CPU and memory count (Containment). */
+  readonly cgroup?: string;
   /** When the current process started: an adopted one's own start (from /proc), not its adoption, where the OS tells it. */
   readonly since?: number;
   /** How the last run ended. */
@@ -58,6 +60,8 @@ export const isEnded = ({ status }: DaemonState): boolean => isTerminalType(stat
 /** The counters and the last exit, which every state after the first carries on. */
 const kept = ({ attempt, restarts, lastExit }: DaemonState): DaemonState =>
   lastExit === undefined ? { status: 'idle', attempt, restarts } : { status: 'idle', attempt, restarts, lastExit };
+
+const cgroupOf = ({ cgroup }: { readonly cgroup?: string }): { readonly cgroup?: string } => (cgroup === undefined ? {} : { cgroup });
 
 /**
  * Whether a daemon in this state ran before (spawned, failed to spawn, or
@@ -101,9 +105,9 @@ export const nextState = (state: DaemonState, event: DaemonEvent): DaemonState =
     case 'spawning':
       return { ...kept(state), status: 'spawning', attempt: event.attempt, restarts: hasRun(state) ? state.restarts + 1 : state.restarts, cause: spawningCause(event.attempt) };
     case 'started':
-      return { ...kept(state), status: 'starting', pid: event.pid, adopted: false, attempt: event.attempt, since: event.at, cause: NOT_READY };
+      return { ...kept(state), status: 'starting', pid: event.pid, adopted: false, attempt: event.attempt, since: event.at, ...cgroupOf(event), cause: NOT_READY };
     case 'adopted':
-      return { ...kept(state), status: 'starting', pid: event.pid, adopted: true, attempt: event.attempt, since: event.startedAt, cause: NOT_READY };
+      return { ...kept(state), status: 'starting', pid: event.pid, adopted: true, attempt: event.attempt, since: event.startedAt, ...cgroupOf(event), cause: NOT_READY };
     case 'ready':
       return because({ ...state, status: 'running' }, undefined);
     case 'stable':
