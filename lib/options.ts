@@ -224,6 +224,21 @@ const checkOneshot = (options: DaemonOptions): boolean => {
 const oneshotRestart = (policy: RestartPolicy | undefined): RestartPolicy =>
   policy === undefined || policy === noRestart ? noRestart : restartOn(checkPolicy(policy), { when: 'on-failure' });
 
+/**
+ * The options of a daemon that runs on its own (a `Daemon`, `supervise()`):
+ * {@link resolveOptions}, where a limit without a `cgroup` is a TypeError.
+ * A limit is written into a cgroup by the manager that made it; without
+ * one the daemon would run unlimited, which is never done silently.
+ */
+export const resolveDaemonOptions = (options?: DaemonOptions): ResolvedOptions => {
+  const resolved = resolveOptions(options);
+  const limit = Object.keys(resolved.limits)[0];
+  if (limit !== undefined && resolved.cgroup === undefined) {
+    throw new TypeError(`Expected no \`${limit}\` option on a daemon without a \`cgroup\`: limits apply to a manager's services under cgroup containment (see docs/containment.md).`);
+  }
+  return resolved;
+};
+
 let defaults: ResolvedOptions | undefined;
 
 /**

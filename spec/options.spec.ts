@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkCommand } from '../lib/command.js';
 import { errorFields } from '../lib/events.js';
-import { resolveOptions } from '../lib/options.js';
+import { Daemon } from '../lib/daemon/daemon.js';
+import { supervise } from '../lib/daemon/supervise.js';
+import { resolveDaemonOptions, resolveOptions } from '../lib/options.js';
 
 describe('options and commands are checked where they enter', () => {
   it.each([
@@ -15,8 +17,20 @@ describe('options and commands are checked where they enter', () => {
     [{ envNames: { id: '' } }, 'Expected the `envNames.id` option to be a non-empty string, got `` (string).'],
     [{ pidFile: 7 }, 'Expected the `pidFile` option to be a non-empty string, got `7` (number).'],
     [{ killProcessGroup: 'yes' }, 'Expected the `killProcessGroup` option to be true or false, got `yes` (string).'],
+    [{ cgroup: 'sys/fs/cgroup/x' }, 'Expected the `cgroup` option to be an absolute path, got `sys/fs/cgroup/x` (string).'],
+    [{ memoryMax: 0 }, 'Expected the `memoryMax` option to be a positive integer, got `0` (number).'],
+    [{ cpuMax: 0.001 }, 'Expected the `cpuMax` option to be a finite number of cores >= 0.01, got `0.001` (number).'],
+    [{ pidsMax: 1.5 }, 'Expected the `pidsMax` option to be a positive integer, got `1.5` (number).'],
   ])('%j', (options, message) => {
     expect(() => resolveOptions(options as never)).toThrow(new TypeError(message));
+  });
+
+  it('a daemon on its own with a limit and no cgroup is refused: it would run unlimited', () => {
+    expect(() => new Daemon({ command: 'x' }, { memoryMax: 2 ** 28 })).toThrow(
+      new TypeError("Expected no `memoryMax` option on a daemon without a `cgroup`: limits apply to a manager's services under cgroup containment (see docs/containment.md)."),
+    );
+    expect(() => supervise({ command: 'x' }, { pidsMax: 64 })).toThrow('Expected no `pidsMax` option on a daemon without a `cgroup`');
+    expect(resolveDaemonOptions({ cgroup: '/sys/fs/cgroup/x', cpuMax: 0.5 }).limits).toEqual({ cpuMax: 0.5 });
   });
 
   it('shows a value it cannot print as JSON by its kind', () => {

@@ -4,7 +4,7 @@ import { AsyncSubject, filter, firstValueFrom, ignoreElements, Observable, Subje
 import { checkCommand, commandEquals, type Command } from '../command.js';
 import { codedError } from '../errno.js';
 import { eventFactory, isTerminal, isTerminalType, type DaemonEvent } from '../events.js';
-import { driverOf, resolveOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
+import { driverOf, resolveDaemonOptions, type DaemonOptions, type ResolvedOptions } from '../options.js';
 import { outputLines$, type OutputStream } from '../output/output-lines.js';
 import { checkSnapshot, decodeSnapshot } from '../snapshot/check-snapshot.js';
 import type { DaemonSnapshot } from '../snapshot/codec.js';
@@ -68,7 +68,7 @@ export class Daemon {
 
   constructor(command: Command, options?: DaemonOptions) {
     this.command = checkCommand(command);
-    this.#options = resolveOptions(options);
+    this.#options = resolveDaemonOptions(options);
     this.events$ = this.#events.asObservable();
     // Replayed by reading the fold, not by keeping a subject per daemon; after the end, events$ completes (or errs) at once.
     this.state$ = new Observable<DaemonState>((subscriber) => {

@@ -1,3 +1,4 @@
+import { isLeft } from 'fp-ts/lib/Either.js';
 import { defer, EMPTY, ignoreElements, interval, Observable, takeWhile } from 'rxjs';
 import type { ExitStatus } from '../process/processes.js';
 import type { Stdio } from '../process/spawn-spec.js';
@@ -7,31 +8,80 @@ import type { LiveProcess } from './live-process.js';
 import { RunEnd, type Run, type RunItem, type StopReason } from './run.js';
 
 /**
- * A run's end, once its process is gone: whatever is left of its process
- * group is ended first, and waited for (S5), so a respawn never meets a
- * dead leader's workers still holding its port; then `exited`, and the
- * {@link RunEnd}. `runMs` is the run's, not counting that wait.
+ * A run's end, once its process is gone: whatever is left of it is ended
+ * first, and waited for, so a respawn never meets a dead leader's workers
+ * still holding its port: in its cgroup (Containment) every process,
+ * setsid escapees included, through `cgroup.kill`, until the cgroup is
+ * empty; else its process group (S5). Then `exited` (`reason: 'oom'` when
+ * the cgroup's OOM kills rose during the run), and the {@link RunEnd}.
+ * `runMs` is the run's, not counting that wait.
  */
 export const exited$ = (context: DaemonContext, run: Run, status: ExitStatus, ready: boolean, reason?: StopReason): Observable<RunItem> =>
   new Observable<RunItem>((subscriber) => {
     const { process, attempt, startedAt } = run;
     const { driver, killProcessGroup, scheduler } = context.options;
     const runMs = scheduler.now() - startedAt;
-    const ended = killProcessGroup && driver.processes.endGroup(process);
+    const { cgroup } = process;
+    const leftovers$ =
+      cgroup !== undefined ? cgroupEmptied$(context, cgroup)
+      : killProcessGroup && driver.processes.endGroup(process) ? leftoversGone$(context, process.pid)
+      : undefined;
     const { code, signal } = status;
     const requested = reason !== undefined;
     const tail = tailOf(context, process);
     // Timed when the leftovers are gone, not before.
     const report = (): void => {
-      subscriber.next(context.event('exited', { pid: process.pid, code, signal, adopted: process.adopted, attempt, runMs, requested, ...(requested ? { reason } : {}), tail }));
+      const why = reason ?? (oomKilled(context, run) ? 'oom' : undefined);
+      subscriber.next(context.event('exited', { pid: process.pid, code, signal, adopted: process.adopted, attempt, runMs, requested, ...(why === undefined ? {} : { reason: why }), tail }));
       subscriber.next(new RunEnd(attempt, { kind: 'exited', code, signal, adopted: process.adopted, ...(reason === 'not-ready' || reason === 'unhealthy' ? { reason } : {}) }, runMs, reason, ready));
       subscriber.complete();
     };
-    if (!ended) {
+    if (leftovers$ === undefined) {
       report();
       return undefined;
     }
-    return leftoversGone$(context, process.pid).subscribe({ complete: report });
+    return leftovers$.subscribe({ complete: report });
+  });
+
+/** Whether the OOM killer ended a process of the run's cgroup while it ran. */
+const oomKilled = (context: DaemonContext, { process, oomKills }: Run): boolean =>
+  process.cgroup !== undefined && oomKills !== undefined && (context.options.driver.cgroups.oomKills(process.cgroup) ?? 0) > oomKills;
+
+/**
+ * Completes once cgroup `dir` holds no process: at once when it is empty
+ * already (a leader that left nothing behind costs one read); else after
+ * one `cgroup.kill` of what is left, when cgroup.events says so. Never
+ * longer than {@link LEFTOVERS_WAIT_MS}: a process in uninterruptible sleep
+ * (D state, a hung NFS mount) outlives any SIGKILL for a while, and a
+ * stop must still end.
+ */
+const cgroupEmptied$ = (context: DaemonContext, dir: string): Observable<never> =>
+  new Observable<never>((subscriber) => {
+    const { driver, scheduler, logger } = context.options;
+    const kill = (): void => {
+      const killed = driver.cgroups.kill(dir);
+      if (isLeft(killed)) logger.warn(`rxdaemon: the processes left in ${dir} were not ended: ${killed.left.message}`);
+    };
+    subscriber.add(scheduler.schedule(() => { subscriber.complete(); }, LEFTOVERS_WAIT_MS));
+    let killed = false;
+    subscriber.add(
+      driver.cgroups.populated$(dir).subscribe({
+        next: (populated) => {
+          if (!populated) subscriber.complete();
+          else if (!killed) {
+            killed = true;
+            kill();
+          }
+        },
+        // Its events cannot be watched (past the inotify limit): ended all the same, and not waited for.
+        error: (error: unknown) => {
+          logger.debug(`rxdaemon: ${dir}'s cgroup.events cannot be watched: ${String(error)}`);
+          if (!killed) kill();
+          subscriber.complete();
+        },
+        complete: () => { subscriber.complete(); },
+      }),
+    );
   });
 
 /** The crash report: the last lines this run wrote to its stderr file, else (none there, or none written) its stdout file; none when neither is a file. */

@@ -1,4 +1,4 @@
-import { isRight } from 'fp-ts/lib/Either.js';
+import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { Observable, Subscription } from 'rxjs';
 import type { DaemonContext } from './context.js';
 import { exited$ } from './exited.js';
@@ -39,8 +39,11 @@ export const gracefulStop$ = (context: DaemonContext, run: Run, reason: StopReas
     if (grace.closed) return;
     grace.add(
       scheduler.schedule(() => {
+        // In a cgroup, every process of the service at once, escapees included; the exit that follows finds the cgroup empty.
+        const killed = process.cgroup === undefined ? undefined : context.options.driver.cgroups.kill(process.cgroup);
+        if (killed !== undefined && isLeft(killed)) logger.warn(`rxdaemon: ${process.cgroup ?? ''} not killed, so its leader alone is: ${killed.left.message}`);
         // Refused because the process is already gone (ESRCH, a reused pid), it needs no report: its exit is about to be observed.
-        context.signal(process, 'SIGKILL');
+        if (killed === undefined || isLeft(killed)) context.signal(process, 'SIGKILL');
         subscriber.next(context.event('killing', { pid: process.pid, signal: 'SIGKILL' }));
       }, gracefulStopMs),
     );

@@ -1,10 +1,10 @@
-import type { Observable } from 'rxjs';
+import { filter, map, merge, NEVER, catchError, type Observable, take } from 'rxjs';
 import type { ResolvedOptions } from '../options.js';
 import type { ChildHandle, ExitStatus, OutputStart } from '../process/processes.js';
 import type { Stdio } from '../process/spawn-spec.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import type { Adoptee } from '../snapshot/adoptee.js';
-import { pollUntilGone } from './liveness-poll.js';
+import { pollUntilGone, UNKNOWN_EXIT } from './liveness-poll.js';
 
 /**
  * The live process of a run, whether this supervisor started it or adopted
@@ -16,16 +16,19 @@ export interface LiveProcess extends ProcessIdentity {
   readonly adopted: boolean;
   /** Where the run's output begins in its output files; unknown for an adopted process whose record does not say. */
   readonly outputStart?: OutputStart;
+  /** The cgroup it runs in (Containment): whatever is left there when it exits is ended, and only then has the run ended. */
+  readonly cgroup?: string;
   /** Emits once when the process is gone. An adopted process is polled every `pollMs`. */
   exit(pollMs: number): Observable<ExitStatus>;
   /** Stops holding the process; it keeps running. */
   release(): void;
 }
 
-/** A child this supervisor spawned: its exit is an event, not a poll. */
-export const spawnedProcess = (handle: ChildHandle): LiveProcess => ({
+/** A child this supervisor spawned (into `cgroup`, under containment): its exit is an event, not a poll. */
+export const spawnedProcess = (handle: ChildHandle, cgroup: string | undefined): LiveProcess => ({
   pid: handle.pid,
   ...(handle.outputStart === undefined ? {} : { outputStart: handle.outputStart }),
+  ...(cgroup === undefined ? {} : { cgroup }),
   startTime: null,
   adopted: false,
   exit: () => handle.exit$,
@@ -53,16 +56,46 @@ const adoptedOutputStart = ({ outputStart }: Adoptee, { stdout, stderr, driver }
   };
 };
 
-/** A process this supervisor did not start: only polling can tell when it is gone. */
+/**
+ * Under containment the PID poll only has to catch a leader that dies while
+ * its children live on (cgroup.events says nothing then): it runs at a
+ * tenth of its rate.
+ */
+const CONTAINED_POLL_FACTOR = 10;
+
+/**
+ * A process this supervisor did not start. Outside a cgroup only polling
+ * can tell when it is gone. In its service's cgroup, the cgroup's emptying
+ * tells it at once (cgroup.events, through inotify), and the slower poll
+ * catches a leader that dies before the rest. A process that is not in
+ * the cgroup (started by 0.2, or under process groups) is polled as before:
+ * the cgroup's emptiness says nothing of it.
+ */
 export const adoptedProcess = (adoptee: Adoptee, options: ResolvedOptions): LiveProcess => {
-  const { driver, scheduler } = options;
+  const { driver, scheduler, cgroup } = options;
   const identity: ProcessIdentity = { pid: adoptee.pid, startTime: adoptee.startTime };
   const outputStart = adoptedOutputStart(adoptee, options);
+  const contained = cgroup !== undefined && driver.cgroups.holds(cgroup, adoptee.pid) ? cgroup : undefined;
   return {
     ...identity,
     ...(outputStart === undefined ? {} : { outputStart }),
+    ...(contained === undefined ? {} : { cgroup: contained }),
     adopted: true,
-    exit: (pollMs) => pollUntilGone(driver.processes, identity, pollMs, scheduler),
+    exit: (pollMs) =>
+      contained === undefined
+        ? pollUntilGone(driver.processes, identity, pollMs, scheduler)
+        : merge(pollUntilGone(driver.processes, identity, pollMs * CONTAINED_POLL_FACTOR, scheduler), emptied$(options, contained)).pipe(take(1)),
     release: () => undefined,
   };
 };
+
+/** Emits once, when cgroup `dir` holds no process; never, where its events cannot be watched (the poll then tells). */
+const emptied$ = ({ driver, logger }: ResolvedOptions, dir: string): Observable<ExitStatus> =>
+  driver.cgroups.populated$(dir).pipe(
+    filter((populated) => !populated),
+    map(() => UNKNOWN_EXIT),
+    catchError((error: unknown) => {
+      logger.debug(`rxdaemon: ${dir}'s cgroup.events cannot be watched, so the poll alone tells its end: ${String(error)}`);
+      return NEVER;
+    }),
+  );

@@ -66,7 +66,7 @@ const groupFor = (periodMs: number, scheduler: SchedulerLike): PollGroup => {
 };
 
 /** An adopted process's end is unknown: neither code nor signal can be learnt from outside. */
-const UNKNOWN_EXIT: ExitStatus = { code: null, signal: null };
+export const UNKNOWN_EXIT: ExitStatus = { code: null, signal: null };
 
 /**
  * Emits once, then completes, on the first tick at which the process is

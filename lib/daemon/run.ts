@@ -10,6 +10,8 @@ export interface Run {
   readonly startedAt: number;
   /** When this supervisor began to follow it, at its `started` or `adopted` (its checks' `afterMs` count from here). */
   readonly followedAt: number;
+  /** The OOM kills its cgroup had counted at its start, where the memory controller tells (Containment). */
+  readonly oomKills?: number;
 }
 
 /** Why the supervisor itself ended a run, when it did. */

@@ -3,7 +3,7 @@ import { subscribeInner } from '../inner-subscriber.js';
 import type { OutputOffsets, OutputStart, SpawnFailure } from '../process/processes.js';
 import type { Adoptee } from '../snapshot/adoptee.js';
 import type { DaemonContext } from './context.js';
-import { adoptedProcess, spawnedProcess } from './live-process.js';
+import { adoptedProcess, spawnedProcess, type LiveProcess } from './live-process.js';
 import { RunEnd, type Run, type RunItem } from './run.js';
 
 /** How a run begins: a spawn, as attempt `attempt`, or (a restored daemon's first run) the adoption of a live process. */
@@ -35,12 +35,12 @@ const spawn$ = (context: DaemonContext, attempt: number, follow: Follow): Observ
     // Attached to the subscriber while the spawn is under way, and let go once it is done: it holds nothing worth a daemon's lifetime.
     subscribeInner(subscriber, driver.processes.spawn(context.spec), {
       next: (handle) => {
-        const process = spawnedProcess(handle);
+        const process = spawnedProcess(handle, context.spec.cgroup);
         const outputStart = offsetsOf(process.outputStart);
-        subscriber.next(context.event('started', { pid: process.pid, attempt, ...(outputStart === undefined ? {} : { outputStart }) }));
+        subscriber.next(context.event('started', { pid: process.pid, attempt, ...(outputStart === undefined ? {} : { outputStart }), ...cgroupOf(process) }));
         if (subscriber.closed) return;
         const now = scheduler.now();
-        const run: Run = { process, attempt, startedAt: now, followedAt: now };
+        const run: Run = { process, attempt, startedAt: now, followedAt: now, ...oomKillsOf(context, process) };
         // S2: the pid file follows every spawn, after `started` so its error can never come first; then the process is followed.
         subscribeInner(subscriber, context.pidFile.write$(process.pid), {
           complete: () => {
@@ -56,6 +56,14 @@ const spawn$ = (context: DaemonContext, attempt: number, follow: Follow): Observ
       },
     });
   });
+
+const cgroupOf = ({ cgroup }: LiveProcess): { readonly cgroup?: string } => (cgroup === undefined ? {} : { cgroup });
+
+/** The OOM kills its cgroup had counted when a run began (memory.events, where the memory controller is enabled): a count that rose by its end says the OOM killer ended it. */
+const oomKillsOf = (context: DaemonContext, { cgroup }: LiveProcess): Pick<Run, 'oomKills'> => {
+  const kills = cgroup === undefined ? undefined : context.options.driver.cgroups.oomKills(cgroup);
+  return kills === undefined ? {} : { oomKills: kills };
+};
 
 /** The byte offsets of an output start, which a record keeps (rotation counts are this supervisor's own). */
 const offsetsOf = (start: OutputStart | undefined): OutputOffsets | undefined => {
@@ -77,5 +85,8 @@ const adopt$ = (context: DaemonContext, adoptee: Adoptee, follow: Follow): Obser
     const attempt = adoptee.attempt ?? 0;
     const followedAt = scheduler.now();
     const startedAt = driver.system.startedAt(adoptee, followedAt) ?? followedAt;
-    return concat(of(context.event('adopted', { pid: process.pid, attempt, startedAt })), follow(context, { process, attempt, startedAt, followedAt }));
+    return concat(
+      of(context.event('adopted', { pid: process.pid, attempt, startedAt, ...cgroupOf(process) })),
+      follow(context, { process, attempt, startedAt, followedAt, ...oomKillsOf(context, process) }),
+    );
   });

@@ -1,7 +1,7 @@
 import { AsyncSubject, map, merge, NEVER, Observable } from 'rxjs';
 import { checkCommand, type Command } from '../command.js';
 import type { DaemonEvent } from '../events.js';
-import { resolveOptions, type DaemonOptions } from '../options.js';
+import { resolveDaemonOptions, type DaemonOptions } from '../options.js';
 import type { Adoptee } from '../snapshot/adoptee.js';
 import { lifecycle$ } from './lifecycle.js';
 import { askEnd, type Ending } from './requests.js';
@@ -36,7 +36,7 @@ export interface SuperviseOptions extends DaemonOptions {
  */
 export const supervise = (cmd: Command, options: SuperviseOptions = {}): Observable<DaemonEvent> => {
   const command = checkCommand(cmd);
-  const resolved = resolveOptions(options);
+  const resolved = resolveDaemonOptions(options);
   const { stop$, close$, restart$ = NEVER, adopt } = options;
   const asked: Observable<Ending>[] = [];
   if (stop$ !== undefined) asked.push(stop$.pipe(map((): Ending => 'stop')));

@@ -80,9 +80,9 @@ describe('a config’s top-level defaults: service options for every service', (
 
   it.each([
     [{ gracefulStopM: 5 }, '`defaults.gracefulStopM`: unknown field; did you mean `gracefulStopMs`?'],
-    [{ command: 'x' }, '`defaults.command`: unknown field (known: gracefulStopMs, stopSignal, killProcessGroup, stdout, stderr, tailLines, maxLogBytes, logBackups, uid, gid, restart, ready, health)'],
-    [{ args: [] }, '`defaults.args`: unknown field (known: gracefulStopMs, stopSignal, killProcessGroup, stdout, stderr, tailLines, maxLogBytes, logBackups, uid, gid, restart, ready, health)'],
-    [{ env: { A: '1' } }, '`defaults.env`: unknown field (known: gracefulStopMs, stopSignal, killProcessGroup, stdout, stderr, tailLines, maxLogBytes, logBackups, uid, gid, restart, ready, health)'],
+    [{ command: 'x' }, '`defaults.command`: unknown field (known: gracefulStopMs, stopSignal, killProcessGroup, stdout, stderr, tailLines, maxLogBytes, logBackups, uid, gid, memoryMax, cpuMax, pidsMax, restart, ready, health)'],
+    [{ args: [] }, '`defaults.args`: unknown field (known: gracefulStopMs, stopSignal, killProcessGroup, stdout, stderr, tailLines, maxLogBytes, logBackups, uid, gid, memoryMax, cpuMax, pidsMax, restart, ready, health)'],
+    [{ env: { A: '1' } }, '`defaults.env`: unknown field (known: gracefulStopMs, stopSignal, killProcessGroup, stdout, stderr, tailLines, maxLogBytes, logBackups, uid, gid, memoryMax, cpuMax, pidsMax, restart, ready, health)'],
     [{ stopSignal: 'TERM' }, "`defaults.stopSignal`: expected a signal name such as 'SIGTERM', got 'TERM'"],
     [{ restart: { whne: 'always' } }, '`defaults.restart.whne`: unknown field; did you mean `when`?'],
     [{ stdout: 'inherit' }, "`defaults.stdout`: 'inherit' is not for a manager's daemons (they outlive its terminal): leave it out for the data dir's log, or give 'ignore' or { \"file\": path }"],

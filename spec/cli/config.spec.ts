@@ -50,7 +50,7 @@ describe('configReader', () => {
     );
     expect(leftOf(file('top.json', JSON.stringify({ deamons: {} })))?.message).toContain('`deamons`: unknown field; did you mean `daemons`?');
     expect(leftOf(file('far.json', JSON.stringify({ daemons: { web: { command: 'envoy', restartPolicy: 'always' } } })))?.message).toContain(
-      '`daemons.web.restartPolicy`: unknown field (known: command, args, cwd, env, token, gracefulStopMs, stopSignal, oneshot, killProcessGroup, stdout, stderr, tailLines, maxLogBytes, logBackups, uid, gid, after, restart, ready, health)',
+      '`daemons.web.restartPolicy`: unknown field (known: command, args, cwd, env, token, gracefulStopMs, stopSignal, oneshot, killProcessGroup, stdout, stderr, tailLines, maxLogBytes, logBackups, uid, gid, memoryMax, cpuMax, pidsMax, after, restart, ready, health)',
     );
   });
 

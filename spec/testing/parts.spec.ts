@@ -5,6 +5,7 @@ import { filter, map, of, take, timer } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { supervise } from '../../lib/daemon/supervise.js';
 import { manage } from '../../lib/manager/manage.js';
+import { noCgroups } from '../../lib/process/cgroups.js';
 import { driverOf } from '../../lib/options.js';
 import { noRestart } from '../../lib/policy/no-restart.js';
 import { defaultDriver } from '../../lib/process/default-driver.js';
@@ -83,7 +84,8 @@ describe('a driver given in part: each seam left out is the OS’s', () => {
     expect(driverOf()).toBe(defaultDriver());
     const processes = new FakeProcesses();
     const os = defaultDriver();
-    expect(driverOf({ processes })).toEqual({ processes, system: os.system, files: os.files });
+    expect(driverOf({ processes })).toEqual({ processes, system: os.system, files: os.files, cgroups: noCgroups });
+    expect(driverOf({ files: os.files })).toEqual(os);
   });
 });
 
