@@ -26,6 +26,8 @@ export interface FakeProcess {
   readonly session: number;
   /** What its /proc/<pid>/exe would show: a spawned one's command; null when it cannot be read; undefined for one no spawn ran. */
   readonly executable: string | null | undefined;
+  /** The cgroup it runs in: a spawned one's `SpawnSpec.cgroup`, an added one's own (see `FakeCgroups`). */
+  readonly cgroup?: string;
   alive: boolean;
   exit?: ExitStatus;
 }
@@ -51,4 +53,6 @@ export interface AddedProcess extends Pick<FakeProcessScript, 'exitAfterMs' | 'o
    * fake's boot, so this is also its start time.
    */
   readonly startedAt?: number;
+  /** The cgroup it runs in (see `FakeCgroups`): a stray to be found, or a service's escapee, which a group kill misses and only the cgroup's kill ends. */
+  readonly cgroup?: string;
 }

@@ -1,5 +1,5 @@
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { AsyncSubject, defer, Observable, of, throwError, type SchedulerLike } from 'rxjs';
+import { AsyncSubject, defer, Observable, of, Subject, throwError, type SchedulerLike } from 'rxjs';
 import type { Check } from '../checks/check.js';
 import { checkError, type CheckError } from '../checks/check-error.js';
 import type { ProcessIdentity } from '../process/identity.js';
@@ -89,6 +89,7 @@ export class FakeProcesses extends Map<number, FakeProcess> implements Processes
   readonly #scripts: SpawnScripts;
   // Keyed by the process, not its pid: the newcomer of a reused pid (reusePid) is another process, with no life of the old one's.
   readonly #lives = new WeakMap<FakeProcess, Life>();
+  readonly #ended = new Subject<FakeProcess>();
   #nextPid: number;
 
   constructor(script: Script = {}, options: FakeProcessesOptions = {}) {
@@ -117,7 +118,7 @@ export class FakeProcesses extends Map<number, FakeProcess> implements Processes
         });
       }
       const times = this.#checkTimesOf(script);
-      const fake = this.#add({ spawned: true, env: spec.env, ppid: this.ownPid, executable: spec.command }, script, times);
+      const fake = this.#add({ spawned: true, env: spec.env, ppid: this.ownPid, executable: spec.command, cgroup: spec.cgroup }, script, times);
       const outputStart = script.writes === undefined ? undefined : this.files.appendOutputs(spec, script.writes);
       if (script.exitAfterMs !== undefined) {
         const status: ExitStatus = script.exitSignal === undefined ? { code: script.exitCode ?? 0, signal: null } : { code: null, signal: script.exitSignal };
@@ -139,8 +140,8 @@ export class FakeProcesses extends Map<number, FakeProcess> implements Processes
    */
   addProcess(options: AddedProcess = {}): FakeProcess {
     const times = this.#checkTimesOf(options);
-    const { env = {}, ppid = 1, executable, foreign, session, startedAt } = options;
-    const fake = this.#add({ spawned: false, env, ppid, executable, foreign, session, startedAt }, options, times);
+    const { env = {}, ppid = 1, executable, foreign, session, startedAt, cgroup } = options;
+    const fake = this.#add({ spawned: false, env, ppid, executable, foreign, session, startedAt, cgroup }, options, times);
     if (options.exitAfterMs !== undefined) {
       this.#scheduler.schedule(() => {
         this.end(fake.pid, { code: 0, signal: null });
@@ -158,7 +159,11 @@ export class FakeProcesses extends Map<number, FakeProcess> implements Processes
     const { exit$ } = this.#lifeOf(fake);
     exit$.next(status);
     exit$.complete();
+    this.#ended.next(fake);
   }
+
+  /** Each process as it ends (what a `FakeCgroups` tells its cgroup's emptying by). */
+  readonly ended$: Observable<FakeProcess> = this.#ended.asObservable();
 
   /**
    * Simulates pid reuse: the process at `pid` is gone and another one, with
@@ -234,13 +239,24 @@ export class FakeProcesses extends Map<number, FakeProcess> implements Processes
     return this.clock.scheduler;
   }
 
-  #add(seen: Pick<FakeProcess, 'spawned' | 'env' | 'ppid' | 'executable'> & Pick<AddedProcess, 'foreign' | 'session' | 'startedAt'>, script: Pick<FakeProcessScript, 'onSigint'>, times: CheckTimes): FakeProcess {
+  #add(seen: Pick<FakeProcess, 'spawned' | 'env' | 'ppid' | 'executable' | 'cgroup'> & Pick<AddedProcess, 'foreign' | 'session' | 'startedAt'>, script: Pick<FakeProcessScript, 'onSigint'>, times: CheckTimes): FakeProcess {
     const pid = this.#nextPid++;
     const now = this.clock.now();
     const started = seen.startedAt === undefined ? now : checkNonNegativeInteger('startedAt', seen.startedAt);
     if (started > now) throw new TypeError(`FakeDriver: a process cannot have started at ${started} ms, after now (${now} ms).`);
-    const { spawned, env, ppid, executable } = seen;
-    const fake: FakeProcess = { pid, startTime: String(started), spawned, foreign: seen.foreign === true, env, ppid, session: seen.session ?? pid, executable, alive: true };
+    const { spawned, env, ppid, executable, cgroup } = seen;
+    const fake: FakeProcess = {
+      pid,
+      startTime: String(started),
+      spawned,
+      foreign: seen.foreign === true,
+      env,
+      ppid,
+      session: seen.session ?? pid,
+      executable,
+      ...(cgroup === undefined ? {} : { cgroup }),
+      alive: true,
+    };
     this.set(pid, fake);
     this.#lives.set(fake, { exit$: new AsyncSubject(), onSigint: script.onSigint ?? 'exit', ...times });
     return fake;

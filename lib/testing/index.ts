@@ -3,6 +3,7 @@
  * virtual time.
  */
 export { FakeDriver, type FakeDriverOptions } from './fake-driver.js';
+export { FakeCgroups, type FakeCgroupsOptions, type FakeLimit } from './fake-cgroups.js';
 export { FakeClock, type FakeClockOptions } from './fake-clock.js';
 export { FakeFiles } from './fake-files.js';
 export type { AddedProcess, FakeProcess, FakeSignal } from './fake-process.js';

@@ -1,0 +1,155 @@
+import { join } from 'node:path';
+import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { Observable } from 'rxjs';
+import type { FileProblem } from '../fs/problem.js';
+import type { Cgroups } from '../process/cgroups.js';
+import type { CgroupHierarchy, CgroupUnavailable } from '../process/cgroup/discovery.js';
+import { SUPERVISOR_LEAF } from '../process/cgroup/layout.js';
+import type { LimitController, LimitWrite } from '../process/cgroup/limits.js';
+import type { CgroupUsage } from '../process/cgroup/usage.js';
+import type { FakeProcess } from './fake-process.js';
+import type { FakeProcesses } from './fake-processes.js';
+
+/** What a {@link FakeCgroups} pretends the system has. */
+export interface FakeCgroupsOptions {
+  /** The controllers the hierarchy may enable for its services (`cgroup.controllers`). Default none: every limit is ELIMITS. */
+  readonly controllers?: readonly string[];
+  /** Whether the kernel has `cgroup.kill`. Default true. */
+  readonly kill?: boolean;
+  /** What discovery says is missing, for the fallback and `containment: 'cgroup'`'s refusal; default: a hierarchy is found. */
+  readonly unavailable?: CgroupUnavailable;
+}
+
+/** One limit written, as the test sees it. */
+export interface FakeLimit {
+  readonly dir: string;
+  readonly controllers: readonly LimitController[];
+  readonly writes: readonly LimitWrite[];
+}
+
+const MOUNT = '/sys/fs/cgroup';
+const OWN = `${MOUNT}/fake.service`;
+
+/**
+ * The cgroups of a {@link FakeProcesses}, in virtual time: a fake process
+ * is in the cgroup its spawn joined (`SpawnSpec.cgroup`) or that it was
+ * added to (`addProcess({ cgroup })`: an escapee, a stray); a cgroup is
+ * populated while one of its processes is alive, and tells each change at
+ * once, as cgroup.events does through inotify; `kill` ends all of them at
+ * once with SIGKILL. Nothing is written anywhere. Give it as the driver's
+ * `cgroups`, with the same processes:
+ *
+ * @example
+ * const driver = new FakeDriver();
+ * const cgroups = new FakeCgroups(driver.processes);
+ * manage(desired$, { driver: { ...driver, cgroups }, scheduler });
+ */
+export class FakeCgroups implements Cgroups {
+  /** The cgroups made and not removed. */
+  readonly dirs = new Set<string>();
+  /** Each kill, with the virtual time it was asked. */
+  readonly kills: { readonly dir: string; readonly at: number }[] = [];
+  /** Each limit written. */
+  readonly limits: FakeLimit[] = [];
+  /** Where the manager moved itself (`enterSupervisorLeaf`), if it did. */
+  supervisorLeaf: string | undefined;
+  /** CPU and memory each cgroup reports (`usage`); a cgroup not set here has used nothing. */
+  readonly usages = new Map<string, CgroupUsage>();
+  readonly #oomKills = new Map<string, number>();
+  readonly #options: FakeCgroupsOptions;
+
+  constructor(
+    private readonly processes: FakeProcesses,
+    options: FakeCgroupsOptions = {},
+  ) {
+    this.#options = options;
+  }
+
+  discover(root: string | undefined): Either<CgroupUnavailable, CgroupHierarchy> {
+    const { unavailable, controllers = [], kill = true } = this.#options;
+    if (unavailable !== undefined) return left(unavailable);
+    return right({ mountPoint: MOUNT, own: OWN, root: root ?? OWN, kill, controllers, subtreeControl: [] });
+  }
+
+  create(root: string, scope: string, id: string): Either<FileProblem, string> {
+    if (id === SUPERVISOR_LEAF) return left({ code: 'EINVAL', message: `the id \`${id}\` names the manager's own cgroup of the scope: a service cannot have it` });
+    const dir = join(root, `rxd-${scope}`, id);
+    this.dirs.add(dir);
+    return right(dir);
+  }
+
+  list(root: string, scope: string): string[] {
+    const prefix = `${join(root, `rxd-${scope}`)}/`;
+    return [...this.dirs].filter((dir) => dir.startsWith(prefix)).map((dir) => dir.slice(prefix.length));
+  }
+
+  remove(dir: string): Either<FileProblem, void> {
+    if (this.members(dir).length > 0) return left({ code: 'EBUSY', message: `cannot remove the cgroup ${dir}: processes still run in it` });
+    for (const made of this.dirs) if (made === dir || made.startsWith(`${dir}/`)) this.dirs.delete(made);
+    return right(undefined);
+  }
+
+  limit(_parents: readonly string[], controllers: readonly LimitController[], dir: string, writes: readonly LimitWrite[]): Either<FileProblem, void> {
+    this.limits.push({ dir, controllers, writes });
+    return right(undefined);
+  }
+
+  enterSupervisorLeaf(root: string, scope: string): Either<FileProblem, string> {
+    this.supervisorLeaf = join(root, `rxd-${scope}`, SUPERVISOR_LEAF);
+    return right(this.supervisorLeaf);
+  }
+
+  populated$(dir: string): Observable<boolean> {
+    return new Observable<boolean>((subscriber) => {
+      let last: boolean | undefined;
+      const look = (): void => {
+        const now = this.members(dir).length > 0;
+        if (now !== last) subscriber.next(now);
+        last = now;
+      };
+      // Watched before the first look, as inotify is: an end while the first value is handled is told.
+      subscriber.add(
+        this.processes.ended$.subscribe((fake) => {
+          if (this.#within(fake, dir)) look();
+        }),
+      );
+      look();
+    });
+  }
+
+  kill(dir: string): Either<FileProblem, void> {
+    this.kills.push({ dir, at: this.processes.clock.now() });
+    // As the kernel's: the processes die a moment after the write, never inside it.
+    this.processes.clock.scheduler.schedule(() => {
+      for (const member of this.members(dir)) this.processes.end(member.pid, { code: null, signal: 'SIGKILL' });
+    });
+    return right(undefined);
+  }
+
+  holds(dir: string, pid: number): boolean {
+    return this.processes.get(pid)?.cgroup === dir && this.processes.get(pid)?.alive === true;
+  }
+
+  usage(dir: string): CgroupUsage | undefined {
+    return this.usages.get(dir) ?? { cpuUsec: 0, memoryBytes: undefined };
+  }
+
+  oomKills(dir: string): number | undefined {
+    return this.#options.controllers?.includes('memory') === true ? (this.#oomKills.get(dir) ?? 0) : undefined;
+  }
+
+  /** The OOM killer at work in cgroup `dir` (whose hierarchy has the memory controller): `pid` is SIGKILLed and counted in its memory.events. */
+  oomKill(dir: string, pid: number): void {
+    this.#oomKills.set(dir, (this.#oomKills.get(dir) ?? 0) + 1);
+    this.processes.end(pid, { code: null, signal: 'SIGKILL' });
+  }
+
+  /** The live processes of cgroup `dir` and of those below it. */
+  members(dir: string): FakeProcess[] {
+    return [...this.processes.values()].filter((fake) => fake.alive && this.#within(fake, dir));
+  }
+
+  #within({ cgroup }: FakeProcess, dir: string): boolean {
+    return cgroup !== undefined && (cgroup === dir || cgroup.startsWith(`${dir}/`));
+  }
+}
