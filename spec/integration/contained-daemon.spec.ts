@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
@@ -76,5 +76,22 @@ describe.skipIf(noCgroups !== undefined)(`a daemon in its cgroup${noCgroups === 
     await exited;
     expect(Date.now() - killedAt).toBeLessThan(50);
     await again.stop();
+  });
+
+  it('a program that is missing or not executable is still a spawn-failed naming it, though the join runs it through /bin/sh', async () => {
+    const dir = scope().service('web');
+    const notExecutable = sandbox().path('script.sh');
+    writeFileSync(notExecutable, '#!/bin/sh\n', { mode: 0o644 });
+    for (const [command, message] of [
+      ['no-such-program-rxd', 'spawn no-such-program-rxd: no-such-program-rxd is not in PATH'],
+      [notExecutable, `spawn ${notExecutable}: ${notExecutable} is not executable (mode 0644) (EACCES)`],
+    ] as const) {
+      const daemon = new Daemon({ command }, { cgroup: dir, restart: noRestart });
+      const events$ = sandbox().track(daemon);
+      daemon.start();
+      const failed = await nextEvent(events$, is('spawn-failed'));
+      expect(failed.error.message).toContain(message);
+    }
+    expect(procsOf(dir)).toEqual([]);
   });
 });
