@@ -40,6 +40,10 @@ export { limitRestarts, type LimitRestartsOptions } from './policy/limit-restart
 export type { ChildHandle, ExitStatus, KillError, OutputOffsets, Processes, ProcessProbe, ProcessWatch, SpawnFailure } from './process/processes.js';
 export type { Marked, Spawned, SystemScans } from './process/system-scans.js';
 export type { ProcessDriver } from './process/driver.js';
+export type { Cgroups } from './process/cgroups.js';
+export type { CgroupHierarchy, CgroupUnavailable } from './process/cgroup/discovery.js';
+export type { CgroupLimits, LimitController, LimitWrite } from './process/cgroup/limits.js';
+export type { CgroupUsage } from './process/cgroup/usage.js';
 export type { SpawnSpec, Stdio } from './process/spawn-spec.js';
 export type { SpawnIntent } from './process/spawn-intent.js';
 export type { Headroom } from './process/limits.js';

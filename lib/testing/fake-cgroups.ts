@@ -40,9 +40,10 @@ const OWN = `${MOUNT}/fake.service`;
  * `cgroups`, with the same processes:
  *
  * @example
- * const driver = new FakeDriver();
- * const cgroups = new FakeCgroups(driver.processes);
- * manage(desired$, { driver: { ...driver, cgroups }, scheduler });
+ * const fake = new FakeDriver({ onSigint: 'ignore' });
+ * const cgroups = new FakeCgroups(fake.processes);
+ * const driver = { processes: fake.processes, system: fake.system, files: fake.files, cgroups };
+ * supervise({ command: 'x' }, { driver, cgroup: '/sys/fs/cgroup/agent.service/rxd-a1/web', stop$: timer(100) }).subscribe();
  */
 export class FakeCgroups implements Cgroups {
   /** The cgroups made and not removed. */
