@@ -8,6 +8,7 @@ import type { Fleet } from './fleet.js';
 import type { Rejected } from './wanted.js';
 import { checkId } from './ids.js';
 import { checkService, type DesiredSet, type Service } from './service.js';
+import type { ServiceCgroups } from './service-cgroups.js';
 import type { Found } from './records.js';
 import { checkOrder } from './order.js';
 
@@ -18,8 +19,14 @@ export interface Restore {
   readonly snapshotPath: string;
 }
 
-/** Splits a desired set into the entries to run and the entries that cannot be run, each with why (M6, `after`). */
-const validate = (desired: DesiredSet, withDataDir: boolean): { commands: Map<string, Service>; rejected: Rejected[] } => {
+/** How each set is checked: with a data dir or not, and each service's cgroup made and limited (Containment). */
+export interface Checking {
+  readonly withDataDir: boolean;
+  readonly cgroups: Pick<ServiceCgroups, 'prepare'>;
+}
+
+/** Splits a desired set into the entries to run and the entries that cannot be run, each with why (M6, `after`, its cgroup or limits). */
+const validate = (desired: DesiredSet, { withDataDir, cgroups }: Checking): { commands: Map<string, Service>; rejected: Rejected[] } => {
   const commands = new Map<string, Service>();
   const rejected: Rejected[] = [];
   for (const [id, command] of Object.entries(desired)) {
@@ -34,12 +41,18 @@ const validate = (desired: DesiredSet, withDataDir: boolean): { commands: Map<st
   }
   // Whose `after` names an unknown id or closes a cycle is skipped too, alone (M1 with dependencies).
   const { runnable, problems } = checkOrder(commands);
-  return { commands: runnable, rejected: [...rejected, ...problems] };
+  // A limit that cannot apply is never dropped: that service alone does not start (ELIMITS), nor one whose cgroup cannot be made.
+  const refused = [...runnable].flatMap(([id, service]) => {
+    const prepared = cgroups.prepare(id, service);
+    return isLeft(prepared) ? [prepared.left] : [];
+  });
+  for (const { id } of refused) runnable.delete(id);
+  return { commands: runnable, rejected: [...rejected, ...problems, ...refused] };
 };
 
-const apply$ = (fleet: Fleet, desired: DesiredSet, restore: Restore | undefined, withDataDir: boolean, scheduler: SchedulerLike): Observable<ManagerEvent> =>
+const apply$ = (fleet: Fleet, desired: DesiredSet, restore: Restore | undefined, checking: Checking, scheduler: SchedulerLike): Observable<ManagerEvent> =>
   defer(() => {
-    const { commands, rejected } = validate(desired, withDataDir);
+    const { commands, rejected } = validate(desired, checking);
     const corrupt = restore?.found.corrupt;
     return concat(
       corrupt === undefined || restore === undefined ? EMPTY : of<ManagerEvent>({ type: 'snapshot-corrupt', at: scheduler.now(), path: restore.snapshotPath, ...corrupt }),
@@ -66,7 +79,7 @@ const isSet = (given: Given): given is { readonly set: DesiredSet } => 'set' in 
  * then `desired-error`, and the running set is kept all the same.
  */
 export const reconcileDesiredSets =
-  (fleet: Fleet, restore: Restore | undefined, timing: CoalesceTiming & { readonly withDataDir: boolean }, scheduler: SchedulerLike): OperatorFunction<DesiredSet, ManagerEvent> =>
+  (fleet: Fleet, restore: Restore | undefined, timing: CoalesceTiming & Checking, scheduler: SchedulerLike): OperatorFunction<DesiredSet, ManagerEvent> =>
   (desired$) =>
     desired$.pipe(
       map((set): Given => ({ set })),
@@ -87,7 +100,7 @@ const applied$ = (
   desired$: Observable<DesiredSet>,
   fleet: Fleet,
   restore: Restore | undefined,
-  timing: CoalesceTiming & { readonly withDataDir: boolean },
+  timing: CoalesceTiming & Checking,
   scheduler: SchedulerLike,
 ): Observable<ManagerEvent> =>
     desired$.pipe(
@@ -95,11 +108,11 @@ const applied$ = (
         concat(
           shared$.pipe(
             take(1),
-            map((desired) => apply$(fleet, desired, restore, timing.withDataDir, scheduler)),
+            map((desired) => apply$(fleet, desired, restore, timing, scheduler)),
           ),
           shared$.pipe(
             coalesce(timing, scheduler),
-            map((desired) => apply$(fleet, desired, undefined, timing.withDataDir, scheduler)),
+            map((desired) => apply$(fleet, desired, undefined, timing, scheduler)),
           ),
         ),
       ),

@@ -21,6 +21,8 @@ export interface ReconcileEvent extends At {
 export interface InvalidEntryEvent extends At {
   readonly type: 'invalid-entry';
   readonly id: string;
+  /** Set where a program may act on it: `ELIMITS`, a limit whose controller is not delegated (the message names it); `ECGROUP`, the service's cgroup cannot be made. */
+  readonly code?: 'ELIMITS' | 'ECGROUP';
   readonly message: string;
 }
 /**
@@ -90,10 +92,26 @@ export interface SnapshotCorruptEvent extends At {
   readonly movedTo: string;
   readonly message: string;
 }
-/** Terminal: the manager could not start. `ELOCKED`: another live manager owns the data dir (M7). `EDATADIR`: the data dir cannot be created or written. */
+/**
+ * Once at start, before the first reconcile (Containment): how the manager
+ * contains its services, `cgroup` (each in `<root>/rxd-<scope>/<id>`) or
+ * `process-group`, and why, in words (the cgroup root and which limits may
+ * apply, or what is missing for cgroups).
+ */
+export interface ContainmentEvent extends At {
+  readonly type: 'containment';
+  readonly mode: 'cgroup' | 'process-group';
+  readonly reason: string;
+}
+/**
+ * Terminal: the manager could not start. `ELOCKED`: another live manager
+ * owns the data dir (M7). `EDATADIR`: the data dir cannot be created or
+ * written. `ECGROUP`: `containment: 'cgroup'` was asked for and no cgroup v2
+ * hierarchy can be written (the message says what is missing).
+ */
 export interface ManagerRefusedEvent extends At {
   readonly type: 'manager-refused';
-  readonly code: 'ELOCKED' | 'EDATADIR';
+  readonly code: 'ELOCKED' | 'EDATADIR' | 'ECGROUP';
   readonly message: string;
 }
 /** Terminal (M5): every daemon detached and left running; the final snapshot is written. */
@@ -207,6 +225,7 @@ export interface ControlRequest {
 
 /** The manager's own events. */
 export type FleetEvent =
+  | ContainmentEvent
   | ReconcileEvent
   | WaitingEvent
   | DependencyFailedEvent
@@ -237,6 +256,7 @@ export type ManagerEvent = ManagedDaemonEvent | FleetEvent;
 export type Unstamped<T extends FleetEvent> = T extends unknown ? Omit<T, 'at'> : never;
 
 const FLEET_TYPES = new Set<string>([
+  'containment',
   'reconcile',
   'limit-reached',
   'waiting',

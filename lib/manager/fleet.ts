@@ -21,7 +21,9 @@ import { restoreRecorded, type RecordedStop } from './restore.js';
 import { Retirement, stopped$ } from './retirement.js';
 import { Room } from './room.js';
 import { Roster } from './roster.js';
+import { outsideScopeCgroups, sweepScope } from './scope-sweep.js';
 import type { Service } from './service.js';
+import type { ServiceCgroups } from './service-cgroups.js';
 import { stopAdoptedNow } from './stop-adopted.js';
 import { wantedOf, type Rejected } from './wanted.js';
 
@@ -56,14 +58,15 @@ export class Fleet {
   /** What every daemon's events reach (see {@link followDaemon}). */
   private readonly following: FollowPorts;
 
-  /** `options` are every daemon's; with a data dir, each gets its own pid file and logs there, and its records are kept. */
+  /** `options` are every daemon's; with a data dir, each gets its own pid file and logs there, and its records are kept; each runs in its cgroup of `cgroups`. */
   constructor(
     private readonly options: DaemonOptions & Pick<ResolvedOptions, 'driver' | 'scheduler'>,
     dataDir: DataDir | undefined,
     records: Records | undefined,
+    private readonly cgroups: ServiceCgroups,
   ) {
     const { driver, scheduler } = options;
-    this.roster = new Roster(options, dataDir);
+    this.roster = new Roster(options, dataDir, cgroups);
     this.recorder = new Recorder(records, driver.system);
     this.changed$ = this.recorder.changed$;
     this.remembered = new RememberedCompletions({ recorder: this.recorder, bootId: () => driver.system.bootId() });
@@ -85,9 +88,7 @@ export class Fleet {
     this.following = {
       room, dependencies, recorder, roster, remembered, controlState, emit,
       review: this.reviewDependents,
-      fail: (error) => {
-        this.events.error(error);
-      },
+      fail: (error) => { this.events.error(error); },
     };
   }
 
@@ -116,7 +117,8 @@ export class Fleet {
     this.room.hold(held, headroom);
     // Their room is kept before a stop below ends at once and a retry looks.
     for (const id of start) this.room.reserve(id);
-    this.retireAll([...plan.stop, ...plan.replace]);
+    this.retireAll([...plan.stop, ...plan.replace]); // an id that left the set leaves its cgroup once its processes are gone, unless it came back
+    for (const id of [...plan.stop, ...forgotten, ...unheld]) this.retirement.whenGone(id, () => { if (!this.desired.has(id)) this.cgroups.remove(id); });
     for (const id of done) this.keepCompleted(id, desired.get(id));
     for (const id of [...plan.replace, ...start]) {
       const service = desired.get(id);
@@ -130,18 +132,18 @@ export class Fleet {
    * the first reconcile (with `rejected`, see {@link reconcile}).
    */
   restore(found: Pick<Found, 'daemons' | 'spawning' | 'completed'>, marked: readonly Marked[], desired: ReadonlyMap<string, Service>, rejected: readonly Rejected[] = []): void {
-    const { adopted, stopping } = restoreRecorded(found, marked, desired, {
+    const listed = this.cgroups.listed();
+    const { adopted, stopping } = restoreRecorded(found, outsideScopeCgroups(marked, this.cgroups, listed), desired, {
       driver: this.options.driver,
       killProcessGroup: this.options.killProcessGroup,
       say: this.emit,
       hold: this.controlState.hold,
-      forget: (id) => {
-        this.recorder.set(id, undefined);
-      },
+      forget: (id) => { this.recorder.set(id, undefined); },
       keep: this.recorder.keep,
       adopt: (id, entry, wanted) => this.adopt(id, entry, wanted),
       stop: this.stopAdopted,
     });
+    sweepScope(this.cgroups, listed, { adopted, desired: (id) => desired.has(id), chain: (id, gone$) => { this.retirement.chain(id, gone$); } });
     this.remembered.remember(found.completed, desired, new Set(adopted));
     this.emit({ type: 'restored', adopted });
     this.reconcile(desired, rejected, stopping);
@@ -278,11 +280,9 @@ export class Fleet {
 
   /** Stops a live process that is not to be kept, as its record says (`stop`), without ever respawning it (see {@link stopAdoptedNow}). */
   private readonly stopAdopted = (id: string, adoptee: Adoptee, stop: RecordedStop = {}): void => {
-    const gone$ = stopAdoptedNow(id, adoptee, this.roster.stopOptionsOf(id, stop), {
+    const gone$ = stopAdoptedNow(id, adoptee, this.roster.stopOptionsOf(id, stop, adoptee.pid), {
       emit: this.emit,
-      exited: () => {
-        this.recorder.set(id, undefined);
-      },
+      exited: () => { this.recorder.set(id, undefined); },
       gone: () => this.room.retry(),
     });
     this.retirement.chain(id, gone$);

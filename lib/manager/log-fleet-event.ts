@@ -3,10 +3,11 @@ import type { FleetEvent } from './events.js';
 
 const list = (ids: readonly string[]): string => (ids.length === 0 ? '-' : ids.join(', '));
 
-
 /** One manager event as a short line of text. */
 export const describeFleetEvent = (event: FleetEvent): string => {
   switch (event.type) {
+    case 'containment':
+      return `containment: ${event.mode} (${event.reason})`;
     case 'reconcile':
       return `reconcile: started ${list(event.started)}; stopped ${list(event.stopped)}; replaced ${list(event.replaced)}; ${event.unchanged} unchanged`;
     case 'waiting':

@@ -2,18 +2,21 @@ import { isLeft, right, type Either } from 'fp-ts/lib/Either.js';
 import { concat, concatMap, defer, EMPTY, map, merge, mergeMap, NEVER, Observable, of, share, take, takeUntil, takeWhile, tap } from 'rxjs';
 import type { DesiredSet } from './service.js';
 import { resolveOptions, type DaemonOptions } from '../options.js';
-import { checkDuration } from '../validate.js';
+import { AbsolutePath, check, checkDuration, checkOneOf } from '../validate.js';
+import { CONTAINMENT_MODES, decideContainment, type Containment, type ContainmentMode } from '../process/cgroup/containment.js';
 import { compact$, compacting } from './compacting.js';
 import { ControlAnswers } from './control-answers.js';
-import { isFleetEvent, isManagerTerminal, type ControlRequest, type ManagerEvent } from './events.js';
+import { isFleetEvent, isManagerTerminal, type ControlRequest, type ManagerEvent, type ManagerRefusedEvent } from './events.js';
 import { Fleet } from './fleet.js';
 import { DaemonStates } from './fold-states.js';
 import { logFleetEvent } from './log-fleet-event.js';
 import { openDataDir, type OpenedDataDir } from './open-data-dir.js';
 import { reconcileDesiredSets } from './desired-sets.js';
+import { ownScopeOf } from './own-scope.js';
+import { ServiceCgroups } from './service-cgroups.js';
 
 /** Options of {@link manage}: every daemon's options, plus the manager's own. */
-export interface ManagerOptions extends Omit<DaemonOptions, 'pidFile' | 'stdout' | 'stderr' | 'scope'> {
+export interface ManagerOptions extends Omit<DaemonOptions, 'pidFile' | 'stdout' | 'stderr' | 'scope' | 'cgroup'> {
   /** Where logs, pid files, records and the lock live (M3). Without one, nothing is written and nothing restored. */
   readonly dataDir?: string;
   /** Quiet time before a change is reconciled (M2). Default 500 ms. */
@@ -30,6 +33,17 @@ export interface ManagerOptions extends Omit<DaemonOptions, 'pidFile' | 'stdout'
   readonly control$?: Observable<ControlRequest>;
   /** The config this manager serves, as `rxdaemon status` names it in its header (the CLI's `--config` file); told, never read. */
   readonly configPath?: string;
+  /**
+   * How services are contained (Containment): `'cgroup'`, each in a cgroup
+   * v2 of its own (`<cgroupRoot>/rxd-<scope>/<id>`), else `manager-refused`
+   * with `code: 'ECGROUP'`; `'process-group'`, never in cgroups (limits are
+   * then refused); `'auto'` (the default), cgroups where a writable cgroup v2
+   * hierarchy is found, process groups otherwise. The `containment` event
+   * says which, and why.
+   */
+  readonly containment?: ContainmentMode;
+  /** The cgroup v2 directory under which the scope's cgroups go (an absolute path). Default: the manager's own cgroup. */
+  readonly cgroupRoot?: string;
 }
 
 /** The size past which a manager rotates each service's log files unless it or the service says otherwise (`maxLogBytes`; 0: never): 10 MiB. */
@@ -39,10 +53,13 @@ type Settings = ReturnType<typeof settle>;
 
 /** The manager's options checked and defaulted once; the daemons' own, resolved once, shared by all of them. */
 const settle = (options: ManagerOptions) => {
-  const { dataDir, quietMs = 500, maxWaitMs = 5_000, snapshotIntervalMs = 1_000, close$ = NEVER, kill$ = NEVER, control$ = NEVER, configPath, ...daemon } = options;
-  const { scheduler, driver, logger, restart, envNames } = resolveOptions(daemon);
+  const { dataDir, quietMs = 500, maxWaitMs = 5_000, snapshotIntervalMs = 1_000, close$ = NEVER, kill$ = NEVER, control$ = NEVER, configPath, containment = 'auto', cgroupRoot, ...daemon } = options;
+  const { scheduler, driver, logger, restart, envNames, limits } = resolveOptions(daemon);
   return {
     dataDir,
+    containment: checkOneOf('containment', containment, CONTAINMENT_MODES),
+    cgroupRoot: cgroupRoot === undefined ? undefined : check('cgroupRoot', cgroupRoot, AbsolutePath),
+    limits,
     timing: { quietMs: checkDuration('quietMs', quietMs), maxWaitMs: checkDuration('maxWaitMs', maxWaitMs) },
     snapshotIntervalMs: checkDuration('snapshotIntervalMs', snapshotIntervalMs),
     close$,
@@ -64,10 +81,10 @@ type Ending = 'close' | 'kill';
  * the records written whole (M5: close leaves them; kill leaves none), the
  * lock let go, then the terminal event.
  */
-const finish$ = (fleet: Fleet, opened: OpenedDataDir | undefined, ending: Ending, settings: Settings): Observable<ManagerEvent> => {
+const finish$ = (fleet: Fleet, cgroups: ServiceCgroups, opened: OpenedDataDir | undefined, ending: Ending, settings: Settings): Observable<ManagerEvent> => {
   const { scheduler } = settings.daemon;
   return concat(
-    ending === 'close' ? fleet.closeAll() : fleet.killAll(),
+    ending === 'close' ? fleet.closeAll() : killAll$(fleet, cgroups),
     opened === undefined ? EMPTY : compact$(opened.records, opened.dataDir.snapshotPath, scheduler),
     defer(() => {
       release(opened);
@@ -76,16 +93,27 @@ const finish$ = (fleet: Fleet, opened: OpenedDataDir | undefined, ending: Ending
   );
 };
 
+/** Every daemon stopped, then every cgroup of the scope removed (a close leaves them: its processes run on in them). */
+const killAll$ = (fleet: Fleet, cgroups: ServiceCgroups): Observable<never> =>
+  concat(
+    fleet.killAll(),
+    defer(() => {
+      cgroups.removeAll();
+      return EMPTY;
+    }),
+  );
+
 const release = (opened: OpenedDataDir | undefined): void => {
   opened?.records.close();
   opened?.lock.release();
 };
 
 /** The manager of an opened (or no) data dir, from the first desired set to its terminal event; its events folded into `states`, if given. */
-const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: OpenedDataDir | undefined, given: DaemonStates | undefined): Observable<ManagerEvent> =>
+const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, contained: Containment, opened: OpenedDataDir | undefined, given: DaemonStates | undefined): Observable<ManagerEvent> =>
   new Observable<ManagerEvent>((subscriber) => {
     const { daemon, timing, snapshotIntervalMs, logger } = settings;
-    const fleet = new Fleet(opened === undefined ? daemon : { ...daemon, scope: opened.scope }, opened?.dataDir, opened?.records);
+    const cgroups = new ServiceCgroups(contained, daemon.driver.cgroups, opened?.scope ?? ownScopeOf(daemon.driver.processes), logger, settings.limits);
+    const fleet = new Fleet(opened === undefined ? daemon : { ...daemon, scope: opened.scope }, opened?.dataDir, opened?.records, cgroups);
     const restore = opened === undefined ? undefined : { found: opened.found, marked: opened.marked, snapshotPath: opened.dataDir.snapshotPath };
     const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, { pid: daemon.driver.processes.ownPid, configPath: settings.configPath }, daemon.scheduler, given ?? new DaemonStates());
     // The states are folded once: by control.sock's status board when it serves, else here.
@@ -95,11 +123,13 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
     const ending$ = merge(settings.close$.pipe(map((): Ending => 'close')), killed$.pipe(map((): Ending => 'kill'))).pipe(take(1), share());
     const events$ = merge(
       fleet.events$,
+      // Told before the first reconcile's events.
+      of<ManagerEvent>({ type: 'containment', at: daemon.scheduler.now(), mode: contained.mode, reason: contained.reason }),
       desired$.pipe(
         tap((desired) => {
           control?.configure(desired);
         }),
-        reconcileDesiredSets(fleet, restore, { ...timing, withDataDir: opened !== undefined }, daemon.scheduler),
+        reconcileDesiredSets(fleet, restore, { ...timing, withDataDir: opened !== undefined, cgroups }, daemon.scheduler),
         takeUntil(ending$),
       ),
       opened === undefined ? EMPTY : fleet.changed$.pipe(compacting(opened.records, opened.dataDir.snapshotPath, snapshotIntervalMs, daemon.scheduler), takeUntil(ending$)),
@@ -109,7 +139,7 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
         takeUntil(ending$),
       ),
       control?.serve$() ?? EMPTY,
-      ending$.pipe(concatMap((ending) => finish$(fleet, opened, ending, settings))),
+      ending$.pipe(concatMap((ending) => finish$(fleet, cgroups, opened, ending, settings))),
     )
       .pipe(
         takeWhile((event) => !isManagerTerminal(event), true),
@@ -137,7 +167,7 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, opened: 
     return () => {
       running.unsubscribe();
       // As with one daemon: leaving is not detaching. The daemons stop in the background, then the lock is let go.
-      if (!ended) concat(fleet.killAll(), defer(() => (release(opened), EMPTY))).subscribe();
+      if (!ended) concat(killAll$(fleet, cgroups), defer(() => (release(opened), EMPTY))).subscribe();
     };
   });
 
@@ -162,9 +192,12 @@ export const manageFolding = (desired$: Observable<DesiredSet>, options: Manager
   const settings = settle(options);
   return defer(() => {
     const { driver, scheduler } = settings.daemon;
-    const opened: Either<{ code: 'ELOCKED' | 'EDATADIR'; message: string }, OpenedDataDir | undefined> =
+    // Decided before the data dir is touched: a manager refused for want of cgroups takes no lock.
+    const contained = decideContainment(settings.containment, () => driver.cgroups.discover(settings.cgroupRoot));
+    if (isLeft(contained)) return of<ManagerEvent>({ type: 'manager-refused', at: scheduler.now(), code: 'ECGROUP', message: contained.left.message });
+    const opened: Either<Pick<ManagerRefusedEvent, 'code' | 'message'>, OpenedDataDir | undefined> =
       settings.dataDir === undefined ? right(undefined) : openDataDir(settings.dataDir, driver, settings.idVariable, scheduler.now());
     if (isLeft(opened)) return of<ManagerEvent>({ type: 'manager-refused', at: scheduler.now(), ...opened.left });
-    return managed$(desired$, settings, opened.right, states);
+    return managed$(desired$, settings, contained.right, opened.right, states);
   });
 };

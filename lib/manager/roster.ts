@@ -5,11 +5,13 @@ import type { RestoreError } from '../snapshot/restore-error.js';
 import type { DataDir } from './data-dir.js';
 import type { RecordedStop } from './restore.js';
 import { daemonOptionsOf, partsOf, type Service, type ServiceOptions } from './service.js';
+import type { ServiceCgroups } from './service-cgroups.js';
 
 /**
  * The daemons of a fleet, by id, and what each runs as the desired set
  * said it (the reconcile compares these), each made with the manager's
- * options, the service's own over them (see {@link daemonOptionsOf}).
+ * options, the service's own over them (see {@link daemonOptionsOf}),
+ * in its id's cgroup under cgroup containment.
  * An id may have a service and no daemon: one waiting for its `after`,
  * or a one-shot not run again.
  */
@@ -17,10 +19,11 @@ export class Roster {
   private readonly daemons = new Map<string, Daemon>();
   private readonly services = new Map<string, Service>();
 
-  /** `options` are every daemon's; with a data dir, each gets its own pid file and logs there. */
+  /** `options` are every daemon's; with a data dir, each gets its own pid file and logs there; each runs in the cgroup `cgroups` says. */
   constructor(
     private readonly options: DaemonOptions & Pick<ResolvedOptions, 'driver' | 'scheduler'>,
     private readonly dataDir: DataDir | undefined,
+    private readonly cgroups: Pick<ServiceCgroups, 'of'>,
   ) {}
 
   /** What each id runs, as the desired set said it. */
@@ -70,9 +73,9 @@ export class Roster {
     return restored;
   }
 
-  /** How to stop an adopted process of `id` that is not to be kept: as its record says (`stop`), over the manager's options. */
-  stopOptionsOf(id: string, stop: RecordedStop): ResolvedOptions {
-    return resolveOptions({ ...this.optionsFor(id), ...stop });
+  /** How to stop an adopted process `pid` of `id` that is not to be kept: as its record says (`stop`), over the manager's options; through its id's cgroup where it runs in it. */
+  stopOptionsOf(id: string, stop: RecordedStop, pid: number): ResolvedOptions {
+    return resolveOptions({ ...this.optionsFor(id, {}, pid), ...stop });
   }
 
   /** M5 close: every daemon detached. */
@@ -80,7 +83,8 @@ export class Roster {
     for (const daemon of this.daemons.values()) daemon.close();
   }
 
-  private optionsFor(id: string, own: ServiceOptions = {}): DaemonOptions {
-    return daemonOptionsOf(id, own, this.options, this.dataDir);
+  private optionsFor(id: string, own: ServiceOptions = {}, pid?: number): DaemonOptions {
+    const cgroup = this.cgroups.of(id, pid);
+    return { ...daemonOptionsOf(id, own, this.options, this.dataDir), ...(cgroup === undefined ? {} : { cgroup }) };
   }
 }

@@ -5,6 +5,7 @@ import type { Service } from './service.js';
 /** An entry of a desired set that cannot be run (a bad id, command or option, an `after` that cannot be met), and why. */
 export interface Rejected {
   readonly id: string;
+  readonly code?: InvalidEntryEvent['code'];
   readonly message: string;
 }
 
@@ -51,10 +52,10 @@ export interface Wanted {
 export const wantedOf = (input: WantedInput): Wanted => {
   const { valid, rejected, last, held, stoppedOnRequest, completedBefore } = input;
   const wanted = new Map(valid);
-  const invalid: Unstamped<InvalidEntryEvent>[] = rejected.map(({ id, message }) => {
+  const invalid: Unstamped<InvalidEntryEvent>[] = rejected.map(({ id, code, message }) => {
     const kept = last.get(id);
     if (kept !== undefined) wanted.set(id, kept);
-    return { type: 'invalid-entry', id, message: kept === undefined ? message : `${message}; kept as the last set had it` };
+    return { type: 'invalid-entry', id, ...(code === undefined ? {} : { code }), message: kept === undefined ? message : `${message}; kept as the last set had it` };
   });
   const forgotten = [...stoppedOnRequest].filter((id) => !wanted.has(id));
   const desired = new Map([...wanted].filter(([id]) => !held.has(id) && !stoppedOnRequest.has(id)));

@@ -97,7 +97,7 @@ describe('M8: processes of the data dir that no record holds', () => {
       expect(stray.pid).toBe(1000);
     });
     // The fresh one waits for the stray to be gone (polled every 10 ms while it stops).
-    expect(seen.filter((event) => !event.startsWith('snapshot')).slice(0, 8)).toEqual(STRAY_WEB_REPLACED);
+    expect(seen.filter((event) => !event.startsWith('snapshot')).slice(0, 9)).toEqual(['containment@0', ...STRAY_WEB_REPLACED]);
     expect(driver.processes.get(1000)?.alive).toBe(false);
     expect(driver.spawns).toHaveLength(1);
   });
@@ -141,7 +141,7 @@ describe('S5/M8: what is left of a daemon whose leader died while no manager ran
       expect([worker.alive, lost.alive]).toEqual([false, false]);
     });
     expect(driver.endedGroups.filter(({ at }) => at === 0).map(({ pid }) => pid)).toEqual(expect.arrayContaining([1000, 4242]));
-    expect(seen.slice(0, 2)).toEqual(['restore-skipped:web@0', 'stray:api@0']);
+    expect(seen.slice(0, 3)).toEqual(['containment@0', 'restore-skipped:web@0', 'stray:api@0']);
     expect(driver.spawns).toHaveLength(1);
   });
 });
@@ -226,7 +226,7 @@ describe('M8: a spawn whose process no longer shows the scope, found by the inte
     const seen = nextManager(driver, () => (orphan = driver.addProcess({ executable: 'web' })));
     expect(orphan?.pid).toBe(2000);
     // The api process the dead manager recorded is gone in this fake world: skipped, not a stray.
-    expect(seen.filter((event) => !event.startsWith('snapshot')).slice(0, 9)).toEqual(['restore-skipped:api@0', ...STRAY_WEB_REPLACED]);
+    expect(seen.filter((event) => !event.startsWith('snapshot')).slice(0, 10)).toEqual(['containment@0', 'restore-skipped:api@0', ...STRAY_WEB_REPLACED]);
     expect(orphan?.alive).toBe(false);
     expect(driver.spawns.map((spec) => spec.command)).toEqual(['web']);
   });

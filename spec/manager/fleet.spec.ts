@@ -10,13 +10,14 @@ import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import type { FakeProcess } from '../../lib/testing/fake-process.js';
 import { of } from 'rxjs';
 import { inVirtualTime } from '../helpers/virtual-time.js';
+import { processGroups } from '../helpers/fake-cgroups.js';
 
 describe('Fleet.restore (M4)', () => {
   it('skips, with a warning each, entries with a bad id, a malformed snapshot, a dead process', () => {
     const driver = new FakeDriver({}, { scheduler: asyncScheduler });
     const dead = driver.addProcess();
     driver.end(dead.pid, { code: 0, signal: null });
-    const fleet = new Fleet({ driver, scheduler: asyncScheduler }, undefined, undefined);
+    const fleet = new Fleet({ driver, scheduler: asyncScheduler }, undefined, undefined, processGroups());
     const events: ManagerEvent[] = [];
     fleet.events$.subscribe((event) => events.push(event));
     const entry = { version: 1, pid: dead.pid, startTime: dead.startTime, bootId: 'fake-boot', command: 'x', args: [], env: {} };
@@ -35,7 +36,7 @@ describe('Fleet.restore (M4)', () => {
   it('keeps an adopted service that has `after`: the restored service equals the desired one, so nothing is replaced', () => {
     const driver = new FakeDriver({}, { scheduler: asyncScheduler });
     const [db, api] = [driver.addProcess(), driver.addProcess()];
-    const fleet = new Fleet({ driver, scheduler: asyncScheduler }, undefined, undefined);
+    const fleet = new Fleet({ driver, scheduler: asyncScheduler }, undefined, undefined, processGroups());
     const events: ManagerEvent[] = [];
     fleet.events$.subscribe((event) => events.push(event));
     const entry = (process: typeof db, command: string) => ({ version: 1, pid: process.pid, startTime: process.startTime, bootId: 'fake-boot', command, args: [], env: {} });
@@ -50,7 +51,7 @@ describe('Fleet.restore (M4)', () => {
 describe('Fleet.restore: a recorded process no longer desired is stopped as its record says (issue 15, item 3)', () => {
   const recordOf = (process: FakeProcess, more: object = {}) => ({ version: 1, pid: process.pid, startTime: process.startTime, bootId: 'fake-boot', command: 'old', args: [], env: {}, ...more });
   const restoring = (driver: FakeDriver, daemons: Record<string, unknown>, desired: Record<string, Service> = {}) => {
-    const fleet = new Fleet({ driver, scheduler: asyncScheduler }, undefined, undefined);
+    const fleet = new Fleet({ driver, scheduler: asyncScheduler }, undefined, undefined, processGroups());
     const events: ManagerEvent[] = [];
     const states = new DaemonStates();
     const ids: string[][] = [];

@@ -41,7 +41,8 @@ describe('manage (M1, M2)', () => {
 
   it('stops the old process of a changed id before starting the new one', () => {
     const { line } = run('a 99ms b', { a: { a: cmd('a') }, b: { a: cmd('a', '--new') } }, new FakeDriver({ onSigint: { exitAfterMs: 300 } }), '2000ms k');
-    expect(line.slice(0, 12)).toEqual([
+    expect(line.slice(0, 13)).toEqual([
+      'containment@0',
       'reconcile@0',
       'spawning:a@0',
       'started:a@0',

@@ -12,7 +12,7 @@ import { inVirtualTime, testScheduler } from '../helpers/virtual-time.js';
 import { eventLine } from '../helpers/event-line.js';
 
 describe('Manager: RxJS contracts', () => {
-  it('emits nothing inside run(): a subscriber right after it sees the first reconcile', () => {
+  it('emits nothing inside run(): a subscriber right after it sees the containment event and the first reconcile', () => {
     const scheduler = testScheduler();
     const manager = new Manager(of({ a: { command: 'a' } }), { driver: new FakeDriver({}, { scheduler }), scheduler });
     const inside: ManagerEvent[] = [];
@@ -23,7 +23,7 @@ describe('Manager: RxJS contracts', () => {
     const seen: string[] = [];
     manager.events$.subscribe((event) => seen.push(eventLine(event)));
     scheduler.flush();
-    expect(seen.slice(0, 2)).toEqual(['reconcile@0', 'spawning:a@0']);
+    expect(seen.slice(0, 3)).toEqual(['containment@0', 'reconcile@0', 'spawning:a@0']);
   });
 
   it('checks its options when constructed, not later on the scheduler', () => {

@@ -38,6 +38,7 @@ describe('stopRecorded$: what the records of a data dir hold, stopped where no m
     expect(driver.signalLog()).toEqual(['SIGTERM 1000@2000', 'SIGINT 1001@2000', 'SIGKILL 1001@2300']);
     // Adopted, each is polled (every 10 ms while it stops): its end is seen at the next look.
     expect(seen).toEqual([
+      'containment@2000',
       'adopted:term@2000',
       'stopping:term@2000',
       'adopted:stubborn@2000',

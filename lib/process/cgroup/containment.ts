@@ -2,8 +2,11 @@ import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import type { CgroupHierarchy, CgroupUnavailable } from './discovery.js';
 import { LIMIT_CONTROLLERS } from './limits.js';
 
+/** The values of DESIGN's `containment` option. */
+export const CONTAINMENT_MODES = ['auto', 'cgroup', 'process-group'] as const;
+
 /** DESIGN's `containment` option: cgroups when they can be had, always, or never. */
-export type ContainmentMode = 'auto' | 'cgroup' | 'process-group';
+export type ContainmentMode = (typeof CONTAINMENT_MODES)[number];
 
 /** How a manager contains its services, and why, in words (what its `containment` event says). */
 export type Containment =

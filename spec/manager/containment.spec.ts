@@ -1,0 +1,145 @@
+import { NEVER, Observable, of, timer } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { ManagerEvent } from '../../lib/manager/events.js';
+import { manage, type ManagerOptions } from '../../lib/manager/manage.js';
+import { ownScopeOf } from '../../lib/manager/own-scope.js';
+import type { DesiredSet } from '../../lib/manager/service.js';
+import { FakeDriver } from '../../lib/testing/fake-driver.js';
+import { SpecCgroups, withCgroups } from '../helpers/fake-cgroups.js';
+import { inVirtualTime } from '../helpers/virtual-time.js';
+
+/** Every event of a manager of `desired` (one set, or sets at the times given), to its end. */
+const run = (desired: DesiredSet | [number, DesiredSet][], options: ManagerOptions): ManagerEvent[] => {
+  const events: ManagerEvent[] = [];
+  inVirtualTime(() => {
+    const sets = Array.isArray(desired) ? desired : [[0, desired] as [number, DesiredSet]];
+    const desired$ = new Observable<DesiredSet>((subscriber) => {
+      for (const [at, set] of sets) timer(at).subscribe(() => { subscriber.next(set); });
+    });
+    manage(desired$, { quietMs: 0, kill$: timer(60_000), ...options }).subscribe((event) => events.push(event));
+  });
+  return events;
+};
+
+describe('containment: the option and its event', () => {
+  it('says once, before the first reconcile, that the services are process groups where no cgroups can be had, and why', () => {
+    const events = run({ web: { command: 'web' } }, { driver: new FakeDriver() });
+    const told = events.filter((event) => event.type === 'containment');
+    expect(told).toEqual([{ type: 'containment', at: 0, mode: 'process-group', reason: expect.stringContaining('cgroups cannot be used') as unknown }]);
+    expect(events[0]?.type).toBe('containment');
+  });
+
+  it("says 'cgroup', with the cgroup root, where a writable cgroup v2 hierarchy is found", () => {
+    const driver = withCgroups(new FakeDriver(), new SpecCgroups());
+    const [first] = run({ web: { command: 'web' } }, { driver });
+    expect(first).toMatchObject({ type: 'containment', mode: 'cgroup', reason: expect.stringContaining('under /cg/mine') as unknown });
+  });
+
+  it("says 'process-group' when it is asked for, even where cgroups could be had", () => {
+    const cgroups = new SpecCgroups();
+    const [first] = run({ web: { command: 'web' } }, { driver: withCgroups(new FakeDriver(), cgroups), containment: 'process-group' });
+    expect(first).toMatchObject({ type: 'containment', mode: 'process-group' });
+    expect(cgroups.acts).toEqual([]);
+  });
+
+  it("refuses to run with containment 'cgroup' where there are none: manager-refused ECGROUP saying what is missing, nothing spawned", () => {
+    const driver = new FakeDriver();
+    const events = run({ web: { command: 'web' } }, { driver, containment: 'cgroup' });
+    expect(events).toEqual([{ type: 'manager-refused', at: 0, code: 'ECGROUP', message: expect.stringContaining("containment 'cgroup' cannot be had") as unknown }]);
+    expect(driver.spawns).toEqual([]);
+  });
+
+  it('refuses a containment that is not one of the three with a TypeError naming it', () => {
+    expect(() => manage(of({}), { containment: 'cgroups' as 'cgroup' })).toThrow(/Expected the `containment` option/);
+  });
+});
+
+describe("containment: each service's cgroup", () => {
+  it('spawns each service in <root>/rxd-<scope>/<id>, made once and kept across its restarts', () => {
+    const fake = new FakeDriver({ byId: { web: { exitAfterMs: 100 } }, otherwise: {} });
+    const cgroups = new SpecCgroups();
+    const scope = ownScopeOf(fake.processes);
+    run({ web: { command: 'web' }, api: { command: 'api' } }, { driver: withCgroups(fake, cgroups), kill$: timer(5_000) });
+    expect(fake.spawns.filter((spec) => spec.command === 'web').length).toBeGreaterThan(2);
+    expect(fake.spawns.map((spec) => [spec.command, spec.cgroup])).toContainEqual(['api', `/cg/mine/rxd-${scope}/api`]);
+    expect(new Set(fake.spawns.filter((spec) => spec.command === 'web').map((spec) => spec.cgroup))).toEqual(new Set([`/cg/mine/rxd-${scope}/web`]));
+    expect(cgroups.acts.filter((act) => act.startsWith('create'))).toEqual([`create /cg/mine/rxd-${scope}/web`, `create /cg/mine/rxd-${scope}/api`]);
+  });
+
+  it('skips an id whose cgroup cannot be made (the manager\'s own leaf, a kernel file) with an invalid-entry naming why; the others run', () => {
+    const fake = new FakeDriver();
+    const events = run({ supervisor: { command: 's' }, 'cpu.max': { command: 'c' }, web: { command: 'web' } }, { driver: withCgroups(fake, new SpecCgroups()) });
+    const invalid = events.filter((event) => event.type === 'invalid-entry');
+    expect(invalid).toEqual([
+      expect.objectContaining({ id: 'supervisor', code: 'ECGROUP', message: expect.stringContaining("manager's own cgroup") as unknown }),
+      expect.objectContaining({ id: 'cpu.max', code: 'ECGROUP', message: expect.stringContaining('a file of that name') as unknown }),
+    ]);
+    expect(fake.spawns.map((spec) => spec.command)).toEqual(['web']);
+  });
+});
+
+describe('containment: limits', () => {
+  it('refuses memoryMax where the memory controller is not delegated: invalid-entry ELIMITS naming the controller, and that service does not start', () => {
+    const fake = new FakeDriver();
+    const events = run({ big: { command: 'big', memoryMax: 2 ** 28 }, web: { command: 'web' } }, { driver: withCgroups(fake, new SpecCgroups(['hugetlb'])) });
+    expect(events.filter((event) => event.type === 'invalid-entry')).toEqual([
+      expect.objectContaining({ id: 'big', code: 'ELIMITS', message: expect.stringContaining('memoryMax needs the memory controller') as unknown }),
+    ]);
+    expect(fake.spawns.map((spec) => spec.command)).toEqual(['web']);
+  });
+
+  it('refuses every limit under process-group containment: ELIMITS, never dropped silently', () => {
+    const fake = new FakeDriver();
+    const events = run({ busy: { command: 'busy', cpuMax: 0.5 } }, { driver: fake });
+    expect(events.filter((event) => event.type === 'invalid-entry')).toEqual([
+      expect.objectContaining({ id: 'busy', code: 'ELIMITS', message: expect.stringContaining('cpuMax needs the cpu controller') as unknown }),
+    ]);
+    expect(fake.spawns).toEqual([]);
+  });
+
+  it('writes the limits into the cgroup before the first spawn where the controllers are delegated, and again when they change', () => {
+    const fake = new FakeDriver();
+    const cgroups = new SpecCgroups(['memory', 'cpu', 'pids']);
+    const scope = ownScopeOf(fake.processes);
+    run(
+      [
+        [0, { web: { command: 'web', memoryMax: 2 ** 28, pidsMax: 64 } }],
+        [1_000, { web: { command: 'web', memoryMax: 2 ** 29, pidsMax: 64 } }],
+      ],
+      { driver: withCgroups(fake, cgroups) },
+    );
+    const dir = `/cg/mine/rxd-${scope}/web`;
+    expect(cgroups.acts.filter((act) => act.startsWith('limit'))).toEqual([
+      `limit ${dir} memory.max=${2 ** 28}`,
+      `limit ${dir} pids.max=64`,
+      `limit ${dir} memory.max=${2 ** 29}`,
+      `limit ${dir} pids.max=64`,
+    ]);
+    expect(fake.spawns.length).toBe(2);
+  });
+});
+
+describe('containment: cleanup', () => {
+  it("removes a service's cgroup once it left the set and its daemon stopped; kill() removes the scope's; the others' stay until then", () => {
+    const fake = new FakeDriver();
+    const cgroups = new SpecCgroups();
+    const scope = ownScopeOf(fake.processes);
+    run(
+      [
+        [0, { web: { command: 'web' }, api: { command: 'api' } }],
+        [1_000, { web: { command: 'web' } }],
+      ],
+      { driver: withCgroups(fake, cgroups), kill$: timer(10_000) },
+    );
+    expect(cgroups.acts.filter((act) => act.startsWith('remove'))).toEqual([`remove /cg/mine/rxd-${scope}/api`, `remove /cg/mine/rxd-${scope}`]);
+    expect(cgroups.made).toEqual([]);
+  });
+
+  it('leaves every cgroup on close(): the processes run on in them', () => {
+    const fake = new FakeDriver();
+    const cgroups = new SpecCgroups();
+    run({ web: { command: 'web' } }, { driver: withCgroups(fake, cgroups), kill$: NEVER, close$: timer(1_000) });
+    expect(cgroups.acts.filter((act) => act.startsWith('remove'))).toEqual([]);
+    expect(cgroups.made.length).toBe(1);
+  });
+});
