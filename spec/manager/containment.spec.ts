@@ -1,7 +1,11 @@
 import { NEVER, Observable, of, timer } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { manage, type ManagerOptions } from '../../lib/manager/manage.js';
+import { scopeOf } from '../../lib/manager/open-data-dir.js';
 import { ownScopeOf } from '../../lib/manager/own-scope.js';
 import type { DesiredSet } from '../../lib/manager/service.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
@@ -141,5 +145,36 @@ describe('containment: cleanup', () => {
     run({ web: { command: 'web' } }, { driver: withCgroups(fake, cgroups), kill$: NEVER, close$: timer(1_000) });
     expect(cgroups.acts.filter((act) => act.startsWith('remove'))).toEqual([]);
     expect(cgroups.made.length).toBe(1);
+  });
+});
+
+describe("containment: the scope's cgroups at restore (M8 by cgroup)", () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'rxdaemon-contain-'));
+  });
+  afterEach(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('ends what runs in the cgroup of an id no longer desired and removes it, removes an empty one, and ends what is left in a desired id\'s cgroup before its first spawn', () => {
+    const fake = new FakeDriver();
+    const cgroups = new SpecCgroups();
+    const scope = scopeOf(root);
+    const gone = cgroups.leave(scope, 'gone', true);
+    const empty = cgroups.leave(scope, 'empty', false);
+    const web = cgroups.leave(scope, 'web', true);
+    const spawnedAt: number[] = [];
+    inVirtualTime(() => {
+      manage(of({ web: { command: 'web' } }), { driver: withCgroups(fake, cgroups), dataDir: root, quietMs: 0, close$: timer(1_000) }).subscribe((event) => {
+        if (event.type === 'spawning') spawnedAt.push(cgroups.acts.length);
+      });
+    });
+    expect(cgroups.acts).toEqual(expect.arrayContaining([`kill ${gone}`, `remove ${gone}`, `remove ${empty}`, `kill ${web}`]));
+    expect(cgroups.acts).not.toContain(`remove ${web}`);
+    expect(cgroups.acts.indexOf(`kill ${gone}`)).toBeLessThan(cgroups.acts.indexOf(`remove ${gone}`));
+    // The fresh web starts alone in its cgroup: after what was left there was killed.
+    expect(spawnedAt).toEqual([cgroups.acts.indexOf(`kill ${web}`) + 1]);
+    expect(cgroups.made).toEqual([web]);
   });
 });
