@@ -6,6 +6,9 @@ import type { DesiredSet } from '../manager/service.js';
 import { Manager } from '../manager/manager.js';
 import { parse } from './args.js';
 import { configReader } from './config.js';
+import { limitsChecked } from './config-limits.js';
+import { CONTAINMENT_MODES, decideContainment, type ContainmentMode } from '../process/cgroup/containment.js';
+import { systemCgroups } from '../process/cgroup/system-cgroups.js';
 import { configReloads$ } from './config-reloads.js';
 import { configUpdates, readSettled$ } from './config-updates.js';
 import { dataDirOf } from './data-dir.js';
@@ -17,6 +20,8 @@ const OPTIONS = {
   'data-dir': { type: 'string' },
   json: { type: 'boolean' },
   'keep-on-exit': { type: 'boolean' },
+  containment: { type: 'string' },
+  'cgroup-root': { type: 'string' },
   output: { type: 'boolean' },
   verbose: { type: 'boolean' },
 } as const;
@@ -24,6 +29,8 @@ const OPTIONS = {
 // What a person reads (`--json` prints every event): no line for each
 // snapshot written unless --verbose, and no line for a refusal, which is
 // said once, on stderr, as the command's end.
+const isContainmentMode = (value: string): value is ContainmentMode => (CONTAINMENT_MODES as readonly string[]).includes(value);
+
 const shown = (event: ManagerEvent, json: boolean, verbose: boolean): boolean =>
   json || (event.type === 'snapshot-written' ? verbose : event.type !== 'manager-refused');
 
@@ -33,8 +40,9 @@ const shown = (event: ManagerEvent, json: boolean, verbose: boolean): boolean =>
  * (see {@link configUpdates}). Readable lines align on the config's ids;
  * `--verbose` adds one for each snapshot written; `--output`, every line each service
  * writes (read from its files, for journald and `kubectl logs`). An invalid config at start is exit 2; later
- * it is reported once and the running set kept. A data dir owned by a live manager is exit 2, and
- * nothing in it is touched. The data dir defaults as {@link dataDirOf} says, the config to the data
+ * it is reported once and the running set kept; a limit that cannot apply under the containment in use
+ * (`--containment`, `--cgroup-root`) is such an error too. A data dir owned by a live manager is exit 2, and
+ * nothing in it is touched; so is `--containment cgroup` where no cgroup v2 hierarchy can be written. The data dir defaults as {@link dataDirOf} says, the config to the data
  * dir's services.json; the manager serves
  * `rxdaemon status`, `restart`, `stop`, `start`, `shutdown` and `logs` on its control.sock.
  * Under systemd (`NOTIFY_SOCKET`), it tells systemd `READY=1` and pings its
@@ -47,8 +55,14 @@ export const manageCommand = async (args: readonly string[], output: (json: bool
   // Without --config, the data dir's own services.json: `rxdaemon manage` alone runs what is kept there.
   const config = values.config ?? join(dataDir, 'services.json');
   const out = output(values.json === true);
+  const containment = values.containment ?? 'auto';
+  if (!isContainmentMode(containment)) throw new UsageError(`--containment takes auto, cgroup or process-group, got '${containment}'`);
+  const cgroupRoot = values['cgroup-root'];
+  // Decided here as the manager will decide it, so a limit that cannot apply is a configuration error, at start and on
+  // reload; without cgroups where they are required, the manager refuses to start (ECGROUP), and says why.
+  const contained = decideContainment(containment, () => systemCgroups.discover(cgroupRoot));
   // One reader for the whole run: it keeps the policies it built, so an unchanged entry keeps its policy object.
-  const read = configReader(config);
+  const read = isLeft(contained) ? configReader(config) : limitsChecked(configReader(config), config, contained.right);
   // A config being saved as the manager starts is waited for, as on a reload.
   const initial = await firstValueFrom(readSettled$(read));
   // A config error, not a usage error: said alone, without the usage text.
@@ -58,7 +72,7 @@ export const manageCommand = async (args: readonly string[], output: (json: bool
   }
   out.align(Object.keys(initial.right));
   const desired$ = new BehaviorSubject<DesiredSet>(initial.right);
-  const manager = new Manager(desired$, { dataDir, configPath: resolve(config) });
+  const manager = new Manager(desired$, { dataDir, configPath: resolve(config), containment, ...(cgroupRoot === undefined ? {} : { cgroupRoot }) });
   const updates = configUpdates(read, initial.right, configReloads$(config)).subscribe((update) => {
     switch (update.kind) {
       case 'changed':
@@ -95,7 +109,7 @@ export const manageCommand = async (args: readonly string[], output: (json: bool
   process.off('SIGTERM', leave);
   if (last?.type === 'manager-refused') {
     out.note(last.message);
-    return last.code === 'ELOCKED' ? EXIT.usage : EXIT.failure;
+    return last.code === 'EDATADIR' ? EXIT.failure : EXIT.usage;
   }
   return last === undefined ? EXIT.failure : EXIT.ok;
 };

@@ -46,7 +46,8 @@ const COMMANDS: Readonly<Record<string, string>> = {
       the policy gave up or the last run failed and was not restarted.
 `,
   manage: `Usage: rxdaemon manage [--config FILE] [--data-dir DIR] [--json] [--verbose]
-                       [--keep-on-exit] [--output]
+                       [--keep-on-exit] [--output] [--containment MODE]
+                       [--cgroup-root DIR]
       Run every daemon of FILE (default: DIR/services.json), reloaded when it
       changes and on SIGHUP:
         { "daemons": { "<id>": { "command": ..., "args": [...], "cwd",
@@ -66,6 +67,12 @@ const COMMANDS: Readonly<Record<string, string>> = {
       leave the daemons running. --verbose: a line for each snapshot written.
       --output: every line the daemons write too, as [id] | line ([id] !
       line for stderr), read from their logs.
+      --containment auto|cgroup|process-group: each daemon in a cgroup v2 of
+      its own (<root>/rxd-<scope>/<id>, where <root> is --cgroup-root, else
+      the manager's own cgroup) where one can be written (auto, the
+      default), always (cgroup: exit 2 where none can), or never. Limits
+      ("memoryMax", "cpuMax", "pidsMax") need cgroups and their controllers:
+      one that cannot apply is a config error.
       --json: one event per line. Exit 2 for a bad config or a DIR in use.
 ${DATA_DIR}
 `,

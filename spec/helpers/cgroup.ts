@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { closeSync } from 'node:fs';
+import { closeSync, lstatSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { filter, firstValueFrom, timeout } from 'rxjs';
@@ -9,6 +9,7 @@ import { joinedCommand, openCgroupProcs } from '../../lib/process/cgroup/join.js
 import { killCgroup } from '../../lib/process/cgroup/kill.js';
 import { createServiceCgroup, removeCgroup, scopeCgroupOf } from '../../lib/process/cgroup/layout.js';
 import { populated$ } from '../../lib/process/cgroup/populated.js';
+import { scopeOf } from '../../lib/manager/open-data-dir.js';
 
 const found = discoverCgroups();
 
@@ -75,4 +76,28 @@ export const spawnJoined = (dir: string, command: string, args: readonly string[
   } finally {
     closeSync(procs);
   }
+};
+
+/**
+ * For specs whose managers make cgroups of a data dir's scope: call it
+ * before the sandbox's own hooks are registered (vitest runs after-hooks
+ * last registered first, so this one runs once the sandbox has ended the
+ * managers). `track(dataDir)` (the dir made) names the scope's cgroup;
+ * after the test, however it ended, every process in it is killed and it
+ * is removed, leaves first.
+ */
+export const scopeCgroupPerTest = (): ((dataDir: string) => string) => {
+  let tracked: string | undefined;
+  afterEach(async () => {
+    const dir = tracked;
+    tracked = undefined;
+    if (dir === undefined || lstatSync(dir, { throwIfNoEntry: false }) === undefined) return;
+    must(killCgroup(dir));
+    await emptied(dir);
+    must(removeCgroup(dir));
+  });
+  return (dataDir) => {
+    tracked = scopeCgroupOf(hierarchy?.root ?? '/', scopeOf(dataDir));
+    return tracked;
+  };
 };

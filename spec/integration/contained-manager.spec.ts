@@ -1,16 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BehaviorSubject, of } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
-import { scopeOf } from '../../lib/manager/open-data-dir.js';
 import type { DesiredSet } from '../../lib/manager/service.js';
-import { killCgroup } from '../../lib/process/cgroup/kill.js';
-import { removeCgroup, scopeCgroupOf } from '../../lib/process/cgroup/layout.js';
 import { bundleForAnyone, useBundle, type Shared } from '../helpers/bundle.js';
-import { emptied, hierarchy, must, noCgroups } from '../helpers/cgroup.js';
+import { hierarchy, noCgroups, scopeCgroupPerTest } from '../helpers/cgroup.js';
 import { cliRuns, nodeProgram, type Cli } from '../helpers/cli.js';
 import { runManager } from '../helpers/real-manager.js';
 import { child, isAlive, readIfThere, waitFor } from '../helpers/real-processes.js';
@@ -24,27 +21,15 @@ const ESCAPEE = fileURLToPath(new URL('../fixtures/escapee.mjs', import.meta.url
 const CONTAINED_MANAGER = fileURLToPath(new URL('../fixtures/contained-manager.ts', import.meta.url));
 const NOBODY = 65534;
 
+const trackScope = scopeCgroupPerTest();
 const programs = useBundle();
 const { sandbox, own } = cliRuns();
 
-// The scope's cgroup of each test's data dir, killed and removed after it however it ended (after the sandbox's own
-// cleanup, registered before this, has ended the manager: vitest runs after-hooks last registered first).
-let scopeCgroup: string | undefined;
-afterEach(async () => {
-  const dir = scopeCgroup;
-  scopeCgroup = undefined;
-  if (dir === undefined || !existsSync(dir)) return;
-  must(killCgroup(dir));
-  await emptied(dir);
-  must(removeCgroup(dir));
-});
-
-/** The sandbox's data dir, made, and its scope's cgroup, to be cleaned after the test. */
+/** The sandbox's data dir, made, and its scope's cgroup, cleaned after the test. */
 const dataDir = (): { data: string; scope: string } => {
   const data = sandbox().path('data');
-  execFileSync('mkdir', ['-m', '700', '-p', data]);
-  scopeCgroup = scopeCgroupOf(hierarchy?.root ?? '/', scopeOf(data));
-  return { data, scope: scopeCgroup };
+  mkdirSync(data, { mode: 0o700, recursive: true });
+  return { data, scope: trackScope(data) };
 };
 
 /** The cgroup v2 path of `pid`, as a directory of the hierarchy. */
