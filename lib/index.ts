@@ -64,6 +64,7 @@ export { DaemonSnapshot, Pid } from './snapshot/codec.js';
 export type { RestoreError } from './snapshot/restore-error.js';
 export type {
   AlreadyCompletedEvent,
+  ContainmentEvent,
   ControlDoneEvent,
   ControlErrorEvent,
   ControlRefusedEvent,
