@@ -95,4 +95,4 @@ export { serviceEquals, type DesiredSet, type Service, type ServiceOptions } fro
 export { Manager } from './manager/manager.js';
 export type { ControlError, ControlOutcome } from './manager/control-outcome.js';
 export { prometheusText } from './metrics/prometheus-text.js';
-export { readUsage, type Usage } from './metrics/usage.js';
+export { readUsage, type Usage, type UsageScope } from './metrics/usage.js';

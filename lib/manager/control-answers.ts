@@ -13,6 +13,7 @@ import type { DaemonStates } from './fold-states.js';
 import { StatusBoard } from './status-board.js';
 import { prometheusText } from '../metrics/prometheus-text.js';
 import { readUsage } from '../metrics/usage.js';
+import type { Cgroups } from '../process/cgroups.js';
 
 const END: ControlAnswer = { type: 'end' };
 
@@ -49,9 +50,10 @@ export class ControlAnswers {
     private readonly manager: ManagerFacts,
     private readonly scheduler: SchedulerLike,
     states: DaemonStates,
+    private readonly cgroups: Cgroups,
   ) {
     this.#since = scheduler.now();
-    this.#board = new StatusBoard(states);
+    this.#board = new StatusBoard(states, cgroups);
   }
 
   /** Serves these answers on the data dir's control.sock while subscribed (see {@link controlServer$}). */
@@ -80,7 +82,7 @@ export class ControlAnswers {
       case 'metrics':
         return defer(() => {
           const states = this.#board.states(Object.keys(this.#configured));
-          return of<ControlAnswer>({ type: 'metrics', text: prometheusText(states, readUsage(states)) });
+          return of<ControlAnswer>({ type: 'metrics', text: prometheusText(states, readUsage(states, this.cgroups)) });
         });
       case 'logs':
         return this.#logs(request);

@@ -59,6 +59,8 @@ const LastExitReport = t.intersection([
 
 const orNull = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
 
+const UsageScope = t.keyof({ cgroup: null, leader: null });
+
 /**
  * One configured service, as `rxdaemon status --json` prints it (DESIGN's
  * fields). Times are ms since the epoch; `cpuPercent` is of one core; what
@@ -66,18 +68,22 @@ const orNull = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
  * the state, other than running, is what it is (`DaemonState.cause`; from
  * the records, why a process is dead or unknown); null when there is none.
  */
-export const DaemonReport = t.type({
-  id: t.string,
-  status: t.string,
-  pid: orNull(t.number),
-  since: orNull(t.number),
-  uptimeMs: orNull(t.number),
-  restarts: orNull(t.number),
-  lastExit: orNull(LastExitReport),
-  cpuPercent: orNull(t.number),
-  rssBytes: orNull(t.number),
-  cause: orNull(t.string),
-});
+export const DaemonReport = t.intersection([
+  t.type({
+    id: t.string,
+    status: t.string,
+    pid: orNull(t.number),
+    since: orNull(t.number),
+    uptimeMs: orNull(t.number),
+    restarts: orNull(t.number),
+    lastExit: orNull(LastExitReport),
+    cpuPercent: orNull(t.number),
+    rssBytes: orNull(t.number),
+    cause: orNull(t.string),
+  }),
+  // Whose CPU and memory they are: 'cgroup' (the service's whole tree) or 'leader' (its process alone); an older manager tells neither.
+  t.partial({ cpuScope: orNull(UsageScope), memoryScope: orNull(UsageScope) }),
+]);
 export type DaemonReport = t.TypeOf<typeof DaemonReport>;
 
 /** Where one configured service writes: the file of each of its outputs that is kept in one (none is 'ignore'). */

@@ -115,7 +115,7 @@ const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, containe
     const cgroups = new ServiceCgroups(contained, daemon.driver.cgroups, opened?.scope ?? ownScopeOf(daemon.driver.processes), logger, settings.limits);
     const fleet = new Fleet(opened === undefined ? daemon : { ...daemon, scope: opened.scope }, opened?.dataDir, opened?.records, cgroups);
     const restore = opened === undefined ? undefined : { found: opened.found, marked: opened.marked, snapshotPath: opened.dataDir.snapshotPath };
-    const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, { pid: daemon.driver.processes.ownPid, configPath: settings.configPath }, daemon.scheduler, given ?? new DaemonStates());
+    const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, { pid: daemon.driver.processes.ownPid, configPath: settings.configPath }, daemon.scheduler, given ?? new DaemonStates(), daemon.driver.cgroups);
     // The states are folded once: by control.sock's status board when it serves, else here.
     const fold = control ?? given;
     // A shutdown asked on control.sock ends the manager as a kill does.

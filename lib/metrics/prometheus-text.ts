@@ -20,8 +20,8 @@ const FAMILIES: readonly Family[] = [
   { name: 'rxdaemon_ready', type: 'gauge', help: 'Whether the service is ready (1): its process runs and passed its ready check.', value: (s) => flag(s.status === 'running') },
   { name: 'rxdaemon_restarts_total', type: 'counter', help: 'Spawns of the service after its first run.', value: (s) => s.restarts },
   { name: 'rxdaemon_start_time_seconds', type: 'gauge', help: 'When the running process started, in seconds since the epoch.', value: (s) => (hasProcess(s) && s.since !== undefined ? s.since / 1000 : undefined) },
-  { name: 'rxdaemon_cpu_seconds_total', type: 'counter', help: 'User and system CPU time of the running process, in seconds.', value: (_, u) => u?.cpuSeconds },
-  { name: 'rxdaemon_memory_bytes', type: 'gauge', help: 'Resident memory of the running process, in bytes.', value: (_, u) => u?.memoryBytes },
+  { name: 'rxdaemon_cpu_seconds_total', type: 'counter', help: 'User and system CPU time of the running service, in seconds: its whole tree where it runs in a cgroup, else its process.', value: (_, u) => u?.cpuSeconds },
+  { name: 'rxdaemon_memory_bytes', type: 'gauge', help: 'Memory of the running service, in bytes: its cgroup\'s where the memory controller counts it, else its process\'s resident memory.', value: (_, u) => u?.memoryBytes },
   { name: 'rxdaemon_last_exit_code', type: 'gauge', help: 'How the last run ended: its exit code, or 128 + the signal number for a death by signal.', value: (s) => (s.lastExit === undefined ? undefined : exitCodeOf(s.lastExit)) },
 ];
 
@@ -41,8 +41,9 @@ const valueText = (value: number): string => (Number.isFinite(value) ? String(va
  * `rxdaemon_start_time_seconds` is of the running process;
  * `rxdaemon_last_exit_code` is 128 + the signal's number for a death by
  * signal, absent before the first exit. CPU and memory come from `usage`
- * (a state does not hold them; see {@link readUsage}): without an entry for
- * an id, its samples are absent. Pure: reads nothing.
+ * (a state does not hold them; see {@link readUsage}: the service's whole
+ * tree where it runs in a cgroup): without an entry for an id, its samples
+ * are absent. Pure: reads nothing.
  *
  * @example
  * const manager = new Manager(of({ web: { command: 'sleep', args: ['60'] } }));

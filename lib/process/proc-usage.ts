@@ -71,39 +71,3 @@ export const readProcUsage = (pid: number): ProcUsage | undefined => {
     return undefined;
   }
 };
-
-// A shorter window than this is mostly the 10 ms granularity of the ticks.
-const MIN_WINDOW_TICKS = 100;
-
-/** One decimal of a percentage. */
-const percentOf = (ticks: number, window: number): number => Math.round((1000 * ticks) / window) / 10;
-
-/**
- * The CPU use of processes, in percent of one core (above 100 when it keeps
- * more than one busy), as `top` shows it: over the window since the
- * previous look at the same process, pidusage's way (what PM2 shows).
- * The first look at a process measures since it started, as `ps` does; a
- * look within a second of the last one repeats the last figure, since so
- * short a window is mostly the ticks' 10 ms granularity.
- */
-export class CpuMeter {
-  readonly #last = new Map<number, { readonly usage: ProcUsage; readonly percent: number }>();
-
-  /** The CPU use of process `pid`, whose usage was just read. */
-  percent(pid: number, usage: ProcUsage): number {
-    const last = this.#last.get(pid);
-    // The same pid with another start time is another process.
-    const before = last?.usage.startTicks === usage.startTicks ? last : undefined;
-    if (before !== undefined && usage.atTicks - before.usage.atTicks < MIN_WINDOW_TICKS) return before.percent;
-    const since = before?.usage ?? { cpuTicks: 0, atTicks: usage.startTicks };
-    const window = usage.atTicks - since.atTicks;
-    const percent = window <= 0 ? 0 : percentOf(usage.cpuTicks - since.cpuTicks, window);
-    this.#last.set(pid, { usage, percent });
-    return percent;
-  }
-
-  /** Forgets every process but these (the others are gone, or no longer looked at). */
-  keepOnly(pids: ReadonlySet<number>): void {
-    for (const pid of this.#last.keys()) if (!pids.has(pid)) this.#last.delete(pid);
-  }
-}

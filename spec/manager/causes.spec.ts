@@ -133,6 +133,6 @@ describe('StatusBoard: the cause of each configured service, null when it runs',
       ['bad', 'idle', 'not started: a process recorded for it still runs'],
       ['web', 'running', null],
     ]);
-    for (const report of reports) expect(Object.keys(report)).toEqual(['id', 'status', 'pid', 'since', 'uptimeMs', 'restarts', 'lastExit', 'cpuPercent', 'rssBytes', 'cause']);
+    for (const report of reports) expect(Object.keys(report)).toEqual(['id', 'status', 'pid', 'since', 'uptimeMs', 'restarts', 'lastExit', 'cpuPercent', 'cpuScope', 'rssBytes', 'memoryScope', 'cause']);
   });
 });

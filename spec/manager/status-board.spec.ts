@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { DaemonEvent, ExitedEvent } from '../../lib/events.js';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { StatusBoard } from '../../lib/manager/status-board.js';
+import { noCgroups, type Cgroups } from '../../lib/process/cgroups.js';
+import type { CgroupUsage } from '../../lib/process/cgroup/usage.js';
 
 // A pid no process has (above Linux's pid_max): /proc tells nothing of it, so times come from the events.
 const PID = 4_194_305;
@@ -30,7 +32,7 @@ const only = (board: StatusBoard, now = 5_000, configured: string[] = ['web']) =
 describe('StatusBoard: every configured daemon, its state, and why it is not running', () => {
   it('a running daemon: pid, since, uptime, no cause', () => {
     const board = boardOf(ev({ type: 'spawning', at: 1_000, attempt: 1 }), ev({ type: 'started', at: 1_000, pid: PID, attempt: 1 }), ev({ type: 'ready', at: 1_200, pid: PID, afterMs: 200 }));
-    expect(only(board)).toEqual({ id: 'web', status: 'running', pid: PID, since: 1_000, uptimeMs: 4_000, restarts: 0, lastExit: null, cpuPercent: null, rssBytes: null, cause: null });
+    expect(only(board)).toEqual({ id: 'web', status: 'running', pid: PID, since: 1_000, uptimeMs: 4_000, restarts: 0, lastExit: null, cpuPercent: null, cpuScope: null, rssBytes: null, memoryScope: null, cause: null });
   });
 
   it('a crash loop: waiting, its restarts, the last exit, and the last line of the crash report as the cause', () => {
@@ -127,5 +129,37 @@ describe('StatusBoard: every configured daemon, its state, and why it is not run
     expect(report?.cpuPercent).toBeGreaterThanOrEqual(0);
     // Adopted just now, yet it has run since its own start.
     expect(report).toMatchObject({ since: now - 60_000, uptimeMs: 60_000 });
+  });
+
+  it("a process in a cgroup: the CPU of the service's whole tree, from the cgroup's counter when its run began; the memory of its cgroup, or its leader's where the cgroup has none", () => {
+    const WEB = '/sys/fs/cgroup/rxd-test/web';
+    // The cgroup's counter, as its cpu.stat and memory.current would say it: 100 s of earlier runs at the start.
+    let usage: CgroupUsage = { cpuUsec: 100_000_000, memoryBytes: 64 * 2 ** 20 };
+    const cgroups: Cgroups = { ...noCgroups, usage: (dir) => (dir === WEB ? usage : undefined) };
+    const board = new StatusBoard(undefined, cgroups);
+    board.see(ev({ type: 'spawning', at: 10_000, attempt: 1 }));
+    board.see(ev({ type: 'started', at: 10_000, pid: PID, attempt: 1, cgroup: WEB }));
+    // A grandchild keeps 1.5 cores busy; the leader (a pid /proc has no process for) is idle.
+    usage = { cpuUsec: 101_500_000, memoryBytes: 80 * 2 ** 20 };
+    expect(only(board, 11_000)).toMatchObject({ status: 'starting', pid: PID, cpuPercent: 150, cpuScope: 'cgroup', rssBytes: 80 * 2 ** 20, memoryScope: 'cgroup' });
+    // Later looks: over the window since the one before.
+    usage = { cpuUsec: 102_000_000, memoryBytes: undefined };
+    expect(only(board, 13_000)).toMatchObject({ cpuPercent: 25, cpuScope: 'cgroup', rssBytes: null, memoryScope: null });
+  });
+
+  it("the memory of the leader where the cgroup's memory controller is not enabled, and says so", () => {
+    const cgroups: Cgroups = { ...noCgroups, usage: () => ({ cpuUsec: 5_000_000, memoryBytes: undefined }) };
+    const now = Date.now();
+    const board = new StatusBoard(undefined, cgroups);
+    board.see({ type: 'adopted', at: now, id: 'self', pid: process.pid, attempt: 0, startedAt: now - 60_000, cgroup: '/sys/fs/cgroup/rxd-test/self' });
+    const [report] = board.report(['self'], now + 2_000);
+    expect(report).toMatchObject({ cpuPercent: 0, cpuScope: 'cgroup', memoryScope: 'leader' });
+    expect(report?.rssBytes).toBeGreaterThan(1024 * 1024);
+  });
+
+  it('a process without a cgroup: its leader alone, and says so', () => {
+    const now = Date.now();
+    const board = boardOf({ type: 'adopted', at: now, id: 'self', pid: process.pid, attempt: 0, startedAt: now - 60_000 });
+    expect(board.report(['self'], now)[0]).toMatchObject({ cpuScope: 'leader', memoryScope: 'leader' });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProcScans } from '../../lib/process/proc-scans.js';
-import { CpuMeter, parseCpuTicks, parseResidentPages, readProcUsage, type ProcUsage } from '../../lib/process/proc-usage.js';
+import { parseCpuTicks, parseResidentPages, readProcUsage, type ProcUsage } from '../../lib/process/proc-usage.js';
 import { readProcStat } from '../../lib/process/proc-stat.js';
 
 // Fields 3 … 23 of a stat line: utime (14) = 150, stime (15) = 50, starttime (22) = 987654.
@@ -60,45 +60,5 @@ describe('SystemScans.startedAt: a start time since boot, on the caller\'s clock
 
   it('is null without a start time', () => {
     expect(new ProcScans().startedAt({ pid: process.pid, startTime: null }, Date.now())).toBeNull();
-  });
-});
-
-describe('CpuMeter: percent of one core, over the window since the last look at the same process', () => {
-  const at = (atTicks: number, cpuTicks: number, startTicks = 1_000): ProcUsage => ({ atTicks, cpuTicks, startTicks, rssBytes: 0 });
-
-  it('measures a first look since the process started, as ps does', () => {
-    expect(new CpuMeter().percent(7, at(1_400, 100))).toBe(25);
-  });
-
-  it('measures later looks over the window since the one before, as top does', () => {
-    const meter = new CpuMeter();
-    meter.percent(7, at(1_400, 100));
-    // 150 ticks of CPU in 200 ticks: 75 %, though the lifetime average is 42 %.
-    expect(meter.percent(7, at(1_600, 250))).toBe(75);
-    // Two cores busy.
-    expect(meter.percent(7, at(1_800, 650))).toBe(200);
-  });
-
-  it('repeats the last figure for a look within a second of it (10 ms ticks make shorter windows noise)', () => {
-    const meter = new CpuMeter();
-    meter.percent(7, at(1_400, 100));
-    expect(meter.percent(7, at(1_450, 150))).toBe(25);
-  });
-
-  it('takes a reused pid (another start time) for a new process', () => {
-    const meter = new CpuMeter();
-    meter.percent(7, at(1_400, 100));
-    expect(meter.percent(7, at(2_000, 10, 1_900))).toBe(10);
-  });
-
-  it('forgets the processes it is told to, and measures them afresh', () => {
-    const meter = new CpuMeter();
-    meter.percent(7, at(1_400, 100));
-    meter.keepOnly(new Set([8]));
-    expect(meter.percent(7, at(1_600, 250))).toBe(Math.round((1000 * 250) / 600) / 10);
-  });
-
-  it('says 0 for a process that started this very tick', () => {
-    expect(new CpuMeter().percent(7, at(1_000, 0))).toBe(0);
   });
 });
