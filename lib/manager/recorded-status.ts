@@ -20,7 +20,9 @@ const factsOf = (entry: unknown, driver: ProcessDriver, now: number): ReportFact
   const checked = checkProcess(decoded.right, driver);
   if (isLeft(checked)) return { status: UNKNOWN.includes(checked.left.code) ? 'unknown' : 'dead', pid: decoded.right.pid, cause: checked.left.message };
   const identity = checked.right;
-  return { status: 'alive', pid: identity.pid, since: driver.system.startedAt(identity, now) ?? undefined, rssBytes: readProcUsage(identity.pid)?.rssBytes };
+  // The leader's memory: without a manager, its cgroup is not known.
+  const rssBytes = readProcUsage(identity.pid)?.rssBytes;
+  return { status: 'alive', pid: identity.pid, since: driver.system.startedAt(identity, now) ?? undefined, ...(rssBytes === undefined ? {} : { rssBytes, memoryScope: 'leader' }) };
 };
 
 /**

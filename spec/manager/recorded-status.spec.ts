@@ -34,10 +34,10 @@ describe('recordedStatus: rxdaemon status without a manager, through the library
     expect(recordedStatus(new DataDir(root), NOW, driver)).toEqual({
       _tag: 'Right',
       right: [
-        { id: 'web', status: 'alive', pid: web.pid, since: NOW - 5_000, uptimeMs: 5_000, restarts: null, lastExit: null, cpuPercent: null, rssBytes: null, cause: null },
-        { id: 'gone', status: 'dead', pid: 4_100_000, since: null, uptimeMs: null, restarts: null, lastExit: null, cpuPercent: null, rssBytes: null, cause: 'process 4100000 is gone' },
-        { id: 'theirs', status: 'unknown', pid: theirs.pid, since: null, uptimeMs: null, restarts: null, lastExit: null, cpuPercent: null, rssBytes: null, cause: `process ${theirs.pid} belongs to another user` },
-        { id: 'junk', status: 'dead', pid: null, since: null, uptimeMs: null, restarts: null, lastExit: null, cpuPercent: null, rssBytes: null, cause: expect.stringContaining('invalid snapshot') as string },
+        { id: 'web', status: 'alive', pid: web.pid, since: NOW - 5_000, uptimeMs: 5_000, restarts: null, lastExit: null, cpuPercent: null, cpuScope: null, rssBytes: null, memoryScope: null, cause: null },
+        { id: 'gone', status: 'dead', pid: 4_100_000, since: null, uptimeMs: null, restarts: null, lastExit: null, cpuPercent: null, cpuScope: null, rssBytes: null, memoryScope: null, cause: 'process 4100000 is gone' },
+        { id: 'theirs', status: 'unknown', pid: theirs.pid, since: null, uptimeMs: null, restarts: null, lastExit: null, cpuPercent: null, cpuScope: null, rssBytes: null, memoryScope: null, cause: `process ${theirs.pid} belongs to another user` },
+        { id: 'junk', status: 'dead', pid: null, since: null, uptimeMs: null, restarts: null, lastExit: null, cpuPercent: null, cpuScope: null, rssBytes: null, memoryScope: null, cause: expect.stringContaining('invalid snapshot') as string },
       ],
     });
   });
