@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Daemon } from '../../lib/daemon/daemon.js';
 import type { DaemonState } from '../../lib/daemon/state.js';
-import type { DaemonEvent } from '../../lib/events.js';
 import { StatusBoard } from '../../lib/manager/status-board.js';
 import { readUsage } from '../../lib/metrics/usage.js';
 import { systemCgroups } from '../../lib/process/cgroup/system-cgroups.js';
@@ -21,10 +20,6 @@ const sandbox = sandboxPerTest();
 // The leader only waits (sleep); its setsid grandchild burns a core until the scope's cgroup is killed after the test.
 const BURNER = { command: '/bin/sh', args: ['-c', "setsid /bin/sh -c 'while :; do :; done' & exec sleep 60"] };
 
-// The daemon's own `started` says its cgroup once the daemon pipeline is contained (main's `daemon: contained`);
-// until then the spec says it for it.
-const contained = (event: DaemonEvent, cgroup: string): DaemonEvent => (event.type === 'started' ? { ...event, cgroup } : event);
-
 const cpuMsOf = (dir: string): number => (readCgroupUsage(dir)?.cpuUsec ?? 0) / 1000;
 
 describe.skipIf(noCgroups !== undefined)(`a daemon given a cgroup${noCgroups === undefined ? '' : ` (skipped: ${noCgroups})`}`, () => {
@@ -34,13 +29,14 @@ describe.skipIf(noCgroups !== undefined)(`a daemon given a cgroup${noCgroups ===
     const events$ = sandbox().track(daemon);
     const board = new StatusBoard();
     events$.subscribe((event) => {
-      board.see({ id: 'web', ...contained(event, web) });
+      board.see({ id: 'web', ...event });
     });
     daemon.start();
-    const { pid, at } = await nextEvent(events$, is('started'));
+    const { pid, at, cgroup: joined } = await nextEvent(events$, is('started'));
+    expect(joined).toBe(web);
     await waitFor(() => `the grandchild to burn 1.2 s of CPU (${cpuMsOf(web)} ms so far)`, () => cpuMsOf(web) >= 1_200, 20_000);
     expect(systemCgroups.holds(web, pid)).toBe(true);
-    const state: DaemonState = { ...daemon.state, cgroup: web };
+    const state: DaemonState = daemon.state;
     expect(state).toMatchObject({ pid, cgroup: web });
 
     const usage = readUsage(new Map([['web', state]])).get('web');
