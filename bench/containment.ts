@@ -11,33 +11,24 @@
 //   grandchild, to `populated 0`.
 // Skipped, with a note, where this process cannot write a cgroup v2 hierarchy.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isLeft, type Either } from 'fp-ts/lib/Either.js';
-import { filter, firstValueFrom } from 'rxjs';
+import { isLeft } from 'fp-ts/lib/Either.js';
 import { discoverCgroups, type CgroupHierarchy } from '../lib/process/cgroup/discovery.js';
 import { joinedCommand, openCgroupProcs } from '../lib/process/cgroup/join.js';
 import { killCgroup } from '../lib/process/cgroup/kill.js';
 import { createServiceCgroup, removeCgroup, scopeCgroupOf } from '../lib/process/cgroup/layout.js';
 import { populated$ } from '../lib/process/cgroup/populated.js';
 import { readCgroupUsage } from '../lib/process/cgroup/usage.js';
+import { emptied, exited, idle, must, sleeperIn } from './cgroup-kit.js';
+import { containedDaemons } from './contained-daemons.js';
 import { median, note, now, sleep, type Row } from './measure.js';
+import { inRounds } from './rounds.js';
 
 const TRUE = '/bin/true';
 const ESCAPEE = fileURLToPath(new URL('../spec/fixtures/escapee.mjs', import.meta.url));
-
-const must = <T>(either: Either<{ readonly message: string }, T>): T => {
-  if (isLeft(either)) throw new Error(either.left.message);
-  return either.right;
-};
-
-const exited = (child: ChildProcess): Promise<unknown> =>
-  new Promise((resolve, reject) => {
-    child.once('exit', resolve);
-    child.once('error', reject);
-  });
 
 const perCycle = async (cycles: number, spawnOne: () => ChildProcess): Promise<number> => {
   const start = now();
@@ -79,47 +70,18 @@ const joinRows = async (hierarchy: CgroupHierarchy, scope: string, quick: boolea
   const rounds = quick ? 2 : 10;
   const viaShell = must(createServiceCgroup(hierarchy.root, scope, 'shell'));
   const viaMove = must(createServiceCgroup(hierarchy.root, scope, 'move'));
-  const subjects = { shell: joinedThroughShell(viaShell), move: supervisorMoves(viaMove, hierarchy.own) };
-  const ms = { baseline: [] as number[], shell: [] as number[], move: [] as number[] };
-  const ratios = { shell: [] as number[], move: [] as number[] };
+  const [shell, move] = [joinedThroughShell(viaShell), supervisorMoves(viaMove, hierarchy.own)];
   await perCycle(10, plain);
-  for (let round = 0; round < rounds; round++) {
-    const before = await perCycle(cycles, plain);
-    const shell = await perCycle(cycles, subjects.shell);
-    const move = await perCycle(cycles, subjects.move);
-    const baseline = (before + (await perCycle(cycles, plain))) / 2;
-    ms.baseline.push(baseline);
-    ms.shell.push(shell);
-    ms.move.push(move);
-    ratios.shell.push(shell / baseline);
-    ratios.move.push(move / baseline);
-  }
+  const { baseline, ms, ratios } = await inRounds(rounds, () => perCycle(cycles, plain), { shell: () => perCycle(cycles, shell), move: () => perCycle(cycles, move) });
   const total = cycles * rounds;
   const ratio = median(ratios.shell);
   return [
-    { target: 'P9', subject: `child_process.spawn loop of ${TRUE} (baseline, ${total} cycles)`, value: median(ms.baseline), unit: 'ms/cycle', ratio: 1 },
+    { target: 'P9', subject: `child_process.spawn loop of ${TRUE} (baseline, ${total} cycles)`, value: median(baseline), unit: 'ms/cycle', ratio: 1 },
     { target: 'P9', subject: 'joined before exec through /bin/sh and descriptor 3 (rxdaemon)', value: median(ms.shell), unit: 'ms/cycle', ratio, goal: '≤ 1.3×', met: ratio <= 1.3 },
     { target: 'P9', subject: 'the supervisor moving itself around spawn (rejected)', value: median(ms.move), unit: 'ms/cycle', ratio: median(ratios.move) },
     { target: 'P9', subject: "the service's cpu.stat per cycle, joined through /bin/sh", value: cpuUsecOf(viaShell) / total, unit: 'µs' },
     { target: 'P9', subject: "the service's cpu.stat per cycle, supervisor moving itself (its fork billed)", value: cpuUsecOf(viaMove) / total, unit: 'µs' },
   ];
-};
-
-/** Resolves once cgroup `dir` holds no process. */
-const emptied = (dir: string): Promise<unknown> => firstValueFrom(populated$(dir).pipe(filter((populated) => !populated)));
-
-/** Starts `sleep` joined to cgroup `dir`, and waits until the cgroup says it is populated. */
-const sleeperIn = async (dir: string): Promise<ChildProcess> => {
-  const procs = must(openCgroupProcs(dir));
-  let child: ChildProcess;
-  try {
-    const { command, args } = joinedCommand('sleep', ['1000']);
-    child = spawn(command, [...args], { stdio: ['ignore', 'ignore', 'ignore', procs], detached: true });
-  } finally {
-    closeSync(procs);
-  }
-  await firstValueFrom(populated$(dir).pipe(filter(Boolean)));
-  return child;
 };
 
 const deathRows = async (hierarchy: CgroupHierarchy, scope: string, quick: boolean): Promise<Row[]> => {
@@ -144,25 +106,6 @@ const deathRows = async (hierarchy: CgroupHierarchy, scope: string, quick: boole
     { target: 'P9', subject: "SIGKILL of a child to node's own exit event (baseline: SIGCHLD, for a child of ours only)", value: median(reaped), unit: 'ms', ratio: 1 },
     { target: 'P9', subject: `SIGKILL of a cgroup's last process to populated$ false (p95 ${p95.toFixed(2)} ms)`, value, unit: 'ms', ratio: value / median(reaped), goal: '≤ 5 ms', met: value <= 5 },
   ];
-};
-
-/** The times the main thread went to sleep and was woken: its voluntary context switches. */
-const wakeups = (): number => Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'latin1'))?.[1] ?? NaN);
-
-/**
- * Share of one core this process used over `ms` of wall time, once a GC has
- * run, and the main thread's wakeups a second: a figure the load of a
- * shared machine does not move.
- */
-const idle = async (ms: number): Promise<{ percent: number; wakeupsPerSecond: number }> => {
-  (globalThis as { gc?: () => void }).gc?.();
-  // V8's memory reducer collects some seconds after allocation stops (0.17 % of a core over the next 20 s,
-  // where 10,000 watches idle cost 0.02 %): let it, before measuring.
-  await sleep(Math.min(8_000, ms));
-  const [cpu, woken] = [process.cpuUsage(), wakeups()];
-  await sleep(ms);
-  const used = process.cpuUsage(cpu);
-  return { percent: (100 * (used.user + used.system)) / 1_000 / ms, wakeupsPerSecond: ((wakeups() - woken) * 1_000) / ms };
 };
 
 const idleRows = async (hierarchy: CgroupHierarchy, scope: string, count: number, idleMs: number): Promise<Row[]> => {
@@ -230,6 +173,7 @@ export const containment = async (quick: boolean): Promise<Row[]> => {
       ...(await idleRows(hierarchy, scope, 1_000, quick ? 1_000 : 10_000)),
       ...(quick ? [] : await idleRows(hierarchy, scope, 10_000, 10_000)),
       ...(await escapeeRows(hierarchy, scope, quick)),
+      ...(await containedDaemons(hierarchy, scope, quick)),
     ];
   } finally {
     const dir = scopeCgroupOf(hierarchy.root, scope);

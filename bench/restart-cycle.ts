@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 import respawn from 'respawn';
 import { filter, firstValueFrom } from 'rxjs';
-import { consulBackoff, Daemon, defaultDriver, execaDriver, type ProcessDriver } from '../lib/index.js';
+import { consulBackoff, Daemon, defaultDriver, execaDriver, type DaemonOptions } from '../lib/index.js';
+import { inRounds } from './rounds.js';
 import { median, now, type Row } from './measure.js';
 import { installedPeers, peerRestartCycle } from './peers.js';
 
@@ -22,7 +23,7 @@ const perCycle = async (cycles: number, run: () => Promise<void>): Promise<numbe
 };
 
 /** A plain spawn-wait-respawn loop: the floor any supervisor stands on. */
-const spawnLoop = (cycles: number): Promise<number> =>
+export const spawnLoop = (cycles: number): Promise<number> =>
   perCycle(cycles, async () => {
     for (let i = 0; i < cycles; i++) {
       await new Promise<void>((resolve, reject) => {
@@ -41,9 +42,9 @@ const execaLoop = (cycles: number): Promise<number> =>
     for (let i = 0; i < cycles; i++) await execa(TRUE, [], { detached: true, cleanup: false, buffer: false, stdio: 'ignore', forceKillAfterDelay: false });
   });
 
-/** A daemon of /bin/true whose restarts are all immediate. */
-const daemonLoop = async (cycles: number, driver: ProcessDriver = defaultDriver()): Promise<number> => {
-  const daemon = new Daemon({ command: TRUE }, { driver, restart: consulBackoff({ freeAttempts: Number.MAX_SAFE_INTEGER }) });
+/** A daemon of /bin/true whose restarts are all immediate, with `options` (a driver, a cgroup); ms per cycle. */
+export const daemonLoop = async (cycles: number, options: DaemonOptions = {}): Promise<number> => {
+  const daemon = new Daemon({ command: TRUE }, { driver: defaultDriver(), ...options, restart: consulBackoff({ freeAttempts: Number.MAX_SAFE_INTEGER }) });
   let exits = 0;
   const done = firstValueFrom(daemon.events$.pipe(filter((event) => event.type === 'exited' && ++exits === cycles)));
   const result = await perCycle(cycles, async () => {
@@ -80,29 +81,15 @@ export const restartCycle = async (quick: boolean): Promise<Row[]> => {
   const rounds = quick ? 2 : 15;
   const viaExeca = await execaDriver();
   const subjects = {
-    execa: execaLoop,
-    rxdaemon: (n: number) => daemonLoop(n),
-    rxdaemonExeca: (n: number) => daemonLoop(n, viaExeca),
-    respawn: respawnLoop,
+    execa: () => execaLoop(cycles),
+    rxdaemon: () => daemonLoop(cycles),
+    rxdaemonExeca: () => daemonLoop(cycles, { driver: viaExeca }),
+    respawn: () => respawnLoop(cycles),
   };
   type Subject = keyof typeof subjects;
-  const names = Object.keys(subjects) as Subject[];
-  const ms = Object.fromEntries([...names, 'baseline'].map((name) => [name, [] as number[]])) as Record<Subject | 'baseline', number[]>;
-  const ratios = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Subject, number[]>;
   await spawnLoop(10);
-  for (let round = 0; round < rounds; round++) {
-    const before = await spawnLoop(cycles);
-    const results: Partial<Record<Subject, number>> = {};
-    for (const name of names) results[name] = await subjects[name](cycles);
-    const baseline = (before + (await spawnLoop(cycles))) / 2;
-    ms.baseline.push(baseline);
-    for (const name of names) {
-      const value = results[name] ?? NaN;
-      ms[name].push(value);
-      ratios[name].push(value / baseline);
-    }
-  }
-  const baseline = median(ms.baseline);
+  const { baseline: baselines, ms, ratios } = await inRounds(rounds, () => spawnLoop(cycles), subjects);
+  const baseline = median(baselines);
   const row = (subject: string, name: Subject, goal?: string, limit?: number): Row => ({
     target: 'P1',
     subject,
