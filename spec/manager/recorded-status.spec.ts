@@ -49,6 +49,16 @@ describe('recordedStatus: rxdaemon status without a manager, through the library
     expect(recordedStatus(new DataDir(root), NOW, driver)).toEqual({ _tag: 'Left', left: expect.stringContaining(`the snapshot ${join(root, 'snapshot.json')} is corrupt: `) as string });
   });
 
+  it("the memory of a live recorded process is its leader's, and says so (without a manager, its cgroup is not known)", () => {
+    // A fake process with this process's pid: /proc tells its memory.
+    const driver = new FakeDriver({}, { scheduler: new VirtualTimeScheduler(), firstPid: process.pid });
+    const self = driver.addProcess({ startedAt: 0 });
+    snapshot({ self: record(self.pid, self.startTime) });
+    const reports = recordedStatus(new DataDir(root), NOW, driver);
+    expect(reports).toMatchObject({ _tag: 'Right', right: [{ id: 'self', status: 'alive', pid: process.pid, memoryScope: 'leader', cpuScope: null }] });
+    expect(reports._tag === 'Right' ? reports.right[0]?.rssBytes : null).toBeGreaterThan(1024 * 1024);
+  });
+
   it('an empty data dir records no daemons', () => {
     expect(recordedStatus(new DataDir(root), NOW, new FakeDriver({}, { scheduler: new VirtualTimeScheduler() }))).toEqual({ _tag: 'Right', right: [] });
   });
