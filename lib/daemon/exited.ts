@@ -23,7 +23,7 @@ export const exited$ = (context: DaemonContext, run: Run, status: ExitStatus, re
     const runMs = scheduler.now() - startedAt;
     const { cgroup } = process;
     const leftovers$ =
-      cgroup !== undefined ? cgroupEmptied$(context, cgroup)
+      cgroup !== undefined ? (driver.cgroups.isPopulated(cgroup) ? cgroupEmptied$(context, cgroup) : undefined)
       : killProcessGroup && driver.processes.endGroup(process) ? leftoversGone$(context, process.pid)
       : undefined;
     const { code, signal } = status;
@@ -48,9 +48,9 @@ const oomKilled = (context: DaemonContext, { process, oomKills }: Run): boolean 
   process.cgroup !== undefined && oomKills !== undefined && (context.options.driver.cgroups.oomKills(process.cgroup) ?? 0) > oomKills;
 
 /**
- * Completes once cgroup `dir` holds no process: at once when it is empty
- * already (a leader that left nothing behind costs one read); else after
- * one `cgroup.kill` of what is left, when cgroup.events says so. Never
+ * Completes once cgroup `dir`, found holding processes after its leader's
+ * exit, holds none: after one `cgroup.kill` of what is left, when
+ * cgroup.events says so (at once, if they ended meanwhile). Never
  * longer than {@link LEFTOVERS_WAIT_MS}: a process in uninterruptible sleep
  * (D state, a hung NFS mount) outlives any SIGKILL for a while, and a
  * stop must still end.

@@ -27,6 +27,8 @@ export interface Cgroups {
   limit(parents: readonly string[], controllers: readonly LimitController[], dir: string, writes: readonly LimitWrite[]): Either<FileProblem, void>;
   /** Moves this process into `<root>/rxd-<scope>/supervisor`: only where the no-internal-process rule asks for it. */
   enterSupervisorLeaf(root: string, scope: string): Either<FileProblem, string>;
+  /** Whether cgroup `dir` holds a process now: one read of its cgroup.events, no watch (true when it cannot be read). */
+  isPopulated(dir: string): boolean;
   /** Whether cgroup `dir` holds a process: the value at once, then each change (cgroup.events, no poll). */
   populated$(dir: string): Observable<boolean>;
   /** SIGKILLs every process of cgroup `dir` and below (cgroup.kill, or a signal to each where the kernel has none); gone once `populated$` says false. */
@@ -57,6 +59,7 @@ export const noCgroups: Cgroups = {
   remove: unusable,
   limit: unusable,
   enterSupervisorLeaf: unusable,
+  isPopulated: unusable,
   populated$: unusable,
   kill: unusable,
   holds: () => false,

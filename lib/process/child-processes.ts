@@ -54,17 +54,21 @@ export class ChildProcesses implements Processes {
    * other code runs: a pid found here cannot have been reused.
    */
   private readonly live = new Map<number, ChildProcess>();
+  /** Specs whose program was found where exec looks (see `spawn`). */
+  private readonly found = new WeakSet<SpawnSpec>();
 
   constructor(private readonly launch: Launch = nodeLaunch) {}
 
   spawn(spec: SpawnSpec): Observable<ChildHandle> {
     return new Observable<ChildHandle>((subscriber) => {
-      // Through the join's shell a missing program is an exit (127), not a failed spawn: looked for first.
-      const missing = spec.cgroup === undefined ? undefined : programFailure(spec);
+      // Through the join's shell a missing program is an exit (127), not a failed spawn: looked for first, until
+      // it is found once for this spec (a daemon's, for its life): a restart loop pays no stat and no read for it.
+      const missing = spec.cgroup === undefined || this.found.has(spec) ? undefined : programFailure(spec);
       if (missing !== undefined) {
         subscriber.error(missing);
         return;
       }
+      if (spec.cgroup !== undefined) this.found.add(spec);
       const join = spec.cgroup === undefined ? right(undefined) : openCgroupProcs(spec.cgroup);
       if (isLeft(join)) {
         const { code, message } = join.left;

@@ -100,6 +100,10 @@ export class FakeCgroups implements Cgroups {
     return right(this.supervisorLeaf);
   }
 
+  isPopulated(dir: string): boolean {
+    return this.members(dir).length > 0;
+  }
+
   populated$(dir: string): Observable<boolean> {
     return new Observable<boolean>((subscriber) => {
       let last: boolean | undefined;

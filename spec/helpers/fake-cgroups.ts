@@ -59,6 +59,8 @@ export class SpecCgroups implements Cgroups {
 
   readonly enterSupervisorLeaf: Cgroups['enterSupervisorLeaf'] = (root, scope) => right(join(root, `rxd-${scope}`, 'supervisor'));
 
+  readonly isPopulated: Cgroups['isPopulated'] = (dir) => this.subjectOf(dir).value;
+
   readonly populated$ = (dir: string): Observable<boolean> => this.subjectOf(dir).pipe(distinctUntilChanged());
 
   readonly kill: Cgroups['kill'] = (dir) => {

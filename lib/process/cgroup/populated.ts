@@ -19,6 +19,24 @@ const lookAt = (events: string): boolean | 'gone' => {
 };
 
 /**
+ * Whether cgroup `dir` holds a process now, from one read of its
+ * cgroup.events, with no watch: what a run's end asks first, since a
+ * leader that leaves nothing behind is the common case (a restart cycle
+ * then costs one read, not a watch set up and torn down). The kernel
+ * takes an exiting process out of its cgroup before its parent can reap
+ * it, so once its exit is seen, this says whether anything else is left.
+ * A cgroup that is not there holds nothing; one that cannot be read is
+ * taken to hold something, so that the caller watches and kills it.
+ */
+export const isPopulated = (dir: string): boolean => {
+  try {
+    return lookAt(join(dir, 'cgroup.events')) === true;
+  } catch {
+    return true;
+  }
+};
+
+/**
  * Whether cgroup `dir` holds any process (its own or a descendant
  * cgroup's), as its `cgroup.events` says: the current value at once, then
  * each change, told by inotify (fs.watch), with no poll: about as soon as

@@ -6,7 +6,7 @@ import { killCgroup } from './kill.js';
 import { createServiceCgroup, enterSupervisorLeaf, removeCgroup, scopeCgroupOf, SUPERVISOR_LEAF } from './layout.js';
 import { applyLimits } from './limits.js';
 import { readOomKills } from './oom-kills.js';
-import { populated$ } from './populated.js';
+import { isPopulated, populated$ } from './populated.js';
 import { readCgroupUsage } from './usage.js';
 
 /** The names of the cgroups directly below `dir`; none when it is not there. */
@@ -26,6 +26,7 @@ export const systemCgroups: Cgroups = {
   remove: removeCgroup,
   limit: applyLimits,
   enterSupervisorLeaf,
+  isPopulated,
   populated$,
   kill: killCgroup,
   holds: (dir, pid) => {
