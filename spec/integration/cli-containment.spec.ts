@@ -1,13 +1,17 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { hierarchy, noCgroups, scopeCgroupPerTest } from '../helpers/cgroup.js';
 import { cliRuns } from '../helpers/cli.js';
-import { child, isAlive, waitFor } from '../helpers/real-processes.js';
+import { child, isAlive, readIfThere, waitFor } from '../helpers/real-processes.js';
 
 // `rxdaemon manage` under containment on this machine: a limit whose
 // controller is not delegated is a configuration error (exit 2 at start,
 // naming the service and the controller) and a refused reload later (the
-// running set kept), as an `after` that cannot be met is.
+// running set kept), as an `after` that cannot be met is. `rxdaemon
+// shutdown` with no manager ends a service's escapee through its cgroup.
+
+const ESCAPEE = fileURLToPath(new URL('../fixtures/escapee.mjs', import.meta.url));
 
 const trackScope = scopeCgroupPerTest();
 const { sandbox, start } = cliRuns();
@@ -20,11 +24,14 @@ const configWith = (daemons: object): string => {
   return path;
 };
 
-const data = (): string => {
+/** The sandbox's data dir, made; its scope's cgroup is cleaned after the test. */
+const data = (): string => dataAndScope().dir;
+
+/** The sandbox's data dir, made, and its scope's cgroup, cleaned after the test. */
+const dataAndScope = (): { dir: string; scope: string } => {
   const dir = sandbox().path('data');
   mkdirSync(dir, { mode: 0o700, recursive: true });
-  trackScope(dir);
-  return dir;
+  return { dir, scope: trackScope(dir) };
 };
 
 describe.skipIf(noCgroups !== undefined || memoryHere)(
@@ -56,3 +63,32 @@ describe.skipIf(noCgroups !== undefined || memoryHere)(
     });
   },
 );
+
+describe.skipIf(noCgroups !== undefined)(`rxdaemon shutdown with no manager, under containment${noCgroups === undefined ? '' : ` (skipped: ${noCgroups})`}`, () => {
+  it("stops the recorded leader with its own stop signal, ends its setsid escapee through the service's cgroup, removes the scope's cgroups; exit 0", async () => {
+    const { dir, scope } = dataAndScope();
+    const pids = sandbox().path('pids.json');
+    // A grace far past the test's deadline: the escapee, which ignores SIGINT and SIGTERM, must be ended once the leader has exited, not when the grace ends.
+    const web = { command: process.execPath, args: [ESCAPEE, '--pids', pids], stopSignal: 'SIGUSR2', gracefulStopMs: 600_000 };
+    const manager = start('manage', '--json', '--config', configWith({ web }), '--data-dir', dir);
+    await manager.event('web started', (event) => event.type === 'started' && event.id === 'web');
+    await waitFor('the escapee', () => readIfThere(pids) !== undefined, 10_000);
+    const { daemon: leader, escapee } = JSON.parse(readFileSync(pids, 'utf8')) as { daemon: number; escapee: number };
+    sandbox().own(leader);
+    sandbox().own(escapee);
+    manager.process.kill('SIGKILL');
+    await manager.exited;
+    expect([isAlive(leader), isAlive(escapee)]).toEqual([true, true]);
+
+    const shutdown = start('shutdown', '--data-dir', dir);
+    await waitFor('the end of shutdown', () => shutdown.process.exitCode !== null || shutdown.process.signalCode !== null, 15_000);
+    expect(shutdown.process.exitCode).toBe(0);
+    expect(shutdown.stderr).toBe('');
+    // Its own stop signal, which ended it: never the SIGKILL of a grace run out.
+    expect(shutdown.stdout).toMatch(new RegExp(`\\[web\\] +sent SIGUSR2 to pid ${leader}`));
+    expect(shutdown.stdout).not.toMatch(/SIGKILL/);
+    expect(shutdown.stdout.trimEnd().split('\n').at(-1)).toBe(`stopped every process the records of ${dir} held; no manager runs there`);
+    expect([isAlive(leader), isAlive(escapee)]).toEqual([false, false]);
+    expect(existsSync(scope)).toBe(false);
+  });
+});
