@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Cgroups } from '../process/cgroups.js';
 import type { Containment } from '../process/cgroup/containment.js';
 import { supervisorLeafNeeded } from '../process/cgroup/layout.js';
-import { limitControllers, limitWrites, type CgroupLimits, type LimitController, type LimitsRefused, type LimitWrite } from '../process/cgroup/limits.js';
+import { limitControllers, limitResets, limitWrites, type CgroupLimits, type LimitsRefused, type LimitWrite } from '../process/cgroup/limits.js';
 import type { Rejected } from './wanted.js';
 
 /**
@@ -13,20 +13,20 @@ import type { Rejected } from './wanted.js';
  * limit under process-group containment, and under cgroups one whose
  * controller is not delegated (see {@link limitControllers}). Pure: the
  * library's `invalid-entry` and the command line's configuration error
- * are both this refusal.
+ * are both this refusal. Right: the files to write (see {@link limitWrites}).
  *
  * @example
  * limitsRefusal({ memoryMax: 2 ** 28 }, { mode: 'process-group', reason: '…' });
  * // left({ code: 'ELIMITS', option: 'memoryMax', controller: 'memory', message: 'memoryMax needs the memory controller of a cgroup, and …' })
  */
-export const limitsRefusal = (limits: CgroupLimits, containment: Containment): Either<LimitsRefused, { writes: LimitWrite[]; controllers: LimitController[] }> => {
+export const limitsRefusal = (limits: CgroupLimits, containment: Containment): Either<LimitsRefused, LimitWrite[]> => {
   const writes = limitWrites(limits);
   if (containment.mode === 'cgroup') {
     const controllers = limitControllers(writes, containment.hierarchy);
-    return isLeft(controllers) ? controllers : right({ writes, controllers: controllers.right });
+    return isLeft(controllers) ? controllers : right(writes);
   }
   const [first] = writes;
-  if (first === undefined) return right({ writes, controllers: [] });
+  if (first === undefined) return right(writes);
   const { option, controller } = first;
   return left({ code: 'ELIMITS', option, controller, message: `${option} needs the ${controller} controller of a cgroup, and the services are not in cgroups (${containment.reason})` });
 };
@@ -40,8 +40,8 @@ export const limitsRefusal = (limits: CgroupLimits, containment: Containment): E
  * Under process-group containment it holds nothing, and refuses limits.
  */
 export class ServiceCgroups {
-  /** Per id: its cgroup, and the limits last written into it (as their JSON). */
-  private readonly made = new Map<string, { readonly dir: string; readonly limits: string }>();
+  /** Per id: its cgroup, and the limits its definition last set there. */
+  private readonly made = new Map<string, { readonly dir: string; readonly limits: readonly LimitWrite[] }>();
   private inSupervisorLeaf = false;
 
   constructor(
@@ -61,7 +61,7 @@ export class ServiceCgroups {
 
   /**
    * Makes `id`'s cgroup where absent and writes its limits where they
-   * changed, before its daemon spawns; Left (an `invalid-entry` for that id
+   * changed (one no longer set goes back to `max`), before its daemon spawns; Left (an `invalid-entry` for that id
    * alone) when a limit cannot apply (`ELIMITS`, naming the controller) or
    * the cgroup cannot be made (`ECGROUP`: the id is the manager's own leaf
    * `supervisor`, a file of the kernel's such as `cpu.max`, or access is
@@ -78,14 +78,16 @@ export class ServiceCgroups {
     const created = known === undefined ? this.cgroups.create(root, this.scope, id) : right(known.dir);
     if (isLeft(created)) return left({ id, code: 'ECGROUP', message: `its cgroup cannot be made: ${created.left.message}` });
     const dir = created.right;
-    const { writes, controllers } = refused.right;
-    const written = JSON.stringify(writes);
-    if (writes.length > 0 && written !== known?.limits) {
+    const writes = refused.right;
+    // A limit the last definition set and this one does not is lifted: its old value would bind the replacement.
+    const changes = [...writes, ...limitResets(known?.limits ?? [], writes)];
+    if (changes.length > 0 && JSON.stringify(writes) !== JSON.stringify(known?.limits ?? [])) {
+      const controllers = [...new Set(changes.map(({ controller }) => controller))];
       const applied = this.enterLeafFor(controllers);
-      const limited = isLeft(applied) ? applied : this.cgroups.limit([root, join(root, `rxd-${this.scope}`)], controllers, dir, writes);
+      const limited = isLeft(applied) ? applied : this.cgroups.limit([root, join(root, `rxd-${this.scope}`)], controllers, dir, changes);
       if (isLeft(limited)) return left({ id, code: 'ELIMITS', message: `its limits cannot be written: ${limited.left.message}` });
     }
-    this.made.set(id, { dir, limits: written });
+    this.made.set(id, { dir, limits: writes });
     return right(undefined);
   }
 

@@ -8,6 +8,7 @@ import { manage, type ManagerOptions } from '../../lib/manager/manage.js';
 import { scopeOf } from '../../lib/manager/open-data-dir.js';
 import { ownScopeOf } from '../../lib/manager/own-scope.js';
 import type { DesiredSet } from '../../lib/manager/service.js';
+import { FakeCgroups } from '../../lib/testing/fake-cgroups.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { SpecCgroups, withCgroups } from '../helpers/fake-cgroups.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
@@ -120,6 +121,28 @@ describe('containment: limits', () => {
       `limit ${dir} pids.max=64`,
     ]);
     expect(fake.spawns.length).toBe(2);
+  });
+
+  it("puts a limit removed from a service's definition back to max when the changed service is replaced, never leaving the old value in its cgroup", () => {
+    const fake = new FakeDriver();
+    const cgroups = new FakeCgroups(fake.processes, { controllers: ['memory', 'cpu', 'pids'] });
+    const driver = { processes: fake.processes, system: fake.system, files: fake.files, cgroups };
+    run(
+      [
+        [0, { web: { command: 'web', memoryMax: 2 ** 28, cpuMax: 0.5, pidsMax: 64 } }],
+        [1_000, { web: { command: 'web', pidsMax: 64 } }],
+        [2_000, { web: { command: 'web' } }],
+      ],
+      { driver },
+    );
+    const written = cgroups.limits.map(({ dir, writes }) => [dir, writes.map(({ file, value }) => `${file}=${value}`)]);
+    const dir = `/sys/fs/cgroup/fake.service/rxd-${ownScopeOf(fake.processes)}/web`;
+    expect(written).toEqual([
+      [dir, [`memory.max=${2 ** 28}`, 'cpu.max=50000 100000', 'pids.max=64']],
+      [dir, ['pids.max=64', 'memory.max=max', 'cpu.max=max']],
+      [dir, ['pids.max=max']],
+    ]);
+    expect(fake.spawns.length).toBe(3);
   });
 });
 

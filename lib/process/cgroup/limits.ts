@@ -59,6 +59,19 @@ export const limitWrites = ({ memoryMax, cpuMax, pidsMax }: CgroupLimits): Limit
 ];
 
 /**
+ * The writes that lift each limit of `before` that `now` no longer sets:
+ * its file back to `max` (for `cpu.max`, the quota; the period stays), so
+ * a limit removed from a service's definition is not left in its cgroup.
+ * Pure.
+ *
+ * @example
+ * limitResets(limitWrites({ memoryMax: 2 ** 28, pidsMax: 64 }), limitWrites({ pidsMax: 64 }));
+ * // [{ option: 'memoryMax', controller: 'memory', file: 'memory.max', value: 'max' }]
+ */
+export const limitResets = (before: readonly LimitWrite[], now: readonly LimitWrite[]): LimitWrite[] =>
+  before.filter(({ option }) => !now.some((write) => write.option === option)).map((write) => ({ ...write, value: 'max' }));
+
+/**
  * The controllers to enable for `writes`, or the first limit whose
  * controller the cgroup root neither has enabled for its children
  * (`cgroup.subtree_control`) nor may enable (`cgroup.controllers`): a Left

@@ -1,6 +1,6 @@
 import { left, right } from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { limitControllers, limitWrites } from '../../../lib/process/cgroup/limits.js';
+import { limitControllers, limitResets, limitWrites } from '../../../lib/process/cgroup/limits.js';
 
 describe('limitWrites', () => {
   it.each([
@@ -31,6 +31,17 @@ describe('limitWrites', () => {
     [{ pidsMax: -1 }, 'Expected the `pidsMax` option to be a positive integer, got `-1` (number).'],
   ])('a value that is not one is a TypeError: %j', (limits, message) => {
     expect(() => limitWrites(limits)).toThrow(new TypeError(message));
+  });
+});
+
+describe('limitResets', () => {
+  it.each([
+    [{ memoryMax: 2 ** 28, cpuMax: 0.5, pidsMax: 64 }, { pidsMax: 32 }, [{ option: 'memoryMax', controller: 'memory', file: 'memory.max', value: 'max' }, { option: 'cpuMax', controller: 'cpu', file: 'cpu.max', value: 'max' }]],
+    [{ pidsMax: 64 }, {}, [{ option: 'pidsMax', controller: 'pids', file: 'pids.max', value: 'max' }]],
+    [{ pidsMax: 64 }, { pidsMax: 64 }, []],
+    [{}, { memoryMax: 2 ** 28 }, []],
+  ])('lifts each limit of %j that %j no longer sets', (before, now, resets) => {
+    expect(limitResets(limitWrites(before), limitWrites(now))).toEqual(resets);
   });
 });
 
