@@ -2,6 +2,7 @@ import { isTerminal, type DaemonEvent } from '../events.js';
 import type { DependencyFailedEvent, Unstamped, WaitingEvent } from './events.js';
 import type { Service } from './service.js';
 import { waitingCause, type Awaited } from './waiting-cause.js';
+import type { Rejected } from './wanted.js';
 
 /** How an id ended without meeting what waits for it, with its own cause in words. */
 export type UnmetEnd = NonNullable<Awaited['ended']>;
@@ -31,6 +32,8 @@ export class Dependencies {
   private readonly failed = new Map<string, UnmetEnd>();
   /** Services whose `after` is not met yet, by id: launched once every id they name is met. */
   private readonly pending = new Map<string, Service>();
+  /** Ids the desired set names but refused (a limit that cannot apply, a cgroup that cannot be made), each with why: never started. */
+  private refusals: ReadonlyMap<string, string> = new Map();
 
   constructor(private readonly ports: DependencyPorts) {}
 
@@ -73,6 +76,16 @@ export class Dependencies {
     return { waits: true, endedBefore };
   }
 
+  /**
+   * The entries of the latest desired set that cannot be run and for which
+   * nothing is kept (see {@link wantedOf}): what comes to wait for one
+   * is told (`dependency-failed`, `invalid`) with the refusal in its cause,
+   * rather than wait for it without a word.
+   */
+  refuse(refused: readonly Rejected[]): void {
+    this.refusals = new Map(refused.map(({ id, code, message }) => [id, `is refused${code === undefined ? '' : ` (${code})`}: ${message}`]));
+  }
+
   /** `id` leaves: it meets nothing, waits for nothing. Returns whether it was waiting (so it never ran). */
   leave(id: string): boolean {
     this.met.delete(id);
@@ -109,8 +122,9 @@ export class Dependencies {
       .map((name) => {
         const until = this.ports.untilOf(name);
         const held = this.ports.heldOf(name);
-        // A held id is never started: it cannot be waited for to no end without a word.
-        const ended = held === undefined ? this.failed.get(name) : { how: 'invalid' as const, cause: `is not started: ${held}` };
+        const never = held === undefined ? this.refusals.get(name) : `is not started: ${held}`;
+        // A held or refused id is never started: it cannot be waited for to no end without a word.
+        const ended = never === undefined ? this.failed.get(name) : { how: 'invalid' as const, cause: never };
         return ended === undefined ? { id: name, until } : { id: name, until, ended };
       });
   }

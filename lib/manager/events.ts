@@ -150,7 +150,8 @@ export interface WaitingEvent extends At {
  * completed (a one-shot with a code other than 0, or a signal; a daemon,
  * which is then not ready); it was stopped on request; or it is `invalid`:
  * it cannot be started (a process recorded for it still runs and cannot be
- * supervised).
+ * supervised; it was refused, `ELIMITS` or `ECGROUP`, and no earlier set
+ * had it).
  */
 export type DependencyEnd = 'gave-up' | 'completed' | 'stopped' | 'invalid';
 /**

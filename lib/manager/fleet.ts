@@ -104,6 +104,8 @@ export class Fleet {
     });
     for (const event of invalid) this.emit(event);
     this.desired = wanted;
+    // A refused id kept as the last set had it still runs: only one with nothing kept is never started.
+    this.dependencies.refuse(rejected.filter(({ id }) => !wanted.has(id)));
     // A service stopped on request, or held for room, that leaves the desired set is forgotten, its hold with it; it is
     // among what the reconcile stopped, so whoever folds the events (states$, status) lets it go too.
     for (const id of forgotten) this.controlState.release(id);

@@ -8,6 +8,7 @@ import { manage, type ManagerOptions } from '../../lib/manager/manage.js';
 import { scopeOf } from '../../lib/manager/open-data-dir.js';
 import { ownScopeOf } from '../../lib/manager/own-scope.js';
 import type { DesiredSet } from '../../lib/manager/service.js';
+import { StatusBoard } from '../../lib/manager/status-board.js';
 import { FakeCgroups } from '../../lib/testing/fake-cgroups.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { SpecCgroups, withCgroups } from '../helpers/fake-cgroups.js';
@@ -91,6 +92,45 @@ describe('containment: limits', () => {
       expect.objectContaining({ id: 'big', code: 'ELIMITS', message: expect.stringContaining('memoryMax needs the memory controller') as unknown }),
     ]);
     expect(fake.spawns.map((spec) => spec.command)).toEqual(['web']);
+  });
+
+  it.each([
+    ['ELIMITS', 'big', { command: 'big', memoryMax: 2 ** 28 }, 'memoryMax needs the memory controller'],
+    ['ECGROUP', 'supervisor', { command: 'supervisor' }, "its cgroup cannot be made: the id `supervisor` names the manager's own cgroup"],
+  ])('a dependent of an id refused for %s is told (dependency-failed, invalid) and waits with a cause naming the refusal', (code, id, refused, why) => {
+    const fake = new FakeDriver();
+    const board = new StatusBoard();
+    const web = { command: 'web', after: [id] };
+    const events = run(
+      [
+        [0, { [id]: refused, web }],
+        [1_000, { [id]: refused, web, other: { command: 'other' } }],
+      ],
+      { driver: withCgroups(fake, new SpecCgroups(['hugetlb'])) },
+    );
+    // Before the kill that ends the run.
+    for (const event of events.filter(({ at }) => at < 2_000)) board.see(event);
+    const cause = `waiting for ${id} to be ready: ${id} is refused (${code}): ${why}`;
+    // Said once, at the first set: the second leaves both as they were.
+    expect(events.filter((event) => event.type === 'dependency-failed')).toEqual([
+      { type: 'dependency-failed', at: 0, id: 'web', dependency: id, how: 'invalid', cause: expect.stringContaining(cause) as unknown },
+    ]);
+    // What `status` shows for web.
+    expect(board.report(['web'], 1_500).find((report) => report.id === 'web')).toMatchObject({ status: 'idle', cause: expect.stringContaining(cause) as unknown });
+    expect(fake.spawns.map((spec) => spec.command)).toEqual(['other']);
+  });
+
+  it('a dependent of an id refused for ELIMITS starts once a set lifts the refusal and the id is ready', () => {
+    const fake = new FakeDriver();
+    const web = { command: 'web', after: ['big'] };
+    run(
+      [
+        [0, { big: { command: 'big', memoryMax: 2 ** 28 }, web }],
+        [1_000, { big: { command: 'big' }, web }],
+      ],
+      { driver: withCgroups(fake, new SpecCgroups(['hugetlb'])) },
+    );
+    expect(fake.spawns.map((spec) => spec.command)).toEqual(['big', 'web']);
   });
 
   it('refuses every limit under process-group containment: ELIMITS, never dropped silently', () => {
