@@ -15,7 +15,9 @@ export type StopRecordedOptions = Omit<ManagerOptions, 'dataDir' | 'close$' | 'k
  * checked by its process's identity exactly as adoption checks it (pid,
  * start time, boot: S8), each verified process stopped as its record says
  * (its stop signal, grace and group, then SIGKILL), the scope's strays too
- * (M8); a record whose process cannot be verified is a `restore-skipped`,
+ * (M8); under containment, what is left in a service's cgroup once its
+ * leader exited (a setsid escapee) ended by `cgroup.kill`, and the scope's
+ * cgroups removed; a record whose process cannot be verified is a `restore-skipped`,
  * never signalled. The records are emptied of what is gone, and one-shots'
  * completions forgotten, as by `kill()`.
  *
