@@ -106,14 +106,14 @@ describe('a daemon in its cgroup (Containment), in virtual time', () => {
     expect(lines).toEqual(['adopted@0', 'ready@0', 'exited@1000', 'completed@1000']);
   });
 
-  it('an adopted leader that dies while its child lives on is caught by the poll at a thirtieth of its rate, and the child is ended', () => {
+  it('an adopted leader that dies while its child lives on is caught by the poll at a sixtieth of its rate, and the child is ended', () => {
     const { fake, cgroups, driver } = containedDriver();
     const lines = seen(() => {
       const adoptee = fake.processes.addProcess({ cgroup: DIR, exitAfterMs: 500 });
       fake.processes.addProcess({ cgroup: DIR, session: adoptee.pid });
       return supervise({ command: 'x' }, { driver, cgroup: DIR, pollIntervalMs: 1_000, restart: noRestart, adopt: { pid: adoptee.pid, startTime: adoptee.startTime } });
     });
-    expect(lines).toEqual(['adopted@0', 'ready@0', 'stable@10000', 'exited@30000', 'completed@30000']);
+    expect(lines).toEqual(['adopted@0', 'ready@0', 'stable@10000', 'exited@60000', 'completed@60000']);
     expect(cgroups.members(DIR)).toEqual([]);
   });
 

@@ -49,7 +49,7 @@ describe.skipIf(noCgroups !== undefined)(`adopted daemons in their cgroups${noCg
         .subscribe((event) => events.push(event));
     }
     await waitFor('every adoption', () => events.filter((event) => event.type === 'adopted' && event.cgroup !== undefined).length === COUNT);
-    // A third of a period of the contained PID poll (a thirtieth of the default 1 s rate): a window with its one pass over the 1,000 in it is the worst.
+    // A sixth of a period of the contained PID poll (a sixtieth of the default 1 s rate): a window with its one pass over the 1,000 in it is the worst.
     const idle = await cpuOver(10_000);
     closing.next();
     expect(events.filter((event) => event.type === 'exited')).toEqual([]);
