@@ -94,8 +94,13 @@ const tailOf = (context: DaemonContext, process: LiveProcess): string[] => {
   return fromStderr.length > 0 ? fromStderr : tail(stdout, outputStart?.stdout, outputStart?.stdoutRotations);
 };
 
-/** How long the end of a run waits for leftovers it SIGKILLed to be gone: orphans nobody reaps (a supervisor that is PID 1) stay zombies forever. */
-const LEFTOVERS_WAIT_MS = 1_000;
+/**
+ * How long the end of a run, or a manager's sweep of its scope's cgroups,
+ * waits for leftovers it SIGKILLed to be gone: orphans nobody reaps (a
+ * supervisor that is PID 1) stay zombies forever, and a process in
+ * uninterruptible sleep outlives a SIGKILL for a while.
+ */
+export const LEFTOVERS_WAIT_MS = 1_000;
 
 /**
  * Completes once nothing is left in the group: a SIGKILL takes effect when

@@ -112,7 +112,7 @@ const release = (opened: OpenedDataDir | undefined): void => {
 const managed$ = (desired$: Observable<DesiredSet>, settings: Settings, contained: Containment, opened: OpenedDataDir | undefined, given: DaemonStates | undefined): Observable<ManagerEvent> =>
   new Observable<ManagerEvent>((subscriber) => {
     const { daemon, timing, snapshotIntervalMs, logger } = settings;
-    const cgroups = new ServiceCgroups(contained, daemon.driver.cgroups, opened?.scope ?? ownScopeOf(daemon.driver.processes), logger, settings.limits);
+    const cgroups = new ServiceCgroups(contained, daemon.driver.cgroups, opened?.scope ?? ownScopeOf(daemon.driver.processes), logger, daemon.scheduler, settings.limits);
     const fleet = new Fleet(opened === undefined ? daemon : { ...daemon, scope: opened.scope }, opened?.dataDir, opened?.records, cgroups);
     const restore = opened === undefined ? undefined : { found: opened.found, marked: opened.marked, snapshotPath: opened.dataDir.snapshotPath };
     const control = opened === undefined ? undefined : new ControlAnswers(opened.dataDir, { pid: daemon.driver.processes.ownPid, configPath: settings.configPath }, daemon.scheduler, given ?? new DaemonStates(), daemon.driver.cgroups);

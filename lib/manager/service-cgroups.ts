@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import { concatMap, defer, EMPTY, first, map, of, type Observable } from 'rxjs';
+import { concatMap, defer, EMPTY, first, map, of, timeout, type Observable, type SchedulerLike } from 'rxjs';
+import { LEFTOVERS_WAIT_MS } from '../daemon/exited.js';
 import type { Logger } from '../logger.js';
 import type { Cgroups } from '../process/cgroups.js';
 import type { Containment } from '../process/cgroup/containment.js';
@@ -50,6 +51,7 @@ export class ServiceCgroups {
     private readonly cgroups: Cgroups,
     private readonly scope: string,
     private readonly logger: Logger,
+    private readonly scheduler: SchedulerLike,
     /** The manager's own limits, for every service that sets none of its own. */
     private readonly defaults: CgroupLimits = {},
   ) {}
@@ -115,7 +117,8 @@ export class ServiceCgroups {
   /**
    * Ends every process left in `id`'s cgroup (cgroup.kill) and completes
    * once it holds none; then, unless `keep`, removes the cgroup. At once
-   * when it holds none. A kill that fails is said, and the cgroup left.
+   * when it holds none. A kill that fails is said, and the cgroup left; so
+   * is one still populated {@link LEFTOVERS_WAIT_MS} after its kill.
    */
   end$(id: string, keep: boolean): Observable<never> {
     return defer(() => {
@@ -132,7 +135,12 @@ export class ServiceCgroups {
     });
   }
 
-  /** Kills cgroup `dir`: true once it holds no process, false (said) when it cannot be killed. */
+  /**
+   * Kills cgroup `dir`: true once it holds no process, false (said) when
+   * it cannot be killed or still holds one after {@link LEFTOVERS_WAIT_MS}:
+   * a process in uninterruptible sleep (D state, a hung NFS mount) outlives
+   * a SIGKILL for a while, and a restore or a shutdown must still end.
+   */
   private kill$(dir: string): Observable<boolean> {
     return defer(() => {
       this.logger.info(`rxdaemon manager: ending the processes left in ${dir}, which no live record accounts for`);
@@ -141,7 +149,18 @@ export class ServiceCgroups {
         this.logger.warn(`rxdaemon manager: cannot end the processes left in ${dir}: ${killed.left.message}`);
         return of(false);
       }
-      return this.cgroups.populated$(dir).pipe(first((populated) => !populated), map(() => true));
+      return this.cgroups.populated$(dir).pipe(
+        first((populated) => !populated),
+        map(() => true),
+        timeout({
+          first: LEFTOVERS_WAIT_MS,
+          scheduler: this.scheduler,
+          with: () => {
+            this.logger.warn(`rxdaemon manager: the processes left in ${dir} outlived cgroup.kill for ${LEFTOVERS_WAIT_MS / 1_000} s (in uninterruptible sleep?): its cgroup is left to the next manager`);
+            return of(false);
+          },
+        }),
+      );
     });
   }
 

@@ -36,7 +36,7 @@ const OWN = `${MOUNT}/fake.service`;
  * added to (`addProcess({ cgroup })`: an escapee, a stray); a cgroup is
  * populated while one of its processes is alive, and tells each change at
  * once, as cgroup.events does through inotify; `kill` ends all of them at
- * once with SIGKILL. Nothing is written anywhere. Give it as the driver's
+ * once with SIGKILL, but for a process made {@link FakeCgroups.stuck}. Nothing is written anywhere. Give it as the driver's
  * `cgroups`, with the same processes:
  *
  * @example
@@ -57,6 +57,7 @@ export class FakeCgroups implements Cgroups {
   /** CPU and memory each cgroup reports (`usage`); a cgroup not set here has used nothing. */
   readonly usages = new Map<string, CgroupUsage>();
   readonly #oomKills = new Map<string, number>();
+  readonly #stuck = new Set<number>();
   readonly #options: FakeCgroupsOptions;
 
   constructor(
@@ -126,7 +127,7 @@ export class FakeCgroups implements Cgroups {
     this.kills.push({ dir, at: this.processes.clock.now() });
     // As the kernel's: the processes die a moment after the write, never inside it.
     this.processes.clock.scheduler.schedule(() => {
-      for (const member of this.members(dir)) this.processes.end(member.pid, { code: null, signal: 'SIGKILL' });
+      for (const member of this.members(dir)) if (!this.#stuck.has(member.pid)) this.processes.end(member.pid, { code: null, signal: 'SIGKILL' });
     });
     return right(undefined);
   }
@@ -147,6 +148,15 @@ export class FakeCgroups implements Cgroups {
   oomKill(dir: string, pid: number): void {
     this.#oomKills.set(dir, (this.#oomKills.get(dir) ?? 0) + 1);
     this.processes.end(pid, { code: null, signal: 'SIGKILL' });
+  }
+
+  /**
+   * Process `pid` in uninterruptible sleep (D state: a hung NFS mount, a
+   * stuck device): a kill of its cgroup does not end it, and its cgroup
+   * stays populated until the test ends it (`processes.end`).
+   */
+  stuck(pid: number): void {
+    this.#stuck.add(pid);
   }
 
   /** The live processes of cgroup `dir` and of those below it. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { left, right } from 'fp-ts/lib/Either.js';
-import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
+import { asyncScheduler, BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
 import { ServiceCgroups } from '../../lib/manager/service-cgroups.js';
 import { silentLogger } from '../../lib/logger.js';
 import { noCgroups, type Cgroups } from '../../lib/process/cgroups.js';
@@ -10,7 +10,7 @@ import type { FakeDriver } from '../../lib/testing/fake-driver.js';
 import type { ProcessDriver } from '../../lib/process/driver.js';
 
 /** The fleet's cgroups under process-group containment: none. */
-export const processGroups = (): ServiceCgroups => new ServiceCgroups({ mode: 'process-group', reason: 'spec' }, noCgroups, 'spec', silentLogger);
+export const processGroups = (): ServiceCgroups => new ServiceCgroups({ mode: 'process-group', reason: 'spec' }, noCgroups, 'spec', silentLogger, asyncScheduler);
 
 /**
  * The cgroups seam in memory, for manager specs: a hierarchy at

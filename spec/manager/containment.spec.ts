@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { manage, type ManagerOptions } from '../../lib/manager/manage.js';
+import { stopRecorded$ } from '../../lib/manager/stop-recorded.js';
+import { silentLogger } from '../../lib/logger.js';
 import { scopeOf } from '../../lib/manager/open-data-dir.js';
 import { ownScopeOf } from '../../lib/manager/own-scope.js';
 import type { DesiredSet } from '../../lib/manager/service.js';
@@ -239,5 +241,40 @@ describe("containment: the scope's cgroups at restore (M8 by cgroup)", () => {
     // The fresh web starts alone in its cgroup: after what was left there was killed.
     expect(spawnedAt).toEqual([cgroups.acts.indexOf(`kill ${web}`) + 1]);
     expect(cgroups.made).toEqual([web]);
+  });
+
+  it("gives up waiting after 1 s for what outlives cgroup.kill (uninterruptible sleep), says so, and starts the desired id's run; the cgroup is left", () => {
+    const fake = new FakeDriver();
+    const cgroups = new FakeCgroups(fake.processes);
+    const warned: string[] = [];
+    const web = join('/sys/fs/cgroup/fake.service', `rxd-${scopeOf(root)}`, 'web');
+    const spawnedAt: number[] = [];
+    inVirtualTime(() => {
+      cgroups.create('/sys/fs/cgroup/fake.service', scopeOf(root), 'web');
+      cgroups.stuck(fake.processes.addProcess({ cgroup: web }).pid);
+      const logger = { ...silentLogger, warn: (message: string) => warned.push(message) };
+      manage(of({ web: { command: 'web' } }), { driver: withCgroups(fake, cgroups), dataDir: root, quietMs: 0, close$: timer(5_000), logger }).subscribe((event) => {
+        if (event.type === 'spawning') spawnedAt.push(event.at);
+      });
+    });
+    expect(cgroups.kills).toEqual([{ dir: web, at: 0 }]);
+    expect(spawnedAt).toEqual([1_000]);
+    expect(warned).toEqual([expect.stringContaining(`the processes left in ${web} outlived cgroup.kill for 1 s`)]);
+    expect(cgroups.dirs.has(web)).toBe(true);
+  });
+
+  it('ends stopRecorded$ (rxdaemon shutdown with no manager) 1 s after a cgroup.kill that leaves a process in uninterruptible sleep, where it waited forever', () => {
+    const fake = new FakeDriver();
+    const cgroups = new FakeCgroups(fake.processes);
+    const gone = join('/sys/fs/cgroup/fake.service', `rxd-${scopeOf(root)}`, 'gone');
+    const ends: string[] = [];
+    inVirtualTime(() => {
+      cgroups.create('/sys/fs/cgroup/fake.service', scopeOf(root), 'gone');
+      cgroups.stuck(fake.processes.addProcess({ cgroup: gone }).pid);
+      stopRecorded$(root, { driver: withCgroups(fake, cgroups) }).subscribe((event) => {
+        if (event.type === 'manager-stopped') ends.push(`${event.type}@${event.at}`);
+      });
+    });
+    expect(ends).toEqual(['manager-stopped@1000']);
   });
 });
