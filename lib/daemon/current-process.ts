@@ -16,6 +16,8 @@ export interface CurrentProcess {
   readonly startTime: string | null | undefined;
   readonly attempt: number;
   readonly outputStart: OutputOffsets | undefined;
+  /** The cgroup it runs in (Containment), from its `started` or `adopted`. */
+  readonly cgroup?: string;
 }
 
 /** A current process whose start time is known (null where the OS does not tell). */
@@ -35,13 +37,18 @@ export const withStartTime = (current: CurrentProcess | undefined, driver: Proce
   return { ...current, startTime: driver.processes.probe(current.pid).startTime };
 };
 
+const cgroupOf = ({ cgroup }: { readonly cgroup?: string | undefined }): { readonly cgroup?: string } => (cgroup === undefined ? {} : { cgroup });
+
 const isKnown = (current: CurrentProcess): current is KnownProcess => current.startTime !== undefined;
 
 /** The current process after an event: a spawned one from its `started` on, none from its `exited`. */
 export const currentAfter = (current: CurrentProcess | undefined, event: DaemonEvent, driver: ProcessDriver): CurrentProcess | undefined => {
   switch (event.type) {
     case 'started':
-      return { pid: event.pid, startTime: undefined, attempt: event.attempt, outputStart: event.outputStart };
+      return { pid: event.pid, startTime: undefined, attempt: event.attempt, outputStart: event.outputStart, ...cgroupOf(event) };
+    case 'adopted':
+      // Current since restore(); only now is it known to run in the daemon's cgroup.
+      return current === undefined ? current : { ...current, ...cgroupOf(event) };
     case 'exited':
       return undefined;
     case 'closed':
@@ -56,8 +63,8 @@ export const currentAfter = (current: CurrentProcess | undefined, event: DaemonE
  * S7: what a later supervisor needs to adopt `current`: the command, the
  * token's salted hash (never the token), the run's attempt and where its
  * output begins, which a restore carries on, and how the process is stopped
- * (`stopSignal`, `gracefulStopMs`, `killProcessGroup`), for a supervisor that
- * has no options for it.
+ * (`stopSignal`, `gracefulStopMs`, `killProcessGroup`, and the `cgroup` it
+ * runs in), for a supervisor that has no options for it.
  */
 export const snapshotOf = (cmd: Command, options: ResolvedOptions, current: KnownProcess, tokenHash: string | undefined): DaemonSnapshot => {
   const { command, args = [], env = {}, cwd, id } = cmd;
@@ -78,5 +85,6 @@ export const snapshotOf = (cmd: Command, options: ResolvedOptions, current: Know
     stopSignal,
     gracefulStopMs,
     killProcessGroup,
+    ...cgroupOf(current),
   };
 };

@@ -21,6 +21,7 @@ import { restoreRecorded, type RecordedStop } from './restore.js';
 import { Retirement, stopped$ } from './retirement.js';
 import { Room } from './room.js';
 import { Roster } from './roster.js';
+import { recordedCgroupsOf } from './recorded-cgroup.js';
 import { outsideScopeCgroups, sweepScope } from './scope-sweep.js';
 import type { Service } from './service.js';
 import type { ServiceCgroups } from './service-cgroups.js';
@@ -134,7 +135,7 @@ export class Fleet {
    * the first reconcile (with `rejected`, see {@link reconcile}).
    */
   restore(found: Pick<Found, 'daemons' | 'spawning' | 'completed'>, marked: readonly Marked[], desired: ReadonlyMap<string, Service>, rejected: readonly Rejected[] = []): void {
-    const listed = this.cgroups.listed();
+    const listed = this.cgroups.listed(recordedCgroupsOf(found.daemons));
     const { adopted, stopping } = restoreRecorded(found, outsideScopeCgroups(marked, this.cgroups, listed), desired, {
       driver: this.options.driver,
       killProcessGroup: this.options.killProcessGroup,

@@ -11,8 +11,8 @@ import type { Found } from './records.js';
 import type { Service } from './service.js';
 import { stopStrays, type StrayPorts } from './strays.js';
 
-/** How a recorded process that is not kept is stopped: as its record says, over the manager's options. */
-export type RecordedStop = Pick<DaemonOptions, 'stopSignal' | 'gracefulStopMs' | 'killProcessGroup'>;
+/** How a recorded process that is not kept is stopped: as its record says, over the manager's options; through the cgroup it names, once checked. */
+export type RecordedStop = Pick<DaemonOptions, 'stopSignal' | 'gracefulStopMs' | 'killProcessGroup' | 'cgroup'>;
 
 /** What a restore needs of the manager: what stopping strays does (see {@link StrayPorts}), and more. */
 export interface RestorePorts extends StrayPorts {

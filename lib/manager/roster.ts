@@ -73,9 +73,9 @@ export class Roster {
     return restored;
   }
 
-  /** How to stop an adopted process `pid` of `id` that is not to be kept: as its record says (`stop`), over the manager's options; through its id's cgroup where it runs in it. */
-  stopOptionsOf(id: string, stop: RecordedStop, pid: number): ResolvedOptions {
-    return resolveOptions({ ...this.optionsFor(id, {}, pid), ...stop });
+  /** How to stop an adopted process `pid` of `id` that is not to be kept: as its record says (`stop`), over the manager's options; through its id's cgroup, or the one its record names, where it runs in it. */
+  stopOptionsOf(id: string, { cgroup: recorded, ...stop }: RecordedStop, pid: number): ResolvedOptions {
+    return resolveOptions({ ...this.optionsFor(id, {}, pid, recorded), ...stop });
   }
 
   /** M5 close: every daemon detached. */
@@ -83,8 +83,8 @@ export class Roster {
     for (const daemon of this.daemons.values()) daemon.close();
   }
 
-  private optionsFor(id: string, own: ServiceOptions = {}, pid?: number): DaemonOptions {
-    const cgroup = this.cgroups.of(id, pid);
+  private optionsFor(id: string, own: ServiceOptions = {}, pid?: number, recorded?: string): DaemonOptions {
+    const cgroup = this.cgroups.of(id, pid, recorded);
     return { ...daemonOptionsOf(id, own, this.options, this.dataDir), ...(cgroup === undefined ? {} : { cgroup }) };
   }
 }

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { concatMap, defer, EMPTY, first, map, of, timeout, type Observable, type SchedulerLike } from 'rxjs';
 import { LEFTOVERS_WAIT_MS } from '../daemon/exited.js';
@@ -7,6 +7,7 @@ import type { Cgroups } from '../process/cgroups.js';
 import type { Containment } from '../process/cgroup/containment.js';
 import { supervisorLeafNeeded } from '../process/cgroup/layout.js';
 import { limitControllers, limitResets, limitWrites, type CgroupLimits, type LimitsRefused, type LimitWrite } from '../process/cgroup/limits.js';
+import { recordedCgroupProblem } from './recorded-cgroup.js';
 import type { Rejected } from './wanted.js';
 
 /**
@@ -32,6 +33,12 @@ export const limitsRefusal = (limits: CgroupLimits, containment: Containment): E
   return left({ code: 'ELIMITS', option, controller, message: `${option} needs the ${controller} controller of a cgroup, and the services are not in cgroups (${containment.reason})` });
 };
 
+/** A cgroup of the scope: the id it is for, and its directory (under this manager's root, or another a record names). */
+export interface ScopeCgroup {
+  readonly id: string;
+  readonly dir: string;
+}
+
 /**
  * The cgroups of a manager's services (Containment): `<root>/rxd-<scope>/<id>`,
  * one per id, made when the id first enters the set and kept across its
@@ -44,6 +51,8 @@ export class ServiceCgroups {
   /** Per id: its cgroup, and the limits its definition last set there. */
   private readonly made = new Map<string, { readonly dir: string; readonly limits: readonly LimitWrite[] }>();
   private inSupervisorLeaf = false;
+  /** The scope's cgroups under other roots than this manager's, that records named: removed with its own at a kill. */
+  private readonly elsewhere = new Set<string>();
 
   constructor(
     /** How the manager contains its services. */
@@ -93,46 +102,81 @@ export class ServiceCgroups {
     return right(undefined);
   }
 
-  /** The cgroup `id`'s daemon runs in: its own, once made; for a recorded process of `pid` not desired, its id's cgroup where it runs in it. */
-  of(id: string, pid?: number): string | undefined {
+  /**
+   * The cgroup `id`'s daemon runs in: its own, once made; for a recorded
+   * process of `pid` not desired, its id's cgroup where it runs in it, else
+   * the cgroup its record names (`recorded`: a manager that ran under
+   * another root), where that is one of the scope's for `id` (see
+   * {@link ServiceCgroups.fromRecord}) and holds `pid`.
+   */
+  of(id: string, pid?: number, recorded?: string): string | undefined {
     const known = this.made.get(id)?.dir;
     if (known !== undefined || pid === undefined) return known;
-    const dir = this.dirOf(id);
-    return dir !== undefined && this.cgroups.holds(dir, pid) ? dir : undefined;
-  }
-
-  /** The ids whose cgroups the scope holds (a crashed manager's included). */
-  listed(): string[] {
-    return this.containment.mode === 'cgroup' ? this.cgroups.list(this.containment.hierarchy.root, this.scope) : [];
-  }
-
-  /** Whether `pid` runs in one of `ids`' cgroups. */
-  holds(ids: readonly string[], pid: number): boolean {
-    return ids.some((id) => {
-      const dir = this.dirOf(id);
-      return dir !== undefined && this.cgroups.holds(dir, pid);
-    });
+    return [this.dirOf(id), recorded === undefined ? undefined : this.fromRecord(id, recorded)].find((dir) => dir !== undefined && this.cgroups.holds(dir, pid));
   }
 
   /**
-   * Ends every process left in `id`'s cgroup (cgroup.kill) and completes
-   * once it holds none; then, unless `keep`, removes the cgroup. At once
+   * The scope's cgroups (a crashed manager's included): under this
+   * manager's root, and under each other root a record names (`recorded`,
+   * by id: its manager ran elsewhere, in a systemd unit while this one runs
+   * from a login shell). A named cgroup that is not one of the scope's for
+   * its id is said at warn level, and not looked under.
+   */
+  listed(recorded: ReadonlyMap<string, string> = new Map()): ScopeCgroup[] {
+    const scopeDir = this.scopeDir;
+    if (scopeDir === undefined) return [];
+    const scopeDirs = new Set([scopeDir]);
+    for (const [id, dir] of recorded) {
+      const found = this.fromRecord(id, dir, true);
+      if (found !== undefined && !scopeDirs.has(dirname(found))) {
+        scopeDirs.add(dirname(found));
+        this.elsewhere.add(dirname(found));
+      }
+    }
+    return [...scopeDirs].flatMap((dir) => this.cgroups.list(dirname(dir), this.scope).map((id) => ({ id, dir: join(dir, id) })));
+  }
+
+  /** Whether `pid` runs in one of the cgroups `listed`. */
+  holds(listed: readonly ScopeCgroup[], pid: number): boolean {
+    return listed.some(({ dir }) => this.cgroups.holds(dir, pid));
+  }
+
+  /**
+   * Cgroup `dir` as the record of `id` names it, checked before use: under
+   * cgroup containment, `<root>/rxd-<scope>/<id>` for that very id and this
+   * data dir's scope (see {@link recordedCgroupProblem}), and a cgroup v2
+   * directory reached through no symlink; else undefined, said at warn
+   * level when `say`.
+   */
+  private fromRecord(id: string, dir: string, say = false): string | undefined {
+    if (this.containment.mode !== 'cgroup') return undefined;
+    const problem = recordedCgroupProblem(dir, this.scope, id) ?? (this.cgroups.isCgroup(dir) ? undefined : 'it is not a cgroup v2 directory reached through no symlink (gone, or not ours)');
+    if (problem !== undefined && say) this.logger.warn(`rxdaemon manager: the cgroup ${dir} that the record of ${id} names is not used: ${problem}`);
+    return problem === undefined ? dir : undefined;
+  }
+
+  /**
+   * Ends every process left in a cgroup of the scope (cgroup.kill) and
+   * completes once it holds none; then removes the cgroup, unless `keep`
+   * and it is its id's under this manager's root (one under another root
+   * is never spawned in again: it goes, with the scope's cgroup there once
+   * that holds no other). At once
    * when it holds none. A kill that fails is said, and the cgroup left; so
    * is one still populated {@link LEFTOVERS_WAIT_MS} after its kill.
    */
-  end$(id: string, keep: boolean): Observable<never> {
-    return defer(() => {
-      const dir = this.dirOf(id);
-      if (dir === undefined) return EMPTY;
-      return this.cgroups.populated$(dir).pipe(
+  end$({ id, dir }: ScopeCgroup, keep: boolean): Observable<never> {
+    return defer(() =>
+      this.cgroups.populated$(dir).pipe(
         first(),
         concatMap((populated) => (populated ? this.kill$(dir) : of(true))),
         concatMap((ended) => {
-          if (ended && !keep) this.remove(id);
+          if (!ended) return EMPTY;
+          if (dir !== this.dirOf(id)) this.removeElsewhere(dir);
+          else if (!keep) this.remove(id);
           return EMPTY;
         }),
-      );
-    });
+      ),
+    );
   }
 
   /**
@@ -171,11 +215,20 @@ export class ServiceCgroups {
     if (dir !== undefined) this.removeDir(dir);
   }
 
-  /** After a kill: every service's cgroup and the scope's, leaves first. */
+  /** After a kill: every service's cgroup and the scope's, leaves first; those under other roots that records named too. */
   removeAll(): void {
     this.made.clear();
     const dir = this.scopeDir;
     if (dir !== undefined) this.removeDir(dir);
+    for (const other of this.elsewhere) this.removeDir(other);
+    this.elsewhere.clear();
+  }
+
+  /** Removes a cgroup of the scope under another root than this manager's (no service of this one runs there), and the scope's cgroup there once it holds no other. */
+  private removeElsewhere(dir: string): void {
+    this.removeDir(dir);
+    const scopeDir = dirname(dir);
+    if (this.cgroups.list(dirname(scopeDir), this.scope).length === 0) this.removeDir(scopeDir);
   }
 
   private dirOf(id: string): string | undefined {

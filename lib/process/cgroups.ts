@@ -33,6 +33,8 @@ export interface Cgroups {
   populated$(dir: string): Observable<boolean>;
   /** SIGKILLs every process of cgroup `dir` and below (cgroup.kill, or a signal to each where the kernel has none); gone once `populated$` says false. */
   kill(dir: string): Either<FileProblem, void>;
+  /** Whether `dir` is a cgroup: a directory of a cgroup v2 file system, reached through no symlink (a path a record names is checked so before use). */
+  isCgroup(dir: string): boolean;
   /** Whether `pid` is a process of cgroup `dir` itself (its cgroup.procs). */
   holds(dir: string, pid: number): boolean;
   /** What cgroup `dir`'s processes have cost, the whole tree, exited ones included; undefined when it cannot be read. */
@@ -62,6 +64,7 @@ export const noCgroups: Cgroups = {
   isPopulated: unusable,
   populated$: unusable,
   kill: unusable,
+  isCgroup: () => false,
   holds: () => false,
   usage: () => undefined,
   oomKills: () => undefined,

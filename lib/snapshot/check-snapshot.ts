@@ -75,8 +75,14 @@ export const adopteeOf = (snapshot: DaemonSnapshot, identity: ProcessIdentity): 
   ...(snapshot.outputStart === undefined ? {} : { outputStart: snapshot.outputStart }),
 });
 
-/** How the process a snapshot records is to be stopped, as far as it says (a 0.2 snapshot says nothing): for a supervisor that has no options of its own for it. */
-export const recordedStopOf = ({ stopSignal, gracefulStopMs, killProcessGroup }: DaemonSnapshot): Pick<DaemonOptions, 'stopSignal' | 'gracefulStopMs' | 'killProcessGroup'> => ({
+/**
+ * How the process a snapshot records is to be stopped, as far as it says
+ * (a 0.2 snapshot says nothing): for a supervisor that has no options of
+ * its own for it. Its `cgroup` is as recorded, not yet checked: a manager
+ * uses it only once it is one of its scope's, holding the process.
+ */
+export const recordedStopOf = ({ stopSignal, gracefulStopMs, killProcessGroup, cgroup }: DaemonSnapshot): Pick<DaemonOptions, 'stopSignal' | 'gracefulStopMs' | 'killProcessGroup' | 'cgroup'> => ({
+  ...(cgroup === undefined ? {} : { cgroup }),
   ...(stopSignal === undefined ? {} : { stopSignal }),
   ...(gracefulStopMs === undefined ? {} : { gracefulStopMs }),
   ...(killProcessGroup === undefined ? {} : { killProcessGroup }),

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import * as t from 'io-ts';
 import { Duration, Flag, NonNegativeInteger, satisfying, SignalName } from '../validate.js';
 import { commandFields } from '../command-fields.js';
@@ -21,16 +22,27 @@ const Digits = satisfying('a string of digits', (input): input is string => type
 const BootId = satisfying('a boot id', (input): input is string => typeof input === 'string' && /^[0-9a-zA-Z-]{1,64}$/.test(input));
 const TokenHash = satisfying('a token hash (hmac-sha256:<salt>:<digest>)', (input): input is string => typeof input === 'string' && TOKEN_HASH_PATTERN.test(input));
 
+/**
+ * A cgroup's directory as a record names it: an absolute path with no `.`,
+ * `..`, doubled or trailing slash, so that what it names is what it says
+ * (whether it is one of the scope's, a manager checks before use).
+ */
+const CgroupDir = satisfying(
+  'an absolute, normalized path of a cgroup',
+  (input): input is string => typeof input === 'string' && input.length > 1 && input.startsWith('/') && posix.normalize(input) === input && !input.endsWith('/'),
+);
+
 /** Where a run's output begins in each output file, in bytes (`OutputOffsets`). */
 const OutputOffsets = t.exact(t.partial({ stdout: NonNegativeInteger, stderr: NonNegativeInteger }), 'an object of byte offsets ({ stdout, stderr })');
 
 /**
  * What a snapshot records of the run and its stop, each field optional (a
  * 0.2 snapshot has none): the attempt that spawned the process, where its
- * output begins in the output files, and how it is stopped, so that a
- * supervisor without the daemon's options (a manager whose configuration
- * no longer has it, `rxdaemon shutdown` with no manager) stops it as its
- * own supervisor would have.
+ * output begins in the output files, how it is stopped, and the cgroup it
+ * runs in (Containment), so that a supervisor without the daemon's options
+ * (a manager whose configuration no longer has it, `rxdaemon shutdown`
+ * with no manager, run from another cgroup than the manager's) stops it as
+ * its own supervisor would have.
  */
 const runFields = {
   attempt: NonNegativeInteger,
@@ -39,6 +51,7 @@ const runFields = {
   stopSignal: SignalName,
   gracefulStopMs: Duration,
   killProcessGroup: Flag,
+  cgroup: CgroupDir,
 } as const;
 
 /**

@@ -132,6 +132,10 @@ export class FakeCgroups implements Cgroups {
     return right(undefined);
   }
 
+  isCgroup(dir: string): boolean {
+    return this.dirs.has(dir);
+  }
+
   holds(dir: string, pid: number): boolean {
     return this.processes.get(pid)?.cgroup === dir && this.processes.get(pid)?.alive === true;
   }

@@ -69,6 +69,7 @@ export class SpecCgroups implements Cgroups {
     return right(undefined);
   };
 
+  readonly isCgroup: Cgroups['isCgroup'] = (dir) => this.dirs.has(dir);
   readonly holds: Cgroups['holds'] = () => false;
   readonly usage: Cgroups['usage'] = () => undefined;
   readonly oomKills: Cgroups['oomKills'] = () => undefined;

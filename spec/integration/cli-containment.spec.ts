@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { hierarchy, noCgroups, scopeCgroupPerTest } from '../helpers/cgroup.js';
+import { join } from 'node:path';
+import { cgroupScopePerTest, hierarchy, noCgroups, scopeCgroupPerTest } from '../helpers/cgroup.js';
+import { scopeOf } from '../../lib/manager/open-data-dir.js';
 import { cliRuns } from '../helpers/cli.js';
 import { child, isAlive, readIfThere, waitFor } from '../helpers/real-processes.js';
 
@@ -14,6 +16,8 @@ import { child, isAlive, readIfThere, waitFor } from '../helpers/real-processes.
 const ESCAPEE = fileURLToPath(new URL('../fixtures/escapee.mjs', import.meta.url));
 
 const trackScope = scopeCgroupPerTest();
+// Another cgroup than the test's own, where a manager's services live (as a systemd unit's are not a login shell's): cleaned after each test.
+const elsewhere = cgroupScopePerTest();
 const { sandbox, start } = cliRuns();
 
 const memoryHere = hierarchy?.controllers.includes('memory') === true;
@@ -88,6 +92,33 @@ describe.skipIf(noCgroups !== undefined)(`rxdaemon shutdown with no manager, und
     expect(shutdown.stdout).toMatch(new RegExp(`\\[web\\] +sent SIGUSR2 to pid ${leader}`));
     expect(shutdown.stdout).not.toMatch(/SIGKILL/);
     expect(shutdown.stdout.trimEnd().split('\n').at(-1)).toBe(`stopped every process the records of ${dir} held; no manager runs there`);
+    expect([isAlive(leader), isAlive(escapee)]).toEqual([false, false]);
+    expect(existsSync(scope)).toBe(false);
+  });
+
+  it("run from another cgroup than the manager's (a login shell against a systemd unit's manager): finds the service's cgroup in its record, ends the escapee, removes the scope's cgroups", async () => {
+    const { dir } = dataAndScope();
+    const unit = elsewhere().service('unit');
+    const scope = join(unit, `rxd-${scopeOf(dir)}`);
+    const pids = sandbox().path('pids.json');
+    // An escapee without RXDAEMON_* variables: the scope's environ scan cannot find it, only its cgroup holds it.
+    const web = { command: process.execPath, args: [ESCAPEE, '--pids', pids, '--drop-env', 'yes'], stopSignal: 'SIGUSR2', gracefulStopMs: 600_000 };
+    const manager = start('manage', '--json', '--config', configWith({ web }), '--data-dir', dir, '--cgroup-root', unit);
+    await manager.event('web started', (event) => event.type === 'started' && event.id === 'web');
+    await waitFor('the escapee', () => readIfThere(pids) !== undefined, 10_000);
+    const { daemon: leader, escapee } = JSON.parse(readFileSync(pids, 'utf8')) as { daemon: number; escapee: number };
+    sandbox().own(leader);
+    sandbox().own(escapee);
+    manager.process.kill('SIGKILL');
+    await manager.exited;
+    expect(existsSync(join(scope, 'web'))).toBe(true);
+
+    // Its own cgroup root, the test's cgroup, holds no rxd-<scope>: only the record tells where web ran.
+    const shutdown = start('shutdown', '--data-dir', dir);
+    await waitFor('the end of shutdown', () => shutdown.process.exitCode !== null || shutdown.process.signalCode !== null, 15_000);
+    expect(shutdown.stderr).toBe('');
+    expect(shutdown.process.exitCode).toBe(0);
+    expect(shutdown.stdout).toMatch(new RegExp(`\\[web\\] +sent SIGUSR2 to pid ${leader}`));
     expect([isAlive(leader), isAlive(escapee)]).toEqual([false, false]);
     expect(existsSync(scope)).toBe(false);
   });

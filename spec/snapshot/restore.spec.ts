@@ -5,7 +5,9 @@ import { Daemon } from '../../lib/daemon/daemon.js';
 import { defaultDriver } from '../../lib/process/default-driver.js';
 import type { RestoreError } from '../../lib/snapshot/restore-error.js';
 import { hashToken } from '../../lib/snapshot/token-hash.js';
+import { FakeCgroups } from '../../lib/testing/fake-cgroups.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
+import { withCgroups } from '../helpers/fake-cgroups.js';
 import { testScheduler } from '../helpers/virtual-time.js';
 
 const setup = () => {
@@ -84,6 +86,12 @@ describe('Daemon.restore: hostile input (S8)', () => {
     ['gracefulStopMs', 2 ** 31],
     ['gracefulStopMs', '5000'],
     ['killProcessGroup', 'yes'],
+    ['cgroup', 'rxd-a1/web'],
+    ['cgroup', '/sys/fs/cgroup/rxd-a1/../../etc'],
+    ['cgroup', '/sys/fs/cgroup//rxd-a1/web'],
+    ['cgroup', '/sys/fs/cgroup/rxd-a1/web/'],
+    ['cgroup', '/'],
+    ['cgroup', 7],
   ])('answers a bad `%s` (%j) with a Left that names it', (field, value) => {
     const { driver, snapshot } = setup();
     const error = leftOf(Daemon.restore({ ...snapshot, [field]: value }, { driver }));
@@ -177,6 +185,14 @@ describe('Daemon.restore: hostile input (S8)', () => {
     expect(daemon?.state).toMatchObject({ status: 'running', attempt: 3 });
     expect(daemon?.snapshot()).toEqual(recorded);
   });
+
+  it('decodes a record with the cgroup its process ran in, and one written before containment without it', () => {
+    const { driver, snapshot, scheduler } = setup();
+    const cgroup = '/sys/fs/cgroup/system.slice/rxd.service/rxd-a1/proxy';
+    expect(isRight(keep(Daemon.restore({ ...snapshot, cgroup }, { driver, scheduler })))).toBe(true);
+    expect(isRight(keep(Daemon.restore(snapshot, { driver, scheduler })))).toBe(true);
+    expect(leftOf(Daemon.restore({ ...snapshot, cgroup: 'rxd-a1/proxy' }, { driver }))?.message).toContain('`cgroup`: expected an absolute, normalized path of a cgroup');
+  });
 });
 
 describe('Daemon.snapshot (S7)', () => {
@@ -196,6 +212,25 @@ describe('Daemon.snapshot (S7)', () => {
     scheduler.flush();
     await stopped;
     expect(daemon.snapshot()).toBeUndefined();
+  });
+
+  it("holds the cgroup a contained process runs in, spawned (from its started) or adopted (from its adopted), and none outside one", () => {
+    const { scheduler, driver: fake, snapshot } = setup();
+    const driver = withCgroups(fake, new FakeCgroups(fake.processes));
+    const cgroup = '/sys/fs/cgroup/fake.service/rxd-a1/proxy';
+    const spawned = new Daemon({ command: 'x', id: 'x' }, { driver, scheduler, cgroup });
+    const plain = new Daemon({ command: 'x' }, { driver, scheduler });
+    spawned.start();
+    plain.start();
+    const live = fake.addProcess({ cgroup });
+    const adopted = keep(Daemon.restore({ ...snapshot, pid: live.pid, startTime: live.startTime }, { driver, scheduler, cgroup }));
+    scheduler.maxFrames = 3_000;
+    scheduler.flush();
+    expect(spawned.snapshot()?.cgroup).toBe(cgroup);
+    expect(isRight(adopted) ? adopted.right.snapshot()?.cgroup : 'refused').toBe(cgroup);
+    expect(plain.snapshot()).not.toHaveProperty('cgroup');
+    spawned.close();
+    plain.close();
   });
 
   it('a snapshot taken after close still restores, with the token it was made with', () => {

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cgroups } from '../cgroups.js';
+import { systemCgroupIo } from './cgroup-io.js';
 import { discoverCgroups } from './discovery.js';
 import { killCgroup } from './kill.js';
 import { createServiceCgroup, enterSupervisorLeaf, removeCgroup, scopeCgroupOf, SUPERVISOR_LEAF } from './layout.js';
@@ -29,6 +30,15 @@ export const systemCgroups: Cgroups = {
   isPopulated,
   populated$,
   kill: killCgroup,
+  isCgroup: (dir) => {
+    if (systemCgroupIo.kindOf(dir) !== 'cgroup2') return false;
+    // kindOf looks at the last component alone: a link on the way would lead somewhere else than the path says.
+    try {
+      return realpathSync(dir) === dir;
+    } catch {
+      return false;
+    }
+  },
   holds: (dir, pid) => {
     try {
       return readFileSync(join(dir, 'cgroup.procs'), 'latin1').split('\n').includes(String(pid));
