@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServiceCgroup, removeCgroup } from '../../lib/process/cgroup/layout.js';
+import { systemCgroups } from '../../lib/process/cgroup/system-cgroups.js';
 import { cgroupScopePerTest, emptied, hierarchy, must, noCgroups, populated, spawnJoined } from '../helpers/cgroup.js';
 
 // The layout on the real cgroupfs of this machine: <root>/rxd-<scope>/<id>, made once, never through a link,
@@ -92,5 +93,26 @@ describe('a root given by a user, on any file system: no link is followed', () =
     symlinkSync(elsewhere, join(root, 'rxd-x'));
     expect(removeCgroup(join(root, 'rxd-x'))).toEqual({ _tag: 'Left', left: { code: 'ENOTDIR', message: `not removing ${join(root, 'rxd-x')}: it is a symlink, not a cgroup` } });
     expect(lstatSync(join(elsewhere, 'keep')).isDirectory()).toBe(true);
+  });
+});
+
+describe.skipIf(noCgroups !== undefined)(`a cgroup a record names, checked before use (isCgroup)${noCgroups === undefined ? '' : ` (skipped: ${noCgroups})`}`, () => {
+  const links: string[] = [];
+  afterEach(() => {
+    for (const link of links.splice(0)) rmSync(link, { recursive: true, force: true });
+  });
+
+  it('is a cgroup v2 directory reached through no symlink: not a link to one, nor a path through a linked directory, nor a plain directory', () => {
+    const { root, scope, dir } = cgroup();
+    const web = must(createServiceCgroup(root, scope, 'web'));
+    const temp = mkdtempSync(join(tmpdir(), 'rxdaemon-cgroup-'));
+    links.push(temp);
+    symlinkSync(web, join(temp, 'web'));
+    symlinkSync(dir, join(temp, 'scope'));
+    expect(systemCgroups.isCgroup(web)).toBe(true);
+    expect(systemCgroups.isCgroup(join(temp, 'web'))).toBe(false);
+    expect(systemCgroups.isCgroup(join(temp, 'scope', 'web'))).toBe(false);
+    expect(systemCgroups.isCgroup(temp)).toBe(false);
+    expect(systemCgroups.isCgroup(join(dir, 'gone'))).toBe(false);
   });
 });
