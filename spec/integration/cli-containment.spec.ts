@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { cgroupScopePerTest, hierarchy, noCgroups, scopeCgroupPerTest } from '../helpers/cgroup.js';
 import { scopeOf } from '../../lib/manager/open-data-dir.js';
-import { cliRuns } from '../helpers/cli.js';
+import { cliRuns, type Cli } from '../helpers/cli.js';
 import { child, isAlive, readIfThere, waitFor } from '../helpers/real-processes.js';
 
 // `rxdaemon manage` under containment on this machine: a limit whose
@@ -68,24 +68,39 @@ describe.skipIf(noCgroups !== undefined || memoryHere)(
   },
 );
 
+/**
+ * A manager of data dir `dir` (its services under `cgroupRoot` when given) runs web, whose setsid escapee ignores
+ * SIGINT and SIGTERM (and drops its RXDAEMON_* variables when `dropEnv`), and is SIGKILLed: both are left running.
+ */
+const escapeeLeftBehind = async (dir: string, { cgroupRoot, dropEnv = false }: { cgroupRoot?: string; dropEnv?: boolean } = {}): Promise<{ leader: number; escapee: number }> => {
+  const pids = sandbox().path('pids.json');
+  // A grace far past the test's deadline: the escapee must be ended once the leader has exited, not when the grace ends.
+  const web = { command: process.execPath, args: [ESCAPEE, '--pids', pids, ...(dropEnv ? ['--drop-env', 'yes'] : [])], stopSignal: 'SIGUSR2', gracefulStopMs: 600_000 };
+  const manager = start('manage', '--json', '--config', configWith({ web }), '--data-dir', dir, ...(cgroupRoot === undefined ? [] : ['--cgroup-root', cgroupRoot]));
+  await manager.event('web started', (event) => event.type === 'started' && event.id === 'web');
+  await waitFor('the escapee', () => readIfThere(pids) !== undefined, 10_000);
+  const { daemon: leader, escapee } = JSON.parse(readFileSync(pids, 'utf8')) as { daemon: number; escapee: number };
+  sandbox().own(leader);
+  sandbox().own(escapee);
+  manager.process.kill('SIGKILL');
+  await manager.exited;
+  return { leader, escapee };
+};
+
+/** `rxdaemon shutdown --data-dir dir`, run to its end. */
+const shutdownToEnd = async (dir: string): Promise<Cli> => {
+  const shutdown = start('shutdown', '--data-dir', dir);
+  await waitFor('the end of shutdown', () => shutdown.process.exitCode !== null || shutdown.process.signalCode !== null, 15_000);
+  return shutdown;
+};
+
 describe.skipIf(noCgroups !== undefined)(`rxdaemon shutdown with no manager, under containment${noCgroups === undefined ? '' : ` (skipped: ${noCgroups})`}`, () => {
   it("stops the recorded leader with its own stop signal, ends its setsid escapee through the service's cgroup, removes the scope's cgroups; exit 0", async () => {
     const { dir, scope } = dataAndScope();
-    const pids = sandbox().path('pids.json');
-    // A grace far past the test's deadline: the escapee, which ignores SIGINT and SIGTERM, must be ended once the leader has exited, not when the grace ends.
-    const web = { command: process.execPath, args: [ESCAPEE, '--pids', pids], stopSignal: 'SIGUSR2', gracefulStopMs: 600_000 };
-    const manager = start('manage', '--json', '--config', configWith({ web }), '--data-dir', dir);
-    await manager.event('web started', (event) => event.type === 'started' && event.id === 'web');
-    await waitFor('the escapee', () => readIfThere(pids) !== undefined, 10_000);
-    const { daemon: leader, escapee } = JSON.parse(readFileSync(pids, 'utf8')) as { daemon: number; escapee: number };
-    sandbox().own(leader);
-    sandbox().own(escapee);
-    manager.process.kill('SIGKILL');
-    await manager.exited;
+    const { leader, escapee } = await escapeeLeftBehind(dir);
     expect([isAlive(leader), isAlive(escapee)]).toEqual([true, true]);
 
-    const shutdown = start('shutdown', '--data-dir', dir);
-    await waitFor('the end of shutdown', () => shutdown.process.exitCode !== null || shutdown.process.signalCode !== null, 15_000);
+    const shutdown = await shutdownToEnd(dir);
     expect(shutdown.process.exitCode).toBe(0);
     expect(shutdown.stderr).toBe('');
     // Its own stop signal, which ended it: never the SIGKILL of a grace run out.
@@ -100,22 +115,12 @@ describe.skipIf(noCgroups !== undefined)(`rxdaemon shutdown with no manager, und
     const { dir } = dataAndScope();
     const unit = elsewhere().service('unit');
     const scope = join(unit, `rxd-${scopeOf(dir)}`);
-    const pids = sandbox().path('pids.json');
     // An escapee without RXDAEMON_* variables: the scope's environ scan cannot find it, only its cgroup holds it.
-    const web = { command: process.execPath, args: [ESCAPEE, '--pids', pids, '--drop-env', 'yes'], stopSignal: 'SIGUSR2', gracefulStopMs: 600_000 };
-    const manager = start('manage', '--json', '--config', configWith({ web }), '--data-dir', dir, '--cgroup-root', unit);
-    await manager.event('web started', (event) => event.type === 'started' && event.id === 'web');
-    await waitFor('the escapee', () => readIfThere(pids) !== undefined, 10_000);
-    const { daemon: leader, escapee } = JSON.parse(readFileSync(pids, 'utf8')) as { daemon: number; escapee: number };
-    sandbox().own(leader);
-    sandbox().own(escapee);
-    manager.process.kill('SIGKILL');
-    await manager.exited;
+    const { leader, escapee } = await escapeeLeftBehind(dir, { cgroupRoot: unit, dropEnv: true });
     expect(existsSync(join(scope, 'web'))).toBe(true);
 
     // Its own cgroup root, the test's cgroup, holds no rxd-<scope>: only the record tells where web ran.
-    const shutdown = start('shutdown', '--data-dir', dir);
-    await waitFor('the end of shutdown', () => shutdown.process.exitCode !== null || shutdown.process.signalCode !== null, 15_000);
+    const shutdown = await shutdownToEnd(dir);
     expect(shutdown.stderr).toBe('');
     expect(shutdown.process.exitCode).toBe(0);
     expect(shutdown.stdout).toMatch(new RegExp(`\\[web\\] +sent SIGUSR2 to pid ${leader}`));
