@@ -6,7 +6,7 @@
 //   `exited`, with its poll at 10 s where its cgroup tells, beside the 1 s
 //   poll of one without;
 // - N adopted daemons idle, and all stopped: in their cgroups (the poll at a
-//   tenth of its rate), beside N without (polled at 1 Hz).
+//   sixtieth of its rate), beside N without (polled at 1 Hz).
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
