@@ -34,7 +34,7 @@ const managerExited = async (pid: number): Promise<boolean> => {
 };
 
 // Said by the lines around them (the summary, or the refusal); a manager of nothing has nothing to reconcile.
-const QUIET: ReadonlySet<ManagerEvent['type']> = new Set(['snapshot-written', 'restored', 'reconcile', 'manager-stopped', 'manager-refused']);
+const QUIET: ReadonlySet<ManagerEvent['type']> = new Set(['containment', 'snapshot-written', 'restored', 'reconcile', 'manager-stopped', 'manager-refused']);
 // A recorded process that may still run, but cannot be told to be the recorded one: left alone, so not all is gone.
 const UNVERIFIED = new Set(['EFOREIGN', 'EHIDDEN']);
 

@@ -7,11 +7,9 @@ import { codedError, errnoOf } from '../errno.js';
 // component is what is guarded; the directories above it are the user's
 // choice (/var/run is a symlink on many systems).
 
-/** What went wrong, for programs (`code`) and for people (a message naming the path and the reason). */
-export interface FileProblem {
-  readonly code: string;
-  readonly message: string;
-}
+// Its own file, with no import of node's: the public declarations name it (the cgroups seam), and a user's compiler without @types/node reads them.
+export type { FileProblem } from './file-problem.js';
+import type { FileProblem } from './file-problem.js';
 
 /** An errno-style Error carrying a {@link FileProblem}. */
 export const thrown = ({ code, message }: FileProblem): NodeJS.ErrnoException => codedError(code, message);

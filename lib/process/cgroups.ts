@@ -1,6 +1,6 @@
 import { left, type Either } from 'fp-ts/lib/Either.js';
 import type { Observable } from 'rxjs';
-import type { FileProblem } from '../fs/problem.js';
+import type { FileProblem } from '../fs/file-problem.js';
 import type { CgroupHierarchy, CgroupUnavailable } from './cgroup/discovery.js';
 import type { LimitController, LimitWrite } from './cgroup/limits.js';
 import type { CgroupUsage } from './cgroup/usage.js';

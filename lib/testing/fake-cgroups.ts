@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { Observable } from 'rxjs';
-import type { FileProblem } from '../fs/problem.js';
+import type { FileProblem } from '../fs/file-problem.js';
 import type { Cgroups } from '../process/cgroups.js';
 import type { CgroupHierarchy, CgroupUnavailable } from '../process/cgroup/discovery.js';
 import { SUPERVISOR_LEAF } from '../process/cgroup/layout.js';

@@ -98,7 +98,7 @@ describe('rxdaemon manage and status with the default data dir ($RXDAEMON_HOME)'
     const reports = await statusWhen('crashy waiting after a crash, missing after a failed spawn', (all) => all.get('crashy')?.status === 'waiting' && (all.get('missing')?.restarts ?? 0) >= 1);
     expect([...reports.keys()]).toEqual(['web', 'crashy', 'missing', 'later']);
     const web = reports.get('web');
-    expect(Object.keys(web ?? {})).toEqual(['id', 'status', 'pid', 'since', 'uptimeMs', 'restarts', 'lastExit', 'cpuPercent', 'rssBytes', 'cause']);
+    expect(Object.keys(web ?? {})).toEqual(['id', 'status', 'pid', 'since', 'uptimeMs', 'restarts', 'lastExit', 'cpuPercent', 'cpuScope', 'rssBytes', 'memoryScope', 'cause']);
     expect(web).toMatchObject({ status: 'running', restarts: 0, lastExit: null, cause: null });
     expect(isAlive(web?.pid ?? -1)).toBe(true);
     expect(web?.rssBytes).toBeGreaterThan(100_000);
@@ -307,7 +307,8 @@ describe('rxdaemon shutdown', () => {
   });
 
   it('with no manager: a record whose pid is now another process is reported, never signalled, and dropped', async () => {
-    const manager = manage({ web: ticker('web') }, '--keep-on-exit');
+    // Process groups: in its service's cgroup, the process would be the scope's whatever its record says, and ended with it.
+    const manager = manage({ web: ticker('web') }, '--keep-on-exit', '--containment', 'process-group');
     const pid = sandbox().own(await runningPid('web'));
     manager.process.kill('SIGINT');
     expect(await manager.exited).toBe(0);

@@ -59,7 +59,9 @@ describe('rxdaemon status says what it found, never "no daemons" for what it can
       restarts: null,
       lastExit: null,
       cpuPercent: null,
+      cpuScope: null,
       rssBytes: null,
+      memoryScope: null,
       cause: 'process 4194304 is gone',
     });
   });

@@ -181,7 +181,7 @@ describe.skipIf(!online)('a project that installs the packed package', () => {
   });
 
   it('finds the examples: every page’s ```ts blocks, the README’s among them', () => {
-    expect(examples.map((example) => example.from)).toEqual(expect.arrayContaining(['README.md:36', 'docs/daemon.md:8', 'docs/snapshots.md:11', 'docs/testing.md:10']));
+    expect(examples.map((example) => example.from)).toEqual(expect.arrayContaining(['README.md:42', 'docs/daemon.md:8', 'docs/snapshots.md:11', 'docs/testing.md:10']));
     expect(examples.length).toBeGreaterThan(20);
   });
 

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 import { check, checkPositiveInteger, CoreShare } from '../../validate.js';
-import { problem, type FileProblem } from '../../fs/problem.js';
+import type { FileProblem } from '../../fs/file-problem.js';
+import { problem } from '../../fs/problem.js';
 import type { CgroupHierarchy } from './discovery.js';
 
 /** The limits a service may have (DESIGN's `memoryMax`, `cpuMax`, `pidsMax`). */
