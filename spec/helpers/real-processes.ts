@@ -1,9 +1,15 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { filter, firstValueFrom, ReplaySubject, timeout, type Observable } from 'rxjs';
+import { isLeft } from 'fp-ts/lib/Either.js';
 import { afterEach, beforeEach } from 'vitest';
+import { scopeOf } from '../../lib/manager/open-data-dir.js';
+import { discoverCgroups } from '../../lib/process/cgroup/discovery.js';
+import { killCgroup } from '../../lib/process/cgroup/kill.js';
+import { removeCgroup, scopeCgroupOf } from '../../lib/process/cgroup/layout.js';
+import { isPopulated } from '../../lib/process/cgroup/populated.js';
 import type { Daemon } from '../../lib/daemon/daemon.js';
 import type { DaemonEvent } from '../../lib/events.js';
 
@@ -136,6 +142,9 @@ export class Sandbox {
       }
     }
     await waitFor('the sandbox processes to be reaped', () => [...this.pids].every((pid) => !isAlive(pid)), 3_000);
+    // A manager of a data dir here, under containment, ran its services in rxd-<scope>: whatever is left there
+    // (a SIGKILLed manager's services, their children) is ended, and the cgroups removed.
+    await endScopeCgroups(this.dir);
     rmSync(this.dir, { recursive: true, force: true });
     if (failures.length > 0) throw failures[0];
   }
@@ -188,3 +197,21 @@ export const is =
   <K extends DaemonEvent['type']>(type: K, also: (event: Extract<DaemonEvent, { type: K }>) => boolean = () => true) =>
   (event: DaemonEvent): event is Extract<DaemonEvent, { type: K }> =>
     event.type === type && also(event as Extract<DaemonEvent, { type: K }>);
+
+/** Every directory at or below `dir` (a sandbox is small). */
+const dirsAt = (dir: string): string[] => [
+  dir,
+  ...readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() && !entry.isSymbolicLink() ? dirsAt(join(dir, entry.name)) : [])),
+];
+
+/** Kills and removes the cgroup scope of each data dir that may be below `dir`, where there is a cgroup v2 hierarchy to have made one. */
+const endScopeCgroups = async (dir: string): Promise<void> => {
+  const found = discoverCgroups();
+  if (isLeft(found)) return;
+  for (const scopeDir of dirsAt(dir).map((each) => scopeCgroupOf(found.right.root, scopeOf(each)))) {
+    if (!existsSync(scopeDir)) continue;
+    killCgroup(scopeDir);
+    await waitFor(`${scopeDir} to be empty`, () => !isPopulated(scopeDir), 3_000);
+    removeCgroup(scopeDir);
+  }
+};
