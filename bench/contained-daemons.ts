@@ -8,12 +8,11 @@
 // - N adopted daemons idle, and all stopped: in their cgroups (the poll at a
 //   sixtieth of its rate), beside N without (polled at 1 Hz).
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { filter, firstValueFrom, ReplaySubject, Subject, type Observable } from 'rxjs';
 import { noRestart, supervise, type DaemonEvent } from '../lib/index.js';
 import type { CgroupHierarchy } from '../lib/process/cgroup/discovery.js';
 import { createServiceCgroup } from '../lib/process/cgroup/layout.js';
+import { isPopulated } from '../lib/process/cgroup/populated.js';
 import { readProcStat } from '../lib/process/proc-stat.js';
 import { idle, joinedSleeper, must, sleeperIn } from './cgroup-kit.js';
 import { median, now, sleep, type Row } from './measure.js';
@@ -81,7 +80,6 @@ const deathRows = async (hierarchy: CgroupHierarchy, scope: string, quick: boole
   ];
 };
 
-const isPopulated = (dir: string): boolean => /^populated 1$/m.test(readFileSync(join(dir, 'cgroup.events'), 'latin1'));
 
 /** `count` idle `sleep`s each in a cgroup of its own, adopted (`contained`: told their cgroups); this process's idle CPU, then how long a stop of all takes. */
 const adoptedFleet = async (dirs: readonly string[], contained: boolean, idleMs: number): Promise<{ percent: number; stopMs: number }> => {

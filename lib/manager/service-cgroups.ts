@@ -165,17 +165,14 @@ export class ServiceCgroups {
    * is one still populated {@link LEFTOVERS_WAIT_MS} after its kill.
    */
   end$({ id, dir }: ScopeCgroup, keep: boolean): Observable<never> {
-    return defer(() =>
-      this.cgroups.populated$(dir).pipe(
-        first(),
-        concatMap((populated) => (populated ? this.kill$(dir) : of(true))),
-        concatMap((ended) => {
-          if (!ended) return EMPTY;
-          if (dir !== this.dirOf(id)) this.removeElsewhere(dir);
-          else if (!keep) this.remove(id);
-          return EMPTY;
-        }),
-      ),
+    // One read of cgroup.events tells whether anything is left: no watch is set for a cgroup found empty.
+    return defer(() => (this.cgroups.isPopulated(dir) ? this.kill$(dir) : of(true))).pipe(
+      concatMap((ended) => {
+        if (!ended) return EMPTY;
+        if (dir !== this.dirOf(id)) this.removeElsewhere(dir);
+        else if (!keep) this.remove(id);
+        return EMPTY;
+      }),
     );
   }
 
