@@ -32,6 +32,13 @@ export const emptied = (dir: string, deadlineMs = 5_000): Promise<unknown> =>
 /** Resolves once cgroup `dir` holds a process, or fails after `deadlineMs`. */
 export const populated = (dir: string, deadlineMs = 5_000): Promise<unknown> => firstValueFrom(populated$(dir).pipe(filter(Boolean), timeout(deadlineMs)));
 
+/** Kills every process of cgroup `dir` and below, waits until it is empty, and removes it, leaves first. */
+export const endCgroup = async (dir: string): Promise<void> => {
+  must(killCgroup(dir));
+  await emptied(dir);
+  must(removeCgroup(dir));
+};
+
 /** What one test's cgroup scope is: its root, its name, its directory, and a service's cgroup in it. */
 export interface CgroupScope {
   readonly root: string;
@@ -57,9 +64,7 @@ export const cgroupScopePerTest = (): (() => CgroupScope) => {
     if (current === undefined) return;
     const { dir } = current;
     current = undefined;
-    must(killCgroup(dir));
-    await emptied(dir);
-    must(removeCgroup(dir));
+    await endCgroup(dir);
   });
   return () => {
     if (current === undefined) throw new Error('the cgroup scope is made before each test, where cgroups can be had: read it inside one');
@@ -92,9 +97,7 @@ export const scopeCgroupPerTest = (): ((dataDir: string) => string) => {
     const dir = tracked;
     tracked = undefined;
     if (dir === undefined || lstatSync(dir, { throwIfNoEntry: false }) === undefined) return;
-    must(killCgroup(dir));
-    await emptied(dir);
-    must(removeCgroup(dir));
+    await endCgroup(dir);
   });
   return (dataDir) => {
     tracked = scopeCgroupOf(hierarchy?.root ?? '/', scopeOf(dataDir));

@@ -3,13 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { filter, firstValueFrom, ReplaySubject, timeout, type Observable } from 'rxjs';
-import { isLeft } from 'fp-ts/lib/Either.js';
 import { afterEach, beforeEach } from 'vitest';
 import { scopeOf } from '../../lib/manager/open-data-dir.js';
-import { discoverCgroups } from '../../lib/process/cgroup/discovery.js';
-import { killCgroup } from '../../lib/process/cgroup/kill.js';
-import { removeCgroup, scopeCgroupOf } from '../../lib/process/cgroup/layout.js';
-import { isPopulated } from '../../lib/process/cgroup/populated.js';
+import { scopeCgroupOf } from '../../lib/process/cgroup/layout.js';
+import { endCgroup, hierarchy } from './cgroup.js';
 import type { Daemon } from '../../lib/daemon/daemon.js';
 import type { DaemonEvent } from '../../lib/events.js';
 
@@ -206,12 +203,9 @@ const dirsAt = (dir: string): string[] => [
 
 /** Kills and removes the cgroup scope of each data dir that may be below `dir`, where there is a cgroup v2 hierarchy to have made one. */
 const endScopeCgroups = async (dir: string): Promise<void> => {
-  const found = discoverCgroups();
-  if (isLeft(found)) return;
-  for (const scopeDir of dirsAt(dir).map((each) => scopeCgroupOf(found.right.root, scopeOf(each)))) {
-    if (!existsSync(scopeDir)) continue;
-    killCgroup(scopeDir);
-    await waitFor(`${scopeDir} to be empty`, () => !isPopulated(scopeDir), 3_000);
-    removeCgroup(scopeDir);
+  const root = hierarchy?.root;
+  if (root === undefined) return;
+  for (const scopeDir of dirsAt(dir).map((each) => scopeCgroupOf(root, scopeOf(each)))) {
+    if (existsSync(scopeDir)) await endCgroup(scopeDir);
   }
 };
