@@ -14,8 +14,8 @@ import type { CgroupHierarchy } from '../lib/process/cgroup/discovery.js';
 import { createServiceCgroup } from '../lib/process/cgroup/layout.js';
 import { isPopulated } from '../lib/process/cgroup/populated.js';
 import { readProcStat } from '../lib/process/proc-stat.js';
-import { idle, joinedSleeper, must, sleeperIn } from './cgroup-kit.js';
-import { median, now, sleep, type Row } from './measure.js';
+import { joinedSleeper, must, sleeperIn } from './cgroup-kit.js';
+import { idle, IDLE_WINDOW_MS, median, now, sleep, type Row } from './measure.js';
 import { daemonLoop, spawnLoop } from './restart-cycle.js';
 import { inRounds } from './rounds.js';
 
@@ -81,31 +81,39 @@ const deathRows = async (hierarchy: CgroupHierarchy, scope: string, quick: boole
 };
 
 
-/** `count` idle `sleep`s each in a cgroup of its own, adopted (`contained`: told their cgroups); this process's idle CPU, then how long a stop of all takes. */
-const adoptedFleet = async (dirs: readonly string[], contained: boolean, idleMs: number): Promise<{ percent: number; stopMs: number }> => {
+/**
+ * `count` idle `sleep`s each in a cgroup of its own: this process's idle CPU
+ * beside them, unwatched (the floor); then adopted (`contained`: told their
+ * cgroups), its idle CPU, and how long a stop of all takes.
+ */
+const adoptedFleet = async (dirs: readonly string[], contained: boolean, windowMs: number): Promise<{ floor: number; percent: number; stopMs: number }> => {
   const children = dirs.map(joinedSleeper);
   // Every one in its cgroup before it is adopted: one that is not yet would be polled only.
   while (dirs.some((dir) => !isPopulated(dir))) await sleep(10);
+  const { percent: floor } = await idle(windowMs);
   const stop$ = new Subject<void>();
   const fleet = children.map((child, i) => follow(adopt(child, dirs[i] ?? '', { contained, stop$ })));
   await Promise.all(fleet.map((daemon) => daemon.first('adopted')));
   // Past the first poll of each, so the measure sees steady polling.
   await sleep(1_100);
-  const { percent } = await idle(idleMs);
+  const { percent } = await idle(windowMs);
   const start = now();
   stop$.next();
   await Promise.all(fleet.map((daemon) => daemon.first('stopped')));
-  return { percent, stopMs: now() - start };
+  return { floor, percent, stopMs: now() - start };
 };
 
-const fleetRows = async (hierarchy: CgroupHierarchy, scope: string, count: number, idleMs: number): Promise<Row[]> => {
+const fleetRows = async (hierarchy: CgroupHierarchy, scope: string, count: number, windowMs: number): Promise<Row[]> => {
   const dirsOf = (mode: string): string[] => Array.from({ length: count }, (_, i) => must(createServiceCgroup(hierarchy.root, scope, `${mode}-${i}`)));
-  const grouped = await adoptedFleet(dirsOf('grouped'), false, idleMs);
-  const contained = await adoptedFleet(dirsOf('contained'), true, idleMs);
+  const grouped = await adoptedFleet(dirsOf('grouped'), false, windowMs);
+  const contained = await adoptedFleet(dirsOf('contained'), true, windowMs);
   const label = count.toLocaleString('en');
+  // What watching costs: beyond this process idle beside the same sleepers, unwatched, in the same run.
+  const watching = contained.percent - contained.floor;
   return [
-    { target: 'P9', subject: `idle CPU, ${label} adopted, polled at 1 Hz (baseline: process groups)`, value: grouped.percent, unit: '% of a core', ratio: 1 },
-    { target: 'P9', subject: `idle CPU, ${label} adopted in their cgroups (cgroup.events, the poll every 60 s)`, value: contained.percent, unit: '% of a core', ratio: contained.percent / grouped.percent, goal: '≤ 0.2 %', met: contained.percent <= 0.2 },
+    { target: 'P9', subject: `idle CPU beside ${label} sleepers, not adopted (context: this process idle)`, value: contained.floor, unit: '% of a core' },
+    { target: 'P9', subject: `idle CPU, ${label} adopted, polled at 1 Hz, beyond this process idle (baseline: process groups)`, value: grouped.percent - grouped.floor, unit: '% of a core', ratio: 1 },
+    { target: 'P9', subject: `idle CPU, ${label} adopted in their cgroups (cgroup.events, the poll every 60 s), beyond this process idle`, value: watching, unit: '% of a core', ratio: watching / (grouped.percent - grouped.floor), goal: '≤ 0.2 %', met: watching <= 0.2 },
     { target: 'P9', subject: `stop all ${label} adopted, as process groups (context)`, value: grouped.stopMs, unit: 'ms' },
     { target: 'P9', subject: `stop all ${label} adopted, in their cgroups`, value: contained.stopMs, unit: 'ms', goal: '< 1000 ms', met: contained.stopMs < 1_000 },
   ];
@@ -115,5 +123,5 @@ const fleetRows = async (hierarchy: CgroupHierarchy, scope: string, count: numbe
 export const containedDaemons = async (hierarchy: CgroupHierarchy, scope: string, quick: boolean): Promise<Row[]> => [
   ...(await restartRows(hierarchy, scope, quick)),
   ...(await deathRows(hierarchy, scope, quick)),
-  ...(await fleetRows(hierarchy, scope, quick ? 50 : 10_000, quick ? 1_000 : 10_000)),
+  ...(await fleetRows(hierarchy, scope, quick ? 50 : 10_000, quick ? 1_000 : IDLE_WINDOW_MS)),
 ];

@@ -22,9 +22,9 @@ import { killCgroup } from '../lib/process/cgroup/kill.js';
 import { createServiceCgroup, removeCgroup, scopeCgroupOf } from '../lib/process/cgroup/layout.js';
 import { populated$ } from '../lib/process/cgroup/populated.js';
 import { readCgroupUsage } from '../lib/process/cgroup/usage.js';
-import { emptied, exited, idle, must, sleeperIn } from './cgroup-kit.js';
+import { emptied, exited, must, sleeperIn } from './cgroup-kit.js';
 import { containedDaemons } from './contained-daemons.js';
-import { median, note, now, sleep, type Row } from './measure.js';
+import { idle, IDLE_WINDOW_MS, median, note, now, sleep, type Row } from './measure.js';
 import { inRounds } from './rounds.js';
 
 const TRUE = '/bin/true';
@@ -108,16 +108,16 @@ const deathRows = async (hierarchy: CgroupHierarchy, scope: string, quick: boole
   ];
 };
 
-const idleRows = async (hierarchy: CgroupHierarchy, scope: string, count: number, idleMs: number): Promise<Row[]> => {
+const idleRows = async (hierarchy: CgroupHierarchy, scope: string, count: number, windowMs: number): Promise<Row[]> => {
   const gc = (globalThis as { gc?: () => void }).gc;
   const dirs = Array.from({ length: count }, (_, i) => must(createServiceCgroup(hierarchy.root, scope, `idle-${i}`)));
-  const unwatched = await idle(idleMs);
+  const unwatched = await idle(windowMs);
   gc?.();
   const before = process.memoryUsage();
   const subscriptions = dirs.map((dir) => populated$(dir).subscribe());
   gc?.();
   const after = process.memoryUsage();
-  const watched = await idle(idleMs);
+  const watched = await idle(windowMs);
   for (const subscription of subscriptions) subscription.unsubscribe();
   for (const dir of dirs) must(removeCgroup(dir));
   const label = count.toLocaleString('en');
@@ -170,8 +170,8 @@ export const containment = async (quick: boolean): Promise<Row[]> => {
     return [
       ...(await joinRows(hierarchy, scope, quick)),
       ...(await deathRows(hierarchy, scope, quick)),
-      ...(await idleRows(hierarchy, scope, 1_000, quick ? 1_000 : 10_000)),
-      ...(quick ? [] : await idleRows(hierarchy, scope, 10_000, 10_000)),
+      ...(await idleRows(hierarchy, scope, 1_000, quick ? 1_000 : IDLE_WINDOW_MS)),
+      ...(quick ? [] : await idleRows(hierarchy, scope, 10_000, IDLE_WINDOW_MS)),
       ...(await escapeeRows(hierarchy, scope, quick)),
       ...(await containedDaemons(hierarchy, scope, quick)),
     ];

@@ -1,4 +1,5 @@
-// Small helpers shared by the benchmarks: clocks, medians, the table.
+// Small helpers shared by the benchmarks: clocks, medians, idle CPU, the table.
+import { readFileSync } from 'node:fs';
 
 /** The median of some numbers. */
 export const median = (values: readonly number[]): number => {
@@ -12,6 +13,35 @@ export const now = (): number => performance.now();
 
 /** Waits `ms` of wall time. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * How long an idle window may last: V8's memory reducer starts a full
+ * collection 8 s after a mark-compact that freed memory (a gc() included),
+ * and a later one pushes it 8 s on, so a window that ends within 8 s of a
+ * gc() holds none. A 10 s window caught one at 10,000 daemons: several % of
+ * a core that had nothing to do with them.
+ */
+export const IDLE_WINDOW_MS = 7_000;
+
+/** The main thread's voluntary context switches: the times it went to sleep and was woken. */
+const wakeups = (): number => Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'latin1'))?.[1] ?? NaN);
+
+/**
+ * Share of one core this process used over `windowMs` (at most
+ * {@link IDLE_WINDOW_MS}) of wall time, right after a gc() (run with
+ * --expose-gc) of the garbage made before, and the main thread's wakeups a
+ * second: a figure the load of a shared machine does not move.
+ */
+export const idle = async (windowMs = IDLE_WINDOW_MS): Promise<{ percent: number; wakeupsPerSecond: number }> => {
+  if (windowMs > IDLE_WINDOW_MS) throw new RangeError(`an idle window of ${windowMs} ms may hold a collection of V8's memory reducer: at most ${IDLE_WINDOW_MS} ms`);
+  (globalThis as { gc?: () => void }).gc?.();
+  await sleep(500);
+  const [cpu, woken, start] = [process.cpuUsage(), wakeups(), now()];
+  await sleep(windowMs);
+  const used = process.cpuUsage(cpu);
+  const ms = now() - start;
+  return { percent: (100 * (used.user + used.system)) / 1_000 / ms, wakeupsPerSecond: ((wakeups() - woken) * 1_000) / ms };
+};
 
 /** What `read` returns, or '' when it throws (a file not written yet, a tool that has nothing to say yet). */
 export const textOr = (read: () => string): string => {

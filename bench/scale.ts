@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { processHeadroom, softLimit } from '../lib/process/limits.js';
 import { mark, type Mark } from './marked.js';
-import { note, type Row } from './measure.js';
+import { IDLE_WINDOW_MS, note, type Row } from './measure.js';
 
 const SCALE_WORKER = fileURLToPath(new URL('scale-worker.mjs', import.meta.url));
 /** Descriptors the adopting manager needs besides one per adopted process (which it watches through its /proc/<pid>/statm). */
@@ -58,7 +58,8 @@ export const scale = async (count: number): Promise<Row[]> => {
   }
   const run = mark();
   const dataDir = mkdtempSync(join(tmpdir(), 'rxdaemon-bench-scale-'));
-  const windowMs = 10_000;
+  // Within 8 s of the worker's gc(): see IDLE_WINDOW_MS.
+  const windowMs = IDLE_WINDOW_MS;
   try {
     const before = await step<Raw>(run, ['raw', String(count)]);
     const managed = await step<Managed>(run, ['manage', String(count), dataDir, String(windowMs)]);
