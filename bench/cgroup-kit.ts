@@ -5,6 +5,7 @@ import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { filter, firstValueFrom } from 'rxjs';
 import { joinedCommand, openCgroupProcs } from '../lib/process/cgroup/join.js';
 import { populated$ } from '../lib/process/cgroup/populated.js';
+import { now } from './measure.js';
 
 /** The right of an Either, or a throw naming its left. */
 export const must = <T>(either: Either<{ readonly message: string }, T>): T => {
@@ -22,15 +23,25 @@ export const exited = (child: ChildProcess): Promise<unknown> =>
 /** Resolves once cgroup `dir` holds no process. */
 export const emptied = (dir: string): Promise<unknown> => firstValueFrom(populated$(dir).pipe(filter((populated) => !populated)));
 
-/** Starts `sleep` joined to cgroup `dir` before it runs, as rxdaemon does; it may not have joined yet on return. */
-export const joinedSleeper = (dir: string): ChildProcess => {
+/** Starts `command` joined to cgroup `dir` before it runs, as rxdaemon does; it may not have joined yet on return. */
+export const joined = (dir: string, command: string, args: readonly string[] = []): ChildProcess => {
   const procs = must(openCgroupProcs(dir));
   try {
-    const { command, args } = joinedCommand('sleep', ['1000']);
-    return spawn(command, [...args], { stdio: ['ignore', 'ignore', 'ignore', procs], detached: true });
+    const joining = joinedCommand(command, args);
+    return spawn(joining.command, [...joining.args], { stdio: ['ignore', 'ignore', 'ignore', procs], detached: true });
   } finally {
     closeSync(procs);
   }
+};
+
+/** Starts `sleep` joined to cgroup `dir` before it runs; it may not have joined yet on return. */
+export const joinedSleeper = (dir: string): ChildProcess => joined(dir, 'sleep', ['1000']);
+
+/** ms per cycle of a loop that spawns one child (`spawnOne`) and waits for its exit, `cycles` times. */
+export const perCycle = async (cycles: number, spawnOne: () => ChildProcess): Promise<number> => {
+  const start = now();
+  for (let i = 0; i < cycles; i++) await exited(spawnOne());
+  return (now() - start) / cycles;
 };
 
 /** Starts `sleep` joined to cgroup `dir`, and waits until the cgroup says it is populated. */

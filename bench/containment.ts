@@ -22,7 +22,7 @@ import { killCgroup } from '../lib/process/cgroup/kill.js';
 import { createServiceCgroup, removeCgroup, scopeCgroupOf } from '../lib/process/cgroup/layout.js';
 import { populated$ } from '../lib/process/cgroup/populated.js';
 import { readCgroupUsage } from '../lib/process/cgroup/usage.js';
-import { emptied, exited, must, sleeperIn } from './cgroup-kit.js';
+import { emptied, exited, joined, must, perCycle, sleeperIn } from './cgroup-kit.js';
 import { containedDaemons } from './contained-daemons.js';
 import { idle, IDLE_WINDOW_MS, median, note, now, sleep, type Row } from './measure.js';
 import { inRounds } from './rounds.js';
@@ -30,24 +30,7 @@ import { inRounds } from './rounds.js';
 const TRUE = '/bin/true';
 const ESCAPEE = fileURLToPath(new URL('../spec/fixtures/escapee.mjs', import.meta.url));
 
-const perCycle = async (cycles: number, spawnOne: () => ChildProcess): Promise<number> => {
-  const start = now();
-  for (let i = 0; i < cycles; i++) await exited(spawnOne());
-  return (now() - start) / cycles;
-};
-
 const plain = (): ChildProcess => spawn(TRUE, [], { stdio: 'ignore', detached: true });
-
-/** rxdaemon's join: the child writes "0" to the cgroup.procs it holds at descriptor 3, then execs the program. */
-const joinedThroughShell = (dir: string) => (): ChildProcess => {
-  const procs = must(openCgroupProcs(dir));
-  try {
-    const { command, args } = joinedCommand(TRUE, []);
-    return spawn(command, [...args], { stdio: ['ignore', 'ignore', 'ignore', procs], detached: true });
-  } finally {
-    closeSync(procs);
-  }
-};
 
 /** The rejected way: the supervisor moves itself (all its threads) into the cgroup, forks, and moves back. */
 const supervisorMoves = (dir: string, own: string) => {
@@ -70,7 +53,7 @@ const joinRows = async (hierarchy: CgroupHierarchy, scope: string, quick: boolea
   const rounds = quick ? 2 : 10;
   const viaShell = must(createServiceCgroup(hierarchy.root, scope, 'shell'));
   const viaMove = must(createServiceCgroup(hierarchy.root, scope, 'move'));
-  const [shell, move] = [joinedThroughShell(viaShell), supervisorMoves(viaMove, hierarchy.own)];
+  const [shell, move] = [() => joined(viaShell, TRUE), supervisorMoves(viaMove, hierarchy.own)];
   await perCycle(10, plain);
   const { baseline, ms, ratios } = await inRounds(rounds, () => perCycle(cycles, plain), { shell: () => perCycle(cycles, shell), move: () => perCycle(cycles, move) });
   const total = cycles * rounds;
