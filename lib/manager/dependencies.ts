@@ -33,7 +33,7 @@ export class Dependencies {
   /** Services whose `after` is not met yet, by id: launched once every id they name is met. */
   private readonly pending = new Map<string, Service>();
   /** Ids the desired set names but refused (a limit that cannot apply, a cgroup that cannot be made), each with why: never started. */
-  private refusals: ReadonlyMap<string, string> = new Map();
+  private refusals: ReadonlyMap<string, Rejected> = new Map();
 
   constructor(private readonly ports: DependencyPorts) {}
 
@@ -83,7 +83,7 @@ export class Dependencies {
    * rather than wait for it without a word.
    */
   refuse(refused: readonly Rejected[]): void {
-    this.refusals = new Map(refused.map(({ id, code, message }) => [id, `is refused${code === undefined ? '' : ` (${code})`}: ${message}`]));
+    this.refusals = new Map(refused.map((rejected) => [rejected.id, rejected]));
   }
 
   /** `id` leaves: it meets nothing, waits for nothing. Returns whether it was waiting (so it never ran). */
@@ -120,9 +120,11 @@ export class Dependencies {
     return (service.after ?? [])
       .filter((name) => !this.met.has(name))
       .map((name) => {
-        const until = this.ports.untilOf(name);
+        const refused = this.refusals.get(name);
+        // A refused id is in no desired set: its own definition says what it is awaited until.
+        const until = refused === undefined ? this.ports.untilOf(name) : refused.oneshot === true ? 'complete' : 'ready';
         const held = this.ports.heldOf(name);
-        const never = held === undefined ? this.refusals.get(name) : `is not started: ${held}`;
+        const never = held !== undefined ? `is not started: ${held}` : refused === undefined ? undefined : `is refused${refused.code === undefined ? '' : ` (${refused.code})`}: ${refused.message}`;
         // A held or refused id is never started: it cannot be waited for to no end without a word.
         const ended = never === undefined ? this.failed.get(name) : { how: 'invalid' as const, cause: never };
         return ended === undefined ? { id: name, until } : { id: name, until, ended };

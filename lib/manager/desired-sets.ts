@@ -44,7 +44,7 @@ const validate = (desired: DesiredSet, { withDataDir, cgroups }: Checking): { co
   // A limit that cannot apply is never dropped: that service alone does not start (ELIMITS), nor one whose cgroup cannot be made.
   const refused = [...runnable].flatMap(([id, service]) => {
     const prepared = cgroups.prepare(id, service);
-    return isLeft(prepared) ? [prepared.left] : [];
+    return isLeft(prepared) ? [service.oneshot === true ? { ...prepared.left, oneshot: true as const } : prepared.left] : [];
   });
   for (const { id } of refused) runnable.delete(id);
   return { commands: runnable, rejected: [...rejected, ...problems, ...refused] };

@@ -7,6 +7,8 @@ export interface Rejected {
   readonly id: string;
   readonly code?: InvalidEntryEvent['code'];
   readonly message: string;
+  /** A valid definition refused (its limits, its cgroup) is of a one-shot: what starts after it waits for it to complete, not to be ready. */
+  readonly oneshot?: true;
 }
 
 /** What a reconcile is decided from: the new set, what the fleet runs and keeps, and the control it is under. */

@@ -135,6 +135,13 @@ describe('containment: limits', () => {
     expect(fake.spawns.map((spec) => spec.command)).toEqual(['big', 'web']);
   });
 
+  it('a dependent of a one-shot refused for ELIMITS waits, in words, for it to complete, not to be ready', () => {
+    const events = run({ migrate: { command: 'migrate', oneshot: true, cpuMax: 0.5 }, web: { command: 'web', after: ['migrate'] } }, { driver: new FakeDriver() });
+    expect(events.filter((event) => event.type === 'dependency-failed')).toEqual([
+      expect.objectContaining({ id: 'web', dependency: 'migrate', cause: expect.stringMatching(/^waiting for migrate to complete: migrate is refused \(ELIMITS\): cpuMax needs/) as unknown }),
+    ]);
+  });
+
   it('refuses every limit under process-group containment: ELIMITS, never dropped silently', () => {
     const fake = new FakeDriver();
     const events = run({ busy: { command: 'busy', cpuMax: 0.5 } }, { driver: fake });
