@@ -1,27 +1,15 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import { errnoOf } from '../../errno.js';
 import { problem, type FileProblem } from '../../fs/problem.js';
+import { childCgroups, isGone, procsOf } from './contents.js';
 
 // How many times the fallback lists the processes and signals what is new:
 // a process forking while it is signalled adds one generation a round.
 const MAX_ROUNDS = 100;
 
-// ENODEV: a file of a cgroup removed since it was opened.
-const isGone = (error: unknown): boolean => errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENODEV';
-
 /** The pids of cgroup `dir` and of every cgroup below it; none once it is gone. */
-const membersOf = (dir: string): number[] => {
-  try {
-    const own = readFileSync(join(dir, 'cgroup.procs'), 'latin1').split('\n').filter((line) => line !== '').map(Number);
-    const children = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory());
-    return [...own, ...children.flatMap((child) => membersOf(join(dir, child.name)))];
-  } catch (error) {
-    if (isGone(error)) return [];
-    throw error;
-  }
-};
+const membersOf = (dir: string): number[] => [...procsOf(dir), ...childCgroups(dir).flatMap((child) => membersOf(join(dir, child)))];
 
 /** Writes `value` to one of the cgroup's files; false when the file is not there (a kernel without it, or the cgroup gone). */
 const writeIfThere = (file: string, value: string): boolean => {

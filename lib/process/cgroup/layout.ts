@@ -1,8 +1,9 @@
-import { lstatSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { errnoOf } from '../../errno.js';
 import { kindOf, problem, type FileProblem } from '../../fs/problem.js';
+import { childCgroups } from './contents.js';
 import type { CgroupHierarchy } from './discovery.js';
 
 // Where the cgroups of one manager's scope live:
@@ -108,10 +109,9 @@ export const removeCgroup = (dir: string): Either<FileProblem, void> => {
   if (!found.isDirectory()) return left({ code: 'ENOTDIR', message: `not removing ${dir}: it is ${kindOf(found)}, not a cgroup` });
   let children: string[];
   try {
-    // cgroupfs holds directories (the child cgroups) and the kernel's files; no links.
-    children = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    children = childCgroups(dir);
   } catch (error) {
-    return errnoOf(error) === 'ENOENT' ? right(undefined) : left(problem('list the cgroup', dir, error));
+    return left(problem('list the cgroup', dir, error));
   }
   for (const child of children) {
     const removed = removeCgroup(join(dir, child));

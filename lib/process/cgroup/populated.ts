@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Observable } from 'rxjs';
 import { errnoOf } from '../../errno.js';
 import { problem, thrown } from '../../fs/problem.js';
+import { isGone } from './contents.js';
 import { flatKeyed } from './flat-keyed.js';
 
 /** What a cgroup.events says of `populated`, or `gone` when the cgroup is not there (it holds nothing). */
@@ -11,8 +12,7 @@ const lookAt = (events: string): boolean | 'gone' => {
   try {
     text = readFileSync(events, 'latin1');
   } catch (error) {
-    // ENODEV: read through a descriptor of a cgroup removed since.
-    if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENODEV') return 'gone';
+    if (isGone(error)) return 'gone';
     throw error;
   }
   return flatKeyed(text).get('populated') === 1;

@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { realpathSync } from 'node:fs';
 import type { Cgroups } from '../cgroups.js';
 import { systemCgroupIo } from './cgroup-io.js';
+import { childCgroups, procsOf } from './contents.js';
 import { discoverCgroups } from './discovery.js';
 import { killCgroup } from './kill.js';
 import { createServiceCgroup, enterSupervisorLeaf, removeCgroup, scopeCgroupOf, SUPERVISOR_LEAF } from './layout.js';
@@ -10,12 +10,12 @@ import { readOomKills } from './oom-kills.js';
 import { isPopulated, populated$ } from './populated.js';
 import { readCgroupUsage } from './usage.js';
 
-/** The names of the cgroups directly below `dir`; none when it is not there. */
-const childCgroups = (dir: string): string[] => {
+/** What `read` says, or `otherwise` when the cgroup cannot be read (EACCES): a question the seam answers, never throws on. */
+const orElse = <T>(read: () => T, otherwise: T): T => {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    return read();
   } catch {
-    return [];
+    return otherwise;
   }
 };
 
@@ -23,29 +23,20 @@ const childCgroups = (dir: string): string[] => {
 export const systemCgroups: Cgroups = {
   discover: (root) => discoverCgroups(root === undefined ? {} : { root }),
   create: createServiceCgroup,
-  list: (root, scope) => childCgroups(scopeCgroupOf(root, scope)).filter((name) => name !== SUPERVISOR_LEAF),
+  list: (root, scope) => {
+    // Outside orElse: a scope that is not one name is a caller's bug (TypeError), never "none".
+    const dir = scopeCgroupOf(root, scope);
+    return orElse(() => childCgroups(dir), []).filter((name) => name !== SUPERVISOR_LEAF);
+  },
   remove: removeCgroup,
   limit: applyLimits,
   enterSupervisorLeaf,
   isPopulated,
   populated$,
   kill: killCgroup,
-  isCgroup: (dir) => {
-    if (systemCgroupIo.kindOf(dir) !== 'cgroup2') return false;
-    // kindOf looks at the last component alone: a link on the way would lead somewhere else than the path says.
-    try {
-      return realpathSync(dir) === dir;
-    } catch {
-      return false;
-    }
-  },
-  holds: (dir, pid) => {
-    try {
-      return readFileSync(join(dir, 'cgroup.procs'), 'latin1').split('\n').includes(String(pid));
-    } catch {
-      return false;
-    }
-  },
+  // kindOf looks at the last component alone: a link on the way would lead somewhere else than the path says.
+  isCgroup: (dir) => systemCgroupIo.kindOf(dir) === 'cgroup2' && orElse(() => realpathSync(dir) === dir, false),
+  holds: (dir, pid) => orElse(() => procsOf(dir).includes(pid), false),
   usage: readCgroupUsage,
   oomKills: readOomKills,
 };
