@@ -30,19 +30,28 @@ export interface FakeLimit {
 const MOUNT = '/sys/fs/cgroup';
 const OWN = `${MOUNT}/fake.service`;
 
+// The kernel's files of every cgroup v2 but the root, whatever its controllers (Linux 6.x): an id of one of
+// these names finds a file where its cgroup should go.
+const KERNEL_FILES = new Set([
+  ...['controllers', 'events', 'freeze', 'kill', 'max.depth', 'max.descendants', 'pressure', 'procs', 'stat', 'stat.local', 'subtree_control', 'threads', 'type'].map((name) => `cgroup.${name}`),
+  ...['cpu.pressure', 'cpu.stat', 'cpu.stat.local', 'io.pressure', 'memory.pressure'],
+]);
+
 /**
  * The cgroups of a {@link FakeProcesses}, in virtual time: a fake process
  * is in the cgroup its spawn joined (`SpawnSpec.cgroup`) or that it was
  * added to (`addProcess({ cgroup })`: an escapee, a stray); a cgroup is
  * populated while one of its processes is alive, and tells each change at
  * once, as cgroup.events does through inotify; `kill` ends all of them at
- * once with SIGKILL, but for a process made {@link FakeCgroups.stuck}. Nothing is written anywhere. Give it as the driver's
- * `cgroups`, with the same processes:
+ * once with SIGKILL, but for a process made {@link FakeCgroups.stuck}. An
+ * id that is one of the kernel's files in every cgroup (`cgroup.procs`,
+ * `cpu.stat`) is refused with EEXIST, as the real layout refuses it.
+ * Nothing is written anywhere. Give it as the driver's `cgroups`, with the
+ * same processes (`FakeDriver.withCgroups`):
  *
  * @example
  * const fake = new FakeDriver({ onSigint: 'ignore' });
- * const cgroups = new FakeCgroups(fake.processes);
- * const driver = { processes: fake.processes, system: fake.system, files: fake.files, cgroups };
+ * const driver = fake.withCgroups(new FakeCgroups(fake.processes));
  * supervise({ command: 'x' }, { driver, cgroup: '/sys/fs/cgroup/agent.service/rxd-a1/web', stop$: timer(100) }).subscribe();
  */
 export class FakeCgroups implements Cgroups {
@@ -50,6 +59,8 @@ export class FakeCgroups implements Cgroups {
   readonly dirs = new Set<string>();
   /** Each kill, with the virtual time it was asked. */
   readonly kills: { readonly dir: string; readonly at: number }[] = [];
+  /** Each cgroup removed (with those below it), with the virtual time; a removal refused (EBUSY) is not listed. */
+  readonly removed: { readonly dir: string; readonly at: number }[] = [];
   /** Each limit written. */
   readonly limits: FakeLimit[] = [];
   /** Where the manager moved itself (`enterSupervisorLeaf`), if it did. */
@@ -76,6 +87,7 @@ export class FakeCgroups implements Cgroups {
   create(root: string, scope: string, id: string): Either<FileProblem, string> {
     if (id === SUPERVISOR_LEAF) return left({ code: 'EINVAL', message: `the id \`${id}\` names the manager's own cgroup of the scope: a service cannot have it` });
     const dir = join(root, `rxd-${scope}`, id);
+    if (KERNEL_FILES.has(id)) return left({ code: 'EEXIST', message: `cannot create the cgroup ${dir}: a regular file of that name is there` });
     this.dirs.add(dir);
     return right(dir);
   }
@@ -88,6 +100,7 @@ export class FakeCgroups implements Cgroups {
   remove(dir: string): Either<FileProblem, void> {
     if (this.members(dir).length > 0) return left({ code: 'EBUSY', message: `cannot remove the cgroup ${dir}: processes still run in it` });
     for (const made of this.dirs) if (made === dir || made.startsWith(`${dir}/`)) this.dirs.delete(made);
+    this.removed.push({ dir, at: this.processes.clock.now() });
     return right(undefined);
   }
 

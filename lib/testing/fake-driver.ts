@@ -96,6 +96,20 @@ export class FakeDriver implements ProcessDriver {
     this.unwritable = this.files.unwritable;
   }
 
+  /**
+   * This driver's fakes with `cgroups` as its fourth seam (a
+   * `FakeCgroups` of its {@link processes}): a manager of it contains its
+   * services in cgroups, a daemon given a `cgroup` spawns into it.
+   *
+   * @example
+   * const fake = new FakeDriver();
+   * const cgroups = new FakeCgroups(fake.processes);
+   * manage(of({ web: { command: 'web' } }), { driver: fake.withCgroups(cgroups) });
+   */
+  withCgroups(cgroups: Cgroups): ProcessDriver {
+    return { processes: this.processes, system: this.system, files: this.files, cgroups };
+  }
+
   /** Takes the pipeline's scheduler as the clock of its processes, or refuses it (TypeError) when it already runs on another. */
   useScheduler(scheduler: SchedulerLike): void {
     this.processes.useScheduler(scheduler);

@@ -14,7 +14,7 @@ const DIR = '/sys/fs/cgroup/fake.service/rxd-s/web';
 const containedDriver = (script: Script = {}, options: FakeCgroupsOptions = {}) => {
   const fake = new FakeDriver(script);
   const cgroups = new FakeCgroups(fake.processes, options);
-  return { fake, cgroups, driver: { processes: fake.processes, system: fake.system, files: fake.files, cgroups } };
+  return { fake, cgroups, driver: fake.withCgroups(cgroups) };
 };
 
 /** `type@ms` of each event (with `reason` where an exited has one), up to `until`; `setUp` runs inside the same virtual time, first. */

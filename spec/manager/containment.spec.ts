@@ -2,7 +2,7 @@ import { NEVER, Observable, of, timer } from 'rxjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
 import { manage, type ManagerOptions } from '../../lib/manager/manage.js';
 import { stopRecorded$ } from '../../lib/manager/stop-recorded.js';
@@ -13,8 +13,16 @@ import type { DesiredSet } from '../../lib/manager/service.js';
 import { StatusBoard } from '../../lib/manager/status-board.js';
 import { FakeCgroups } from '../../lib/testing/fake-cgroups.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
-import { SpecCgroups, withCgroups } from '../helpers/fake-cgroups.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
+
+/** Where a FakeCgroups finds the manager's own cgroup: the root of the scopes. */
+const ROOT = '/sys/fs/cgroup/fake.service';
+
+/** A FakeDriver whose services are contained by a FakeCgroups that has `controllers`. */
+const contained = (fake = new FakeDriver(), controllers: readonly string[] = []) => {
+  const cgroups = new FakeCgroups(fake.processes, { controllers });
+  return { fake, cgroups, driver: fake.withCgroups(cgroups) };
+};
 
 /** Every event of a manager of `desired` (one set, or sets at the times given), to its end. */
 const run = (desired: DesiredSet | [number, DesiredSet][], options: ManagerOptions): ManagerEvent[] => {
@@ -38,16 +46,17 @@ describe('containment: the option and its event', () => {
   });
 
   it("says 'cgroup', with the cgroup root, where a writable cgroup v2 hierarchy is found", () => {
-    const driver = withCgroups(new FakeDriver(), new SpecCgroups());
+    const { driver } = contained();
     const [first] = run({ web: { command: 'web' } }, { driver });
-    expect(first).toMatchObject({ type: 'containment', mode: 'cgroup', reason: expect.stringContaining('under /cg/mine') as unknown });
+    expect(first).toMatchObject({ type: 'containment', mode: 'cgroup', reason: expect.stringContaining(`under ${ROOT}`) as unknown });
   });
 
   it("says 'process-group' when it is asked for, even where cgroups could be had", () => {
-    const cgroups = new SpecCgroups();
-    const [first] = run({ web: { command: 'web' } }, { driver: withCgroups(new FakeDriver(), cgroups), containment: 'process-group' });
+    const { fake, cgroups, driver } = contained();
+    const [first] = run({ web: { command: 'web' } }, { driver, containment: 'process-group' });
     expect(first).toMatchObject({ type: 'containment', mode: 'process-group' });
-    expect(cgroups.acts).toEqual([]);
+    expect([cgroups.dirs.size, cgroups.limits, cgroups.kills, cgroups.removed]).toEqual([0, [], [], []]);
+    expect(fake.spawns.map((spec) => spec.cgroup)).toEqual([undefined]);
   });
 
   it("refuses to run with containment 'cgroup' where there are none: manager-refused ECGROUP saying what is missing, nothing spawned", () => {
@@ -64,23 +73,25 @@ describe('containment: the option and its event', () => {
 
 describe("containment: each service's cgroup", () => {
   it('spawns each service in <root>/rxd-<scope>/<id>, made once and kept across its restarts', () => {
-    const fake = new FakeDriver({ byId: { web: { exitAfterMs: 100 } }, otherwise: {} });
-    const cgroups = new SpecCgroups();
+    const { fake, cgroups, driver } = contained(new FakeDriver({ byId: { web: { exitAfterMs: 100 } }, otherwise: {} }));
     const scope = ownScopeOf(fake.processes);
-    run({ web: { command: 'web' }, api: { command: 'api' } }, { driver: withCgroups(fake, cgroups), kill$: timer(5_000) });
+    const create = vi.spyOn(cgroups, 'create');
+    run({ web: { command: 'web' }, api: { command: 'api' } }, { driver, kill$: timer(5_000) });
+    // Once per id, and none removed before the kill's removal of the whole scope.
+    expect(create.mock.calls.map(([, , id]) => id)).toEqual(['web', 'api']);
+    expect(cgroups.removed.map(({ dir }) => dir)).toEqual([`${ROOT}/rxd-${scope}`]);
     expect(fake.spawns.filter((spec) => spec.command === 'web').length).toBeGreaterThan(2);
-    expect(fake.spawns.map((spec) => [spec.command, spec.cgroup])).toContainEqual(['api', `/cg/mine/rxd-${scope}/api`]);
-    expect(new Set(fake.spawns.filter((spec) => spec.command === 'web').map((spec) => spec.cgroup))).toEqual(new Set([`/cg/mine/rxd-${scope}/web`]));
-    expect(cgroups.acts.filter((act) => act.startsWith('create'))).toEqual([`create /cg/mine/rxd-${scope}/web`, `create /cg/mine/rxd-${scope}/api`]);
+    expect(fake.spawns.map((spec) => [spec.command, spec.cgroup])).toContainEqual(['api', `${ROOT}/rxd-${scope}/api`]);
+    expect(new Set(fake.spawns.filter((spec) => spec.command === 'web').map((spec) => spec.cgroup))).toEqual(new Set([`${ROOT}/rxd-${scope}/web`]));
   });
 
   it('skips an id whose cgroup cannot be made (the manager\'s own leaf, a kernel file) with an invalid-entry naming why; the others run', () => {
-    const fake = new FakeDriver();
-    const events = run({ supervisor: { command: 's' }, 'cpu.max': { command: 'c' }, web: { command: 'web' } }, { driver: withCgroups(fake, new SpecCgroups()) });
+    const { fake, driver } = contained();
+    const events = run({ supervisor: { command: 's' }, 'cpu.stat': { command: 'c' }, web: { command: 'web' } }, { driver });
     const invalid = events.filter((event) => event.type === 'invalid-entry');
     expect(invalid).toEqual([
       expect.objectContaining({ id: 'supervisor', code: 'ECGROUP', message: expect.stringContaining("manager's own cgroup") as unknown }),
-      expect.objectContaining({ id: 'cpu.max', code: 'ECGROUP', message: expect.stringContaining('a file of that name') as unknown }),
+      expect.objectContaining({ id: 'cpu.stat', code: 'ECGROUP', message: expect.stringContaining('cpu.stat: a regular file of that name is there') as unknown }),
     ]);
     expect(fake.spawns.map((spec) => spec.command)).toEqual(['web']);
   });
@@ -88,8 +99,8 @@ describe("containment: each service's cgroup", () => {
 
 describe('containment: limits', () => {
   it('refuses memoryMax where the memory controller is not delegated: invalid-entry ELIMITS naming the controller, and that service does not start', () => {
-    const fake = new FakeDriver();
-    const events = run({ big: { command: 'big', memoryMax: 2 ** 28 }, web: { command: 'web' } }, { driver: withCgroups(fake, new SpecCgroups(['hugetlb'])) });
+    const { fake, driver } = contained(new FakeDriver(), ['hugetlb']);
+    const events = run({ big: { command: 'big', memoryMax: 2 ** 28 }, web: { command: 'web' } }, { driver });
     expect(events.filter((event) => event.type === 'invalid-entry')).toEqual([
       expect.objectContaining({ id: 'big', code: 'ELIMITS', message: expect.stringContaining('memoryMax needs the memory controller') as unknown }),
     ]);
@@ -100,7 +111,7 @@ describe('containment: limits', () => {
     ['ELIMITS', 'big', { command: 'big', memoryMax: 2 ** 28 }, 'memoryMax needs the memory controller'],
     ['ECGROUP', 'supervisor', { command: 'supervisor' }, "its cgroup cannot be made: the id `supervisor` names the manager's own cgroup"],
   ])('a dependent of an id refused for %s is told (dependency-failed, invalid) and waits with a cause naming the refusal', (code, id, refused, why) => {
-    const fake = new FakeDriver();
+    const { fake, driver } = contained(new FakeDriver(), ['hugetlb']);
     const board = new StatusBoard();
     const web = { command: 'web', after: [id] };
     const events = run(
@@ -108,7 +119,7 @@ describe('containment: limits', () => {
         [0, { [id]: refused, web }],
         [1_000, { [id]: refused, web, other: { command: 'other' } }],
       ],
-      { driver: withCgroups(fake, new SpecCgroups(['hugetlb'])) },
+      { driver },
     );
     // Before the kill that ends the run.
     for (const event of events.filter(({ at }) => at < 2_000)) board.see(event);
@@ -123,14 +134,14 @@ describe('containment: limits', () => {
   });
 
   it('a dependent of an id refused for ELIMITS starts once a set lifts the refusal and the id is ready', () => {
-    const fake = new FakeDriver();
+    const { fake, driver } = contained(new FakeDriver(), ['hugetlb']);
     const web = { command: 'web', after: ['big'] };
     run(
       [
         [0, { big: { command: 'big', memoryMax: 2 ** 28 }, web }],
         [1_000, { big: { command: 'big' }, web }],
       ],
-      { driver: withCgroups(fake, new SpecCgroups(['hugetlb'])) },
+      { driver },
     );
     expect(fake.spawns.map((spec) => spec.command)).toEqual(['big', 'web']);
   });
@@ -152,30 +163,33 @@ describe('containment: limits', () => {
   });
 
   it('writes the limits into the cgroup before the first spawn where the controllers are delegated, and again when they change', () => {
-    const fake = new FakeDriver();
-    const cgroups = new SpecCgroups(['memory', 'cpu', 'pids']);
+    const { fake, cgroups, driver } = contained(new FakeDriver(), ['memory', 'cpu', 'pids']);
     const scope = ownScopeOf(fake.processes);
+    const spawnsWhenLimited: number[] = [];
+    const limit = cgroups.limit.bind(cgroups);
+    vi.spyOn(cgroups, 'limit').mockImplementation((...args) => {
+      spawnsWhenLimited.push(fake.spawns.length);
+      return limit(...args);
+    });
     run(
       [
         [0, { web: { command: 'web', memoryMax: 2 ** 28, pidsMax: 64 } }],
         [1_000, { web: { command: 'web', memoryMax: 2 ** 29, pidsMax: 64 } }],
       ],
-      { driver: withCgroups(fake, cgroups) },
+      { driver },
     );
-    const dir = `/cg/mine/rxd-${scope}/web`;
-    expect(cgroups.acts.filter((act) => act.startsWith('limit'))).toEqual([
-      `limit ${dir} memory.max=${2 ** 28}`,
-      `limit ${dir} pids.max=64`,
-      `limit ${dir} memory.max=${2 ** 29}`,
-      `limit ${dir} pids.max=64`,
+    const dir = `${ROOT}/rxd-${scope}/web`;
+    expect(cgroups.limits.map(({ dir, writes }) => [dir, writes.map(({ file, value }) => `${file}=${value}`)])).toEqual([
+      [dir, [`memory.max=${2 ** 28}`, 'pids.max=64']],
+      [dir, [`memory.max=${2 ** 29}`, 'pids.max=64']],
     ]);
+    // Each before the spawn it binds.
+    expect(spawnsWhenLimited).toEqual([0, 1]);
     expect(fake.spawns.length).toBe(2);
   });
 
   it("puts a limit removed from a service's definition back to max when the changed service is replaced, never leaving the old value in its cgroup", () => {
-    const fake = new FakeDriver();
-    const cgroups = new FakeCgroups(fake.processes, { controllers: ['memory', 'cpu', 'pids'] });
-    const driver = { processes: fake.processes, system: fake.system, files: fake.files, cgroups };
+    const { fake, cgroups, driver } = contained(new FakeDriver(), ['memory', 'cpu', 'pids']);
     run(
       [
         [0, { web: { command: 'web', memoryMax: 2 ** 28, cpuMax: 0.5, pidsMax: 64 } }],
@@ -185,7 +199,7 @@ describe('containment: limits', () => {
       { driver },
     );
     const written = cgroups.limits.map(({ dir, writes }) => [dir, writes.map(({ file, value }) => `${file}=${value}`)]);
-    const dir = `/sys/fs/cgroup/fake.service/rxd-${ownScopeOf(fake.processes)}/web`;
+    const dir = `${ROOT}/rxd-${ownScopeOf(fake.processes)}/web`;
     expect(written).toEqual([
       [dir, [`memory.max=${2 ** 28}`, 'cpu.max=50000 100000', 'pids.max=64']],
       [dir, ['pids.max=64', 'memory.max=max', 'cpu.max=max']],
@@ -197,26 +211,27 @@ describe('containment: limits', () => {
 
 describe('containment: cleanup', () => {
   it("removes a service's cgroup once it left the set and its daemon stopped; kill() removes the scope's; the others' stay until then", () => {
-    const fake = new FakeDriver();
-    const cgroups = new SpecCgroups();
+    const { fake, cgroups, driver } = contained();
     const scope = ownScopeOf(fake.processes);
     run(
       [
         [0, { web: { command: 'web' }, api: { command: 'api' } }],
         [1_000, { web: { command: 'web' } }],
       ],
-      { driver: withCgroups(fake, cgroups), kill$: timer(10_000) },
+      { driver, kill$: timer(10_000) },
     );
-    expect(cgroups.acts.filter((act) => act.startsWith('remove'))).toEqual([`remove /cg/mine/rxd-${scope}/api`, `remove /cg/mine/rxd-${scope}`]);
-    expect(cgroups.made).toEqual([]);
+    expect(cgroups.removed).toEqual([
+      { dir: `${ROOT}/rxd-${scope}/api`, at: 1_000 },
+      { dir: `${ROOT}/rxd-${scope}`, at: 10_000 },
+    ]);
+    expect([...cgroups.dirs]).toEqual([]);
   });
 
   it('leaves every cgroup on close(): the processes run on in them', () => {
-    const fake = new FakeDriver();
-    const cgroups = new SpecCgroups();
-    run({ web: { command: 'web' } }, { driver: withCgroups(fake, cgroups), kill$: NEVER, close$: timer(1_000) });
-    expect(cgroups.acts.filter((act) => act.startsWith('remove'))).toEqual([]);
-    expect(cgroups.made.length).toBe(1);
+    const { cgroups, driver } = contained();
+    run({ web: { command: 'web' } }, { driver, kill$: NEVER, close$: timer(1_000) });
+    expect(cgroups.removed).toEqual([]);
+    expect(cgroups.dirs.size).toBe(1);
   });
 });
 
@@ -230,37 +245,38 @@ describe("containment: the scope's cgroups at restore (M8 by cgroup)", () => {
   });
 
   it('ends what runs in the cgroup of an id no longer desired and removes it, removes an empty one, and ends what is left in a desired id\'s cgroup before its first spawn', () => {
-    const fake = new FakeDriver();
-    const cgroups = new SpecCgroups();
+    const { fake, cgroups, driver } = contained();
     const scope = scopeOf(root);
-    const gone = cgroups.leave(scope, 'gone', true);
-    const empty = cgroups.leave(scope, 'empty', false);
-    const web = cgroups.leave(scope, 'web', true);
-    const spawnedAt: number[] = [];
+    const dirOf = (id: string): string => join(ROOT, `rxd-${scope}`, id);
+    const [gone, empty, web] = [dirOf('gone'), dirOf('empty'), dirOf('web')];
+    const left: number[] = [];
+    const inWebAtSpawn: number[][] = [];
     inVirtualTime(() => {
-      manage(of({ web: { command: 'web' } }), { driver: withCgroups(fake, cgroups), dataDir: root, quietMs: 0, close$: timer(1_000) }).subscribe((event) => {
-        if (event.type === 'spawning') spawnedAt.push(cgroups.acts.length);
+      // What a crashed manager left: its cgroups, two of them holding a process (with no RXDAEMON_* variables: found by the cgroup alone).
+      for (const id of ['gone', 'empty', 'web']) cgroups.create(ROOT, scope, id);
+      left.push(...[gone, web].map((dir) => fake.processes.addProcess({ cgroup: dir }).pid));
+      manage(of({ web: { command: 'web' } }), { driver, dataDir: root, quietMs: 0, close$: timer(1_000) }).subscribe((event) => {
+        if (event.type === 'spawning') inWebAtSpawn.push(cgroups.members(web).map(({ pid }) => pid));
       });
     });
-    expect(cgroups.acts).toEqual(expect.arrayContaining([`kill ${gone}`, `remove ${gone}`, `remove ${empty}`, `kill ${web}`]));
-    expect(cgroups.acts).not.toContain(`remove ${web}`);
-    expect(cgroups.acts.indexOf(`kill ${gone}`)).toBeLessThan(cgroups.acts.indexOf(`remove ${gone}`));
+    expect(cgroups.kills.map(({ dir }) => dir).sort()).toEqual([gone, web].sort());
+    expect(cgroups.removed.map(({ dir }) => dir).sort()).toEqual([empty, gone].sort());
+    expect(left.map((pid) => fake.processes.get(pid)?.alive)).toEqual([false, false]);
     // The fresh web starts alone in its cgroup: after what was left there was killed.
-    expect(spawnedAt).toEqual([cgroups.acts.indexOf(`kill ${web}`) + 1]);
-    expect(cgroups.made).toEqual([web]);
+    expect(inWebAtSpawn).toEqual([[]]);
+    expect([...cgroups.dirs]).toEqual([web]);
   });
 
   it("gives up waiting after 1 s for what outlives cgroup.kill (uninterruptible sleep), says so, and starts the desired id's run; the cgroup is left", () => {
-    const fake = new FakeDriver();
-    const cgroups = new FakeCgroups(fake.processes);
+    const { fake, cgroups, driver } = contained();
     const warned: string[] = [];
-    const web = join('/sys/fs/cgroup/fake.service', `rxd-${scopeOf(root)}`, 'web');
+    const web = join(ROOT, `rxd-${scopeOf(root)}`, 'web');
     const spawnedAt: number[] = [];
     inVirtualTime(() => {
-      cgroups.create('/sys/fs/cgroup/fake.service', scopeOf(root), 'web');
+      cgroups.create(ROOT, scopeOf(root), 'web');
       cgroups.stuck(fake.processes.addProcess({ cgroup: web }).pid);
       const logger = { ...silentLogger, warn: (message: string) => warned.push(message) };
-      manage(of({ web: { command: 'web' } }), { driver: withCgroups(fake, cgroups), dataDir: root, quietMs: 0, close$: timer(5_000), logger }).subscribe((event) => {
+      manage(of({ web: { command: 'web' } }), { driver, dataDir: root, quietMs: 0, close$: timer(5_000), logger }).subscribe((event) => {
         if (event.type === 'spawning') spawnedAt.push(event.at);
       });
     });
@@ -271,14 +287,13 @@ describe("containment: the scope's cgroups at restore (M8 by cgroup)", () => {
   });
 
   it('ends stopRecorded$ (rxdaemon shutdown with no manager) 1 s after a cgroup.kill that leaves a process in uninterruptible sleep, where it waited forever', () => {
-    const fake = new FakeDriver();
-    const cgroups = new FakeCgroups(fake.processes);
-    const gone = join('/sys/fs/cgroup/fake.service', `rxd-${scopeOf(root)}`, 'gone');
+    const { fake, cgroups, driver } = contained();
+    const gone = join(ROOT, `rxd-${scopeOf(root)}`, 'gone');
     const ends: string[] = [];
     inVirtualTime(() => {
-      cgroups.create('/sys/fs/cgroup/fake.service', scopeOf(root), 'gone');
+      cgroups.create(ROOT, scopeOf(root), 'gone');
       cgroups.stuck(fake.processes.addProcess({ cgroup: gone }).pid);
-      stopRecorded$(root, { driver: withCgroups(fake, cgroups) }).subscribe((event) => {
+      stopRecorded$(root, { driver }).subscribe((event) => {
         if (event.type === 'manager-stopped') ends.push(`${event.type}@${event.at}`);
       });
     });

@@ -1,16 +1,21 @@
 import { asyncScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { ManagerEvent } from '../../lib/manager/events.js';
+import { ServiceCgroups } from '../../lib/manager/service-cgroups.js';
 import { Fleet } from '../../lib/manager/fleet.js';
 import { DaemonStates } from '../../lib/manager/fold-states.js';
 import { Manager } from '../../lib/manager/manager.js';
 import type { Service } from '../../lib/manager/service.js';
+import { silentLogger } from '../../lib/logger.js';
+import { noCgroups } from '../../lib/process/cgroups.js';
 import { hashToken } from '../../lib/snapshot/token-hash.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import type { FakeProcess } from '../../lib/testing/fake-process.js';
 import { of } from 'rxjs';
 import { inVirtualTime } from '../helpers/virtual-time.js';
-import { processGroups } from '../helpers/fake-cgroups.js';
+
+/** The fleet's cgroups under process-group containment: none. */
+const processGroups = (): ServiceCgroups => new ServiceCgroups({ mode: 'process-group', reason: 'spec' }, noCgroups, 'spec', silentLogger, asyncScheduler);
 
 describe('Fleet.restore (M4)', () => {
   it('skips, with a warning each, entries with a bad id, a malformed snapshot, a dead process', () => {

@@ -10,7 +10,6 @@ import { FakeCgroups } from '../../lib/testing/fake-cgroups.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
 import { silentLogger } from '../../lib/logger.js';
 import { scopeOf } from '../../lib/manager/open-data-dir.js';
-import { withCgroups } from '../helpers/fake-cgroups.js';
 import { recordedPids } from '../helpers/records.js';
 import { inVirtualTime } from '../helpers/virtual-time.js';
 import { eventLine } from '../helpers/event-line.js';
@@ -100,7 +99,7 @@ describe('stopRecorded$: what the records of a data dir hold, stopped where no m
     const shutdownElsewhere = (tamper: (web: { cgroup?: string }, made: { cgroups: FakeCgroups; fake: FakeDriver }) => void = () => undefined) => {
       const fake = new FakeDriver({ onSigint: { exitAfterMs: 10 } });
       const cgroups = new FakeCgroups(fake.processes);
-      const driver = withCgroups(fake, cgroups);
+      const driver = fake.withCgroups(cgroups);
       const web = join(UNIT, `rxd-${scopeOf(root)}`, 'web');
       const warned: string[] = [];
       const seen: string[] = [];

@@ -7,7 +7,6 @@ import type { RestoreError } from '../../lib/snapshot/restore-error.js';
 import { hashToken } from '../../lib/snapshot/token-hash.js';
 import { FakeCgroups } from '../../lib/testing/fake-cgroups.js';
 import { FakeDriver } from '../../lib/testing/fake-driver.js';
-import { withCgroups } from '../helpers/fake-cgroups.js';
 import { testScheduler } from '../helpers/virtual-time.js';
 
 const setup = () => {
@@ -216,7 +215,7 @@ describe('Daemon.snapshot (S7)', () => {
 
   it("holds the cgroup a contained process runs in, spawned (from its started) or adopted (from its adopted), and none outside one", () => {
     const { scheduler, driver: fake, snapshot } = setup();
-    const driver = withCgroups(fake, new FakeCgroups(fake.processes));
+    const driver = fake.withCgroups(new FakeCgroups(fake.processes));
     const cgroup = '/sys/fs/cgroup/fake.service/rxd-a1/proxy';
     const spawned = new Daemon({ command: 'x', id: 'x' }, { driver, scheduler, cgroup });
     const plain = new Daemon({ command: 'x' }, { driver, scheduler });
