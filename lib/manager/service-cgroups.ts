@@ -5,7 +5,7 @@ import { LEFTOVERS_WAIT_MS } from '../daemon/exited.js';
 import type { Logger } from '../logger.js';
 import type { Cgroups } from '../process/cgroups.js';
 import type { Containment } from '../process/cgroup/containment.js';
-import { supervisorLeafNeeded } from '../process/cgroup/layout.js';
+import { scopeCgroupOf, supervisorLeafNeeded } from '../process/cgroup/layout.js';
 import { limitControllers, limitResets, limitWrites, type CgroupLimits, type LimitsRefused, type LimitWrite } from '../process/cgroup/limits.js';
 import { recordedCgroupProblem } from './recorded-cgroup.js';
 import type { Rejected } from './wanted.js';
@@ -67,7 +67,7 @@ export class ServiceCgroups {
 
   /** `<root>/rxd-<scope>`, under cgroup containment. */
   get scopeDir(): string | undefined {
-    return this.containment.mode === 'cgroup' ? join(this.containment.hierarchy.root, `rxd-${this.scope}`) : undefined;
+    return this.containment.mode === 'cgroup' ? scopeCgroupOf(this.containment.hierarchy.root, this.scope) : undefined;
   }
 
   /**
@@ -95,7 +95,7 @@ export class ServiceCgroups {
     if (changes.length > 0 && JSON.stringify(writes) !== JSON.stringify(known?.limits ?? [])) {
       const controllers = [...new Set(changes.map(({ controller }) => controller))];
       const applied = this.enterLeafFor(controllers);
-      const limited = isLeft(applied) ? applied : this.cgroups.limit([root, join(root, `rxd-${this.scope}`)], controllers, dir, changes);
+      const limited = isLeft(applied) ? applied : this.cgroups.limit([root, scopeCgroupOf(root, this.scope)], controllers, dir, changes);
       if (isLeft(limited)) return left({ id, code: 'ELIMITS', message: `its limits cannot be written: ${limited.left.message}` });
     }
     this.made.set(id, { dir, limits: writes });

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readKernelText } from './kernel-text.js';
 import { procPids } from './proc-stat.js';
 
 /**
@@ -34,17 +34,9 @@ const RESERVE = 32;
 // Capabilities that exempt a fork from RLIMIT_NPROC (kernel/fork.c: CAP_SYS_RESOURCE, CAP_SYS_ADMIN).
 const EXEMPTING_CAPS = (1n << 24n) | (1n << 21n);
 
-const readText = (path: string): string | undefined => {
-  try {
-    return readFileSync(path, 'latin1');
-  } catch {
-    return undefined;
-  }
-};
-
 /** A count in a file of /proc or /sys ("4194304\n"); undefined when absent or not a count ("max"). */
 const readCount = (path: string): number | undefined => {
-  const text = readText(path)?.trim();
+  const text = readKernelText(path)?.trim();
   return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
 };
 
@@ -91,7 +83,7 @@ export const pidsCgroup = (cgroups: string): { readonly hierarchy: string; reado
 
 /** Every task (thread) on the system, from /proc/loadavg's "running/total" field. */
 const tasksInUse = (proc: string): number | undefined => {
-  const total = Number(readText(join(proc, 'loadavg'))?.split(' ')[3]?.split('/')[1]);
+  const total = Number(readKernelText(join(proc, 'loadavg'))?.split(' ')[3]?.split('/')[1]);
   return Number.isSafeInteger(total) ? total : undefined;
 };
 
@@ -99,7 +91,7 @@ const tasksInUse = (proc: string): number | undefined => {
 export const tasksOf = (uid: number, proc = SYSTEM.proc): number => {
   let count = 0;
   for (const pid of procPids(proc)) {
-    const status = readText(join(proc, String(pid), 'status'));
+    const status = readKernelText(join(proc, String(pid), 'status'));
     if (status === undefined || realUidOf(status) !== uid) continue;
     count += Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1);
   }
@@ -124,7 +116,7 @@ const headroom = (wanted: number, { limit, value, inUse }: Pick<Headroom, 'limit
  * systemd's TasksMax= and a Kubernetes pod's pid limit set.
  */
 const cgroupLimits = (wanted: number, { proc, cgroup }: LimitSources): Headroom[] => {
-  const found = pidsCgroup(readText(join(proc, 'self/cgroup')) ?? '');
+  const found = pidsCgroup(readKernelText(join(proc, 'self/cgroup')) ?? '');
   if (found === undefined) return [];
   const parts = found.path.split('/').filter((part) => part !== '');
   return parts
@@ -158,9 +150,9 @@ export const processHeadroom = (wanted: number, sources: LimitSources = SYSTEM):
   if (pidMax !== undefined) candidates.push(headroom(wanted, { limit: 'kernel.pid_max', value: pidMax, inUse: tasks }, () => 'sysctl -w kernel.pid_max=4194304'));
   const threadsMax = readCount(join(proc, 'sys/kernel/threads-max'));
   if (threadsMax !== undefined) candidates.push(headroom(wanted, { limit: 'kernel.threads-max', value: threadsMax, inUse: tasks }, (needed) => `sysctl -w kernel.threads-max=${needed}`));
-  const status = readText(join(proc, 'self/status')) ?? '';
-  const binds = nprocBinds(status, readText(join(proc, 'self/uid_map')));
-  const nproc = binds ? softLimit(readText(join(proc, 'self/limits')) ?? '', 'Max processes') : undefined;
+  const status = readKernelText(join(proc, 'self/status')) ?? '';
+  const binds = nprocBinds(status, readKernelText(join(proc, 'self/uid_map')));
+  const nproc = binds ? softLimit(readKernelText(join(proc, 'self/limits')) ?? '', 'Max processes') : undefined;
   // The system's tasks bound this user's: counted exactly (a walk of /proc) only when that bound leaves too little room.
   if (nproc !== undefined && nproc - tasks - RESERVE < wanted) {
     candidates.push(headroom(wanted, { limit: 'RLIMIT_NPROC', value: nproc, inUse: tasksOf(realUidOf(status) ?? NaN, proc) }, nprocAdvice));

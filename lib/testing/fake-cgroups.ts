@@ -4,7 +4,7 @@ import { Observable } from 'rxjs';
 import type { FileProblem } from '../fs/file-problem.js';
 import type { Cgroups } from '../process/cgroups.js';
 import type { CgroupHierarchy, CgroupUnavailable } from '../process/cgroup/discovery.js';
-import { SUPERVISOR_LEAF } from '../process/cgroup/layout.js';
+import { scopeCgroupOf, SUPERVISOR_LEAF } from '../process/cgroup/layout.js';
 import type { LimitController, LimitWrite } from '../process/cgroup/limits.js';
 import type { CgroupUsage } from '../process/cgroup/usage.js';
 import type { FakeProcess } from './fake-process.js';
@@ -86,19 +86,19 @@ export class FakeCgroups implements Cgroups {
 
   create(root: string, scope: string, id: string): Either<FileProblem, string> {
     if (id === SUPERVISOR_LEAF) return left({ code: 'EINVAL', message: `the id \`${id}\` names the manager's own cgroup of the scope: a service cannot have it` });
-    const dir = join(root, `rxd-${scope}`, id);
+    const dir = join(scopeCgroupOf(root, scope), id);
     if (KERNEL_FILES.has(id)) return left({ code: 'EEXIST', message: `cannot create the cgroup ${dir}: a regular file of that name is there` });
     this.dirs.add(dir);
     return right(dir);
   }
 
   list(root: string, scope: string): string[] {
-    const prefix = `${join(root, `rxd-${scope}`)}/`;
+    const prefix = `${scopeCgroupOf(root, scope)}/`;
     return [...this.dirs].filter((dir) => dir.startsWith(prefix)).map((dir) => dir.slice(prefix.length));
   }
 
   remove(dir: string): Either<FileProblem, void> {
-    if (this.members(dir).length > 0) return left({ code: 'EBUSY', message: `cannot remove the cgroup ${dir}: processes still run in it` });
+    if (this.isPopulated(dir)) return left({ code: 'EBUSY', message: `cannot remove the cgroup ${dir}: processes still run in it` });
     for (const made of this.dirs) if (made === dir || made.startsWith(`${dir}/`)) this.dirs.delete(made);
     this.removed.push({ dir, at: this.processes.clock.now() });
     return right(undefined);
@@ -110,7 +110,7 @@ export class FakeCgroups implements Cgroups {
   }
 
   enterSupervisorLeaf(root: string, scope: string): Either<FileProblem, string> {
-    this.supervisorLeaf = join(root, `rxd-${scope}`, SUPERVISOR_LEAF);
+    this.supervisorLeaf = join(scopeCgroupOf(root, scope), SUPERVISOR_LEAF);
     return right(this.supervisorLeaf);
   }
 
@@ -122,7 +122,7 @@ export class FakeCgroups implements Cgroups {
     return new Observable<boolean>((subscriber) => {
       let last: boolean | undefined;
       const look = (): void => {
-        const now = this.members(dir).length > 0;
+        const now = this.isPopulated(dir);
         if (now !== last) subscriber.next(now);
         last = now;
       };
@@ -150,7 +150,8 @@ export class FakeCgroups implements Cgroups {
   }
 
   holds(dir: string, pid: number): boolean {
-    return this.processes.get(pid)?.cgroup === dir && this.processes.get(pid)?.alive === true;
+    const fake = this.processes.get(pid);
+    return fake?.alive === true && fake.cgroup === dir;
   }
 
   usage(dir: string): CgroupUsage | undefined {

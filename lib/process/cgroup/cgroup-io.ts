@@ -1,5 +1,6 @@
-import { accessSync, constants, lstatSync, readFileSync, statfsSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, statfsSync } from 'node:fs';
 import { release } from 'node:os';
+import { readKernelText } from '../kernel-text.js';
 
 /** What is at a path, never following a symlink there: a directory of a cgroup v2 file system, or what else. */
 export type PathKind = 'cgroup2' | 'directory' | 'symlink' | 'other' | 'missing';
@@ -25,15 +26,7 @@ const CGROUP2_SUPER_MAGIC = 0x63677270;
 
 /** The system as it is: /proc, /sys/fs/cgroup and uname. */
 export const systemCgroupIo: CgroupIo = {
-  readText: (path) => {
-    try {
-      // A file of a controller that is not enabled (memory.events) is absent, and is asked for on every restart:
-      // told by a stat that throws nothing, since an fs exception costs up to 1 ms where a source-map hook is installed.
-      return statSync(path, { throwIfNoEntry: false }) === undefined ? undefined : readFileSync(path, 'latin1');
-    } catch {
-      return undefined;
-    }
-  },
+  readText: readKernelText,
   mayWrite: (path) => {
     try {
       accessSync(path, constants.W_OK);
