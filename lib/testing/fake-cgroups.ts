@@ -37,6 +37,9 @@ const KERNEL_FILES = new Set([
   ...['cpu.pressure', 'cpu.stat', 'cpu.stat.local', 'io.pressure', 'memory.pressure'],
 ]);
 
+/** Whether cgroup `path` is `dir` or one below it. */
+const isWithin = (path: string, dir: string): boolean => path === dir || path.startsWith(`${dir}/`);
+
 /**
  * The cgroups of a {@link FakeProcesses}, in virtual time: a fake process
  * is in the cgroup its spawn joined (`SpawnSpec.cgroup`) or that it was
@@ -99,7 +102,7 @@ export class FakeCgroups implements Cgroups {
 
   remove(dir: string): Either<FileProblem, void> {
     if (this.isPopulated(dir)) return left({ code: 'EBUSY', message: `cannot remove the cgroup ${dir}: processes still run in it` });
-    for (const made of this.dirs) if (made === dir || made.startsWith(`${dir}/`)) this.dirs.delete(made);
+    for (const made of this.dirs) if (isWithin(made, dir)) this.dirs.delete(made);
     this.removed.push({ dir, at: this.processes.clock.now() });
     return right(undefined);
   }
@@ -183,6 +186,6 @@ export class FakeCgroups implements Cgroups {
   }
 
   #within({ cgroup }: FakeProcess, dir: string): boolean {
-    return cgroup !== undefined && (cgroup === dir || cgroup.startsWith(`${dir}/`));
+    return cgroup !== undefined && isWithin(cgroup, dir);
   }
 }
