@@ -93,13 +93,17 @@ describe('the fake seams', () => {
   it('FakeDriver is its three parts on one clock: the system’s scans see the processes, at the processes’ time', () => {
     const driver = new FakeDriver({ writes: { stdout: 'hello\n' } });
     const intents: number[] = [];
+    const started: (number | null)[] = [];
     inVirtualTime(({ cold }) => {
       supervise({ command: 'x' }, { driver, stdout: { file: '/out' }, stop$: cold('50ms s') }).subscribe();
       cold('20ms t').subscribe(() => intents.push(driver.system.spawnIntent({ command: 'x' }).at));
+      // Read in virtual time: past its end the clock is the wall's, which moves between two reads.
+      cold('60ms t').subscribe(() => started.push(driver.system.startedAt({ pid: 1000, startTime: '0' }, 500)));
     });
     expect(intents).toEqual([20]);
     expect(driver.processes.get(1000)?.alive).toBe(false);
-    expect(driver.system.startedAt({ pid: 1000, startTime: '0' }, 500)).toBe(500 - driver.processes.clock.now());
+    // Spawned at 0, looked at 60 ms on: started 60 ms before a "now" of 500.
+    expect(started).toEqual([440]);
     // What the script wrote went to the driver's own files.
     expect(driver.files.get('/out')).toBe('hello\n');
     expect(driver.files).toBe(driver.processes.files);
