@@ -4,7 +4,7 @@ import type { ExitStatus } from '../process/processes.js';
 import type { Stdio } from '../process/spawn-spec.js';
 import { readTail } from '../output/tail.js';
 import type { DaemonContext } from './context.js';
-import type { LiveProcess } from './live-process.js';
+import { EMPTIED_EXIT, type LiveProcess } from './live-process.js';
 import { RunEnd, type Run, type RunItem, type StopReason } from './run.js';
 
 /**
@@ -23,7 +23,7 @@ export const exited$ = (context: DaemonContext, run: Run, status: ExitStatus, re
     const runMs = scheduler.now() - startedAt;
     const { cgroup } = process;
     const leftovers$ =
-      cgroup !== undefined ? (driver.cgroups.isPopulated(cgroup) ? cgroupEmptied$(context, cgroup) : undefined)
+      cgroup !== undefined ? (status !== EMPTIED_EXIT && driver.cgroups.isPopulated(cgroup) ? cgroupEmptied$(context, cgroup) : undefined)
       : killProcessGroup && driver.processes.endGroup(process) ? leftoversGone$(context, process.pid)
       : undefined;
     const { code, signal } = status;

@@ -77,6 +77,20 @@ export const UNKNOWN_EXIT: ExitStatus = { code: null, signal: null };
 export const pollUntilGone = (processes: Processes, target: ProcessIdentity, periodMs: number, scheduler: SchedulerLike): Observable<ExitStatus> =>
   new Observable<ExitStatus>((subscriber) => {
     const watch = processes.watch(target);
+    subscriber.add(pollWatch(watch, periodMs, scheduler).subscribe(subscriber));
+    // Out of its poll group first: a tick never looks through a closed descriptor.
+    subscriber.add(() => {
+      watch.close();
+    });
+  });
+
+/**
+ * {@link pollUntilGone} through a watch the caller holds, and closes: a
+ * process watched at one period, then at another (an adopted process
+ * stopped), keeps its one descriptor.
+ */
+export const pollWatch = (watch: ProcessWatch, periodMs: number, scheduler: SchedulerLike): Observable<ExitStatus> =>
+  new Observable<ExitStatus>((subscriber) => {
     const group = groupFor(periodMs, scheduler);
     const watcher: Watcher = {
       watch,
@@ -88,6 +102,5 @@ export const pollUntilGone = (processes: Processes, target: ProcessIdentity, per
     group.add(watcher);
     return () => {
       group.remove(watcher);
-      watch.close();
     };
   });

@@ -62,16 +62,20 @@ export const watch$ = (context: DaemonContext, run: Run, settle: Settle): Observ
     const watches = new Subscription();
     subscriber.add(watches);
     let ready = false;
+    let settled = false;
     const decided = (outcome: Outcome): void => {
-      if (watches.closed) return;
-      watches.unsubscribe();
+      if (settled || watches.closed) return;
+      settled = true;
+      // What comes next subscribes before the watches let go, so that what both watch (an adopted process's
+      // descriptor, its cgroup's inotify watch: shared) is handed over, not closed and set up again.
       settle(context, run, outcome, ready).subscribe(subscriber);
+      watches.unsubscribe();
     };
     const watch = (start: () => Subscription): void => {
-      if (!watches.closed) watches.add(start());
+      if (!settled && !watches.closed) watches.add(start());
     };
     const emit = (event: DaemonEvent): void => {
-      if (!watches.closed) subscriber.next(event);
+      if (!settled && !watches.closed) subscriber.next(event);
     };
     // The exit first, so an exit already known when the run starts watching ends it as an exit.
     watch(() =>

@@ -1,5 +1,5 @@
-import { takeWhile, timer, type Observable } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { defer, takeWhile, timer, type Observable } from 'rxjs';
+import { describe, expect, it, vi } from 'vitest';
 import { supervise } from '../../lib/daemon/supervise.js';
 import type { DaemonEvent } from '../../lib/events.js';
 import { noRestart } from '../../lib/policy/no-restart.js';
@@ -115,6 +115,32 @@ describe('a daemon in its cgroup (Containment), in virtual time', () => {
     });
     expect(lines).toEqual(['adopted@0', 'ready@0', 'stable@10000', 'exited@60000', 'completed@60000']);
     expect(cgroups.members(DIR)).toEqual([]);
+  });
+
+  it('a stop of an adopted process in its cgroup keeps the watches of its adoption: one of cgroup.events, one of the process, and no look once the emptying told the end', () => {
+    const fake = new FakeDriver();
+    /** Counts the watches of cgroup.events set up, as fs.watch would be called. */
+    class CountingCgroups extends FakeCgroups {
+      watches = 0;
+      override populated$(dir: string): Observable<boolean> {
+        return defer(() => {
+          this.watches += 1;
+          return super.populated$(dir);
+        });
+      }
+    }
+    const cgroups = new CountingCgroups(fake.processes);
+    const driver = { processes: fake.processes, system: fake.system, files: fake.files, cgroups };
+    const processWatches = vi.spyOn(fake.processes, 'watch');
+    const looks = vi.spyOn(cgroups, 'isPopulated');
+    const lines = seen(() => {
+      const adoptee = fake.processes.addProcess({ cgroup: DIR });
+      return supervise({ command: 'x' }, { driver, cgroup: DIR, restart: noRestart, stop$: timer(1_000), adopt: { pid: adoptee.pid, startTime: adoptee.startTime } });
+    });
+    expect(lines).toEqual(['adopted@0', 'ready@0', 'stopping@1000', 'exited@1000:stop', 'stopped@1000']);
+    expect(cgroups.watches).toBe(1);
+    expect(processWatches).toHaveBeenCalledTimes(1);
+    expect(looks).not.toHaveBeenCalled();
   });
 
   it("an OOM kill in the cgroup is exited with reason 'oom', not requested, and the policy restarts it", () => {
