@@ -1,5 +1,5 @@
-import { isLeft } from 'fp-ts/lib/Either.js';
-import { defer, EMPTY, ignoreElements, interval, Observable, takeWhile } from 'rxjs';
+import { defer, EMPTY, ignoreElements, interval, Observable, takeWhile, tap } from 'rxjs';
+import { endCgroup$, LEFTOVERS_WAIT_MS } from '../process/end-cgroup.js';
 import type { ExitStatus } from '../process/processes.js';
 import type { Stdio } from '../process/spawn-spec.js';
 import { readTail } from '../output/tail.js';
@@ -49,40 +49,20 @@ const oomKilled = (context: DaemonContext, { process, oomKills }: Run): boolean 
 
 /**
  * Completes once cgroup `dir`, found holding processes after its leader's
- * exit, holds none: after one `cgroup.kill` of what is left, when
- * cgroup.events says so (at once, if they ended meanwhile). Never
- * longer than {@link LEFTOVERS_WAIT_MS}: a process in uninterruptible sleep
- * (D state, a hung NFS mount) outlives any SIGKILL for a while, and a
- * stop must still end.
+ * exit, holds none, or gives up on it (see {@link endCgroup$}): a stop must
+ * end even where a process outlives the kill.
  */
-const cgroupEmptied$ = (context: DaemonContext, dir: string): Observable<never> =>
-  new Observable<never>((subscriber) => {
-    const { driver, scheduler, logger } = context.options;
-    const kill = (): void => {
-      const killed = driver.cgroups.kill(dir);
-      if (isLeft(killed)) logger.warn(`rxdaemon: the processes left in ${dir} were not ended: ${killed.left.message}`);
-    };
-    subscriber.add(scheduler.schedule(() => { subscriber.complete(); }, LEFTOVERS_WAIT_MS));
-    let killed = false;
-    subscriber.add(
-      driver.cgroups.populated$(dir).subscribe({
-        next: (populated) => {
-          if (!populated) subscriber.complete();
-          else if (!killed) {
-            killed = true;
-            kill();
-          }
-        },
-        // Its events cannot be watched (past the inotify limit): ended all the same, and not waited for.
-        error: (error: unknown) => {
-          logger.debug(`rxdaemon: ${dir}'s cgroup.events cannot be watched: ${String(error)}`);
-          if (!killed) kill();
-          subscriber.complete();
-        },
-        complete: () => { subscriber.complete(); },
-      }),
-    );
-  });
+const cgroupEmptied$ = (context: DaemonContext, dir: string): Observable<never> => {
+  const { driver, scheduler, logger } = context.options;
+  return endCgroup$(driver.cgroups, dir, scheduler).pipe(
+    tap((end) => {
+      if (end.kind === 'not-killed') logger.warn(`rxdaemon: the processes left in ${dir} were not ended: ${end.problem.message}`);
+      // Its events cannot be watched (past the inotify limit): ended all the same, and not waited for.
+      else if (end.kind === 'unwatched') logger.debug(`rxdaemon: ${dir}'s cgroup.events cannot be watched: ${String(end.error)}`);
+    }),
+    ignoreElements(),
+  );
+};
 
 /** The crash report: the last lines this run wrote to its stderr file, else (none there, or none written) its stdout file; none when neither is a file. */
 const tailOf = (context: DaemonContext, process: LiveProcess): string[] => {
@@ -93,14 +73,6 @@ const tailOf = (context: DaemonContext, process: LiveProcess): string[] => {
   const fromStderr = tail(stderr, outputStart?.stderr, outputStart?.stderrRotations);
   return fromStderr.length > 0 ? fromStderr : tail(stdout, outputStart?.stdout, outputStart?.stdoutRotations);
 };
-
-/**
- * How long the end of a run, or a manager's sweep of its scope's cgroups,
- * waits for leftovers it SIGKILLed to be gone: orphans nobody reaps (a
- * supervisor that is PID 1) stay zombies forever, and a process in
- * uninterruptible sleep outlives a SIGKILL for a while.
- */
-export const LEFTOVERS_WAIT_MS = 1_000;
 
 /**
  * Completes once nothing is left in the group: a SIGKILL takes effect when

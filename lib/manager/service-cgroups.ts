@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import { concatMap, defer, EMPTY, first, map, of, timeout, type Observable, type SchedulerLike } from 'rxjs';
-import { LEFTOVERS_WAIT_MS } from '../daemon/exited.js';
+import { concatMap, defer, EMPTY, map, of, tap, type Observable, type SchedulerLike } from 'rxjs';
 import type { Logger } from '../logger.js';
 import type { Cgroups } from '../process/cgroups.js';
+import { endCgroup$, LEFTOVERS_WAIT_MS } from '../process/end-cgroup.js';
 import type { Containment } from '../process/cgroup/containment.js';
 import { scopeCgroupOf, supervisorLeafNeeded } from '../process/cgroup/layout.js';
 import { limitControllers, limitResets, limitWrites, type CgroupLimits, type LimitsRefused, type LimitWrite } from '../process/cgroup/limits.js';
@@ -177,32 +177,23 @@ export class ServiceCgroups {
   }
 
   /**
-   * Kills cgroup `dir`: true once it holds no process, false (said) when
-   * it cannot be killed or still holds one after {@link LEFTOVERS_WAIT_MS}:
-   * a process in uninterruptible sleep (D state, a hung NFS mount) outlives
-   * a SIGKILL for a while, and a restore or a shutdown must still end.
+   * Kills cgroup `dir` (see {@link endCgroup$}): true once it holds no
+   * process, false (said) when it cannot be killed, cannot be watched, or
+   * still holds one after {@link LEFTOVERS_WAIT_MS}: a restore or a
+   * shutdown must still end.
    */
   private kill$(dir: string): Observable<boolean> {
     return defer(() => {
       this.logger.info(`rxdaemon manager: ending the processes left in ${dir}, which no live record accounts for`);
-      const killed = this.cgroups.kill(dir);
-      if (isLeft(killed)) {
-        this.logger.warn(`rxdaemon manager: cannot end the processes left in ${dir}: ${killed.left.message}`);
-        return of(false);
-      }
-      return this.cgroups.populated$(dir).pipe(
-        first((populated) => !populated),
-        map(() => true),
-        timeout({
-          first: LEFTOVERS_WAIT_MS,
-          scheduler: this.scheduler,
-          with: () => {
-            this.logger.warn(`rxdaemon manager: the processes left in ${dir} outlived cgroup.kill for ${LEFTOVERS_WAIT_MS / 1_000} s (in uninterruptible sleep?): its cgroup is left to the next manager`);
-            return of(false);
-          },
-        }),
-      );
-    });
+      return endCgroup$(this.cgroups, dir, this.scheduler);
+    }).pipe(
+      tap((end) => {
+        if (end.kind === 'not-killed') this.logger.warn(`rxdaemon manager: cannot end the processes left in ${dir}: ${end.problem.message}`);
+        else if (end.kind === 'outlived') this.logger.warn(`rxdaemon manager: the processes left in ${dir} outlived cgroup.kill for ${LEFTOVERS_WAIT_MS / 1_000} s (in uninterruptible sleep?): its cgroup is left to the next manager`);
+        else if (end.kind === 'unwatched') this.logger.warn(`rxdaemon manager: the processes left in ${dir} were killed, but its cgroup.events cannot be watched (${String(end.error)}): its cgroup is left to the next manager`);
+      }),
+      map((end) => end.kind === 'empty'),
+    );
   }
 
   /** Removes `id`'s cgroup; one still populated (EBUSY) is left to the next manager, said at debug level. */
