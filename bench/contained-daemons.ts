@@ -109,7 +109,7 @@ const adoptedFleet = async (dirs: readonly string[], contained: boolean, windowM
   return { floor, percent, stopMs: now() - start };
 };
 
-const fleetRows = async (hierarchy: CgroupHierarchy, scope: string, count: number, windowMs: number): Promise<Row[]> => {
+export const fleetRows = async (hierarchy: CgroupHierarchy, scope: string, count: number, windowMs: number): Promise<Row[]> => {
   const dirsOf = (mode: string): string[] => Array.from({ length: count }, (_, i) => must(createServiceCgroup(hierarchy.root, scope, `${mode}-${i}`)));
   const grouped = await adoptedFleet(dirsOf('grouped'), false, windowMs);
   const contained = await adoptedFleet(dirsOf('contained'), true, windowMs);
