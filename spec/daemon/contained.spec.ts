@@ -140,7 +140,8 @@ describe('a daemon in its cgroup (Containment), in virtual time', () => {
     expect(lines).toEqual(['adopted@0', 'ready@0', 'stopping@1000', 'exited@1000:stop', 'stopped@1000']);
     expect(cgroups.watches).toBe(1);
     expect(processWatches).toHaveBeenCalledTimes(1);
-    expect(looks).not.toHaveBeenCalled();
+    // The one watch's looks (FakeCgroups reads through isPopulated): at its start and at the adoptee's end; none by the run's end.
+    expect(looks).toHaveBeenCalledTimes(2);
   });
 
   it("an OOM kill in the cgroup is exited with reason 'oom', not requested, and the policy restarts it", () => {
