@@ -34,8 +34,8 @@ const restartRows = async (hierarchy: CgroupHierarchy, scope: string, quick: boo
   return [
     { target: 'P9', subject: `child_process.spawn loop of /bin/true (baseline, ${cycles * (quick ? 2 : 10)} cycles)`, value: median(baseline), unit: 'ms/cycle', ratio: 1 },
     { target: 'P9', subject: 'the same loop, each child joined to a cgroup before exec through /bin/sh (the floor of a join in node)', value: median(ms.joined), unit: 'ms/cycle', ratio: median(ratios.joined) },
-    { target: 'P9', subject: 'restart cycle of a Daemon in a cgroup (joined before exec; exited at populated 0)', value: median(ms.contained), unit: 'ms/cycle', ratio: median(ratios.contained) },
-    // The design's 1.3× of a plain loop is spent by the join's exec alone: P9 holds the daemon to P1's 1.15× of its floor (docs/design.md, Departures).
+    { target: 'P9', subject: 'restart cycle of a Daemon in a cgroup (joined before exec; exited at populated 0)', value: median(ms.contained), unit: 'ms/cycle', ratio: median(ratios.contained), goal: '≤ 1.3×', met: median(ratios.contained) <= 1.3 },
+    // On a loaded machine the join's exec alone spends the design's 1.3×: P9 holds the daemon to P1's 1.15× of that floor too (docs/design.md, Departures).
     { target: 'P9', subject: 'the same, against the joined loop (what the daemon adds to the join)', value: overJoin, unit: '×', goal: '≤ 1.15×', met: overJoin <= 1.15 },
     { target: 'P9', subject: 'restart cycle of the same Daemon as a process group (P1)', value: median(ms.grouped), unit: 'ms/cycle', ratio: median(ratios.grouped) },
   ];
