@@ -87,7 +87,8 @@ export const adoptedProcess = (adoptee: Adoptee, options: ResolvedOptions): Live
   // a descriptor and an inotify watch closed and opened again).
   const watch$ = processWatch$(driver.processes, identity).pipe(handedOver());
   const emptied = contained === undefined ? undefined : emptied$(options, contained).pipe(handedOver());
-  const polled = (periodMs: number): Observable<ExitStatus> => watch$.pipe(switchMap((watch) => pollWatch(watch, periodMs, scheduler)));
+  // take(1): the shared watch never completes, and an exit is one value, as pollUntilGone's was.
+  const polled = (periodMs: number): Observable<ExitStatus> => watch$.pipe(switchMap((watch) => pollWatch(watch, periodMs, scheduler)), take(1));
   return {
     ...identity,
     ...(outputStart === undefined ? {} : { outputStart }),
@@ -110,15 +111,15 @@ const processWatch$ = (processes: Processes, target: ProcessIdentity): Observabl
   });
 
 /**
- * Shares a watch of the process between the run's watch and the stop that
- * takes over from it (watch.ts subscribes the stop before it lets go), the
- * last value replayed to the stop.
+ * Shares a watch (of the process, of its cgroup's emptying) between the
+ * run's watch and the stop that takes over from it (watch.ts subscribes
+ * the stop before it lets go), the last value replayed to the stop.
  */
 const handedOver = <T>(): MonoTypeOperatorFunction<T> => share<T>({ connector: () => new ReplaySubject<T>(1) });
 
 /**
  * An adopted process's end as its cgroup's emptying told it: unknown, as
- * {@link UNKNOWN_EXIT}, but nothing is left of the service, so its end
+ * `UNKNOWN_EXIT`, but nothing is left of the service, so its end
  * needs no look at the cgroup (a stop of 10,000 paid a read each).
  */
 export const EMPTIED_EXIT: ExitStatus = { code: null, signal: null };
