@@ -14,6 +14,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { processHeadroom, softLimit } from '../lib/process/limits.js';
+import { isLeft, isRight } from 'fp-ts/lib/Either.js';
+import { scopeOf } from '../lib/manager/open-data-dir.js';
+import { discoverCgroups } from '../lib/process/cgroup/discovery.js';
+import { removeCgroup, scopeCgroupOf } from '../lib/process/cgroup/layout.js';
 import { mark, type Mark } from './marked.js';
 import { IDLE_WINDOW_MS, note, type Row } from './measure.js';
 
@@ -88,6 +92,12 @@ export const scale = async (count: number): Promise<Row[]> => {
   } finally {
     const left = run.killAll();
     if (left > 0) note(`P6: ${left} processes of the run were still there at its end, and were killed.`);
+    // Under containment the managers made the data dir's cgroups, which a step killed at its timeout leaves behind.
+    const cgroups = discoverCgroups();
+    if (isRight(cgroups)) {
+      const removed = removeCgroup(scopeCgroupOf(cgroups.right.root, scopeOf(dataDir)));
+      if (isLeft(removed)) note(`P6: the run's cgroups were left: ${removed.left.message}`);
+    }
     rmSync(dataDir, { recursive: true, force: true });
   }
 };
