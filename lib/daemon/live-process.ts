@@ -1,10 +1,10 @@
-import { catchError, filter, map, merge, NEVER, Observable, ReplaySubject, share, switchMap, take, type MonoTypeOperatorFunction } from 'rxjs';
+import { catchError, filter, map, merge, NEVER, ReplaySubject, share, take, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import type { ResolvedOptions } from '../options.js';
-import type { ChildHandle, ExitStatus, OutputStart, Processes, ProcessWatch } from '../process/processes.js';
+import type { ChildHandle, ExitStatus, OutputStart } from '../process/processes.js';
 import type { Stdio } from '../process/spawn-spec.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import type { Adoptee } from '../snapshot/adoptee.js';
-import { pollWatch } from './liveness-poll.js';
+import { pollWatched, processWatch$ } from './liveness-poll.js';
 
 /**
  * The live process of a run, whether this supervisor started it or adopted
@@ -87,8 +87,7 @@ export const adoptedProcess = (adoptee: Adoptee, options: ResolvedOptions): Live
   // a descriptor and an inotify watch closed and opened again).
   const watch$ = processWatch$(driver.processes, identity).pipe(handedOver());
   const emptied = contained === undefined ? undefined : emptied$(options, contained).pipe(handedOver());
-  // take(1): the shared watch never completes, and an exit is one value, as pollUntilGone's was.
-  const polled = (periodMs: number): Observable<ExitStatus> => watch$.pipe(switchMap((watch) => pollWatch(watch, periodMs, scheduler)), take(1));
+  const polled = (periodMs: number): Observable<ExitStatus> => pollWatched(watch$, periodMs, scheduler);
   return {
     ...identity,
     ...(outputStart === undefined ? {} : { outputStart }),
@@ -99,16 +98,6 @@ export const adoptedProcess = (adoptee: Adoptee, options: ResolvedOptions): Live
     release: () => undefined,
   };
 };
-
-/** The process watched (its descriptor held) for as long as it is subscribed: emits the watch, and closes it at the end. */
-const processWatch$ = (processes: Processes, target: ProcessIdentity): Observable<ProcessWatch> =>
-  new Observable<ProcessWatch>((subscriber) => {
-    const watch = processes.watch(target);
-    subscriber.next(watch);
-    return () => {
-      watch.close();
-    };
-  });
 
 /**
  * Shares a watch (of the process, of its cgroup's emptying) between the

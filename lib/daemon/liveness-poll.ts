@@ -1,4 +1,4 @@
-import { interval, Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { interval, Observable, switchMap, take, type SchedulerLike, type Subscription } from 'rxjs';
 import type { ExitStatus, Processes, ProcessWatch } from '../process/processes.js';
 import type { ProcessIdentity } from '../process/identity.js';
 
@@ -69,27 +69,35 @@ const groupFor = (periodMs: number, scheduler: SchedulerLike): PollGroup => {
 export const UNKNOWN_EXIT: ExitStatus = { code: null, signal: null };
 
 /**
- * Emits once, then completes, on the first tick at which the process is
- * gone: exited, a zombie, or its pid now held by another process. All
- * processes polled at one period on one scheduler share one timer, so 1,000
- * adopted processes cost one timer, not 1,000.
+ * The process watched (its descriptor held) for as long as it is
+ * subscribed: emits the watch, and closes it at the end. Shared (an adopted
+ * process's run and the stop that takes over from it), it is opened once.
  */
-export const pollUntilGone = (processes: Processes, target: ProcessIdentity, periodMs: number, scheduler: SchedulerLike): Observable<ExitStatus> =>
-  new Observable<ExitStatus>((subscriber) => {
+export const processWatch$ = (processes: Processes, target: ProcessIdentity): Observable<ProcessWatch> =>
+  new Observable<ProcessWatch>((subscriber) => {
     const watch = processes.watch(target);
-    subscriber.add(pollWatch(watch, periodMs, scheduler).subscribe(subscriber));
-    // Out of its poll group first: a tick never looks through a closed descriptor.
-    subscriber.add(() => {
+    subscriber.next(watch);
+    return () => {
       watch.close();
-    });
+    };
   });
 
 /**
- * {@link pollUntilGone} through a watch the caller holds, and closes: a
- * process watched at one period, then at another (an adopted process
- * stopped), keeps its one descriptor.
+ * Emits once, then completes, on the first tick at which the process that
+ * `watch$` watches is gone: exited, a zombie, or its pid now held by
+ * another process. All processes polled at one period on one scheduler
+ * share one timer, so 1,000 adopted processes cost one timer, not 1,000.
  */
-export const pollWatch = (watch: ProcessWatch, periodMs: number, scheduler: SchedulerLike): Observable<ExitStatus> =>
+export const pollWatched = (watch$: Observable<ProcessWatch>, periodMs: number, scheduler: SchedulerLike): Observable<ExitStatus> =>
+  // take(1): a shared watch never completes, and an exit is one value.
+  watch$.pipe(switchMap((watch) => pollWatch(watch, periodMs, scheduler)), take(1));
+
+/** {@link pollWatched} of a watch of its own, opened at the subscription and closed at its end. */
+export const pollUntilGone = (processes: Processes, target: ProcessIdentity, periodMs: number, scheduler: SchedulerLike): Observable<ExitStatus> =>
+  pollWatched(processWatch$(processes, target), periodMs, scheduler);
+
+/** `watch` in its period's poll group while subscribed: emits {@link UNKNOWN_EXIT} when it says the process is gone. */
+const pollWatch = (watch: ProcessWatch, periodMs: number, scheduler: SchedulerLike): Observable<ExitStatus> =>
   new Observable<ExitStatus>((subscriber) => {
     const group = groupFor(periodMs, scheduler);
     const watcher: Watcher = {
