@@ -4,8 +4,8 @@ import { closeSync } from 'node:fs';
 import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { filter, firstValueFrom } from 'rxjs';
 import { joinedCommand, openCgroupProcs } from '../lib/process/cgroup/join.js';
-import { populated$ } from '../lib/process/cgroup/populated.js';
-import { now } from './measure.js';
+import { isPopulated, populated$ } from '../lib/process/cgroup/populated.js';
+import { now, sleep } from './measure.js';
 
 /** The right of an Either, or a throw naming its left. */
 export const must = <T>(either: Either<{ readonly message: string }, T>): T => {
@@ -35,7 +35,7 @@ export const joined = (dir: string, command: string, args: readonly string[] = [
 };
 
 /** Starts `sleep` joined to cgroup `dir` before it runs; it may not have joined yet on return. */
-export const joinedSleeper = (dir: string): ChildProcess => joined(dir, 'sleep', ['1000']);
+const joinedSleeper = (dir: string): ChildProcess => joined(dir, 'sleep', ['1000']);
 
 /** ms per cycle of a loop that spawns one child (`spawnOne`) and waits for its exit, `cycles` times. */
 export const perCycle = async (cycles: number, spawnOne: () => ChildProcess): Promise<number> => {
@@ -49,4 +49,11 @@ export const sleeperIn = async (dir: string): Promise<ChildProcess> => {
   const child = joinedSleeper(dir);
   await firstValueFrom(populated$(dir).pipe(filter(Boolean)));
   return child;
+};
+
+/** Starts `sleep` joined to each cgroup of `dirs`, and waits until every one says it is populated (looked at, not watched: 10,000 watches would be the bench's own cost). */
+export const sleepersIn = async (dirs: readonly string[]): Promise<ChildProcess[]> => {
+  const children = dirs.map(joinedSleeper);
+  while (dirs.some((dir) => !isPopulated(dir))) await sleep(10);
+  return children;
 };

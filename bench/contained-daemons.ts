@@ -13,9 +13,8 @@ import { filter, firstValueFrom, ReplaySubject, Subject, type Observable } from 
 import { noRestart, supervise, type DaemonEvent } from '../lib/index.js';
 import type { CgroupHierarchy } from '../lib/process/cgroup/discovery.js';
 import { createServiceCgroup } from '../lib/process/cgroup/layout.js';
-import { isPopulated } from '../lib/process/cgroup/populated.js';
 import { readProcStat } from '../lib/process/proc-stat.js';
-import { exited, joined, joinedSleeper, must, perCycle, sleeperIn } from './cgroup-kit.js';
+import { exited, joined, must, perCycle, sleeperIn, sleepersIn } from './cgroup-kit.js';
 import { idle, IDLE_WINDOW_MS, median, now, sleep, type Row } from './measure.js';
 import { daemonLoop, spawnLoop } from './restart-cycle.js';
 import { inRounds } from './rounds.js';
@@ -93,9 +92,8 @@ const deathRows = async (hierarchy: CgroupHierarchy, scope: string, quick: boole
  * cgroups), its idle CPU, and how long a stop of all takes.
  */
 const adoptedFleet = async (dirs: readonly string[], contained: boolean, windowMs: number): Promise<{ floor: number; percent: number; stopMs: number }> => {
-  const children = dirs.map(joinedSleeper);
   // Every one in its cgroup before it is adopted: one that is not yet would be polled only.
-  while (dirs.some((dir) => !isPopulated(dir))) await sleep(10);
+  const children = await sleepersIn(dirs);
   const { percent: floor } = await idle(windowMs);
   const stop$ = new Subject<void>();
   const fleet = children.map((child, i) => follow(adopt(child, dirs[i] ?? '', { contained, stop$ })));
@@ -112,8 +110,7 @@ const adoptedFleet = async (dirs: readonly string[], contained: boolean, windowM
 
 /** ms from SIGTERM to each of `count` `sleep`s in their cgroups, one after another, to the last one's exit: what signalling them costs with no supervisor at all. */
 const killFloor = async (dirs: readonly string[]): Promise<number> => {
-  const children = dirs.map(joinedSleeper);
-  while (dirs.some((dir) => !isPopulated(dir))) await sleep(10);
+  const children = await sleepersIn(dirs);
   const gone = Promise.all(children.map(exited));
   const start = now();
   for (const child of children) child.kill('SIGTERM');
