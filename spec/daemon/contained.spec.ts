@@ -130,7 +130,7 @@ describe('a daemon in its cgroup (Containment), in virtual time', () => {
       }
     }
     const cgroups = new CountingCgroups(fake.processes);
-    const driver = { processes: fake.processes, system: fake.system, files: fake.files, cgroups };
+    const driver = fake.withCgroups(cgroups);
     const processWatches = vi.spyOn(fake.processes, 'watch');
     const looks = vi.spyOn(cgroups, 'isPopulated');
     const lines = seen(() => {
